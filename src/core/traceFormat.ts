@@ -1,0 +1,110 @@
+// The trace: one JSONL file per episode, written by the engine alone.
+//   line 1: a `header`; then one `reset`; then one `step` per step; last: exactly one `episode_end`.
+// Readers accept exactly one torn (unterminated) last line and report any other bad line.
+
+import type { DetectorConfig } from './detectorConfig';
+import type { DistributionName, ProtocolSpec } from './scenario';
+import type { Scene } from './scene';
+
+export const TRACE_VERSION = 1;
+export const TRACE_EXTENSION = '.trace.jsonl';
+
+export type Recording = 'full' | 'scores';
+
+export type EndReason =
+  | 'completed' | 'flagged_stop' | 'step_timeout' | 'episode_timeout' | 'oom' | 'crashed'
+  | 'killed_by_user' | 'protocol_error' | 'host_shutdown';
+
+export const END_REASONS: readonly EndReason[] = [
+  'completed', 'flagged_stop', 'step_timeout', 'episode_timeout', 'oom', 'crashed',
+  'killed_by_user', 'protocol_error', 'host_shutdown',
+];
+
+export interface ModuleInfo {
+  /** absolute path of the module file */
+  module: string;
+  options: Record<string, unknown>;
+  /** sha256 of the file's bytes */
+  hash?: string;
+}
+
+export interface TraceHeader {
+  type: 'header';
+  version: number;
+  runId: string;
+  episodeId: string;
+  scenario: { name: string; file: string; hash: string };
+  /** `name` is the scenario's agent name (e.g. "misaligned") or the module path given */
+  agent: ModuleInfo & { name: string };
+  /** `module` holds `gymnasium:<id>` for a Gymnasium environment */
+  environment: ModuleInfo;
+  objective: ModuleInfo | null;
+  seed: number;
+  distribution: DistributionName;
+  maxSteps: number;
+  recording: Recording;
+  protocol: ProtocolSpec;
+  detector: DetectorConfig;
+  /** the calibration used, or null for a fixed threshold */
+  calibration: { file: string; hash: string; alpha: number; computedAt: string } | null;
+  startedAt: string;
+}
+
+export interface TraceReset {
+  type: 'reset';
+  observation?: unknown;
+  info?: unknown;
+  scene?: Scene;
+}
+
+export interface TraceStep {
+  type: 'step';
+  /** 0-based */
+  step: number;
+  increment: number;
+  /** the running objective S_t after this step */
+  score: number;
+  /** the detector's native statistic (z, window z, CUSUM shortfall; S_t for fixed) */
+  statistic: number;
+  /** the running-objective level below which this step alarms */
+  threshold: number;
+  /** true on the flagged step only: the first alarm */
+  flag: boolean;
+  // full recording only:
+  action?: unknown;
+  reward?: number;
+  /** the observation after the action */
+  observation?: unknown;
+  info?: unknown;
+  terminated?: boolean;
+  truncated?: boolean;
+  scene?: Scene;
+  /** the action came from the safety protocol's fallback, not the agent */
+  fallback?: boolean;
+}
+
+export interface UserError {
+  message: string;
+  stack?: string;
+  /** where, in the user's own source, when known */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** reset, act, step, increment, render, load */
+  phase?: string;
+}
+
+export interface TraceEnd {
+  type: 'episode_end';
+  reason: EndReason;
+  /** number of step records in the trace */
+  steps: number;
+  score: number;
+  flaggedStep: number | null;
+  durationMs: number;
+  error?: UserError;
+  /** exit code / signal for `crashed`, limit for timeouts and oom, the bad record for protocol_error */
+  detail?: Record<string, unknown>;
+}
+
+export type TraceRecord = TraceHeader | TraceReset | TraceStep | TraceEnd;

@@ -1,0 +1,64 @@
+// The runner wire protocol: engine <-> runner child (the Node runner and the Python runner alike).
+//   fd 3, child -> engine: records, one JSON object per line (UTF-8, '\n'), written with blocking
+//        writes so that nothing already written is lost when user code exits or is killed.
+//        Exception: a `scores` line is followed by exactly count*8 bytes of little-endian float64
+//        increments (scores-only recording batches them; see PERFORMANCE.md).
+//   fd 4, engine -> child: control messages, one JSON object per line.
+// Lines are capped at MAX_RECORD_BYTES. Every record is validated by the engine before use.
+
+import type { DetectorConfig } from './detectorConfig';
+import type { CalibrationFile } from './calibrationTypes';
+import type { Recording, UserError } from './traceFormat';
+import type { ProtocolSpec } from './scenario';
+import type { Scene } from './scene';
+
+export const WIRE_VERSION = 1;
+export const MAX_RECORD_BYTES = 1024 * 1024;
+export const RECORD_FD = 3;
+export const CONTROL_FD = 4;
+/** scores-only recording flushes after this many steps, or sooner when 20 ms have passed */
+export const SCORES_BATCH = 1000;
+
+// ---- engine -> runner (fd 4)
+export interface EpisodeCommand {
+  t: 'episode';
+  episodeId: string;
+  seed: number;
+  maxSteps: number;
+  /** module: absolute path; or a Gymnasium id (Python runner only) */
+  environment: { module: string; options: Record<string, unknown> } | { gymnasium: string; options: Record<string, unknown> };
+  agent: { module: string; options: Record<string, unknown> };
+  objective: { module: string; options: Record<string, unknown> } | null;
+  recording: Recording;
+  protocol: ProtocolSpec;
+  /** the runner runs the same detector locally so that `stop` halts at the exact step with no round
+   *  trip; the engine recomputes it from the increments and is the authority */
+  detector: DetectorConfig;
+  calibration: CalibrationFile | null;
+}
+export interface ShutdownCommand { t: 'shutdown' }
+export type ControlMessage = EpisodeCommand | ShutdownCommand;
+
+// ---- runner -> engine (fd 3)
+export interface HelloRecord { t: 'hello'; wire: number; runtime: 'node' | 'python'; pid: number; version: string }
+export interface ResetRecord { t: 'reset'; episodeId: string; observation?: unknown; info?: unknown; scene?: Scene }
+export interface StepRecord {
+  t: 'step';
+  step: number;
+  action: unknown;
+  reward: number;
+  increment: number;
+  observation: unknown;
+  info?: unknown;
+  terminated: boolean;
+  truncated: boolean;
+  scene?: Scene;
+  fallback?: boolean;
+}
+/** followed by count*8 bytes of float64 LE increments for steps from..from+count-1 */
+export interface ScoresRecord { t: 'scores'; from: number; count: number }
+/** the runner's view of how the episode ended; the engine decides the trace's reason */
+export interface EndRecord { t: 'end'; episodeId: string; reason: 'completed' | 'flagged_stop'; steps: number }
+/** user code threw (or failed to load); the runner is still usable for the next episode */
+export interface ErrorRecord { t: 'error'; episodeId: string; error: UserError }
+export type RunnerRecord = HelloRecord | ResetRecord | StepRecord | ScoresRecord | EndRecord | ErrorRecord;

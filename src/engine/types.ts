@@ -1,0 +1,78 @@
+// The engine's programmatic face, used by the CLI (and by the engine's event-stream mode that the
+// VS Code extension drives as a child process).
+
+import type { DetectorConfig } from '../core/detectorConfig';
+import type { CalibrationFile } from '../core/calibrationTypes';
+import type { DistributionName, LoadedScenario, ProtocolSpec } from '../core/scenario';
+import type { EndReason, Recording, UserError } from '../core/traceFormat';
+import type { EngineEvent } from '../shared/engineEvents';
+
+export interface Limits {
+  /** start-up and handshake of a runner child */
+  startupTimeoutMs: number;
+  /** one step: agent.act + env.step + objective.increment */
+  stepTimeoutMs: number;
+  /** one whole episode */
+  episodeTimeoutMs: number;
+  /** resident memory of the runner and all its descendants */
+  memoryLimitMb: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  startupTimeoutMs: 15_000,
+  stepTimeoutMs: 5_000,
+  episodeTimeoutMs: 300_000,
+  memoryLimitMb: 2048,
+};
+
+export interface AgentChoice {
+  /** the scenario's agent name ("aligned") or the module path as given */
+  name: string;
+  /** absolute path */
+  module: string;
+  options: Record<string, unknown>;
+}
+
+export interface RunRequest {
+  scenario: LoadedScenario;
+  agent: AgentChoice;
+  distribution: DistributionName;
+  /** seeds to run, in order */
+  seeds: number[];
+  recording: Recording;
+  protocol: ProtocolSpec;
+  detector: DetectorConfig;
+  calibration: CalibrationFile | null;
+  /** absolute path of the calibration file in use, recorded in trace headers */
+  calibrationFile: string | null;
+  /** traces are written to <tracesDir>/<runId>/<episodeId>.trace.jsonl */
+  tracesDir: string;
+  limits: Limits;
+  /** runner children; default: one per core, never more than the number of seeds */
+  workers?: number;
+  /** abort = Stop Run: children are killed, traces end `killed_by_user` */
+  signal?: AbortSignal;
+  onEvent?: (event: EngineEvent) => void;
+  /** interpreter for Python modules (issue 5) */
+  python?: string;
+}
+
+export interface EpisodeResult {
+  episodeId: string;
+  seed: number;
+  steps: number;
+  finalScore: number;
+  flaggedStep: number | null;
+  reason: EndReason;
+  /** absolute path of the trace file */
+  trace: string;
+  error?: UserError;
+  /** increments as recorded (for calibration and reports) */
+  increments: Float64Array;
+}
+
+export interface RunResult {
+  runId: string;
+  dir: string;
+  episodes: EpisodeResult[];
+}
