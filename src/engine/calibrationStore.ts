@@ -1,0 +1,139 @@
+// Where a calibration lives, how it is computed from calibration episodes, and when it is stale.
+import fs from 'node:fs';
+import path from 'node:path';
+import { calibrate, staleness } from '../core/calibration';
+import type { CalibrationFile } from '../core/calibrationTypes';
+import type { LoadedScenario } from '../core/scenario';
+import { DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
+import { writeFileAtomic } from './atomicWrite';
+import { hashFile, resolveModulePath, runEpisodes } from './index';
+import { seedRange } from './scenarioLoader';
+import type { AgentChoice, Limits } from './types';
+import type { EngineEvent } from '../shared/engineEvents';
+import { UsageError } from './usageError';
+
+/** Beside the scenario for the user's own scenarios; in the output folder for the built-ins
+ *  (their folder belongs to the installed tool, not to the user). */
+export function calibrationPath(scenario: LoadedScenario, agent: AgentChoice, outDir: string): string {
+  const base = `${scenario.spec.name}.${safeName(agent.name)}.calibration.json`;
+  return scenario.builtin ? path.join(outDir, 'calibration', base) : path.join(scenario.dir, base);
+}
+
+function safeName(s: string): string {
+  return path.basename(s).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]/g, '_') || 'agent';
+}
+
+export interface Fingerprint {
+  scenarioHash: string;
+  agentHash: string;
+  environmentHash: string;
+  objectiveHash: string | null;
+  maxSteps: number;
+  seeds: { from: number; count: number };
+}
+
+export function fingerprint(scenario: LoadedScenario, agent: AgentChoice): Fingerprint {
+  const { spec } = scenario;
+  const env = spec.environment;
+  const environmentHash = 'gymnasium' in env ? `gymnasium:${env.gymnasium}` : hashFile(resolveModulePath(scenario.dir, env.module));
+  return {
+    scenarioHash: scenario.hash,
+    agentHash: hashFile(agent.module),
+    environmentHash,
+    objectiveHash: spec.objective ? hashFile(resolveModulePath(scenario.dir, spec.objective.module)) : null,
+    maxSteps: spec.maxSteps,
+    seeds: spec.calibration.seeds,
+  };
+}
+
+export function readCalibration(file: string): CalibrationFile | null {
+  if (!fs.existsSync(file)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message}); delete it or run calibrate again`);
+  }
+  const c = parsed as Partial<CalibrationFile>;
+  if (c.version !== 1 || !c.detectors || !c.band || typeof c.alpha !== 'number') {
+    throw new UsageError(`${file}: not a calibration file of this version (expected "version": 1 with detectors and band); run calibrate again`);
+  }
+  return parsed as CalibrationFile;
+}
+
+/** Why the stored calibration cannot be used for this scenario and agent, or null when it can. */
+export function whyStale(cal: CalibrationFile, scenario: LoadedScenario, agent: AgentChoice, alpha: number): string | null {
+  const reason = staleness(cal, fingerprint(scenario, agent));
+  if (reason) return reason;
+  if (Math.abs(cal.alpha - alpha) > 1e-12) return `it was computed for alpha ${cal.alpha}, not ${alpha}`;
+  return null;
+}
+
+export interface CalibrateOptions {
+  scenario: LoadedScenario;
+  agent: AgentChoice;
+  alpha: number;
+  window?: number;
+  cusumK?: number;
+  outDir: string;
+  limits: Limits;
+  workers?: number;
+  python?: string;
+  signal?: AbortSignal;
+  onEvent?: (e: EngineEvent) => void;
+}
+
+export async function computeCalibration(o: CalibrateOptions): Promise<{ file: string; calibration: CalibrationFile; failed: number }> {
+  const { scenario, agent } = o;
+  const { spec } = scenario;
+  const run = await runEpisodes({
+    scenario,
+    agent,
+    distribution: 'calibration',
+    seeds: seedRange(spec.calibration.seeds.from, spec.calibration.seeds.count),
+    recording: 'scores',
+    protocol: 'flag-only',
+    detector: { kind: 'fixed', threshold: -Infinity },
+    calibration: null,
+    calibrationFile: null,
+    tracesDir: path.join(o.outDir, 'traces'),
+    limits: o.limits,
+    workers: o.workers,
+    python: o.python,
+    signal: o.signal,
+    onEvent: o.onEvent,
+  });
+  const good = run.episodes.filter((e) => e.reason === 'completed');
+  const failed = run.episodes.length - good.length;
+  if (o.signal?.aborted) throw new UsageError('calibration stopped before it finished; nothing was saved');
+  if (failed > 0) {
+    const first = run.episodes.find((e) => e.reason !== 'completed')!;
+    const where = first.error?.file ? ` at ${first.error.file}:${first.error.line ?? 0}:${first.error.column ?? 0}` : '';
+    throw new UsageError(
+      `calibration failed: ${failed} of ${run.episodes.length} calibration episodes did not complete ` +
+        `(seed ${first.seed}: ${first.reason}${first.error ? ` — ${first.error.message}` : ''}${where}); trace: ${first.trace}`,
+    );
+  }
+  const fitted = calibrate({
+    episodes: good.map((e) => e.increments),
+    maxSteps: spec.maxSteps,
+    alpha: o.alpha,
+    window: o.window ?? DEFAULT_WINDOW,
+    k: o.cusumK ?? DEFAULT_CUSUM_K,
+  });
+  const fp = fingerprint(scenario, agent);
+  const calibration: CalibrationFile = {
+    version: 1,
+    scenario: { name: spec.name, file: scenario.file, hash: scenario.hash },
+    agent: { name: agent.name, module: agent.module, hash: fp.agentHash },
+    environmentHash: fp.environmentHash,
+    objectiveHash: fp.objectiveHash,
+    computedAt: new Date().toISOString(),
+    seeds: spec.calibration.seeds,
+    maxSteps: spec.maxSteps,
+    ...fitted,
+  };
+  const file = calibrationPath(scenario, agent, o.outDir);
+  writeFileAtomic(file, JSON.stringify(calibration, null, 1) + '\n');
+  return { file, calibration, failed };
+}

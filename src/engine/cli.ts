@@ -1,0 +1,94 @@
+// objective-monitor: the command-line face of the engine (and what the VS Code extension runs as a
+// child process with --events). Exit codes: 0 fine, 1 a deployment episode was flagged, 2 bad input.
+import path from 'node:path';
+import { CliOutput } from './cliOutput';
+import { parseCommandLine } from './cliOptions';
+import { calibrateCommand } from './commands/calibrate';
+import { runCommand } from './commands/run';
+import { reportCommand } from './commands/report';
+import { demoCommand } from './commands/demo';
+import { builtinScenarioNames } from './scenarioLoader';
+import { UsageError } from './usageError';
+
+const HELP = `objective-monitor — watch an agent's base objective step by step and flag the exact step it falls too low
+
+usage:
+  objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M]
+  objective-monitor run <scenario> [--agent M] [--episodes N] [--protocol stop|flag-only|fallback] [--json]
+  objective-monitor report <scenario> [--episodes N] [--json]
+  objective-monitor demo [scenario]
+  objective-monitor lsp --stdio                 the trace-file language server, for any LSP client
+
+<scenario> is a NAME.scenario.json file or a built-in: ${'{builtins}'}; built-in agents: --agent aligned|misaligned
+
+options:
+  --agent M            an agent named in the scenario's "agents", or a module file
+  --alpha A            target false-alarm rate for calibration (default 0.05)
+  --detector K         envelope | window | cusum | fixed (default: the scenario's, else cusum)
+  --window W           window length in steps for --detector window (default 20)
+  --cusum-k K          CUSUM allowance in standard deviations (default 0.5)
+  --threshold H        running-objective threshold for --detector fixed
+  --episodes N         deployment episodes to run (default: the scenario's deployment seed count)
+  --protocol P         at the flag: stop (default), flag-only, or the scenario's fallback action
+  --recording R        full (default for run) or scores (increments and scores only)
+  --recalibrate        calibrate again even when the stored calibration is current
+  --out DIR            output folder for traces and built-in calibrations (default .objective-monitor)
+  --workers N          runner processes (default: one per core)
+  --step-timeout MS, --episode-timeout MS, --memory-limit MB    limits for user code
+  --python PATH        interpreter for Python modules (default python3)
+  --json               one JSON object on stdout
+  --events             the engine's event stream on stdout, one JSON object per line
+
+exit codes: 0 no deployment episode flagged, 1 an episode was flagged, 2 a usage or input error`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { command, positionals, flags } = parseCommandLine(argv);
+  if (flags.help || command === undefined || command === 'help') {
+    process.stdout.write(HELP.replace('{builtins}', builtinScenarioNames().join(', ') || '(none built)') + '\n');
+    return command === undefined && !flags.help ? 2 : 0;
+  }
+  if (command === 'lsp') {
+    // The language server is its own bundle; loading it hands the process over to it.
+    require(path.join(__dirname, 'server.js'));
+    return new Promise<number>(() => undefined);
+  }
+  if (flags.json && flags.events) throw new UsageError('--json and --events cannot be combined');
+  const out = new CliOutput(flags.events ? 'events' : flags.json ? 'json' : 'human');
+
+  // Ctrl-C stops the run: runners are killed and open traces end `killed_by_user`.
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(130);
+    out.notice('stopping: killing runners (press Ctrl-C again to quit at once)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    switch (command) {
+      case 'calibrate': return await calibrateCommand(positionals, flags, out, abort.signal);
+      case 'run': return await runCommand(positionals, flags, out, abort.signal);
+      case 'report': return await reportCommand(positionals, flags, out, abort.signal);
+      case 'demo': return await demoCommand(positionals, flags, out, abort.signal);
+      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, demo, lsp`);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function isInputError(e: unknown): e is Error {
+  return e instanceof UsageError || (e instanceof Error && e.name === 'ScenarioError');
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e: unknown) => {
+      if (isInputError(e)) process.stderr.write(`objective-monitor: ${e.message}\n`);
+      else process.stderr.write(`objective-monitor: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

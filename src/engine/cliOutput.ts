@@ -1,0 +1,81 @@
+// How the CLI talks: human lines on stdout, notices on stderr, a progress bar on stderr only
+// when it is a terminal; `--events` turns stdout into the engine's event stream (JSON lines) for
+// the VS Code extension; `--json` prints one JSON object at the end.
+import type { EngineEvent } from '../shared/engineEvents';
+
+export class CliOutput {
+  private barShown = false;
+  private total = 0;
+  private done = 0;
+  private flagged = 0;
+  private label = '';
+  private lastDraw = 0;
+  readonly tty: boolean;
+
+  constructor(readonly mode: 'human' | 'json' | 'events', private readonly stdout = process.stdout, private readonly stderr = process.stderr) {
+    this.tty = mode === 'human' && Boolean(stderr.isTTY);
+  }
+
+  /** Results for a person (human mode only). */
+  line(text: string): void {
+    if (this.mode !== 'human') return;
+    this.clearBar();
+    this.stdout.write(text + '\n');
+  }
+
+  /** Notices (calibrating first, stale calibration...): stderr, or a `warning` event. */
+  notice(text: string): void {
+    if (this.mode === 'events') return this.event({ type: 'warning', message: text });
+    this.clearBar();
+    this.stderr.write(text + '\n');
+  }
+
+  event(e: EngineEvent): void {
+    if (this.mode === 'events') {
+      this.stdout.write(JSON.stringify(e) + '\n');
+      return;
+    }
+    if (e.type === 'log' && this.mode === 'human') {
+      this.clearBar();
+      this.stderr.write(`[${e.episodeId ?? 'runner'} ${e.stream}] ${e.text}${e.text.endsWith('\n') ? '' : '\n'}`);
+    }
+    if (e.type === 'episode_end') {
+      this.done++;
+      if (e.flaggedStep !== null) this.flagged++;
+      this.drawBar();
+    }
+  }
+
+  startProgress(label: string, total: number): void {
+    this.label = label;
+    this.total = total;
+    this.done = 0;
+    this.flagged = 0;
+    this.drawBar(true);
+  }
+
+  endProgress(): void {
+    this.clearBar();
+  }
+
+  json(value: unknown): void {
+    this.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  }
+
+  private drawBar(force = false): void {
+    if (!this.tty || this.total === 0) return;
+    const now = Date.now();
+    if (!force && now - this.lastDraw < 100 && this.done < this.total) return;
+    this.lastDraw = now;
+    const width = 30;
+    const filled = Math.round((this.done / this.total) * width);
+    this.stderr.write(`\r${this.label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${this.done}/${this.total} episodes, ${this.flagged} flagged `);
+    this.barShown = true;
+  }
+
+  private clearBar(): void {
+    if (!this.barShown) return;
+    this.stderr.write('\r\x1b[K');
+    this.barShown = false;
+  }
+}

@@ -1,0 +1,46 @@
+// `objective-monitor calibrate <scenario> [--alpha A] [--detector K] [--agent M]`
+import { loadScenario, resolveAgent } from '../scenarioLoader';
+import type { CliOutput } from '../cliOutput';
+import { detectorOf, type Flags } from '../cliOptions';
+import { calibrateNow } from './ensureCalibration';
+import { UsageError } from '../usageError';
+
+export async function calibrateCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
+  if (args.length !== 1) throw new UsageError('calibrate needs exactly one scenario: objective-monitor calibrate <scenario>');
+  const scenario = loadScenario(args[0]);
+  const agent = resolveAgent(scenario, flags.agent);
+  const detector = detectorOf(flags, scenario);
+  const { file, calibration } = await calibrateNow(scenario, agent, flags, out, signal);
+  const shown = detector.kind === 'fixed' ? null : calibration.detectors[detector.kind];
+  if (out.mode === 'json') {
+    out.json({ file, calibration: summary(calibration, detector.kind) });
+  } else if (out.mode === 'human') {
+    out.line(`${scenario.spec.name} / ${agent.name}: alpha ${calibration.alpha}, ${calibration.fitEpisodes} episodes fitted, ${calibration.conformalEpisodes} held out`);
+    for (const kind of ['envelope', 'window', 'cusum'] as const) {
+      const d = calibration.detectors[kind];
+      out.line(`  ${kind.padEnd(8)} h = ${fmt(d.h)}   false-alarm bound ${d.k}/${d.n + 1} = ${fmt(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`);
+    }
+    if (!shown) out.line('  fixed    needs no calibration (threshold given with --threshold)');
+    out.line(`saved to ${file}`);
+  }
+  return 0;
+}
+
+export function summary(c: import('../../core/calibrationTypes').CalibrationFile, kind: string) {
+  const d = kind === 'envelope' || kind === 'window' || kind === 'cusum' ? c.detectors[kind] : null;
+  return {
+    alpha: c.alpha,
+    detector: kind,
+    computedAt: c.computedAt,
+    episodes: c.fitEpisodes + c.conformalEpisodes,
+    threshold: d ? d.h : null,
+    bound: d ? d.bound : null,
+    guaranteed: d ? d.guaranteed : null,
+    warnings: c.warnings,
+  };
+}
+
+export function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  return Math.abs(n) >= 1000 || Number.isInteger(n) ? n.toFixed(0) : n.toFixed(Math.abs(n) < 1 ? 3 : 2);
+}

@@ -1,0 +1,60 @@
+// Run and report need a calibration: use the stored one when it is current, otherwise compute it
+// first and say so (a stale calibration would silently flag against another agent's scores).
+import path from 'node:path';
+import type { CalibrationFile } from '../../core/calibrationTypes';
+import type { LoadedScenario } from '../../core/scenario';
+import { calibrationPath, computeCalibration, readCalibration, whyStale } from '../calibrationStore';
+import type { CliOutput } from '../cliOutput';
+import { type Flags, limitsOf, outDirOf, workersOf, alphaOf } from '../cliOptions';
+import type { AgentChoice } from '../types';
+
+export async function ensureCalibration(
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  flags: Flags,
+  out: CliOutput,
+  signal?: AbortSignal,
+): Promise<{ file: string; calibration: CalibrationFile }> {
+  const outDir = outDirOf(flags);
+  const alpha = alphaOf(flags, scenario);
+  const file = calibrationPath(scenario, agent, outDir);
+  const existing = flags.recalibrate ? null : readCalibration(file);
+  const reason = existing ? whyStale(existing, scenario, agent, alpha) : null;
+  if (existing && !reason) return { file, calibration: existing };
+  const { from, count } = scenario.spec.calibration.seeds;
+  const what = `${scenario.spec.name} / ${agent.name}`;
+  out.notice(
+    existing
+      ? `Calibration for ${what} is stale (${reason}): recalibrating on ${count} training episodes (seeds ${from}..${from + count - 1}).`
+      : flags.recalibrate
+        ? `Recalibrating ${what} on ${count} training episodes (seeds ${from}..${from + count - 1}).`
+        : `No calibration for ${what} yet: calibrating on ${count} training episodes (seeds ${from}..${from + count - 1}) first.`,
+  );
+  return calibrateNow(scenario, agent, flags, out, signal);
+}
+
+export async function calibrateNow(scenario: LoadedScenario, agent: AgentChoice, flags: Flags, out: CliOutput, signal?: AbortSignal) {
+  const outDir = outDirOf(flags);
+  out.startProgress('calibrating', scenario.spec.calibration.seeds.count);
+  try {
+    const r = await computeCalibration({
+      scenario,
+      agent,
+      alpha: alphaOf(flags, scenario),
+      outDir,
+      limits: limitsOf(flags),
+      workers: workersOf(flags),
+      python: flags.python,
+      signal,
+      onEvent: (e) => {
+        // Calibration episodes are not shown one by one in the event stream: only progress.
+        if (e.type === 'episode_end' || e.type === 'log' || e.type === 'warning') out.event(e);
+      },
+    });
+    for (const w of r.calibration.warnings) out.notice(`warning: ${w}`);
+    out.notice(`Calibration saved: ${path.relative(process.cwd(), r.file) || r.file}`);
+    return r;
+  } finally {
+    out.endProgress();
+  }
+}

@@ -1,0 +1,120 @@
+// `objective-monitor report <scenario> [--json]`: for every agent of the scenario and every
+// detector — false-alarm rate (aligned agents), detection rate (the others) and detection delay.
+// Each agent is calibrated on its own training episodes (the agent under test), its deployment
+// episodes are run once with scores recorded and `flag-only`, and every detector re-flags those
+// recorded increments: one run, no rerun per detector.
+import path from 'node:path';
+import { reflag } from '../../core/reflag';
+import type { DetectorConfig } from '../../core/detectorConfig';
+import { runEpisodes } from '../index';
+import { loadScenario, resolveAgent, seedRange } from '../scenarioLoader';
+import type { CliOutput } from '../cliOutput';
+import { episodesOf, type Flags, limitsOf, outDirOf, workersOf, alphaOf, DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../cliOptions';
+import { ensureCalibration } from './ensureCalibration';
+import { okReason } from './run';
+import { UsageError } from '../usageError';
+
+interface Row {
+  agent: string;
+  detector: string;
+  role: 'false-alarm' | 'detection';
+  episodes: number;
+  flagged: number;
+  rate: number;
+  /** median flagged step */
+  medianFlagStep: number | null;
+  /** median of (flagged step - first step whose increment differs from the reference agent's on the same seed) */
+  medianDelay: number | null;
+  bound: number;
+}
+
+export async function reportCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
+  if (args.length !== 1) throw new UsageError('report needs exactly one scenario: objective-monitor report <scenario>');
+  const scenario = loadScenario(args[0]);
+  const names = flags.agent ? flags.agent.split(',') : Object.keys(scenario.spec.agents ?? {});
+  if (!names.length) names.push(...[undefined as unknown as string]);
+  const alpha = alphaOf(flags, scenario);
+  const { from, count } = scenario.spec.deployment.seeds;
+  const n = episodesOf(flags, count) ?? count;
+  const window = DEFAULT_WINDOW;
+  const k = DEFAULT_CUSUM_K;
+  const detectors: DetectorConfig[] = [{ kind: 'envelope' }, { kind: 'window', window }, { kind: 'cusum', k }];
+
+  const perAgent = new Map<string, { increments: Float64Array[]; cal: Awaited<ReturnType<typeof ensureCalibration>> }>();
+  for (const name of names) {
+    const agent = resolveAgent(scenario, name);
+    const cal = await ensureCalibration(scenario, agent, flags, out, signal);
+    out.startProgress(`deploying ${agent.name}`, n);
+    try {
+      const run = await runEpisodes({
+        scenario, agent, distribution: 'deployment', seeds: seedRange(from, n), recording: 'scores', protocol: 'flag-only',
+        detector: detectors[0], calibration: cal.calibration, calibrationFile: cal.file,
+        tracesDir: path.join(outDirOf(flags), 'traces'), limits: limitsOf(flags), workers: workersOf(flags), python: flags.python, signal,
+        onEvent: (e) => { if (e.type === 'episode_end' || e.type === 'warning') out.event(e); },
+      });
+      const bad = run.episodes.find((e) => !okReason(e.reason));
+      if (bad) throw new UsageError(`report: agent ${agent.name}, seed ${bad.seed} ended ${bad.reason}${bad.error ? `: ${bad.error.message}` : ''} (trace ${bad.trace})`);
+      perAgent.set(agent.name, { increments: run.episodes.map((e) => e.increments), cal });
+    } finally {
+      out.endProgress();
+    }
+  }
+
+  const reference = perAgent.get('aligned');
+  const rows: Row[] = [];
+  for (const [agent, { increments, cal }] of perAgent) {
+    for (const det of detectors) {
+      const flagSteps: number[] = [];
+      const delays: number[] = [];
+      increments.forEach((inc, i) => {
+        const r = reflag(inc, det, cal.calibration);
+        if (r.flaggedStep === null) return;
+        flagSteps.push(r.flaggedStep);
+        if (reference && agent !== 'aligned') {
+          const d = firstDifference(inc, reference.increments[i]);
+          if (d !== null && r.flaggedStep >= d) delays.push(r.flaggedStep - d);
+        }
+      });
+      const role = agent === 'aligned' ? 'false-alarm' : 'detection';
+      rows.push({
+        agent, detector: det.kind, role, episodes: increments.length, flagged: flagSteps.length,
+        rate: flagSteps.length / Math.max(1, increments.length),
+        medianFlagStep: median(flagSteps), medianDelay: role === 'detection' ? median(delays) : null,
+        bound: cal.calibration.detectors[det.kind as 'envelope'].bound,
+      });
+    }
+  }
+
+  if (out.mode === 'json') {
+    out.json({ scenario: scenario.spec.name, alpha, episodes: n, rows });
+  } else if (out.mode === 'human') {
+    out.line(`${scenario.spec.name}: ${n} deployment episodes per agent, alpha ${alpha}, each agent calibrated on its own training episodes`);
+    out.line('');
+    out.line('agent        detector   rate               flagged  median flag step  median delay');
+    for (const r of rows) {
+      const label = r.role === 'false-alarm' ? `false alarms ${pct(r.rate)}` : `detected ${pct(r.rate)}`;
+      out.line(`${r.agent.padEnd(12)} ${r.detector.padEnd(10)} ${label.padEnd(18)} ${`${r.flagged}/${r.episodes}`.padStart(7)}  ${String(r.medianFlagStep ?? '-').padStart(16)}  ${String(r.medianDelay ?? '-').padStart(12)}`);
+    }
+    out.line('');
+    out.line('delay = flagged step minus the first step whose increment differs from the aligned agent\'s on the same seed');
+  }
+  return 0;
+}
+
+function firstDifference(a: Float64Array, b: Float64Array | undefined): number | null {
+  if (!b) return null;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return null;
+}
+
+function median(xs: number[]): number | null {
+  if (!xs.length) return null;
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}

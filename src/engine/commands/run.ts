@@ -1,0 +1,96 @@
+// `objective-monitor run <scenario> [--agent M] [--episodes N] [--protocol stop|flag-only] [--json]`
+// Exit code: 2 when an episode could not run properly (user code crashed, timed out, ran out of
+// memory, broke the protocol) — an input error; otherwise 1 when any deployment episode was
+// flagged (the CI gate); otherwise 0.
+import path from 'node:path';
+import type { CalibrationFile } from '../../core/calibrationTypes';
+import type { LoadedScenario } from '../../core/scenario';
+import { runEpisodes } from '../index';
+import { loadScenario, resolveAgent, seedRange } from '../scenarioLoader';
+import type { CliOutput } from '../cliOutput';
+import { detectorOf, episodesOf, type Flags, limitsOf, outDirOf, protocolOf, recordingOf, workersOf } from '../cliOptions';
+import { ensureCalibration } from './ensureCalibration';
+import { fmt, summary } from './calibrate';
+import type { AgentChoice, EpisodeResult, RunResult } from '../types';
+import { UsageError } from '../usageError';
+
+export async function runCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
+  if (args.length !== 1) throw new UsageError('run needs exactly one scenario: objective-monitor run <scenario>');
+  const scenario = loadScenario(args[0]);
+  const agent = resolveAgent(scenario, flags.agent);
+  const { result, calibration, calibrationFile, detectorKind } = await deploy(scenario, agent, flags, out, signal);
+  const episodes = result.episodes;
+  const flagged = episodes.filter((e) => e.flaggedStep !== null).length;
+  const broken = episodes.filter((e) => !okReason(e.reason));
+  if (out.mode === 'json') {
+    out.json({
+      scenario: scenario.spec.name,
+      agent: agent.name,
+      runId: result.runId,
+      episodes: episodes.map((e) => ({
+        seed: e.seed, steps: e.steps, finalScore: e.finalScore, flaggedStep: e.flaggedStep, reason: e.reason, trace: e.trace,
+        ...(e.error ? { error: e.error } : {}),
+      })),
+      calibration: calibration ? { file: calibrationFile, ...summary(calibration, detectorKind) } : null,
+    });
+  } else if (out.mode === 'human') {
+    for (const e of episodes) out.line(episodeLine(e));
+    out.line('');
+    const detectorText = calibration
+      ? `detector ${detectorKind}, alpha ${calibration.alpha}, calibration ${path.relative(process.cwd(), calibrationFile!) || calibrationFile}`
+      : `detector fixed`;
+    out.line(`${scenario.spec.name} / ${agent.name}: ${flagged} of ${episodes.length} deployment episodes flagged (${detectorText})`);
+    out.line(`traces: ${result.dir}`);
+    for (const e of broken) out.line(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
+  }
+  if (broken.length) return 2;
+  return flagged > 0 ? 1 : 0;
+}
+
+export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<{
+  result: RunResult; calibration: CalibrationFile | null; calibrationFile: string | null; detectorKind: string;
+}> {
+  const detector = detectorOf(flags, scenario);
+  const protocol = protocolOf(flags, scenario);
+  const { from, count } = scenario.spec.deployment.seeds;
+  const n = episodesOf(flags, count) ?? count;
+  const cal = detector.kind === 'fixed' ? null : await ensureCalibration(scenario, agent, flags, out, signal);
+  out.startProgress('running', n);
+  try {
+    const result = await runEpisodes({
+      scenario,
+      agent,
+      distribution: 'deployment',
+      seeds: seedRange(from, n),
+      recording: recordingOf(flags, 'full'),
+      protocol,
+      detector,
+      calibration: cal?.calibration ?? null,
+      calibrationFile: cal?.file ?? null,
+      tracesDir: path.join(outDirOf(flags), 'traces'),
+      limits: limitsOf(flags),
+      workers: workersOf(flags),
+      python: flags.python,
+      signal,
+      onEvent: (e) => out.event(e),
+    });
+    return { result, calibration: cal?.calibration ?? null, calibrationFile: cal?.file ?? null, detectorKind: detector.kind };
+  } finally {
+    out.endProgress();
+  }
+}
+
+export function okReason(reason: string): boolean {
+  return reason === 'completed' || reason === 'flagged_stop';
+}
+
+function errorText(e: EpisodeResult): string {
+  if (!e.error) return '';
+  const where = e.error.file ? ` (${e.error.file}${e.error.line ? `:${e.error.line}:${e.error.column ?? 1}` : ''})` : '';
+  return `: ${e.error.message}${where}`;
+}
+
+export function episodeLine(e: EpisodeResult): string {
+  const flag = e.flaggedStep === null ? 'not flagged' : `FLAGGED at step ${e.flaggedStep}`;
+  return `seed ${String(e.seed).padEnd(7)} steps ${String(e.steps).padStart(4)}   final ${fmt(e.finalScore).padStart(9)}   ${flag.padEnd(22)} ${e.reason}${errorText(e)}`;
+}

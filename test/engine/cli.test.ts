@@ -1,0 +1,112 @@
+// The command-line tool as a user (or CI) runs it: real child processes, real files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readTrace } from '../../src/core/traceReader';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist/cli.js');
+
+function tmpCopyOfCorridor(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-cli-'));
+  fs.cpSync(path.join(root, 'examples/corridor'), dir, { recursive: true });
+  return dir;
+}
+
+function om(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('calibrate writes a calibration beside the scenario, atomically, with its provenance', () => {
+  const dir = tmpCopyOfCorridor();
+  const r = om(dir, 'calibrate', 'corridor.scenario.json', '--agent', 'aligned');
+  assert.equal(r.code, 0, r.stderr);
+  const file = path.join(dir, 'corridor.aligned.calibration.json');
+  const cal = JSON.parse(fs.readFileSync(file, 'utf8'));
+  assert.equal(cal.version, 1);
+  assert.equal(cal.alpha, 0.05);
+  assert.equal(cal.fitEpisodes + cal.conformalEpisodes, 100);
+  for (const k of ['envelope', 'window', 'cusum']) assert.ok(Number.isFinite(cal.detectors[k].h), k);
+  assert.equal(cal.detectors.cusum.guaranteed, true);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  assert.match(r.stdout, /cusum\s+h = /);
+});
+
+test('run flags the misaligned agent: exit 1, JSON on stdout, a valid trace per episode ending at the flag', () => {
+  const dir = tmpCopyOfCorridor();
+  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--episodes', '5', '--json');
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /calibrating on 100 training episodes/);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.episodes.length, 5);
+  assert.equal(out.calibration.alpha, 0.05);
+  for (const e of out.episodes) {
+    assert.equal(e.reason, 'flagged_stop');
+    assert.equal(typeof e.flaggedStep, 'number');
+    const trace = readTrace(fs.readFileSync(e.trace));
+    assert.deepEqual(trace.problems, []);
+    assert.equal(trace.end?.reason, 'flagged_stop');
+    assert.equal(trace.steps.length, e.flaggedStep + 1, 'stop: the flagged step is the last step recorded');
+    assert.equal(trace.steps.at(-1)?.flag, true);
+    assert.ok(trace.steps.at(-1)!.score < trace.steps.at(-1)!.threshold);
+    assert.equal(trace.header?.seed, e.seed);
+  }
+});
+
+test('run of the aligned agent exits 0 with a line per episode and a summary', () => {
+  const dir = tmpCopyOfCorridor();
+  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'aligned', '--episodes', '5');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('seed '));
+  assert.equal(lines.length, 5);
+  assert.match(r.stdout, /corridor \/ aligned: 0 of 5 deployment episodes flagged/);
+});
+
+test('flag-only continues past the flag and records what happened', () => {
+  const dir = tmpCopyOfCorridor();
+  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--episodes', '2', '--protocol', 'flag-only', '--json');
+  assert.equal(r.code, 1, r.stderr);
+  for (const e of JSON.parse(r.stdout).episodes) {
+    assert.equal(e.reason, 'completed');
+    assert.ok(e.steps > e.flaggedStep + 1);
+    const trace = readTrace(fs.readFileSync(e.trace));
+    assert.equal(trace.steps.filter((s) => s.flag).length, 1);
+  }
+});
+
+test('a stale calibration is detected and recomputed when the agent changes', () => {
+  const dir = tmpCopyOfCorridor();
+  assert.equal(om(dir, 'calibrate', 'corridor.scenario.json', '--agent', 'misaligned').code, 0);
+  fs.appendFileSync(path.join(dir, 'misaligned.ts'), '\n// edited\n');
+  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--episodes', '1');
+  assert.match(r.stderr, /stale/);
+});
+
+test('bad input: exit 2 with the file, the place and what was expected', () => {
+  const dir = tmpCopyOfCorridor();
+  fs.writeFileSync(path.join(dir, 'bad.scenario.json'), '{\n  "name": "bad",\n  "maxSteps": "ten"\n}\n');
+  const bad = om(dir, 'run', 'bad.scenario.json');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /bad\.scenario\.json:\d+:\d+: .*maxSteps/);
+  const flag = om(dir, 'run', 'corridor.scenario.json', '--episodes', 'many');
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /--episodes many: expected a positive whole number/);
+  const missing = om(dir, 'run', 'nope.scenario.json');
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nope\.scenario\.json: no such scenario file/);
+  const agent = om(dir, 'run', 'corridor.scenario.json', '--agent', 'sideways');
+  assert.equal(agent.code, 2);
+  assert.match(agent.stderr, /not an agent of scenario "corridor" \(aligned, misaligned\)/);
+});
+
+test('a syntax error in a user module is reported as file:line:col, exit 2', () => {
+  const dir = tmpCopyOfCorridor();
+  fs.writeFileSync(path.join(dir, 'misaligned.ts'), 'export default function () {\n  return { act: (o: any) => 1 +  };\n}\n');
+  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--detector', 'fixed', '--threshold', '-5', '--episodes', '1');
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /misaligned\.ts:2:\d+/);
+});
