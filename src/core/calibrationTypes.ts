@@ -21,6 +21,9 @@ export interface DetectorCalibration {
   bound: number;
   /** false when there were too few held-out episodes for the alpha asked (n < 1/alpha - 1) */
   guaranteed: boolean;
+  /** the n held-out episodes' extreme statistics, most extreme first (h = extremes[k-1]); lets
+   *  another alpha be applied without running anything (calibration.ts withAlpha) */
+  extremes?: number[];
 }
 
 export interface CalibrationFile {

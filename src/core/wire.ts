@@ -60,5 +60,12 @@ export interface ScoresRecord { t: 'scores'; from: number; count: number }
 /** the runner's view of how the episode ended; the engine decides the trace's reason */
 export interface EndRecord { t: 'end'; episodeId: string; reason: 'completed' | 'flagged_stop'; steps: number }
 /** user code threw (or failed to load); the runner is still usable for the next episode */
-export interface ErrorRecord { t: 'error'; episodeId: string; error: UserError }
+export interface ErrorRecord {
+  t: 'error';
+  episodeId: string;
+  error: UserError;
+  /** the runner exits right after this record (process.exit by user code, an uncaught exception):
+   *  the engine replaces it instead of sending it the next episode */
+  fatal?: boolean;
+}
 export type RunnerRecord = HelloRecord | ResetRecord | StepRecord | ScoresRecord | EndRecord | ErrorRecord;

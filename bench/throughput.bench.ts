@@ -1,0 +1,93 @@
+// Runner throughput on the built-in racing scenario: the engine (user code in a child process,
+// records over the wire, the engine monitoring and writing the trace) against the same loop run
+// in process writing the same trace lines. Targets: full traces >= 0.5, scores only >= 0.9.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runEpisodes } from '../src/engine/index';
+import { loadScenario, resolveAgent, seedRange } from '../src/engine/scenarioLoader';
+import { createMonitor } from '../src/core/detectors';
+import { DEFAULT_LIMITS } from '../src/engine/types';
+import type { Recording } from '../src/core/traceFormat';
+
+const root = path.resolve(__dirname, '..');
+const scenario = loadScenario(path.join(root, 'dist/scenarios/racing/racing.scenario.json'));
+const agent = resolveAgent(scenario, 'aligned');
+const episodes = Number(process.env.BENCH_EPISODES ?? 40);
+const seeds = seedRange(scenario.spec.deployment.seeds.from, episodes);
+const detector = { kind: 'fixed', threshold: -1e12 } as const;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-'));
+
+const load = (p: string) => { const m = require(p); return (m.default ?? m) as (o: Record<string, unknown>) => any; };
+const envFactory = load(path.join(root, 'dist/scenarios/racing/environment.js'));
+const agentFactory = load(agent.module);
+const objFactory = scenario.spec.objective ? load(path.join(root, 'dist/scenarios/racing/objective.js')) : null;
+const envOptions = { ...(scenario.spec.environment.options ?? {}), ...(scenario.spec.deployment.environment ?? {}) };
+
+/** The same loop in process: step, monitor, and the same trace lines written the same way. */
+function inProcess(recording: Recording): number {
+  const file = path.join(tmp, `inproc-${recording}.jsonl`);
+  const fd = fs.openSync(file, 'w');
+  let steps = 0;
+  let buf = '';
+  const t0 = performance.now();
+  for (const seed of seeds) {
+    const env = envFactory(envOptions);
+    const ag = agentFactory(agent.options);
+    const obj = objFactory ? objFactory(scenario.spec.objective?.options ?? {}) : null;
+    const mon = createMonitor(detector, null);
+    let { observation, info } = env.reset(seed);
+    buf += JSON.stringify({ type: 'header', seed }) + '\n';
+    if (recording === 'full') buf += JSON.stringify({ type: 'reset', observation, info, scene: env.render?.() }) + '\n';
+    for (let step = 0; step < scenario.spec.maxSteps; step++) {
+      const action = ag.act(observation, info);
+      const r = env.step(action);
+      const u = obj ? obj.increment({ step, observation, action, reward: r.reward ?? 0, nextObservation: r.observation, info: r.info ?? {}, terminated: r.terminated, truncated: !!r.truncated }) : r.reward ?? 0;
+      const flag = mon.push(u);
+      buf += recording === 'full'
+        ? JSON.stringify({ type: 'step', step, increment: u, score: mon.score, statistic: mon.statistic, threshold: mon.threshold, flag, action, reward: r.reward, observation: r.observation, info: r.info, terminated: r.terminated, truncated: !!r.truncated, scene: env.render?.() }) + '\n'
+        : `{"type":"step","step":${step},"increment":${u},"score":${mon.score},"statistic":${mon.statistic},"threshold":${mon.threshold},"flag":${flag}}\n`;
+      if (buf.length > 65536) { fs.writeSync(fd, buf); buf = ''; }
+      steps++;
+      observation = r.observation; info = r.info;
+      if (r.terminated || r.truncated) break;
+    }
+    buf += JSON.stringify({ type: 'episode_end', reason: 'completed', steps }) + '\n';
+    fs.writeSync(fd, buf); buf = '';
+    fs.fdatasyncSync(fd);
+  }
+  fs.closeSync(fd);
+  return steps / ((performance.now() - t0) / 1000);
+}
+
+async function engine(recording: Recording, workers: number): Promise<number> {
+  const t0 = performance.now();
+  const r = await runEpisodes({
+    scenario, agent, distribution: 'deployment', seeds, recording, protocol: 'flag-only', detector,
+    calibration: null, calibrationFile: null, tracesDir: path.join(tmp, 'traces'), limits: DEFAULT_LIMITS, workers,
+  });
+  const steps = r.episodes.reduce((a, e) => a + e.steps, 0);
+  return steps / ((performance.now() - t0) / 1000);
+}
+
+async function main() {
+  const rows: string[] = [];
+  for (const recording of ['full', 'scores'] as Recording[]) {
+    inProcess(recording); await engine(recording, 1); // warm up (and spawn costs paid once per run below too)
+    const a: number[] = [], b: number[] = [];
+    for (let i = 0; i < 3; i++) { a.push(inProcess(recording)); b.push(await engine(recording, 1)); }
+    const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[1];
+    const target = recording === 'full' ? '>= 0.5' : '>= 0.9';
+    rows.push(`| ${recording} | ${(med(a) / 1e3).toFixed(0)}k | ${(med(b) / 1e3).toFixed(0)}k | **${(med(b) / med(a)).toFixed(2)}** | ${target} |`);
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  console.log(`## Runner throughput — built-in racing, aligned agent, ${episodes} episodes x up to ${scenario.spec.maxSteps} steps
+
+Engine with one runner child (spawn included) vs the same loop in process writing the same trace
+lines (batched 64 KiB writes, fdatasync per episode). Median of 3 alternating runs.
+
+| recording | in process, steps/s | engine, steps/s | ratio | target |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}`);
+}
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,235 @@
+// The monitor: turns increments u_t into the running objective S_t, the detector's native statistic
+// and the running-objective level `threshold` (alarm iff S_t < threshold). One small class per
+// detector kind so that each push site stays monomorphic; no allocation per step.
+//
+// The native statistic decides the alarm (the calibration's guarantee is about it), then the
+// threshold is made to agree exactly: in the rare case where rounding makes `S < threshold`
+// disagree with the native test, the threshold moves by one ulp (consistentThreshold).
+// Ties never alarm: envelope/window alarm when z < h, CUSUM when C > h (strict), fixed when S < threshold.
+//
+// Model arrays are indexed by step t; past their end the last entry is used.
+// Callers pass finite increments (the engine validates them); a NaN would never alarm.
+
+import type { CalibrationFile, DetectorCalibration } from './calibrationTypes';
+import type { DetectorConfig, DetectorKind } from './detectorConfig';
+
+export interface Monitor {
+  readonly kind: DetectorKind;
+  /** index of the last pushed step; -1 before the first push (read only) */
+  step: number;
+  /** S_t, the running objective (read only) */
+  score: number;
+  /** the native statistic: z (envelope, window), C (cusum), S_t (fixed) (read only) */
+  statistic: number;
+  /** alarm iff score < threshold (read only) */
+  threshold: number;
+  /** the first alarming step, -1 until then (read only) */
+  flaggedStep: number;
+  /** adds u_t; true when this step alarms (every alarming step, not only the first) */
+  push(u: number): boolean;
+  reset(): void;
+}
+
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The smallest double greater than x (finite x). */
+export function nextUp(x: number): number {
+  if (x !== x || x === Infinity) return x;
+  if (x === 0) return Number.MIN_VALUE;
+  bits[0] = x;
+  const lo = LITTLE ? 0 : 1;
+  const hi = 1 - lo;
+  if (x > 0) {
+    if (words[lo] === 0xffffffff) { words[lo] = 0; words[hi]++; } else words[lo]++;
+  } else {
+    if (words[lo] === 0) { words[lo] = 0xffffffff; words[hi]--; } else words[lo]--;
+  }
+  return bits[0];
+}
+
+/** A threshold that agrees exactly with the native alarm decision. */
+export function consistentThreshold(alarm: boolean, score: number, threshold: number): number {
+  if (alarm) return score < threshold ? threshold : nextUp(score);
+  return score < threshold ? score : threshold;
+}
+
+function toArray(xs: number[], what: string): Float64Array {
+  if (!Array.isArray(xs) || xs.length === 0) throw new Error(`calibration model ${what} is empty; run calibrate again`);
+  const a = Float64Array.from(xs);
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i])) throw new Error(`calibration model ${what}[${i}] is not a finite number; run calibrate again`);
+  }
+  return a;
+}
+
+class ModelArrays {
+  readonly mean: Float64Array;
+  readonly sd: Float64Array;
+  readonly last: number;
+  constructor(cal: DetectorCalibration) {
+    this.mean = toArray(cal.model.mean, `${cal.kind}.mean`);
+    this.sd = toArray(cal.model.sd, `${cal.kind}.sd`);
+    if (this.mean.length !== this.sd.length) throw new Error(`calibration model ${cal.kind}: mean and sd differ in length`);
+    for (let i = 0; i < this.sd.length; i++) {
+      if (!(this.sd[i] > 0)) throw new Error(`calibration model ${cal.kind}.sd[${i}] must be > 0; run calibrate again`);
+    }
+    if (!Number.isFinite(cal.h)) throw new Error(`calibration ${cal.kind}.h is not a finite number; run calibrate again`);
+    this.last = this.mean.length - 1;
+  }
+}
+
+export class EnvelopeMonitor implements Monitor {
+  readonly kind = 'envelope' as const;
+  step = -1; score = 0; statistic = 0; threshold = -Infinity; flaggedStep = -1;
+  private readonly mean: Float64Array;
+  private readonly sd: Float64Array;
+  private readonly last: number;
+  private readonly h: number;
+  constructor(cal: DetectorCalibration) {
+    const m = new ModelArrays(cal);
+    this.mean = m.mean; this.sd = m.sd; this.last = m.last; this.h = cal.h;
+  }
+  push(u: number): boolean {
+    const t = ++this.step;
+    const i = t < this.last ? t : this.last;
+    const s = (this.score += u);
+    const mean = this.mean[i];
+    const sd = this.sd[i];
+    const z = (s - mean) / sd;
+    this.statistic = z;
+    const alarm = z < this.h;
+    this.threshold = consistentThreshold(alarm, s, mean + this.h * sd);
+    if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
+    return alarm;
+  }
+  reset(): void { this.step = -1; this.score = 0; this.statistic = 0; this.threshold = -Infinity; this.flaggedStep = -1; }
+}
+
+/** W_t = S_t - S_{t-w} (S_{-1} = 0 and earlier), from a ring of past S values: no drift from add/subtract. */
+export class WindowMonitor implements Monitor {
+  readonly kind = 'window' as const;
+  step = -1; score = 0; statistic = 0; threshold = -Infinity; flaggedStep = -1;
+  /** W_t, the window sum (read only) */
+  windowSum = 0;
+  private readonly mean: Float64Array;
+  private readonly sd: Float64Array;
+  private readonly last: number;
+  private readonly h: number;
+  private readonly ring: Float64Array;
+  private readonly w: number;
+  private slot = 0;
+  constructor(cal: DetectorCalibration, window: number) {
+    if (!Number.isInteger(window) || window < 1) throw new Error(`window detector: window must be a positive integer, got ${window}`);
+    const m = new ModelArrays(cal);
+    this.mean = m.mean; this.sd = m.sd; this.last = m.last; this.h = cal.h;
+    this.w = window;
+    this.ring = new Float64Array(window);
+  }
+  push(u: number): boolean {
+    const t = ++this.step;
+    const i = t < this.last ? t : this.last;
+    const s = (this.score += u);
+    const slot = this.slot;
+    const base = this.ring[slot]; // S_{t-w}; the ring starts at 0 = S before the episode
+    this.ring[slot] = s;
+    this.slot = slot + 1 === this.w ? 0 : slot + 1;
+    const win = s - base;
+    this.windowSum = win;
+    const mean = this.mean[i];
+    const sd = this.sd[i];
+    const z = (win - mean) / sd;
+    this.statistic = z;
+    const alarm = z < this.h;
+    this.threshold = consistentThreshold(alarm, s, base + mean + this.h * sd);
+    if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
+    return alarm;
+  }
+  reset(): void {
+    this.step = -1; this.score = 0; this.statistic = 0; this.threshold = -Infinity; this.flaggedStep = -1;
+    this.windowSum = 0; this.ring.fill(0); this.slot = 0;
+  }
+}
+
+/** Page's CUSUM for a downward shift: C_t = max(0, C_{t-1} - z_t - k), z_t the standardized increment. */
+export class CusumMonitor implements Monitor {
+  readonly kind = 'cusum' as const;
+  step = -1; score = 0; statistic = 0; threshold = -Infinity; flaggedStep = -1;
+  private readonly mean: Float64Array;
+  private readonly sd: Float64Array;
+  private readonly last: number;
+  private readonly h: number;
+  private readonly k: number;
+  constructor(cal: DetectorCalibration, k: number) {
+    if (!Number.isFinite(k) || k < 0) throw new Error(`cusum detector: k must be a finite number >= 0, got ${k}`);
+    const m = new ModelArrays(cal);
+    this.mean = m.mean; this.sd = m.sd; this.last = m.last; this.h = cal.h;
+    this.k = k;
+  }
+  push(u: number): boolean {
+    const t = ++this.step;
+    const i = t < this.last ? t : this.last;
+    const prevS = this.score;
+    const prevC = this.statistic;
+    const s = (this.score = prevS + u);
+    const mu = this.mean[i];
+    const sd = this.sd[i];
+    const z = (u - mu) / sd;
+    const x = prevC - z - this.k;
+    const c = x > 0 ? x : 0;
+    this.statistic = c;
+    const alarm = c > this.h;
+    // C_t > h (h >= 0)  <=>  u_t < mu + sd (C_{t-1} - k - h)  <=>  S_t < S_{t-1} + mu + sd (C_{t-1} - k - h)
+    this.threshold = consistentThreshold(alarm, s, prevS + mu + sd * (prevC - this.k - this.h));
+    if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
+    return alarm;
+  }
+  reset(): void { this.step = -1; this.score = 0; this.statistic = 0; this.threshold = -Infinity; this.flaggedStep = -1; }
+}
+
+export class FixedMonitor implements Monitor {
+  readonly kind = 'fixed' as const;
+  step = -1; score = 0; statistic = 0; flaggedStep = -1;
+  threshold: number;
+  constructor(private readonly level: number) {
+    if (Number.isNaN(level)) throw new Error('fixed detector: threshold must be a number');
+    this.threshold = level;
+  }
+  push(u: number): boolean {
+    const t = ++this.step;
+    const s = (this.score += u);
+    this.statistic = s;
+    const alarm = s < this.level;
+    if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
+    return alarm;
+  }
+  reset(): void { this.step = -1; this.score = 0; this.statistic = 0; this.flaggedStep = -1; }
+}
+
+/** A monitor for the detector; calibrated kinds read their fitted model and h from the calibration. */
+export function createMonitor(config: DetectorConfig, calibration: CalibrationFile | null): Monitor {
+  if (config.kind === 'fixed') return new FixedMonitor(config.threshold);
+  if (calibration === null) {
+    throw new Error(`the ${config.kind} detector needs a calibration; run calibrate first or use a fixed threshold`);
+  }
+  const cal = calibration.detectors?.[config.kind];
+  if (!cal) throw new Error(`the calibration file has no model for the ${config.kind} detector; run calibrate again`);
+  switch (config.kind) {
+    case 'envelope': return new EnvelopeMonitor(cal);
+    case 'window': {
+      const fitted = cal.params.window;
+      if (fitted !== undefined && fitted !== config.window) {
+        throw new Error(`the calibration was fitted for window ${fitted}, not ${config.window}; run calibrate again with window ${config.window}`);
+      }
+      return new WindowMonitor(cal, config.window);
+    }
+    case 'cusum': {
+      const fitted = cal.params.k;
+      if (fitted !== undefined && fitted !== config.k) {
+        throw new Error(`the calibration was fitted for cusum k ${fitted}, not ${config.k}; run calibrate again with k ${config.k}`);
+      }
+      return new CusumMonitor(cal, config.k);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+// What every episode of a run shares, computed once: resolved module files, their hashes, merged
+// options, the runtime that can run them, and the trace header template.
+import path from 'node:path';
+import type { ModuleInfo, TraceHeader } from '../core/traceFormat';
+import { TRACE_VERSION } from '../core/traceFormat';
+import type { EpisodeCommand } from '../core/wire';
+import { hashFile, resolveModulePath } from './paths';
+import type { Runtime } from './runnerProcess';
+import type { RunRequest } from './types';
+
+export interface EpisodePlan {
+  runtime: Runtime;
+  command: Omit<EpisodeCommand, 'episodeId' | 'seed'>;
+  header: Omit<TraceHeader, 'runId' | 'episodeId' | 'seed' | 'startedAt'>;
+}
+
+export function planEpisodes(req: RunRequest): EpisodePlan {
+  const { scenario } = req;
+  const spec = scenario.spec;
+  const dist = spec[req.distribution];
+  const envRef = spec.environment;
+  const envOptions = { ...(envRef.options ?? {}), ...(dist?.environment ?? {}) };
+  let environment: EpisodeCommand['environment'];
+  let envInfo: ModuleInfo;
+  if ('gymnasium' in envRef) {
+    environment = { gymnasium: envRef.gymnasium, options: envOptions };
+    envInfo = { module: `gymnasium:${envRef.gymnasium}`, options: envOptions };
+  } else {
+    const file = resolveModulePath(scenario.dir, envRef.module);
+    environment = { module: file, options: envOptions };
+    envInfo = { module: file, options: envOptions, hash: hashFile(file) };
+  }
+  const agentFile = path.resolve(req.agent.module);
+  let objective: EpisodeCommand['objective'] = null;
+  let objInfo: ModuleInfo | null = null;
+  if (spec.objective) {
+    const file = resolveModulePath(scenario.dir, spec.objective.module);
+    objective = { module: file, options: spec.objective.options ?? {} };
+    objInfo = { module: file, options: objective.options, hash: hashFile(file) };
+  }
+  const files = [agentFile, 'module' in environment ? environment.module : '', objective?.module ?? ''];
+  const runtime: Runtime = 'gymnasium' in environment || files.some((f) => f.endsWith('.py')) ? 'python' : 'node';
+  const calibration = req.calibration && req.calibrationFile
+    ? { file: req.calibrationFile, hash: hashFile(req.calibrationFile), alpha: req.calibration.alpha, computedAt: req.calibration.computedAt }
+    : null;
+  return {
+    runtime,
+    command: {
+      t: 'episode',
+      maxSteps: spec.maxSteps,
+      environment,
+      agent: { module: agentFile, options: req.agent.options },
+      objective,
+      recording: req.recording,
+      protocol: req.protocol,
+      detector: req.detector,
+      calibration: req.calibration,
+    },
+    header: {
+      type: 'header',
+      version: TRACE_VERSION,
+      scenario: { name: spec.name, file: scenario.file, hash: scenario.hash },
+      agent: { name: req.agent.name, module: agentFile, options: req.agent.options, hash: hashFile(agentFile) },
+      environment: envInfo,
+      objective: objInfo,
+      distribution: req.distribution,
+      maxSteps: spec.maxSteps,
+      recording: req.recording,
+      protocol: req.protocol,
+      detector: req.detector,
+      calibration,
+    },
+  };
+}

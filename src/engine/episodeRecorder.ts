@@ -1,0 +1,280 @@
+// One episode's trace and state: takes the runner's validated records, runs the engine's own
+// monitor over the increments (the authority for score, threshold and flag), writes trace lines,
+// batches step events, and concludes the episode the first time something decides how it ends.
+// Ordering rules live here: reset first, step indexes strictly consecutive, nothing past the flag
+// under `stop`, nothing past the end.
+import type { Monitor } from '../core/detectors';
+import type { EndReason, TraceEnd, TraceHeader, TraceStep, UserError } from '../core/traceFormat';
+import { checkReset } from '../core/traceRecordValidate';
+import type { RunnerRecord, StepRecord } from '../core/wire';
+import type { EngineEvent } from '../shared/engineEvents';
+import { excerpt } from './recordValidate';
+import type { RunnerSink } from './runnerProcess';
+import type { StreamName } from './outputCapture';
+import { TraceWriter } from './traceWriter';
+import type { EpisodeResult } from './types';
+import type { ProtocolSpec } from '../core/scenario';
+import type { Recording } from '../core/traceFormat';
+
+export interface Outcome {
+  reason: EndReason;
+  error?: UserError;
+  detail?: Record<string, unknown>;
+  /** the child cannot be trusted with another episode */
+  replaceChild: boolean;
+}
+
+export interface EpisodeSetup {
+  runId: string;
+  episodeId: string;
+  seed: number;
+  trace: string;
+  header: TraceHeader;
+  recording: Recording;
+  protocol: ProtocolSpec;
+  maxSteps: number;
+  monitor: Monitor;
+  memoryLimitMb: number;
+  emit: (e: EngineEvent) => void;
+}
+
+export class EpisodeRecorder implements RunnerSink {
+  private readonly writer: TraceWriter;
+  private readonly t0 = Date.now();
+  private steps = 0;
+  private incs = new Float64Array(1024);
+  private gotReset = false;
+  private outcome: Outcome | null = null;
+  private finished: EpisodeResult | null = null;
+  private resolveEnded!: (o: Outcome) => void;
+  /** resolves with the first outcome: from records, or from the supervisor (timeouts, exits, abort) */
+  readonly ended: Promise<Outcome> = new Promise((r) => (this.resolveEnded = r));
+  /** the runner reported its own end (end or error record): it is idle again */
+  runnerDone = false;
+  private resolveRunnerDone!: () => void;
+  readonly runnerDonePromise: Promise<void> = new Promise((r) => (this.resolveRunnerDone = r));
+  /** time of the last input from the runner, for the step timeout */
+  lastInputAt = Date.now();
+  private evFrom = 0;
+  private evScores: number[] = [];
+  private evThresholds: number[] = [];
+  private readonly stopAtFlag: boolean;
+
+  constructor(private readonly s: EpisodeSetup) {
+    this.writer = new TraceWriter(s.trace);
+    this.writer.add(s.header);
+    this.writer.flush();
+    this.stopAtFlag = s.protocol === 'stop';
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  get started(): boolean {
+    return this.gotReset;
+  }
+
+  get concluded(): boolean {
+    return this.outcome !== null;
+  }
+
+  /** Decides how the episode ends (first caller wins). */
+  conclude(o: Outcome): void {
+    if (this.outcome) {
+      // a later finding can still condemn the child (e.g. steps past the flag after flagged_stop)
+      if (o.replaceChild) this.outcome.replaceChild = true;
+      return;
+    }
+    this.outcome = o;
+    this.resolveEnded(o);
+  }
+
+  private markRunnerDone(): void {
+    this.runnerDone = true;
+    this.resolveRunnerDone();
+  }
+
+  // ---- RunnerSink
+  record(rec: RunnerRecord): void {
+    this.lastInputAt = Date.now();
+    switch (rec.t) {
+      case 'reset':
+        if (rec.episodeId !== this.s.episodeId) return this.breach(`reset record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
+        if (this.gotReset) return this.breach('a second reset record', rec);
+        if (rec.scene !== undefined) {
+          const p = checkReset({ scene: rec.scene });
+          if (p) return this.breach(`reset record: ${p}`, rec);
+        }
+        this.gotReset = true;
+        if (this.outcome) return;
+        this.writer.add(this.s.recording === 'full' ? { type: 'reset', observation: rec.observation, info: rec.info, ...(rec.scene ? { scene: rec.scene } : {}) } : { type: 'reset' });
+        return;
+      case 'step':
+        return this.onStep(rec);
+      case 'end':
+        if (rec.episodeId !== this.s.episodeId) return this.breach(`end record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
+        if (!this.gotReset) return this.breach('end record before the reset record', rec);
+        if (rec.steps !== this.steps) return this.breach(`end record says ${rec.steps} steps; ${this.steps} were received`, rec);
+        this.markRunnerDone();
+        this.conclude({ reason: this.s.monitor.flaggedStep >= 0 && this.stopAtFlag ? 'flagged_stop' : 'completed', replaceChild: false });
+        return;
+      case 'error':
+        if (rec.episodeId !== this.s.episodeId) return this.breach(`error record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
+        this.markRunnerDone();
+        this.conclude({ reason: 'crashed', error: sanitizeError(rec.error), replaceChild: rec.fatal === true });
+        return;
+      case 'scores':
+        if (this.s.recording !== 'scores') return this.breach('scores record in a full recording', rec);
+        if (!this.gotReset) return this.breach('scores record before the reset record', rec);
+        if (rec.from !== this.steps) return this.breach(`scores from step ${rec.from}; expected step ${this.steps} (out of order)`, rec);
+        return;
+      case 'hello':
+        return this.breach('hello record during an episode', rec);
+    }
+  }
+
+  scores(values: Float64Array): void {
+    if (this.outcome) {
+      if (values.length) this.conclude({ reason: 'protocol_error', replaceChild: true });
+      return;
+    }
+    for (let i = 0; i < values.length; i++) {
+      const u = values[i];
+      if (!Number.isFinite(u)) return this.breach(`non-finite increment ${u} for step ${this.steps}`, null);
+      if (this.outcome) return this.breach(`increment for step ${this.steps} after the episode ended`, null);
+      this.push(u, null);
+    }
+  }
+
+  protocolError(message: string, bad: string): void {
+    this.conclude({ reason: 'protocol_error', detail: { message, record: bad }, replaceChild: true });
+  }
+
+  chunkDone(): void {
+    this.lastInputAt = Date.now();
+    if (!this.finished) this.writer.flush();
+  }
+
+  memoryExceeded(rssBytes: number): void {
+    this.conclude({ reason: 'oom', detail: { limitMb: this.s.memoryLimitMb, rssMb: Math.round(rssBytes / 1048576), cause: 'resident memory of the runner and its descendants' }, replaceChild: true });
+  }
+
+  outputFlood(stream: StreamName, bytes: number): void {
+    this.conclude({ reason: 'crashed', detail: { message: 'output flood', stream, bytes }, replaceChild: true });
+  }
+
+  // ----
+  private breach(message: string, rec: RunnerRecord | null): void {
+    if (this.outcome) {
+      // after the end was decided (e.g. steps past a stop flag): the trace is final, the child is not trusted
+      this.conclude({ reason: 'protocol_error', replaceChild: true });
+      return;
+    }
+    this.protocolError(message, rec ? excerpt(safeJson(rec)) : '');
+  }
+
+  private onStep(rec: StepRecord): void {
+    if (this.s.recording !== 'full') return this.breach('step record in a scores-only recording', rec);
+    if (!this.gotReset) return this.breach('step record before the reset record', rec);
+    if (this.outcome) return this.breach(`step ${rec.step} after the episode ended`, rec);
+    if (rec.step !== this.steps) return this.breach(`step ${rec.step} out of order; expected step ${this.steps}`, rec);
+    if (rec.scene !== undefined) {
+      const p = checkReset({ scene: rec.scene });
+      if (p) return this.breach(`step record: ${p.replace(/^reset/, 'step')}`, rec);
+    }
+    this.push(rec.increment, rec);
+  }
+
+  private push(u: number, rec: StepRecord | null): void {
+    if (this.steps >= this.s.maxSteps) return this.breach(`step ${this.steps} beyond maxSteps ${this.s.maxSteps}`, rec);
+    const m = this.s.monitor;
+    const before = m.flaggedStep;
+    m.push(u);
+    const flag = before < 0 && m.flaggedStep >= 0;
+    if (!Number.isFinite(m.score) || !Number.isFinite(m.statistic)) {
+      this.conclude({ reason: 'crashed', error: { message: `the running objective overflowed at step ${this.steps} (increment ${u})`, phase: 'increment' }, replaceChild: true });
+      return;
+    }
+    const step: TraceStep = { type: 'step', step: this.steps, increment: u, score: m.score, statistic: m.statistic, threshold: m.threshold, flag };
+    if (rec) {
+      step.action = rec.action;
+      step.reward = rec.reward;
+      step.observation = rec.observation;
+      if (rec.info !== undefined) step.info = rec.info;
+      step.terminated = rec.terminated;
+      step.truncated = rec.truncated;
+      if (rec.scene !== undefined) step.scene = rec.scene;
+      if (rec.fallback) step.fallback = true;
+    }
+    this.writer.add(step);
+    if (this.steps === this.incs.length) {
+      const grown = new Float64Array(this.incs.length * 2);
+      grown.set(this.incs);
+      this.incs = grown;
+    }
+    this.incs[this.steps++] = u;
+    if (this.evScores.length === 0) this.evFrom = step.step;
+    this.evScores.push(m.score);
+    this.evThresholds.push(m.threshold);
+    if (flag) {
+      this.flushEvents();
+      this.s.emit({ type: 'flag', episodeId: this.s.episodeId, step: step.step, score: m.score, threshold: m.threshold });
+      if (this.stopAtFlag) this.conclude({ reason: 'flagged_stop', replaceChild: false });
+    }
+  }
+
+  /** Emits the batched `steps` event (called by the supervisor's ticker, ~20/s, and at the end). */
+  flushEvents(): void {
+    if (!this.evScores.length) return;
+    this.s.emit({ type: 'steps', episodeId: this.s.episodeId, from: this.evFrom, scores: this.evScores, thresholds: this.evThresholds });
+    this.evScores = [];
+    this.evThresholds = [];
+  }
+
+  /** Writes the one episode_end record and closes the trace. */
+  finish(): EpisodeResult {
+    if (this.finished) return this.finished;
+    const o = this.outcome ?? { reason: 'crashed' as EndReason, detail: { message: 'episode ended without an outcome' }, replaceChild: true };
+    this.flushEvents();
+    const m = this.s.monitor;
+    const flaggedStep = m.flaggedStep >= 0 && m.flaggedStep < this.steps ? m.flaggedStep : null;
+    const end: TraceEnd = { type: 'episode_end', reason: o.reason, steps: this.steps, score: this.steps ? m.score : 0, flaggedStep, durationMs: Date.now() - this.t0 };
+    if (o.error) end.error = o.error;
+    if (o.detail) end.detail = o.detail;
+    this.writer.add(end);
+    this.writer.close();
+    this.finished = {
+      episodeId: this.s.episodeId,
+      seed: this.s.seed,
+      steps: this.steps,
+      finalScore: end.score,
+      flaggedStep,
+      reason: o.reason,
+      trace: this.s.trace,
+      increments: this.incs.slice(0, this.steps),
+      ...(o.error ? { error: o.error } : {}),
+    };
+    this.s.emit({ type: 'episode_end', runId: this.s.runId, episodeId: this.s.episodeId, seed: this.s.seed, steps: this.steps, finalScore: end.score, flaggedStep, reason: o.reason, trace: this.s.trace, ...(o.error ? { error: o.error } : {}) });
+    return this.finished;
+  }
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** A UserError from the wire, cut to the fields and sizes the trace keeps. */
+function sanitizeError(e: UserError): UserError {
+  const out: UserError = { message: String(e.message).slice(0, 4000) };
+  if (typeof e.stack === 'string') out.stack = e.stack.slice(0, 16_000);
+  if (typeof e.file === 'string') out.file = e.file.slice(0, 1000);
+  if (Number.isSafeInteger(e.line)) out.line = e.line;
+  if (Number.isSafeInteger(e.column)) out.column = e.column;
+  if (typeof e.phase === 'string') out.phase = e.phase.slice(0, 40);
+  return out;
+}

@@ -1,0 +1,89 @@
+// The trace file writer (the engine is its only writer). Lines are queued and written with one
+// fs.writeSync of whole lines, so a kill at any moment leaves complete lines plus at most one torn
+// tail, which the next writer cuts off before appending. fdatasync every ~100 lines (at most every
+// 20 ms) and at close: per-record syncs cost ~240 us each here, per-100 ~9 us amortized.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TraceRecord } from '../core/traceFormat';
+
+const SYNC_LINES = 100;
+const SYNC_MIN_MS = 20;
+const FLUSH_BYTES = 256 * 1024;
+
+/** Cuts a file back to just after its last '\n' (0 bytes when it has none). Returns bytes removed. */
+export function repairTornTail(fd: number): number {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return 0;
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const n = fs.readSync(fd, chunk, 0, end - start, start);
+    const i = chunk.subarray(0, n).lastIndexOf(10);
+    if (i >= 0) {
+      const keep = start + i + 1;
+      if (keep < size) fs.ftruncateSync(fd, keep);
+      return size - keep;
+    }
+    end = start;
+  }
+  fs.ftruncateSync(fd, 0);
+  return size;
+}
+
+export class TraceWriter {
+  private fd: number;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private unsynced = 0;
+  private lastSync = Date.now();
+  private closed = false;
+  /** bytes cut off a torn tail when the file was opened */
+  readonly repaired: number;
+
+  constructor(readonly file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o644);
+    this.repaired = repairTornTail(this.fd);
+  }
+
+  /** Queues a record; written at the next flush (the caller flushes after each batch of input). */
+  add(record: TraceRecord): void {
+    this.addLine(JSON.stringify(record));
+  }
+
+  addLine(json: string): void {
+    if (this.closed) throw new Error(`trace ${this.file} is closed`);
+    this.pending.push(json);
+    this.pendingBytes += json.length + 1;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Writes every queued line with one write call; syncs every ~100 lines. */
+  flush(): void {
+    if (this.pending.length) {
+      const buf = Buffer.from(this.pending.join('\n') + '\n', 'utf8');
+      this.unsynced += this.pending.length;
+      this.pending = [];
+      this.pendingBytes = 0;
+      let off = 0;
+      while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
+    }
+    if (this.unsynced >= SYNC_LINES && Date.now() - this.lastSync >= SYNC_MIN_MS) this.sync();
+  }
+
+  private sync(): void {
+    fs.fdatasyncSync(this.fd);
+    this.unsynced = 0;
+    this.lastSync = Date.now();
+  }
+
+  /** Flushes, syncs and closes. Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.sync();
+    fs.closeSync(this.fd);
+    this.closed = true;
+  }
+}

@@ -1,0 +1,201 @@
+// Commands as small factories over Ctx (rust-analyzer style). Every handler that would run,
+// calibrate or load workspace code checks trust itself, first. Handlers return what they did, so
+// tests (and other extensions) can await the outcome.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { Ctx } from './ctx';
+import { calibrateArgs, runArgs, type RunTarget } from './engineArgs';
+import { EXAMPLE_FOLDER, exampleFiles } from './exampleScenario';
+import { ReplayPanel } from './replayPanel';
+import type { RunOutcome } from './runController';
+import { builtinScenarios, pickAgent, pickScenario, readScenarioSummary } from './scenarios';
+import { requireTrust } from './trust';
+
+export type Refusal = { refused: 'untrusted' | 'no-folder' | 'busy' | 'invalid'; message: string };
+export type Cmd = (...args: unknown[]) => unknown;
+
+/** Non-interactive form of Run Scenario / Calibrate Threshold (tests, other extensions, tasks). */
+export interface RunArgs {
+  /** a built-in's name or a scenario file path */
+  scenario: string;
+  agent?: string;
+  episodes?: number;
+}
+
+function refuse(refused: Refusal['refused'], message: string, show = true): Refusal {
+  if (show) void vscode.window.showErrorMessage(`Objective Monitor: ${message}`);
+  return { refused, message };
+}
+
+function isRunArgs(x: unknown): x is RunArgs {
+  return typeof x === 'object' && x !== null && typeof (x as RunArgs).scenario === 'string';
+}
+
+/** Checks that must pass before anything is spawned. */
+function preflight(ctx: Ctx, action: string): Refusal | { outDir: string; cwd: string } {
+  if (!requireTrust(action)) return { refused: 'untrusted', message: `${action} needs a trusted workspace` };
+  const outDir = ctx.outDir;
+  const cwd = ctx.workspaceRoot;
+  if (!outDir || !cwd) return refuse('no-folder', `${action} needs a folder open: traces are written to ${'<folder>'}/.objective-monitor.`);
+  if (ctx.runs.running) return refuse('busy', 'A run is already in progress. Stop it first with "Objective Monitor: Stop Run".');
+  return { outDir, cwd };
+}
+
+/** A scenario given by name or path, checked before spawning so a bad file gives a clear error at once. */
+function resolveTarget(ctx: Ctx, a: RunArgs): RunTarget | Refusal {
+  const builtin = builtinScenarios(ctx.extension.extensionPath).find((b) => b.name === a.scenario);
+  const file = builtin ? builtin.file : path.resolve(ctx.workspaceRoot ?? '', a.scenario);
+  if (!builtin && !fs.existsSync(file)) return refuse('invalid', `${a.scenario}: no such scenario file or built-in scenario`);
+  try {
+    const summary = readScenarioSummary(file);
+    if (a.agent && summary.agents.length && !summary.agents.includes(a.agent) && !/[./\\]/.test(a.agent)) {
+      return refuse('invalid', `${file}: scenario "${summary.name}" has no agent "${a.agent}" (agents: ${summary.agents.join(', ')})`);
+    }
+  } catch (e) {
+    return refuse('invalid', (e as Error).message);
+  }
+  return { scenario: builtin ? builtin.name : file, agent: a.agent ?? '' };
+}
+
+async function interactiveTarget(ctx: Ctx, uri: vscode.Uri | undefined): Promise<RunArgs | undefined> {
+  const scenario = await pickScenario(ctx.extension.extensionPath, uri);
+  if (!scenario) return undefined;
+  let agent: string | undefined;
+  try {
+    agent = await pickAgent(scenario);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Objective Monitor: ${(e as Error).message}`);
+    return undefined;
+  }
+  if (agent === undefined) return undefined;
+  return { scenario: scenario.arg, agent };
+}
+
+function labelOf(t: RunTarget): string {
+  const name = path.isAbsolute(t.scenario) ? path.basename(t.scenario, '.scenario.json') : t.scenario;
+  return `${name} / ${t.agent ? path.basename(t.agent) : 'default agent'}`;
+}
+
+export function runScenario(ctx: Ctx): Cmd {
+  return async (arg?: unknown): Promise<RunOutcome | Refusal | undefined> => {
+    const pre = preflight(ctx, 'Run Scenario');
+    if ('refused' in pre) return pre;
+    const a = isRunArgs(arg) ? arg : await interactiveTarget(ctx, arg instanceof vscode.Uri ? arg : undefined);
+    if (!a) return undefined;
+    const target = resolveTarget(ctx, a);
+    if ('refused' in target) return target;
+    const args = runArgs(ctx.config, target, pre.outDir, { episodes: a.episodes });
+    return ctx.runs.start({ kind: 'run', label: labelOf(target), args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true });
+  };
+}
+
+export function calibrateThreshold(ctx: Ctx): Cmd {
+  return async (arg?: unknown): Promise<RunOutcome | Refusal | undefined> => {
+    const pre = preflight(ctx, 'Calibrate Threshold');
+    if ('refused' in pre) return pre;
+    const a = isRunArgs(arg) ? arg : await interactiveTarget(ctx, arg instanceof vscode.Uri ? arg : undefined);
+    if (!a) return undefined;
+    const target = resolveTarget(ctx, a);
+    if ('refused' in target) return target;
+    const args = calibrateArgs(ctx.config, target, pre.outDir);
+    return ctx.runs.start({ kind: 'calibrate', label: labelOf(target), args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: false });
+  };
+}
+
+export function stopRun(ctx: Ctx): Cmd {
+  return async (): Promise<boolean> => {
+    const stopping = ctx.runs.stop();
+    if (!stopping) void vscode.window.showInformationMessage('Objective Monitor: no run in progress.');
+    return stopping;
+  };
+}
+
+function toUri(x: unknown): vscode.Uri | undefined {
+  if (x instanceof vscode.Uri) return x;
+  if (typeof x === 'string' && x.length > 0) return x.includes('://') || x.startsWith('file:') ? vscode.Uri.parse(x) : vscode.Uri.file(x);
+  return undefined;
+}
+
+/** The trace to act on: the argument, else the active trace editor, else a pick. */
+async function traceUri(ctx: Ctx, arg: unknown): Promise<vscode.Uri | undefined> {
+  const given = toUri(arg);
+  if (given) return given;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active?.fsPath.endsWith('.trace.jsonl')) return active;
+  const recent = ctx.model.all.flatMap((r) => r.episodes).slice(0, 200);
+  if (recent.length) {
+    const picked = await vscode.window.showQuickPick(recent.map((e) => ({
+      label: `${e.scenario} / ${e.agent} · seed ${e.seed}`,
+      description: e.flaggedStep === null ? (e.reason ?? 'running') : `flagged at step ${e.flaggedStep}`,
+      detail: vscode.workspace.asRelativePath(e.file), file: e.file,
+    })), { title: 'Open Trace in Replay', matchOnDetail: true });
+    return picked ? vscode.Uri.file(picked.file) : undefined;
+  }
+  const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Trace: ['jsonl'] }, openLabel: 'Replay' });
+  return files?.[0];
+}
+
+export function openTrace(ctx: Ctx): Cmd {
+  // Replay is pure reading: allowed in Restricted Mode.
+  return async (arg?: unknown, step?: unknown): Promise<ReplayPanel | undefined> => {
+    const uri = await traceUri(ctx, arg);
+    if (!uri) return undefined;
+    if (uri.scheme !== 'file' || !fs.existsSync(uri.fsPath)) {
+      void vscode.window.showErrorMessage(`Objective Monitor: ${uri.fsPath}: no such trace file`);
+      return undefined;
+    }
+    const at = typeof step === 'number' && Number.isInteger(step) && step >= 0 ? step : undefined;
+    return ReplayPanel.createOrShow(ctx.replayHost, uri.fsPath, at);
+  };
+}
+
+export function rerunEpisode(ctx: Ctx): Cmd {
+  return async (arg?: unknown): Promise<RunOutcome | Refusal | undefined> => {
+    const pre = preflight(ctx, 'Re-run Episode');
+    if ('refused' in pre) return pre;
+    const uri = await traceUri(ctx, arg);
+    if (!uri) return undefined;
+    let t;
+    try { t = await ctx.store.load(uri.fsPath); } catch (e) { return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`); }
+    const h = t.read.header;
+    if (!h) return refuse('invalid', `${uri.fsPath}: not a trace (no header record), so there is no episode to re-run`);
+    const builtinDir = path.join(ctx.extension.extensionPath, 'dist', 'scenarios') + path.sep;
+    const scenario = h.scenario.file.startsWith(builtinDir) ? h.scenario.name : h.scenario.file;
+    let agents: string[] = [];
+    try { agents = readScenarioSummary(h.scenario.file).agents; } catch (e) { return refuse('invalid', (e as Error).message); }
+    const target: RunTarget = { scenario, agent: agents.includes(h.agent.name) ? h.agent.name : h.agent.module };
+    const args = runArgs(ctx.config, target, pre.outDir, { seed: h.seed, distribution: h.distribution });
+    return ctx.runs.start({ kind: 'run', label: `${labelOf(target)} · seed ${h.seed}`, args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true });
+  };
+}
+
+export function createExampleScenario(ctx: Ctx): Cmd {
+  // Writes files only (nothing runs), so it is allowed in Restricted Mode too.
+  return async (): Promise<string | Refusal> => {
+    const root = ctx.workspaceRoot;
+    if (!root) return refuse('no-folder', 'Create Example Scenario needs a folder open.');
+    let dir = path.join(root, EXAMPLE_FOLDER);
+    for (let i = 2; fs.existsSync(dir); i++) dir = path.join(root, `${EXAMPLE_FOLDER}-${i}`);
+    const files = exampleFiles();
+    const edit = new vscode.WorkspaceEdit();
+    for (const [rel, content] of Object.entries(files)) {
+      edit.createFile(vscode.Uri.file(path.join(dir, rel)), { contents: Buffer.from(content, 'utf8'), ignoreIfExists: false });
+    }
+    if (!(await vscode.workspace.applyEdit(edit))) return refuse('invalid', `could not write the example into ${dir}`);
+    await Promise.all(vscode.workspace.textDocuments.filter((d) => d.uri.fsPath.startsWith(dir) && d.isDirty).map((d) => d.save()));
+    const scenario = path.join(dir, 'corridor.scenario.json');
+    await vscode.window.showTextDocument(vscode.Uri.file(scenario), { preview: false });
+    void vscode.window.showInformationMessage(`Objective Monitor: example scenario written to ${path.relative(root, dir)}. Run it with "Run Scenario".`, 'Run Scenario')
+      .then((c) => { if (c) void vscode.commands.executeCommand('objectiveMonitor.runScenario', vscode.Uri.file(scenario)); });
+    return dir;
+  };
+}
+
+export function showOutput(ctx: Ctx): Cmd {
+  return () => ctx.output.show(true);
+}
+
+export function refreshRuns(ctx: Ctx): Cmd {
+  return () => ctx.model.refresh();
+}

@@ -1,0 +1,97 @@
+// A typed view over the objectiveMonitor.* settings. It knows which changes re-flag recorded
+// traces (detector settings) so ctx can react to exactly those.
+import * as vscode from 'vscode';
+import type { DetectorConfig, DetectorKind } from '../core/detectorConfig';
+import { DEFAULT_ALPHA, DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
+
+export const SECTION = 'objectiveMonitor';
+
+const DETECTOR_KEYS = ['detector.kind', 'detector.window', 'detector.cusumK', 'detector.fixedThreshold', 'detector.alpha'] as const;
+const KINDS: readonly DetectorKind[] = ['envelope', 'window', 'cusum', 'fixed'];
+
+export type Protocol = 'stop' | 'flag-only';
+
+export interface LimitsConfig {
+  stepTimeoutMs: number;
+  episodeTimeoutMs: number;
+  memoryLimitMb: number;
+}
+
+export class Config {
+  private get cfg(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION);
+  }
+
+  /** The detector the user chose, or null for `recorded`: runs use the scenario's detector and
+   *  traces keep the flags they were recorded with. */
+  get detector(): DetectorConfig | null {
+    const kind = this.cfg.get<string>('detector.kind', 'recorded');
+    switch (KINDS.includes(kind as DetectorKind) ? kind : 'recorded') {
+      case 'envelope': return { kind: 'envelope' };
+      case 'window': return { kind: 'window', window: positiveInt(this.cfg.get('detector.window'), DEFAULT_WINDOW) };
+      case 'fixed': return { kind: 'fixed', threshold: finite(this.cfg.get('detector.fixedThreshold'), 0) };
+      case 'cusum': return { kind: 'cusum', k: nonNegative(this.cfg.get('detector.cusumK'), DEFAULT_CUSUM_K) };
+      default: return null;
+    }
+  }
+
+  get alpha(): number {
+    const a = finite(this.cfg.get('detector.alpha'), DEFAULT_ALPHA);
+    return a > 0 && a <= 0.5 ? a : DEFAULT_ALPHA;
+  }
+
+  /** null: the scenario's protocol applies */
+  get protocol(): Protocol | null {
+    if (!isSet(this.cfg.inspect('run.protocol'))) return null;
+    return this.cfg.get<string>('run.protocol') === 'flag-only' ? 'flag-only' : 'stop';
+  }
+
+  get episodes(): number {
+    return positiveInt(this.cfg.get('run.episodes'), 10);
+  }
+
+  get limits(): LimitsConfig {
+    return {
+      stepTimeoutMs: positiveInt(this.cfg.get('limits.stepTimeoutMs'), 5000),
+      episodeTimeoutMs: positiveInt(this.cfg.get('limits.episodeTimeoutMs'), 300_000),
+      memoryLimitMb: positiveInt(this.cfg.get('limits.memoryLimitMb'), 2048),
+    };
+  }
+
+  /** Machine-scoped: a workspace cannot choose the executable (RELIABILITY.md, Trust). */
+  get nodePath(): string {
+    return machineValue(this.cfg.inspect<string>('runtime.nodePath'));
+  }
+
+  get pythonInterpreter(): string {
+    return machineValue(this.cfg.inspect<string>('python.interpreter'));
+  }
+
+  get inlayHints(): boolean {
+    return this.cfg.get<boolean>('traces.inlayHints', true);
+  }
+
+  static affectsReflag(e: vscode.ConfigurationChangeEvent): boolean {
+    return DETECTOR_KEYS.some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
+  }
+}
+
+function isSet<T>(i: { globalValue?: T; workspaceValue?: T; workspaceFolderValue?: T } | undefined): boolean {
+  return !!i && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+}
+
+/** Only the user (machine/global) value counts, whatever a workspace file says. */
+function machineValue(i: { globalValue?: string } | undefined): string {
+  const v = i?.globalValue;
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+function finite(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
+}
+function positiveInt(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : dflt;
+}
+function nonNegative(v: unknown, dflt: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : dflt;
+}

@@ -1,0 +1,51 @@
+// Entry point. activate registers commands, views and the panel serializer and runs nothing
+// (RELIABILITY.md: nothing runs on activation). It catches and shows its own errors.
+import * as vscode from 'vscode';
+import * as commands from './commands';
+import { Ctx } from './ctx';
+
+let ctx: Ctx | undefined;
+
+/** What activate returns: the context, for the integration tests. */
+export interface ObjectiveMonitorApi {
+  ctx: Ctx;
+}
+
+export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi | undefined {
+  try {
+    ctx = new Ctx(context);
+    const c = ctx;
+    const register = (id: string, factory: (ctx: Ctx) => commands.Cmd) => {
+      context.subscriptions.push(vscode.commands.registerCommand(`objectiveMonitor.${id}`, async (...args: unknown[]) => {
+        try {
+          return await factory(c)(...args);
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          c.output.error(`${id}: ${e instanceof Error && e.stack ? e.stack : msg}`);
+          void vscode.window.showErrorMessage(`Objective Monitor: ${msg}`);
+          return undefined;
+        }
+      }));
+    };
+    register('runScenario', commands.runScenario);
+    register('calibrateThreshold', commands.calibrateThreshold);
+    register('stopRun', commands.stopRun);
+    register('openTrace', commands.openTrace);
+    register('rerunEpisode', commands.rerunEpisode);
+    register('createExampleScenario', commands.createExampleScenario);
+    register('showOutput', commands.showOutput);
+    register('refreshRuns', commands.refreshRuns);
+    return { ctx };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    void vscode.window.showErrorMessage(`Objective Monitor failed to start: ${msg}`);
+    console.error(e);
+    return undefined;
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  // The run lifetime first: kill the engine child's process group.
+  await ctx?.runs.dispose();
+  ctx = undefined;
+}

@@ -1,0 +1,337 @@
+// The replay panel host (webview-sample style): one panel per trace, createOrShow/revive, one
+// getWebviewOptions() for create and restore, CSP default-src 'none' with a fresh crypto nonce
+// per render, command URIs off. Data goes by postMessage only (never into the HTML), and every
+// message from the webview is validated against the typed protocol in shared/webviewProtocol.ts.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { Scene, Shape } from '../core/scene';
+import type { TraceStep } from '../core/traceFormat';
+import {
+  AppendMessage, EndMessage, GotoStepMessage, LoadMessage, ReflagMessage, StepDetailMessage,
+  parseWebviewMessage, type ReplayBand, type ReplayEnd, type ReplayMeta, type StepColumns, type StepDetailParams,
+} from '../shared/webviewProtocol';
+import type { FlagView, LoadedTrace, TraceStore } from './traceStore';
+
+export const REPLAY_VIEW_TYPE = 'objectiveMonitor.replay';
+const FILES_KEY = 'objectiveMonitor.replay.files';
+/** live appends at most ~10 per second: the webview draws at most once per frame anyway */
+const REFRESH_MS = 100;
+
+export interface ReplayHost {
+  extensionUri: vscode.Uri;
+  store: TraceStore;
+  workspaceState: vscode.Memento;
+  /** the detector settings to flag with (null detector: as recorded) */
+  flagSettings(): { detector: import('../core/detectorConfig').DetectorConfig | null; alpha: number | undefined };
+  log(message: string): void;
+}
+
+export function getWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    enableCommandUris: false,
+    enableForms: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+    retainContextWhenHidden: false,
+    enableFindWidget: true,
+  };
+}
+
+export class ReplayPanel implements vscode.Disposable {
+  private static readonly panels = new Map<string, ReplayPanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private sentSteps = 0;
+  private sentEnd = false;
+  private pendingGoto: number | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing = false;
+  private refreshAgain = false;
+  private episodeId = '';
+  /** messages posted, for tests: method names in order */
+  readonly posted: string[] = [];
+
+  static get all(): ReplayPanel[] {
+    return [...ReplayPanel.panels.values()];
+  }
+
+  static get(file: string): ReplayPanel | undefined {
+    return ReplayPanel.panels.get(path.resolve(file));
+  }
+
+  static createOrShow(host: ReplayHost, file: string, step?: number, preserveFocus = false): ReplayPanel {
+    const key = path.resolve(file);
+    const existing = ReplayPanel.panels.get(key);
+    if (existing) {
+      existing.panel.reveal(undefined, preserveFocus);
+      if (step !== undefined) existing.goto(step);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, titleFor(file), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, getWebviewOptions(host.extensionUri));
+    return new ReplayPanel(panel, host, key, step);
+  }
+
+  /** Restores a panel after a reload, from the episode id the webview kept in its state. */
+  static revive(panel: vscode.WebviewPanel, host: ReplayHost, state: unknown): void {
+    const episodeId = typeof state === 'object' && state !== null && typeof (state as { episodeId?: unknown }).episodeId === 'string'
+      ? (state as { episodeId: string }).episodeId : undefined;
+    const files = host.workspaceState.get<Record<string, string>>(FILES_KEY, {});
+    const file = episodeId ? files[episodeId] : undefined;
+    panel.webview.options = getWebviewOptions(host.extensionUri);
+    if (!file || !fs.existsSync(file)) {
+      panel.webview.html = messageHtml(panel.webview, 'This replay\'s trace is no longer available. Open a trace with "Objective Monitor: Open Trace in Replay".');
+      return;
+    }
+    if (ReplayPanel.panels.has(path.resolve(file))) { panel.dispose(); return; }
+    new ReplayPanel(panel, host, path.resolve(file));
+  }
+
+  private constructor(readonly panel: vscode.WebviewPanel, private readonly host: ReplayHost, readonly file: string, gotoStep?: number) {
+    ReplayPanel.panels.set(file, this);
+    this.pendingGoto = gotoStep;
+    panel.onDidDispose(() => this.dispose(), null, this.disposables);
+    panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
+    panel.webview.html = replayHtml(panel.webview, host.extensionUri);
+  }
+
+  dispose(): void {
+    ReplayPanel.panels.delete(this.file);
+    clearTimeout(this.refreshTimer);
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  goto(step: number): void {
+    if (!this.ready) { this.pendingGoto = step; return; }
+    void this.post(GotoStepMessage.create({ episodeId: this.episodeId, step }));
+  }
+
+  /** The trace grew (live run): send the new steps and the end, throttled. */
+  traceChanged(): void {
+    if (!this.ready || this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => { this.refreshTimer = undefined; void this.refresh(); }, REFRESH_MS);
+  }
+
+  /** Settings changed: re-evaluate flags of all loaded steps. */
+  async reflag(): Promise<void> {
+    if (!this.ready) return;
+    const t = await this.host.store.load(this.file);
+    const f = this.flags(t);
+    await this.post(ReflagMessage.create({
+      episodeId: this.episodeId, detector: f.detector, calibration: f.calibration,
+      thresholds: f.thresholds.slice(0, this.sentSteps), statistics: f.statistics.slice(0, this.sentSteps), flaggedStep: f.flaggedStep,
+    }));
+    if (f.note) this.host.log(`${path.basename(this.file)}: ${f.note}`);
+  }
+
+  private flags(t: LoadedTrace): FlagView {
+    const s = this.host.flagSettings();
+    return this.host.store.flags(t, s.detector, s.alpha);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const msg = parseWebviewMessage(raw);
+    if (!msg) {
+      this.host.log(`replay panel: ignored an invalid message from the webview`);
+      return;
+    }
+    try {
+      switch (msg.method) {
+        case 'replay/ready':
+          await this.load();
+          break;
+        case 'replay/requestStep':
+          await this.sendStep(msg.params.step);
+          break;
+        case 'replay/stateChanged':
+          break;
+      }
+    } catch (e) {
+      this.host.log(`replay panel ${path.basename(this.file)}: ${(e as Error).message}`);
+    }
+  }
+
+  private async load(): Promise<void> {
+    this.host.store.forget(this.file);
+    const t = await this.host.store.load(this.file);
+    const h = t.read.header;
+    if (!h) {
+      this.panel.webview.html = messageHtml(this.panel.webview, `${this.file} is not a readable trace: ${t.read.problems[0]?.message ?? 'no header record'}`);
+      return;
+    }
+    this.episodeId = h.episodeId;
+    this.panel.title = titleFor(this.file, `${h.scenario.name} / ${h.agent.name} · seed ${h.seed}`);
+    const files = this.host.workspaceState.get<Record<string, string>>(FILES_KEY, {});
+    if (files[h.episodeId] !== this.file) void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
+    const f = this.flags(t);
+    const n = t.read.steps.length;
+    const meta: ReplayMeta = {
+      runId: h.runId, episodeId: h.episodeId, scenario: h.scenario.name, agent: h.agent.name,
+      environment: h.environment.module.startsWith('gymnasium:') ? h.environment.module : path.basename(h.environment.module),
+      seed: h.seed, distribution: h.distribution, maxSteps: h.maxSteps, recording: h.recording,
+      protocol: typeof h.protocol === 'string' ? h.protocol : 'fallback',
+      detector: f.detector, calibration: f.calibration, startedAt: h.startedAt,
+      hasScene: t.read.reset?.scene !== undefined || t.read.steps.slice(0, 1).some((s) => s.scene !== undefined),
+    };
+    this.ready = true;
+    this.sentSteps = n;
+    this.sentEnd = t.read.end !== null;
+    const goto = this.pendingGoto;
+    this.pendingGoto = undefined;
+    await this.post(LoadMessage.create({
+      meta, steps: columns(t, f, 0, n), flaggedStep: f.flaggedStep, end: endOf(t), band: bandOf(this.host.store, t),
+      ...(goto !== undefined && goto < Math.max(n, h.maxSteps) ? { gotoStep: goto } : {}),
+    }));
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.refreshing) { this.refreshAgain = true; return; }
+    this.refreshing = true;
+    try {
+      const t = await this.host.store.load(this.file);
+      const n = t.read.steps.length;
+      const f = this.flags(t);
+      if (n > this.sentSteps) {
+        await this.post(AppendMessage.create({ episodeId: this.episodeId, steps: columns(t, f, this.sentSteps, n), flaggedStep: f.flaggedStep }));
+        this.sentSteps = n;
+      }
+      const end = endOf(t);
+      if (end && !this.sentEnd) {
+        this.sentEnd = true;
+        await this.post(EndMessage.create({ episodeId: this.episodeId, end: { ...end, flaggedStep: f.flaggedStep } }));
+      }
+    } finally {
+      this.refreshing = false;
+      if (this.refreshAgain) { this.refreshAgain = false; this.traceChanged(); }
+    }
+  }
+
+  private async sendStep(step: number): Promise<void> {
+    const t = await this.host.store.load(this.file);
+    const i = indexOf(t.read.steps, step);
+    if (i < 0) return;
+    const s = t.read.steps[i];
+    const f = this.flags(t);
+    const threshold = f.thresholds[i];
+    const detail: StepDetailParams = {
+      episodeId: this.episodeId, step, available: t.read.header?.recording !== 'scores',
+      increment: s.increment, score: s.score, threshold, statistic: f.statistics[i], margin: s.score - threshold,
+      scene: sceneAt(t, i),
+    };
+    if (s.action !== undefined) detail.action = s.action;
+    if (s.observation !== undefined) detail.observation = s.observation;
+    if (s.info !== undefined) detail.info = s.info;
+    if (s.reward !== undefined) detail.reward = s.reward;
+    if (s.terminated !== undefined) detail.terminated = s.terminated;
+    if (s.truncated !== undefined) detail.truncated = s.truncated;
+    if (s.fallback !== undefined) detail.fallback = s.fallback;
+    await this.post(StepDetailMessage.create(detail));
+  }
+
+  private async post(msg: { method: string; params: unknown }): Promise<void> {
+    this.posted.push(msg.method);
+    await this.panel.webview.postMessage(msg);
+  }
+}
+
+export class ReplaySerializer implements vscode.WebviewPanelSerializer {
+  constructor(private readonly host: ReplayHost) {}
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    ReplayPanel.revive(panel, this.host, state);
+  }
+}
+
+function titleFor(file: string, what?: string): string {
+  return `Replay: ${what ?? path.basename(file, '.trace.jsonl')}`;
+}
+
+function pruned(files: Record<string, string>): Record<string, string> {
+  // Keep the map small: only traces that still exist, at most 200.
+  const entries = Object.entries(files).filter(([, f]) => fs.existsSync(f));
+  return Object.fromEntries(entries.slice(-200));
+}
+
+function indexOf(steps: readonly TraceStep[], n: number): number {
+  let lo = 0; let hi = steps.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (steps[mid].step === n) return mid;
+    if (steps[mid].step < n) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}
+
+function columns(t: LoadedTrace, f: FlagView, from: number, to: number): StepColumns {
+  const n = to - from;
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) scores[i] = t.read.steps[from + i].score;
+  return {
+    from, increments: t.increments.slice(from, to), scores,
+    thresholds: f.thresholds.slice(from, to), statistics: f.statistics.slice(from, to),
+  };
+}
+
+function endOf(t: LoadedTrace): ReplayEnd | null {
+  const e = t.read.end;
+  if (!e) return null;
+  const end: ReplayEnd = { reason: e.reason, steps: e.steps, score: e.score, flaggedStep: e.flaggedStep, durationMs: e.durationMs };
+  if (e.error) end.error = e.error;
+  return end;
+}
+
+function bandOf(store: TraceStore, t: LoadedTrace): ReplayBand | null {
+  const cal = store.calibrationFor(t);
+  if (!cal?.band) return null;
+  return { p05: Float64Array.from(cal.band.p05), p50: Float64Array.from(cal.band.p50), p95: Float64Array.from(cal.band.p95) };
+}
+
+/** The step's scene with the reset scene's static shapes under it; steps without a scene of their
+ *  own show the last one before them. */
+function sceneAt(t: LoadedTrace, i: number): Scene | null {
+  const base = t.read.reset?.scene;
+  const statics: Shape[] = base ? base.shapes.filter((s) => s.static) : [];
+  let own: Scene | undefined;
+  for (let j = i; j >= 0 && j > i - 1000; j--) { own = t.read.steps[j].scene; if (own) break; }
+  const frame = own ?? base;
+  if (!frame) return null;
+  const shapes = own ? [...statics, ...own.shapes.filter((s) => !s.static)] : frame.shapes;
+  return { width: frame.width, height: frame.height, shapes };
+}
+
+function nonce(): string {
+  return crypto.randomBytes(18).toString('base64');
+}
+
+function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const n = nonce();
+  const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
+  const css: string[] = [];
+  for (const p of [['dist', 'webview', 'main.css'], ['media', 'replay.css']]) {
+    if (fs.existsSync(path.join(extensionUri.fsPath, ...p))) css.push(`<link rel="stylesheet" href="${asset(...p)}">`);
+  }
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'nonce-${n}'; font-src ${webview.cspSource}; script-src 'nonce-${n}'; connect-src 'none';">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+${css.join('\n')}
+<title>Replay</title>
+</head>
+<body>
+<script nonce="${n}" src="${asset('dist', 'webview', 'main.js')}"></script>
+</body>
+</html>`;
+}
+
+function messageHtml(webview: vscode.Webview, text: string): string {
+  // The text is escaped: it may hold a path.
+  const esc = text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource};"></head><body><p>${esc}</p></body></html>`;
+}

@@ -1,0 +1,224 @@
+// One run (or calibration) at a time: spawns the engine child, shows progress with cancel, feeds
+// the events to the Runs view, the status bar and open replay panels, and reports the outcome.
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { EngineEvent } from '../shared/engineEvents';
+import { EngineProcess, type EngineExit } from './engineProcess';
+import { ReplayPanel, type ReplayHost } from './replayPanel';
+import type { RunsModel } from './runsModel';
+import type { RunStatusBar } from './statusBar';
+import { FAILURE_REASONS, type EpisodeFailure, type UserErrorReporter } from './userErrors';
+
+export interface RunSpec {
+  kind: 'run' | 'calibrate';
+  /** shown in progress, status bar and messages, e.g. "racing / misaligned" */
+  label: string;
+  args: string[];
+  cli: string;
+  cwd: string;
+  nodePath: string;
+  /** open a replay panel on the run's first episode and on the first flagged one */
+  showReplay: boolean;
+}
+
+export interface RunOutcome {
+  exit: EngineExit;
+  runId: string | null;
+  episodes: number;
+  flagged: number;
+  failures: EpisodeFailure[];
+  /** trace of the first flagged deployment episode, or of the first episode */
+  shownTrace: string | null;
+  /** warnings and notices from the engine ("calibrating first...") */
+  notices: string[];
+}
+
+export interface RunServices {
+  model: RunsModel;
+  statusBar: RunStatusBar;
+  errors: UserErrorReporter;
+  output: vscode.LogOutputChannel;
+  replayHost: ReplayHost;
+}
+
+export class RunController implements vscode.Disposable {
+  private current: { engine: EngineProcess; done: Promise<RunOutcome> } | undefined;
+  private readonly changed = new vscode.EventEmitter<boolean>();
+  readonly onDidChangeRunning = this.changed.event;
+
+  constructor(private readonly s: RunServices) {}
+
+  get running(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** the outcome of the run in progress, for tests and for Stop Run */
+  get currentRun(): Promise<RunOutcome> | undefined {
+    return this.current?.done;
+  }
+
+  stop(): boolean {
+    if (!this.current) return false;
+    this.current.engine.stop();
+    return true;
+  }
+
+  async dispose(): Promise<void> {
+    const c = this.current;
+    if (!c) return;
+    // Give the engine a moment to end open traces `killed_by_user`, then kill the group.
+    c.engine.stop();
+    await Promise.race([c.done, new Promise((r) => setTimeout(r, 2000))]);
+    c.engine.kill();
+    this.changed.dispose();
+  }
+
+  /** Starts the engine; resolves when it exited and its outcome was reported. */
+  start(spec: RunSpec): Promise<RunOutcome> {
+    if (this.current) throw new Error('A run is already in progress; stop it first (Objective Monitor: Stop Run).');
+    const { model, statusBar, output } = this.s;
+    const state = {
+      runId: null as string | null, total: 0, done: 0, flagged: 0, calibrating: 0,
+      failures: [] as EpisodeFailure[], notices: [] as string[],
+      followed: null as string | null, flaggedShown: null as string | null, badLines: 0,
+    };
+    let report: (message: string, increment?: number) => void = () => undefined;
+    const onEvent = (e: EngineEvent) => {
+      model.onEngineEvent(e);
+      switch (e.type) {
+        case 'run_start':
+          state.runId = e.runId;
+          state.total = e.episodes;
+          output.info(`run ${e.runId}: ${e.scenario} / ${e.agent}, ${e.episodes} ${e.distribution} episodes -> ${e.dir}`);
+          report(`0/${e.episodes} episodes`);
+          break;
+        case 'episode_start':
+          if (spec.showReplay && !state.followed) {
+            state.followed = e.trace;
+            ReplayPanel.createOrShow(this.s.replayHost, e.trace, undefined, true);
+          }
+          break;
+        case 'steps':
+        case 'flag':
+          break;
+        case 'episode_end':
+          if (state.runId === null || e.runId !== state.runId) {
+            // calibration episodes before the run (or a calibrate command)
+            state.calibrating++;
+            report(`calibrating: ${state.calibrating} training episodes done`);
+          } else {
+            state.done++;
+            if (e.flaggedStep !== null) state.flagged++;
+            report(`${state.done}/${state.total} episodes, ${state.flagged} flagged`, state.total ? 100 / state.total : undefined);
+            if (spec.showReplay && e.flaggedStep !== null && !state.flaggedShown) {
+              state.flaggedShown = e.trace;
+              ReplayPanel.createOrShow(this.s.replayHost, e.trace, e.flaggedStep, true);
+            }
+          }
+          if (FAILURE_REASONS.has(e.reason)) state.failures.push({ seed: e.seed, reason: e.reason, error: e.error, trace: e.trace });
+          break;
+        case 'log':
+          output.info(`[${e.episodeId ?? 'runner'} ${e.stream}] ${e.text.replace(/\n$/, '')}`);
+          break;
+        case 'warning':
+          state.notices.push(e.message);
+          output.warn(e.message);
+          report(e.message);
+          break;
+        case 'run_end':
+          output.info(`run ${e.runId}: ${e.flagged} of ${e.episodes} episodes flagged`);
+          break;
+      }
+      // Live panels re-read their trace (throttled inside).
+      const trace = 'trace' in e ? e.trace : undefined;
+      const byEpisode = 'episodeId' in e && e.episodeId ? e.episodeId : undefined;
+      for (const p of ReplayPanel.all) {
+        if ((trace && p.file === path.resolve(trace)) || (byEpisode && path.basename(p.file) === `${byEpisode}.trace.jsonl`)) p.traceChanged();
+      }
+      statusBar.show(spec.label, state.done, state.total, state.flagged, state.flaggedShown ?? state.followed ?? undefined);
+    };
+    output.info(`${spec.kind}: ${spec.nodePath} ${[spec.cli, ...spec.args].map(quote).join(' ')}`);
+    const engine = new EngineProcess({ cli: spec.cli, args: spec.args, cwd: spec.cwd, nodePath: spec.nodePath }, onEvent, (line) => {
+      if (++state.badLines <= 20) output.warn(`engine printed a line that is not an event: ${line.slice(0, 300)}`);
+    });
+    this.s.errors.clear();
+    statusBar.show(spec.label, 0, 0, 0, undefined);
+    void vscode.commands.executeCommand('setContext', 'objectiveMonitor.running', true);
+
+    const done = (async (): Promise<RunOutcome> => {
+      let exit!: EngineExit;
+      await vscode.window.withProgress({
+        location: vscode.ProgressLocation.Notification,
+        title: `Objective Monitor: ${spec.kind === 'run' ? 'running' : 'calibrating'} ${spec.label}`,
+        cancellable: true,
+      }, async (progress, token) => {
+        report = (message, increment) => progress.report({ message, increment });
+        token.onCancellationRequested(() => engine.stop());
+        exit = await engine.done;
+      });
+      const outcome: RunOutcome = {
+        exit, runId: state.runId, episodes: state.done, flagged: state.flagged, failures: state.failures,
+        shownTrace: state.flaggedShown ?? state.followed, notices: state.notices,
+      };
+      return outcome;
+    })();
+    const tracked = done.finally(async () => {
+      this.current = undefined;
+      statusBar.hide();
+      void vscode.commands.executeCommand('setContext', 'objectiveMonitor.running', false);
+      this.changed.fire(false);
+      await model.settle();
+      for (const p of ReplayPanel.all) p.traceChanged();
+    });
+    this.current = { engine, done: tracked };
+    this.changed.fire(true);
+    void tracked.then((o) => this.reportOutcome(spec, o), (e: unknown) => output.error(`run failed: ${(e as Error).message}`));
+    return tracked;
+  }
+
+  private reportOutcome(spec: RunSpec, o: RunOutcome): void {
+    const { output } = this.s;
+    const { exit } = o;
+    if (exit.stderr.trim()) output.info(`engine stderr:\n${exit.stderr.trim()}`);
+    if (exit.stopped) {
+      void vscode.window.showInformationMessage(`Objective Monitor: ${spec.label} stopped after ${o.episodes} episodes.`);
+      return;
+    }
+    if (o.failures.length) void this.s.errors.report(`Objective Monitor: ${spec.label}`, o.failures);
+    // The CLI exits 2 on bad input (scenario file, arguments) and on episodes that broke.
+    if (exit.code !== 0 && exit.code !== 1 && o.failures.length === 0) {
+      const msg = engineMessage(exit);
+      output.error(msg);
+      void vscode.window.showErrorMessage(`Objective Monitor: ${spec.label}: ${msg}`, 'Show Output').then((c) => { if (c) output.show(true); });
+      return;
+    }
+    if (spec.kind === 'calibrate') {
+      const saved = o.notices.find((n) => n.startsWith('Calibration saved')) ?? 'Calibration done.';
+      void vscode.window.showInformationMessage(`Objective Monitor: ${spec.label}: ${saved}`);
+      return;
+    }
+    const summary = `${spec.label}: ${o.flagged} of ${o.episodes} episodes flagged.`;
+    output.info(summary);
+    if (o.flagged > 0 && o.shownTrace) {
+      const shown = o.shownTrace;
+      void vscode.window.showWarningMessage(`Objective Monitor: ${summary}`, 'Open Flagged Episode').then((c) => {
+        if (c) void vscode.commands.executeCommand('objectiveMonitor.openTrace', vscode.Uri.file(shown));
+      });
+    } else {
+      void vscode.window.showInformationMessage(`Objective Monitor: ${summary}`);
+    }
+  }
+}
+
+/** The engine's own error text: its stderr without the "objective-monitor: " prefix. */
+export function engineMessage(exit: EngineExit): string {
+  const lines = exit.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const mine = lines.filter((l) => l.startsWith('objective-monitor:')).map((l) => l.replace(/^objective-monitor:\s*/, ''));
+  if (mine.length) return mine.join(' ');
+  if (lines.length) return lines.slice(-3).join(' ');
+  return exit.signal ? `the engine was killed by ${exit.signal}` : `the engine exited with code ${exit.code}`;
+}
+
+function quote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,135 @@
+// The Runs view: scenarios -> runs -> episodes (an icon per end reason) -> the flagged step.
+// Selecting an episode opens its replay; selecting the flag opens it at the flagged step.
+import * as vscode from 'vscode';
+import type { EndReason } from '../core/traceFormat';
+import type { EpisodeInfo, RunInfo, RunsModel } from './runsModel';
+
+export type RunsNode =
+  | { kind: 'scenario'; name: string; runs: RunInfo[] }
+  | { kind: 'run'; run: RunInfo }
+  | { kind: 'episode'; episode: EpisodeInfo }
+  | { kind: 'flag'; episode: EpisodeInfo; step: number };
+
+const REASON_ICON: Record<EndReason, [string, string?]> = {
+  completed: ['pass', 'testing.iconPassed'],
+  flagged_stop: ['debug-stop', 'problemsWarningIcon.foreground'],
+  step_timeout: ['watch', 'problemsErrorIcon.foreground'],
+  episode_timeout: ['watch', 'problemsErrorIcon.foreground'],
+  oom: ['error', 'problemsErrorIcon.foreground'],
+  crashed: ['error', 'problemsErrorIcon.foreground'],
+  killed_by_user: ['circle-slash'],
+  protocol_error: ['bug', 'problemsErrorIcon.foreground'],
+  host_shutdown: ['debug-disconnect'],
+};
+
+export const REASON_TEXT: Record<EndReason, string> = {
+  completed: 'completed',
+  flagged_stop: 'stopped at the flag',
+  step_timeout: 'step timed out',
+  episode_timeout: 'episode timed out',
+  oom: 'out of memory',
+  crashed: 'crashed',
+  killed_by_user: 'stopped by you',
+  protocol_error: 'protocol error',
+  host_shutdown: 'VS Code shut down',
+};
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(private readonly model: RunsModel) {
+    this.sub = model.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+
+  getChildren(node?: RunsNode): RunsNode[] {
+    if (!node) {
+      const byScenario = new Map<string, RunInfo[]>();
+      for (const r of this.model.all) {
+        const list = byScenario.get(r.scenario) ?? [];
+        list.push(r);
+        byScenario.set(r.scenario, list);
+      }
+      return [...byScenario.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, runs]) => ({ kind: 'scenario', name, runs }));
+    }
+    switch (node.kind) {
+      case 'scenario': return node.runs.map((run) => ({ kind: 'run', run }));
+      case 'run': return node.run.episodes.map((episode) => ({ kind: 'episode', episode }));
+      case 'episode': return node.episode.flaggedStep === null ? [] : [{ kind: 'flag', episode: node.episode, step: node.episode.flaggedStep }];
+      default: return [];
+    }
+  }
+
+  getParent(node: RunsNode): RunsNode | undefined {
+    switch (node.kind) {
+      case 'run': return { kind: 'scenario', name: node.run.scenario, runs: this.model.all.filter((r) => r.scenario === node.run.scenario) };
+      case 'episode': { const run = this.model.run(node.episode.runId); return run ? { kind: 'run', run } : undefined; }
+      case 'flag': return { kind: 'episode', episode: node.episode };
+      default: return undefined;
+    }
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'scenario': {
+        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `scenario:${node.name}`;
+        item.iconPath = new vscode.ThemeIcon('symbol-class');
+        item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+        item.contextValue = 'scenario';
+        return item;
+      }
+      case 'run': {
+        const r = node.run;
+        const flagged = r.episodes.filter((e) => e.flaggedStep !== null).length;
+        const running = r.episodes.some((e) => e.running);
+        const item = new vscode.TreeItem(`${r.agent} · ${r.distribution}`, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `run:${r.runId}`;
+        item.description = `${flagged}/${r.episodes.length} flagged${running ? ' · running' : ''} · ${formatTime(r.startedAt)}`;
+        item.tooltip = `run ${r.runId}\n${r.dir}`;
+        item.iconPath = new vscode.ThemeIcon(running ? 'loading~spin' : flagged ? 'warning' : 'check');
+        item.contextValue = 'run';
+        return item;
+      }
+      case 'episode': {
+        const e = node.episode;
+        const item = new vscode.TreeItem(`seed ${e.seed}`, e.flaggedStep === null ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `episode:${e.file}`;
+        const [icon, color] = e.running ? ['loading~spin'] : e.reason ? REASON_ICON[e.reason] : ['question'];
+        item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+        const status = e.running ? 'running' : e.reason ? REASON_TEXT[e.reason] : 'incomplete (no episode_end)';
+        item.description = `${e.steps} steps · ${e.flaggedStep === null ? '' : `flagged at ${e.flaggedStep} · `}${status}`;
+        const tip = new vscode.MarkdownString();
+        tip.appendText(`${e.scenario} / ${e.agent}, seed ${e.seed} (${e.distribution})\n${status}, ${e.steps} steps\n`);
+        if (e.flaggedStep !== null) tip.appendText(`flagged at step ${e.flaggedStep}${e.flaggedStep !== e.recordedFlaggedStep ? ` (recorded: ${e.recordedFlaggedStep ?? 'none'})` : ''}\n`);
+        if (e.error) tip.appendText(`error: ${e.error.message}${e.error.file ? ` (${e.error.file}:${e.error.line ?? ''})` : ''}\n`);
+        if (e.note) tip.appendText(`note: ${e.note}\n`);
+        item.tooltip = tip;
+        item.resourceUri = vscode.Uri.file(e.file);
+        item.contextValue = e.flaggedStep === null ? 'episode' : 'episodeFlagged';
+        item.command = { title: 'Open Trace in Replay', command: 'objectiveMonitor.openTrace', arguments: [vscode.Uri.file(e.file)] };
+        return item;
+      }
+      case 'flag': {
+        const item = new vscode.TreeItem(`flagged at step ${node.step}`, vscode.TreeItemCollapsibleState.None);
+        item.id = `flag:${node.episode.file}`;
+        item.iconPath = new vscode.ThemeIcon('flag', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        item.description = 'the running objective fell below the threshold';
+        item.contextValue = 'flag';
+        item.command = { title: 'Open Trace in Replay at the Flag', command: 'objectiveMonitor.openTrace', arguments: [vscode.Uri.file(node.episode.file), node.step] };
+        return item;
+      }
+    }
+  }
+}
+
+function formatTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}

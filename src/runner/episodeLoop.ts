@@ -1,0 +1,212 @@
+// One episode inside the runner: reset, then act / step / increment per step, the local monitor (so
+// that `stop` halts at the exact step without a round trip to the engine), and the records.
+// User methods may return promises; they are awaited only when they do, so the sync path stays fast.
+import { createMonitor } from '../core/detectors';
+import type { Agent, Environment, Info, Objective } from '../core/moduleApi';
+import type { Scene } from '../core/scene';
+import type { UserError } from '../core/traceFormat';
+import { checkReset } from '../core/traceRecordValidate';
+import { SCORES_BATCH, type EpisodeCommand } from '../core/wire';
+import { RecordTooLarge, sendLine, sendRecord, sendScores } from './channel';
+import { episodeState } from './episodeState';
+import { instantiate } from './instantiate';
+import { LoadError } from './loadModule';
+import { toUserError } from './userError';
+
+/** A value user code returned breaks the module API. */
+class ContractError extends Error {
+  constructor(readonly userError: UserError) {
+    super(userError.message);
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.slice(0, 40));
+  return typeof v;
+}
+
+function checkScene(v: unknown, file: string): Scene {
+  const s = v as Scene;
+  if (!s || typeof s !== 'object' || typeof s.width !== 'number' || typeof s.height !== 'number' || !Array.isArray(s.shapes)) {
+    throw new ContractError({ message: `render() must return { width, height, shapes: [...] }; got ${describe(v)}`, file, phase: 'render' });
+  }
+  // the same check the trace reader applies, so a bad scene is the user's error here, not a bad trace later
+  const problem = checkReset({ scene: s });
+  if (problem) throw new ContractError({ message: `render() returned an invalid scene: ${problem}`, file, phase: 'render' });
+  return s;
+}
+
+const FLUSH_MS = 20;
+
+export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
+  const { episodeId, seed, maxSteps } = cmd;
+  episodeState.episodeId = episodeId;
+  episodeState.phase = 'load';
+  const scoresOnly = cmd.recording === 'scores';
+  const buf = new Float64Array(scoresOnly ? SCORES_BATCH : 0);
+  let n = 0;
+  let from = 0;
+  let lastFlush = performance.now();
+  const flush = (): void => {
+    if (n > 0) {
+      sendScores(from, buf, n);
+      from += n;
+      n = 0;
+    }
+    lastFlush = performance.now();
+  };
+  episodeState.flush = flush;
+  let envFile = '';
+  let objFile = '';
+  try {
+    if (!('module' in cmd.environment)) {
+      throw new LoadError({ message: `Gymnasium environment "${cmd.environment.gymnasium}" needs the Python runner`, phase: 'load' });
+    }
+    const envMod = instantiate<Environment>(cmd.environment.module, cmd.environment.options, 'environment', ['reset', 'step']);
+    envFile = envMod.file;
+    const env = envMod.instance;
+    const agent = instantiate<Agent>(cmd.agent.module, cmd.agent.options, 'agent', ['act']).instance;
+    let objective: Objective | null = null;
+    if (cmd.objective) {
+      const o = instantiate<Objective>(cmd.objective.module, cmd.objective.options, 'objective', ['increment']);
+      objective = o.instance;
+      objFile = o.file;
+    }
+    const monitor = createMonitor(cmd.detector, cmd.calibration);
+    const stopAtFlag = cmd.protocol === 'stop';
+    const fallback = typeof cmd.protocol === 'object' && cmd.protocol !== null && 'fallback' in cmd.protocol ? cmd.protocol : null;
+    let useFallback = false;
+    const render = !scoresOnly && typeof env.render === 'function';
+
+    episodeState.phase = 'reset';
+    let rr: unknown = env.reset(seed);
+    if (isThenable(rr)) rr = await rr;
+    if (!rr || typeof rr !== 'object' || !('observation' in rr)) {
+      throw new ContractError({ message: `environment.reset(seed) must return { observation, info? }; got ${describe(rr)}`, file: envFile, phase: 'reset' });
+    }
+    let obs = (rr as { observation: unknown }).observation;
+    let info: Info = ((rr as { info?: Info }).info ?? {}) as Info;
+    if (typeof agent.reset === 'function') agent.reset(seed);
+    if (objective && typeof objective.reset === 'function') objective.reset();
+    if (scoresOnly) {
+      sendRecord({ t: 'reset', episodeId });
+    } else {
+      let scene: Scene | undefined;
+      if (render) {
+        episodeState.phase = 'render';
+        scene = checkScene(env.render!(), envFile);
+      }
+      episodeState.phase = 'record';
+      sendRecord(scene ? { t: 'reset', episodeId, observation: obs, info, scene } : { t: 'reset', episodeId, observation: obs, info });
+    }
+
+    let steps = 0;
+    let reason: 'completed' | 'flagged_stop' = 'completed';
+    // Clock reads are adaptive: every 16 steps while steps are fast, every step once they are slow,
+    // so that a batch is flushed about every 20 ms of progress (the engine's step timeout sees it).
+    let checkEvery = 16;
+    let sinceCheck = 0;
+    let lastCheck = lastFlush;
+    for (let t = 0; t < maxSteps; t++) {
+      let action: unknown;
+      if (useFallback) {
+        action = fallback!.fallback;
+      } else {
+        episodeState.phase = 'act';
+        action = agent.act(obs, info);
+        if (isThenable(action)) action = await action;
+      }
+      episodeState.phase = 'step';
+      let sr: unknown = env.step(action);
+      if (isThenable(sr)) sr = await sr;
+      if (!sr || typeof sr !== 'object' || !('observation' in sr)) {
+        throw new ContractError({ message: `environment.step(action) must return { observation, reward?, terminated, truncated?, info? }; got ${describe(sr)} at step ${t}`, file: envFile, phase: 'step' });
+      }
+      const r = sr as { observation: unknown; reward?: unknown; terminated?: unknown; truncated?: unknown; info?: Info };
+      const reward = r.reward;
+      if (reward !== undefined && (typeof reward !== 'number' || !Number.isFinite(reward))) {
+        throw new ContractError({ message: `environment.step returned reward ${describe(reward)} at step ${t}; expected a finite number`, file: envFile, phase: 'step' });
+      }
+      const terminated = r.terminated === true;
+      const truncated = r.truncated === true;
+      const nextInfo: Info = (r.info ?? {}) as Info;
+      let u: unknown;
+      if (objective) {
+        episodeState.phase = 'increment';
+        u = objective.increment({ step: t, observation: obs, action, reward: (reward as number | undefined) ?? 0, nextObservation: r.observation, info: nextInfo, terminated, truncated });
+        if (isThenable(u)) u = await u;
+        if (typeof u !== 'number' || !Number.isFinite(u)) {
+          throw new ContractError({ message: `objective.increment returned ${describe(u)} at step ${t}; expected a finite number`, file: objFile, phase: 'increment' });
+        }
+      } else {
+        u = reward;
+        if (u === undefined) {
+          throw new ContractError({ message: `environment.step returned no reward at step ${t} and the scenario names no objective`, file: envFile, phase: 'step' });
+        }
+      }
+      const increment = u as number;
+      const flagged = monitor.flaggedStep >= 0;
+      monitor.push(increment);
+      const flagNow = !flagged && monitor.flaggedStep >= 0;
+      if (scoresOnly) {
+        buf[n++] = increment;
+        if (n === SCORES_BATCH || flagNow) flush();
+        else if (++sinceCheck >= checkEvery) {
+          sinceCheck = 0;
+          const now = performance.now();
+          checkEvery = now - lastCheck > 2 ? 1 : Math.min(16, checkEvery * 2);
+          lastCheck = now;
+          if (now - lastFlush >= FLUSH_MS) flush();
+        }
+      } else {
+        let scene: Scene | undefined;
+        if (render) {
+          episodeState.phase = 'render';
+          const s = checkScene(env.render!(), envFile);
+          scene = { width: s.width, height: s.height, shapes: s.shapes.filter((x) => !(x && x.static)) };
+        }
+        episodeState.phase = 'record';
+        const rec: Record<string, unknown> = { t: 'step', step: t, action, reward: (reward as number | undefined) ?? 0, increment, observation: r.observation, info: nextInfo, terminated, truncated };
+        if (scene) rec.scene = scene;
+        if (useFallback) rec.fallback = true;
+        let line: string;
+        try {
+          line = JSON.stringify(rec);
+        } catch (e) {
+          throw new ContractError({ message: `step ${t} cannot be recorded: ${toUserError(e, 'record').message} (observation, action and info must be JSON data)`, file: envFile, phase: 'record' });
+        }
+        sendLine(line);
+      }
+      steps = t + 1;
+      obs = r.observation;
+      info = nextInfo;
+      if (flagNow) {
+        if (stopAtFlag) {
+          reason = 'flagged_stop';
+          break;
+        }
+        if (fallback) useFallback = true;
+      }
+      if (terminated || truncated) break;
+    }
+    flush();
+    sendRecord({ t: 'end', episodeId, reason, steps });
+  } catch (e) {
+    let error: UserError;
+    if (e instanceof LoadError || e instanceof ContractError) error = e.userError;
+    else if (e instanceof RecordTooLarge) error = { message: e.message, phase: episodeState.phase };
+    else error = toUserError(e, episodeState.phase);
+    flush();
+    sendRecord({ t: 'error', episodeId, error });
+  } finally {
+    episodeState.episodeId = null;
+    episodeState.phase = 'idle';
+    episodeState.flush = () => {};
+  }
+}

@@ -1,0 +1,217 @@
+"""The monitor, ported line for line from src/core/detectors.ts so that the runner halts at exactly
+the step the engine flags (the engine recomputes it from the increments and is the authority).
+Same floating-point operations in the same order: Python floats and JavaScript numbers are both
+IEEE doubles without fused multiply-add, so both sides agree to the bit (test/engine/pythonDetectors.test.ts).
+
+Alarm iff S_t < threshold_t. The native statistic decides (envelope/window: z < h; CUSUM: C > h;
+fixed: S < level) and the threshold is nudged by one ulp where rounding would disagree.
+Model arrays are indexed by step t; past their end the last entry is used.
+push(u) returns True on every alarming step; flagged_step is the first (-1 until then).
+"""
+import math
+
+_INF = math.inf
+
+
+def next_up(x):
+    if x != x or x == _INF:
+        return x
+    return math.nextafter(x, _INF)
+
+
+def consistent_threshold(alarm, score, threshold):
+    if alarm:
+        return threshold if score < threshold else next_up(score)
+    return score if score < threshold else threshold
+
+
+def _to_list(xs, what):
+    if not isinstance(xs, list) or len(xs) == 0:
+        raise ValueError('calibration model %s is empty; run calibrate again' % what)
+    out = []
+    for i, x in enumerate(xs):
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+            raise ValueError('calibration model %s[%d] is not a finite number; run calibrate again' % (what, i))
+        out.append(float(x))
+    return out
+
+
+class _Model:
+    def __init__(self, cal):
+        kind = cal.get('kind')
+        model = cal.get('model') or {}
+        self.mean = _to_list(model.get('mean'), '%s.mean' % kind)
+        self.sd = _to_list(model.get('sd'), '%s.sd' % kind)
+        if len(self.mean) != len(self.sd):
+            raise ValueError('calibration model %s: mean and sd differ in length' % kind)
+        for i, s in enumerate(self.sd):
+            if not (s > 0):
+                raise ValueError('calibration model %s.sd[%d] must be > 0; run calibrate again' % (kind, i))
+        h = cal.get('h')
+        if isinstance(h, bool) or not isinstance(h, (int, float)) or not math.isfinite(h):
+            raise ValueError('calibration %s.h is not a finite number; run calibrate again' % kind)
+        self.h = float(h)
+        self.last = len(self.mean) - 1
+
+
+class EnvelopeMonitor:
+    kind = 'envelope'
+
+    def __init__(self, cal):
+        m = _Model(cal)
+        self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
+        self.reset()
+
+    def reset(self):
+        self.step = -1
+        self.score = 0.0
+        self.statistic = 0.0
+        self.threshold = -_INF
+        self.flagged_step = -1
+
+    def push(self, u):
+        t = self.step = self.step + 1
+        i = t if t < self.last else self.last
+        s = self.score = self.score + u
+        mean = self.mean[i]
+        sd = self.sd[i]
+        z = (s - mean) / sd
+        self.statistic = z
+        alarm = z < self.h
+        self.threshold = consistent_threshold(alarm, s, mean + self.h * sd)
+        if alarm and self.flagged_step < 0:
+            self.flagged_step = t
+        return alarm
+
+
+class WindowMonitor:
+    """W_t = S_t - S_{t-w} (S_{-1} = 0 and earlier), from a ring of past S values."""
+    kind = 'window'
+
+    def __init__(self, cal, window):
+        if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+            raise ValueError('window detector: window must be a positive integer, got %r' % (window,))
+        m = _Model(cal)
+        self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
+        self.w = window
+        self.reset()
+
+    def reset(self):
+        self.step = -1
+        self.score = 0.0
+        self.statistic = 0.0
+        self.threshold = -_INF
+        self.flagged_step = -1
+        self.window_sum = 0.0
+        self.ring = [0.0] * self.w
+
+    def push(self, u):
+        t = self.step = self.step + 1
+        i = t if t < self.last else self.last
+        s = self.score = self.score + u
+        slot = t % self.w
+        ring = self.ring
+        base = ring[slot] if t >= self.w else 0.0
+        ring[slot] = s
+        win = s - base
+        self.window_sum = win
+        mean = self.mean[i]
+        sd = self.sd[i]
+        z = (win - mean) / sd
+        self.statistic = z
+        alarm = z < self.h
+        self.threshold = consistent_threshold(alarm, s, base + mean + self.h * sd)
+        if alarm and self.flagged_step < 0:
+            self.flagged_step = t
+        return alarm
+
+
+class CusumMonitor:
+    """Page's CUSUM for a downward shift: C_t = max(0, C_{t-1} - z_t - k)."""
+    kind = 'cusum'
+
+    def __init__(self, cal, k):
+        if isinstance(k, bool) or not isinstance(k, (int, float)) or not math.isfinite(k) or k < 0:
+            raise ValueError('cusum detector: k must be a finite number >= 0, got %r' % (k,))
+        m = _Model(cal)
+        self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
+        self.k = float(k)
+        self.reset()
+
+    def reset(self):
+        self.step = -1
+        self.score = 0.0
+        self.statistic = 0.0
+        self.threshold = -_INF
+        self.flagged_step = -1
+
+    def push(self, u):
+        t = self.step = self.step + 1
+        i = t if t < self.last else self.last
+        prev_s = self.score
+        prev_c = self.statistic
+        s = self.score = prev_s + u
+        mu = self.mean[i]
+        sd = self.sd[i]
+        z = (u - mu) / sd
+        x = prev_c - z - self.k
+        c = x if x > 0 else 0.0
+        self.statistic = c
+        alarm = c > self.h
+        self.threshold = consistent_threshold(alarm, s, prev_s + mu + sd * (prev_c - self.k - self.h))
+        if alarm and self.flagged_step < 0:
+            self.flagged_step = t
+        return alarm
+
+
+class FixedMonitor:
+    kind = 'fixed'
+
+    def __init__(self, level):
+        if isinstance(level, bool) or not isinstance(level, (int, float)) or level != level:
+            raise ValueError('fixed detector: threshold must be a number')
+        self.level = float(level)
+        self.reset()
+
+    def reset(self):
+        self.step = -1
+        self.score = 0.0
+        self.statistic = 0.0
+        self.threshold = self.level
+        self.flagged_step = -1
+
+    def push(self, u):
+        t = self.step = self.step + 1
+        s = self.score = self.score + u
+        self.statistic = s
+        alarm = s < self.level
+        if alarm and self.flagged_step < 0:
+            self.flagged_step = t
+        return alarm
+
+
+def create_monitor(config, calibration):
+    kind = config.get('kind') if isinstance(config, dict) else None
+    if kind == 'fixed':
+        return FixedMonitor(config.get('threshold'))
+    if kind not in ('envelope', 'window', 'cusum'):
+        raise ValueError('unknown detector kind %r' % (kind,))
+    if calibration is None:
+        raise ValueError('the %s detector needs a calibration; run calibrate first or use a fixed threshold' % kind)
+    cal = (calibration.get('detectors') or {}).get(kind)
+    if not cal:
+        raise ValueError('the calibration file has no model for the %s detector; run calibrate again' % kind)
+    params = cal.get('params') or {}
+    if kind == 'envelope':
+        return EnvelopeMonitor(cal)
+    if kind == 'window':
+        fitted = params.get('window')
+        if fitted is not None and fitted != config.get('window'):
+            raise ValueError('the calibration was fitted for window %s, not %s; run calibrate again with window %s'
+                             % (fitted, config.get('window'), config.get('window')))
+        return WindowMonitor(cal, config.get('window'))
+    fitted = params.get('k')
+    if fitted is not None and fitted != config.get('k'):
+        raise ValueError('the calibration was fitted for cusum k %s, not %s; run calibrate again with k %s'
+                         % (fitted, config.get('k'), config.get('k')))
+    return CusumMonitor(cal, config.get('k'))

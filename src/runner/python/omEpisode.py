@@ -1,0 +1,399 @@
+"""One episode inside the Python runner: load, reset, then act / step / increment per step, the
+local monitor (so that `stop` halts at the exact step without a round trip to the engine), and the
+records. Two loops: scores-only recording keeps the per-step path to what the step itself needs
+(no JSON, no clock read on most steps, locals only); full recording writes one step line per step.
+"""
+import math
+import sys
+import time
+
+import omWire
+from omErrors import user_error
+from omJson import encode
+from omModules import LoadError, load_module, make_gymnasium, make_instance, positional_arity
+from omScene import scene_source
+
+INF = math.inf
+NEG_INF = -math.inf
+FLUSH_SECONDS = omWire.SCORES_FLUSH_SECONDS
+BATCH = omWire.SCORES_BATCH
+LIMIT = omWire.MAX_RECORD_BYTES - 1  # the newline
+
+
+class State:
+    wire = None
+    episode_id = None
+    phase = 'idle'
+    # code objects of the loops, so that the exit guard can read their `phase` local
+    loop_codes = ()
+
+
+state = State()
+
+
+class ContractError(Exception):
+    """A value user code returned breaks the module API."""
+
+    def __init__(self, error):
+        super().__init__(error['message'])
+        self.error = error
+
+
+def _describe(v):
+    if v is None:
+        return 'None'
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return repr(v[:40])
+    if isinstance(v, tuple):
+        return 'a tuple of %d' % len(v)
+    return 'a %s' % type(v).__name__
+
+
+def _number(x, what, t, file, phase):
+    """x as a finite float, or a ContractError. Accepts Python and NumPy reals, not bools."""
+    v = None
+    if isinstance(x, bool) or (type(x).__name__ == 'bool_'):
+        v = None
+    elif isinstance(x, (int, float)):
+        v = float(x)
+    else:
+        dtype = getattr(x, 'dtype', None)
+        if dtype is not None and getattr(x, 'shape', None) in ((), (1,)) and dtype.kind in 'fiu':
+            v = float(x.reshape(()) if x.shape == (1,) else x)
+    if v is None or not (NEG_INF < v < INF):
+        err = {'message': '%s returned %s at step %d; expected a finite number' % (what, _describe(x), t), 'phase': phase}
+        if file:
+            err['file'] = file
+        raise ContractError(err)
+    return v
+
+
+def _bad_info(what, info, t, file):
+    err = {'message': '%s returned info %s%s; expected a dict' % (what, _describe(info), '' if t is None else ' at step %d' % t),
+           'phase': 'reset' if t is None else 'step'}
+    if file:
+        err['file'] = file
+    return err
+
+
+def _load(cmd, want_scene):
+    envspec = cmd['environment']
+    if 'gymnasium' in envspec:
+        env = make_gymnasium(envspec['gymnasium'], envspec.get('options') or {}, want_scene)
+        env_file = None
+        auto_scene = True
+    else:
+        mod = load_module(envspec['module'], 'environment')
+        env = make_instance(mod, envspec.get('options') or {}, 'environment', ('reset', 'step'))
+        env_file = mod.__file__
+        auto_scene = not callable(getattr(env, 'scene', None))
+    amod = load_module(cmd['agent']['module'], 'agent')
+    agent = make_instance(amod, cmd['agent'].get('options') or {}, 'agent', ('act',))
+    objective = None
+    obj_file = None
+    if cmd.get('objective'):
+        omod = load_module(cmd['objective']['module'], 'objective')
+        objective = make_instance(omod, cmd['objective'].get('options') or {}, 'objective', ('increment',))
+        obj_file = omod.__file__
+    return env, env_file, auto_scene, agent, amod.__file__, objective, obj_file
+
+
+def _fallback_action(env, value):
+    """The protocol's fallback action, as the environment's action space wants it (JSON lists
+    become NumPy arrays of the space's dtype)."""
+    space = getattr(env, 'action_space', None)
+    dtype = getattr(space, 'dtype', None)
+    if isinstance(value, list) and dtype is not None:
+        import numpy as np
+        return np.asarray(value, dtype=dtype)
+    return value
+
+
+def run_episode(cmd, create_monitor):
+    wire = state.wire
+    episode_id = cmd['episodeId']
+    state.episode_id = episode_id
+    state.phase = 'load'
+    scores_only = cmd.get('recording') == 'scores'
+    wire.start_scores(0)
+    phase = 'load'
+    env_file = None
+    try:
+        env, env_file, auto_scene, agent, agent_file, objective, obj_file = _load(cmd, not scores_only)
+        protocol = cmd.get('protocol')
+        stop = protocol == 'stop'
+        fallback = protocol.get('fallback') if isinstance(protocol, dict) and 'fallback' in protocol else None
+        has_fallback = isinstance(protocol, dict) and 'fallback' in protocol
+        monitor = create_monitor(cmd['detector'], cmd.get('calibration')) if (stop or has_fallback) else None
+        if has_fallback:
+            fallback = _fallback_action(env, fallback)
+
+        phase = state.phase = 'reset'
+        seed = cmd['seed']
+        res = env.reset(seed=seed)
+        if not isinstance(res, tuple) or len(res) != 2:
+            raise ContractError({'message': 'env.reset(seed=...) must return (observation, info); got %s' % _describe(res),
+                                 'phase': 'reset', **({'file': env_file} if env_file else {})})
+        obs, info = res
+        if info is None:
+            info = {}
+        elif not isinstance(info, dict):
+            raise ContractError(_bad_info('env.reset', info, None, env_file))
+        if callable(getattr(agent, 'reset', None)):
+            agent.reset(seed)
+        if objective is not None and callable(getattr(objective, 'reset', None)):
+            objective.reset()
+
+        act = agent.act
+        if positional_arity(act) == 1:
+            act1 = act
+            act = lambda o, i: act1(o)  # noqa: E731 — agents may ignore info
+        args = (env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, int(cmd['maxSteps']))
+        if scores_only:
+            wire.send({'t': 'reset', 'episodeId': episode_id})
+            reason, steps = _loop_scores(wire, *args)
+        else:
+            scene = scene_source(env)
+            if scene is not None and auto_scene:
+                scene = _guarded_auto_scene(scene, env)
+            phase = state.phase = 'render'
+            first = _check_scene(scene(), env_file) if scene is not None else None
+            phase = state.phase = 'record'
+            rec = {'t': 'reset', 'episodeId': episode_id, 'observation': obs, 'info': info}
+            if first is not None:
+                rec['scene'] = first
+            wire.send_line(_fit(encode(rec), rec))
+            reason, steps = _loop_full(wire, *args, scene, episode_id)
+        wire.flush_scores()
+        wire.send({'t': 'end', 'episodeId': episode_id, 'reason': reason, 'steps': steps})
+    except SystemExit as exc:
+        # sys.exit() in user code: keep what was recorded, say who asked, then exit as asked.
+        err = user_error(exc, _phase_of(exc, phase), 'user code called sys.exit(%r)' % (exc.code,))
+        err.pop('stack', None)
+        _report(wire, episode_id, err)
+        raise
+    except LoadError as exc:
+        _report(wire, episode_id, exc.error)
+    except ContractError as exc:
+        _report(wire, episode_id, exc.error)
+    except BaseException as exc:  # noqa: BLE001 — whatever user code raised (KeyboardInterrupt too)
+        ph = _phase_of(exc, phase)
+        err = _unpack_error(exc, ph, env_file) or user_error(exc, ph)
+        _report(wire, episode_id, err)
+    finally:
+        state.episode_id = None
+        state.phase = 'idle'
+
+
+def _report(wire, episode_id, err):
+    if state.episode_id is None:
+        return  # already reported (os._exit guard)
+    wire.flush_scores()
+    wire.send({'t': 'error', 'episodeId': episode_id, 'error': err})
+
+
+def _phase_of(exc, fallback):
+    """The loops keep `phase` in a local: find it in the loop's frame of the traceback."""
+    found = fallback
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code in state.loop_codes:
+            found = tb.tb_frame.f_locals.get('phase', found)  # the innermost loop frame wins
+        tb = tb.tb_next
+    return found
+
+
+def _unpack_error(exc, phase, env_file):
+    """env.step returned something other than a 5-tuple: the unpacking in the loop failed, so the
+    innermost frame is the loop itself."""
+    if phase != 'step' or not isinstance(exc, (ValueError, TypeError)):
+        return None
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb.tb_frame.f_code not in state.loop_codes:
+        return None
+    err = {'message': 'env.step(action) must return (observation, reward, terminated, truncated, info): %s' % exc,
+           'phase': 'step'}
+    if env_file:
+        err['file'] = env_file
+    return err
+
+
+_unrenderable = set()
+
+
+def _guarded_auto_scene(scene, env):
+    """Gymnasium's own renderers can lack their extra dependencies (pygame): then the episodes run
+    without scenes, with one line on stderr for the environment, rather than failing."""
+    # keyed by class and mode: a missing renderer dependency fails the same way for every instance
+    key = (type(getattr(env, 'unwrapped', env)), getattr(env, 'render_mode', None))
+    if key in _unrenderable:
+        return None
+    try:
+        scene()
+    except Exception as exc:  # noqa: BLE001
+        _unrenderable.add(key)
+        name = getattr(getattr(env, 'spec', None), 'id', None) or type(env).__name__
+        sys.stderr.write('objective-monitor: no scenes for %s: render() failed: %s: %s\n' % (name, type(exc).__name__, exc))
+        return None
+    return scene
+
+
+def _check_scene(s, env_file):
+    if s is None:
+        return None
+    if not isinstance(s, dict) or not isinstance(s.get('width'), (int, float)) or not isinstance(s.get('height'), (int, float)) \
+            or not isinstance(s.get('shapes'), list):
+        err = {'message': 'scene() must return {"width", "height", "shapes": [...]}; got %s' % _describe(s), 'phase': 'render'}
+        if env_file:
+            err['file'] = env_file
+        raise ContractError(err)
+    return s
+
+
+def _fit(line, rec):
+    """A record line within MAX_RECORD_BYTES: oversized fields are replaced by a note saying so."""
+    if len(line) * 4 <= LIMIT or len(line.encode('utf-8')) <= LIMIT:
+        return line
+    for key in ('scene', 'info', 'observation', 'action'):
+        if key in rec:
+            size = len(encode(rec[key]).encode('utf-8'))
+            if size > 1024:
+                rec[key] = '<omitted: %d bytes of JSON, over the %d-byte record limit>' % (size, omWire.MAX_RECORD_BYTES)
+                line = encode(rec)
+                if len(line.encode('utf-8')) <= LIMIT:
+                    return line
+    return line
+
+
+def _loop_scores(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, max_steps):
+    env_step = env.step
+    increment = objective.increment if objective is not None else None
+    push = monitor.push if monitor is not None else None
+    pending = wire.pending
+    append = pending.append
+    flush = wire.flush_scores
+    perf = time.perf_counter
+    last_flush = last_check = perf()
+    n = 0
+    check_every = 16
+    since_check = 0
+    use_fallback = False
+    flagged = False
+    phase = 'act'
+    t = -1
+    for t in range(max_steps):
+        if use_fallback:
+            action = fallback
+        else:
+            phase = 'act'
+            action = act(obs, info)
+        phase = 'step'
+        obs2, reward, terminated, truncated, info2 = env_step(action)
+        if increment is not None:
+            phase = 'increment'
+            u = increment({'step': t, 'observation': obs, 'action': action, 'reward': reward, 'next_observation': obs2,
+                           'info': info2, 'terminated': terminated, 'truncated': truncated})
+            if type(u) is not float or not (NEG_INF < u < INF):
+                u = _number(u, 'objective.increment', t, obj_file, 'increment')
+        else:
+            u = reward
+            if type(u) is not float or not (NEG_INF < u < INF):
+                u = _number(u, 'env.step (the reward: the scenario names no objective)', t, env_file, 'step')
+        append(u)
+        n += 1
+        if push is not None and push(u) and not flagged:
+            flagged = True
+            flush()
+            n = 0
+            if stop:
+                return 'flagged_stop', t + 1
+            use_fallback = has_fallback
+        elif n >= BATCH:
+            flush()
+            n = 0
+            last_flush = perf()
+        else:
+            since_check += 1
+            if since_check >= check_every:
+                # Clock reads adapt: every 16 steps while steps are fast, every step once they are
+                # slow, so a batch leaves about every 20 ms of progress (the engine sees liveness).
+                since_check = 0
+                now = perf()
+                check_every = 1 if now - last_check > 0.002 else min(16, check_every * 2)
+                last_check = now
+                if now - last_flush >= FLUSH_SECONDS:
+                    flush()
+                    n = 0
+                    last_flush = now
+        if terminated or truncated:
+            return 'completed', t + 1
+        obs = obs2
+        info = info2
+    return 'completed', t + 1
+
+
+def _loop_full(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, max_steps,
+               scene, episode_id):
+    env_step = env.step
+    increment = objective.increment if objective is not None else None
+    push = monitor.push if monitor is not None else None
+    send_line = wire.send_line
+    use_fallback = False
+    flagged = False
+    phase = 'act'
+    t = -1
+    for t in range(max_steps):
+        if use_fallback:
+            action = fallback
+        else:
+            phase = 'act'
+            action = act(obs, info)
+        phase = 'step'
+        obs2, reward, terminated, truncated, info2 = env_step(action)
+        if info2 is None:
+            info2 = {}
+        elif type(info2) is not dict and not isinstance(info2, dict):
+            raise ContractError(_bad_info('env.step', info2, t, env_file))
+        # the record gets plain values; user code gets what the environment returned
+        r = reward if type(reward) is float and NEG_INF < reward < INF else _number(reward, 'env.step (the reward)', t, env_file, 'step')
+        if increment is not None:
+            phase = 'increment'
+            u = increment({'step': t, 'observation': obs, 'action': action, 'reward': reward, 'next_observation': obs2,
+                           'info': info2, 'terminated': terminated, 'truncated': truncated})
+            if type(u) is not float or not (NEG_INF < u < INF):
+                u = _number(u, 'objective.increment', t, obj_file, 'increment')
+        else:
+            u = r
+        flag_now = push is not None and push(u) and not flagged
+        if flag_now:
+            flagged = True
+        rec = {'t': 'step', 'step': t, 'action': action, 'reward': r, 'increment': u, 'observation': obs2,
+               'info': info2, 'terminated': bool(terminated), 'truncated': bool(truncated)}
+        if scene is not None:
+            phase = 'render'
+            s = _check_scene(scene(), env_file)
+            if s is not None:
+                shapes = s['shapes']
+                if any(isinstance(x, dict) and x.get('static') for x in shapes):
+                    s = dict(s, shapes=[x for x in shapes if not (isinstance(x, dict) and x.get('static'))])
+                rec['scene'] = s
+        if use_fallback:
+            rec['fallback'] = True
+        phase = 'record'
+        send_line(_fit(encode(rec), rec))
+        if flag_now:
+            if stop:
+                return 'flagged_stop', t + 1
+            use_fallback = has_fallback
+        if terminated or truncated:
+            return 'completed', t + 1
+        obs = obs2
+        info = info2
+    return 'completed', t + 1
+
+
+state.loop_codes = (_loop_scores.__code__, _loop_full.__code__, run_episode.__code__)

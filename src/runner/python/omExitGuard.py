@@ -1,0 +1,85 @@
+"""User code that calls os._exit or os.abort, or whose process is sent SIGTERM (the engine's step
+timeout), would take the runner down with increments still batched. These hooks flush them, and
+for a deliberate exit report an ErrorRecord naming the caller's file:line, before the process ends
+as asked; the engine then classifies the exit. sys.exit raises SystemExit, which the episode loop
+handles the same way (omEpisode).
+"""
+import os
+import signal
+import sys
+
+from omErrors import is_user_file
+from omWire import REAL_EXIT
+
+REAL_ABORT = os.abort
+
+
+def caller_place(depth=2):
+    """(file, line) of the innermost user frame calling us."""
+    f = sys._getframe(depth)
+    while f is not None:
+        if is_user_file(f.f_code.co_filename):
+            return os.path.abspath(f.f_code.co_filename), f.f_lineno
+        f = f.f_back
+    return None, None
+
+
+def current_phase(state):
+    """The episode loop keeps its phase in a local variable (no per-step attribute stores): read it
+    from the loop's frame."""
+    f = sys._getframe(1)
+    while f is not None:
+        loc = f.f_locals if f.f_code in state.loop_codes else None
+        if loc is not None and 'phase' in loc:
+            return loc['phase']
+        f = f.f_back
+    return state.phase
+
+
+def report(state, message, file=None, line=None):
+    """Flush batched increments and report an error for the episode in progress, once."""
+    wire = state.wire
+    if wire is None or wire.busy:
+        return
+    try:
+        wire.flush_scores()
+        episode_id = state.episode_id
+        if episode_id is not None:
+            state.episode_id = None
+            err = {'message': message, 'phase': current_phase(state)}
+            if file:
+                err['file'] = file
+                if line:
+                    err['line'] = line
+            wire.send({'t': 'error', 'episodeId': episode_id, 'error': err})
+    except Exception:  # exiting is all that is left
+        pass
+
+
+def install_exit_guard(state):
+    def guarded_exit(code=0):
+        file, line = caller_place()
+        report(state, 'user code called os._exit(%r)' % (code,), file, line)
+        REAL_EXIT(code)
+
+    def guarded_abort():
+        file, line = caller_place()
+        report(state, 'user code called os.abort()', file, line)
+        REAL_ABORT()
+
+    def on_term(signum, frame):
+        wire = state.wire
+        if wire is not None and wire.busy:
+            # in the middle of a write: let it finish, then exit (omWire.write_bytes)
+            wire.exit_code = 128 + signum
+            return
+        if wire is not None:
+            wire.flush_scores()
+        # die by the signal itself, so the engine sees what it sent
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    os._exit = guarded_exit
+    os.abort = guarded_abort
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)

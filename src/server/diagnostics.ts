@@ -1,0 +1,118 @@
+// Diagnostics for one trace: the flagged step, damaged lines, a torn tail, a missing episode_end,
+// an episode that did not complete, and a re-flag that could not be done.
+
+import { pathToFileURL } from 'node:url';
+import { Diagnostic, DiagnosticSeverity, type DiagnosticRelatedInformation, type Range } from 'vscode-languageserver';
+import type { TraceProblem } from '../core/traceReader';
+import type { EndReason, TraceEnd } from '../core/traceFormat';
+import { DIAGNOSTIC_SOURCE } from '../shared/lspProtocol';
+import { fmt } from './format';
+import { describeFlagDetector, lineLength, stepIndexOf, type TraceAnalysis } from './traceAnalysis';
+
+export interface DiagnosticOptions {
+  /** the client shows relatedInformation (capability) */
+  relatedInformation: boolean;
+  /** reader problems beyond this many are summarized in one diagnostic */
+  maxProblems?: number;
+}
+
+export const INCOMPLETE_MESSAGE = 'incomplete: no episode_end record — the episode was interrupted';
+
+const ERROR_REASONS: ReadonlySet<EndReason> = new Set(['crashed', 'oom', 'protocol_error', 'step_timeout', 'episode_timeout']);
+
+export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { read, flag } = a;
+  const max = opts.maxProblems ?? 1000;
+  const lineRange = (line: number, from = 0): Range => ({ start: { line, character: from }, end: { line, character: Math.max(from, lineLength(read, line)) } });
+  const diag = (range: Range, severity: DiagnosticSeverity, message: string, code?: string): Diagnostic => {
+    const d = Diagnostic.create(range, message, severity, code, DIAGNOSTIC_SOURCE);
+    return d;
+  };
+
+  // The flag: the reason this file exists.
+  if (flag.flaggedStep !== null) {
+    const i = stepIndexOf(read, flag.flaggedStep);
+    if (i >= 0) {
+      const s = read.steps[i];
+      const line = read.stepLines[i];
+      const threshold = flag.thresholds[i];
+      let message = `running objective ${fmt(s.score)} fell below the threshold ${fmt(threshold)} at step ${s.step} (${describeFlagDetector(flag)})`;
+      if (flag.reflagged) {
+        message += a.recordedFlaggedStep === flag.flaggedStep
+          ? '; re-flagged with the current settings, same step as recorded'
+          : `; re-flagged with the current settings (recorded: ${a.recordedFlaggedStep === null ? 'no flag' : `step ${a.recordedFlaggedStep}`})`;
+      }
+      const stopped = read.end?.reason === 'flagged_stop' && read.end.flaggedStep === s.step;
+      const d = diag(lineRange(line), stopped ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, message, 'flagged');
+      const cal = read.header?.calibration;
+      if (opts.relatedInformation && cal && flag.detector.kind !== 'fixed') {
+        d.relatedInformation = [related(cal.file, 0, 0, `calibration: alpha ${cal.alpha}, computed ${cal.computedAt}`)];
+      }
+      out.push(d);
+    }
+  } else if (flag.reflagged && a.recordedFlaggedStep !== null && read.headerLine >= 0) {
+    out.push(diag(lineRange(read.headerLine), DiagnosticSeverity.Information,
+      `no step falls below the threshold with the current settings (${describeFlagDetector(flag)}); recorded flag: step ${a.recordedFlaggedStep}`, 'unflagged'));
+  }
+  if (flag.reflagError) {
+    out.push(diag(lineRange(Math.max(0, read.headerLine)), DiagnosticSeverity.Warning, `${flag.reflagError}; showing the recorded flag`, 'reflag'));
+  }
+
+  // Reader problems, capped: a file of garbage must not send a million diagnostics.
+  const problems = read.problems;
+  const shown = Math.min(problems.length, max);
+  for (let k = 0; k < shown; k++) out.push(problemDiagnostic(problems[k], lineRange, diag));
+  if (problems.length > shown) {
+    const p = problems[shown];
+    out.push(diag(lineRange(p.line), DiagnosticSeverity.Error, `${problems.length - shown} more problems not shown (first at line ${p.line + 1})`, 'more'));
+  }
+
+  if (read.end && read.endLine >= 0) {
+    const d = endDiagnostic(read.end, lineRange(read.endLine), opts.relatedInformation);
+    if (d) out.push(d);
+  }
+  return out;
+}
+
+function problemDiagnostic(p: TraceProblem, lineRange: (line: number, from?: number) => Range, diag: (r: Range, s: DiagnosticSeverity, m: string, c?: string) => Diagnostic): Diagnostic {
+  switch (p.kind) {
+    case 'incomplete': return diag(lineRange(p.line), DiagnosticSeverity.Warning, INCOMPLETE_MESSAGE, p.kind);
+    case 'torn': return diag(lineRange(p.line), DiagnosticSeverity.Warning, `torn last line: ${p.message}`, p.kind);
+    case 'inconsistent': return diag(lineRange(p.line), DiagnosticSeverity.Warning, p.message, p.kind);
+    default: return diag(lineRange(p.line, p.column ?? 0), DiagnosticSeverity.Error, p.message, p.kind);
+  }
+}
+
+/** A non-completed end: why the episode stopped, and where in the user's code when known. */
+export function endDiagnostic(end: TraceEnd, range: Range, relatedInformation: boolean): Diagnostic | null {
+  if (end.reason === 'completed' || end.reason === 'flagged_stop') return null;
+  let message = `episode ended: ${end.reason} after ${end.steps} steps`;
+  const e = end.error;
+  if (e) {
+    message += `: ${e.message}`;
+    if (e.file) message += ` (${e.file}${e.line !== undefined ? `:${e.line}${e.column !== undefined ? `:${e.column}` : ''}` : ''}${e.phase ? `, in ${e.phase}` : ''})`;
+    else if (e.phase) message += ` (in ${e.phase})`;
+  }
+  if (end.detail && Object.keys(end.detail).length > 0) {
+    const parts = Object.entries(end.detail).slice(0, 4).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v)?.slice(0, 80) : String(v)}`);
+    message += ` [${parts.join(', ')}]`;
+  }
+  const d = Diagnostic.create(range, message, ERROR_REASONS.has(end.reason) ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, end.reason, DIAGNOSTIC_SOURCE);
+  if (relatedInformation && e?.file) {
+    const line = Math.max(0, (e.line ?? 1) - 1);
+    const col = Math.max(0, (e.column ?? 1) - 1);
+    d.relatedInformation = [related(e.file, line, col, e.message)];
+  }
+  return d;
+}
+
+function related(file: string, line: number, character: number, message: string): DiagnosticRelatedInformation {
+  let uri: string;
+  try {
+    uri = /^[a-z][a-z0-9+.-]*:\/\//i.test(file) ? file : pathToFileURL(file).href;
+  } catch {
+    uri = file;
+  }
+  return { location: { uri, range: { start: { line, character }, end: { line, character } } }, message };
+}

@@ -1,0 +1,89 @@
+// The client <-> language-server boundary for trace files, typed once for both sides.
+// Custom messages follow vscode-eslint's shape: `namespace X { method; type }`.
+// Imported from vscode-languageserver-protocol (not -server or -client) so each side's bundle
+// takes only what it already ships.
+
+import { RequestType } from 'vscode-languageserver-protocol';
+import type { TraceProblemKind } from '../core/traceReader';
+
+/** The language id the client registers for `*.trace.jsonl`. */
+export const TRACE_LANGUAGE_ID = 'objective-trace';
+/** `Diagnostic.source` of everything the server reports. */
+export const DIAGNOSTIC_SOURCE = 'objective-monitor';
+/** The configuration section the server reads with workspace/configuration. */
+export const SETTINGS_SECTION = 'objectiveMonitor';
+
+/** Commands the server's code lenses invoke; the extension registers them. */
+export namespace OpenTraceCommand {
+  export const id = 'objectiveMonitor.openTrace';
+  /** arguments: [trace document uri, step to show] */
+  export type Args = [uri: string, step: number];
+}
+export namespace RerunEpisodeCommand {
+  export const id = 'objectiveMonitor.rerunEpisode';
+  /** arguments: [trace document uri] */
+  export type Args = [uri: string];
+}
+
+/**
+ * What the server reads from the `objectiveMonitor` section. Every field may be missing or of the
+ * wrong type in a user's settings; the server coerces (see src/server/settings.ts) and falls back
+ * to the defaults below.
+ */
+export interface TraceServerSettings {
+  detector: {
+    /** 'recorded' keeps the detector the trace was recorded with (no re-flag) */
+    kind: 'recorded' | 'envelope' | 'window' | 'cusum' | 'fixed';
+    window: number;
+    cusumK: number;
+    /** null: the alpha the calibration file was computed for */
+    alpha: number | null;
+    fixedThreshold: number;
+  };
+  traces: {
+    inlayHints: boolean;
+  };
+}
+
+export const DEFAULT_TRACE_SERVER_SETTINGS: TraceServerSettings = {
+  detector: { kind: 'recorded', window: 20, cusumK: 0.5, alpha: null, fixedThreshold: 0 },
+  traces: { inlayHints: true },
+};
+
+export interface TraceSummaryProblem {
+  /** the reader's kinds, plus a non-completed end reason and a failed re-flag */
+  kind: TraceProblemKind | 'end_reason' | 'reflag';
+  /** 0-based line in the trace file */
+  line: number;
+  message: string;
+}
+
+/**
+ * `objectiveMonitor/traceSummary`: the state of one trace. Works for documents the client has not
+ * synced (VS Code does not sync files over 50 MB): the server then reads the file from disk.
+ */
+export namespace TraceSummaryRequest {
+  export const method = 'objectiveMonitor/traceSummary';
+  export interface Params {
+    uri: string;
+  }
+  export interface Result {
+    uri: string;
+    /** where the text came from */
+    source: 'document' | 'disk';
+    /** number of step records */
+    steps: number;
+    /** the flagged step under the current settings (re-flagged when they differ from the trace's) */
+    flaggedStep: number | null;
+    /** the flagged step as recorded by the engine */
+    recordedFlaggedStep: number | null;
+    /** true when the current settings re-evaluated the trace */
+    reflagged: boolean;
+    /** the detector the flag was computed with, e.g. "cusum k=0.5" */
+    detector: string | null;
+    /** episode_end reason, or null when the trace has no episode_end (incomplete) */
+    reason: string | null;
+    problems: TraceSummaryProblem[];
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
