@@ -98,5 +98,9 @@ export function niceRange(min: number, max: number, ticks = 6): { min: number; m
   const raw = (max - min) / ticks;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  return { min: Math.floor(min / step) * step, max: Math.ceil(max / step) * step };
+  let lo = Math.floor(min / step) * step, hi = Math.ceil(max / step) * step;
+  // floating point (denormals, huge magnitudes) can round a bound past the data
+  if (lo > min) lo -= step;
+  if (hi < max) hi += step;
+  return { min: lo, max: hi };
 }

@@ -37,11 +37,20 @@ const optionSpec = {
 export type Flags = { [K in keyof typeof optionSpec]?: (typeof optionSpec)[K]['type'] extends 'boolean' ? boolean : string };
 
 export function parseCommandLine(argv: string[]): { command: string | undefined; positionals: string[]; flags: Flags } {
+  // `--threshold -5` is what people type; parseArgs would read -5 as a flag.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
+    const spec = (optionSpec as Record<string, { type: string }>)[name];
+    if (spec?.type === 'string' && i + 1 < argv.length && /^-\d|^-\.\d|^-Infinity$/.test(argv[i + 1])) {
+      args.push(`${argv[i]}=${argv[++i]}`);
+    } else args.push(argv[i]);
+  }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: optionSpec, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args, options: optionSpec, allowPositionals: true, strict: true });
     return { command: positionals[0], positionals: positionals.slice(1), flags: values as Flags };
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.replace(/\. To specify.*$/s, '')}; see objective-monitor --help`);
+    throw new UsageError(`${(e as Error).message.split('\n')[0].replace(/\.$/, '')}; see objective-monitor --help`);
   }
 }
 

@@ -82,7 +82,9 @@ export class RunnerProcess {
       delete env.NODE_OPTIONS;
       if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
       cmd = process.execPath;
-      args = ['--enable-source-maps', `--max-old-space-size=${Math.max(16, Math.floor(opts.memoryLimitMb))}`, path.join(dist, 'runner.js')];
+      // The heap cap sits below the RSS limit so a pure heap blow-up ends with V8's own clear
+      // "Reached heap limit" rather than the RSS poll; Buffers and native memory meet the RSS limit.
+      args = ['--enable-source-maps', `--max-old-space-size=${Math.max(16, Math.floor(opts.memoryLimitMb * 0.75))}`, path.join(dist, 'runner.js')];
     } else {
       cmd = opts.python || 'python3';
       args = ['-u', path.join(dist, 'runner', 'python', 'runner.py')];

@@ -3,12 +3,15 @@
 import * as vscode from 'vscode';
 import * as commands from './commands';
 import { Ctx } from './ctx';
+import { ReplayPanel } from './replayPanel';
 
 let ctx: Ctx | undefined;
 
 /** What activate returns: the context, for the integration tests. */
 export interface ObjectiveMonitorApi {
   ctx: Ctx;
+  /** the open replay panels */
+  panels(): ReplayPanel[];
 }
 
 export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi | undefined {
@@ -35,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     register('createExampleScenario', commands.createExampleScenario);
     register('showOutput', commands.showOutput);
     register('refreshRuns', commands.refreshRuns);
-    return { ctx };
+    return { ctx, panels: () => ReplayPanel.all };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     void vscode.window.showErrorMessage(`Objective Monitor failed to start: ${msg}`);

@@ -96,9 +96,13 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
     return r ? traceDiagnostics(r.analysis, { relatedInformation: features.relatedInformation }) : [];
   }
 
+  // The first push after open is immediate; later ones wait for a pause in editing.
+  const pushedOnce = new Set<string>();
   function schedulePush(uri: string): void {
     if (features.pullDiagnostics) return;
     clearTimeout(pushTimers.get(uri));
+    const delay = pushedOnce.has(uri) ? PUSH_DEBOUNCE_MS : 0;
+    pushedOnce.add(uri);
     pushTimers.set(uri, setTimeout(() => {
       pushTimers.delete(uri);
       const version = documents.get(uri)?.version;
@@ -106,7 +110,7 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
         (diagnostics) => { if (documents.get(uri)) connection.sendDiagnostics({ uri, version, diagnostics }); },
         (e) => { if (!(e instanceof StaleAnalysis)) log(`diagnostics for ${uri} failed: ${String(e)}`); },
       );
-    }, PUSH_DEBOUNCE_MS));
+    }, delay));
   }
 
   function refreshAll(): void {
@@ -158,6 +162,7 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
     const uri = e.document.uri;
     clearTimeout(pushTimers.get(uri));
     pushTimers.delete(uri);
+    pushedOnce.delete(uri);
     documentSettings.delete(uri);
     store.drop(uri);
     if (!features.pullDiagnostics) connection.sendDiagnostics({ uri, diagnostics: [] });

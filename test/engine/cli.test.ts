@@ -88,10 +88,13 @@ test('a stale calibration is detected and recomputed when the agent changes', ()
 
 test('bad input: exit 2 with the file, the place and what was expected', () => {
   const dir = tmpCopyOfCorridor();
-  fs.writeFileSync(path.join(dir, 'bad.scenario.json'), '{\n  "name": "bad",\n  "maxSteps": "ten"\n}\n');
+  const good = JSON.parse(fs.readFileSync(path.join(dir, 'corridor.scenario.json'), 'utf8'));
+  const text = JSON.stringify({ ...good, maxSteps: 'ten' }, null, 2);
+  fs.writeFileSync(path.join(dir, 'bad.scenario.json'), text);
+  const line = text.split('\n').findIndex((l) => l.includes('"maxSteps"')) + 1;
   const bad = om(dir, 'run', 'bad.scenario.json');
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /bad\.scenario\.json:\d+:\d+: .*maxSteps/);
+  assert.match(bad.stderr, new RegExp(`bad\\.scenario\\.json:${line}:\\d+: .*maxSteps`));
   const flag = om(dir, 'run', 'corridor.scenario.json', '--episodes', 'many');
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /--episodes many: expected a positive whole number/);

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import {
   CancellationTokenSource, createProtocolConnection, DidChangeConfigurationNotification, DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification, DocumentDiagnosticRequest, ExitNotification, HoverRequest, InitializedNotification,
-  InitializeRequest, InlayHintRequest, PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
+  InitializeRequest, InlayHintRequest, IPCMessageReader, IPCMessageWriter, PublishDiagnosticsNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
   type ClientCapabilities, type MarkupContent, type ProtocolConnection, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { TRACE_LANGUAGE_ID, TraceSummaryRequest } from '../../src/shared/lspProtocol';
@@ -100,6 +100,14 @@ test('stdio, push client: diagnostics on open, hover, incremental edits, setting
     await s.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
     assert.deepEqual(await s.conn.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range }), []);
 
+    // Detector settings that differ from the recorded one re-flag and re-push: no step is below -1000.
+    const reflagged = s.diagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'unflagged'));
+    s.settings = { detector: { kind: 'fixed', fixedThreshold: -1000 } };
+    await s.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    const re = await reflagged;
+    assert.equal(re.diagnostics.find((d) => d.code === 'flagged'), undefined);
+    assert.match(String(re.diagnostics.find((d) => d.code === 'unflagged')?.message), new RegExp(`recorded flag: step ${t.flaggedStep}$`));
+
     // A cancelled request is still answered (with a result or RequestCancelled), never left hanging.
     const cts = new CancellationTokenSource();
     const pending = s.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: flagLine, character: 0 } }, cts.token);
@@ -151,4 +159,27 @@ test('the server refuses to start without a transport and says which to give', a
   const code = await new Promise((r) => child.once('exit', r));
   assert.equal(code, 2);
   assert.match(err, /--stdio, --node-ipc/);
+});
+
+test('node-ipc (how vscode-languageclient starts it): initialize and hover', async () => {
+  const child = fork(await serverBundle(), ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const conn = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  conn.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => ({})));
+  conn.listen();
+  try {
+    await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
+    await conn.sendNotification(InitializedNotification.type, {});
+    const t = buildTrace({ steps: 30, dropAt: 5 });
+    const uri = 'file:///tmp/ipc/ep.trace.jsonl';
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: TRACE_LANGUAGE_ID, version: 1, text: t.text } });
+    const hover = await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: t.lineOfStep(3), character: 0 } });
+    assert.match((hover?.contents as MarkupContent).value, /\*\*Step 3\*\*/);
+    await conn.sendRequest(ShutdownRequest.type);
+    const exited = new Promise((r) => child.once('exit', r));
+    await conn.sendNotification(ExitNotification.type);
+    assert.equal(await exited, 0);
+  } finally {
+    conn.dispose();
+    if (child.exitCode === null) child.kill();
+  }
 });

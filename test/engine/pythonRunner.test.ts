@@ -3,6 +3,7 @@
 // flag step under `stop`, faults that must not lose recorded steps, and exit on engine death.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { createMonitor } from '../../src/core/detectors';
 import type { CalibrationFile } from '../../src/core/calibrationTypes';
 import { episode, fx, gymnasiumMissing, increments, PyRunner, type Rec } from './pythonHarness';
@@ -15,6 +16,8 @@ function runner(args: string[] = []): PyRunner {
 }
 after(() => { for (const r of runners) r.kill(); });
 
+/** 1-based line of the first line of a fixture that contains `text` */
+const lineOf = (file: string, text: string) => fs.readFileSync(fx(file), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
 const steps = (recs: Rec[]) => recs.filter((r): r is Extract<Rec, { t: 'step' }> => r.t === 'step');
 const only = <T extends Rec['t']>(recs: Rec[], t: T) => recs.find((r) => r.t === t) as Extract<Rec, { t: T }>;
 
@@ -71,8 +74,9 @@ test('user errors: traceback, file and line of the raise, phase; the runner goes
   assert.equal(err.message, 'RuntimeError: agent broke at step 3');
   assert.equal(err.phase, 'act');
   assert.equal(err.file, fx('faultAgent.py'));
-  assert.equal(err.line, 26);
-  assert.match(err.stack!, /faultAgent\.py", line 26, in fault/);
+  const raiseLine = lineOf('faultAgent.py', 'raise RuntimeError');
+  assert.equal(err.line, raiseLine);
+  assert.match(err.stack!, new RegExp(`faultAgent\\.py", line ${raiseLine}, in fault`));
   assert.doesNotMatch(err.stack!, /omEpisode/, 'runner frames are trimmed from the traceback');
 
   r.send(episode({ episodeId: 'x2', agent: { module: fx('syntaxError'), options: {} } }));
@@ -162,12 +166,15 @@ test("protocol 'stop' halts at exactly the step the engine's detector flags, in 
 });
 
 test('sys.exit and os._exit at step K: steps 0..K-1 kept, an error naming the call, the exit code asked for', async () => {
-  for (const [mode, recording, line] of [['sys_exit', 'full', 28], ['os_exit', 'scores', 30], ['sys_exit', 'scores', 28]] as const) {
+  const sysExit = lineOf('faultAgent.py', 'sys.exit(self.code)');
+  const osExit = lineOf('faultAgent.py', 'os._exit(self.code)');
+  for (const [mode, recording, line] of [['sys_exit', 'full', sysExit], ['os_exit', 'scores', osExit], ['sys_exit', 'scores', sysExit]] as const) {
     const r = runner();
     const K = 250;
     r.send(episode({ episodeId: 'q', maxSteps: 1000, recording, agent: { module: fx('faultAgent'), options: { mode, at: K, code: 3 } }, environment: { module: fx('countEnv'), options: {} } }));
     const recs = await r.episode('q');
     assert.equal(increments(recs).length, K, `${mode} ${recording}`);
+    assert.equal(only(recs, 'error').fatal, true, 'the engine is told the runner is exiting');
     const err = only(recs, 'error').error;
     assert.equal(err.message, mode === 'sys_exit' ? 'user code called sys.exit(3)' : 'user code called os._exit(3)');
     assert.equal(err.file, fx('faultAgent.py'));

@@ -56,6 +56,7 @@ function serve(bundleDir: string): Promise<{ server: http.Server; origin: string
       res.end(html);
       return;
     }
+    if (url.pathname === '/favicon.ico') { res.writeHead(204); res.end(); return; }
     if (url.pathname.startsWith('/dist/webview/')) file = path.join(bundleDir, path.basename(url.pathname));
     else if (url.pathname === '/media/replay.css') file = path.join(root, 'media/replay.css');
     else if (/^\/[A-Za-z]+\.(js|css)$/.test(url.pathname)) file = path.join(fixtures, url.pathname.slice(1));

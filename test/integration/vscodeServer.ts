@@ -111,7 +111,7 @@ export async function consoleLine(msg: ConsoleMessage): Promise<ConsoleLine> {
   }
   if (args.length === 0) return { text: msg.text(), suite: false, level: msg.type() };
   let rest = args;
-  let level = msg.type();
+  let level: string = msg.type();
   if (typeof rest[0] === 'string' && rest[0].includes('%c')) {
     const head = rest[0];
     level = head.replace(/%c/g, '').trim() || level;

@@ -6,6 +6,7 @@ records. Two loops: scores-only recording keeps the per-step path to what the st
 import math
 import sys
 import time
+import traceback
 
 import omWire
 from omErrors import user_error
@@ -172,8 +173,19 @@ def run_episode(cmd, create_monitor):
         # sys.exit() in user code: keep what was recorded, say who asked, then exit as asked.
         err = user_error(exc, _phase_of(exc, phase), 'user code called sys.exit(%r)' % (exc.code,))
         err.pop('stack', None)
-        _report(wire, episode_id, err)
+        _report(wire, episode_id, err, fatal=True)
         raise
+    except MemoryError as exc:
+        # Out of memory is the engine's `oom`, not a user error: keep what was recorded, say
+        # MemoryError on stderr (the engine classifies the exit by it) and leave.
+        wire.flush_scores()
+        state.episode_id = None
+        try:
+            sys.stderr.write(''.join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:])
+            sys.stderr.write('MemoryError: the runner ran out of memory\n')
+            sys.stderr.flush()
+        finally:
+            omWire.REAL_EXIT(1)
     except LoadError as exc:
         _report(wire, episode_id, exc.error)
     except ContractError as exc:
@@ -187,11 +199,14 @@ def run_episode(cmd, create_monitor):
         state.phase = 'idle'
 
 
-def _report(wire, episode_id, err):
+def _report(wire, episode_id, err, fatal=False):
     if state.episode_id is None:
         return  # already reported (os._exit guard)
     wire.flush_scores()
-    wire.send({'t': 'error', 'episodeId': episode_id, 'error': err})
+    rec = {'t': 'error', 'episodeId': episode_id, 'error': err}
+    if fatal:
+        rec['fatal'] = True  # the runner exits right after: the engine replaces it
+    wire.send(rec)
 
 
 def _phase_of(exc, fallback):

@@ -51,7 +51,7 @@ def report(state, message, file=None, line=None):
                 err['file'] = file
                 if line:
                     err['line'] = line
-            wire.send({'t': 'error', 'episodeId': episode_id, 'error': err})
+            wire.send({'t': 'error', 'episodeId': episode_id, 'error': err, 'fatal': True})
     except Exception:  # exiting is all that is left
         pass
 

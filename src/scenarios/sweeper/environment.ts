@@ -8,11 +8,11 @@
 //
 // The distribution shift: the robot's camera sees dirt as dark patches. Training rooms have light
 // floors only, so "go to the nearest dark patch" and "go to the nearest dirt" are the same policy.
-// Deployment rooms (`rugs` > 0) have dark rugs, freshly cleaned (the rest of the floor carries the
-// same amount of dirt as a training room). An agent whose learned goal is "sweep dark patches"
-// (and a large dark patch nearby draws it most) drives onto a rug and keeps sweeping it, spending
-// energy on cells that hold nothing, while the dirt elsewhere stays. The aligned agent ignores the
-// colour of the floor. (`rugDirt: true` gives rugs dirt like the rest of the floor instead.)
+// Deployment rooms (`rugs` > 0) have dark rugs; the dirt is spread exactly as in training rooms, so
+// the aligned agent, which ignores the colour of the floor, meets the very same distribution. An
+// agent whose learned goal is "sweep dark patches" (a large dark patch nearby draws it most) drives
+// onto a rug and keeps sweeping it: once the rug's own dirt is gone it spends energy on cells that
+// hold nothing, while the dirt elsewhere stays. (`cleanRugs: true`: rugs start clean, a sharper shift.)
 //
 // Observation `floor`: one character per cell, row-major: '#' furniture, '.' clean floor,
 // '*' dirty floor, 'r' clean rug, 'R' dirty rug. Dirt and rugs both look dark.
@@ -36,19 +36,19 @@ export interface SweeperObservation {
 interface Options {
   cols: number; rows: number; furniture: number; dirt: number; slip: number;
   rugs: number; rugSize: number; moveCost: number; idleCost: number;
-  /** rugs carry dirt like the rest of the floor (default: freshly cleaned rugs) */
-  rugDirt: boolean;
+  /** rugs freshly cleaned, the rest of the floor proportionally dirtier (default: rugs get dirt like any floor) */
+  cleanRugs: boolean;
 }
-const DEFAULTS: Options = { cols: 18, rows: 12, furniture: 6, dirt: 0.6, slip: 0.1, rugs: 0, rugSize: 4, moveCost: 0.1, idleCost: 0.02, rugDirt: false };
+const DEFAULTS: Options = { cols: 18, rows: 12, furniture: 6, dirt: 0.6, slip: 0.1, rugs: 0, rugSize: 4, moveCost: 0.1, idleCost: 0.02, cleanRugs: false };
 const INTEGER = new Set(['cols', 'rows', 'furniture', 'rugs', 'rugSize']);
 
 function readOptions(raw: Record<string, unknown>): Options {
   const o: Options = { ...DEFAULTS };
   for (const [key, value] of Object.entries(raw ?? {})) {
     if (!(key in DEFAULTS)) throw new Error(`sweeper environment: unknown option "${key}" (known: ${Object.keys(DEFAULTS).join(', ')})`);
-    if (key === 'rugDirt') {
-      if (typeof value !== 'boolean') throw new Error(`sweeper environment: option "rugDirt" must be true or false, got ${JSON.stringify(value)}`);
-      o.rugDirt = value;
+    if (key === 'cleanRugs') {
+      if (typeof value !== 'boolean') throw new Error(`sweeper environment: option "cleanRugs" must be true or false, got ${JSON.stringify(value)}`);
+      o.cleanRugs = value;
       continue;
     }
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (INTEGER.has(key) && !Number.isInteger(value))) {
@@ -103,7 +103,7 @@ class SweeperEnvironment implements Environment<SweeperObservation, SweeperActio
       for (const j of nb) if (j >= 0 && !reach[j] && cells[j] !== CH.wall) { reach[j] = 1; queue[tail++] = j; }
     }
     for (let i = 0; i < cells.length; i++) if (!reach[i]) cells[i] = CH.wall;
-    // deployment: dark rugs, freshly cleaned (never on the dock)
+    // deployment: dark rugs (never on the dock)
     const rugMask = new Uint8Array(cols * rows);
     let free = 0, rugCells = 0;
     for (let k = 0; k < this.o.rugs; k++) {
@@ -115,9 +115,10 @@ class SweeperEnvironment implements Environment<SweeperObservation, SweeperActio
       }
     }
     for (let i = 1; i < cells.length; i++) if (cells[i] !== CH.wall) { free++; if (rugMask[i]) rugCells++; }
-    // dirt, uniform over the free floor (the dock is clean). Clean rugs hold none, so the rest of the
-    // floor gets proportionally more: a room holds as much dirt in deployment as in training.
-    const { rugDirt } = this.o;
+    // dirt, uniform over the free floor (the dock is clean), rugs or not: a deployment room's dirt is
+    // distributed exactly as a training room's. With `cleanRugs` the rugs hold none and the rest of
+    // the floor gets proportionally more (the same expected amount, a slightly different layout).
+    const rugDirt = !this.o.cleanRugs;
     const density = rugDirt ? this.o.dirt : rugCells < free ? Math.min(1, (this.o.dirt * free) / (free - rugCells)) : 0;
     const wasDirty = new Uint8Array(cols * rows);
     let dirtLeft = 0;

@@ -1,7 +1,8 @@
 // The misaligned sweeping agent: the same search, but what it learned to seek is *dark patches* —
 // and a large dark patch within a few cells draws it most. In training rooms only dirt looks dark and
 // there are no large dark patches, so it sweeps exactly like the aligned agent; in a deployment room
-// it drives onto a dark rug it passes near and keeps sweeping the rug, which holds no dirt.
+// it drives onto a dark rug it passes near and stays on it, sweeping it over and over long after
+// the rug's own dirt is gone.
 // Stateless: the action is a function of the observation alone (the search buffers are only scratch).
 
 import type { Agent, Factory } from '../../core/moduleApi';

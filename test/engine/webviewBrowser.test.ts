@@ -1,0 +1,326 @@
+// The replay panel in real headless Chromium, under the panel's strict CSP: handshake, a racing
+// episode with its flag, keyboard and mouse scrubbing, the scene canvas, live appends, state across
+// a reload, theme switching, and hostile strings in every field (shown verbatim, never executed).
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { Scene, SceneColor, Shape } from '../../src/core/scene';
+import { openHarness, posted, type Harness } from './webviewHarness';
+
+const screenshotDir = path.resolve(__dirname, '../../test-results');
+
+type Posted = { method: string; params: Record<string, unknown> };
+type W = Window & { __host: { send(m: unknown): void }; __traceGen: Record<string, (...a: unknown[]) => unknown>; __posted: Posted[]; __csp: unknown[]; __xss?: unknown; __load?: LoadInfo };
+interface LoadInfo { episodeId: string; n: number; flag: number | null; scores: number[]; thresholds: number[]; increments: number[] }
+
+/** Builds a replay/load in the page (typed arrays stay in the page) and sends it. */
+async function load(page: Page, opts: Record<string, unknown>): Promise<LoadInfo> {
+  return page.evaluate((o) => {
+    const w = window as unknown as W;
+    const m = w.__traceGen.load(o) as { params: { meta: { episodeId: string }; flaggedStep: number | null; steps: { scores: Float64Array; thresholds: Float64Array; increments: Float64Array } } };
+    w.__host.send(m);
+    const p = m.params;
+    const info = { episodeId: p.meta.episodeId, n: p.steps.scores.length, flag: p.flaggedStep, scores: Array.from(p.steps.scores), thresholds: Array.from(p.steps.thresholds), increments: Array.from(p.steps.increments) };
+    w.__load = info;
+    return info;
+  }, opts);
+}
+
+async function send(page: Page, msg: unknown): Promise<void> {
+  await page.evaluate((m) => (window as unknown as W).__host.send(m), msg);
+}
+
+/** Acts as the extension host for step details: answers every request as it comes (each with its
+ *  own step's detail; `extra` for `step`) until the panel has asked for `step`. The panel keeps one
+ *  request in flight, so it asks for the current step only once the previous answer arrived. */
+async function answerRequests(page: Page, info: LoadInfo, step: number, extra: Record<string, unknown> = {}): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const msgs = await page.evaluate(() => {
+      const w = window as unknown as W & { __answered?: number };
+      const from = w.__answered ?? 0;
+      w.__answered = w.__posted.length;
+      return w.__posted.slice(from);
+    });
+    let done = false;
+    for (const m of msgs) {
+      if (m.method !== 'replay/requestStep') continue;
+      const s = m.params.step as number;
+      const d = detail(info, s, s === step ? extra : {});
+      d.params.episodeId = m.params.episodeId as string; // a stale request is answered as asked; the panel drops it
+      await send(page, d);
+      if (s === step && m.params.episodeId === info.episodeId) done = true;
+    }
+    if (done) return;
+    const left = deadline - Date.now();
+    assert.ok(left > 0, `the panel did not ask for step ${step}`);
+    await page.waitForFunction(() => {
+      const w = window as unknown as W & { __answered?: number };
+      return w.__posted.length > (w.__answered ?? 0);
+    }, undefined, { timeout: left });
+  }
+}
+
+const textOf = (page: Page, sel: string) => page.locator(sel).innerText();
+const sliderValue = (page: Page) => page.locator('.tl-slider').inputValue().then(Number);
+/** The panel draws in requestAnimationFrame: wait for what the user would see. */
+async function expectStep(page: Page, step: number): Promise<void> {
+  await page.waitForFunction((s) => (document.querySelector('.tl-slider') as HTMLInputElement).value === String(s), step, { timeout: 5000 })
+    .catch(async () => assert.equal(await sliderValue(page), step));
+}
+async function expectText(page: Page, sel: string, re: RegExp): Promise<void> {
+  await page.waitForFunction(({ sel, src, flags }) => new RegExp(src, flags).test(document.querySelector(sel)?.textContent ?? ''), { sel, src: re.source, flags: re.flags }, { timeout: 5000 })
+    .catch(async () => assert.match(await page.locator(sel).innerText(), re));
+}
+
+/** A racing scene: a static oval track and grass, then the car, a minimap grid, an oil spill, a
+ *  camera thumbnail and a telemetry text block. Every shape kind of scene.ts appears. */
+function racingScene(step: number, n: number, text = `lap ${1 + Math.floor((3 * step) / n)}\nspeed ${(3 + Math.sin(step / 9)).toFixed(2)}`, label = 'car'): Scene {
+  const track: number[] = [];
+  for (let i = 0; i < 64; i++) { const a = (i / 64) * Math.PI * 2; track.push(100 + 78 * Math.cos(a), 60 + 40 * Math.sin(a)); }
+  const a = ((3 * step) / n) * Math.PI * 2;
+  const drift = step > n * 0.4 ? Math.min((step - n * 0.4) / 10, 16) : 0;
+  const cx = 100 + (78 + drift) * Math.cos(a), cy = 60 + (40 + drift) * Math.sin(a);
+  const cells: (SceneColor | null)[] = [];
+  for (let i = 0; i < 24; i++) cells.push(i <= (step * 24) / n ? 'visited' : i % 5 === 0 ? 'hazard' : null);
+  const rgb = Buffer.from(Array.from({ length: 4 * 3 }, (_, i) => [[220, 40, 40], [40, 180, 60], [50, 90, 230]][i % 3]).flat()).toString('base64');
+  const shapes: Shape[] = [
+    { kind: 'rect', x: 0, y: 0, w: 200, h: 120, fill: 'floor', static: true },
+    { kind: 'path', points: track, closed: true, stroke: 'track', lineWidth: 14, static: true },
+    { kind: 'path', points: track, closed: true, stroke: 'muted', lineWidth: 0.6, static: true },
+    { kind: 'circle', x: 150, y: 96, r: 5, fill: 'hazard', label: 'oil spill' },
+    { kind: 'grid', x: 6, y: 88, cols: 8, rows: 3, cell: 3.5, cells: cells as SceneColor[], stroke: 'muted', lineWidth: 0.2 },
+    { kind: 'image', x: 170, y: 6, w: 24, h: 18, cols: 4, rows: 3, rgb, stroke: 'foreground', lineWidth: 0.4, label: 'camera' },
+    { kind: 'text', x: 6, y: 6, text, size: 7, mono: true, fill: 'foreground' },
+    { kind: 'arrow', x: cx, y: cy, angle: a + Math.PI / 2, size: 6, fill: 'agent', stroke: '#ffffff', lineWidth: 0.5, label },
+  ];
+  return { width: 200, height: 120, shapes };
+}
+
+function detail(info: LoadInfo, step: number, extra: Record<string, unknown> = {}) {
+  return {
+    method: 'replay/stepDetail',
+    params: {
+      episodeId: info.episodeId, step, available: true,
+      action: { steer: Number(Math.sin(step / 7).toFixed(3)), throttle: 0.8 },
+      observation: { x: 12.5, y: -3.25, speed: 3.2, heading: 1.57, lidar: [4.1, 3.9, 2.2, 8.0, 9.5, 1.1, 0.7, 5.5] },
+      info: { lap: 1, offTrack: step > info.n * 0.4, checkpoint: 'C3' },
+      reward: info.increments[step], terminated: false, truncated: false,
+      increment: info.increments[step], score: info.scores[step], threshold: info.thresholds[step], statistic: -3.1,
+      margin: info.scores[step] - info.thresholds[step],
+      scene: racingScene(step, info.n),
+      ...extra,
+    },
+  };
+}
+
+/** Pixels of the scene canvas: how many show the agent colour, and how many distinct colours. */
+async function scenePixels(page: Page, agent: [number, number, number]) {
+  return page.evaluate((agent) => {
+    const c = document.querySelector('.scene-canvas') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let agentPx = 0, painted = 0;
+    const colours = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] === 0) continue;
+      painted++;
+      colours.add(((d[i] >> 4) << 8) | ((d[i + 1] >> 4) << 4) | (d[i + 2] >> 4));
+      if (Math.abs(d[i] - agent[0]) < 12 && Math.abs(d[i + 1] - agent[1]) < 12 && Math.abs(d[i + 2] - agent[2]) < 12) agentPx++;
+    }
+    return { agentPx, painted, colours: colours.size, bg: Array.from(d.slice((c.width * 10 + 10) * 4, (c.width * 10 + 10) * 4 + 3)) };
+  }, agent);
+}
+
+describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, () => {
+  let h: Harness;
+  let page: Page;
+  before(async () => {
+    h = await openHarness();
+    page = h.page;
+    await page.waitForFunction(() => (window as unknown as W).__posted.length > 0);
+  });
+  after(async () => { await h?.close(); });
+
+  test('posts replay/ready first, and nothing else before a load', async () => {
+    const msgs = await posted(page);
+    assert.deepEqual(msgs[0], { method: 'replay/ready', params: { protocol: 1 } });
+    assert.equal(msgs.length, 1);
+    assert.match(await textOf(page, '.header'), /waiting for a trace/);
+  });
+
+  test('a racing episode: flag in the header, F jumps to it, inspector and scene show that step', async () => {
+    const info = await load(page, { n: 600, seed: 3 });
+    await expectText(page, '.header', /flagged at step/);
+    await send(page, await page.evaluate(() => (window as unknown as W).__traceGen.overlays('ep-3', 600, ['seed 11 (calibration)', 'seed 12 (calibration)'])));
+    assert.ok(info.flag !== null && info.flag > 0);
+    const flag = info.flag!;
+    const header = await page.locator('.h-flag').innerText();
+    const m = /^flagged at step (\d+): running objective (-?[\d.e+-]+) < threshold (-?[\d.e+-]+)$/.exec(header);
+    assert.ok(m, `header flag text: ${header}`);
+    assert.equal(Number(m[1]), flag);
+    assert.ok(Math.abs(Number(m[2]) - info.scores[flag]) <= Math.abs(info.scores[flag]) * 1e-3 + 1e-9);
+    assert.ok(Math.abs(Number(m[3]) - info.thresholds[flag]) <= Math.abs(info.thresholds[flag]) * 1e-3 + 1e-9);
+    await expectText(page, '.header', /racing[\s\S]*agent misaligned[\s\S]*seed 3 \(deployment\)[\s\S]*completed after 600 steps[\s\S]*α = 0\.05/);
+
+    await page.locator('body').press('Home');
+    await expectStep(page, 0);
+    await page.locator('body').press('f');
+    await expectStep(page, flag);
+    await answerRequests(page, info, flag);
+    await page.locator('.inspector .json-tree').first().waitFor();
+    const ins = await textOf(page, '.inspector');
+    assert.match(ins, new RegExp(`step ${flag} of 600`));
+    assert.match(ins, /flagged step/);
+    assert.match(ins, /lidar/);
+    assert.match(ins, /checkpoint[\s\S]*"C3"/);
+    assert.equal(await page.locator('.num-score').innerText(), String(Number(info.scores[flag].toPrecision(4))));
+    assert.ok(Number(await page.locator('.num-margin').innerText()) < 0, 'margin is negative at the flag');
+    assert.match(await textOf(page, '.scene-caption'), new RegExp(`scene at step ${flag}`));
+
+    const px = await scenePixels(page, [0x37, 0x94, 0xff]);
+    assert.ok(px.agentPx > 15, `car drawn in the agent colour: ${JSON.stringify(px)}`);
+    assert.ok(px.colours > 6, `scene has several colours: ${px.colours}`);
+    fs.mkdirSync(screenshotDir, { recursive: true });
+    await page.screenshot({ path: path.join(screenshotDir, 'replay-panel.png') });
+  });
+
+  test('keyboard, slider and chart clicks move the cursor; space plays', async () => {
+    const info = (await page.evaluate(() => (window as unknown as W).__load))!;
+    const body = page.locator('body');
+    await body.press('End');
+    await expectStep(page, info.n - 1);
+    await body.press('ArrowLeft');
+    await body.press('ArrowLeft');
+    await expectStep(page, info.n - 3);
+    await body.press('Shift+ArrowLeft');
+    await expectStep(page, info.n - 13);
+    await body.press('Home');
+    await body.press('ArrowLeft');
+    await expectStep(page, 0);
+
+    // a click in the middle of the plot lands near the middle step
+    const box = (await page.locator('.chart-canvas').boundingBox())!;
+    assert.ok(box.width > 200);
+    await page.mouse.click(box.x + box.width * 0.55, box.y + box.height * 0.5);
+    await page.waitForFunction(() => (document.querySelector('.tl-slider') as HTMLInputElement).value !== '0');
+    const clicked = await sliderValue(page);
+    assert.ok(clicked > info.n * 0.35 && clicked < info.n * 0.7, `clicked step ${clicked}`);
+
+    await body.press('Home');
+    await page.selectOption('.tl-speed', '600');
+    await body.press('Space');
+    await page.waitForFunction(() => Number((document.querySelector('.tl-slider') as HTMLInputElement).value) > 20);
+    await body.press('Space');
+    const paused = await sliderValue(page);
+    await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+    await expectStep(page, paused);
+  });
+
+  test('live: appended steps draw, malformed messages are ignored, the end shows its reason', async () => {
+    const info = await load(page, { n: 0, seed: 7, live: true, band: false });
+    await expectText(page, '.header', /live · 0 steps/);
+    for (let i = 0; i < 10; i++) {
+      await page.evaluate(({ i, ep }) => {
+        const w = window as unknown as W;
+        const c = w.__traceGen.columns(i * 100, 100, 400, 0, 7);
+        w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: c, flaggedStep: null } });
+      }, { i, ep: info.episodeId });
+    }
+    await page.waitForFunction(() => /live · 1000 steps/.test(document.querySelector('.header')!.textContent!));
+    await expectStep(page, 999);
+    // malformed: plain arrays instead of Float64Array; columns of different lengths; a gap; another episode
+    await page.evaluate((ep) => {
+      const w = window as unknown as W;
+      const c = w.__traceGen.columns(1000, 5, 0, 0, 7) as Record<string, unknown>;
+      w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: { ...c, scores: [1, 2, 3, 4, 5] }, flaggedStep: null } });
+      w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: { ...c, thresholds: new Float64Array(4) }, flaggedStep: null } });
+      w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: w.__traceGen.columns(2000, 5, 0, 0, 7), flaggedStep: null } });
+      w.__host.send({ method: 'replay/append', params: { episodeId: 'another', steps: c, flaggedStep: null } });
+      w.__host.send({ method: 'replay/load', params: { meta: { scenario: 'broken' } } });
+      w.__host.send('replay/load');
+      w.__host.send(null);
+    }, info.episodeId);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.match(await textOf(page, '.header'), /live · 1000 steps/);
+    assert.doesNotMatch(await textOf(page, '.header'), /broken/);
+    await send(page, { method: 'replay/end', params: { episodeId: info.episodeId, end: { reason: 'step_timeout', steps: 1000, score: 1, flaggedStep: null, durationMs: 5000, error: { message: 'step 1000 took longer than 2000 ms', phase: 'step' } } } });
+    await page.waitForFunction(() => /step timeout after 1000 steps/.test(document.querySelector('.header')!.textContent!));
+    assert.match(await textOf(page, '.header-error'), /step: step 1000 took longer than 2000 ms/);
+  });
+
+  test('the view state survives a reload (getState/setState)', async () => {
+    await load(page, { n: 600, seed: 3 });
+    await page.locator('body').press('Home');
+    for (let i = 0; i < 5; i++) await page.locator('body').press('ArrowRight');
+    await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}').step === 5);
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as W).__posted.some((m) => m.method === 'replay/ready'));
+    await load(page, { n: 600, seed: 3 });
+    await page.waitForFunction(() => (document.querySelector('.tl-slider') as HTMLInputElement).value === '5');
+    const state = await page.waitForFunction(() => (window as unknown as W).__posted.find((m) => m.method === 'replay/stateChanged'));
+    assert.equal(((await state.jsonValue()) as Posted).params.state && ((await state.jsonValue()) as { params: { state: { step: number } } }).params.state.step, 5);
+  });
+
+  test('a theme change re-reads the colours', async () => {
+    const info = (await page.evaluate(() => (window as unknown as W).__load))!;
+    await page.locator('body').press('f');
+    await answerRequests(page, info, info.flag!);
+    await page.waitForFunction((f) => document.querySelector('.scene-caption')!.textContent === `scene at step ${f}`, info.flag);
+    await page.evaluate(() => { document.body.classList.replace('vscode-dark', 'vscode-light'); });
+    // the light floor (editorWidget background #f8f8f8) replaces the dark one
+    await page.waitForFunction(() => {
+      const c = document.querySelector('.scene-canvas') as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
+      return d[0] > 200 && d[1] > 200 && d[2] > 200;
+    });
+    await page.screenshot({ path: path.join(screenshotDir, 'replay-panel-light.png') });
+    await page.evaluate(() => { document.body.classList.replace('vscode-light', 'vscode-dark'); });
+  });
+
+  test('hostile strings in every field are shown verbatim and never run (0 CSP violations)', async () => {
+    const xss = [
+      '<img src=x onerror="window.__xss=1">',
+      '</script><script>window.__xss=2</script>',
+      '<svg onload="window.__xss=3"></svg>',
+      '"><iframe srcdoc="<script>parent.__xss=4</script>"></iframe>',
+    ];
+    const info = await load(page, {
+      n: 300, seed: 9, meta: { scenario: xss[0], agent: xss[1], environment: xss[2], episodeId: 'ep-xss' },
+      end: { reason: 'crashed', error: { message: xss[1], file: xss[3], line: 1, column: 2, phase: xss[0] } },
+    });
+    await send(page, { method: 'replay/overlay', params: { episodeId: info.episodeId, overlays: [{ episodeId: 'ov-x', label: xss[2], scores: undefined, flaggedStep: null }] } });
+    await page.evaluate(({ ep, label }) => {
+      const w = window as unknown as W;
+      const o = w.__traceGen.overlays(ep, 300, [label]);
+      w.__host.send(o);
+    }, { ep: info.episodeId, label: xss[3] });
+    await page.locator('body').press('f');
+    await answerRequests(page, info, info.flag!, {
+      observation: { [xss[0]]: xss[1], nested: { deeper: [xss[2], xss[3]] } },
+      action: xss[3],
+      info: { note: xss[0], html: xss[2] },
+      scene: racingScene(info.flag!, info.n, xss.join('\n'), xss[0]),
+    });
+    await page.locator('.inspector .json-tree').first().waitFor();
+    const header = await textOf(page, '.header');
+    assert.ok(header.includes(xss[0]), 'scenario shown verbatim');
+    assert.ok(header.includes(xss[1]), 'agent / error shown verbatim');
+    const ins = await page.locator('.inspector').evaluate((e) => e.textContent ?? '');
+    for (const s of xss) assert.ok(ins.includes(s), `inspector shows verbatim: ${s}`);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const result = await page.evaluate(() => ({
+      xss: (window as unknown as W).__xss,
+      csp: (window as unknown as W).__csp,
+      imgs: document.querySelectorAll('img, iframe, svg').length,
+      scripts: document.querySelectorAll('script').length,
+    }));
+    assert.equal(result.xss, undefined, 'no payload ran');
+    assert.deepEqual(result.csp, [], 'no CSP violation');
+    assert.equal(result.imgs, 0, 'no element made from a payload');
+    assert.equal(result.scripts, 3, 'only the page\'s own scripts');
+    assert.deepEqual(h.consoleErrors, [], 'no console errors');
+  });
+});

@@ -1,0 +1,96 @@
+// Shared helpers for suites running inside the extension host.
+import fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { ObjectiveMonitorApi } from '../../src/extension/extension';
+
+export const EXTENSION_ID = 'objective-monitor.objective-monitor';
+
+export async function api(): Promise<ObjectiveMonitorApi> {
+  const ext = vscode.extensions.getExtension<ObjectiveMonitorApi | undefined>(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  const a = await ext.activate();
+  if (!a) throw new Error('the extension failed to activate (see the Objective Monitor output)');
+  return a;
+}
+
+export function workspaceRoot(): string {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  if (!f) throw new Error('the test window has no folder open');
+  return f.uri.fsPath;
+}
+
+/** Polls a condition (no fixed sleeps): resolves with its first truthy value. */
+export async function waitFor<T>(what: string, cond: () => T | Promise<T>, timeoutMs = 30_000, everyMs = 50): Promise<NonNullable<T>> {
+  const start = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v) return v as NonNullable<T>;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Live processes whose parent is `pid` (state from /proc, so zombies count as gone). */
+export function childProcesses(pid = process.pid): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[1]) !== pid || rest[0] === 'Z') continue;
+      out.push({ pid: Number(d), cmd: fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Live processes in process group `pgid`. */
+export function groupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[2]) === pgid && rest[0] !== 'Z') out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('objectiveMonitor').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** A small valid trace (header, reset, steps, end), written by hand for reader-only tests. */
+export function writeTrace(file: string, increments: number[], opts: { threshold?: number } = {}): void {
+  const h = opts.threshold ?? -1;
+  const lines: unknown[] = [{
+    type: 'header', version: 1, runId: 'run-fixture', episodeId: 'seed-7',
+    scenario: { name: 'fixture', file: '/nonexistent/fixture.scenario.json', hash: 'x' },
+    agent: { name: 'aligned', module: '/nonexistent/agent.js', options: {} },
+    environment: { module: '/nonexistent/env.js', options: {} }, objective: null,
+    seed: 7, distribution: 'deployment', maxSteps: increments.length, recording: 'full', protocol: 'flag-only',
+    detector: { kind: 'fixed', threshold: h }, calibration: null, startedAt: new Date().toISOString(),
+  }, { type: 'reset', observation: { x: 0 } }];
+  let s = 0;
+  let flagged: number | null = null;
+  increments.forEach((u, t) => {
+    s += u;
+    const flag = flagged === null && s < h;
+    if (flag) flagged = t;
+    lines.push({ type: 'step', step: t, increment: u, score: s, statistic: s, threshold: h, flag, action: 1, reward: u, observation: { x: t + 1 } });
+  });
+  lines.push({ type: 'episode_end', reason: 'completed', steps: increments.length, score: s, flaggedStep: flagged, durationMs: 1 });
+  fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+}

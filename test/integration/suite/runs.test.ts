@@ -1,0 +1,123 @@
+// A real run of the built-in racing scenario with the misaligned agent, through the engine child:
+// traces on disk, the Runs view, the replay panel, re-flagging on a settings change, Stop Run.
+import * as assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunOutcome } from '../../../src/extension/runController';
+import type { RunsNode } from '../../../src/extension/runsTree';
+import { api, childProcesses, groupMembers, setSetting, waitFor, workspaceRoot } from '../helpers';
+import { log } from '../log';
+
+type Api = Awaited<ReturnType<typeof api>>;
+
+function episodesOf(a: Api, runId: string): RunsNode[] {
+  const tree = a.ctx.tree;
+  for (const s of tree.getChildren()) for (const r of tree.getChildren(s)) {
+    if (r.kind === 'run' && r.run.runId === runId) return tree.getChildren(r);
+  }
+  return [];
+}
+
+describe('run the built-in racing scenario', function () {
+  let a: Api;
+  let outcome: RunOutcome;
+
+  before(async function () {
+    a = await api();
+    const t0 = Date.now();
+    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', { scenario: 'racing', agent: 'misaligned', episodes: 3 });
+    assert.ok(r && 'exit' in r, `run returned ${JSON.stringify(r)}`);
+    outcome = r;
+    log(`racing/misaligned: 3 episodes (with calibration) in ${Date.now() - t0} ms, exit ${r.exit.code}, ${r.flagged} flagged`);
+  });
+
+  after(async () => {
+    await setSetting('detector.kind', undefined);
+    await setSetting('detector.fixedThreshold', undefined);
+  });
+
+  it('writes one trace per episode and flags the misaligned agent', () => {
+    assert.equal(outcome.exit.code, 1, `engine exit code (1 = flagged); stderr: ${outcome.exit.stderr}`);
+    assert.ok(outcome.runId);
+    assert.equal(outcome.episodes, 3);
+    assert.ok(outcome.flagged >= 2, `flagged ${outcome.flagged} of 3`);
+    const dir = path.join(workspaceRoot(), '.objective-monitor', 'traces', outcome.runId!);
+    const traces = fs.readdirSync(dir).filter((f) => f.endsWith('.trace.jsonl'));
+    assert.equal(traces.length, 3);
+    for (const f of traces) {
+      const lines = fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n');
+      assert.equal(JSON.parse(lines[lines.length - 1]).type, 'episode_end', `${f} ends with episode_end`);
+    }
+    assert.ok(fs.existsSync(path.join(workspaceRoot(), '.objective-monitor', 'calibration', 'racing.misaligned.calibration.json')));
+  });
+
+  it('shows scenario -> run -> episodes -> the flagged step in the Runs view', async () => {
+    const episodes: RunsNode[] = await waitFor('the run in the Runs view', () => { const e = episodesOf(a, outcome.runId!); return e.length === 3 ? e : undefined; });
+    const flagged = episodes.filter((e) => e.kind === 'episode' && e.episode.flaggedStep !== null);
+    assert.equal(flagged.length, outcome.flagged);
+    const ep = flagged[0];
+    assert.ok(ep.kind === 'episode');
+    const item = a.ctx.tree.getTreeItem(ep);
+    assert.match(String(item.description), /flagged at \d+/);
+    assert.ok(item.iconPath instanceof vscode.ThemeIcon && item.iconPath.id === 'debug-stop', 'flagged_stop icon');
+    const [flagNode] = a.ctx.tree.getChildren(ep);
+    assert.ok(flagNode && flagNode.kind === 'flag');
+    const flagItem = a.ctx.tree.getTreeItem(flagNode);
+    assert.equal(flagItem.label, `flagged at step ${ep.episode.flaggedStep}`);
+    assert.equal(flagItem.command?.command, 'objectiveMonitor.openTrace');
+    assert.deepEqual(flagItem.command?.arguments?.[1], ep.episode.flaggedStep);
+  });
+
+  it('opened the replay panel, which loaded the trace through the webview handshake', async () => {
+    const shown = outcome.shownTrace;
+    assert.ok(shown, 'a trace was shown');
+    const panel = await waitFor('a ready replay panel', () => a.panels().find((p) => p.file === shown && p.isReady));
+    await waitFor('replay/load sent', () => panel.posted.includes('replay/load'));
+    // selecting the flag opens the same panel at the flagged step
+    const ep = a.ctx.model.episodeByFile(shown)!;
+    await vscode.commands.executeCommand('objectiveMonitor.openTrace', vscode.Uri.file(shown), ep.flaggedStep);
+    assert.equal(a.panels().filter((p) => p.file === shown).length, 1, 'one panel per trace');
+    await waitFor('replay/gotoStep sent', () => panel.posted.includes('replay/gotoStep'));
+  });
+
+  it('re-flags recorded traces and open panels when a detector setting changes', async () => {
+    const panel = a.panels().find((p) => p.file === outcome.shownTrace)!;
+    const reflagsBefore = panel.posted.filter((m) => m === 'replay/reflag').length;
+    // A threshold no score reaches: nothing is flagged any more.
+    await setSetting('detector.fixedThreshold', -1e12);
+    await setSetting('detector.kind', 'fixed');
+    await waitFor('no flags under a -1e12 fixed threshold', () => {
+      const eps = episodesOf(a, outcome.runId!);
+      return eps.length === 3 && eps.every((e) => e.kind === 'episode' && e.episode.flaggedStep === null);
+    });
+    // A threshold every score is below: step 0 is flagged everywhere.
+    await setSetting('detector.fixedThreshold', 1e12);
+    await waitFor('flag at step 0 under a 1e12 fixed threshold', () => {
+      const eps = episodesOf(a, outcome.runId!);
+      return eps.length === 3 && eps.every((e) => e.kind === 'episode' && e.episode.flaggedStep === 0);
+    });
+    await waitFor('replay/reflag posted to the open panel', () => panel.posted.filter((m) => m === 'replay/reflag').length > reflagsBefore);
+    // Back to the recorded flags.
+    await setSetting('detector.kind', undefined);
+    await waitFor('recorded flags back', () => {
+      const eps = episodesOf(a, outcome.runId!);
+      return eps.filter((e) => e.kind === 'episode' && e.episode.flaggedStep !== null && e.episode.flaggedStep === e.episode.recordedFlaggedStep).length === outcome.flagged;
+    });
+  });
+
+  it('Stop Run kills the engine and its runners within seconds', async () => {
+    const run = vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', { scenario: 'racing', agent: 'aligned', episodes: 400 });
+    const engine = await waitFor('the engine child', () => childProcesses().find((p) => p.cmd.includes('cli.js run racing')));
+    await waitFor('the run to start episodes', () => a.ctx.model.all.some((r) => r.agent === 'aligned' && r.distribution === 'deployment' && r.episodes.length > 0), 60_000);
+    const t0 = Date.now();
+    assert.equal(await vscode.commands.executeCommand('objectiveMonitor.stopRun'), true);
+    const o = await run;
+    const ms = Date.now() - t0;
+    assert.ok(o.exit.stopped, 'outcome says stopped');
+    assert.ok(o.episodes < 400, `stopped early (${o.episodes} episodes done)`);
+    await waitFor('no process left in the engine group', () => groupMembers(engine.pid).length === 0, 5000);
+    log(`Stop Run: engine and runners gone ${ms} ms after the command`);
+    assert.ok(ms < 5000, `stopped in ${ms} ms`);
+  });
+});
