@@ -50,7 +50,7 @@ if ! native_ok; then
   log "npm install code-server@$CODE_SERVER_VERSION (2-3 minutes)"
   PATH="$(dirname "$NODE24"):$PATH" \
   npm_config_dangerously_allow_all_scripts=true \
-  npm install --prefix "$CACHE/code-server" --no-audit --no-fund --loglevel=error --foreground-scripts \
+  npm install --prefix "$CACHE/code-server" --no-audit --no-fund --loglevel=error \
     "code-server@$CODE_SERVER_VERSION"
 fi
 native_ok || { echo "code-server installed but its VS Code server or native modules are missing under $CS/lib/vscode" >&2; exit 1; }

@@ -13,6 +13,11 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 const fin = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const pos = (x: unknown): x is number => fin(x) && x > 0;
+/** index by index: Array.every skips holes */
+function allFinite(a: unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) if (!fin(a[i])) return false;
+  return true;
+}
 const optStr = (x: unknown) => x === undefined || typeof x === 'string';
 const optFin = (x: unknown) => x === undefined || fin(x);
 
@@ -24,7 +29,7 @@ export function isShape(x: unknown): x is Shape {
     case 'rect': return fin(x.x) && fin(x.y) && fin(x.w) && fin(x.h);
     case 'circle': return fin(x.x) && fin(x.y) && fin(x.r) && x.r >= 0;
     case 'path': return Array.isArray(x.points) && x.points.length % 2 === 0 && x.points.length <= MAX_POINTS
-      && x.points.every(fin) && (x.closed === undefined || typeof x.closed === 'boolean');
+      && allFinite(x.points) && (x.closed === undefined || typeof x.closed === 'boolean');
     case 'text': return fin(x.x) && fin(x.y) && typeof x.text === 'string' && x.text.length <= MAX_TEXT
       && (x.size === undefined || pos(x.size)) && (x.mono === undefined || typeof x.mono === 'boolean');
     case 'grid': return fin(x.x) && fin(x.y) && Number.isInteger(x.cols) && Number.isInteger(x.rows)

@@ -40,18 +40,20 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
   emit({ type: 'run_start', runId, dir, scenario: req.scenario.spec.name, agent: req.agent.name, distribution: req.distribution, episodes: episodes.length });
 
   let next = 0;
-  const spawnRunner = (): RunnerProcess =>
+  const spawnRunner = (running: { episodeId: string | null }): RunnerProcess =>
     new RunnerProcess({
       runtime: plan.runtime,
       python: req.python,
       memoryLimitMb: req.limits.memoryLimitMb,
       cwd: req.scenario.dir,
-      onLog: (stream, text) => emit({ type: 'log', episodeId: null, stream, text }),
+      onLog: (stream, text) => emit({ type: 'log', episodeId: running.episodeId, stream, text }),
     });
 
   const worker = async (): Promise<void> => {
     let child: RunnerProcess | null = null;
     let untrack: () => void = () => {};
+    // the episode the worker's child is running, for attributing its output
+    const running = { episodeId: null as string | null };
     try {
       while (next < episodes.length && !req.signal?.aborted) {
         const i = next++;
@@ -66,7 +68,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
         emit({ type: 'episode_start', runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace });
         try {
           if (!child || !child.alive) {
-            child = spawnRunner();
+            child = spawnRunner(running);
             untrack = track.child(child);
             const problem = await child.handshake(req.limits.startupTimeoutMs);
             if (problem) {
@@ -78,6 +80,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
               continue;
             }
           }
+          running.episodeId = ep.episodeId;
           const { result, reuse } = await superviseEpisode(child, rec, { ...plan.command, episodeId: ep.episodeId, seed: ep.seed }, req.limits, req.signal);
           results[i] = result;
           if (!reuse) {
@@ -86,6 +89,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
           }
         } finally {
           untrackRec();
+          running.episodeId = null;
         }
       }
     } finally {

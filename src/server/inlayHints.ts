@@ -19,7 +19,7 @@ export function traceInlayHints(a: TraceAnalysis, range: Range, enabled: boolean
     const s = read.steps[i];
     const hint = InlayHint.create({ line, character: lineLength(read, line) }, `S=${fmt(s.score)}${flag.flaggedStep === s.step ? ' ⚑' : ''}`);
     hint.paddingLeft = true;
-    hint.tooltip = `running objective after step ${s.step}; threshold ${fmt(flag.thresholds[i])}`;
+    hint.tooltip = `running objective after step ${s.step}; threshold ${fmt(flag.thresholds[i])}, margin ${fmt(s.score - flag.thresholds[i])}`;
     out.push(hint);
   }
   return out;

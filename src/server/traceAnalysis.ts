@@ -46,9 +46,10 @@ export function flagTrace(read: TraceReadResult, settings: TraceServerSettings, 
   const recordedFlaggedStep = recordedFlag(read);
   const recorded = recordedView(read, recordedFlaggedStep);
   const header = read.header;
-  if (!header) return { recordedFlaggedStep, flag: recorded };
-  // kind 'recorded' keeps the trace's detector, but an alpha setting still applies to it.
-  const wanted = requestedDetector(settings) ?? header.detector;
+  // Kind 'recorded' (the default) shows traces exactly as recorded, whatever the alpha setting
+  // (the extension's settings contract: the alpha applies to the detector the user chose).
+  const wanted = requestedDetector(settings);
+  if (!header || !wanted) return { recordedFlaggedStep, flag: recorded };
   const alphaChange = settings.detector.alpha !== null && wanted.kind !== 'fixed' && settings.detector.alpha !== header.calibration?.alpha;
   if (sameDetector(wanted, header.detector) && !alphaChange) return { recordedFlaggedStep, flag: recorded };
   try {

@@ -79,7 +79,8 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
     if (!s) {
       s = connection.workspace.getConfiguration({ scopeUri: uri, section: SETTINGS_SECTION })
         .then(coerceSettings, (e) => { log(`reading settings failed: ${String(e)}`); return coerceSettings({}); });
-      documentSettings.set(uri, s);
+      // Cached for open documents only (dropped on close); summaries of files on disk ask each time.
+      if (documents.get(uri)) documentSettings.set(uri, s);
     }
     return s;
   }

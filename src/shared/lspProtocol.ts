@@ -32,11 +32,12 @@ export namespace RerunEpisodeCommand {
  */
 export interface TraceServerSettings {
   detector: {
-    /** 'recorded' keeps the detector the trace was recorded with (no re-flag) */
+    /** 'recorded' shows traces as recorded (no re-flag, alpha ignored); any other kind re-flags
+     *  every trace whose recorded detector or calibration alpha differs */
     kind: 'recorded' | 'envelope' | 'window' | 'cusum' | 'fixed';
     window: number;
     cusumK: number;
-    /** null: the alpha the calibration file was computed for */
+    /** null (missing or invalid): the alpha the calibration file was computed for */
     alpha: number | null;
     fixedThreshold: number;
   };

@@ -247,6 +247,11 @@ function isOptStepIndex(x: unknown): x is number | null {
 export function isFloat64Array(x: unknown): x is Float64Array {
   return ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === '[object Float64Array]';
 }
+/** Array.every skips holes, and a structured clone keeps them: check every index. */
+function everyIndex(a: unknown[], pred: (x: unknown) => boolean): boolean {
+  for (let i = 0; i < a.length; i++) if (!pred(a[i])) return false;
+  return true;
+}
 function allFinite(a: Float64Array): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
@@ -361,7 +366,7 @@ function isStepDetailParams(x: unknown): x is StepDetailParams {
 }
 function isOverlayParams(x: unknown): x is OverlayParams {
   return isRecord(x) && isId(x.episodeId) && Array.isArray(x.overlays) && x.overlays.length <= MAX_OVERLAYS
-    && x.overlays.every(isOverlaySeries);
+    && everyIndex(x.overlays, isOverlaySeries);
 }
 function isGotoStepParams(x: unknown): x is GotoStepParams {
   return isRecord(x) && isId(x.episodeId) && isStepIndex(x.step);
@@ -378,7 +383,7 @@ export function isReplayViewState(x: unknown): x is ReplayViewState {
   const z = x.zoom;
   const zoomOk = z === null || (isRecord(z) && isStepIndex(z.from) && isStepIndex(z.to) && z.from <= z.to);
   return (x.episodeId === null || isId(x.episodeId)) && isStepIndex(x.step) && zoomOk
-    && Array.isArray(x.hiddenOverlays) && x.hiddenOverlays.length <= MAX_OVERLAYS && x.hiddenOverlays.every(isId)
+    && Array.isArray(x.hiddenOverlays) && x.hiddenOverlays.length <= MAX_OVERLAYS && everyIndex(x.hiddenOverlays, isId)
     && isFiniteNum(x.speed) && x.speed > 0 && x.speed <= 1e7;
 }
 function isStateChangedParams(x: unknown): x is StateChangedParams {

@@ -29,6 +29,22 @@ const CASES: Record<string, Buffer> = {
 
 const OPTIONS: Record<string, Record<string, unknown>> = Object.fromEntries(Object.entries(CASES).map(([name, bytes]) => [name, { fault: 'record', bytes: bytes.toString('base64') }]));
 OPTIONS['oversize line (2 MiB)'] = { fault: 'bigRecord', size: 2 * 1024 * 1024 };
+/** what the recorded protocol error must say, per case */
+const SAYS: Record<string, RegExp> = {
+  'invalid JSON': /not valid JSON/,
+  'wrong type': /"increment" must be a finite number/,
+  'unknown record type': /unknown record type "launch"/,
+  'out-of-order step': /step 8 out of order; expected step 5/,
+  'repeated step': /step 4 out of order; expected step 5/,
+  NaN: /not valid JSON/,
+  'overflowing number': /"increment" must be a finite number/,
+  'deep nesting': /nests deeper than 64/,
+  'invalid UTF-8': /not valid UTF-8/,
+  CRLF: /carriage return/,
+  BOM: /byte-order mark/,
+  NUL: /NUL byte/,
+  'oversize line (2 MiB)': /limited to 1048576 bytes/,
+};
 
 for (const [name, options] of Object.entries(OPTIONS)) {
   test(`bad record: ${name} -> one protocol error, reason protocol_error`, async () => {
@@ -38,7 +54,7 @@ for (const [name, options] of Object.entries(OPTIONS)) {
     assert.deepEqual(problems(t), []);
     assert.equal(bad.reason, 'protocol_error');
     assert.equal(t.end?.reason, 'protocol_error');
-    assert.equal(typeof t.end?.detail?.message, 'string');
+    assert.match(String(t.end?.detail?.message), SAYS[name]);
     assert.ok(String(t.end?.detail?.record ?? '').length <= 400, 'the bad record is kept truncated');
     // the step records before the garbage are kept (the agent writes it during step K's act)
     assert.deepEqual(t.steps.map((s) => s.step), [...Array(K).keys()]);

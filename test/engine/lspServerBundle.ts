@@ -24,8 +24,11 @@ function newestSource(): number {
 
 export async function serverBundle(): Promise<string> {
   const dist = path.join(root, 'dist/server.js');
-  if (fs.existsSync(dist) && fs.statSync(dist).mtimeMs >= newestSource()) return dist;
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'om-lsp-')), 'server.js');
+  const newest = newestSource();
+  if (fs.existsSync(dist) && fs.statSync(dist).mtimeMs >= newest) return dist;
+  // One bundle per source state, reused by every test file of a run instead of one temp dir each.
+  const out = path.join(os.tmpdir(), `om-lsp-bundle-${Math.floor(newest)}`, 'server.js');
+  if (fs.existsSync(out)) return out;
   await esbuild.build({
     entryPoints: [path.join(root, 'src/server/server.ts')], outfile: out,
     bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error',

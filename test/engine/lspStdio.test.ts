@@ -68,6 +68,7 @@ const pushCaps: ClientCapabilities = {
 
 test('stdio, push client: diagnostics on open, hover, incremental edits, settings, cancellation, summary from disk', async () => {
   const s = await start(pushCaps);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-lsp-'));
   try {
     const t = buildTrace({ steps: 200, dropAt: 50 });
     const uri = 'file:///tmp/never-on-disk/ep.trace.jsonl';
@@ -115,8 +116,10 @@ test('stdio, push client: diagnostics on open, hover, incremental edits, setting
     const answer = await pending.then((r) => ({ result: r }), (e: { code?: number }) => ({ error: e.code }));
     assert.ok('result' in answer || answer.error === -32800, JSON.stringify(answer));
 
+    s.settings = {};
+    await s.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+
     // A file the client never opened (VS Code does not sync files over 50 MB): read from disk.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-lsp-'));
     const file = path.join(dir, 'big.trace.jsonl');
     fs.writeFileSync(file, buildTrace({ steps: 100, dropAt: 20, end: 'crashed', error: { message: 'boom' } }).text);
     const summary = await s.conn.sendRequest(TraceSummaryRequest.type, { uri: pathToFileURL(file).href });
@@ -130,8 +133,8 @@ test('stdio, push client: diagnostics on open, hover, incremental edits, setting
     assert.equal(open.reason, null);
     // A missing file is a clear error, and the server stays up.
     await assert.rejects(s.conn.sendRequest(TraceSummaryRequest.type, { uri: pathToFileURL(path.join(dir, 'nope.trace.jsonl')).href }), /cannot read .*nope\.trace\.jsonl/);
-    fs.rmSync(dir, { recursive: true, force: true });
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
     await s.close();
   }
   assert.equal(s.child.exitCode, 0, s.stderr());

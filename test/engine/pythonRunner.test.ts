@@ -195,7 +195,7 @@ test('SIGTERM during a hang (the engine\'s step timeout) flushes the batched ste
   process.kill(r.child.pid!, 'SIGTERM');
   const exit = await r.exited;
   assert.ok(Date.now() - t0 < 2000);
-  assert.equal(exit.signal, 'SIGTERM');
+  assert.equal(exit.signal, 'SIGTERM', JSON.stringify(exit) + r.stderr);
   await r.waitFor((rs) => increments(rs).length === K, `${K} increments`, 2000);
   assert.equal(increments(r.records).length, K);
   assert.deepEqual(r.problems, []);

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (the functions passed to page.evaluate run in the browser)
 // The replay panel in real headless Chromium, under the panel's strict CSP: handshake, a racing
 // episode with its flag, keyboard and mouse scrubbing, the scene canvas, live appends, state across
 // a reload, theme switching, and hostile strings in every field (shown verbatim, never executed).
@@ -260,8 +262,10 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     await page.waitForFunction(() => (window as unknown as W).__posted.some((m) => m.method === 'replay/ready'));
     await load(page, { n: 600, seed: 3 });
     await page.waitForFunction(() => (document.querySelector('.tl-slider') as HTMLInputElement).value === '5');
-    const state = await page.waitForFunction(() => (window as unknown as W).__posted.find((m) => m.method === 'replay/stateChanged'));
-    assert.equal(((await state.jsonValue()) as Posted).params.state && ((await state.jsonValue()) as { params: { state: { step: number } } }).params.state.step, 5);
+    // the host hears of it too (it may keep it for the panel serializer)
+    const handle = await page.waitForFunction(() => (window as unknown as W).__posted.find((m) => m.method === 'replay/stateChanged'));
+    const state = (await handle.jsonValue()) as unknown as { params: { state: { step: number; episodeId: string } } };
+    assert.deepEqual([state.params.state.step, state.params.state.episodeId], [5, 'ep-3']);
   });
 
   test('a theme change re-reads the colours', async () => {

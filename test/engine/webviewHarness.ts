@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (the functions passed to page.evaluate run in the browser)
 // A static harness for the replay panel: the real bundle (webview/main.ts built with the same
 // esbuild options as esbuild.mjs) and media/replay.css, served from 127.0.0.1 under the same
 // strict CSP as the VS Code panel (sent as a header and a meta tag), with a stub

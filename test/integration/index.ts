@@ -28,7 +28,12 @@ export function run(): Promise<void> {
   for (const f of files) mocha.addFile(path.join(dir, f));
   return new Promise((resolve, reject) => {
     try {
-      mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
+      const runner = mocha.run((failures) => {
+        // A plain closing line that CI reads in any language.
+        const stats = runner.stats;
+        console.log(SUITE_MARKER, `integration (${untrusted ? 'untrusted' : 'trusted'}): ${stats?.passes ?? 0} passed, ${failures} failed${stats?.pending ? `, ${stats.pending} skipped` : ''}`);
+        if (failures > 0) reject(new Error(`${failures} integration test(s) failed`)); else resolve();
+      });
     } catch (e) {
       reject(e);
     }

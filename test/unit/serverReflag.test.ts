@@ -80,6 +80,11 @@ test('settings that differ from the recorded detector re-flag the trace with the
     assert.equal(loose.flag.alpha, 0.3);
     assert.ok(loose.flag.flaggedStep !== null && loose.flag.flaggedStep <= strict);
 
+    // Kind 'recorded' shows the trace as recorded even with an alpha setting.
+    const asRecorded = analyzeTrace(t.text, coerceSettings({ detector: { kind: 'recorded', alpha: 0.3 } }), loader);
+    assert.equal(asRecorded.flag.reflagged, false);
+    assert.equal(asRecorded.flag.flaggedStep, null);
+
     // A fixed threshold from settings needs no calibration.
     const fixed = analyzeTrace(t.text, coerceSettings({ detector: { kind: 'fixed', fixedThreshold: -5 } }), loader);
     assert.equal(fixed.flag.flaggedStep, 65); // S_29 = 30, then -1 per step: S_64 = -5 (a tie, no alarm), S_65 = -6

@@ -9,7 +9,7 @@ import signal
 import sys
 
 from omErrors import is_user_file
-from omWire import REAL_EXIT
+from omWire import REAL_EXIT, die_by_signal
 
 REAL_ABORT = os.abort
 
@@ -39,7 +39,11 @@ def current_phase(state):
 def report(state, message, file=None, line=None):
     """Flush batched increments and report an error for the episode in progress, once."""
     wire = state.wire
-    if wire is None or wire.busy:
+    if wire is None:
+        return
+    # User code never runs inside a write, so waiting for the lock (held by the flusher thread
+    # at most for one write) cannot deadlock or tear a record.
+    if not wire.lock.acquire(timeout=2):
         return
     try:
         wire.flush_scores()
@@ -54,6 +58,8 @@ def report(state, message, file=None, line=None):
             wire.send({'t': 'error', 'episodeId': episode_id, 'error': err, 'fatal': True})
     except Exception:  # exiting is all that is left
         pass
+    finally:
+        wire.lock.release()
 
 
 def install_exit_guard(state):
@@ -70,14 +76,12 @@ def install_exit_guard(state):
     def on_term(signum, frame):
         wire = state.wire
         if wire is not None and wire.busy:
-            # in the middle of a write: let it finish, then exit (omWire.write_bytes)
-            wire.exit_code = 128 + signum
+            # in the middle of a write: let it finish, then die (omWire.write_bytes)
+            wire.exit_signal = signum
             return
         if wire is not None:
             wire.flush_scores()
-        # die by the signal itself, so the engine sees what it sent
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
+        die_by_signal(signum)
 
     os._exit = guarded_exit
     os.abort = guarded_abort

@@ -9,6 +9,7 @@ the middle of an episode.
 import json
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -25,6 +26,14 @@ SCORES_BATCH = 1000
 # an episode command holds the calibration (per-step models): allow it to be large
 MAX_CONTROL_BYTES = 512 * 1024 * 1024
 SCORES_FLUSH_SECONDS = 0.020
+
+def die_by_signal(signum):
+    """End the process by `signum` itself, so that the engine sees the signal it sent."""
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    time.sleep(1)
+    REAL_EXIT(128 + signum)
+
 
 _dumps = json.JSONEncoder(separators=(',', ':'), allow_nan=False, ensure_ascii=False).encode
 
@@ -45,25 +54,29 @@ class Wire:
         self.pending_from = 0
         self._swap = sys.byteorder != 'little'
         # True while a record is being written: a signal handler that runs between two partial
-        # writes must not start a record of its own (it would tear this one). It leaves an exit
-        # code in `exit_code` instead, honoured when the write is done.
+        # writes must not start a record of its own (it would tear this one). It leaves its
+        # signal in `exit_signal` instead, acted on when the write is done.
         self.busy = False
-        self.exit_code = None
+        self.exit_signal = None
+        # Serializes whole records on fd 3 between the episode loop and the flusher thread.
+        self.lock = threading.RLock()
+        self.last_flush = time.monotonic()
 
     # ---- output
     def write_bytes(self, data):
-        self.busy = True
-        view = memoryview(data)
-        try:
-            while view:
-                n = os.write(self.out, view)
-                view = view[n:]
-        except OSError:
-            # The engine is gone (EPIPE): there is no one left to report to.
-            REAL_EXIT(70)
-        self.busy = False
-        if self.exit_code is not None:
-            REAL_EXIT(self.exit_code)
+        with self.lock:
+            self.busy = True
+            view = memoryview(data)
+            try:
+                while view:
+                    n = os.write(self.out, view)
+                    view = view[n:]
+            except OSError:
+                # The engine is gone (EPIPE): there is no one left to report to.
+                REAL_EXIT(70)
+            self.busy = False
+        if self.exit_signal is not None:
+            die_by_signal(self.exit_signal)
 
     def send(self, record):
         self.write_bytes((_dumps(record) + '\n').encode('utf-8'))
@@ -73,28 +86,44 @@ class Wire:
         self.write_bytes((line + '\n').encode('utf-8'))
 
     def flush_scores(self):
-        pending = self.pending
-        count = len(pending)
-        if not count:
-            return
-        if self._swap:
-            pending.byteswap()
-        head = b'{"t":"scores","from":%d,"count":%d}\n' % (self.pending_from, count)
-        data = head + pending.tobytes()
-        # Taken off the batch before the write: a signal handler flushing during the write must
-        # not send these increments a second time.
-        self.pending_from += count
-        del pending[:]
-        self.write_bytes(data)
+        """Sends the batched increments. Called by the episode loop, by the flusher thread when the
+        loop is stuck inside a long step, and by the SIGTERM handler. The loop appends without a
+        lock: the copy and the delete below are single C calls (atomic under the GIL) and take
+        exactly the `count` increments seen, so one appended meanwhile stays for the next batch."""
+        with self.lock:
+            pending = self.pending
+            count = len(pending)
+            if not count:
+                return
+            chunk = pending[:count]
+            del pending[:count]
+            if self._swap:
+                chunk.byteswap()
+            head = b'{"t":"scores","from":%d,"count":%d}\n' % (self.pending_from, count)
+            self.pending_from += count
+            self.last_flush = time.monotonic()
+            self.write_bytes(head + chunk.tobytes())
 
     def start_scores(self, first_step=0):
-        del self.pending[:]
-        self.pending_from = first_step
+        with self.lock:
+            del self.pending[:]
+            self.pending_from = first_step
+            self.last_flush = time.monotonic()
+
+    def _flusher(self):
+        # A step that takes long (a slow agent, a hang the engine will time out, a memory blow-up
+        # the engine will kill) must not hold back the steps before it: the engine records only
+        # what reached it before it ends the episode.
+        while True:
+            time.sleep(SCORES_FLUSH_SECONDS)
+            if self.pending and time.monotonic() - self.last_flush >= SCORES_FLUSH_SECONDS:
+                self.flush_scores()
 
     # ---- input
     def start_reader(self):
         threading.Thread(target=self._read_loop, name='om-control', daemon=True).start()
         threading.Thread(target=self._watch_parent, name='om-parent', daemon=True).start()
+        threading.Thread(target=self._flusher, name='om-flusher', daemon=True).start()
 
     def _watch_parent(self, every=0.2):
         # fd 4 EOF normally says the engine is gone; if something else still holds its end of the

@@ -118,6 +118,13 @@ describe('run the built-in racing scenario', function () {
     assert.ok(o.episodes < 400, `stopped early (${o.episodes} episodes done)`);
     await waitFor('no process left in the engine group', () => groupMembers(engine.pid).length === 0, 5000);
     log(`Stop Run: engine and runners gone ${ms} ms after the command`);
+    // Nothing lost: every trace of the stopped run still ends with exactly one episode_end.
+    const dir = path.join(workspaceRoot(), '.objective-monitor', 'traces', o.runId!);
+    for (const f of fs.readdirSync(dir)) {
+      const recs = fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; reason?: string });
+      assert.equal(recs.filter((r) => r.type === 'episode_end').length, 1, `${f} has one episode_end`);
+      assert.equal(recs[recs.length - 1].type, 'episode_end', `${f} ends with episode_end`);
+    }
     assert.ok(ms < 5000, `stopped in ${ms} ms`);
   });
 });
