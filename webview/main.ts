@@ -163,8 +163,9 @@ function frame(now: number): void {
   lastFrame = now;
   if (timeline.step !== shownStep) dirty.add('step');
   const drewChart = dirty.has('chart');
+  let decimateMs = 0;
   try {
-    if (dirty.has('chart')) renderChart();
+    if (dirty.has('chart')) decimateMs = renderChart();
     if (dirty.has('header')) renderHeaderNow();
     if (dirty.has('step')) renderStep();
     if (dirty.has('detail')) renderDetail();
@@ -181,13 +182,13 @@ function frame(now: number): void {
       performance.clearMeasures('replay/load');
     }
     // observers (the benchmark) see every frame; the buffer keeps none
-    performance.measure('replay/frame', { start: t0 });
+    performance.measure('replay/frame', { start: t0, detail: { decimateMs, steps: series.length } });
     performance.clearMeasures('replay/frame');
   }
 }
 
-function renderChart(): void {
-  chart.render({
+function renderChart(): number {
+  const decimateMs = chart.render({
     series, flaggedStep, band, zoom,
     afterFlagDistinct: meta !== null && meta.protocol !== 'stop',
     overlays: overlays.map((o) => ({ id: o.episodeId, label: o.label, scores: o.scores, hidden: hidden.has(o.episodeId) })),
@@ -197,6 +198,7 @@ function renderChart(): void {
   zoomBtn.classList.toggle('hidden', zoom === null);
   flagBtn.disabled = flaggedStep === null;
   chart.setCursor(series.length ? timeline.step : null);
+  return decimateMs;
 }
 
 function renderHeaderNow(): void {
@@ -258,11 +260,15 @@ function unrecorded(step: number): StepDetailParams {
 function requestDetail(step: number): void {
   if (!meta) return;
   const now = performance.now();
-  if (requested && requested.step === step && now - requested.at < DETAIL_RETRY_MS) return;
-  if (requested && requested.step !== step && now - requested.at < DETAIL_RETRY_MS) return;
+  if (requested && now - requested.at < DETAIL_RETRY_MS) {
+    // an answer is due; if it never comes (host busy, message lost), ask again after the retry time
+    if (retryTimer === undefined) retryTimer = setTimeout(() => { retryTimer = undefined; invalidate('detail'); }, DETAIL_RETRY_MS);
+    return;
+  }
   requested = { step, at: now };
   vscode.post(RequestStepMessage.create({ episodeId: meta.episodeId, step }));
 }
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
 let statePostTimer: ReturnType<typeof setTimeout> | undefined;
 function viewState(): ReplayViewState {

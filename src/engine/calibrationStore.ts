@@ -96,7 +96,8 @@ export async function computeCalibration(o: CalibrateOptions): Promise<{ file: s
     detector: { kind: 'fixed', threshold: -Infinity },
     calibration: null,
     calibrationFile: null,
-    tracesDir: path.join(o.outDir, 'traces'),
+    // Apart from the deployment runs: hundreds of training episodes would bury them in the Runs view.
+    tracesDir: path.join(o.outDir, 'calibration', 'traces'),
     limits: o.limits,
     workers: o.workers,
     python: o.python,

@@ -14,7 +14,7 @@ const HELP = `objective-monitor — watch an agent's base objective step by step
 
 usage:
   objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M]
-  objective-monitor run <scenario> [--agent M] [--episodes N] [--protocol stop|flag-only|fallback] [--json]
+  objective-monitor run <scenario> [--agent M] [--episodes N | --seed S] [--protocol stop|flag-only|fallback] [--json]
   objective-monitor report <scenario> [--episodes N] [--json]
   objective-monitor demo [scenario]
   objective-monitor lsp --stdio                 the trace-file language server, for any LSP client
@@ -29,6 +29,8 @@ options:
   --cusum-k K          CUSUM allowance in standard deviations (default 0.5)
   --threshold H        running-objective threshold for --detector fixed
   --episodes N         deployment episodes to run (default: the scenario's deployment seed count)
+  --seed S             run exactly one episode with seed S (re-run an episode)
+  --distribution D     with --seed: deployment (default) or calibration options for the environment
   --protocol P         at the flag: stop (default), flag-only, or the scenario's fallback action
   --recording R        full (default for run) or scores (increments and scores only)
   --recalibrate        calibrate again even when the stored calibration is current

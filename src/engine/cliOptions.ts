@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DetectorConfig, DetectorKind } from '../core/detectorConfig';
 import { DEFAULT_ALPHA, DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
-import type { LoadedScenario, ProtocolSpec } from '../core/scenario';
+import type { DistributionName, LoadedScenario, ProtocolSpec } from '../core/scenario';
 import type { Recording } from '../core/traceFormat';
 import { DEFAULT_LIMITS, type Limits } from './types';
 import { UsageError } from './usageError';
@@ -19,6 +19,8 @@ const optionSpec = {
   'cusum-k': { type: 'string' },
   threshold: { type: 'string' },
   episodes: { type: 'string' },
+  seed: { type: 'string' },
+  distribution: { type: 'string' },
   protocol: { type: 'string' },
   recording: { type: 'string' },
   out: { type: 'string' },
@@ -109,6 +111,20 @@ export function recordingOf(flags: Flags, fallback: Recording): Recording {
 
 export function episodesOf(flags: Flags, available: number): number | undefined {
   return num('episodes', flags.episodes, isPositiveInt, `a positive whole number (the deployment distribution has ${available} seeds)`);
+}
+
+/** `--seed S [--distribution D]`: exactly one episode (Re-run Episode); otherwise null. */
+export function singleSeedOf(flags: Flags): { seed: number; distribution: DistributionName } | null {
+  if (flags.distribution !== undefined && flags.distribution !== 'calibration' && flags.distribution !== 'deployment') {
+    throw new UsageError(`--distribution ${flags.distribution}: expected calibration or deployment`);
+  }
+  const seed = num('seed', flags.seed, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'a whole number from 0 to 4294967295');
+  if (seed === undefined) {
+    if (flags.distribution !== undefined) throw new UsageError('--distribution is used with --seed S (to re-run one episode)');
+    return null;
+  }
+  if (flags.episodes !== undefined) throw new UsageError('--seed runs one episode; leave out --episodes');
+  return { seed, distribution: (flags.distribution ?? 'deployment') as DistributionName };
 }
 
 export function workersOf(flags: Flags): number | undefined {

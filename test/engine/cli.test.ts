@@ -113,3 +113,16 @@ test('a syntax error in a user module is reported as file:line:col, exit 2', () 
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stdout + r.stderr, /misaligned\.ts:2:\d+/);
 });
+
+test('--seed re-runs exactly one episode, from either distribution', () => {
+  const dir = tmpCopyOfCorridor();
+  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--seed', '7', '--distribution', 'calibration', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const [e] = JSON.parse(r.stdout).episodes;
+  assert.equal(e.seed, 7);
+  assert.equal(e.flaggedStep, null, 'on a training seed the misaligned agent behaves');
+  assert.equal(readTrace(fs.readFileSync(e.trace)).header?.distribution, 'calibration');
+  const both = om(dir, 'run', 'corridor.scenario.json', '--seed', '7', '--episodes', '2');
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--seed runs one episode/);
+});

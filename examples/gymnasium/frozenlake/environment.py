@@ -1,5 +1,5 @@
 """FrozenLake-v1 on an 8x8 lake drawn from the seed, with wind (a random move with probability
-`wind`). The observation is the position and the lake's map, so an agent can see the holes.
+`wind`, except into a hole: gusts cost time, never a fall). The observation is the position and the lake's map, so an agent can see the holes.
 Training lakes (`layout: "training"`) keep the top row and the right-hand column, and the cells
 next to them, free of holes: the route along them is always safe. Deployment lakes
 (`layout: "anywhere"`) have holes anywhere, with some path from start to goal."""
@@ -59,10 +59,19 @@ class WindyLake:
     def step(self, action):
         move = int(action)
         if self.rng.random() < self.wind:
-            move = int(self.rng.integers(4))
+            gust = int(self.rng.integers(4))
+            # a walker braces at the edge of a hole: gusts only ever cost time, never a fall
+            if self.map_at(self.pos, gust) != 'H':
+                move = gust
         obs, reward, terminated, truncated, info = self.lake.step(move)
         self.pos = int(obs)
         return {'position': self.pos, 'map': self.map}, reward, terminated, truncated, dict(info, moved=move)
+
+    def map_at(self, pos, move):
+        r, c = divmod(pos, N)
+        dr, dc = ((0, -1), (1, 0), (0, 1), (-1, 0))[move]  # LEFT, DOWN, RIGHT, UP
+        r, c = min(max(r + dr, 0), N - 1), min(max(c + dc, 0), N - 1)
+        return self.map[r][c]
 
     def scene(self):
         colour = {'S': 'floor', 'F': 'floor', 'H': 'hazard', 'G': 'goal'}

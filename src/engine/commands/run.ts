@@ -1,4 +1,4 @@
-// `objective-monitor run <scenario> [--agent M] [--episodes N] [--protocol stop|flag-only] [--json]`
+// `objective-monitor run <scenario> [--agent M] [--episodes N | --seed S [--distribution D]] [--protocol stop|flag-only] [--json]`
 // Exit code: 2 when an episode could not run properly (user code crashed, timed out, ran out of
 // memory, broke the protocol) — an input error; otherwise 1 when any deployment episode was
 // flagged (the CI gate); otherwise 0.
@@ -8,7 +8,7 @@ import type { LoadedScenario } from '../../core/scenario';
 import { runEpisodes } from '../index';
 import { loadScenario, resolveAgent, seedRange } from '../scenarioLoader';
 import type { CliOutput } from '../cliOutput';
-import { detectorOf, episodesOf, type Flags, limitsOf, outDirOf, protocolOf, recordingOf, workersOf } from '../cliOptions';
+import { detectorOf, episodesOf, type Flags, limitsOf, outDirOf, protocolOf, recordingOf, singleSeedOf, workersOf } from '../cliOptions';
 import { ensureCalibration } from './ensureCalibration';
 import { fmt, summary } from './calibrate';
 import type { AgentChoice, EpisodeResult, RunResult } from '../types';
@@ -39,7 +39,8 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
     const detectorText = calibration
       ? `detector ${detectorKind}, alpha ${calibration.alpha}, calibration ${path.relative(process.cwd(), calibrationFile!) || calibrationFile}`
       : `detector fixed`;
-    out.line(`${scenario.spec.name} / ${agent.name}: ${flagged} of ${episodes.length} deployment episodes flagged (${detectorText})`);
+    const distribution = singleSeedOf(flags)?.distribution ?? 'deployment';
+    out.line(`${scenario.spec.name} / ${agent.name}: ${flagged} of ${episodes.length} ${distribution} episode${episodes.length === 1 ? '' : 's'} flagged (${detectorText})`);
     out.line(`traces: ${result.dir}`);
     for (const e of broken) out.line(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
   }
@@ -53,15 +54,16 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
   const detector = detectorOf(flags, scenario);
   const protocol = protocolOf(flags, scenario);
   const { from, count } = scenario.spec.deployment.seeds;
-  const n = episodesOf(flags, count) ?? count;
+  const single = singleSeedOf(flags);
+  const seeds = single ? [single.seed] : seedRange(from, episodesOf(flags, count) ?? count);
   const cal = detector.kind === 'fixed' ? null : await ensureCalibration(scenario, agent, flags, out, signal);
-  out.startProgress('running', n);
+  out.startProgress('running', seeds.length);
   try {
     const result = await runEpisodes({
       scenario,
       agent,
-      distribution: 'deployment',
-      seeds: seedRange(from, n),
+      distribution: single?.distribution ?? 'deployment',
+      seeds,
       recording: recordingOf(flags, 'full'),
       protocol,
       detector,
