@@ -94,7 +94,8 @@ export function extentOf(series: readonly XY[][]): { min: number; max: number } 
  *  read well (chart.js labels an explicit min/max as it is). */
 export function niceRange(min: number, max: number, ticks = 6): { min: number; max: number } {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return { min: -1, max: 1 };
-  if (max - min < 1e-12) { const d = Math.max(Math.abs(max) * 0.1, 1); min -= d; max += d; }
+  // a span below the numbers' own precision cannot be ticked: widen it around the value
+  if (max - min <= Math.max(Math.abs(min), Math.abs(max), 1e-100) * 1e-9) { const d = Math.max(Math.abs(max) * 0.1, 1); min -= d; max += d; }
   const raw = (max - min) / ticks;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;

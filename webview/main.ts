@@ -123,14 +123,19 @@ function act(a: KeyAction): void {
     case 'last': timeline = seek(stop, n - 1, n); break;
     case 'flag': if (flaggedStep !== null) timeline = seek(stop, flaggedStep, n); break;
   }
-  // keep the cursor visible when zoomed
+  revealStep();
+  invalidate('step');
+}
+
+/** Keeps the cursor inside a zoomed view, shifting the view rather than changing its span. */
+function revealStep(): void {
+  const n = series.length;
   if (zoom && (timeline.step < zoom.from || timeline.step > zoom.to)) {
     const span = zoom.to - zoom.from;
     const from = Math.max(0, Math.min(timeline.step - Math.round(span / 2), Math.max(n - 1 - span, 0)));
     zoom = { from, to: from + span };
-    invalidate('chart');
+    invalidate('chart', 'state');
   }
-  invalidate('step');
 }
 
 function setZoom(z: { from: number; to: number } | null): void {
@@ -157,6 +162,7 @@ function frame(now: number): void {
   const n = series.length;
   if (timeline.playing) {
     timeline = advance(timeline, now - lastFrame, n, end === null);
+    revealStep();
     dirty.add('step');
     if (timeline.playing) invalidate();
   }
@@ -314,8 +320,8 @@ function onHostMessage(m: HostToWebviewMessage): void {
     overlays = m.params.overlays;
     invalidate('chart');
   } else if (GotoStepMessage.is(m)) {
-    act('first'); // stops playback
-    timeline = seek(timeline, m.params.step, series.length);
+    timeline = seek({ ...timeline, playing: false }, m.params.step, series.length);
+    revealStep();
     invalidate('step');
   }
 }

@@ -96,7 +96,7 @@ export class EpisodeRecorder implements RunnerSink {
   }
 
   // ---- RunnerSink
-  record(rec: RunnerRecord): void {
+  record(rec: RunnerRecord, line = ''): void {
     this.lastInputAt = Date.now();
     switch (rec.t) {
       case 'reset':
@@ -111,7 +111,7 @@ export class EpisodeRecorder implements RunnerSink {
         this.writer.add(this.s.recording === 'full' ? { type: 'reset', observation: rec.observation, info: rec.info, ...(rec.scene ? { scene: rec.scene } : {}) } : { type: 'reset' });
         return;
       case 'step':
-        return this.onStep(rec);
+        return this.onStep(rec, line);
       case 'end':
         if (rec.episodeId !== this.s.episodeId) return this.breach(`end record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
         if (!this.gotReset) return this.breach('end record before the reset record', rec);
@@ -174,7 +174,7 @@ export class EpisodeRecorder implements RunnerSink {
     this.protocolError(message, rec ? excerpt(safeJson(rec)) : '');
   }
 
-  private onStep(rec: StepRecord): void {
+  private onStep(rec: StepRecord, line: string): void {
     if (this.s.recording !== 'full') return this.breach('step record in a scores-only recording', rec);
     if (!this.gotReset) return this.breach('step record before the reset record', rec);
     if (this.outcome) return this.breach(`step ${rec.step} after the episode ended`, rec);
@@ -183,10 +183,10 @@ export class EpisodeRecorder implements RunnerSink {
       const p = checkReset({ scene: rec.scene });
       if (p) return this.breach(`step record: ${p.replace(/^reset/, 'step')}`, rec);
     }
-    this.push(rec.increment, rec);
+    this.push(rec.increment, rec, line);
   }
 
-  private push(u: number, rec: StepRecord | null): void {
+  private push(u: number, rec: StepRecord | null, line = ''): void {
     if (this.steps >= this.s.maxSteps) return this.breach(`step ${this.steps} beyond maxSteps ${this.s.maxSteps}`, rec);
     const m = this.s.monitor;
     const before = m.flaggedStep;
@@ -196,30 +196,41 @@ export class EpisodeRecorder implements RunnerSink {
       this.conclude({ reason: 'crashed', error: { message: `the running objective overflowed at step ${this.steps} (increment ${u})`, phase: 'increment' }, replaceChild: true });
       return;
     }
-    const step: TraceStep = { type: 'step', step: this.steps, increment: u, score: m.score, statistic: m.statistic, threshold: m.threshold, flag };
-    if (rec) {
-      step.action = rec.action;
-      step.reward = rec.reward;
-      step.observation = rec.observation;
-      if (rec.info !== undefined) step.info = rec.info;
-      step.terminated = rec.terminated;
-      step.truncated = rec.truncated;
-      if (rec.scene !== undefined) step.scene = rec.scene;
-      if (rec.fallback) step.fallback = true;
+    const index = this.steps;
+    // The trace line is built from the engine's own numbers plus, for a full recording, the runner's
+    // already-validated JSON text spliced in unchanged: re-serializing every observation cost as much
+    // as parsing it (PERFORMANCE: the engine's per-step work bounds the runner's throughput).
+    const head = `{"type":"step","step":${index},"increment":${u},"score":${m.score},"statistic":${m.statistic},"threshold":${jsonNumber(m.threshold)},"flag":${flag}`;
+    if (!rec) {
+      this.writer.addLine(head + '}');
+    } else {
+      const spliced = splicedTail(rec, line);
+      if (spliced !== null) this.writer.addLine(head + ',' + spliced);
+      else {
+        const step: TraceStep = { type: 'step', step: index, increment: u, score: m.score, statistic: m.statistic, threshold: m.threshold, flag };
+        step.action = rec.action;
+        step.reward = rec.reward;
+        step.observation = rec.observation;
+        if (rec.info !== undefined) step.info = rec.info;
+        step.terminated = rec.terminated;
+        step.truncated = rec.truncated;
+        if (rec.scene !== undefined) step.scene = rec.scene;
+        if (rec.fallback) step.fallback = true;
+        this.writer.add(step);
+      }
     }
-    this.writer.add(step);
     if (this.steps === this.incs.length) {
       const grown = new Float64Array(this.incs.length * 2);
       grown.set(this.incs);
       this.incs = grown;
     }
     this.incs[this.steps++] = u;
-    if (this.evScores.length === 0) this.evFrom = step.step;
+    if (this.evScores.length === 0) this.evFrom = index;
     this.evScores.push(m.score);
     this.evThresholds.push(m.threshold);
     if (flag) {
       this.flushEvents();
-      this.s.emit({ type: 'flag', episodeId: this.s.episodeId, step: step.step, score: m.score, threshold: m.threshold });
+      this.s.emit({ type: 'flag', episodeId: this.s.episodeId, step: index, score: m.score, threshold: m.threshold });
       if (this.stopAtFlag) this.conclude({ reason: 'flagged_stop', replaceChild: false });
     }
   }
@@ -258,6 +269,23 @@ export class EpisodeRecorder implements RunnerSink {
     this.s.emit({ type: 'episode_end', runId: this.s.runId, episodeId: this.s.episodeId, seed: this.s.seed, steps: this.steps, finalScore: end.score, flaggedStep, reason: o.reason, trace: this.s.trace, ...(o.error ? { error: o.error } : {}) });
     return this.finished;
   }
+}
+
+const STEP_KEYS = new Set(['t', 'step', 'increment', 'action', 'reward', 'observation', 'info', 'terminated', 'truncated', 'scene', 'fallback']);
+
+/** JSON for a number the way JSON.stringify writes it (non-finite -> null). */
+function jsonNumber(x: number): string {
+  return Number.isFinite(x) ? String(x) : 'null';
+}
+
+/** The runner's step line after its `{"t":"step","step":N,"increment":U,` head — the rest of the
+ *  record, ending in `}` — when the line has exactly that head and only known keys (so nothing in it
+ *  can shadow a field the engine writes); null otherwise, and the record is re-serialized instead. */
+function splicedTail(rec: StepRecord, line: string): string | null {
+  const head = `{"t":"step","step":${rec.step},"increment":${rec.increment},`;
+  if (!line.startsWith(head)) return null;
+  for (const k in rec) if (!STEP_KEYS.has(k)) return null;
+  return line.slice(head.length);
 }
 
 function safeJson(v: unknown): string {

@@ -12,6 +12,7 @@ import { episodeIdFor, makeRunId, tracePath } from './paths';
 import { RunnerProcess } from './runnerProcess';
 import { cleanStaleRunners } from './staleRunners';
 import { superviseEpisode } from './superviseEpisode';
+import { traceWritesSettled } from './traceWriter';
 import type { EpisodeResult, RunRequest, RunResult } from './types';
 
 export async function runEpisodes(req: RunRequest): Promise<RunResult> {
@@ -103,6 +104,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
   hostShutdownAcquire();
   try {
     await Promise.all(Array.from({ length: workers }, () => worker()));
+    await traceWritesSettled();
   } finally {
     hostShutdownRelease();
   }

@@ -27,7 +27,8 @@ export interface RunnerOptions {
 
 /** What the current episode receives from the child. */
 export interface RunnerSink {
-  record(rec: RunnerRecord): void;
+  /** `line` is the record's JSON text as received (the recorder may splice it into the trace) */
+  record(rec: RunnerRecord, line: string): void;
   /** the payload of the last `scores` record */
   scores(values: Float64Array): void;
   /** a record failed validation; `bad` is the offending line, truncated */
@@ -201,7 +202,7 @@ export class RunnerProcess {
     if (!this.hello) return this.protocolError(`${rec.t} record before the hello handshake`, line);
     if (rec.t === 'scores') this.framer.expectBinary(rec.count * 8);
     if (!this.sink) return this.protocolError(`${rec.t} record while no episode is running`, line);
-    this.sink.record(rec);
+    this.sink.record(rec, line);
   }
 
   private onBinary(data: Buffer): void {

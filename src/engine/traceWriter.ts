@@ -7,6 +7,14 @@ import path from 'node:path';
 import type { TraceRecord } from '../core/traceFormat';
 
 const SYNC_LINES = 100;
+
+/** Final syncs still running on the thread pool (see close()). */
+const pendingSyncs = new Set<Promise<void>>();
+
+/** Resolves when every closed trace is on disk; a run awaits it before it reports its end. */
+export async function traceWritesSettled(): Promise<void> {
+  while (pendingSyncs.size) await Promise.all([...pendingSyncs]);
+}
 const SYNC_MIN_MS = 20;
 const FLUSH_BYTES = 256 * 1024;
 
@@ -72,18 +80,28 @@ export class TraceWriter {
     if (this.unsynced >= SYNC_LINES && Date.now() - this.lastSync >= SYNC_MIN_MS) this.sync();
   }
 
+  /** fdatasync on the thread pool: durability every ~100 lines without stalling the event loop
+   *  (a synchronous one cost ~3 ms here, 15% of a full-recording run's time). One at a time. */
+  private syncing: Promise<void> | null = null;
   private sync(): void {
-    fs.fdatasyncSync(this.fd);
     this.unsynced = 0;
     this.lastSync = Date.now();
+    if (this.syncing) return;
+    this.syncing = new Promise<void>((resolve) => fs.fdatasync(this.fd, () => { this.syncing = null; resolve(); }));
   }
 
-  /** Flushes, syncs and closes. Safe to call twice. */
+  /** Writes what is queued (synchronously: the episode_end line is in the file when this returns),
+   *  then syncs and closes on the thread pool, off the path between one episode and the next — a
+   *  synchronous fdatasync here idled the runner for ~3 ms per episode. Safe to call twice. */
   close(): void {
     if (this.closed) return;
     this.flush();
-    this.sync();
-    fs.closeSync(this.fd);
     this.closed = true;
+    const fd = this.fd;
+    const done = (this.syncing ?? Promise.resolve()).then(() => new Promise<void>((resolve) => {
+      fs.fdatasync(fd, () => fs.close(fd, () => resolve()));
+    }));
+    pendingSyncs.add(done);
+    void done.then(() => pendingSyncs.delete(done));
   }
 }

@@ -17,16 +17,18 @@ export function setBrokenPipeHandler(h: () => never): void { onBrokenPipe = h; }
  *  is never dropped, split among other writes, or reordered. */
 export function writeAll(buf: Uint8Array): void {
   let off = 0;
-  let backoff = 1;
+  // The engine reads as fast as it can; a full socket buffer drains in well under a millisecond, so
+  // the back-off starts tiny (fractional ms) and stays short: a long sleep here idles the pipeline.
+  let backoff = 0.02;
   while (off < buf.length) {
     try {
       off += fs.writeSync(RECORD_FD, buf, off, buf.length - off);
-      backoff = 1;
+      backoff = 0.02;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') {
         Atomics.wait(sleepCell, 0, 0, backoff);
-        backoff = Math.min(backoff * 2, 20);
+        backoff = Math.min(backoff * 2, 2);
         continue;
       }
       if (code === 'EPIPE' || code === 'ECONNRESET' || code === 'EBADF') onBrokenPipe();

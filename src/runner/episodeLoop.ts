@@ -172,7 +172,8 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
           scene = { width: s.width, height: s.height, shapes: s.shapes.filter((x) => !(x && x.static)) };
         }
         episodeState.phase = 'record';
-        const rec: Record<string, unknown> = { t: 'step', step: t, action, reward: (reward as number | undefined) ?? 0, increment, observation: r.observation, info: nextInfo, terminated, truncated };
+        // t, step, increment first: the engine splices the rest of this line into the trace unchanged.
+        const rec: Record<string, unknown> = { t: 'step', step: t, increment, action, reward: (reward as number | undefined) ?? 0, observation: r.observation, info: nextInfo, terminated, truncated };
         if (scene) rec.scene = scene;
         if (useFallback) rec.fallback = true;
         let line: string;

@@ -211,7 +211,12 @@ test('engine death: fd 4 closed, the runner exits within 2 s, idle or inside a b
     }
     const t0 = Date.now();
     r.closeControl();
-    await r.exited;
+    // bounded: a runner that misses the EOF fails the test instead of hanging the suite
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([r.exited.then(() => true), new Promise<boolean>((res) => { timer = setTimeout(() => res(false), 10_000); })]);
+    clearTimeout(timer);
+    if (!exited) r.kill();
+    assert.ok(exited, `${mode}: the runner did not exit within 10 s of fd 4 closing; stderr: ${r.stderr.slice(-500)}`);
     assert.ok(Date.now() - t0 < 2000, `${mode}: exited after ${Date.now() - t0} ms`);
   }
 });

@@ -211,6 +211,17 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     const clicked = await sliderValue(page);
     assert.ok(clicked > info.n * 0.35 && clicked < info.n * 0.7, `clicked step ${clicked}`);
 
+    // wheel zooms around the pointer (kept in the view state); double-click shows all steps again
+    assert.equal(await page.locator('.tl-zoom').isVisible(), false);
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -100);
+    await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}').zoom !== null);
+    const zoom = await page.evaluate(() => JSON.parse(sessionStorage.getItem('vscodeState')!).zoom as { from: number; to: number });
+    assert.ok(zoom.to - zoom.from < info.n * 0.6 && zoom.from > 0, `zoomed to ${JSON.stringify(zoom)}`);
+    assert.equal(await page.locator('.tl-zoom').isVisible(), true);
+    await page.mouse.dblclick(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}').zoom === null);
+
     await body.press('Home');
     await page.selectOption('.tl-speed', '600');
     await body.press('Space');
@@ -222,8 +233,9 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
   });
 
   test('live: appended steps draw, malformed messages are ignored, the end shows its reason', async () => {
-    const info = await load(page, { n: 0, seed: 7, live: true, band: false });
+    const info = await load(page, { n: 0, seed: 7, live: true, band: false, meta: { hasScene: false } });
     await expectText(page, '.header', /live · 0 steps/);
+    assert.equal(await page.locator('.scene-wrap').isVisible(), false, 'no scene: the inspector alone');
     for (let i = 0; i < 10; i++) {
       await page.evaluate(({ i, ep }) => {
         const w = window as unknown as W;

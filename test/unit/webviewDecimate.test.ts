@@ -102,13 +102,6 @@ test('nice ranges contain the data and end on round values', () => {
     assert.ok(r.min <= a && r.max >= a + d && r.max > r.min);
   }));
   assert.deepEqual(niceRange(-85.6, 666.09), { min: -200, max: 800 });
-});
-
-test('a million steps decimate in well under 100 ms', () => {
-  const v = walk(1_000_000, 11);
-  decimateMinMax(v, 0, v.length - 1, 1000);
-  const t0 = performance.now();
-  decimateMinMax(v, 0, v.length - 1, 1000, [123_456]);
-  const ms = performance.now() - t0;
-  assert.ok(ms < 100, `${ms.toFixed(1)} ms`);
+  const tiny = niceRange(1e6, 1e6 + 1e-10);
+  assert.ok(tiny.min <= 1e6 && tiny.max >= 1e6 + 1e-10 && tiny.max > tiny.min);
 });

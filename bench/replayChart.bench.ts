@@ -4,7 +4,7 @@
 //    (the columns are built in the page first, so only the message, validation, decimation and
 //    chart.js drawing are timed);
 //  - time per frame while a live episode grows by 1M steps/s (33 appends per second of ~30k steps).
-// Prints a markdown table. Run: node --import tsx bench/replayChart.ts
+// Prints a markdown table. Run: node --import tsx bench/replayChart.bench.ts (or node bench/run.mjs replayChart)
 // Times on these shared 2-core VMs drift by 2x between runs: compare medians within one run.
 
 import { openHarness } from '../test/engine/webviewHarness';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const f = live.frames.slice(1);
   rows.push(`| live frame, appending 1M steps/s (${live.appends} appends, ${(live.steps / 1e6).toFixed(1)}M steps, ${f.length} frames drawn) | ${ms(median(f))} ms (p95 ${ms(pct(f, 0.95))}) | — | ${ms(median(live.decim.slice(1)))} ms | ${ms(Math.min(...f))}-${ms(Math.max(...f))} ms |`);
 
-  console.log(`\nReplay chart, headless Chromium ${version} (software rendering), chart ${chartSize} CSS px, median of ${RUNS} after a warm-up\n`);
+  console.log(`## Replay panel chart\n\nHeadless Chromium ${version} (software rendering), the real bundle under the panel's CSP, chart ${chartSize} CSS px; median of ${RUNS} after a warm-up.\n`);
   console.log('| case | post -> chart drawn | in the webview (received -> drawn) | of which decimation | range |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
