@@ -122,59 +122,115 @@ export function lineOfStep(result: Pick<TraceReadResult, 'steps' | 'stepLines'>,
 
 /** Reads a whole trace. Never throws. */
 export function readTrace(data: string | Uint8Array, opts: ReadTraceOptions = {}): TraceReadResult {
-  const maxLen = opts.maxLineLength ?? MAX_TRACE_LINE;
-  const lines = indexLines(data);
-  const result: TraceReadResult = {
-    header: null, reset: null, steps: [], end: null, problems: [], tornTail: lines.torn,
-    headerLine: -1, resetLine: -1, endLine: -1, stepLines: [], lines,
-  };
-  const problems = result.problems;
-  const n = lines.starts.length;
-  const complete = lines.torn ? n - 1 : n;
+  const reader = new TraceReader(data, opts);
+  reader.readLines(Infinity);
+  return reader.finish();
+}
 
-  // UTF-8 is checked once over all complete lines (fast); only when that fails is each line checked.
-  let buf: Buffer | null = null;
-  let allUtf8 = true;
-  if (typeof data !== 'string') {
-    buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const upTo = complete > 0 ? lines.ends[complete - 1] : 0;
-    allUtf8 = isUtf8(buf.subarray(0, upTo));
+/**
+ * readTrace in steps, for callers that must stay responsive (the language server yields to its
+ * event loop between chunks so a cancel or an edit is seen during a 100k-step read). Lines are
+ * indexed up front (memchr speed); parsing happens in readLines. Reading every line and calling
+ * finish() gives exactly readTrace's result.
+ */
+export class TraceReader {
+  private readonly result: TraceReadResult;
+  private readonly buf: Buffer | null = null;
+  private readonly allUtf8: boolean = true;
+  private readonly maxLen: number;
+  /** last non-empty complete line; empty lines after it are tolerated */
+  private readonly lastContent: number;
+  private next = 0;
+  private expectStep = 0;
+  private flaggedAt = -1;
+  private finished = false;
+
+  constructor(private readonly data: string | Uint8Array, opts: ReadTraceOptions = {}) {
+    this.maxLen = opts.maxLineLength ?? MAX_TRACE_LINE;
+    const lines = indexLines(data);
+    this.result = {
+      header: null, reset: null, steps: [], end: null, problems: [], tornTail: lines.torn,
+      headerLine: -1, resetLine: -1, endLine: -1, stepLines: [], lines,
+    };
+    const complete = lines.torn ? lines.starts.length - 1 : lines.starts.length;
+    // UTF-8 is checked once over all complete lines (fast); only when that fails is each line checked.
+    if (typeof data !== 'string') {
+      this.buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      const upTo = complete > 0 ? lines.ends[complete - 1] : 0;
+      this.allUtf8 = isUtf8(this.buf.subarray(0, upTo));
+    }
+    let lastContent = complete - 1;
+    while (lastContent >= 0 && lines.ends[lastContent] === lines.starts[lastContent]) lastContent--;
+    this.lastContent = lastContent;
   }
 
-  // Empty lines after the last non-empty complete line are tolerated.
-  let lastContent = complete - 1;
-  while (lastContent >= 0 && lines.ends[lastContent] === lines.starts[lastContent]) lastContent--;
+  /** Lines to parse in all (the torn tail and trailing empty lines are not parsed). */
+  get totalLines(): number { return this.lastContent + 1; }
 
-  let expectStep = 0;
-  let flaggedAt = -1;
-  for (let i = 0; i <= lastContent; i++) {
+  /** Lines parsed so far. */
+  get linesRead(): number { return this.next; }
+
+  /** Parses up to `maxLines` more lines; returns true when every line has been parsed. */
+  readLines(maxLines: number): boolean {
+    const stop = Math.min(this.lastContent + 1, this.next + Math.max(0, maxLines));
+    for (let i = this.next; i < stop; i++) this.readLine(i);
+    this.next = Math.max(this.next, stop);
+    return this.next > this.lastContent;
+  }
+
+  /** Parses what is left, adds the whole-file problems and returns the result (once). */
+  finish(): TraceReadResult {
+    const result = this.result;
+    if (this.finished) return result;
+    this.readLines(Infinity);
+    this.finished = true;
+    const { lines, problems } = result;
+    const n = lines.starts.length;
+    // Empty lines in the middle were reported by parseTraceLine; trailing ones are fine.
+    if (lines.torn) {
+      const len = lines.ends[n - 1] - lines.starts[n - 1];
+      problems.push({ line: n - 1, kind: 'torn', message: `the last line is unterminated (${len} ${this.buf ? 'bytes' : 'characters'} without a newline): the writer stopped mid-record; ignored` });
+    }
+    if (!result.end) {
+      const line = Math.max(0, this.lastContent);
+      problems.push({ line, kind: 'incomplete', message: 'no episode_end record: the episode did not finish, or the trace is still being written' });
+    }
+    if (result.header === null && this.lastContent >= 0 && !problems.some((p) => p.line === 0 && p.kind === 'malformed')) {
+      problems.push({ line: 0, kind: 'order', message: 'the first line must be the header record' });
+    }
+    return result;
+  }
+
+  private readLine(i: number): void {
+    const { result, buf, maxLen } = this;
+    const { lines, problems } = result;
     const s = lines.starts[i];
     const e = lines.ends[i];
     if (e - s > maxLen) {
       problems.push({ line: i, kind: 'malformed', message: `line is ${e - s} ${buf ? 'bytes' : 'characters'} long; the limit is ${maxLen}` });
-      continue;
+      return;
     }
     let text: string;
     if (buf) {
-      if (!allUtf8 && !isUtf8(buf.subarray(s, e))) {
+      if (!this.allUtf8 && !isUtf8(buf.subarray(s, e))) {
         problems.push({ line: i, kind: 'malformed', message: 'line is not valid UTF-8' });
-        continue;
+        return;
       }
       text = buf.toString('utf8', s, e);
     } else {
-      text = (data as string).slice(s, e);
+      text = (this.data as string).slice(s, e);
     }
     const parsed = parseTraceLine(text, maxLen);
     if (!parsed.ok) {
       const p: TraceProblem = { line: i, kind: 'malformed', message: parsed.message };
       if (parsed.column !== undefined) p.column = parsed.column;
       problems.push(p);
-      continue;
+      return;
     }
     const rec = parsed.record;
     if (result.end) {
       problems.push({ line: i, kind: 'order', message: `a ${rec.type} record after episode_end (line ${result.endLine + 1}); episode_end must be last` });
-      continue;
+      return;
     }
     switch (rec.type) {
       case 'header':
@@ -187,7 +243,8 @@ export function readTrace(data: string | Uint8Array, opts: ReadTraceOptions = {}
         else if (result.steps.length > 0) problems.push({ line: i, kind: 'order', message: 'reset after a step; reset comes before the first step' });
         else { result.reset = rec; result.resetLine = i; }
         break;
-      case 'step':
+      case 'step': {
+        const expectStep = this.expectStep;
         if (rec.step < expectStep) {
           problems.push({ line: i, kind: 'order', message: `step ${rec.step} out of order: expected step ${expectStep} (steps must strictly increase from 0)` });
           break;
@@ -197,14 +254,16 @@ export function readTrace(data: string | Uint8Array, opts: ReadTraceOptions = {}
           problems.push({ line: i, kind: 'order', message: `expected step ${expectStep}, found step ${rec.step}: ${missing} missing` });
         }
         if (rec.flag) {
-          if (flaggedAt >= 0) problems.push({ line: i, kind: 'inconsistent', message: `step ${rec.step} is flagged but step ${flaggedAt} already was; only the first alarm is the flag` });
-          else flaggedAt = rec.step;
+          if (this.flaggedAt >= 0) problems.push({ line: i, kind: 'inconsistent', message: `step ${rec.step} is flagged but step ${this.flaggedAt} already was; only the first alarm is the flag` });
+          else this.flaggedAt = rec.step;
         }
-        expectStep = rec.step + 1;
+        this.expectStep = rec.step + 1;
         result.steps.push(rec);
         result.stepLines.push(i);
         break;
-      case 'episode_end':
+      }
+      case 'episode_end': {
+        const flaggedAt = this.flaggedAt;
         result.end = rec;
         result.endLine = i;
         if (rec.steps !== result.steps.length) {
@@ -214,21 +273,9 @@ export function readTrace(data: string | Uint8Array, opts: ReadTraceOptions = {}
           problems.push({ line: i, kind: 'inconsistent', message: `episode_end says flaggedStep ${rec.flaggedStep} but ${flaggedAt < 0 ? 'no step is flagged' : `step ${flaggedAt} is flagged`}` });
         }
         break;
+      }
     }
   }
-  // Empty lines in the middle were reported by parseTraceLine; trailing ones are fine.
-  if (lines.torn) {
-    const len = lines.ends[n - 1] - lines.starts[n - 1];
-    problems.push({ line: n - 1, kind: 'torn', message: `the last line is unterminated (${len} ${buf ? 'bytes' : 'characters'} without a newline): the writer stopped mid-record; ignored` });
-  }
-  if (!result.end) {
-    const line = Math.max(0, lastContent);
-    problems.push({ line, kind: 'incomplete', message: 'no episode_end record: the episode did not finish, or the trace is still being written' });
-  }
-  if (result.header === null && lastContent >= 0 && !problems.some((p) => p.line === 0 && p.kind === 'malformed')) {
-    problems.push({ line: 0, kind: 'order', message: 'the first line must be the header record' });
-  }
-  return result;
 }
 
 /** Problems that mean damage (anything but the tolerated torn tail and a still-running episode). */

@@ -7,6 +7,7 @@ import { calibrateCommand } from './commands/calibrate';
 import { runCommand } from './commands/run';
 import { reportCommand } from './commands/report';
 import { demoCommand } from './commands/demo';
+import { reflagCommand } from './commands/reflag';
 import { builtinScenarioNames } from './scenarioLoader';
 import { UsageError } from './usageError';
 
@@ -16,6 +17,7 @@ usage:
   objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M]
   objective-monitor run <scenario> [--agent M] [--episodes N | --seed S] [--protocol stop|flag-only|fallback] [--json]
   objective-monitor report <scenario> [--episodes N] [--json]
+  objective-monitor reflag <trace|run folder>... [--detector K] [--alpha A] [--json]   re-flag recorded traces
   objective-monitor demo [scenario]
   objective-monitor lsp --stdio                 the trace-file language server, for any LSP client
 
@@ -72,7 +74,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'run': return await runCommand(positionals, flags, out, abort.signal);
       case 'report': return await reportCommand(positionals, flags, out, abort.signal);
       case 'demo': return await demoCommand(positionals, flags, out, abort.signal);
-      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, demo, lsp`);
+      case 'reflag': return await reflagCommand(positionals, flags, out);
+      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, demo, lsp`);
     }
   } finally {
     process.off('SIGINT', onSignal);

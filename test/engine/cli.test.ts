@@ -126,3 +126,21 @@ test('--seed re-runs exactly one episode, from either distribution', () => {
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--seed runs one episode/);
 });
+
+test('reflag recomputes recorded flags under other settings without running anything', () => {
+  const dir = tmpCopyOfCorridor();
+  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--episodes', '3', '--protocol', 'flag-only', '--json');
+  assert.equal(r.code, 1, r.stderr);
+  const traces = JSON.parse(r.stdout).episodes.map((e: { trace: string }) => e.trace);
+  // an impossible fixed threshold: nothing is flagged any more, exit 0
+  const none = om(dir, 'reflag', ...traces, '--detector', 'fixed', '--threshold', '-1000', '--json');
+  assert.equal(none.code, 0, none.stderr);
+  assert.deepEqual(JSON.parse(none.stdout).traces.map((t: { flaggedStep: number | null }) => t.flaggedStep), [null, null, null]);
+  // the recorded detector again, over the whole run folder: the recorded flags come back, exit 1
+  const same = om(dir, 'reflag', path.dirname(traces[0]), '--json');
+  assert.equal(same.code, 1, same.stderr);
+  for (const t of JSON.parse(same.stdout).traces) assert.equal(t.flaggedStep, t.recordedFlaggedStep);
+  const bad = om(dir, 'reflag', 'nowhere');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /nowhere: no such trace file or folder/);
+});

@@ -27,7 +27,9 @@ export class PyRunner {
   readonly problems: string[] = [];
   stdout = '';
   stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<Exit>;
+  /** Settles once the process exited and its pipes closed: every record it wrote has been read. */
+  readonly closed: Promise<void>;
   private waiters: Array<() => void> = [];
   private lastScores: Rec | null = null;
   private framer: LineFramer;
@@ -40,6 +42,7 @@ export class PyRunner {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     });
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => { this.wake(); resolve({ code, signal }); }));
+    this.closed = new Promise((resolve) => this.child.once('close', () => { this.wake(); resolve(); }));
     this.child.stdout!.on('data', (d: Buffer) => { if (this.stdout.length < 1e6) this.stdout += d.toString(); });
     this.child.stderr!.on('data', (d: Buffer) => { if (this.stderr.length < 1e6) this.stderr += d.toString(); });
     this.framer = new LineFramer({
@@ -87,9 +90,10 @@ export class PyRunner {
   async waitFor(pred: (recs: Rec[]) => boolean, what: string, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(this.records)) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        // drain what is still in the pipe
-        await new Promise((r) => setImmediate(r));
+      if (this.exitedNow()) {
+        // 'exit' can come before the last records were read from fd 3: drain the pipes (bounded,
+        // in case something else still holds them open)
+        await within(this.closed, Math.max(0, Math.min(2000, deadline - Date.now())));
         if (pred(this.records)) return;
         throw new Error(`runner exited before ${what}; records: ${summary(this.records)}\nstderr: ${this.stderr.slice(-2000)}`);
       }
@@ -117,17 +121,43 @@ export class PyRunner {
     return this.records.slice(s, endIdx + 1);
   }
 
+  private exitedNow(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /** The exit, once it came within `timeoutMs`; otherwise the runner is killed and this throws
+   * naming `what`, so that a runner that missed its cue fails the test instead of hanging the suite. */
+  async exitedWithin(timeoutMs: number, what: string): Promise<Exit> {
+    const exit = await within(this.exited, timeoutMs);
+    if (exit === undefined) {
+      this.kill();
+      throw new Error(`runner (pid ${this.child.pid}) did not exit within ${timeoutMs} ms ${what}; records: ${summary(this.records)}\nstderr: ${this.stderr.slice(-2000)}`);
+    }
+    return exit;
+  }
+
   kill(): void {
     try { process.kill(-this.child.pid!, 'SIGKILL'); } catch { /* gone */ }
   }
 
+  /** Asks the runner to leave, as the engine does; it must within 5 s (then it is killed and this throws). */
   async shutdown(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
+    if (!this.exitedNow()) {
       this.send({ t: 'shutdown' });
-      const timer = setTimeout(() => this.kill(), 5000);
-      await this.exited;
-      clearTimeout(timer);
+      await this.exitedWithin(5000, 'after a shutdown command');
     }
+  }
+}
+
+export type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** `p`'s value, or undefined once `ms` passed; the timer never outlives the wait. */
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((res) => { timer = setTimeout(() => res(undefined), ms); })]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -12,6 +12,9 @@ from omErrors import is_user_file
 from omWire import REAL_EXIT, die_by_signal
 
 REAL_ABORT = os.abort
+# How long a SIGTERM waits for a write of the flusher thread before ending the process anyway
+# (the engine's step timeout expects the runner gone within 2 s).
+TERM_FLUSH_WAIT = 1.0
 
 
 def caller_place(depth=2):
@@ -75,12 +78,20 @@ def install_exit_guard(state):
 
     def on_term(signum, frame):
         wire = state.wire
-        if wire is not None and wire.busy:
-            # in the middle of a write: let it finish, then die (omWire.write_bytes)
-            wire.exit_signal = signum
+        if wire is None:
+            die_by_signal(signum)
+        lock = wire.lock
+        if lock.main_depth:
+            # the main thread was inside a record: it dies by this signal once the record is out
+            lock.deferred = signum
             return
-        if wire is not None:
-            wire.flush_scores()
+        # The flusher thread may be inside a write: wait for it, bounded, since a write blocked on
+        # a full pipe (an engine that stopped reading) must not keep the process from ending.
+        if lock.acquire(timeout=TERM_FLUSH_WAIT):
+            try:
+                wire.flush_scores()
+            finally:
+                lock.release()
         die_by_signal(signum)
 
     os._exit = guarded_exit

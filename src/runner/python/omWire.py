@@ -28,11 +28,59 @@ MAX_CONTROL_BYTES = 512 * 1024 * 1024
 SCORES_FLUSH_SECONDS = 0.020
 
 def die_by_signal(signum):
-    """End the process by `signum` itself, so that the engine sees the signal it sent."""
+    """End the process by `signum` itself, so that the engine sees the signal it sent. Only the main
+    thread may reset a handler (signal.signal raises ValueError elsewhere): off it, the best left is
+    an exit code that says which signal it was."""
+    if threading.current_thread() is not threading.main_thread():
+        REAL_EXIT(128 + signum)
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
     time.sleep(1)
     REAL_EXIT(128 + signum)
+
+
+class RecordLock:
+    """Serializes whole records on fd 3 between the episode loop (main thread), the flusher thread
+    and the SIGTERM handler, and knows whether the main thread is inside a record.
+
+    Python runs signal handlers in the main thread, between two of its bytecodes. A handler that
+    interrupted the main thread inside a record must neither write (it would tear that record) nor
+    wait (the lock is re-entrant: it would not wait at all): it leaves its signal in `deferred`, and
+    the main thread dies by it as it leaves its outermost hold. A handler that finds the lock held by
+    another thread (the flusher, inside a write) only has to wait for it. The main thread alone ever
+    acts on `deferred`: a flusher that did would try to reset the handler off the main thread, fail,
+    and leave the main thread running (a hang then spins forever after the engine's SIGTERM)."""
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._main = threading.main_thread().ident
+        # how deep the main thread holds the lock; only the main thread changes it
+        self.main_depth = 0
+        self.deferred = None
+
+    def acquire(self, blocking=True, timeout=-1):
+        if not self._lock.acquire(blocking, timeout):
+            return False
+        # A handler that runs before this increment sees 0 and does its whole flush itself, re-entrantly,
+        # before this hold has written anything: no record is torn either way.
+        if threading.get_ident() == self._main:
+            self.main_depth += 1
+        return True
+
+    def release(self):
+        main = threading.get_ident() == self._main
+        if main:
+            self.main_depth -= 1
+        self._lock.release()
+        # Checked after the release: a handler that ran before the decrement deferred its signal and
+        # is seen here; one that ran after it saw depth 0 and acted itself. None is lost.
+        if main and self.main_depth == 0 and self.deferred is not None:
+            die_by_signal(self.deferred)
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc):
+        self.release()
 
 
 _dumps = json.JSONEncoder(separators=(',', ':'), allow_nan=False, ensure_ascii=False).encode
@@ -53,19 +101,13 @@ class Wire:
         self.pending = array('d')
         self.pending_from = 0
         self._swap = sys.byteorder != 'little'
-        # True while a record is being written: a signal handler that runs between two partial
-        # writes must not start a record of its own (it would tear this one). It leaves its
-        # signal in `exit_signal` instead, acted on when the write is done.
-        self.busy = False
-        self.exit_signal = None
-        # Serializes whole records on fd 3 between the episode loop and the flusher thread.
-        self.lock = threading.RLock()
+        # Whole records on fd 3; also where a SIGTERM that interrupted a write waits (RecordLock).
+        self.lock = RecordLock()
         self.last_flush = time.monotonic()
 
     # ---- output
     def write_bytes(self, data):
         with self.lock:
-            self.busy = True
             view = memoryview(data)
             try:
                 while view:
@@ -74,9 +116,6 @@ class Wire:
             except OSError:
                 # The engine is gone (EPIPE): there is no one left to report to.
                 REAL_EXIT(70)
-            self.busy = False
-        if self.exit_signal is not None:
-            die_by_signal(self.exit_signal)
 
     def send(self, record):
         self.write_bytes((_dumps(record) + '\n').encode('utf-8'))
