@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { FrameLocator, Page } from 'playwright-core';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
+import { pick, runCommand, webview } from './workbench';
 
 const RESULTS = path.join(ROOT, 'test-results');
 let session: VscodeSession | undefined;
@@ -25,38 +25,6 @@ after(async () => {
   await session?.close();
   fs.rmSync(folder, { recursive: true, force: true });
 });
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    try {
-      await row.waitFor({ state: 'visible', timeout: 10_000 });
-      await row.click();
-      return;
-    } catch {
-      // The extension's commands may not be registered yet right after start-up.
-      await page.keyboard.press('Escape');
-    }
-  }
-  throw new Error(`command "${title}" not found in the palette`);
-}
-
-async function pick(page: Page, label: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 30_000 });
-  await input.fill(label);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
-  await row.waitFor({ state: 'visible', timeout: 30_000 });
-  await row.click();
-}
-
-function webview(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
-}
 
 /** The flagged step as the engine recorded it, from the trace files on disk. */
 function recordedFlags(): Map<string, number> {

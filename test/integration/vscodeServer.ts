@@ -1,7 +1,7 @@
 // Starts a real VS Code (the server inside the npm package code-server) and a headless Debian
 // Chromium on its workbench, for the integration and e2e tiers. Facts behind each flag: TESTING.md.
 // Everything it starts is killed by `close()`, which every exit path calls.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -27,6 +27,8 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** name used for the temp folder, for debugging */
   label?: string;
+  /** .vsix files installed with the server's own CLI into its extensions folder before it starts */
+  installVsix?: string[];
 }
 
 export interface VscodeSession {
@@ -123,6 +125,17 @@ export async function consoleLine(msg: ConsoleMessage): Promise<ConsoleLine> {
   return { text, suite, level };
 }
 
+/** `server-main.js --install-extension`: the way a user (or a Remote window) installs a .vsix into
+ *  this server. Uses the same data and extensions folders as the server about to start. */
+function installVsix(vsix: string, env: NodeJS.ProcessEnv, serverArgs: string[]): void {
+  const at = (flag: string) => serverArgs[serverArgs.indexOf(flag) + 1];
+  const r = spawnSync(NODE24, [SERVER_MAIN, '--install-extension', vsix, '--force', '--accept-server-license-terms',
+    '--extensions-dir', at('--extensions-dir'), '--server-data-dir', at('--server-data-dir'), '--user-data-dir', at('--user-data-dir'), '--logsPath', at('--logsPath')],
+  { env, encoding: 'utf8', timeout: 120_000 });
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.status !== 0 || !/successfully installed/.test(out)) throw new Error(`installing ${vsix} into the VS Code server failed (exit ${r.status ?? r.signal}):\n${out.slice(-2000)}`);
+}
+
 export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
   checkInstalled();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `om-vscode-${opts.label ?? 'run'}-`));
@@ -148,6 +161,13 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
   };
   // Variables of an outer VS Code would confuse the server's extension host.
   for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete env[k];
+
+  try {
+    for (const vsix of opts.installVsix ?? []) installVsix(vsix, env, args);
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 
   const server = spawn(NODE24, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const serverLog = fs.createWriteStream(path.join(dir, 'server.log'));
