@@ -1,7 +1,7 @@
 // Where a calibration lives, how it is computed from calibration episodes, and when it is stale.
 import fs from 'node:fs';
 import path from 'node:path';
-import { calibrate, staleness } from '../core/calibration';
+import { calibrate, staleness, type CalibrationFingerprint } from '../core/calibration';
 import type { CalibrationFile } from '../core/calibrationTypes';
 import type { LoadedScenario } from '../core/scenario';
 import { DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
@@ -23,16 +23,7 @@ function safeName(s: string): string {
   return path.basename(s).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]/g, '_') || 'agent';
 }
 
-export interface Fingerprint {
-  scenarioHash: string;
-  agentHash: string;
-  environmentHash: string;
-  objectiveHash: string | null;
-  maxSteps: number;
-  seeds: { from: number; count: number };
-}
-
-export function fingerprint(scenario: LoadedScenario, agent: AgentChoice): Fingerprint {
+export function fingerprint(scenario: LoadedScenario, agent: AgentChoice): CalibrationFingerprint {
   const { spec } = scenario;
   const env = spec.environment;
   const environmentHash = 'gymnasium' in env ? `gymnasium:${env.gymnasium}` : hashFile(resolveModulePath(scenario.dir, env.module));
