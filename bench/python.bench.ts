@@ -44,7 +44,7 @@ end = time.perf_counter()
 print(steps, steps / (end - t0), (steps - first) / (end - t1))
 `;
 
-function plain(): Rate & { process: number } {
+export function plain(): Rate & { process: number } {
   const t0 = performance.now();
   const r = spawnSync(python, ['-c', plainSrc], { encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;

@@ -79,6 +79,11 @@ export class EpisodeRecorder implements RunnerSink {
     return this.outcome !== null;
   }
 
+  /** The runner ended this episode itself and nothing condemned the child: it may run the next. */
+  get handsOver(): boolean {
+    return this.runnerDone && this.outcome !== null && !this.outcome.replaceChild;
+  }
+
   /** Decides how the episode ends (first caller wins). */
   conclude(o: Outcome): void {
     if (this.outcome) {

@@ -11,7 +11,7 @@ import { hostShutdownAcquire, hostShutdownRelease, track } from './hostShutdown'
 import { episodeIdFor, makeRunId, tracePath } from './paths';
 import { RunnerProcess } from './runnerProcess';
 import { cleanStaleRunners } from './staleRunners';
-import { superviseEpisode } from './superviseEpisode';
+import { startEpisode, superviseEpisode } from './superviseEpisode';
 import { traceWritesSettled } from './traceWriter';
 import type { EpisodeResult, RunRequest, RunResult } from './types';
 
@@ -50,47 +50,113 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
       onLog: (stream, text) => emit({ type: 'log', episodeId: running.episodeId, stream, text }),
     });
 
+  interface Opened { rec: EpisodeRecorder; untrack: () => void }
+  /** Opens episode i's trace (header written) and announces it. */
+  const openEpisode = (i: number): Opened => {
+    const ep = episodes[i];
+    const rec = new EpisodeRecorder({
+      runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace,
+      header: { ...plan.header, runId, episodeId: ep.episodeId, seed: ep.seed, startedAt: new Date().toISOString() },
+      recording: req.recording, protocol: req.protocol, maxSteps: plan.command.maxSteps,
+      monitor: createMonitor(req.detector, req.calibration), memoryLimitMb: req.limits.memoryLimitMb, emit,
+    });
+    const untrack = track.recorder(rec);
+    emit({ type: 'episode_start', runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace });
+    return { rec, untrack };
+  };
+  const commandFor = (i: number) => ({ ...plan.command, episodeId: episodes[i].episodeId, seed: episodes[i].seed });
+
+  /** An episode claimed while the one before it runs, its command already sent to that runner. */
+  interface Ahead { i: number; sent: boolean; opened: Opened | null; after: Ahead | null }
+
   const worker = async (): Promise<void> => {
     let child: RunnerProcess | null = null;
     let untrack: () => void = () => {};
     // the episode the worker's child is running, for attributing its output
     const running = { episodeId: null as string | null };
+    /** Claims the next episode and sends its command to `c` now, behind the one it runs. */
+    const claimAhead = (c: RunnerProcess): Ahead | null => {
+      if (next >= episodes.length || req.signal?.aborted || !c.alive || c.isBroken) return null;
+      const a: Ahead = { i: next++, sent: false, opened: null, after: null };
+      a.sent = c.send(commandFor(a.i));
+      return a;
+    };
+    /** At `rec`'s end record (if the child is still trusted), `a` becomes the child's episode. */
+    const queueAhead = (c: RunnerProcess, rec: EpisodeRecorder, a: Ahead): void => {
+      if (!a.sent) return;
+      c.queueNext(() => {
+        // the command after it goes first: the runner's control thread then wakes while the runner
+        // loads, not in the middle of its step loop
+        a.after = claimAhead(c);
+        // the runner ended rec's episode itself and is trusted: its trace is final
+        rec.finish();
+        a.opened = openEpisode(a.i);
+        running.episodeId = episodes[a.i].episodeId;
+        return a.opened.rec;
+      });
+    };
+    let ahead: Ahead | null = null;
     try {
-      while (next < episodes.length && !req.signal?.aborted) {
-        const i = next++;
-        const ep = episodes[i];
-        const rec = new EpisodeRecorder({
-          runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace,
-          header: { ...plan.header, runId, episodeId: ep.episodeId, seed: ep.seed, startedAt: new Date().toISOString() },
-          recording: req.recording, protocol: req.protocol, maxSteps: plan.command.maxSteps,
-          monitor: createMonitor(req.detector, req.calibration), memoryLimitMb: req.limits.memoryLimitMb, emit,
-        });
-        const untrackRec = track.recorder(rec);
-        emit({ type: 'episode_start', runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace });
+      for (;;) {
+        const slot = ahead as Ahead | null;
+        ahead = null;
+        let i: number;
+        let opened: Opened;
+        const handedOver = slot ? slot.opened : null;
+        if (slot && handedOver) {
+          // the runner started it at the end of the episode before: it runs on the same child
+          i = slot.i;
+          opened = handedOver;
+          ahead = slot.after;
+        } else if (slot) {
+          // never started (its child was replaced): run it afresh, unless the run was stopped
+          if (req.signal?.aborted) break;
+          i = slot.i;
+          opened = openEpisode(i);
+        } else {
+          if (next >= episodes.length || req.signal?.aborted) break;
+          i = next++;
+          opened = openEpisode(i);
+        }
+        const { rec } = opened;
         try {
-          if (!child || !child.alive) {
-            child = spawnRunner(running);
-            untrack = track.child(child);
-            const problem = await child.handshake(req.limits.startupTimeoutMs);
-            if (problem) {
-              rec.conclude({ reason: 'crashed', detail: { message: problem, phase: 'startup', stderr: child.output.tail('stderr').slice(-2000) }, replaceChild: true });
-              results[i] = rec.finish();
-              await child.kill();
-              untrack();
-              child = null;
-              continue;
+          if (!handedOver) {
+            if (!child || !child.alive) {
+              child = spawnRunner(running);
+              untrack = track.child(child);
+              const problem = await child.handshake(req.limits.startupTimeoutMs);
+              if (problem) {
+                rec.conclude({ reason: 'crashed', detail: { message: problem, phase: 'startup', stderr: child.output.tail('stderr').slice(-2000) }, replaceChild: true });
+                results[i] = rec.finish();
+                await child.kill();
+                untrack();
+                child = null;
+                continue;
+              }
             }
+            running.episodeId = episodes[i].episodeId;
+            startEpisode(child, rec, commandFor(i));
+            ahead = claimAhead(child);
           }
-          running.episodeId = ep.episodeId;
-          const { result, reuse } = await superviseEpisode(child, rec, { ...plan.command, episodeId: ep.episodeId, seed: ep.seed }, req.limits, req.signal);
+          const c = child as RunnerProcess;
+          if (ahead) queueAhead(c, rec, ahead);
+          const { result, reuse } = await superviseEpisode(c, rec, req.limits, req.signal);
           results[i] = result;
-          if (!reuse) {
+          if (ahead && !ahead.opened) {
+            // Its command was sent but never started: this child holds it, so it serves no other
+            // episode; that one runs afresh on a new child.
+            c.cancelQueued();
+            if (reuse) await c.kill();
+            untrack();
+            child = null;
+          } else if (!reuse && !ahead) {
             untrack();
             child = null;
           }
+          // else the next episode started on this child: it is supervised there, whatever became of the child
         } finally {
-          untrackRec();
-          running.episodeId = null;
+          opened.untrack();
+          if (running.episodeId === episodes[i].episodeId) running.episodeId = null;
         }
       }
     } finally {

@@ -12,17 +12,23 @@ const DRAIN_MS = 2000;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
+/** Sends an episode's command to an idle runner and makes `rec` its sink. */
+export function startEpisode(child: RunnerProcess, rec: EpisodeRecorder, cmd: EpisodeCommand): void {
+  child.attach(rec);
+  rec.lastInputAt = Date.now();
+  if (!child.send(cmd)) rec.conclude({ reason: 'crashed', detail: { message: 'the runner control channel is closed' }, replaceChild: true });
+}
+
+/** Supervises an episode already started on `child` (by startEpisode, or by a hand-over from the
+ *  episode before it: see RunnerProcess.queueNext) until it ends and its trace is closed. */
 export async function superviseEpisode(
   child: RunnerProcess,
   rec: EpisodeRecorder,
-  cmd: EpisodeCommand,
   limits: Limits,
   signal?: AbortSignal,
 ): Promise<{ result: EpisodeResult; reuse: boolean }> {
   const t0 = Date.now();
-  child.attach(rec);
   rec.lastInputAt = t0;
-  if (!child.send(cmd)) rec.conclude({ reason: 'crashed', detail: { message: 'the runner control channel is closed' }, replaceChild: true });
 
   const ticker = setInterval(() => {
     const now = Date.now();
@@ -59,7 +65,7 @@ export async function superviseEpisode(
     reuse = rec.runnerDone && !outcome.replaceChild && child.alive && !child.isBroken;
   }
   const result = rec.finish();
-  child.attach(null);
+  child.detach(rec);
   if (!reuse) await child.kill();
   return { result, reuse };
 }
