@@ -43,6 +43,17 @@ function detect(c: ClientCapabilities): ClientFeatures {
   };
 }
 
+const CANCELLED = Symbol('cancelled');
+
+/** Settles with `p`, or with CANCELLED as soon as the token fires: a shared analysis keeps going
+ *  (chunked, so the cancel is seen between chunks) but the cancelled request is answered now. */
+function untilCancelled<T>(p: Promise<T>, token: CancellationToken): Promise<T | typeof CANCELLED> {
+  return new Promise((resolve, reject) => {
+    const sub = token.onCancellationRequested(() => resolve(CANCELLED));
+    p.then((v) => { sub.dispose(); resolve(v); }, (e: unknown) => { sub.dispose(); reject(e); });
+  });
+}
+
 /** Push diagnostics wait this long after the last edit: typing in a trace should not re-read it per key. */
 export const PUSH_DEBOUNCE_MS = 150;
 
@@ -62,8 +73,8 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
     return async (params: P, token: CancellationToken): Promise<R | ResponseError<E>> => {
       try {
         if (token.isCancellationRequested) return onCancel();
-        const r = await fn(params, token);
-        return token.isCancellationRequested ? onCancel() : r;
+        const r = await untilCancelled(fn(params, token), token);
+        return r === CANCELLED || token.isCancellationRequested ? onCancel() : r;
       } catch (e) {
         if (e instanceof StaleAnalysis || token.isCancellationRequested) return onCancel();
         if (e instanceof ResponseError) return e as ResponseError<E>;
@@ -202,19 +213,24 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
     return headerDefinition(header, text, params.position);
   }));
 
-  connection.onRequest(TraceSummaryRequest.type, guard('traceSummary', null as unknown as TraceSummaryRequest.Result, async (params: TraceSummaryRequest.Params) => {
+  connection.onRequest(TraceSummaryRequest.type, guard('traceSummary', null as unknown as TraceSummaryRequest.Result, async (params: TraceSummaryRequest.Params, token) => {
     if (!params || typeof params.uri !== 'string') throw new ResponseError(LSPErrorCodes.RequestFailed, 'objectiveMonitor/traceSummary needs { uri: string }');
     const open = documents.get(params.uri);
     const settings = await getSettings(params.uri);
     if (open) return traceSummary(await store.forDocument(open, settings), params.uri, 'document');
     if (!params.uri.startsWith('file:')) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is neither open nor a file: URI`);
-    let analysis: TraceAnalysis;
-    try {
-      analysis = await store.fromDisk(params.uri, settings);
-    } catch (e) {
-      throw new ResponseError(LSPErrorCodes.RequestFailed, `cannot read ${params.uri}: ${e instanceof Error ? e.message : String(e)}`);
+    // A settings change (or a summary of another file) supersedes a disk read in progress; the
+    // client did not cancel this request, so read again with the settings of now.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const analysis = await store.fromDisk(params.uri, attempt === 1 ? settings : await getSettings(params.uri));
+        return traceSummary(analysis, params.uri, 'disk');
+      } catch (e) {
+        if (e instanceof StaleAnalysis && attempt < 3 && !token.isCancellationRequested) continue;
+        if (e instanceof StaleAnalysis) throw e;
+        throw new ResponseError(LSPErrorCodes.RequestFailed, `cannot read ${params.uri}: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
-    return traceSummary(analysis, params.uri, 'disk');
   }));
 
   documents.listen(connection);

@@ -1,11 +1,12 @@
-// Analyses cached per document version and settings. The read and the flagging run in separate
-// turns of the event loop so a cancel or a newer edit arriving in between is seen, and an analysis
-// made stale by an edit is dropped instead of being answered.
+// Analyses cached per document version and settings. The read runs in chunks of lines and the
+// flagging in its own turn of the event loop, so a cancel or a newer edit arriving meanwhile is
+// seen; an analysis made stale by an edit stops at the next chunk instead of being answered.
+// A cancelled request does not stop a shared analysis: the next request for the same version reuses it.
 
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readTrace } from '../core/traceReader';
 import type { TraceServerSettings } from '../shared/lspProtocol';
+import { readTraceChunked, yieldTurn } from './chunkedRead';
 import { settingsKey } from './settings';
 import { flagTrace, type CalibrationLoader, type TraceAnalysis } from './traceAnalysis';
 
@@ -20,8 +21,6 @@ export interface TextSource {
   getText(): string;
 }
 
-const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 export class TraceStore {
   private readonly docs = new Map<string, { key: string; analysis: Promise<TraceAnalysis> }>();
   // Disk analyses are for files the client did not sync (possibly huge): keep only the latest.
@@ -35,12 +34,13 @@ export class TraceStore {
     if (hit && hit.key === key) return hit.analysis;
     const { uri, version } = doc;
     const text = doc.getText();
+    const stale = () => (this.currentVersion(uri) !== version ? new StaleAnalysis(uri) : null);
     const analysis = (async () => {
       await yieldTurn();
-      if (this.currentVersion(uri) !== version) throw new StaleAnalysis(uri);
-      const read = readTrace(text);
+      if (stale()) throw stale();
+      const read = await readTraceChunked(text, { stop: stale });
       await yieldTurn();
-      if (this.currentVersion(uri) !== version) throw new StaleAnalysis(uri);
+      if (stale()) throw stale();
       return { read, ...flagTrace(read, settings, this.loadCalibration) };
     })();
     const entry = { key, analysis };
@@ -56,14 +56,17 @@ export class TraceStore {
     if (!st.isFile()) throw new Error(`${file} is not a file`);
     const key = `${st.mtimeMs}|${st.size}|${settingsKey(settings)}`;
     if (this.disk && this.disk.uri === uri && this.disk.key === key) return this.disk.analysis;
+    // Replaced by a request for another file (or a newer state of this one): stop reading.
+    const superseded = () => (this.disk !== entry ? new StaleAnalysis(uri) : null);
     const analysis = (async () => {
       const data = await fs.promises.readFile(file);
       await yieldTurn();
-      const read = readTrace(data);
+      if (superseded()) throw superseded();
+      const read = await readTraceChunked(data, { stop: superseded });
       await yieldTurn();
       return { read, ...flagTrace(read, settings, this.loadCalibration) };
     })();
-    const entry = { uri, key, analysis };
+    const entry: { uri: string; key: string; analysis: Promise<TraceAnalysis> } = { uri, key, analysis };
     this.disk = entry;
     analysis.catch(() => { if (this.disk === entry) this.disk = null; });
     return analysis;
