@@ -167,8 +167,7 @@ def run_episode(cmd, create_monitor):
                 rec['scene'] = first
             wire.send_line(_fit(encode(rec), rec))
             reason, steps = _loop_full(wire, *args, scene, episode_id)
-        wire.flush_scores()
-        wire.send({'t': 'end', 'episodeId': episode_id, 'reason': reason, 'steps': steps})
+        wire.flush_scores(then={'t': 'end', 'episodeId': episode_id, 'reason': reason, 'steps': steps})
     except SystemExit as exc:
         # sys.exit() in user code: keep what was recorded, say who asked, then exit as asked.
         err = user_error(exc, _phase_of(exc, phase), 'user code called sys.exit(%r)' % (exc.code,))
