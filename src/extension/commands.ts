@@ -7,12 +7,14 @@ import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { calibrateArgs, runArgs, type RunTarget } from './engineArgs';
 import { EXAMPLE_FOLDER, exampleFiles } from './exampleScenario';
-import { ReplayPanel } from './replayPanel';
+import { MAX_OVERLAYS, ReplayPanel } from './replayPanel';
 import type { RunOutcome } from './runController';
+import type { RunInfo } from './runsModel';
 import { builtinScenarios, pickAgent, pickScenario, readScenarioSummary } from './scenarios';
+import { checkInterpreter, resolveInterpreter, scenarioNeeds } from './python';
 import { requireTrust } from './trust';
 
-export type Refusal = { refused: 'untrusted' | 'no-folder' | 'busy' | 'invalid'; message: string };
+export type Refusal = { refused: 'untrusted' | 'no-folder' | 'busy' | 'invalid' | 'python'; message: string };
 export type Cmd = (...args: unknown[]) => unknown;
 
 /** Non-interactive form of Run Scenario / Calibrate Threshold (tests, other extensions, tasks). */
@@ -43,7 +45,7 @@ function preflight(ctx: Ctx, action: string): Refusal | { outDir: string; cwd: s
 }
 
 /** A scenario given by name or path, checked before spawning so a bad file gives a clear error at once. */
-function resolveTarget(ctx: Ctx, a: RunArgs): RunTarget | Refusal {
+function resolveTarget(ctx: Ctx, a: RunArgs): (RunTarget & { file: string }) | Refusal {
   const builtin = builtinScenarios(ctx.extension.extensionPath).find((b) => b.name === a.scenario);
   const file = builtin ? builtin.file : path.resolve(ctx.workspaceRoot ?? '', a.scenario);
   if (!builtin && !fs.existsSync(file)) return refuse('invalid', `${a.scenario}: no such scenario file or built-in scenario`);
@@ -55,7 +57,22 @@ function resolveTarget(ctx: Ctx, a: RunArgs): RunTarget | Refusal {
   } catch (e) {
     return refuse('invalid', (e as Error).message);
   }
-  return { scenario: builtin ? builtin.name : file, agent: a.agent ?? '' };
+  return { scenario: builtin ? builtin.name : file, agent: a.agent ?? '', file };
+}
+
+/** The interpreter for a scenario that needs Python, checked once before the run (python.ts);
+ *  `{}` when the scenario has no Python module. The Python extension is asked only here. */
+async function pythonFor(ctx: Ctx, scenarioFile: string, agent: string): Promise<{ python?: string } | Refusal> {
+  const need = scenarioNeeds(scenarioFile, agent);
+  if (!need.python) return {};
+  const interp = await resolveInterpreter(ctx.config.pythonInterpreter, vscode.Uri.file(scenarioFile), (m) => ctx.output.warn(m));
+  const check = await checkInterpreter(interp, need);
+  if (!check.ok) {
+    ctx.output.error(check.message);
+    return refuse('python', check.message);
+  }
+  ctx.output.info(`Python ${check.version}: ${check.executable} (${interp.source})`);
+  return { python: interp.command };
 }
 
 async function interactiveTarget(ctx: Ctx, uri: vscode.Uri | undefined): Promise<RunArgs | undefined> {
@@ -85,7 +102,9 @@ export function runScenario(ctx: Ctx): Cmd {
     if (!a) return undefined;
     const target = resolveTarget(ctx, a);
     if ('refused' in target) return target;
-    const args = runArgs(ctx.config, target, pre.outDir, { episodes: a.episodes });
+    const py = await pythonFor(ctx, target.file, target.agent);
+    if ('refused' in py) return py;
+    const args = runArgs(ctx.config, target, pre.outDir, { episodes: a.episodes, python: py.python });
     return ctx.runs.start({ kind: 'run', label: labelOf(target), args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true });
   };
 }
@@ -98,7 +117,9 @@ export function calibrateThreshold(ctx: Ctx): Cmd {
     if (!a) return undefined;
     const target = resolveTarget(ctx, a);
     if ('refused' in target) return target;
-    const args = calibrateArgs(ctx.config, target, pre.outDir);
+    const py = await pythonFor(ctx, target.file, target.agent);
+    if ('refused' in py) return py;
+    const args = calibrateArgs(ctx.config, target, pre.outDir, py.python);
     return ctx.runs.start({ kind: 'calibrate', label: labelOf(target), args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: false });
   };
 }
@@ -150,6 +171,50 @@ export function openTrace(ctx: Ctx): Cmd {
   };
 }
 
+/** The episodes to compare: a run (its Runs view node, or its id), or a list of trace files; without
+ *  an argument, a pick among the recorded runs. */
+async function episodesToCompare(ctx: Ctx, arg: unknown): Promise<string[] | undefined> {
+  if (Array.isArray(arg)) return arg.map(toUri).filter((u): u is vscode.Uri => !!u).map((u) => u.fsPath);
+  let run: RunInfo | undefined;
+  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'run') run = ctx.model.run((arg as { run: RunInfo }).run.runId);
+  else if (typeof arg === 'string') run = ctx.model.run(arg);
+  else if (typeof arg === 'object' && arg !== null && typeof (arg as { runId?: unknown }).runId === 'string') run = ctx.model.run((arg as { runId: string }).runId);
+  else if (arg === undefined) {
+    const runs = ctx.model.all.filter((r) => r.episodes.length > 1);
+    const picked = await vscode.window.showQuickPick(runs.map((r) => ({
+      label: `${r.scenario} / ${r.agent} · ${r.distribution}`,
+      description: `${r.episodes.length} episodes, ${r.episodes.filter((e) => e.flaggedStep !== null).length} flagged`,
+      detail: r.runId, run: r,
+    })), { title: 'Compare Episodes of a Run', placeHolder: runs.length ? 'Run whose episodes to overlay' : 'No run with two or more episodes yet' });
+    run = picked?.run;
+    if (!picked) return undefined;
+  }
+  if (!run) {
+    void vscode.window.showErrorMessage('Objective Monitor: Compare Episodes: no such run (refresh the Runs view, or pick a run).');
+    return undefined;
+  }
+  return run.episodes.map((e) => e.file);
+}
+
+export function compareEpisodes(ctx: Ctx): Cmd {
+  // Reading only: allowed in Restricted Mode.
+  return async (arg?: unknown): Promise<ReplayPanel | undefined> => {
+    const files = (await episodesToCompare(ctx, arg))?.filter((f) => fs.existsSync(f));
+    if (!files) return undefined;
+    if (files.length === 0) {
+      void vscode.window.showErrorMessage('Objective Monitor: Compare Episodes: the run has no trace files left.');
+      return undefined;
+    }
+    if (files.length > MAX_OVERLAYS + 1) {
+      void vscode.window.showInformationMessage(`Objective Monitor: the replay overlays at most ${MAX_OVERLAYS} episodes; showing the first ${MAX_OVERLAYS + 1} of ${files.length}.`);
+    }
+    const shown = files.slice(0, MAX_OVERLAYS + 1);
+    const panel = ReplayPanel.createOrShow(ctx.replayHost, shown[0]);
+    panel.setOverlays(shown.slice(1));
+    return panel;
+  };
+}
+
 export function rerunEpisode(ctx: Ctx): Cmd {
   return async (arg?: unknown): Promise<RunOutcome | Refusal | undefined> => {
     const pre = preflight(ctx, 'Re-run Episode');
@@ -165,7 +230,9 @@ export function rerunEpisode(ctx: Ctx): Cmd {
     let agents: string[] = [];
     try { agents = readScenarioSummary(h.scenario.file).agents; } catch (e) { return refuse('invalid', (e as Error).message); }
     const target: RunTarget = { scenario, agent: agents.includes(h.agent.name) ? h.agent.name : h.agent.module };
-    const args = runArgs(ctx.config, target, pre.outDir, { seed: h.seed, distribution: h.distribution });
+    const py = await pythonFor(ctx, h.scenario.file, target.agent);
+    if ('refused' in py) return py;
+    const args = runArgs(ctx.config, target, pre.outDir, { seed: h.seed, distribution: h.distribution, python: py.python });
     return ctx.runs.start({ kind: 'run', label: `${labelOf(target)} · seed ${h.seed}`, args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true });
   };
 }

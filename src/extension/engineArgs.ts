@@ -20,15 +20,16 @@ function detectorFlags(config: Config): string[] {
   return out;
 }
 
-function commonFlags(config: Config, outDir: string): string[] {
+/** `python`: the interpreter chosen for a scenario that needs Python (python.ts), else undefined. */
+function commonFlags(config: Config, outDir: string, python: string | undefined): string[] {
   const l = config.limits;
   const out = ['--out', outDir, '--events',
     '--step-timeout', String(l.stepTimeoutMs), '--episode-timeout', String(l.episodeTimeoutMs), '--memory-limit', String(l.memoryLimitMb)];
-  if (config.pythonInterpreter) out.push('--python', config.pythonInterpreter);
+  if (python) out.push('--python', python);
   return out;
 }
 
-export function runArgs(config: Config, target: RunTarget, outDir: string, extra: { episodes?: number; seed?: number; distribution?: string } = {}): string[] {
+export function runArgs(config: Config, target: RunTarget, outDir: string, extra: { episodes?: number; seed?: number; distribution?: string; python?: string } = {}): string[] {
   const args = ['run', target.scenario];
   if (target.agent) args.push('--agent', target.agent);
   if (extra.seed !== undefined) {
@@ -39,11 +40,11 @@ export function runArgs(config: Config, target: RunTarget, outDir: string, extra
   }
   const protocol = config.protocol;
   if (protocol) args.push('--protocol', protocol);
-  return [...args, ...detectorFlags(config), ...commonFlags(config, outDir)];
+  return [...args, ...detectorFlags(config), ...commonFlags(config, outDir, extra.python)];
 }
 
-export function calibrateArgs(config: Config, target: RunTarget, outDir: string): string[] {
+export function calibrateArgs(config: Config, target: RunTarget, outDir: string, python?: string): string[] {
   const args = ['calibrate', target.scenario];
   if (target.agent) args.push('--agent', target.agent);
-  return [...args, '--alpha', String(config.alpha), ...commonFlags(config, outDir)];
+  return [...args, '--alpha', String(config.alpha), ...commonFlags(config, outDir, python)];
 }

@@ -35,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     register('stopRun', commands.stopRun);
     register('openTrace', commands.openTrace);
     register('rerunEpisode', commands.rerunEpisode);
+    register('compareEpisodes', commands.compareEpisodes);
     register('createExampleScenario', commands.createExampleScenario);
     register('showOutput', commands.showOutput);
     register('refreshRuns', commands.refreshRuns);

@@ -9,8 +9,8 @@ import * as vscode from 'vscode';
 import type { Scene, Shape } from '../core/scene';
 import type { TraceStep } from '../core/traceFormat';
 import {
-  AppendMessage, EndMessage, GotoStepMessage, LoadMessage, ReflagMessage, StepDetailMessage,
-  parseWebviewMessage, type ReplayBand, type ReplayEnd, type ReplayMeta, type StepColumns, type StepDetailParams,
+  AppendMessage, EndMessage, GotoStepMessage, LoadMessage, OverlayMessage, ReflagMessage, StepDetailMessage,
+  parseWebviewMessage, type OverlayParams, type OverlaySeries, type ReplayBand, type ReplayEnd, type ReplayMeta, type StepColumns, type StepDetailParams,
 } from '../shared/webviewProtocol';
 import type { FlagView, LoadedTrace, TraceStore } from './traceStore';
 
@@ -18,6 +18,10 @@ export const REPLAY_VIEW_TYPE = 'objectiveMonitor.replay';
 const FILES_KEY = 'objectiveMonitor.replay.files';
 /** live appends at most ~10 per second: the webview draws at most once per frame anyway */
 const REFRESH_MS = 100;
+/** the protocol's cap on overlays per panel (webviewProtocol MAX_OVERLAYS) */
+export const MAX_OVERLAYS = 64;
+/** a live run finishing episodes quickly re-sends the overlay set at most this often */
+const OVERLAY_MS = 250;
 
 export interface ReplayHost {
   extensionUri: vscode.Uri;
@@ -50,8 +54,13 @@ export class ReplayPanel implements vscode.Disposable {
   private refreshing = false;
   private refreshAgain = false;
   private episodeId = '';
+  /** other episodes' traces drawn over this one (Compare Episodes, and the live run's finished episodes) */
+  private overlayFiles: string[] = [];
+  private overlayTimer: NodeJS.Timeout | undefined;
   /** messages posted, for tests: method names in order */
   readonly posted: string[] = [];
+  /** the last `replay/overlay` message and whether the webview took it, for tests */
+  lastOverlay: { params: OverlayParams; delivered: boolean } | undefined;
 
   static get all(): ReplayPanel[] {
     return [...ReplayPanel.panels.values()];
@@ -99,6 +108,7 @@ export class ReplayPanel implements vscode.Disposable {
   dispose(): void {
     ReplayPanel.panels.delete(this.file);
     clearTimeout(this.refreshTimer);
+    clearTimeout(this.overlayTimer);
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
@@ -118,6 +128,43 @@ export class ReplayPanel implements vscode.Disposable {
     this.refreshTimer = setTimeout(() => { this.refreshTimer = undefined; void this.refresh(); }, REFRESH_MS);
   }
 
+  /** Draws these episodes' running objectives over this one (the panel's own trace is left out;
+   *  at most MAX_OVERLAYS, the latest kept). Replaces the previous set; kept across webview reloads. */
+  setOverlays(files: readonly string[]): void {
+    const own = this.file;
+    const unique = [...new Set(files.map((f) => path.resolve(f)))].filter((f) => f !== own);
+    this.overlayFiles = unique.slice(-MAX_OVERLAYS);
+    if (!this.ready || this.overlayTimer) return;
+    this.overlayTimer = setTimeout(() => {
+      this.overlayTimer = undefined;
+      void this.sendOverlays().catch((e: unknown) => this.host.log(`overlays for ${path.basename(this.file)}: ${(e as Error).message}`));
+    }, OVERLAY_MS);
+  }
+
+  get overlays(): readonly string[] {
+    return this.overlayFiles;
+  }
+
+  private async sendOverlays(): Promise<void> {
+    if (!this.ready) return;
+    const series: OverlaySeries[] = [];
+    for (const file of this.overlayFiles) {
+      let t: LoadedTrace;
+      try { t = await this.host.store.load(file); } catch (e) { this.host.log(`overlay ${file}: ${(e as Error).message}`); continue; }
+      const h = t.read.header;
+      if (!h) continue;
+      const n = t.read.steps.length;
+      const scores = new Float64Array(n);
+      for (let i = 0; i < n; i++) scores[i] = t.read.steps[i].score;
+      const flaggedStep = this.flags(t).flaggedStep;
+      const label = `seed ${h.seed}${h.distribution === 'calibration' ? ' (calibration)' : ''}${flaggedStep === null ? '' : ` · flagged at ${flaggedStep}`}`;
+      series.push({ episodeId: h.episodeId, label: label.slice(0, 256), scores, flaggedStep });
+    }
+    const params: OverlayParams = { episodeId: this.episodeId, overlays: series };
+    const delivered = await this.post(OverlayMessage.create(params));
+    this.lastOverlay = { params, delivered };
+  }
+
   /** Settings changed: re-evaluate flags of all loaded steps. */
   async reflag(): Promise<void> {
     if (!this.ready) return;
@@ -128,6 +175,8 @@ export class ReplayPanel implements vscode.Disposable {
       thresholds: f.thresholds.slice(0, this.sentSteps), statistics: f.statistics.slice(0, this.sentSteps), flaggedStep: f.flaggedStep,
     }));
     if (f.note) this.host.log(`${path.basename(this.file)}: ${f.note}`);
+    // the overlays' flags (in their legend labels) follow the settings too
+    if (this.overlayFiles.length) await this.sendOverlays();
   }
 
   private flags(t: LoadedTrace): FlagView {
@@ -188,6 +237,8 @@ export class ReplayPanel implements vscode.Disposable {
       meta, steps: columns(t, f, 0, n), flaggedStep: f.flaggedStep, end: endOf(t), band: bandOf(this.host.store, t),
       ...(goto !== undefined && goto < Math.max(n, h.maxSteps) ? { gotoStep: goto } : {}),
     }));
+    // A load clears the webview's overlays (a reloaded webview starts empty): send them again.
+    if (this.overlayFiles.length) await this.sendOverlays();
   }
 
   private async refresh(): Promise<void> {
@@ -234,9 +285,9 @@ export class ReplayPanel implements vscode.Disposable {
     await this.post(StepDetailMessage.create(detail));
   }
 
-  private async post(msg: { method: string; params: unknown }): Promise<void> {
+  private async post(msg: { method: string; params: unknown }): Promise<boolean> {
     this.posted.push(msg.method);
-    await this.panel.webview.postMessage(msg);
+    return this.panel.webview.postMessage(msg);
   }
 }
 

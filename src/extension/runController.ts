@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineEvent } from '../shared/engineEvents';
 import { EngineProcess, type EngineExit } from './engineProcess';
+import { missingGymnasium } from './python';
 import { ReplayPanel, type ReplayHost } from './replayPanel';
 import type { RunsModel } from './runsModel';
 import type { RunStatusBar } from './statusBar';
@@ -31,6 +32,11 @@ export interface RunOutcome {
   shownTrace: string | null;
   /** warnings and notices from the engine ("calibrating first...") */
   notices: string[];
+  /** the engine's command line (after the CLI path) */
+  args: string[];
+  /** one problem that made every failing episode fail, told once instead of per episode
+   *  (today: gymnasium missing for the interpreter) */
+  problem?: string;
 }
 
 export interface RunServices {
@@ -81,6 +87,11 @@ export class RunController implements vscode.Disposable {
       runId: null as string | null, total: 0, done: 0, flagged: 0, calibrating: 0,
       failures: [] as EpisodeFailure[], notices: [] as string[],
       followed: null as string | null, flaggedShown: null as string | null, badLines: 0,
+      /** traces of the run's finished episodes, overlaid on the panels the run opened */
+      finished: [] as string[],
+    };
+    const overlayFinished = () => {
+      for (const f of [state.followed, state.flaggedShown]) if (f) ReplayPanel.get(f)?.setOverlays(state.finished);
     };
     let report: (message: string, increment?: number) => void = () => undefined;
     const onEvent = (e: EngineEvent) => {
@@ -114,6 +125,7 @@ export class RunController implements vscode.Disposable {
               state.flaggedShown = e.trace;
               ReplayPanel.createOrShow(this.s.replayHost, e.trace, e.flaggedStep, true);
             }
+            if (spec.showReplay) { state.finished.push(e.trace); overlayFinished(); }
           }
           if (FAILURE_REASONS.has(e.reason)) state.failures.push({ seed: e.seed, reason: e.reason, error: e.error, trace: e.trace });
           break;
@@ -158,8 +170,10 @@ export class RunController implements vscode.Disposable {
       });
       const outcome: RunOutcome = {
         exit, runId: state.runId, episodes: state.done, flagged: state.flagged, failures: state.failures,
-        shownTrace: state.flaggedShown ?? state.followed, notices: state.notices,
+        shownTrace: state.flaggedShown ?? state.followed, notices: state.notices, args: spec.args,
       };
+      const problem = commonProblem(state.failures);
+      if (problem) outcome.problem = problem;
       return outcome;
     })();
     const tracked = done.finally(async () => {
@@ -182,6 +196,11 @@ export class RunController implements vscode.Disposable {
     if (exit.stderr.trim()) output.info(`engine stderr:\n${exit.stderr.trim()}`);
     if (exit.stopped) {
       void vscode.window.showInformationMessage(`Objective Monitor: ${spec.label} stopped after ${o.episodes} episodes.`);
+      return;
+    }
+    if (o.problem) {
+      output.error(o.problem);
+      void vscode.window.showErrorMessage(`Objective Monitor: ${spec.label}: ${o.problem}`, 'Show Output').then((c) => { if (c) output.show(true); });
       return;
     }
     if (o.failures.length) void this.s.errors.report(`Objective Monitor: ${spec.label}`, o.failures);
@@ -208,6 +227,16 @@ export class RunController implements vscode.Disposable {
       void vscode.window.showInformationMessage(`Objective Monitor: ${summary}`);
     }
   }
+}
+
+/** When every failure is gymnasium missing for one interpreter: the one message to show for all. */
+export function commonProblem(failures: readonly EpisodeFailure[]): string | undefined {
+  if (failures.length === 0) return undefined;
+  const interps = new Set(failures.map((f) => missingGymnasium(f.error?.message)));
+  if (interps.size !== 1) return undefined;
+  const [interp] = interps;
+  if (!interp) return undefined;
+  return `gymnasium is not installed for ${interp}: pip install gymnasium (run \`"${interp}" -m pip install gymnasium\`), or choose another interpreter in "objectiveMonitor.python.interpreter". ${failures.length} episode${failures.length === 1 ? '' : 's'} could not start.`;
 }
 
 /** The engine's own error text: its stderr without the "objective-monitor: " prefix. */

@@ -1,24 +1,31 @@
 // Driving the real workbench from Playwright: the command palette, quick picks and the replay webview.
+import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
+import { ROOT } from '../integration/vscodeServer';
 
-/** F1, type the command's title, click it; retried because the extension's commands may not be
- *  registered yet right after start-up. */
+/** F1, type the command's title, click it. Retried: right after start-up the extension's commands
+ *  may not be registered yet, and F1 can land on something that keeps keys (a modal editor, a
+ *  webview, a dialog). On the last failure a screenshot goes to test-results/e2e-palette-failed.png. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  let last: unknown;
+  for (let attempt = 0; attempt < 4; attempt++) {
     try {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 10_000 });
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ state: 'visible', timeout: 10_000 });
-      await row.click();
+      await row.click({ timeout: 10_000 });
       return;
-    } catch {
+    } catch (e) {
+      last = e;
       await page.keyboard.press('Escape');
+      await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 }, timeout: 5_000 }).catch(() => undefined);
     }
   }
-  throw new Error(`command "${title}" not found in the palette`);
+  await page.screenshot({ path: path.join(ROOT, 'test-results', 'e2e-palette-failed.png') }).catch(() => undefined);
+  throw new Error(`command "${title}" could not be run from the palette: ${(last as Error).message}`);
 }
 
 /** Picks the row with `label` in the open quick pick. */

@@ -33,6 +33,8 @@ export interface ServerOptions {
 
 export interface VscodeSession {
   port: number;
+  /** the server process (leader of the process group holding the extension host) */
+  serverPid: number;
   base: string;
   /** temp folder holding the server's data, user, extensions, logs and HOME */
   dir: string;
@@ -136,6 +138,42 @@ function installVsix(vsix: string, env: NodeJS.ProcessEnv, serverArgs: string[])
   if (r.status !== 0 || !/successfully installed/.test(out)) throw new Error(`installing ${vsix} into the VS Code server failed (exit ${r.status ?? r.signal}):\n${out.slice(-2000)}`);
 }
 
+/** Live processes in the tree under `root` (from /proc; zombies excluded), with their command lines. */
+export function processTree(root: number): { pid: number; cmd: string }[] {
+  const parent = new Map<number, number>();
+  const cmds = new Map<number, string>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (rest[0] === 'Z') continue;
+      parent.set(Number(d), Number(rest[1]));
+      cmds.set(Number(d), fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim());
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: { pid: number; cmd: string }[] = [];
+  const walk = (p: number) => {
+    for (const [c, pp] of parent) if (pp === p) { out.push({ pid: c, cmd: cmds.get(c) ?? '' }); walk(c); }
+  };
+  walk(root);
+  return out;
+}
+
+/** The pid of the session's extension host (the server starts it with --type=extensionHost), if running. */
+export function extensionHostPid(session: Pick<VscodeSession, 'serverPid'>): number | undefined {
+  return processTree(session.serverPid).find((p) => p.cmd.includes('--type=extensionHost'))?.pid;
+}
+
+/** Resident set size of a process in bytes, from /proc/<pid>/status (VmRSS). */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
 export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
   checkInstalled();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `om-vscode-${opts.label ?? 'run'}-`));
@@ -213,7 +251,7 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
       const url = `${base}/?folder=${encodeURIComponent(opts.folder)}&payload=${encodeURIComponent(JSON.stringify(full))}`;
       await page.goto(url);
     };
-    return { port, base, dir, context, page, exitCode, open, close };
+    return { port, serverPid: server.pid!, base, dir, context, page, exitCode, open, close };
   } catch (e) {
     await close();
     throw e;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../../src/extension/runController';
 import type { RunsNode } from '../../../src/extension/runsTree';
+import type { OverlaySeries } from '../../../src/shared/webviewProtocol';
 import { api, childProcesses, groupMembers, setSetting, waitFor, workspaceRoot } from '../helpers';
 import { log } from '../log';
 
@@ -17,6 +18,31 @@ function episodesOf(a: Api, runId: string): RunsNode[] {
     if (r.kind === 'run' && r.run.runId === runId) return tree.getChildren(r);
   }
   return [];
+}
+
+interface DiskTrace { file: string; episodeId: string; scores: number[]; flaggedStep: number | null }
+
+/** The run's traces as written on disk. */
+function runTraces(runId: string): DiskTrace[] {
+  const dir = path.join(workspaceRoot(), '.objective-monitor', 'traces', runId);
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.trace.jsonl')).sort().map((f) => {
+    const recs = fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; episodeId?: string; score?: number; flaggedStep?: number | null });
+    return {
+      file: path.join(dir, f), episodeId: recs[0].episodeId!,
+      scores: recs.filter((r) => r.type === 'step').map((r) => r.score!), flaggedStep: recs[recs.length - 1].flaggedStep ?? null,
+    };
+  });
+}
+
+/** The overlay series are exactly these traces' running objectives. */
+function assertOverlaysMatch(overlays: readonly OverlaySeries[], traces: DiskTrace[]): void {
+  assert.deepEqual(overlays.map((o) => o.episodeId).sort(), traces.map((t) => t.episodeId).sort());
+  for (const t of traces) {
+    const o = overlays.find((x) => x.episodeId === t.episodeId)!;
+    assert.deepEqual([...o.scores], t.scores, `${t.episodeId}: the overlay's scores are the trace's`);
+    assert.equal(o.flaggedStep, t.flaggedStep);
+    assert.match(o.label, /^seed \d+/);
+  }
 }
 
 describe('run the built-in racing scenario', function () {
@@ -81,6 +107,18 @@ describe('run the built-in racing scenario', function () {
     await waitFor('replay/gotoStep sent', () => panel.posted.includes('replay/gotoStep'));
   });
 
+  it('overlays the run\'s other finished episodes on the live replay panel (N-1 of N)', async () => {
+    const panel = a.panels().find((p) => p.file === outcome.shownTrace)!;
+    const others = runTraces(outcome.runId!).filter((t) => t.file !== panel.file);
+    assert.equal(others.length, 2);
+    const sent = await waitFor('the overlay message with the 2 other episodes', () => {
+      const o = panel.lastOverlay;
+      return o && o.delivered && o.params.overlays.length === 2 ? o : undefined;
+    });
+    assertOverlaysMatch(sent.params.overlays, others);
+    assert.ok(panel.posted.lastIndexOf('replay/overlay') > panel.posted.lastIndexOf('replay/load'), 'sent after the load that would clear it');
+  });
+
   it('re-flags recorded traces and open panels when a detector setting changes', async () => {
     const panel = a.panels().find((p) => p.file === outcome.shownTrace)!;
     const reflagsBefore = panel.posted.filter((m) => m === 'replay/reflag').length;
@@ -106,10 +144,27 @@ describe('run the built-in racing scenario', function () {
     });
   });
 
+  it('Compare Episodes on a run of the Runs view opens the first episode with the others overlaid', async () => {
+    for (const p of a.panels()) p.dispose();
+    const runNode = a.ctx.tree.getChildren().flatMap((s) => a.ctx.tree.getChildren(s)).find((r) => r.kind === 'run' && r.run.runId === outcome.runId);
+    assert.ok(runNode && runNode.kind === 'run');
+    assert.equal(a.ctx.tree.getTreeItem(runNode).contextValue, 'run');
+    const ext = vscode.extensions.getExtension('objective-monitor.objective-monitor')!;
+    const menu = (ext.packageJSON.contributes.menus['view/item/context'] as { command: string; when: string }[]);
+    assert.ok(menu.some((m) => m.command === 'objectiveMonitor.compareEpisodes' && m.when.includes('viewItem == run')), 'in the run\'s context menu');
+    const panel = await vscode.commands.executeCommand<{ file: string }>('objectiveMonitor.compareEpisodes', runNode);
+    const traces = runTraces(outcome.runId!);
+    assert.equal(panel?.file, runNode.run.episodes[0].file);
+    const p = a.panels().find((x) => x.file === panel.file)!;
+    const sent = await waitFor('the overlay message', () => (p.lastOverlay?.delivered && p.lastOverlay.params.overlays.length === 2 ? p.lastOverlay : undefined));
+    assertOverlaysMatch(sent.params.overlays, traces.filter((t) => t.file !== panel.file));
+    assert.equal(sent.params.episodeId, traces.find((t) => t.file === panel.file)!.episodeId);
+  });
+
   it('Stop Run kills the engine and its runners within seconds', async () => {
     const run = vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', { scenario: 'racing', agent: 'aligned', episodes: 400 });
     const engine = await waitFor('the engine child', () => childProcesses().find((p) => p.cmd.includes('cli.js run racing')));
-    await waitFor('the run to start episodes', () => a.ctx.model.all.some((r) => r.agent === 'aligned' && r.distribution === 'deployment' && r.episodes.length > 0), 60_000);
+    await waitFor('the run to start episodes', () => a.ctx.model.all.some((r) => r.scenario === 'racing' && r.agent === 'aligned' && r.distribution === 'deployment' && r.episodes.length > 0), 60_000);
     const t0 = Date.now();
     assert.equal(await vscode.commands.executeCommand('objectiveMonitor.stopRun'), true);
     const o = await run;
