@@ -58,6 +58,8 @@ export class EpisodeRecorder implements RunnerSink {
   private evFrom = 0;
   private evScores: number[] = [];
   private evThresholds: number[] = [];
+  private lastThreshold = NaN;
+  private lastThresholdText = 'null';
   private readonly stopAtFlag: boolean;
 
   constructor(private readonly s: EpisodeSetup) {
@@ -205,7 +207,12 @@ export class EpisodeRecorder implements RunnerSink {
     // The trace line is built from the engine's own numbers plus, for a full recording, the runner's
     // already-validated JSON text spliced in unchanged: re-serializing every observation cost as much
     // as parsing it (PERFORMANCE: the engine's per-step work bounds the runner's throughput).
-    const head = `{"type":"step","step":${index},"increment":${u},"score":${m.score},"statistic":${m.statistic},"threshold":${jsonNumber(m.threshold)},"flag":${flag}`;
+    // Number formatting is most of this line's cost: a fixed threshold is formatted once, and a
+    // statistic equal to the score (the fixed detector) reuses the score's text.
+    const score = String(m.score);
+    const statistic = m.statistic === m.score ? score : String(m.statistic);
+    if (m.threshold !== this.lastThreshold) { this.lastThreshold = m.threshold; this.lastThresholdText = jsonNumber(m.threshold); }
+    const head = `{"type":"step","step":${index},"increment":${u},"score":${score},"statistic":${statistic},"threshold":${this.lastThresholdText},"flag":${flag}`;
     if (!rec) {
       this.writer.addLine(head + '}');
     } else {
