@@ -144,3 +144,27 @@ test('reflag recomputes recorded flags under other settings without running anyt
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /nowhere: no such trace file or folder/);
 });
+
+test('a progress bar on stderr when it is a terminal, nothing of it otherwise', { skip: !fs.existsSync('/usr/bin/script') && 'needs script(1) for a terminal' }, () => {
+  const dir = tmpCopyOfCorridor();
+  // script(1) gives the CLI a terminal: the bar is drawn there and cleared before the results
+  const tty = spawnSync('/usr/bin/script', ['-qec', `${process.execPath} ${cli} calibrate corridor.scenario.json --agent aligned`, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(tty.status, 0, tty.stdout);
+  assert.match(tty.stdout, /calibrating \[#{30}\] 100\/100 episodes, 0 flagged/);
+  const piped = om(dir, 'calibrate', 'corridor.scenario.json', '--agent', 'aligned', '--recalibrate');
+  assert.equal(piped.code, 0);
+  assert.doesNotMatch(piped.stderr + piped.stdout, /\[#/);
+});
+
+test('--events turns stdout into the engine event stream, one JSON object per line', () => {
+  const dir = tmpCopyOfCorridor();
+  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--episodes', '2', '--events');
+  assert.equal(r.code, 1, r.stderr);
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const types = events.map((e) => e.type);
+  assert.ok(types.includes('warning'), 'calibrating first is announced as a warning event');
+  assert.equal(types.filter((t) => t === 'run_start').length, 1);
+  assert.equal(types.filter((t) => t === 'episode_end').length, 2);
+  assert.equal(types.at(-1), 'run_end');
+  assert.deepEqual(events.filter((e) => e.type === 'flag').map((e) => e.episodeId), ['seed-1000', 'seed-1001']);
+});
