@@ -163,8 +163,13 @@ test('--events turns stdout into the engine event stream, one JSON object per li
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const types = events.map((e) => e.type);
   assert.ok(types.includes('warning'), 'calibrating first is announced as a warning event');
-  assert.equal(types.filter((t) => t === 'run_start').length, 1);
-  assert.equal(types.filter((t) => t === 'episode_end').length, 2);
+  const starts = events.filter((e) => e.type === 'run_start');
+  assert.equal(starts.length, 1);
+  // calibration episodes come first, as progress (their own run id, no run_start)
+  const calibrationEnds = events.filter((e) => e.type === 'episode_end' && e.runId !== starts[0].runId);
+  assert.equal(calibrationEnds.length, 100);
+  assert.ok(events.indexOf(calibrationEnds.at(-1)) < events.indexOf(starts[0]));
+  assert.equal(events.filter((e) => e.type === 'episode_end' && e.runId === starts[0].runId).length, 2);
   assert.equal(types.at(-1), 'run_end');
   assert.deepEqual(events.filter((e) => e.type === 'flag').map((e) => e.episodeId), ['seed-1000', 'seed-1001']);
 });
