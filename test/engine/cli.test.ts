@@ -171,5 +171,5 @@ test('--events turns stdout into the engine event stream, one JSON object per li
   assert.ok(events.indexOf(calibrationEnds.at(-1)) < events.indexOf(starts[0]));
   assert.equal(events.filter((e) => e.type === 'episode_end' && e.runId === starts[0].runId).length, 2);
   assert.equal(types.at(-1), 'run_end');
-  assert.deepEqual(events.filter((e) => e.type === 'flag').map((e) => e.episodeId), ['seed-1000', 'seed-1001']);
+  assert.deepEqual(events.filter((e) => e.type === 'flag').map((e) => e.episodeId).sort(), ['seed-1000', 'seed-1001']);
 });
