@@ -223,7 +223,7 @@ export function rerunEpisode(ctx: Ctx): Cmd {
     if (!uri) return undefined;
     let t;
     try { t = await ctx.store.load(uri.fsPath); } catch (e) { return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`); }
-    const h = t.read.header;
+    const h = t.header;
     if (!h) return refuse('invalid', `${uri.fsPath}: not a trace (no header record), so there is no episode to re-run`);
     const builtinDir = path.join(ctx.extension.extensionPath, 'dist', 'scenarios') + path.sep;
     const scenario = h.scenario.file.startsWith(builtinDir) ? h.scenario.name : h.scenario.file;

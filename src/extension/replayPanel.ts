@@ -7,12 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Scene, Shape } from '../core/scene';
-import type { TraceStep } from '../core/traceFormat';
 import {
   AppendMessage, EndMessage, GotoStepMessage, LoadMessage, OverlayMessage, ReflagMessage, StepDetailMessage,
   parseWebviewMessage, type OverlayParams, type OverlaySeries, type ReplayBand, type ReplayEnd, type ReplayMeta, type StepColumns, type StepDetailParams,
 } from '../shared/webviewProtocol';
-import type { FlagView, LoadedTrace, TraceStore } from './traceStore';
+import { recordOfStep, type FlagView, type LoadedTrace, type StepRecord, type TraceStore } from './traceStore';
 
 export const REPLAY_VIEW_TYPE = 'objectiveMonitor.replay';
 const FILES_KEY = 'objectiveMonitor.replay.files';
@@ -151,11 +150,9 @@ export class ReplayPanel implements vscode.Disposable {
     for (const file of this.overlayFiles) {
       let t: LoadedTrace;
       try { t = await this.host.store.load(file); } catch (e) { this.host.log(`overlay ${file}: ${(e as Error).message}`); continue; }
-      const h = t.read.header;
+      const h = t.header;
       if (!h) continue;
-      const n = t.read.steps.length;
-      const scores = new Float64Array(n);
-      for (let i = 0; i < n; i++) scores[i] = t.read.steps[i].score;
+      const scores = t.scores.slice();
       const flaggedStep = this.flags(t).flaggedStep;
       const label = `seed ${h.seed}${h.distribution === 'calibration' ? ' (calibration)' : ''}${flaggedStep === null ? '' : ` · flagged at ${flaggedStep}`}`;
       series.push({ episodeId: h.episodeId, label: label.slice(0, 256), scores, flaggedStep });
@@ -209,9 +206,9 @@ export class ReplayPanel implements vscode.Disposable {
   private async load(): Promise<void> {
     this.host.store.forget(this.file);
     const t = await this.host.store.load(this.file);
-    const h = t.read.header;
+    const h = t.header;
     if (!h) {
-      this.panel.webview.html = messageHtml(this.panel.webview, `${this.file} is not a readable trace: ${t.read.problems[0]?.message ?? 'no header record'}`);
+      this.panel.webview.html = messageHtml(this.panel.webview, `${this.file} is not a readable trace: ${t.problems[0]?.message ?? 'no header record'}`);
       return;
     }
     this.episodeId = h.episodeId;
@@ -219,18 +216,18 @@ export class ReplayPanel implements vscode.Disposable {
     const files = this.host.workspaceState.get<Record<string, string>>(FILES_KEY, {});
     if (files[h.episodeId] !== this.file) void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
     const f = this.flags(t);
-    const n = t.read.steps.length;
+    const n = t.steps;
     const meta: ReplayMeta = {
       runId: h.runId, episodeId: h.episodeId, scenario: h.scenario.name, agent: h.agent.name,
       environment: h.environment.module.startsWith('gymnasium:') ? h.environment.module : path.basename(h.environment.module),
       seed: h.seed, distribution: h.distribution, maxSteps: h.maxSteps, recording: h.recording,
       protocol: typeof h.protocol === 'string' ? h.protocol : 'fallback',
       detector: f.detector, calibration: f.calibration, startedAt: h.startedAt,
-      hasScene: t.read.reset?.scene !== undefined || t.read.steps.slice(0, 1).some((s) => s.scene !== undefined),
+      hasScene: t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0),
     };
     this.ready = true;
     this.sentSteps = n;
-    this.sentEnd = t.read.end !== null;
+    this.sentEnd = t.end !== null;
     const goto = this.pendingGoto;
     this.pendingGoto = undefined;
     await this.post(LoadMessage.create({
@@ -246,7 +243,7 @@ export class ReplayPanel implements vscode.Disposable {
     this.refreshing = true;
     try {
       const t = await this.host.store.load(this.file);
-      const n = t.read.steps.length;
+      const n = t.steps;
       const f = this.flags(t);
       if (n > this.sentSteps) {
         await this.post(AppendMessage.create({ episodeId: this.episodeId, steps: columns(t, f, this.sentSteps, n), flaggedStep: f.flaggedStep }));
@@ -264,16 +261,17 @@ export class ReplayPanel implements vscode.Disposable {
   }
 
   private async sendStep(step: number): Promise<void> {
-    const t = await this.host.store.load(this.file);
-    const i = indexOf(t.read.steps, step);
-    if (i < 0) return;
-    const s = t.read.steps[i];
+    const loaded = await this.host.store.load(this.file);
+    const found = await this.host.store.stepRecord(loaded, recordOfStep(loaded, step));
+    if (!found) return;
+    const { trace: t, record: s } = found;
+    const i = recordOfStep(t, step);
     const f = this.flags(t);
     const threshold = f.thresholds[i];
     const detail: StepDetailParams = {
-      episodeId: this.episodeId, step, available: t.read.header?.recording !== 'scores',
+      episodeId: this.episodeId, step, available: t.header?.recording !== 'scores',
       increment: s.increment, score: s.score, threshold, statistic: f.statistics[i], margin: s.score - threshold,
-      scene: sceneAt(t, i),
+      scene: sceneAt(t, s, s.scene ? null : await this.host.store.sceneRecord(t, i)),
     };
     if (s.action !== undefined) detail.action = s.action;
     if (s.observation !== undefined) detail.observation = s.observation;
@@ -308,28 +306,15 @@ function pruned(files: Record<string, string>): Record<string, string> {
   return Object.fromEntries(entries.slice(-200));
 }
 
-function indexOf(steps: readonly TraceStep[], n: number): number {
-  let lo = 0; let hi = steps.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (steps[mid].step === n) return mid;
-    if (steps[mid].step < n) lo = mid + 1; else hi = mid - 1;
-  }
-  return -1;
-}
-
 function columns(t: LoadedTrace, f: FlagView, from: number, to: number): StepColumns {
-  const n = to - from;
-  const scores = new Float64Array(n);
-  for (let i = 0; i < n; i++) scores[i] = t.read.steps[from + i].score;
   return {
-    from, increments: t.increments.slice(from, to), scores,
+    from, increments: t.increments.slice(from, to), scores: t.scores.slice(from, to),
     thresholds: f.thresholds.slice(from, to), statistics: f.statistics.slice(from, to),
   };
 }
 
 function endOf(t: LoadedTrace): ReplayEnd | null {
-  const e = t.read.end;
+  const e = t.end;
   if (!e) return null;
   const end: ReplayEnd = { reason: e.reason, steps: e.steps, score: e.score, flaggedStep: e.flaggedStep, durationMs: e.durationMs };
   if (e.error) end.error = e.error;
@@ -343,12 +328,11 @@ function bandOf(store: TraceStore, t: LoadedTrace): ReplayBand | null {
 }
 
 /** The step's scene with the reset scene's static shapes under it; steps without a scene of their
- *  own show the last one before them. */
-function sceneAt(t: LoadedTrace, i: number): Scene | null {
-  const base = t.read.reset?.scene;
+ *  own show the last one before them (`earlier`, read by the store). */
+function sceneAt(t: LoadedTrace, step: StepRecord, earlier: StepRecord | null): Scene | null {
+  const base = t.reset?.scene;
   const statics: Shape[] = base ? base.shapes.filter((s) => s.static) : [];
-  let own: Scene | undefined;
-  for (let j = i; j >= 0 && j > i - 1000; j--) { own = t.read.steps[j].scene; if (own) break; }
+  const own = step.scene ?? earlier?.scene;
   const frame = own ?? base;
   if (!frame) return null;
   const shapes = own ? [...statics, ...own.shapes.filter((s) => !s.static)] : frame.shapes;

@@ -111,7 +111,7 @@ export class RunsModel implements vscode.Disposable {
   private async readEpisode(file: string, runId: string): Promise<EpisodeInfo | undefined> {
     try {
       const t = await this.store.load(file);
-      const h = t.read.header;
+      const h = t.header;
       const { detector, alpha } = this.detector();
       const flags = this.store.flags(t, detector, alpha);
       return {
@@ -122,12 +122,12 @@ export class RunsModel implements vscode.Disposable {
         agent: h?.agent.name ?? '?',
         distribution: h?.distribution ?? '?',
         startedAt: h?.startedAt ?? '',
-        steps: t.read.steps.length,
-        reason: t.read.end?.reason ?? null,
+        steps: t.steps,
+        reason: t.end?.reason ?? null,
         running: false,
-        recordedFlaggedStep: t.read.end?.flaggedStep ?? null,
+        recordedFlaggedStep: t.end?.flaggedStep ?? null,
         flaggedStep: flags.flaggedStep,
-        error: t.read.end?.error,
+        error: t.end?.error,
         note: flags.note,
       };
     } catch {

@@ -1,17 +1,51 @@
 // Recorded traces and their flags under the current settings. Reading and re-flagging are pure
-// (core's readTrace and reflag): no user code runs. Results are cached per file size and mtime, so
+// (core's parseTraceLine and reflag): no user code runs. Results are cached per file size and mtime, so
 // a settings change re-flags from memory and a growing live trace is re-read.
+//
+// A trace is kept as columns (Float64Arrays), never as step objects: a 1M-step trace as objects
+// held ~350 MB in the extension host for as long as its panel was open. Per-step detail (action,
+// observation, info, scene) is read back from the file on demand, one line at a time, through the
+// byte offsets kept per step (traces are append-only, so the offsets stay valid while a live trace
+// grows; a rewritten file changes size or mtime and is re-read).
 import fs from 'node:fs';
 import type { CalibrationFile } from '../core/calibrationTypes';
 import type { DetectorConfig } from '../core/detectorConfig';
 import { reflag } from '../core/reflag';
-import { readTrace, type TraceReadResult } from '../core/traceReader';
+import type { TraceEnd, TraceHeader, TraceReset, TraceStep } from '../core/traceFormat';
+import { parseTraceLine, type TraceProblem } from '../core/traceReader';
+import { readTraceColumns } from './traceColumns';
+
+/** how far back a step without a scene of its own looks for the last one */
+export const SCENE_LOOKBACK = 1000;
 
 export interface LoadedTrace {
   file: string;
-  read: TraceReadResult;
+  size: number;
+  mtimeMs: number;
+  header: TraceHeader | null;
+  reset: TraceReset | null;
+  end: TraceEnd | null;
+  problems: TraceProblem[];
+  /** number of accepted step records */
+  steps: number;
+  /** step number per record; null when record i is step i for every i (the usual case) */
+  stepNumbers: Float64Array | null;
   increments: Float64Array;
+  scores: Float64Array;
+  /** as recorded */
+  thresholds: Float64Array;
+  statistics: Float64Array;
+  /** the first step recorded with flag: true, or null */
+  flaggedRecord: number | null;
+  /** byte offset and length of record i's line, for reading its detail on demand */
+  lineStart: Float64Array;
+  lineLength: Float64Array;
+  /** per record, the index of the last record at or before it that has a scene (-1: none); null when no step has one */
+  lastScene: Int32Array | null;
 }
+
+/** One step's full record, read back from the file. */
+export type StepRecord = TraceStep;
 
 export interface FlagView {
   flaggedStep: number | null;
@@ -36,13 +70,31 @@ export class TraceStore {
     const st = await fs.promises.stat(file);
     const hit = this.traces.get(file);
     if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.value;
-    const bytes = await fs.promises.readFile(file);
-    const read = readTrace(bytes);
-    const increments = new Float64Array(read.steps.length);
-    for (let i = 0; i < read.steps.length; i++) increments[i] = read.steps[i].increment;
-    const value = { file, read, increments };
+    const value: LoadedTrace = { file, size: st.size, mtimeMs: st.mtimeMs, ...await readTraceColumns(file) };
     this.traces.set(file, { size: st.size, mtimeMs: st.mtimeMs, value });
     return value;
+  }
+
+  /** Record `i` of a loaded trace, read from its line in the file. Re-reads the trace once when the
+   *  file changed under the offsets; null when the record is gone. */
+  async stepRecord(trace: LoadedTrace, i: number): Promise<{ trace: LoadedTrace; record: StepRecord } | null> {
+    let t = trace;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (i < 0 || i >= t.steps) return null;
+      const record = await readStepLine(t, i);
+      if (record) return { trace: t, record };
+      this.forget(t.file);
+      t = await this.load(t.file);
+    }
+    return null;
+  }
+
+  /** The scene shown at record `i`: its own, else the last one within SCENE_LOOKBACK records before it. */
+  async sceneRecord(trace: LoadedTrace, i: number): Promise<StepRecord | null> {
+    const j = trace.lastScene ? trace.lastScene[i] : -1;
+    if (j < 0 || i - j >= SCENE_LOOKBACK) return null;
+    const r = await this.stepRecord(trace, j);
+    return r?.record.scene ? r.record : null;
   }
 
   forget(file: string): void {
@@ -57,13 +109,15 @@ export class TraceStore {
   /** Flags of a trace under `detector` (null: as recorded), thresholds re-derived for `alpha`. */
   flags(trace: LoadedTrace, detector: DetectorConfig | null, alpha: number | undefined): FlagView {
     const recorded = recordedFlags(trace);
-    const header = trace.read.header;
+    const header = trace.header;
     if (!header) return { ...recorded, note: 'the trace has no header' };
     const wanted = detector ?? header.detector;
     const alphaChanged = alpha !== undefined && header.calibration !== null && Math.abs(alpha - header.calibration.alpha) > 1e-12;
     if (sameDetector(wanted, header.detector) && (!alphaChanged || wanted.kind === 'fixed')) return recorded;
-    for (let i = 0; i < trace.read.steps.length; i++) {
-      if (trace.read.steps[i].step !== i) return { ...recorded, note: `step ${i} is missing from the trace, so it cannot be re-flagged` };
+    if (trace.stepNumbers) {
+      for (let i = 0; i < trace.steps; i++) {
+        if (trace.stepNumbers[i] !== i) return { ...recorded, note: `step ${i} is missing from the trace, so it cannot be re-flagged` };
+      }
     }
     let cal: CalibrationFile | null = null;
     if (wanted.kind !== 'fixed') {
@@ -99,30 +153,55 @@ export class TraceStore {
   }
 
   calibrationFor(trace: LoadedTrace): CalibrationFile | null {
-    const f = trace.read.header?.calibration?.file;
+    const f = trace.header?.calibration?.file;
     if (!f) return null;
     try { return this.calibration(f); } catch { return null; }
   }
 }
 
 export function recordedFlags(trace: LoadedTrace): FlagView {
-  const steps = trace.read.steps;
-  const thresholds = new Float64Array(steps.length);
-  const statistics = new Float64Array(steps.length);
-  let flaggedStep: number | null = null;
-  for (let i = 0; i < steps.length; i++) {
-    thresholds[i] = steps[i].threshold;
-    statistics[i] = steps[i].statistic;
-    if (steps[i].flag && flaggedStep === null) flaggedStep = steps[i].step;
-  }
-  const h = trace.read.header;
+  const h = trace.header;
   return {
-    flaggedStep: trace.read.end?.flaggedStep ?? flaggedStep,
-    thresholds, statistics,
+    flaggedStep: trace.end?.flaggedStep ?? trace.flaggedRecord,
+    thresholds: trace.thresholds, statistics: trace.statistics,
     detector: h?.detector ?? { kind: 'fixed', threshold: 0 },
     calibration: h?.calibration ? { alpha: h.calibration.alpha, file: h.calibration.file, computedAt: h.calibration.computedAt } : null,
     reflagged: false,
   };
+}
+
+/** The step number of record `i`. */
+export function stepAt(trace: LoadedTrace, i: number): number {
+  return trace.stepNumbers ? trace.stepNumbers[i] : i;
+}
+
+/** The record index of step `n`, or -1 (binary search: steps strictly increase). */
+export function recordOfStep(trace: LoadedTrace, n: number): number {
+  if (!trace.stepNumbers) return Number.isInteger(n) && n >= 0 && n < trace.steps ? n : -1;
+  const a = trace.stepNumbers;
+  let lo = 0; let hi = trace.steps - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] === n) return mid;
+    if (a[mid] < n) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Record `i`'s line, parsed; null when the file no longer holds that step there. */
+async function readStepLine(t: LoadedTrace, i: number): Promise<StepRecord | null> {
+  const len = t.lineLength[i];
+  const buf = Buffer.alloc(len);
+  const fh = await fs.promises.open(t.file, 'r');
+  try {
+    const { bytesRead } = await fh.read(buf, 0, len, t.lineStart[i]);
+    if (bytesRead !== len) return null;
+  } finally {
+    await fh.close();
+  }
+  const parsed = parseTraceLine(buf.toString('utf8'));
+  if (!parsed.ok || parsed.record.type !== 'step' || parsed.record.step !== stepAt(t, i)) return null;
+  return parsed.record;
 }
 
 export function sameDetector(a: DetectorConfig, b: DetectorConfig): boolean {

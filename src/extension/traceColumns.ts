@@ -1,0 +1,182 @@
+// Reads a trace file into columns in one streaming pass: 1 MiB chunks, one line parsed at a time
+// (core's parseTraceLine, the language server's own line check), each step object dropped as soon
+// as its numbers are copied. Neither the file's bytes nor its step objects are ever all in memory,
+// so opening a 1M-step trace does not grow the extension host's heap by hundreds of MB (V8 keeps a
+// grown heap long after the objects are garbage).
+//
+// Records are accepted by core/traceReader.ts's rules (a header only on line 0, one reset before
+// the first step, steps strictly increasing, nothing after episode_end, the torn last line
+// ignored); rejected lines become problems. Only the first MAX_PROBLEMS are kept: the extension
+// shows the first, and the language server lists them all.
+import { isUtf8 } from 'node:buffer';
+import fs from 'node:fs';
+import type { TraceEnd, TraceHeader, TraceReset, TraceStep } from '../core/traceFormat';
+import { MAX_TRACE_LINE, parseTraceLine, type TraceProblem } from '../core/traceReader';
+
+const CHUNK = 1 << 20;
+const MAX_PROBLEMS = 100;
+
+export interface TraceColumns {
+  header: TraceHeader | null;
+  reset: TraceReset | null;
+  end: TraceEnd | null;
+  problems: TraceProblem[];
+  steps: number;
+  stepNumbers: Float64Array | null;
+  increments: Float64Array;
+  scores: Float64Array;
+  thresholds: Float64Array;
+  statistics: Float64Array;
+  flaggedRecord: number | null;
+  lineStart: Float64Array;
+  lineLength: Float64Array;
+  lastScene: Int32Array | null;
+}
+
+class Column<T extends Float64Array | Int32Array> {
+  constructor(public data: T) {}
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      const bigger = new (this.data.constructor as new (n: number) => T)(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[i] = v;
+  }
+  done(n: number): T {
+    return this.data.slice(0, n) as T;
+  }
+}
+
+const f64 = () => new Column(new Float64Array(1024));
+
+export async function readTraceColumns(file: string): Promise<TraceColumns> {
+  const header: { v: TraceHeader | null } = { v: null };
+  let reset: TraceReset | null = null;
+  let end: TraceEnd | null = null;
+  const problems: TraceProblem[] = [];
+  const problem = (p: TraceProblem) => { if (problems.length < MAX_PROBLEMS) problems.push(p); };
+  const inc = f64(); const sc = f64(); const th = f64(); const st = f64(); const ls = f64(); const ll = f64();
+  let nums: Column<Float64Array> | null = null;
+  let scenes: Column<Int32Array> | null = null;
+  let n = 0;
+  let expectStep = 0;
+  let flaggedRecord: number | null = null;
+  let lastScene = -1;
+  let lineNo = 0;
+  let lastContentLine = -1;
+  let pendingEmpty: number | null = null;
+
+  const onLine = (buf: Buffer, s: number, e: number, offset: number): void => {
+    const line = lineNo++;
+    if (e === s) { if (pendingEmpty === null) pendingEmpty = line; return; }
+    // empty lines are only an error when content follows them
+    if (pendingEmpty !== null) { problem({ line: pendingEmpty, kind: 'malformed', message: 'empty line; expected a JSON record' }); pendingEmpty = null; }
+    lastContentLine = line;
+    if (e - s > MAX_TRACE_LINE) { problem({ line, kind: 'malformed', message: `line is ${e - s} bytes long; the limit is ${MAX_TRACE_LINE}` }); return; }
+    const bytes = buf.subarray(s, e);
+    if (!isUtf8(bytes)) { problem({ line, kind: 'malformed', message: 'line is not valid UTF-8' }); return; }
+    const parsed = parseTraceLine(bytes.toString('utf8'));
+    if (!parsed.ok) {
+      const p: TraceProblem = { line, kind: 'malformed', message: parsed.message };
+      if (parsed.column !== undefined) p.column = parsed.column;
+      problem(p);
+      return;
+    }
+    const rec = parsed.record;
+    if (end) { problem({ line, kind: 'order', message: `a ${rec.type} record after episode_end; episode_end must be last` }); return; }
+    switch (rec.type) {
+      case 'header':
+        if (header.v || line !== 0) problem({ line, kind: 'order', message: header.v ? 'a second header' : 'the header must be the first line' });
+        else header.v = rec;
+        break;
+      case 'reset':
+        if (reset || n > 0) problem({ line, kind: 'order', message: reset ? 'a second reset' : 'reset after a step; reset comes before the first step' });
+        else reset = rec;
+        break;
+      case 'step': {
+        const step: TraceStep = rec;
+        if (step.step < expectStep) { problem({ line, kind: 'order', message: `step ${step.step} out of order: expected step ${expectStep}` }); break; }
+        if (step.step > expectStep) problem({ line, kind: 'order', message: `expected step ${expectStep}, found step ${step.step}` });
+        expectStep = step.step + 1;
+        if (step.flag && flaggedRecord === null) flaggedRecord = step.step;
+        inc.set(n, step.increment); sc.set(n, step.score); th.set(n, step.threshold); st.set(n, step.statistic);
+        ls.set(n, offset); ll.set(n, e - s);
+        if (step.step !== n && !nums) {
+          nums = f64();
+          for (let j = 0; j < n; j++) nums.set(j, j);
+        }
+        nums?.set(n, step.step);
+        if (step.scene !== undefined) {
+          if (!scenes) { scenes = new Column(new Int32Array(Math.max(1024, n + 1))); for (let j = 0; j < n; j++) scenes.set(j, -1); }
+          lastScene = n;
+        }
+        scenes?.set(n, lastScene);
+        n++;
+        break;
+      }
+      case 'episode_end':
+        end = rec;
+        break;
+    }
+  };
+
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    let carry: Buffer = Buffer.alloc(0);
+    let carryOffset = 0;
+    let pos = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(CHUNK);
+      const { bytesRead } = await fh.read(chunk, 0, CHUNK, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      let s = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, s);
+        if (nl < 0) break;
+        onLine(buf, s, nl, carryOffset + s);
+        s = nl + 1;
+      }
+      carryOffset += s;
+      // a line longer than the cap is still scanned to its end, but only its length is kept
+      carry = buf.length - s > MAX_TRACE_LINE + 1 ? Buffer.from(buf.subarray(s, s + MAX_TRACE_LINE + 1)) : Buffer.from(buf.subarray(s));
+      if (buf.length - s > MAX_TRACE_LINE + 1) {
+        // skip the rest of an over-long line: find its newline directly in the file
+        const skip = await skipToNewline(fh, pos);
+        if (skip < 0) { problem({ line: lineNo, kind: 'torn', message: 'the last line is unterminated and over-long; ignored' }); carry = Buffer.alloc(0); break; }
+        problem({ line: lineNo++, kind: 'malformed', message: `line is longer than the limit of ${MAX_TRACE_LINE} bytes` });
+        carry = Buffer.alloc(0);
+        pos = skip + 1;
+        carryOffset = pos;
+      }
+    }
+    if (carry.length) problem({ line: lineNo, kind: 'torn', message: `the last line is unterminated (${carry.length} bytes without a newline): the writer stopped mid-record; ignored` });
+  } finally {
+    await fh.close();
+  }
+  if (!end) problem({ line: Math.max(0, lastContentLine), kind: 'incomplete', message: 'no episode_end record: the episode did not finish, or the trace is still being written' });
+  if (!header.v && lastContentLine >= 0) problem({ line: 0, kind: 'order', message: 'the first line must be the header record' });
+  const numbers = nums as Column<Float64Array> | null;
+  const sceneCol = scenes as Column<Int32Array> | null;
+  return {
+    header: header.v, reset, end, problems, steps: n,
+    stepNumbers: numbers ? numbers.done(n) : null,
+    increments: inc.done(n), scores: sc.done(n), thresholds: th.done(n), statistics: st.done(n),
+    flaggedRecord, lineStart: ls.done(n), lineLength: ll.done(n),
+    lastScene: sceneCol ? sceneCol.done(n) : null,
+  };
+}
+
+/** The file offset of the next '\n' at or after `pos`, or -1. */
+async function skipToNewline(fh: fs.promises.FileHandle, pos: number): Promise<number> {
+  const buf = Buffer.allocUnsafe(CHUNK);
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+    if (bytesRead === 0) return -1;
+    const nl = buf.subarray(0, bytesRead).indexOf(10);
+    if (nl >= 0) return pos + nl;
+    pos += bytesRead;
+  }
+}
