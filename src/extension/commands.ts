@@ -94,33 +94,35 @@ function labelOf(t: RunTarget): string {
   return `${name} / ${t.agent ? path.basename(t.agent) : 'default agent'}`;
 }
 
+/** What Run and Calibrate share: the trust and folder checks (inside the handler), the scenario and
+ *  agent (given or picked), and the interpreter when the scenario needs Python. */
+async function prepare(ctx: Ctx, title: string, arg: unknown) {
+  const pre = preflight(ctx, title);
+  if ('refused' in pre) return pre;
+  const a = isRunArgs(arg) ? arg : await interactiveTarget(ctx, arg instanceof vscode.Uri ? arg : undefined);
+  if (!a) return undefined;
+  const target = resolveTarget(ctx, a);
+  if ('refused' in target) return target;
+  const py = await pythonFor(ctx, target.file, target.agent);
+  if ('refused' in py) return py;
+  return { pre, a, target, python: py.python };
+}
+
 export function runScenario(ctx: Ctx): Cmd {
   return async (arg?: unknown): Promise<RunOutcome | Refusal | undefined> => {
-    const pre = preflight(ctx, 'Run Scenario');
-    if ('refused' in pre) return pre;
-    const a = isRunArgs(arg) ? arg : await interactiveTarget(ctx, arg instanceof vscode.Uri ? arg : undefined);
-    if (!a) return undefined;
-    const target = resolveTarget(ctx, a);
-    if ('refused' in target) return target;
-    const py = await pythonFor(ctx, target.file, target.agent);
-    if ('refused' in py) return py;
-    const args = runArgs(ctx.config, target, pre.outDir, { episodes: a.episodes, python: py.python });
-    return ctx.runs.start({ kind: 'run', label: labelOf(target), args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true });
+    const p = await prepare(ctx, 'Run Scenario', arg);
+    if (!p || 'refused' in p) return p;
+    const args = runArgs(ctx.config, p.target, p.pre.outDir, { episodes: p.a.episodes, python: p.python });
+    return ctx.runs.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: true });
   };
 }
 
 export function calibrateThreshold(ctx: Ctx): Cmd {
   return async (arg?: unknown): Promise<RunOutcome | Refusal | undefined> => {
-    const pre = preflight(ctx, 'Calibrate Threshold');
-    if ('refused' in pre) return pre;
-    const a = isRunArgs(arg) ? arg : await interactiveTarget(ctx, arg instanceof vscode.Uri ? arg : undefined);
-    if (!a) return undefined;
-    const target = resolveTarget(ctx, a);
-    if ('refused' in target) return target;
-    const py = await pythonFor(ctx, target.file, target.agent);
-    if ('refused' in py) return py;
-    const args = calibrateArgs(ctx.config, target, pre.outDir, py.python);
-    return ctx.runs.start({ kind: 'calibrate', label: labelOf(target), args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: false });
+    const p = await prepare(ctx, 'Calibrate Threshold', arg);
+    if (!p || 'refused' in p) return p;
+    const args = calibrateArgs(ctx.config, p.target, p.pre.outDir, p.python);
+    return ctx.runs.start({ kind: 'calibrate', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: false });
   };
 }
 

@@ -20,16 +20,23 @@ export interface TraceColumns {
   header: TraceHeader | null;
   reset: TraceReset | null;
   end: TraceEnd | null;
+  /** the first MAX_PROBLEMS problems (the language server reports them all) */
   problems: TraceProblem[];
+  /** number of accepted step records */
   steps: number;
+  /** step number per record; null when record i is step i for every i (the usual case) */
   stepNumbers: Float64Array | null;
   increments: Float64Array;
   scores: Float64Array;
+  /** as recorded */
   thresholds: Float64Array;
   statistics: Float64Array;
+  /** the first step recorded with flag: true, or null */
   flaggedRecord: number | null;
+  /** byte offset and length of record i's line, for reading its detail on demand */
   lineStart: Float64Array;
   lineLength: Float64Array;
+  /** per record, the index of the last record at or before it that has a scene (-1: none); null when no step has one */
   lastScene: Int32Array | null;
 }
 

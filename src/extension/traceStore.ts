@@ -11,37 +11,18 @@ import fs from 'node:fs';
 import type { CalibrationFile } from '../core/calibrationTypes';
 import type { DetectorConfig } from '../core/detectorConfig';
 import { reflag } from '../core/reflag';
-import type { TraceEnd, TraceHeader, TraceReset, TraceStep } from '../core/traceFormat';
-import { parseTraceLine, type TraceProblem } from '../core/traceReader';
-import { readTraceColumns } from './traceColumns';
+import type { TraceStep } from '../core/traceFormat';
+import { parseTraceLine } from '../core/traceReader';
+import { readTraceColumns, type TraceColumns } from './traceColumns';
 
 /** how far back a step without a scene of its own looks for the last one */
 export const SCENE_LOOKBACK = 1000;
 
-export interface LoadedTrace {
+/** A trace as the extension keeps it: the columns of traceColumns.ts, and which file version they are of. */
+export interface LoadedTrace extends TraceColumns {
   file: string;
   size: number;
   mtimeMs: number;
-  header: TraceHeader | null;
-  reset: TraceReset | null;
-  end: TraceEnd | null;
-  problems: TraceProblem[];
-  /** number of accepted step records */
-  steps: number;
-  /** step number per record; null when record i is step i for every i (the usual case) */
-  stepNumbers: Float64Array | null;
-  increments: Float64Array;
-  scores: Float64Array;
-  /** as recorded */
-  thresholds: Float64Array;
-  statistics: Float64Array;
-  /** the first step recorded with flag: true, or null */
-  flaggedRecord: number | null;
-  /** byte offset and length of record i's line, for reading its detail on demand */
-  lineStart: Float64Array;
-  lineLength: Float64Array;
-  /** per record, the index of the last record at or before it that has a scene (-1: none); null when no step has one */
-  lastScene: Int32Array | null;
 }
 
 /** One step's full record, read back from the file. */
