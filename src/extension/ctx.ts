@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { DetectorConfig } from '../core/detectorConfig';
 import { Config } from './config';
+import { BigTraceProblems } from './bigTraceProblems';
 import { createTraceClient } from './languageClient';
 import { ReplayPanel, ReplaySerializer, REPLAY_VIEW_TYPE, type ReplayHost } from './replayPanel';
 import { RunController } from './runController';
@@ -69,6 +70,7 @@ export class Ctx {
     subs.push(vscode.workspace.onDidOpenTextDocument(maybeStart));
     vscode.workspace.textDocuments.forEach(maybeStart);
     subs.push({ dispose: () => void this.client?.stop() });
+    subs.push(new BigTraceProblems(() => this.startClient(), this.output)); // traces over 50 MB, which the client never syncs
     void this.model.refresh();
   }
 

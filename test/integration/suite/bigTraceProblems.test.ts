@@ -1,0 +1,124 @@
+// A trace over 50 MB open in a tab: VS Code never syncs it to the language server, so the
+// extension publishes its problems itself (collection objective-monitor-large) from the server's
+// summary read from disk. What the user sees: the flagged step in the Problems panel, on its line.
+import * as assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { api, setSetting, waitFor, workspaceRoot } from '../helpers';
+import { log } from '../log';
+
+const SYNC_LIMIT = 50 * 1024 * 1024;
+/** Lines before the first step record: header, reset. */
+const LINES_BEFORE_STEPS = 2;
+
+/** Writes a valid scores-only trace with a fixed threshold (flag computable by hand); returns the flagged step. */
+function writeBigTrace(file: string, steps: number, dropAt: number, threshold: number, end: 'completed' | 'flagged_stop'): { flagged: number; flaggedScore: number; bytes: number } {
+  const fd = fs.openSync(file, 'w');
+  try {
+    const header = {
+      type: 'header', version: 1, runId: 'run-big-tab', episodeId: 'seed-2',
+      scenario: { name: 'big', file: '/nonexistent/big.scenario.json', hash: 'x' },
+      agent: { name: 'misaligned', module: '/nonexistent/agent.js', options: {} },
+      environment: { module: '/nonexistent/env.js', options: {} }, objective: null,
+      seed: 2, distribution: 'deployment', maxSteps: steps, recording: 'scores', protocol: 'flag-only',
+      detector: { kind: 'fixed', threshold }, calibration: null, startedAt: new Date().toISOString(),
+    };
+    const batch: string[] = [JSON.stringify(header), JSON.stringify({ type: 'reset' })];
+    let score = 0;
+    let flagged = -1;
+    let flaggedScore = NaN;
+    let written = 0;
+    for (let t = 0; t < steps; t++) {
+      const u = t < dropAt ? 1 : -3;
+      score += u;
+      const flag = flagged < 0 && score < threshold;
+      if (flag) { flagged = t; flaggedScore = score; }
+      batch.push(`{"type":"step","step":${t},"increment":${u},"score":${score},"statistic":${score},"threshold":${threshold},"flag":${flag}}`);
+      written = t + 1;
+      if (end === 'flagged_stop' && flag) break;
+      if (batch.length >= 10_000) { fs.writeSync(fd, batch.join('\n') + '\n'); batch.length = 0; }
+    }
+    batch.push(JSON.stringify({ type: 'episode_end', reason: end, steps: written, score, flaggedStep: flagged < 0 ? null : flagged, durationMs: 1 }));
+    fs.writeSync(fd, batch.join('\n') + '\n');
+    return { flagged, flaggedScore, bytes: fs.fstatSync(fd).size };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function flagDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'objective-monitor' && d.code === 'flagged');
+}
+
+async function closeTabsOf(uri: vscode.Uri): Promise<void> {
+  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
+  if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
+}
+
+describe('problems of a trace over 50 MB open in a tab', function () {
+  const steps = 520_000;
+  const dropAt = 360_000;
+  let file: string;
+  let uri: vscode.Uri;
+  let flagged: number;
+  let flaggedScore: number;
+
+  before(function () {
+    file = path.join(workspaceRoot(), 'big-tab.trace.jsonl');
+    uri = vscode.Uri.file(file);
+    const w = writeBigTrace(file, steps, dropAt, -10, 'completed');
+    flagged = w.flagged;
+    flaggedScore = w.flaggedScore;
+    assert.ok(w.bytes > SYNC_LIMIT, `${w.bytes} bytes is over the 50 MB sync limit`);
+    assert.ok(flagged > dropAt && flagged < steps);
+  });
+
+  after(async () => {
+    await closeTabsOf(uri);
+    await setSetting('detector.kind', undefined);
+    await setSetting('detector.fixedThreshold', undefined);
+    fs.rmSync(file, { force: true });
+  });
+
+  it('shows the flagged step on its line, follows settings and file changes, and clears when the tab closes', async () => {
+    await api();
+    const t0 = Date.now();
+    await vscode.commands.executeCommand('vscode.open', uri);
+    await waitFor('a tab for the large trace', () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString())), 30_000);
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()), 'VS Code did not sync the large trace to extensions');
+
+    const [d] = await waitFor('the flagged-step problem of the large trace', () => {
+      const x = flagDiagnostics(uri);
+      return x.length > 0 ? x : undefined;
+    }, 90_000, 200);
+    log(`flagged-step problem of a ${(fs.statSync(file).size / 1e6).toFixed(0)} MB trace in a tab: ${Date.now() - t0} ms`);
+    assert.match(d.message, new RegExp(`running objective ${flaggedScore} fell below the threshold -10 at step ${flagged} \\(detector fixed -10\\)`));
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Warning, 'a completed episode: a warning (not stopped)');
+    assert.equal(d.range.start.line, flagged + LINES_BEFORE_STEPS, 'the problem sits on the step record of the flagged step');
+    assert.equal(flagDiagnostics(uri).length, 1, 'one flag problem, no duplicates from the server');
+
+    // A settings change re-flags it from disk: with a level of 0 the first step below it is the
+    // one where the score first goes negative.
+    const expected = dropAt + Math.floor(dropAt / 3);
+    await setSetting('detector.fixedThreshold', 0);
+    await setSetting('detector.kind', 'fixed');
+    const re = await waitFor('the re-flagged problem', () => flagDiagnostics(uri).find((x) => x.message.includes(`at step ${expected} `)), 60_000, 200);
+    assert.match(re.message, /detector fixed 0\).*re-flagged with the current settings \(recorded: step \d+\)/);
+    assert.equal(re.range.start.line, expected + LINES_BEFORE_STEPS);
+    await setSetting('detector.kind', undefined);
+    await setSetting('detector.fixedThreshold', undefined);
+    await waitFor('the recorded flag back', () => flagDiagnostics(uri).find((x) => x.message.includes(`at step ${flagged} `) && !x.message.includes('re-flagged')), 60_000, 200);
+
+    // The file rewritten (an episode stopped at the flag) is read again: now an error.
+    const w2 = writeBigTrace(file, 600_000, 400_000, -10, 'flagged_stop');
+    assert.ok(w2.bytes > SYNC_LIMIT, `${w2.bytes} bytes is over the 50 MB sync limit`);
+    const stopped = await waitFor('the problem of the rewritten file', () => flagDiagnostics(uri).find((x) => x.message.includes(`at step ${w2.flagged} `)), 60_000, 200);
+    assert.equal(stopped.severity, vscode.DiagnosticSeverity.Error, 'an episode stopped at the flag: an error');
+    assert.equal(stopped.range.start.line, w2.flagged + LINES_BEFORE_STEPS);
+
+    await closeTabsOf(uri);
+    await waitFor('the problems cleared with the tab closed', () => vscode.languages.getDiagnostics(uri).length === 0, 30_000, 100);
+  });
+});
