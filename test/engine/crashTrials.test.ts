@@ -3,7 +3,7 @@
 // episode_end, with 0 malformed lines (RELIABILITY.md).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mulberry32 } from './prng';
+import { rng as mulberry32 } from '../unit/random';
 import { runEpisodes } from '../../src/engine/index';
 import { problems, request, trace } from './helpers';
 
