@@ -54,13 +54,8 @@ class _Model:
         self.last = len(self.mean) - 1
 
 
-class EnvelopeMonitor:
-    kind = 'envelope'
-
-    def __init__(self, cal):
-        m = _Model(cal)
-        self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
-        self.reset()
+class _Monitor:
+    """The state every monitor starts an episode with; push() is each detector's own."""
 
     def reset(self):
         self.step = -1
@@ -68,6 +63,15 @@ class EnvelopeMonitor:
         self.statistic = 0.0
         self.threshold = -_INF
         self.flagged_step = -1
+
+
+class EnvelopeMonitor(_Monitor):
+    kind = 'envelope'
+
+    def __init__(self, cal):
+        m = _Model(cal)
+        self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
+        self.reset()
 
     def push(self, u):
         t = self.step = self.step + 1
@@ -84,7 +88,7 @@ class EnvelopeMonitor:
         return alarm
 
 
-class WindowMonitor:
+class WindowMonitor(_Monitor):
     """W_t = S_t - S_{t-w} (S_{-1} = 0 and earlier), from a ring of past S values."""
     kind = 'window'
 
@@ -97,11 +101,7 @@ class WindowMonitor:
         self.reset()
 
     def reset(self):
-        self.step = -1
-        self.score = 0.0
-        self.statistic = 0.0
-        self.threshold = -_INF
-        self.flagged_step = -1
+        _Monitor.reset(self)
         self.window_sum = 0.0
         self.ring = [0.0] * self.w
 
@@ -126,7 +126,7 @@ class WindowMonitor:
         return alarm
 
 
-class CusumMonitor:
+class CusumMonitor(_Monitor):
     """Page's CUSUM for a downward shift: C_t = max(0, C_{t-1} - z_t - k)."""
     kind = 'cusum'
 
@@ -137,13 +137,6 @@ class CusumMonitor:
         self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
         self.k = float(k)
         self.reset()
-
-    def reset(self):
-        self.step = -1
-        self.score = 0.0
-        self.statistic = 0.0
-        self.threshold = -_INF
-        self.flagged_step = -1
 
     def push(self, u):
         t = self.step = self.step + 1
@@ -164,7 +157,7 @@ class CusumMonitor:
         return alarm
 
 
-class FixedMonitor:
+class FixedMonitor(_Monitor):
     kind = 'fixed'
 
     def __init__(self, level):
@@ -174,11 +167,8 @@ class FixedMonitor:
         self.reset()
 
     def reset(self):
-        self.step = -1
-        self.score = 0.0
-        self.statistic = 0.0
+        _Monitor.reset(self)
         self.threshold = self.level
-        self.flagged_step = -1
 
     def push(self, u):
         t = self.step = self.step + 1
