@@ -7,45 +7,10 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { api, setSetting, waitFor, workspaceRoot } from '../helpers';
 import { log } from '../log';
+import { SYNC_LIMIT, writeBigTrace } from '../bigTrace';
 
-const SYNC_LIMIT = 50 * 1024 * 1024;
 /** Lines before the first step record: header, reset. */
 const LINES_BEFORE_STEPS = 2;
-
-/** Writes a valid scores-only trace with a fixed threshold (flag computable by hand); returns the flagged step. */
-function writeBigTrace(file: string, steps: number, dropAt: number, threshold: number, end: 'completed' | 'flagged_stop'): { flagged: number; flaggedScore: number; bytes: number } {
-  const fd = fs.openSync(file, 'w');
-  try {
-    const header = {
-      type: 'header', version: 1, runId: 'run-big-tab', episodeId: 'seed-2',
-      scenario: { name: 'big', file: '/nonexistent/big.scenario.json', hash: 'x' },
-      agent: { name: 'misaligned', module: '/nonexistent/agent.js', options: {} },
-      environment: { module: '/nonexistent/env.js', options: {} }, objective: null,
-      seed: 2, distribution: 'deployment', maxSteps: steps, recording: 'scores', protocol: 'flag-only',
-      detector: { kind: 'fixed', threshold }, calibration: null, startedAt: new Date().toISOString(),
-    };
-    const batch: string[] = [JSON.stringify(header), JSON.stringify({ type: 'reset' })];
-    let score = 0;
-    let flagged = -1;
-    let flaggedScore = NaN;
-    let written = 0;
-    for (let t = 0; t < steps; t++) {
-      const u = t < dropAt ? 1 : -3;
-      score += u;
-      const flag = flagged < 0 && score < threshold;
-      if (flag) { flagged = t; flaggedScore = score; }
-      batch.push(`{"type":"step","step":${t},"increment":${u},"score":${score},"statistic":${score},"threshold":${threshold},"flag":${flag}}`);
-      written = t + 1;
-      if (end === 'flagged_stop' && flag) break;
-      if (batch.length >= 10_000) { fs.writeSync(fd, batch.join('\n') + '\n'); batch.length = 0; }
-    }
-    batch.push(JSON.stringify({ type: 'episode_end', reason: end, steps: written, score, flaggedStep: flagged < 0 ? null : flagged, durationMs: 1 }));
-    fs.writeSync(fd, batch.join('\n') + '\n');
-    return { flagged, flaggedScore, bytes: fs.fstatSync(fd).size };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 function flagDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'objective-monitor' && d.code === 'flagged');
@@ -68,7 +33,7 @@ describe('problems of a trace over 50 MB open in a tab', function () {
   before(function () {
     file = path.join(workspaceRoot(), 'big-tab.trace.jsonl');
     uri = vscode.Uri.file(file);
-    const w = writeBigTrace(file, steps, dropAt, -10, 'completed');
+    const w = writeBigTrace(file, steps, dropAt, -10, 'completed', 2);
     flagged = w.flagged;
     flaggedScore = w.flaggedScore;
     assert.ok(w.bytes > SYNC_LIMIT, `${w.bytes} bytes is over the 50 MB sync limit`);
@@ -112,7 +77,7 @@ describe('problems of a trace over 50 MB open in a tab', function () {
     await waitFor('the recorded flag back', () => flagDiagnostics(uri).find((x) => x.message.includes(`at step ${flagged} `) && !x.message.includes('re-flagged')), 60_000, 200);
 
     // The file rewritten (an episode stopped at the flag) is read again: now an error.
-    const w2 = writeBigTrace(file, 600_000, 400_000, -10, 'flagged_stop');
+    const w2 = writeBigTrace(file, 600_000, 400_000, -10, 'flagged_stop', 2);
     assert.ok(w2.bytes > SYNC_LIMIT, `${w2.bytes} bytes is over the 50 MB sync limit`);
     const stopped = await waitFor('the problem of the rewritten file', () => flagDiagnostics(uri).find((x) => x.message.includes(`at step ${w2.flagged} `)), 60_000, 200);
     assert.equal(stopped.severity, vscode.DiagnosticSeverity.Error, 'an episode stopped at the flag: an error');

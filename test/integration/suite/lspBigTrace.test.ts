@@ -8,42 +8,11 @@ import * as vscode from 'vscode';
 import type { TraceSummaryRequest } from '../../../src/shared/lspProtocol';
 import { api, setSetting, waitFor, workspaceRoot } from '../helpers';
 import { log } from '../log';
+import { SYNC_LIMIT, writeBigTrace } from '../bigTrace';
 
-const SYNC_LIMIT = 50 * 1024 * 1024;
 // By method name: the suite's bundle has its own copy of vscode-jsonrpc, whose RequestType the
 // extension's client would not recognise.
 const SUMMARY = 'objectiveMonitor/traceSummary' satisfies typeof TraceSummaryRequest.method;
-
-/** Writes a valid scores-only trace with a fixed threshold (flag computable by hand); returns the flagged step. */
-function writeBigTrace(file: string, steps: number, dropAt: number, threshold: number): { flagged: number; bytes: number } {
-  const fd = fs.openSync(file, 'w');
-  try {
-    const header = {
-      type: 'header', version: 1, runId: 'run-big', episodeId: 'seed-1',
-      scenario: { name: 'big', file: '/nonexistent/big.scenario.json', hash: 'x' },
-      agent: { name: 'misaligned', module: '/nonexistent/agent.js', options: {} },
-      environment: { module: '/nonexistent/env.js', options: {} }, objective: null,
-      seed: 1, distribution: 'deployment', maxSteps: steps, recording: 'scores', protocol: 'flag-only',
-      detector: { kind: 'fixed', threshold }, calibration: null, startedAt: new Date().toISOString(),
-    };
-    const batch: string[] = [JSON.stringify(header), JSON.stringify({ type: 'reset' })];
-    let score = 0;
-    let flagged = -1;
-    for (let t = 0; t < steps; t++) {
-      const u = t < dropAt ? 1 : -3;
-      score += u;
-      const flag = flagged < 0 && score < threshold;
-      if (flag) flagged = t;
-      batch.push(`{"type":"step","step":${t},"increment":${u},"score":${score},"statistic":${score},"threshold":${threshold},"flag":${flag}}`);
-      if (batch.length >= 10_000) { fs.writeSync(fd, batch.join('\n') + '\n'); batch.length = 0; }
-    }
-    batch.push(JSON.stringify({ type: 'episode_end', reason: 'completed', steps, score, flaggedStep: flagged < 0 ? null : flagged, durationMs: 1 }));
-    fs.writeSync(fd, batch.join('\n') + '\n');
-    return { flagged, bytes: fs.fstatSync(fd).size };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 describe('trace language server: a trace over 50 MB', function () {
   const steps = 520_000;
