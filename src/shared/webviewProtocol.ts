@@ -9,7 +9,7 @@
 // action, scene) is never sent in bulk: the webview asks for one step at a time.
 
 import type { DetectorConfig } from '../core/detectorConfig';
-import type { EndReason, UserError } from '../core/traceFormat';
+import type { TraceEnd, UserError } from '../core/traceFormat';
 import { END_REASONS } from '../core/traceFormat';
 import type { Scene } from '../core/scene';
 
@@ -75,14 +75,8 @@ export interface StepColumns {
   statistics: Float64Array;
 }
 
-export interface ReplayEnd {
-  reason: EndReason;
-  steps: number;
-  score: number;
-  flaggedStep: number | null;
-  durationMs: number;
-  error?: UserError;
-}
+/** The trace's episode_end, as the panel receives it. */
+export type ReplayEnd = Omit<TraceEnd, 'type' | 'detail'>;
 
 /** Running-objective quantiles per step over the calibration episodes. */
 export interface ReplayBand {
