@@ -367,7 +367,7 @@ function isGotoStepParams(x: unknown): x is GotoStepParams {
 }
 
 function isReadyParams(x: unknown): x is ReadyParams {
-  return isRecord(x) && Number.isInteger(x.protocol) && Object.keys(x).length === 1;
+  return isRecord(x) && x.protocol === REPLAY_PROTOCOL_VERSION && Object.keys(x).length === 1;
 }
 function isRequestStepParams(x: unknown): x is RequestStepParams {
   return isRecord(x) && isId(x.episodeId) && isStepIndex(x.step) && Object.keys(x).length === 2;

@@ -9,8 +9,12 @@ import { test } from 'node:test';
 import { cleanStaleRunners, TraceWriter } from '../../src/engine/index';
 import { alive, problems, tmpDir, trace, waitFor } from './helpers';
 
-function startHost(agentOptions: Record<string, unknown>, tracesDir: string) {
-  const host = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'engineHost.ts'), JSON.stringify({ agent: 'faultAgent.js', agentOptions, tracesDir, spec: { maxSteps: 1000 }, limits: { stepTimeoutMs: 60_000 } })], { stdio: ['ignore', 'pipe', 'inherit'] });
+// The engine keeps its runners' pid files under os.tmpdir(); every engine start cleans stale ones.
+// This test's engine gets a temp folder of its own, so that an engine started meanwhile by another
+// test file cannot clean up (and so hide) the leftovers this test must see cleaned.
+function startHost(agentOptions: Record<string, unknown>, tracesDir: string, tmp?: string) {
+  const env = tmp ? { ...process.env, TMPDIR: tmp } : process.env;
+  const host = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'engineHost.ts'), JSON.stringify({ agent: 'faultAgent.js', agentOptions, tracesDir, spec: { maxSteps: 1000 }, limits: { stepTimeoutMs: 60_000 } })], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let out = '';
   host.stdout.on('data', (d) => (out += d));
   return { host, events: () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; trace?: string }) };
@@ -21,7 +25,9 @@ test('engine SIGKILLed mid-episode: runner gone within 2 s, trace a valid prefix
   const pidFile = path.join(dir, 'pid');
   const pidsFile = path.join(dir, 'pids');
   const K = 12;
-  const { host, events } = startHost({ at: K, fault: 'detachedThenSlow', pidFile, pidsFile }, path.join(dir, 'traces'));
+  const stateTmp = path.join(dir, 'tmp');
+  fs.mkdirSync(stateTmp);
+  const { host, events } = startHost({ at: K, fault: 'detachedThenSlow', pidFile, pidsFile }, path.join(dir, 'traces'), stateTmp);
   try {
     assert.ok(await waitFor(() => fs.existsSync(pidsFile) && fs.existsSync(pidFile), 20_000), 'the episode reached the fault');
     const runner = Number(fs.readFileSync(pidFile, 'utf8'));
@@ -51,7 +57,13 @@ test('engine SIGKILLed mid-episode: runner gone within 2 s, trace a valid prefix
 
     // the detached grandchild outlived both; the next engine start finds it by its token
     assert.equal(alive(grandchild), true);
-    assert.ok(cleanStaleRunners() >= 1);
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = stateTmp;
+    try {
+      assert.ok(cleanStaleRunners() >= 1);
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = savedTmp;
+    }
     assert.ok(await waitFor(() => !alive(grandchild), 2000), 'stale grandchild cleaned');
   } finally {
     host.kill('SIGKILL');
