@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Everything Objective Monitor needs on a fresh Debian 12 machine, idempotent: Debian packages
-# (Chromium for the browser tests, Neovim for the LSP test), Python packages (Gymnasium, NumPy),
+# (Chromium for the browser tests, Neovim for the LSP test, xmllint for the JUnit report's schema test), Python packages (Gymnasium, NumPy),
 # npm packages, and the build. Extra set-up steps for the VS Code tests live in
 # scripts/installVscodeServer.sh, which this calls when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_need=()
-for p in chromium neovim; do dpkg -s "$p" >/dev/null 2>&1 || apt_need+=("$p"); done
+for p in chromium neovim libxml2-utils; do dpkg -s "$p" >/dev/null 2>&1 || apt_need+=("$p"); done
 if ((${#apt_need[@]})); then
   echo "setup: apt-get install ${apt_need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -22,7 +22,9 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node's install script only downloads optional CUDA binaries (the CPU ones ship in
+  # the package); skip it so an offline machine installs.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 
 if [ -x scripts/installVscodeServer.sh ]; then scripts/installVscodeServer.sh; fi

@@ -29,6 +29,8 @@ const optionSpec = {
   'episode-timeout': { type: 'string' },
   'memory-limit': { type: 'string' },
   python: { type: 'string' },
+  junit: { type: 'string' },
+  sarif: { type: 'string' },
   json: { type: 'boolean' },
   events: { type: 'boolean' },
   recalibrate: { type: 'boolean' },
