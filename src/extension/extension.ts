@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import * as commands from './commands';
 import { Ctx } from './ctx';
 import { ReplayPanel } from './replayPanel';
+import { newAgentModule } from './newModule';
+import { openReplayAtStep, ScenarioTests } from './testController';
 
 let ctx: Ctx | undefined;
 
@@ -12,6 +14,8 @@ export interface ObjectiveMonitorApi {
   ctx: Ctx;
   /** the open replay panels */
   panels(): ReplayPanel[];
+  /** the Testing view's controller */
+  tests: ScenarioTests;
 }
 
 export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi | undefined {
@@ -39,7 +43,11 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     register('createExampleScenario', commands.createExampleScenario);
     register('showOutput', commands.showOutput);
     register('refreshRuns', commands.refreshRuns);
-    return { ctx, panels: () => ReplayPanel.all };
+    const tests = new ScenarioTests(c);
+    context.subscriptions.push(tests);
+    register('openReplayAtStep', () => openReplayAtStep(tests));
+    register('newAgentModule', newAgentModule);
+    return { ctx, panels: () => ReplayPanel.all, tests };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     void vscode.window.showErrorMessage(`Objective Monitor failed to start: ${msg}`);
