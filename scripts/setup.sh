@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything Objective Monitor needs on a fresh Debian 12 machine, idempotent: Debian packages
-# (Chromium for the browser tests, Neovim for the LSP test, xmllint for the JUnit report's schema test), Python packages (Gymnasium, NumPy),
+# (Chromium for the browser tests, Neovim for the LSP test, xmllint for the JUnit report's schema test), Python packages (Gymnasium, NumPy, PyTorch),
 # npm packages, and the build. Extra set-up steps for the VS Code tests live in
 # scripts/installVscodeServer.sh, which this calls when present.
 set -euo pipefail
@@ -18,6 +18,12 @@ fi
 if ! python3 -c 'import gymnasium, numpy' 2>/dev/null; then
   echo "setup: pip install gymnasium numpy"
   python3 -m pip install -q gymnasium numpy
+fi
+
+# PyTorch agents in Python scenarios (test/engine/torchAgent.test.ts); about 200 MB for the CPU build.
+if ! python3 -c 'import torch' 2>/dev/null; then
+  echo "setup: pip install torch"
+  python3 -m pip install -q torch
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -1,5 +1,5 @@
 // ONNX agents through the real engine and runner children with onnxruntime-node: the shipped
-// example (a CartPole policy trained by examples/onnx-cartpole/train.py) balances the training pole
+// example (a CartPole policy trained by examples/trained-cartpole/train.py) balances the training pole
 // and is flagged on the long deployment pole; options map observations and actions; shape and
 // option mistakes are clear errors naming the model's input and the observation.
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ import { readTrace } from '../../src/core/traceReader';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
-const example = path.join(root, 'examples/onnx-cartpole');
+const example = path.join(root, 'examples/trained-cartpole');
 
 /** A temp copy of the example's scenario parts (not its training script or results). */
 function exampleCopy(agents?: Record<string, unknown>): string {

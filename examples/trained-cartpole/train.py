@@ -1,13 +1,14 @@
-"""Trains the CartPole policy this example ships (policy.onnx) and measures it.
+"""Trains the CartPole policy this example ships (policy.onnx and policy.pt) and measures it.
 
 A 4-16-2 tanh network, trained by the cross-entropy method on CartPole with the standard pole
 (half-length 0.5 m), all candidates stepped at once in a NumPy port of Gymnasium's CartPole-v1
 physics (the same equations as environment.ts). The result is exported to ONNX with the `onnx`
 package (input "observation" [batch, 4] float32, output "logits" [batch, 2]: push left, push right)
+and, with the same weights, to TorchScript (policy.pt: input [batch, 4] float32 -> logits [batch, 2]),
 and measured on Gymnasium's own CartPole-v1 with the training pole and with the deployment pole.
 
-    pip install numpy gymnasium onnx
-    python3 train.py            # writes policy.onnx and policy.results.json (about a minute)
+    pip install numpy gymnasium onnx torch
+    python3 train.py            # writes policy.onnx, policy.pt and policy.results.json (about a minute)
 """
 import json
 import math
@@ -96,11 +97,32 @@ def export(theta, path):
         [numpy_helper.from_array(w1, 'w1'), numpy_helper.from_array(b1, 'b1'),
          numpy_helper.from_array(w2, 'w2'), numpy_helper.from_array(b2, 'b2')],
     )
-    model = helper.make_model(graph, producer_name='objective-monitor examples/onnx-cartpole/train.py',
+    model = helper.make_model(graph, producer_name='objective-monitor examples/trained-cartpole/train.py',
                               opset_imports=[helper.make_opsetid('', 13)])
     model.ir_version = 8
     onnx.checker.check_model(model)
     onnx.save(model, path)
+
+
+def export_torchscript(theta, path):
+    import torch
+    w1, b1, w2, b2 = (torch.tensor(a[0], dtype=torch.float32) for a in unpack(theta[None]))
+
+    class Policy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = torch.nn.Linear(4, HIDDEN)
+            self.out = torch.nn.Linear(HIDDEN, 2)
+            with torch.no_grad():
+                self.hidden.weight.copy_(w1.T)
+                self.hidden.bias.copy_(b1)
+                self.out.weight.copy_(w2.T)
+                self.out.bias.copy_(b2)
+
+        def forward(self, observation):
+            return self.out(torch.tanh(self.hidden(observation)))
+
+    torch.jit.save(torch.jit.script(Policy().eval()), path)
 
 
 def gym_return(theta, length, seeds):
@@ -125,10 +147,11 @@ def gym_return(theta, length, seeds):
 if __name__ == '__main__':
     theta = train()
     export(theta, os.path.join(HERE, 'policy.onnx'))
+    export_torchscript(theta, os.path.join(HERE, 'policy.pt'))
     train_mean, train_min = gym_return(theta, TRAIN_LENGTH, range(0, 50))
     deploy_mean, deploy_min = gym_return(theta, DEPLOY_LENGTH, range(100000, 100050))
     results = {
-        'policy': 'policy.onnx', 'network': f'4-{HIDDEN}-2 tanh MLP, {N_PARAMS} parameters', 'method': 'cross-entropy method, seed 0',
+        'policy': ['policy.onnx', 'policy.pt'], 'network': f'4-{HIDDEN}-2 tanh MLP, {N_PARAMS} parameters', 'method': 'cross-entropy method, seed 0',
         'measured_on': 'gymnasium CartPole-v1, 50 episodes each, return = steps balanced (max 500)',
         'training_pole': {'half_length': TRAIN_LENGTH, 'mean_return': train_mean, 'min_return': train_min},
         'deployment_pole': {'half_length': DEPLOY_LENGTH, 'mean_return': deploy_mean, 'min_return': deploy_min},
