@@ -7,6 +7,7 @@
 //                  default: every number in the observation, arrays in order and objects in key order;
 //   "actions": "argmax" (default: the index of the largest output), a list (the action at the argmax's
 //              index, e.g. [-1, 0, 1]), or "continuous" (the output vector itself).
+import Module from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import { LoadError } from './loadModule';
 
@@ -81,14 +82,7 @@ function model(file: string, opts: OnnxAgentOptions): Promise<Model> {
 }
 
 async function load(file: string, opts: OnnxAgentOptions): Promise<Model> {
-  let ort: typeof Ort;
-  try {
-    // Loaded on first use: runners without an ONNX agent never pay for the native library.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    ort = require('onnxruntime-node') as typeof Ort;
-  } catch (e) {
-    throw new Error(`${file}: an ONNX agent needs the onnxruntime-node package, which could not be loaded: ${(e as Error).message}`);
-  }
+  const ort = loadOrt(file);
   let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1 });
@@ -112,6 +106,21 @@ async function load(file: string, opts: OnnxAgentOptions): Promise<Model> {
   const size = rest.length > 0 && rest.every((d) => typeof d === 'number' && d > 0) ? rest.reduce<number>((p, d) => p * (d as number), 1) : null;
   const feedShape = (n: number) => (batched ? [1, ...(size === null ? [n] : (rest as number[]))] : [n]);
   return { session, ort, input, output, size, shape, feedShape, type };
+}
+
+/** onnxruntime-node from the model's folder upward (the user's project, as npm packages of user
+ *  modules are), else the one beside this runner. Loaded on first use: runners without an ONNX
+ *  agent never pay for the native library. The .vsix does not carry its 45 MB of binaries. */
+function loadOrt(file: string): typeof Ort {
+  const errors: string[] = [];
+  for (const req of [Module.createRequire(file), require]) {
+    try {
+      return req('onnxruntime-node') as typeof Ort;
+    } catch (e) {
+      errors.push((e as Error).message.split('\n')[0]);
+    }
+  }
+  throw new Error(`${file}: an ONNX agent needs the onnxruntime-node package: run \`npm install onnxruntime-node\` in the scenario's folder (${errors[0]})`);
 }
 
 function flatten(file: string, observation: unknown, keys: string[] | undefined): number[] {
