@@ -77,10 +77,8 @@ export class ScenarioTests implements vscode.Disposable {
       this.data.set(item, { kind: 'scenario', scenario: s });
       item.description = s.builtin ? 'built-in' : vscode.workspace.asRelativePath(s.file);
       item.error = undefined;
-      let text = '';
       try {
-        text = fs.readFileSync(s.file, 'utf8');
-        this.fillAgents(item, s, text);
+        this.fillAgents(item, s, fs.readFileSync(s.file, 'utf8'));
       } catch (e) {
         item.error = `${s.file}: ${(e as Error).message}`;
         item.children.replace([]);

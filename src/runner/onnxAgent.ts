@@ -87,7 +87,7 @@ async function load(file: string, opts: OnnxAgentOptions): Promise<Model> {
   try {
     session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   } catch (e) {
-    throw new Error(`${file}: not a loadable ONNX model: ${(e as Error).message}`);
+    throw new Error(`${file}: not a loadable ONNX model: ${(e as Error).message}`, { cause: e });
   }
   const input = opts.input ?? session.inputNames[0];
   const output = opts.output ?? session.outputNames[0];

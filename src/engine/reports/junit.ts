@@ -82,6 +82,7 @@ function text(s: string): string {
 
 // XML 1.0 forbids most control characters even escaped; user error messages can hold anything.
 function escape(s: string, attr: boolean): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   s = s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD');
   s = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   if (attr) s = s.replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
