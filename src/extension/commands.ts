@@ -75,12 +75,12 @@ async function pythonFor(ctx: Ctx, scenarioFile: string, agent: string): Promise
   return { python: interp.command };
 }
 
-async function interactiveTarget(ctx: Ctx, uri: vscode.Uri | undefined): Promise<RunArgs | undefined> {
-  const scenario = await pickScenario(ctx.extension.extensionPath, uri);
+async function interactiveTarget(ctx: Ctx, title: string, uri: vscode.Uri | undefined): Promise<RunArgs | undefined> {
+  const scenario = await pickScenario(ctx.extension.extensionPath, title, uri);
   if (!scenario) return undefined;
   let agent: string | undefined;
   try {
-    agent = await pickAgent(scenario);
+    agent = await pickAgent(scenario, title);
   } catch (e) {
     void vscode.window.showErrorMessage(`Objective Monitor: ${(e as Error).message}`);
     return undefined;
@@ -99,7 +99,7 @@ function labelOf(t: RunTarget): string {
 async function prepare(ctx: Ctx, title: string, arg: unknown) {
   const pre = preflight(ctx, title);
   if ('refused' in pre) return pre;
-  const a = isRunArgs(arg) ? arg : await interactiveTarget(ctx, arg instanceof vscode.Uri ? arg : undefined);
+  const a = isRunArgs(arg) ? arg : await interactiveTarget(ctx, title, arg instanceof vscode.Uri ? arg : undefined);
   if (!a) return undefined;
   const target = resolveTarget(ctx, a);
   if ('refused' in target) return target;
@@ -136,14 +136,21 @@ export function stopRun(ctx: Ctx): Cmd {
 
 function toUri(x: unknown): vscode.Uri | undefined {
   if (x instanceof vscode.Uri) return x;
+  // a Runs view node (its inline buttons pass the node): the episode's trace
+  const ep = typeof x === 'object' && x !== null ? (x as { episode?: { file?: unknown } }).episode : undefined;
+  if (typeof ep?.file === 'string') return vscode.Uri.file(ep.file);
   if (typeof x === 'string' && x.length > 0) return x.includes('://') || x.startsWith('file:') ? vscode.Uri.parse(x) : vscode.Uri.file(x);
   return undefined;
 }
 
-/** The trace to act on: the argument, else the active trace editor, else a pick. */
-async function traceUri(ctx: Ctx, arg: unknown): Promise<vscode.Uri | undefined> {
+/** The trace to act on: the argument, else the focused replay panel's (when `fromReplay`), else
+ *  the active trace editor, else a pick titled with the asking command's `title`. */
+async function traceUri(ctx: Ctx, arg: unknown, title: string, fromReplay = false): Promise<vscode.Uri | undefined> {
   const given = toUri(arg);
   if (given) return given;
+  // A focused webview leaves activeTextEditor undefined: the panel itself names the episode.
+  const replay = fromReplay ? ReplayPanel.active : undefined;
+  if (replay) return vscode.Uri.file(replay.file);
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active?.fsPath.endsWith('.trace.jsonl')) return active;
   const recent = ctx.model.all.flatMap((r) => r.episodes).slice(0, 200);
@@ -152,17 +159,17 @@ async function traceUri(ctx: Ctx, arg: unknown): Promise<vscode.Uri | undefined>
       label: `${e.scenario} / ${e.agent} · seed ${e.seed}`,
       description: e.flaggedStep === null ? (e.reason ?? 'running') : `flagged at step ${e.flaggedStep}`,
       detail: vscode.workspace.asRelativePath(e.file), file: e.file,
-    })), { title: 'Open Trace in Replay', matchOnDetail: true });
+    })), { title: `Objective Monitor: ${title}`, placeHolder: 'Episode (trace)', matchOnDetail: true });
     return picked ? vscode.Uri.file(picked.file) : undefined;
   }
-  const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Trace: ['jsonl'] }, openLabel: 'Replay' });
+  const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Trace: ['jsonl'] }, openLabel: title, title: `Objective Monitor: ${title}` });
   return files?.[0];
 }
 
 export function openTrace(ctx: Ctx): Cmd {
   // Replay is pure reading: allowed in Restricted Mode.
   return async (arg?: unknown, step?: unknown): Promise<ReplayPanel | undefined> => {
-    const uri = await traceUri(ctx, arg);
+    const uri = await traceUri(ctx, arg, 'Open Trace in Replay');
     if (!uri) return undefined;
     if (uri.scheme !== 'file' || !fs.existsSync(uri.fsPath)) {
       void vscode.window.showErrorMessage(`Objective Monitor: ${uri.fsPath}: no such trace file`);
@@ -221,7 +228,7 @@ export function rerunEpisode(ctx: Ctx): Cmd {
   return async (arg?: unknown): Promise<RunOutcome | Refusal | undefined> => {
     const pre = preflight(ctx, 'Re-run Episode');
     if ('refused' in pre) return pre;
-    const uri = await traceUri(ctx, arg);
+    const uri = await traceUri(ctx, arg, 'Re-run Episode', true);
     if (!uri) return undefined;
     let t;
     try { t = await ctx.store.load(uri.fsPath); } catch (e) { return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`); }
@@ -235,7 +242,10 @@ export function rerunEpisode(ctx: Ctx): Cmd {
     const py = await pythonFor(ctx, h.scenario.file, target.agent);
     if ('refused' in py) return py;
     const args = runArgs(ctx.config, target, pre.outDir, { seed: h.seed, distribution: h.distribution, python: py.python });
-    return ctx.runs.start({ kind: 'run', label: `${labelOf(target)} · seed ${h.seed}`, args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true });
+    return ctx.runs.start({
+      kind: 'run', label: `${labelOf(target)} · seed ${h.seed}`, args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true,
+      replayNote: 're-run',
+    });
   };
 }
 

@@ -20,6 +20,8 @@ export interface RunSpec {
   nodePath: string;
   /** open a replay panel on the run's first episode and on the first flagged one */
   showReplay: boolean;
+  /** said in the replay panels' titles, e.g. "re-run" */
+  replayNote?: string;
 }
 
 export interface RunOutcome {
@@ -106,7 +108,7 @@ export class RunController implements vscode.Disposable {
         case 'episode_start':
           if (spec.showReplay && !state.followed) {
             state.followed = e.trace;
-            ReplayPanel.createOrShow(this.s.replayHost, e.trace, undefined, true);
+            ReplayPanel.createOrShow(this.s.replayHost, e.trace, undefined, true, spec.replayNote);
           }
           break;
         case 'steps':
@@ -123,7 +125,7 @@ export class RunController implements vscode.Disposable {
             report(`${state.done}/${state.total} episodes, ${state.flagged} flagged`, state.total ? 100 / state.total : undefined);
             if (spec.showReplay && e.flaggedStep !== null && !state.flaggedShown) {
               state.flaggedShown = e.trace;
-              ReplayPanel.createOrShow(this.s.replayHost, e.trace, e.flaggedStep, true);
+              ReplayPanel.createOrShow(this.s.replayHost, e.trace, e.flaggedStep, true, spec.replayNote);
             }
             if (spec.showReplay) { state.finished.push(e.trace); overlayFinished(); }
           }
