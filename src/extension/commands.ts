@@ -6,11 +6,11 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { calibrateArgs, runArgs, type RunTarget } from './engineArgs';
-import { EXAMPLE_FOLDER, exampleFiles } from './exampleScenario';
+import { EXAMPLE_FOLDER, EXAMPLE_NAME, exampleFiles, exampleFolderProblem, scenarioFileName, uniqueName } from './exampleScenario';
 import { MAX_OVERLAYS, ReplayPanel } from './replayPanel';
 import type { RunOutcome } from './runController';
 import type { RunInfo } from './runsModel';
-import { builtinScenarios, pickAgent, pickScenario, readScenarioSummary } from './scenarios';
+import { builtinScenarios, pickAgent, pickScenario, readScenarioSummary, workspaceScenarios } from './scenarios';
 import { checkInterpreter, resolveInterpreter, scenarioNeeds } from './python';
 import { requireTrust } from './trust';
 
@@ -113,7 +113,7 @@ export function runScenario(ctx: Ctx): Cmd {
     const p = await prepare(ctx, 'Run Scenario', arg);
     if (!p || 'refused' in p) return p;
     const args = runArgs(ctx.config, p.target, p.pre.outDir, { episodes: p.a.episodes, python: p.python });
-    return ctx.runs.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: true });
+    return ctx.runs.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: true, scenarioFile: p.target.file });
   };
 }
 
@@ -244,28 +244,62 @@ export function rerunEpisode(ctx: Ctx): Cmd {
     const args = runArgs(ctx.config, target, pre.outDir, { seed: h.seed, distribution: h.distribution, python: py.python });
     return ctx.runs.start({
       kind: 'run', label: `${labelOf(target)} · seed ${h.seed}`, args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true,
-      replayNote: 're-run',
+      replayNote: 're-run', scenarioFile: h.scenario.file,
     });
   };
 }
 
+/** Non-interactive form of Create Example Scenario (tests, other extensions). */
+export interface ExampleArgs {
+  /** relative to the workspace folder, or absolute inside it; else asked, with a free default shown */
+  folder?: string;
+}
+
+/** Scenario names taken in the workspace and by the built-ins. */
+async function takenScenarioNames(ctx: Ctx): Promise<Set<string>> {
+  const names = new Set(builtinScenarios(ctx.extension.extensionPath).map((b) => b.name));
+  for (const c of await workspaceScenarios()) {
+    names.add(c.name);
+    try { names.add(readScenarioSummary(c.file).name); } catch { /* unreadable: its file name stands for it */ }
+  }
+  return names;
+}
+
 export function createExampleScenario(ctx: Ctx): Cmd {
   // Writes files only (nothing runs), so it is allowed in Restricted Mode too.
-  return async (): Promise<string | Refusal> => {
+  return async (arg?: unknown): Promise<string | Refusal | undefined> => {
     const root = ctx.workspaceRoot;
     if (!root) return refuse('no-folder', 'Create Example Scenario needs a folder open.');
-    let dir = path.join(root, EXAMPLE_FOLDER);
-    for (let i = 2; fs.existsSync(dir); i++) dir = path.join(root, `${EXAMPLE_FOLDER}-${i}`);
-    const files = exampleFiles();
+    const taken = await takenScenarioNames(ctx);
+    const name = uniqueName(EXAMPLE_NAME, (n) => taken.has(n));
+    const files = exampleFiles(name);
+    const rels = Object.keys(files);
+    const given = typeof arg === 'object' && arg !== null && typeof (arg as ExampleArgs).folder === 'string' ? (arg as ExampleArgs).folder! : undefined;
+    let folder = given;
+    if (folder === undefined) {
+      const suggested = uniqueName(EXAMPLE_FOLDER, (f) => fs.existsSync(path.join(root, f)));
+      folder = await vscode.window.showInputBox({
+        title: 'Objective Monitor: Create Example Scenario',
+        prompt: `Folder to write the example scenario "${name}" into, relative to ${path.basename(root)} (created if missing)`,
+        value: suggested,
+        valueSelection: [0, suggested.length],
+        ignoreFocusOut: true,
+        validateInput: (v) => exampleFolderProblem(root, v, rels, fs.existsSync),
+      });
+      if (folder === undefined) return undefined;
+    }
+    const problem = exampleFolderProblem(root, folder, rels, fs.existsSync);
+    if (problem) return refuse('invalid', `Create Example Scenario: ${problem}`);
+    const dir = path.resolve(root, folder.trim());
     const edit = new vscode.WorkspaceEdit();
     for (const [rel, content] of Object.entries(files)) {
       edit.createFile(vscode.Uri.file(path.join(dir, rel)), { contents: Buffer.from(content, 'utf8'), ignoreIfExists: false });
     }
     if (!(await vscode.workspace.applyEdit(edit))) return refuse('invalid', `could not write the example into ${dir}`);
-    await Promise.all(vscode.workspace.textDocuments.filter((d) => d.uri.fsPath.startsWith(dir) && d.isDirty).map((d) => d.save()));
-    const scenario = path.join(dir, 'corridor.scenario.json');
+    await Promise.all(vscode.workspace.textDocuments.filter((d) => d.uri.fsPath.startsWith(dir + path.sep) && d.isDirty).map((d) => d.save()));
+    const scenario = path.join(dir, scenarioFileName(name));
     await vscode.window.showTextDocument(vscode.Uri.file(scenario), { preview: false });
-    void vscode.window.showInformationMessage(`Objective Monitor: example scenario written to ${path.relative(root, dir)}. Run it with "Run Scenario".`, 'Run Scenario')
+    void vscode.window.showInformationMessage(`Objective Monitor: example scenario "${name}" written to ${path.relative(root, dir) || '.'}. Run it with "Run Scenario".`, 'Run Scenario')
       .then((c) => { if (c) void vscode.commands.executeCommand('objectiveMonitor.runScenario', vscode.Uri.file(scenario)); });
     return dir;
   };

@@ -22,6 +22,8 @@ export interface RunSpec {
   showReplay: boolean;
   /** said in the replay panels' titles, e.g. "re-run" */
   replayNote?: string;
+  /** the scenario file run (the Runs view groups by it) */
+  scenarioFile?: string;
 }
 
 export interface RunOutcome {
@@ -97,7 +99,7 @@ export class RunController implements vscode.Disposable {
     };
     let report: (message: string, increment?: number) => void = () => undefined;
     const onEvent = (e: EngineEvent) => {
-      model.onEngineEvent(e);
+      model.onEngineEvent(e, spec.scenarioFile);
       switch (e.type) {
         case 'run_start':
           state.runId = e.runId;
