@@ -45,19 +45,20 @@ function preflight(ctx: Ctx, action: string): Refusal | { outDir: string; cwd: s
 }
 
 /** A scenario given by name or path, checked before spawning so a bad file gives a clear error at once. */
-function resolveTarget(ctx: Ctx, a: RunArgs): (RunTarget & { file: string }) | Refusal {
+function resolveTarget(ctx: Ctx, a: RunArgs): (RunTarget & { file: string; calibrationEpisodes?: number }) | Refusal {
   const builtin = builtinScenarios(ctx.extension.extensionPath).find((b) => b.name === a.scenario);
   const file = builtin ? builtin.file : path.resolve(ctx.workspaceRoot ?? '', a.scenario);
   if (!builtin && !fs.existsSync(file)) return refuse('invalid', `${a.scenario}: no such scenario file or built-in scenario`);
+  let summary;
   try {
-    const summary = readScenarioSummary(file);
+    summary = readScenarioSummary(file);
     if (a.agent && summary.agents.length && !summary.agents.includes(a.agent) && !/[./\\]/.test(a.agent)) {
       return refuse('invalid', `${file}: scenario "${summary.name}" has no agent "${a.agent}" (agents: ${summary.agents.join(', ')})`);
     }
   } catch (e) {
     return refuse('invalid', (e as Error).message);
   }
-  return { scenario: builtin ? builtin.name : file, agent: a.agent ?? '', file };
+  return { scenario: builtin ? builtin.name : file, agent: a.agent ?? '', file, calibrationEpisodes: summary.calibrationEpisodes };
 }
 
 /** The interpreter for a scenario that needs Python, checked once before the run (python.ts);
@@ -113,7 +114,8 @@ export function runScenario(ctx: Ctx): Cmd {
     const p = await prepare(ctx, 'Run Scenario', arg);
     if (!p || 'refused' in p) return p;
     const args = runArgs(ctx.config, p.target, p.pre.outDir, { episodes: p.a.episodes, python: p.python });
-    return ctx.runs.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: true, scenarioFile: p.target.file });
+    return ctx.runs.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: true,
+      scenarioFile: p.target.file, calibrationEpisodes: p.target.calibrationEpisodes });
   };
 }
 
@@ -122,7 +124,10 @@ export function calibrateThreshold(ctx: Ctx): Cmd {
     const p = await prepare(ctx, 'Calibrate Threshold', arg);
     if (!p || 'refused' in p) return p;
     const args = calibrateArgs(ctx.config, p.target, p.pre.outDir, p.python);
-    return ctx.runs.start({ kind: 'calibrate', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: false });
+    return ctx.runs.start({
+      kind: 'calibrate', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: false,
+      scenarioFile: p.target.file, calibrationEpisodes: p.target.calibrationEpisodes,
+    });
   };
 }
 

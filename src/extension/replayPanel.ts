@@ -355,7 +355,7 @@ export function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): s
   const n = nonce();
   const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   const css: string[] = [];
-  for (const p of [['dist', 'webview', 'main.css'], ['media', 'replay.css']]) {
+  for (const p of [['dist', 'webview', 'main.css'], ['media', 'replay.css'], ['media', 'calibration.css']]) {
     if (fs.existsSync(path.join(extensionUri.fsPath, ...p))) css.push(`<link rel="stylesheet" href="${asset(...p)}">`);
   }
   return `<!DOCTYPE html>

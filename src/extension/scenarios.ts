@@ -18,6 +18,8 @@ export interface ScenarioSummary {
   description?: string;
   /** agent names from the scenario's `agents` map */
   agents: string[];
+  /** calibration.seeds.count, when the file gives it */
+  calibrationEpisodes?: number;
 }
 
 const SCENARIO_SUFFIX = '.scenario.json';
@@ -54,7 +56,13 @@ export function readScenarioSummary(file: string): ScenarioSummary {
     name: typeof o.name === 'string' ? o.name : path.basename(file, SCENARIO_SUFFIX),
     description: typeof o.description === 'string' ? o.description : undefined,
     agents,
+    calibrationEpisodes: calibrationCount(o.calibration),
   };
+}
+
+function calibrationCount(c: unknown): number | undefined {
+  const seeds = typeof c === 'object' && c !== null ? (c as { seeds?: { count?: unknown } }).seeds : undefined;
+  return typeof seeds?.count === 'number' && Number.isInteger(seeds.count) && seeds.count > 0 ? seeds.count : undefined;
 }
 
 /** `command`: the title of the command asking ("Run Scenario", "Calibrate Threshold"), shown as the picker's title. */
