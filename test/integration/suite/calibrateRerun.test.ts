@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../../src/extension/runController';
-import type { CalibrationParams } from '../../../src/shared/webviewProtocol';
 import { api, waitFor } from '../helpers';
 
 type Api = Awaited<ReturnType<typeof api>>;
@@ -27,12 +26,17 @@ describe('Calibrate Threshold and Re-run Episode', () => {
   it('shows progress in a live panel and ends with thresholds, episodes used and the false-alarm bound', async () => {
     const spec = JSON.parse(fs.readFileSync(scenario, 'utf8'));
     const planned: number = spec.calibration.seeds.count;
-    const seen: CalibrationParams[] = [];
-    const running = vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.calibrateThreshold', { scenario, agent: 'misaligned' });
-    // While it runs: the panel has been given the calibration's state (never a blank page).
-    const watch = setInterval(() => { const d = a.calibrationPanel()?.delivered; if (d && seen.at(-1) !== d) seen.push(d); }, 20);
-    let r: RunOutcome;
-    try { r = await running; } finally { clearInterval(watch); }
+    let finished = false;
+    const running = vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.calibrateThreshold', { scenario, agent: 'misaligned' })
+      .then((x) => { finished = true; return x; });
+    // At once, while the engine still starts: a panel for this calibration, its total known.
+    const live = await waitFor('the calibration panel while calibrating', () => {
+      const p = a.calibrationPanel();
+      return p?.params.state === 'running' && p.params.label === `${name} / misaligned` ? { total: p.params.total, finished } : undefined;
+    });
+    assert.equal(live.finished, false, 'seen before the calibration ended');
+    assert.equal(live.total, planned);
+    const r = await running;
     assert.ok(r && 'exit' in r, JSON.stringify(r));
     assert.equal(r.exit.code, 0, r.exit.stderr);
 
@@ -59,7 +63,6 @@ describe('Calibrate Threshold and Re-run Episode', () => {
     assert.equal(last.episodes.length, planned);
     assert.ok(last.episodes.every((e) => e.reason === 'completed' && e.steps > 0));
     assert.deepEqual(last.result, c);
-    assert.ok(seen.some((s) => s.state === 'running' && s.total === planned), `a running state was shown: ${seen.map((s) => `${s.state} ${s.episodes.length}/${s.total}`).join(', ')}`);
   });
 
   it('re-runs the focused replay\'s episode without asking, in a panel titled as a re-run', async () => {
@@ -81,7 +84,7 @@ describe('Calibrate Threshold and Re-run Episode', () => {
     assert.equal(head(again.shownTrace!).seed, head(original).seed, 'the same seed');
     assert.equal(head(again.shownTrace!).scenario.file, scenario);
     const rerun = await waitFor('the re-run panel', () => a.panels().find((p) => p.file === again.shownTrace));
-    await waitFor('the re-run panel\'s title tells it apart', () => rerun.panel.title.endsWith('(re-run)') ? rerun.panel.title : undefined);
+    await waitFor('the re-run panel\'s title tells it apart', () => /· seed \d+ \(re-run\)$/.test(rerun.panel.title));
     assert.equal(rerun.panel.title, `${panel.panel.title} (re-run)`);
   });
 });
