@@ -199,7 +199,7 @@ async function episodesToCompare(ctx: Ctx, arg: unknown): Promise<string[] | und
       label: `${r.scenario} / ${r.agent} · ${r.distribution}`,
       description: `${r.episodes.length} episodes, ${r.episodes.filter((e) => e.flaggedStep !== null).length} flagged`,
       detail: r.runId, run: r,
-    })), { title: 'Compare Episodes of a Run', placeHolder: runs.length ? 'Run whose episodes to overlay' : 'No run with two or more episodes yet' });
+    })), { title: 'Objective Monitor: Compare Episodes', placeHolder: runs.length ? 'Run whose episodes to overlay' : 'No run with two or more episodes yet' });
     run = picked?.run;
     if (!picked) return undefined;
   }
