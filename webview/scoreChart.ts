@@ -1,5 +1,5 @@
 // The running-objective chart: chart.js 4 fed with a freshly decimated frame every redraw (a few
-// points per pixel column, built from the typed arrays), tuned as PERFORMANCE.md measured:
+// points per pixel column, built from the typed arrays), tuned as docs/performance.md records:
 // parsing off, normalized, no animation, no points, fixed scales. The frame is rebuilt rather than
 // pushed into, which also sidesteps chart.js issue 11929 (push lands in the decimated array).
 // The current-step cursor lives on its own canvas on top, so moving it never redraws the chart.

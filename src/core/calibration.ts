@@ -1,4 +1,4 @@
-// Split-conformal calibration (PRODUCT.md). The first floor(N/2) episodes fit a per-step mean/sd
+// Split-conformal calibration (docs/detectors.md). The first floor(N/2) episodes fit a per-step mean/sd
 // model; on each of the other n episodes the monitor (the same code that runs in deployment) gives
 // the episode's most extreme statistic; h is the k-th most extreme, k = floor(alpha (n+1)). A new
 // episode exchangeable with the held-out ones then alarms with probability <= k/(n+1) <= alpha.

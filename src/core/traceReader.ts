@@ -1,7 +1,7 @@
 // Reading traces (traceFormat.ts). Never throws, linear time, every line length capped: the language
 // server runs this on whatever is in the editor and a crash would kill the feature.
 //
-// Rules (RELIABILITY.md): exactly one torn (unterminated) last line is tolerated and reported as
+// Rules (docs/reliability.md): exactly one torn (unterminated) last line is tolerated and reported as
 // 'torn' — it is never turned into a record, even when it happens to be valid JSON, because the
 // engine writes each record and its '\n' in one write. Every other bad line is reported.
 // Decisions: a BOM, CR before '\n' (CRLF), empty lines in the middle and invalid UTF-8 are

@@ -2,7 +2,7 @@
 //   fd 3, child -> engine: records, one JSON object per line (UTF-8, '\n'), written with blocking
 //        writes so that nothing already written is lost when user code exits or is killed.
 //        Exception: a `scores` line is followed by exactly count*8 bytes of little-endian float64
-//        increments (scores-only recording batches them; see PERFORMANCE.md).
+//        increments (scores-only recording batches them; see docs/performance.md).
 //   fd 4, engine -> child: control messages, one JSON object per line.
 // Lines are capped at MAX_RECORD_BYTES. Every record is validated by the engine before use.
 

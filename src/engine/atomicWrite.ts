@@ -1,5 +1,5 @@
 // Whole-file rewrites (calibration files, indexes): temp file in the same folder, fsync, rename —
-// a reader sees the old file or the new one, never a torn one (RELIABILITY.md, nothing lost).
+// a reader sees the old file or the new one, never a torn one (docs/reliability.md, nothing lost).
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';

@@ -206,7 +206,7 @@ export class EpisodeRecorder implements RunnerSink {
     const index = this.steps;
     // The trace line is built from the engine's own numbers plus, for a full recording, the runner's
     // already-validated JSON text spliced in unchanged: re-serializing every observation cost as much
-    // as parsing it (PERFORMANCE: the engine's per-step work bounds the runner's throughput).
+    // as parsing it (docs/performance.md: the engine's per-step work bounds the runner's throughput).
     // Number formatting is most of this line's cost: a fixed threshold is formatted once, and a
     // statistic equal to the score (the fixed detector) reuses the score's text.
     const score = String(m.score);

@@ -1,5 +1,5 @@
 // Finding and killing every process a runner started. `child.kill()` leaves grandchildren alive and a
-// group kill misses one that started its own session (RELIABILITY.md), so the tree is the union of
+// group kill misses one that started its own session (docs/reliability.md), so the tree is the union of
 // the runner's process group, its descendants by ppid, and every process whose environment holds the
 // runner's token (a double-forked daemon reparented to PID 1 still carries it). PID 1 here does not
 // reap zombies, so a process in state Z counts as dead.

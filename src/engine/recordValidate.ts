@@ -1,4 +1,4 @@
-// Validation of one record line from a runner (RELIABILITY.md, framing). The framer has already
+// Validation of one record line from a runner (docs/reliability.md, framing). The framer has already
 // capped the length and rejected invalid UTF-8; this checks what a line may hold: no BOM, no CR, no
 // NUL, nesting at most MAX_DEPTH deep, valid JSON, a known record type with fields of the right types
 // and finite numbers. Ordering (step indexes) depends on the episode and is checked by the recorder.

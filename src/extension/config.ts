@@ -58,7 +58,7 @@ export class Config {
     };
   }
 
-  /** Machine-scoped: a workspace cannot choose the executable (RELIABILITY.md, Trust). */
+  /** Machine-scoped: a workspace cannot choose the executable (docs/reliability.md, Trust). */
   get nodePath(): string {
     return machineValue(this.cfg.inspect<string>('runtime.nodePath'));
   }

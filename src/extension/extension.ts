@@ -1,5 +1,5 @@
 // Entry point. activate registers commands, views and the panel serializer and runs nothing
-// (RELIABILITY.md: nothing runs on activation). It catches and shows its own errors.
+// (docs/reliability.md: nothing runs on activation). It catches and shows its own errors.
 import * as vscode from 'vscode';
 import * as commands from './commands';
 import { CalibrationPanel } from './calibrationPanel';

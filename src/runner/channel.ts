@@ -1,6 +1,6 @@
 // The record channel to the engine (fd 3). Every record is written with a blocking fs.writeSync of a
 // whole line, so a record that left this function survives user code calling process.exit() or being
-// killed right after (RELIABILITY.md: writes through process.stdout were lost, writeSync lost none).
+// killed right after (docs/reliability.md: writes through process.stdout were lost, writeSync lost none).
 import fs from 'node:fs';
 import os from 'node:os';
 import { MAX_RECORD_BYTES, RECORD_FD } from '../core/wire';

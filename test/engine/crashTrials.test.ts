@@ -1,6 +1,6 @@
 // User code dies at a random step K in every way it can: throw, process.exit(0), process.exit(1),
 // SIGKILL to itself, abort, heap exhaustion. Pass: the trace holds exactly steps 0..K-1 and one
-// episode_end, with 0 malformed lines (RELIABILITY.md).
+// episode_end, with 0 malformed lines (docs/reliability.md).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { rng as mulberry32 } from '../unit/random';

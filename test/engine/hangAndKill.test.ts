@@ -1,6 +1,6 @@
 // Hangs and process trees. Pass: reason step_timeout, steps 0..K-1 kept, the runner killed within
 // timeout + 2 s; grandchildren (plain, detached, double-forked into a new session) all dead 2 s
-// after the kill (RELIABILITY.md).
+// after the kill (docs/reliability.md).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';

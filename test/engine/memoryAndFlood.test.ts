@@ -1,6 +1,6 @@
 // Memory and output faults. Pass: heap blow-up and a Buffer blow-up (2 GiB asked) end `oom` within
 // 5 s, the engine alive with its RSS grown < 100 MB; 1 GB of stdout and a 400 MiB line without a
-// newline get the child killed, engine RSS <= baseline + 100 MB (RELIABILITY.md).
+// newline get the child killed, engine RSS <= baseline + 100 MB (docs/reliability.md).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';

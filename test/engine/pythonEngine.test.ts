@@ -1,5 +1,5 @@
 // The Python runner through the engine (runEpisodes, dist/runner/python): the fault rows of
-// RELIABILITY.md for Python user code, and the trace a user reads afterwards.
+// docs/reliability.md for Python user code, and the trace a user reads afterwards.
 // Needs `node esbuild.mjs` first (the engine spawns the built runner).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -1,4 +1,4 @@
-// The soak row of RELIABILITY.md: 1,000 episodes x 1,000 steps through the engine (the built-in
+// The soak row of docs/reliability.md: 1,000 episodes x 1,000 steps through the engine (the built-in
 // racing scenario, scores recording, a runner per core) — open file descriptors stable, no runner
 // or descendant left alive, the engine's RSS within +-50 MB of where it started.
 import { test } from 'node:test';

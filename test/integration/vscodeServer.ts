@@ -1,5 +1,5 @@
 // Starts a real VS Code (the server inside the npm package code-server) and a headless Debian
-// Chromium on its workbench, for the integration and e2e tiers. Facts behind each flag: TESTING.md.
+// Chromium on its workbench, for the integration and e2e tiers. Why each flag: docs/testing.md.
 // Everything it starts is killed by `close()`, which every exit path calls.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
