@@ -12,7 +12,7 @@ export const SAVED_NOTICE = /^Calibration saved: (.+)$/;
 /** Reads the calibration file; an error names the file and what is missing. */
 export function readCalibrationResult(file: string): CalibrationResult {
   let v: unknown;
-  try { v = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new Error(`${file}: cannot read the calibration: ${(e as Error).message}`); }
+  try { v = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new Error(`${file}: cannot read the calibration: ${(e as Error).message}`, { cause: e }); }
   const c = v as { alpha?: unknown; fitEpisodes?: unknown; conformalEpisodes?: unknown; detectors?: Record<string, Record<string, unknown>>; warnings?: unknown };
   if (typeof c !== 'object' || c === null || typeof c.alpha !== 'number' || typeof c.detectors !== 'object' || c.detectors === null) {
     throw new Error(`${file}: not a calibration file (expected "alpha" and "detectors")`);
