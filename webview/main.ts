@@ -10,6 +10,7 @@ import {
   type ReplayViewState, type StepDetailParams,
 } from '../src/shared/webviewProtocol';
 import { h } from './dom';
+import { showCalibration } from './calibrationView';
 import { renderHeader } from './header';
 import { Inspector } from './inspector';
 import { keyAction, type KeyAction } from './keyboard';
@@ -294,6 +295,7 @@ function saveState(): void {
 // ----- host messages
 function onHostMessage(m: HostToWebviewMessage): void {
   if (m.method === 'replay/load') { load(m.params); return; }
+  if (m.method === 'replay/calibration') { showCalibration(app, m.params); return; }
   if (!meta || m.params.episodeId !== meta.episodeId) return; // stale: for an episode no longer shown
   if (AppendMessage.is(m)) {
     if (!series.append(m.params.steps)) return;

@@ -39,7 +39,7 @@ export class Ctx {
     this.output = vscode.window.createOutputChannel('Objective Monitor', { log: true });
     subs.push(this.output);
     this.model = new RunsModel(this.store, () => this.outDir, () => this.flagSettings());
-    this.tree = new RunsTreeProvider(this.model);
+    this.tree = new RunsTreeProvider(this.model, path.join(extension.extensionPath, 'dist', 'scenarios'));
     this.treeView = vscode.window.createTreeView('objectiveMonitor.runs', { treeDataProvider: this.tree, showCollapseAll: true });
     this.errors = new UserErrorReporter(this.output);
     this.replayHost = {

@@ -2,6 +2,7 @@
 // (docs/reliability.md: nothing runs on activation). It catches and shows its own errors.
 import * as vscode from 'vscode';
 import * as commands from './commands';
+import { CalibrationPanel } from './calibrationPanel';
 import { Ctx } from './ctx';
 import { ReplayPanel } from './replayPanel';
 import { newAgentModule } from './newModule';
@@ -16,6 +17,8 @@ export interface ObjectiveMonitorApi {
   panels(): ReplayPanel[];
   /** the Testing view's controller */
   tests: ScenarioTests;
+  /** the calibration panel of the latest calibration, while open */
+  calibrationPanel(): CalibrationPanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi | undefined {
@@ -47,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     context.subscriptions.push(tests);
     register('openReplayAtStep', () => openReplayAtStep(tests));
     register('newAgentModule', newAgentModule);
-    return { ctx, panels: () => ReplayPanel.all, tests };
+    return { ctx, panels: () => ReplayPanel.all, calibrationPanel: () => CalibrationPanel.active, tests };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     void vscode.window.showErrorMessage(`Objective Monitor failed to start: ${msg}`);

@@ -69,7 +69,14 @@ export class ReplayPanel implements vscode.Disposable {
     return ReplayPanel.panels.get(path.resolve(file));
   }
 
-  static createOrShow(host: ReplayHost, file: string, step?: number, preserveFocus = false): ReplayPanel {
+  /** The replay panel the user is looking at (focused), if any: commands without an argument act on it. */
+  static get active(): ReplayPanel | undefined {
+    return ReplayPanel.all.find((p) => p.panel.active);
+  }
+
+  /** `note`: said in the title after the episode, e.g. "re-run", so the panel is told apart from
+   *  the original episode's (same scenario, agent and seed). */
+  static createOrShow(host: ReplayHost, file: string, step?: number, preserveFocus = false, note?: string): ReplayPanel {
     const key = path.resolve(file);
     const existing = ReplayPanel.panels.get(key);
     if (existing) {
@@ -77,8 +84,8 @@ export class ReplayPanel implements vscode.Disposable {
       if (step !== undefined) existing.goto(step);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, titleFor(file), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, getWebviewOptions(host.extensionUri));
-    return new ReplayPanel(panel, host, key, step);
+    const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, titleFor(file, undefined, note), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, getWebviewOptions(host.extensionUri));
+    return new ReplayPanel(panel, host, key, step, note);
   }
 
   /** Restores a panel after a reload, from the episode id the webview kept in its state. */
@@ -96,7 +103,7 @@ export class ReplayPanel implements vscode.Disposable {
     new ReplayPanel(panel, host, path.resolve(file));
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly host: ReplayHost, readonly file: string, gotoStep?: number) {
+  private constructor(readonly panel: vscode.WebviewPanel, private readonly host: ReplayHost, readonly file: string, gotoStep?: number, readonly note?: string) {
     ReplayPanel.panels.set(file, this);
     this.pendingGoto = gotoStep;
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
@@ -212,7 +219,7 @@ export class ReplayPanel implements vscode.Disposable {
       return;
     }
     this.episodeId = h.episodeId;
-    this.panel.title = titleFor(this.file, `${h.scenario.name} / ${h.agent.name} · seed ${h.seed}`);
+    this.panel.title = titleFor(this.file, `${h.scenario.name} / ${h.agent.name} · seed ${h.seed}`, this.note);
     const files = this.host.workspaceState.get<Record<string, string>>(FILES_KEY, {});
     if (files[h.episodeId] !== this.file) void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
     const f = this.flags(t);
@@ -296,8 +303,8 @@ export class ReplaySerializer implements vscode.WebviewPanelSerializer {
   }
 }
 
-function titleFor(file: string, what?: string): string {
-  return `Replay: ${what ?? path.basename(file, '.trace.jsonl')}`;
+function titleFor(file: string, what?: string, note?: string): string {
+  return `Replay: ${what ?? path.basename(file, '.trace.jsonl')}${note ? ` (${note})` : ''}`;
 }
 
 function pruned(files: Record<string, string>): Record<string, string> {
@@ -343,11 +350,12 @@ function nonce(): string {
   return crypto.randomBytes(18).toString('base64');
 }
 
-function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+/** The replay webview's page (the calibration panel shows the same bundle). */
+export function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const n = nonce();
   const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   const css: string[] = [];
-  for (const p of [['dist', 'webview', 'main.css'], ['media', 'replay.css']]) {
+  for (const p of [['dist', 'webview', 'main.css'], ['media', 'replay.css'], ['media', 'calibration.css']]) {
     if (fs.existsSync(path.join(extensionUri.fsPath, ...p))) css.push(`<link rel="stylesheet" href="${asset(...p)}">`);
   }
   return `<!DOCTYPE html>

@@ -15,6 +15,8 @@ export interface EpisodeInfo {
   episodeId: string;
   seed: number;
   scenario: string;
+  /** the scenario file the trace names ('' when unknown): scenarios of one name are told apart by it */
+  scenarioFile: string;
   agent: string;
   distribution: string;
   startedAt: string;
@@ -34,6 +36,8 @@ export interface RunInfo {
   runId: string;
   dir: string;
   scenario: string;
+  /** '' when unknown */
+  scenarioFile: string;
   agent: string;
   distribution: string;
   startedAt: string;
@@ -97,6 +101,7 @@ export class RunsModel implements vscode.Disposable {
         next.set(runId, {
           runId, dir: runDir,
           scenario: first?.scenario ?? live?.scenario ?? '?',
+          scenarioFile: first?.scenarioFile || live?.scenarioFile || '',
           agent: first?.agent ?? live?.agent ?? '?',
           distribution: first?.distribution ?? live?.distribution ?? 'deployment',
           startedAt: live?.startedAt ?? first?.startedAt ?? '',
@@ -119,6 +124,7 @@ export class RunsModel implements vscode.Disposable {
         episodeId: h?.episodeId ?? path.basename(file, '.trace.jsonl'),
         seed: h?.seed ?? NaN,
         scenario: h?.scenario.name ?? '?',
+        scenarioFile: h?.scenario.file ?? '',
         agent: h?.agent.name ?? '?',
         distribution: h?.distribution ?? '?',
         startedAt: h?.startedAt ?? '',
@@ -135,12 +141,13 @@ export class RunsModel implements vscode.Disposable {
     }
   }
 
-  /** Live updates from the engine's event stream. */
-  onEngineEvent(e: EngineEvent): void {
+  /** Live updates from the engine's event stream; `scenarioFile`: the file the run was started
+   *  with (the event names only the scenario's name). */
+  onEngineEvent(e: EngineEvent, scenarioFile = ''): void {
     switch (e.type) {
       case 'run_start':
         this.runs.set(e.runId, {
-          runId: e.runId, dir: e.dir, scenario: e.scenario, agent: e.agent, distribution: e.distribution,
+          runId: e.runId, dir: e.dir, scenario: e.scenario, scenarioFile, agent: e.agent, distribution: e.distribution,
           startedAt: new Date().toISOString(), episodes: [],
         });
         this.changed.fire();
@@ -149,7 +156,7 @@ export class RunsModel implements vscode.Disposable {
         const run = this.runs.get(e.runId);
         if (!run) return;
         run.episodes.push({
-          file: e.trace, runId: e.runId, episodeId: e.episodeId, seed: e.seed, scenario: run.scenario, agent: run.agent,
+          file: e.trace, runId: e.runId, episodeId: e.episodeId, seed: e.seed, scenario: run.scenario, scenarioFile: run.scenarioFile, agent: run.agent,
           distribution: run.distribution, startedAt: run.startedAt, steps: 0, reason: null, running: true, recordedFlaggedStep: null, flaggedStep: null,
         });
         this.changed.fire();
@@ -160,7 +167,7 @@ export class RunsModel implements vscode.Disposable {
         if (!run) return;
         const i = run.episodes.findIndex((x) => x.episodeId === e.episodeId);
         const info: EpisodeInfo = {
-          file: e.trace, runId: e.runId, episodeId: e.episodeId, seed: e.seed, scenario: run.scenario, agent: run.agent,
+          file: e.trace, runId: e.runId, episodeId: e.episodeId, seed: e.seed, scenario: run.scenario, scenarioFile: run.scenarioFile, agent: run.agent,
           distribution: run.distribution, startedAt: run.startedAt, steps: e.steps, reason: e.reason, running: false,
           recordedFlaggedStep: e.flaggedStep, flaggedStep: e.flaggedStep, error: e.error,
         };

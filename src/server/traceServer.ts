@@ -15,7 +15,7 @@ import { headerDefinition } from './definition';
 import { traceDiagnostics } from './diagnostics';
 import { traceSymbols } from './documentSymbols';
 import { traceHover } from './hover';
-import { traceInlayHints } from './inlayHints';
+import { STEP_FIELD_SEARCH, traceInlayHints } from './inlayHints';
 import { coerceSettings } from './settings';
 import { traceSummary } from './traceSummary';
 import { StaleAnalysis, TraceStore } from './traceStore';
@@ -197,7 +197,10 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
 
   connection.languages.inlayHint.on(guard('inlayHint', [], async (params) => {
     const r = await analysisOf(params.textDocument.uri);
-    return r ? traceInlayHints(r.analysis, params.range, r.settings.traces.inlayHints) : [];
+    if (!r) return [];
+    const doc = r.doc;
+    return traceInlayHints(r.analysis, params.range, r.settings.traces.inlayHints,
+      (line) => doc.getText({ start: { line, character: 0 }, end: { line, character: STEP_FIELD_SEARCH } }));
   }));
 
   connection.onDocumentSymbol(guard('documentSymbol', [], async (params) => {

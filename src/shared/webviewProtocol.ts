@@ -155,6 +155,44 @@ export interface StepDetailParams {
 }
 /** Replaces the set of overlays (an empty list removes them all). */
 export interface OverlayParams { episodeId: string; overlays: OverlaySeries[]; }
+
+/** One finished calibration (training) episode. */
+export interface CalibrationEpisode { seed: number; reason: TraceEnd['reason']; steps: number; finalScore: number; }
+/** One detector's calibrated threshold, as the calibration file holds it. */
+export interface CalibratedDetector {
+  kind: 'envelope' | 'window' | 'cusum';
+  /** threshold on the detector's native statistic */
+  threshold: number;
+  /** the false-alarm bound k/(n+1) */
+  bound: number;
+  k: number;
+  n: number;
+  /** false when there were too few held-out episodes for the alpha asked */
+  guaranteed: boolean;
+}
+/** What a calibration found (read back from the calibration file it saved). */
+export interface CalibrationResult {
+  file: string;
+  alpha: number;
+  fitEpisodes: number;
+  conformalEpisodes: number;
+  detectors: CalibratedDetector[];
+  warnings: string[];
+}
+/** The calibration panel's whole state, sent again on every change (a panel never shows a trace):
+ *  a calibration in progress, or what it found. */
+export interface CalibrationParams {
+  /** "corridor / misaligned" */
+  label: string;
+  /** training episodes planned; 0 when unknown */
+  total: number;
+  /** finished episodes in the order they ended */
+  episodes: CalibrationEpisode[];
+  state: 'running' | 'done' | 'failed' | 'stopped';
+  result: CalibrationResult | null;
+  /** why it failed */
+  message: string | null;
+}
 export interface GotoStepParams { episodeId: string; step: number; }
 
 export const LoadMessage = new IpcMessageType('replay/load', isLoadParams);
@@ -164,6 +202,7 @@ export const ReflagMessage = new IpcMessageType('replay/reflag', isReflagParams)
 export const StepDetailMessage = new IpcMessageType('replay/stepDetail', isStepDetailParams);
 export const OverlayMessage = new IpcMessageType('replay/overlay', isOverlayParams);
 export const GotoStepMessage = new IpcMessageType('replay/gotoStep', isGotoStepParams);
+export const CalibrationMessage = new IpcMessageType('replay/calibration', isCalibrationParams);
 
 export type HostToWebviewMessage =
   | IpcMessage<'replay/load', LoadParams>
@@ -172,9 +211,10 @@ export type HostToWebviewMessage =
   | IpcMessage<'replay/reflag', ReflagParams>
   | IpcMessage<'replay/stepDetail', StepDetailParams>
   | IpcMessage<'replay/overlay', OverlayParams>
-  | IpcMessage<'replay/gotoStep', GotoStepParams>;
+  | IpcMessage<'replay/gotoStep', GotoStepParams>
+  | IpcMessage<'replay/calibration', CalibrationParams>;
 
-const HOST_TYPES = [LoadMessage, AppendMessage, EndMessage, ReflagMessage, StepDetailMessage, OverlayMessage, GotoStepMessage] as const;
+const HOST_TYPES = [LoadMessage, AppendMessage, EndMessage, ReflagMessage, StepDetailMessage, OverlayMessage, GotoStepMessage, CalibrationMessage] as const;
 
 /** The webview's gate: the message if it is one of ours and well-formed, else undefined. */
 export function parseHostMessage(msg: unknown): HostToWebviewMessage | undefined {
@@ -364,6 +404,29 @@ function isOverlayParams(x: unknown): x is OverlayParams {
 }
 function isGotoStepParams(x: unknown): x is GotoStepParams {
   return isRecord(x) && isId(x.episodeId) && isStepIndex(x.step);
+}
+
+const MAX_CALIBRATION_EPISODES = 1_000_000;
+
+function isCalibrationEpisode(x: unknown): x is CalibrationEpisode {
+  return isRecord(x) && Number.isInteger(x.seed) && typeof x.reason === 'string' && (END_REASONS as readonly string[]).includes(x.reason)
+    && Number.isInteger(x.steps) && (x.steps as number) >= 0 && isNum(x.finalScore);
+}
+function isCalibratedDetector(x: unknown): x is CalibratedDetector {
+  return isRecord(x) && (x.kind === 'envelope' || x.kind === 'window' || x.kind === 'cusum')
+    && isNum(x.threshold) && isNum(x.bound) && Number.isInteger(x.k) && Number.isInteger(x.n) && typeof x.guaranteed === 'boolean';
+}
+function isCalibrationResult(x: unknown): x is CalibrationResult {
+  return isRecord(x) && isStr(x.file) && isFiniteNum(x.alpha) && Number.isInteger(x.fitEpisodes) && Number.isInteger(x.conformalEpisodes)
+    && Array.isArray(x.detectors) && x.detectors.length <= 8 && everyIndex(x.detectors, isCalibratedDetector)
+    && Array.isArray(x.warnings) && x.warnings.length <= 100 && everyIndex(x.warnings, (w) => isStr(w));
+}
+function isCalibrationParams(x: unknown): x is CalibrationParams {
+  return isRecord(x) && isStr(x.label, MAX_ID) && Number.isInteger(x.total) && (x.total as number) >= 0
+    && Array.isArray(x.episodes) && x.episodes.length <= MAX_CALIBRATION_EPISODES && everyIndex(x.episodes, isCalibrationEpisode)
+    && (x.state === 'running' || x.state === 'done' || x.state === 'failed' || x.state === 'stopped')
+    && (x.result === null || isCalibrationResult(x.result))
+    && (x.message === null || isStr(x.message, 65536));
 }
 
 function isReadyParams(x: unknown): x is ReadyParams {

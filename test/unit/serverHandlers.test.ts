@@ -9,7 +9,7 @@ import { analyzeTrace, type CalibrationLoader } from '../../src/server/traceAnal
 import { INCOMPLETE_MESSAGE, traceDiagnostics } from '../../src/server/diagnostics';
 import { traceHover } from '../../src/server/hover';
 import { traceCodeLenses } from '../../src/server/codeLenses';
-import { traceInlayHints } from '../../src/server/inlayHints';
+import { afterStepField, traceInlayHints } from '../../src/server/inlayHints';
 import { traceSymbols } from '../../src/server/documentSymbols';
 import { headerDefinition } from '../../src/server/definition';
 import { traceSummary } from '../../src/server/traceSummary';
@@ -156,6 +156,23 @@ test('inlay hints give the running objective at the end of each step line, only 
   assert.equal(hints.find((h) => h.position.line === t.lineOfStep(8))?.label, 'S=9');
   assert.deepEqual(traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } }, false), []);
   assert.equal(traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, true).length, 0);
+});
+
+test('with the line text, inlay hints sit right after the step field, where the eye reads the step number', () => {
+  const t = buildTrace({ steps: 40, dropAt: 10 });
+  const a = analyze(t.text);
+  const lines = t.text.split('\n');
+  const hints = traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } }, true, (l) => lines[l].slice(0, 200));
+  assert.equal(hints.length, 40);
+  for (const h of hints) {
+    const text = lines[h.position.line];
+    const m = /"step":(\d+),/.exec(text)!;
+    assert.equal(h.position.character, m.index + m[0].length, `line ${h.position.line}: after ${m[0]}`);
+    assert.ok(h.position.character < 40, `column ${h.position.character}`);
+    assert.ok(h.paddingLeft && h.paddingRight);
+  }
+  assert.equal(afterStepField('{"type":"step","step": 12 , "score":1}'), 27);
+  assert.equal(afterStepField('{"type":"step","score":1}'), null);
 });
 
 test('document symbols: the episode with seed and agent, its flagged step and its end', () => {

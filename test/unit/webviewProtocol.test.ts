@@ -33,6 +33,15 @@ function hostMessages(): IpcMessage[] {
     { method: 'replay/overlay', params: { episodeId: 'e1', overlays: [{ episodeId: 'e2', label: 'seed 2', scores: f64(7), flaggedStep: null }] } },
     { method: 'replay/overlay', params: { episodeId: 'e1', overlays: [] } },
     { method: 'replay/gotoStep', params: { episodeId: 'e1', step: 0 } },
+    { method: 'replay/calibration', params: { label: 'corridor / misaligned', total: 60, episodes: [], state: 'running', result: null, message: null } },
+    { method: 'replay/calibration', params: {
+      label: 'corridor / misaligned', total: 3, state: 'done', message: 'why',
+      episodes: [{ seed: 0, reason: 'completed', steps: 60, finalScore: 9.5 }, { seed: 1, reason: 'crashed', steps: 0, finalScore: 0 }],
+      result: {
+        file: '/w/corridor.misaligned.calibration.json', alpha: 0.05, fitEpisodes: 30, conformalEpisodes: 30, warnings: ['few episodes'],
+        detectors: [{ kind: 'cusum', threshold: 6.1, bound: 0.032, k: 1, n: 30, guaranteed: true }],
+      },
+    } },
   ];
 }
 function webviewMessages(): IpcMessage[] {
@@ -78,7 +87,7 @@ function wrongFor(v: unknown): unknown[] {
 const OPTIONAL = new Set(['gotoStep', 'error', 'action', 'observation', 'info', 'stack', 'file', 'line', 'column', 'phase', 'reward', 'terminated', 'truncated', 'fallback']);
 /** Values anything goes for (user data), and nullable fields where null is valid. */
 const FREE = new Set(['action', 'observation', 'info']);
-const NULLABLE = new Set(['flaggedStep', 'end', 'band', 'calibration', 'scene', 'zoom', 'episodeId']);
+const NULLABLE = new Set(['flaggedStep', 'end', 'band', 'calibration', 'scene', 'zoom', 'episodeId', 'result', 'message']);
 
 test('every valid message passes, and only its own guard', () => {
   for (const m of hostMessages()) {
