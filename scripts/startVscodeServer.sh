@@ -27,7 +27,8 @@ mkdir -p "$STATE"/{server-data,user-data/User,extensions,logs,home/.config,home/
 STATE="$(cd "$STATE" && pwd)"
 [ -f "$STATE/user-data/User/settings.json" ] || cat > "$STATE/user-data/User/settings.json" <<'JSON'
 { "workbench.startupEditor": "none", "telemetry.telemetryLevel": "off", "update.mode": "none",
-  "extensions.autoUpdate": false, "chat.disableAIFeatures": true, "git.enabled": false }
+  "extensions.autoUpdate": false, "chat.disableAIFeatures": true, "git.enabled": false,
+  "workbench.secondarySideBar.defaultVisibility": "hidden" }
 JSON
 
 # Variables of an outer VS Code (this script run from its terminal) would confuse the server's extension host.
