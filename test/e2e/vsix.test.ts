@@ -74,6 +74,7 @@ test('installed with the server CLI (no development path), it runs the TypeScrip
   await session.open();
   const page = session.page;
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  await session.extensionHostReady(); // start-up first: the commands run only once the extension host is up
   await runCommand(page, 'Objective Monitor: Create Example Scenario');
   await waitForFile(path.join(folder, 'objective-monitor-example', 'corridor.scenario.json'));
   await runCommand(page, 'Objective Monitor: Run Scenario');
