@@ -114,7 +114,7 @@ test('bash scripts/open.sh: its last line is the URL, which opens VS Code on exa
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(url);
+  await page.goto(url, { waitUntil: 'commit', timeout: 60_000 }); // the workbench's start-up is waited for below
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
   await waitForExtensionHost(state);
 

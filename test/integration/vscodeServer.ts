@@ -208,7 +208,10 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
         const i = full.findIndex(([key]) => key === k);
         if (i >= 0) full[i] = entry; else full.push(entry);
       }
-      await page.goto(`${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(full))}`);
+      // Navigation only: the page's scripts load as part of the workbench's start-up, which callers
+      // wait for as a whole (.monaco-workbench, then the extension host). Waiting for "load" here
+      // added a second, shorter budget (30 s) that busy machines exceeded.
+      await page.goto(`${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(full))}`, { waitUntil: 'commit', timeout: 60_000 });
     };
     const extensionHostReady = (timeoutMs?: number) => waitForExtensionHost(dir, timeoutMs);
     return { port, serverPid: server.pid!, base, url, dir, context, page, exitCode, open, extensionHostReady, close };
