@@ -44,6 +44,7 @@ function recordedFlags(): Map<string, number> {
 test('command palette -> Run Scenario -> racing -> misaligned -> the replay shows and scrubs to the flagged step', { timeout: 240_000 }, async () => {
   const page = session!.page;
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  await session!.extensionHostReady(); // start-up first: the commands run only once the extension host is up
   await runCommand(page, 'Objective Monitor: Run Scenario');
   await pick(page, 'racing');
   await pick(page, 'misaligned');

@@ -6,13 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readTrace } from '../../src/core/traceReader';
+import { copyScenario } from '../scenarioCopy';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
 
+/** The corridor example's scenario and modules only: never a calibration or traces left beside it. */
 function tmpCopyOfCorridor(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-cli-'));
-  fs.cpSync(path.join(root, 'examples/corridor'), dir, { recursive: true });
+  copyScenario(path.join(root, 'examples/corridor/corridor.scenario.json'), dir);
   return dir;
 }
 
