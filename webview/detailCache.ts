@@ -45,6 +45,9 @@ export function wantedSteps(cursor: number, n: number, playing: boolean, speed: 
       add(cursor + d);
       if (d <= PAUSED_BEHIND) add(cursor - d);
     }
+    // the first steps playback at the chosen speed will land on, so pressing play starts in step
+    const stride = playbackStride(speed);
+    if (stride > 1) for (let k = 1, s = Math.floor(cursor / stride) * stride; k <= PAUSED_AHEAD; k++) add(s + k * stride);
   }
   return out;
 }

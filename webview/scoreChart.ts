@@ -70,6 +70,8 @@ export class ScoreChart {
   private dragging = false;
   private legendExpanded = false;
   private readonly note: HTMLElement;
+  /** what the chart shows, in words (the canvas's accessible name), without the cursor part */
+  private summary = '';
 
   constructor(root: HTMLElement, private readonly events: ChartEvents) {
     const canvas = document.createElement('canvas');
@@ -78,6 +80,7 @@ export class ScoreChart {
     canvas.setAttribute('aria-label', 'running objective over steps');
     this.cursor = document.createElement('canvas');
     this.cursor.className = 'chart-cursor';
+    this.cursor.setAttribute('aria-hidden', 'true');
     // chart.js sizes the canvas to its parent: the plot gets a box of its own, the note goes under it
     const plot = document.createElement('div');
     plot.className = 'chart-plot';
@@ -125,7 +128,7 @@ export class ScoreChart {
           tooltip: { enabled: false },
         },
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 10, precision: 0 } },
+          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 10, precision: 0, includeBounds: false } },
           y: { type: 'linear', title: { display: true, text: 'running objective' }, ticks: { maxTicksLimit: 8 } },
         },
         onResize: () => { if (this.input) queueMicrotask(() => this.input && this.render(this.input)); },
@@ -229,7 +232,26 @@ export class ScoreChart {
     this.chart.update('none');
     if (this.note.textContent !== input.thresholdNote.text) this.note.textContent = input.thresholdNote.text;
     this.note.title = input.thresholdNote.title;
+    this.summary = this.describe(from, to, lastStepOf(n, input.overlays));
+    this.label();
     return decimateMs;
+  }
+
+  private describe(from: number, to: number, last: number): string {
+    const inp = this.input!;
+    const parts = [`Running objective, steps ${from}–${to} shown of 0–${last}.`];
+    const f = inp.flaggedStep;
+    if (f !== null && f < inp.series.length) parts.push(`Flag at step ${f}, margin ${formatNumber(inp.series.scores[f] - inp.series.thresholds[f])}.`);
+    const legend = (this.chart.legend?.legendItems ?? []).map((it) => it.text).filter((t) => t !== '');
+    if (legend.length) parts.push(`Legend: ${legend.join(', ')}.`);
+    return parts.join(' ');
+  }
+
+  private label(): void {
+    const inp = this.input, s = this.cursorStep;
+    let text = this.summary;
+    if (inp && s !== null && s < inp.series.length) text += ` Cursor at step ${s}, margin ${formatNumber(inp.series.scores[s] - inp.series.thresholds[s])}.`;
+    if (this.chart.canvas.getAttribute('aria-label') !== text) this.chart.canvas.setAttribute('aria-label', text);
   }
 
   /** chart.js's own legend entries, with the overlays' collapsed to a few and "+N more". */
@@ -254,6 +276,7 @@ export class ScoreChart {
   setCursor(step: number | null): void {
     this.cursorStep = step;
     this.drawCursor();
+    if (this.input) this.label();
   }
 
   /** The step under a client x coordinate, or null outside the plot. */
