@@ -27,28 +27,22 @@ export function playbackStride(speed: number): number {
   return Math.max(1, Math.round(speed / 60));
 }
 
-/** The steps wanted next, nearest first: the cursor, then (playing) the stride points ahead of it
- *  for LOOKAHEAD_S seconds, or (paused) a few steps either side. Only indices 0..n-1. */
+/** The steps wanted next, nearest first: the cursor; paused, a few steps either side of it (for
+ *  stepping with the arrow keys); and, playing or not, the steps playback at `speed` lands on in
+ *  the next LOOKAHEAD_S seconds, so pressing play starts with them at hand. Only indices 0..n-1. */
 export function wantedSteps(cursor: number, n: number, playing: boolean, speed: number): number[] {
   const out: number[] = [];
   if (n <= 0) return out;
   const add = (s: number) => { if (s >= 0 && s < n && !out.includes(s)) out.push(s); };
   add(cursor);
-  if (playing) {
-    const stride = playbackStride(speed);
-    const count = Math.min(Math.max(Math.ceil((speed * LOOKAHEAD_S) / stride), 8), 3 * BATCH);
-    let s = Math.floor(cursor / stride) * stride;
-    for (let k = 0; k < count && s < n; k++) { s += stride; add(Math.min(s, n - 1)); }
-    add(n - 1); // playback stops on the last step, wherever the stride points fall
-  } else {
-    for (let d = 1; d <= PAUSED_AHEAD; d++) {
-      add(cursor + d);
-      if (d <= PAUSED_BEHIND) add(cursor - d);
-    }
-    // the first steps playback at the chosen speed will land on, so pressing play starts in step
-    const stride = playbackStride(speed);
-    if (stride > 1) for (let k = 1, s = Math.floor(cursor / stride) * stride; k <= PAUSED_AHEAD; k++) add(s + k * stride);
+  if (!playing) {
+    for (let d = 1; d <= PAUSED_BEHIND; d++) { add(cursor + d); add(cursor - d); }
   }
+  const stride = playbackStride(speed);
+  const count = Math.min(Math.max(Math.ceil((speed * LOOKAHEAD_S) / stride), PAUSED_AHEAD), 3 * BATCH);
+  let s = Math.floor(cursor / stride) * stride;
+  for (let k = 0; k < count && s < n; k++) { s += stride; add(Math.min(s, n - 1)); }
+  if (playing) add(n - 1); // playback stops on the last step, wherever the stride points fall
   return out;
 }
 

@@ -73,6 +73,21 @@ describe('replay chart (headless Chromium)', { timeout: 120_000 }, () => {
     assert.deepEqual((await viewState(page)).zoom, z);
   });
 
+  test('a live episode that stops at its flag zooms on it when it ends, if the user was following', async () => {
+    const ep = await loadEpisode(page, { n: 0, seed: 31, live: true, band: false, meta: { episodeId: 'ep-live-stop' } });
+    await page.evaluate((id) => {
+      const w = window as unknown as Gen & { __host: { send(m: unknown): void } };
+      w.__host.send({ method: 'replay/append', params: { episodeId: id, steps: w.__traceGen.columns(0, 500, 400, 0, 31), flaggedStep: null } });
+    }, ep.episodeId);
+    await page.waitForFunction(() => (document.querySelector('.tl-slider') as HTMLInputElement).value === '499');
+    assert.equal((await viewState(page)).zoom, null, 'live: the whole episode');
+    await sendToPanel(page, { method: 'replay/end', params: { episodeId: ep.episodeId, end: { reason: 'flagged_stop', steps: 500, score: 1, flaggedStep: 499, durationMs: 10 } } });
+    await waitLabel(page, /Flag at step 499/);
+    await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}').zoom !== null);
+    const z = (await viewState(page)).zoom!;
+    assert.ok(z.from < 499 - 20 && z.to > 499, JSON.stringify(z));
+  });
+
   test('the margin is drawn at the cursor: a bracket and its value, none where there is no threshold', async () => {
     const ep = await loadEpisode(page, { n: 400, divergeAt: 1000, seed: 8, band: false });
     const body = page.locator('body');
