@@ -261,16 +261,17 @@ export class ReplayPanel implements vscode.Disposable {
   }
 
   /** Answers a batch with one message: the flags are worked out once for the batch (a re-flag
-   *  under other settings walks the whole trace), then each step's line is read back. */
+   *  under other settings walks the whole trace), and the steps' lines are read in one go. */
   private async sendSteps(steps: readonly number[]): Promise<void> {
-    let t = await this.host.store.load(this.file);
-    const f = this.flags(t);
+    const loaded = await this.host.store.load(this.file);
+    const f = this.flags(loaded);
+    const read = await this.host.store.stepRecords(loaded, steps.map((s) => recordOfStep(loaded, s)));
+    const t = read.trace;
     const details: StepDetailParams[] = [];
-    for (const step of steps) {
-      const found = await this.host.store.stepRecord(t, recordOfStep(t, step));
-      if (!found) continue;
-      t = found.trace;
-      const s = found.record;
+    for (let k = 0; k < steps.length; k++) {
+      const s = read.records[k];
+      if (!s) continue;
+      const step = steps[k];
       const i = recordOfStep(t, step);
       const threshold = f.thresholds[i];
       const detail: StepDetailParams = {
