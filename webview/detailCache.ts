@@ -17,6 +17,9 @@ export const MAX_IN_FLIGHT = 2;
 export const RETRY_MS = 2000;
 /** How far ahead playback prefetches, in seconds of playback. */
 export const LOOKAHEAD_S = 1.5;
+/** Paused, the host is idle: fill the cache this many playback steps ahead (a busy machine can take
+ *  seconds per batch, and playback then starts from what is already here). */
+export const PAUSED_LOOKAHEAD = 4 * 32;
 /** Steps around a paused cursor kept ready for stepping with the arrow keys. */
 const PAUSED_AHEAD = 12;
 const PAUSED_BEHIND = 6;
@@ -28,8 +31,9 @@ export function playbackStride(speed: number): number {
 }
 
 /** The steps wanted next, nearest first: the cursor; paused, a few steps either side of it (for
- *  stepping with the arrow keys); and, playing or not, the steps playback at `speed` lands on in
- *  the next LOOKAHEAD_S seconds, so pressing play starts with them at hand. Only indices 0..n-1. */
+ *  stepping with the arrow keys); and the steps playback at `speed` lands on next: playing, those of
+ *  the next LOOKAHEAD_S seconds; paused, PAUSED_LOOKAHEAD of them, so pressing play starts with
+ *  them at hand. Only indices 0..n-1. */
 export function wantedSteps(cursor: number, n: number, playing: boolean, speed: number): number[] {
   const out: number[] = [];
   if (n <= 0) return out;
@@ -39,7 +43,7 @@ export function wantedSteps(cursor: number, n: number, playing: boolean, speed: 
     for (let d = 1; d <= PAUSED_BEHIND; d++) { add(cursor + d); add(cursor - d); }
   }
   const stride = playbackStride(speed);
-  const count = Math.min(Math.max(Math.ceil((speed * LOOKAHEAD_S) / stride), PAUSED_AHEAD), 3 * BATCH);
+  const count = playing ? Math.min(Math.max(Math.ceil((speed * LOOKAHEAD_S) / stride), PAUSED_AHEAD), 3 * BATCH) : PAUSED_LOOKAHEAD;
   let s = Math.floor(cursor / stride) * stride;
   for (let k = 0; k < count && s < n; k++) { s += stride; add(Math.min(s, n - 1)); }
   if (playing) add(n - 1); // playback stops on the last step, wherever the stride points fall
