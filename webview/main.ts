@@ -123,7 +123,13 @@ function act(a: KeyAction): void {
     case 'forward10': timeline = seek(stop, s + 10, n); break;
     case 'first': timeline = seek(stop, 0, n); break;
     case 'last': timeline = seek(stop, n - 1, n); break;
-    case 'flag': if (flaggedStep !== null) timeline = seek(stop, flaggedStep, n); break;
+    case 'flag':
+      if (flaggedStep === null) break;
+      timeline = seek(stop, flaggedStep, n);
+      // zoomed: show the flag as the chart first opened on it, with context before and room after
+      if (zoom) zoom = focusZoom(flaggedStep, fullLast()) ?? zoom;
+      invalidate('chart', 'state');
+      break;
     case 'toggleZoom': setZoom(zoom ? null : focusZoom(flaggedStep ?? s, fullLast())); return;
   }
   revealStep();
@@ -132,10 +138,10 @@ function act(a: KeyAction): void {
 
 /** Keeps the cursor inside a zoomed view, shifting the view rather than changing its span. */
 function revealStep(): void {
-  const n = series.length;
   if (zoom && (timeline.step < zoom.from || timeline.step > zoom.to)) {
     const span = zoom.to - zoom.from;
-    const from = Math.max(0, Math.min(timeline.step - Math.round(span / 2), Math.max(n - 1 - span, 0)));
+    // the view may end a little past the last step (as the chart allows), so the end is not pinned to the edge
+    const from = Math.max(0, Math.min(timeline.step - Math.round(span / 2), Math.max(fullLast() + Math.ceil(span * 0.2) - span, 0)));
     zoom = { from, to: from + span };
     invalidate('chart', 'state');
   }

@@ -127,10 +127,11 @@ test('command palette -> Run Scenario -> racing -> misaligned -> the replay show
       + `frames ${samples.map((x) => `${x.at}ms:${x.cursor}/${x.shown}`).join(' ')}; answers ${got.answers.join(' ')}`);
   }
 
-  // Back on the flag, zoomed, for the screenshot.
+  // Back on the flag, zoomed as first opened (context before it, room after it), for the screenshot.
   await page.keyboard.press('f');
   await frame.locator('.badge-flag').waitFor({ state: 'visible', timeout: 10_000 });
   if ((await zoomBtn.textContent()) === 'zoom to flag') await zoomBtn.click();
+  await f.waitForFunction((l) => (document.querySelector('.chart-canvas')?.getAttribute('aria-label') ?? '').startsWith(l), zoomedLabel.slice(0, zoomedLabel.indexOf('.') + 1), { timeout: 10_000 });
   await frame.locator('.inspector', { hasText: 'while loading' }).waitFor({ state: 'hidden', timeout: 10_000 });
 
   // The Runs view lists the run, its scenario and the flagged episodes.

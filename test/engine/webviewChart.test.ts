@@ -71,6 +71,15 @@ describe('replay chart (headless Chromium)', { timeout: 120_000 }, () => {
     await page.locator('.tl-zoom').click();
     await waitLabel(page, new RegExp(`steps ${z.from}–${z.to} shown`));
     assert.deepEqual((await viewState(page)).zoom, z);
+    // Home moves the zoomed view to the start; End brings it back with room after the last step; F shows the flag as first opened
+    await page.locator('body').press('Home');
+    await waitLabel(page, /steps 0–\d+ shown/);
+    await page.locator('body').press('End');
+    const end = /steps (\d+)–(\d+) shown/.exec(await waitLabel(page, /steps [1-9]\d*–\d+ shown/))!;
+    assert.ok(Number(end[2]) > ep.n - 1, `the last step is not pinned to the right edge: ${end[0]}`);
+    await page.locator('body').press('Home');
+    await page.locator('body').press('f');
+    await waitLabel(page, new RegExp(`steps ${z.from}–${z.to} shown`));
   });
 
   test('a live episode that stops at its flag zooms on it when it ends, if the user was following', async () => {
