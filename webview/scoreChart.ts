@@ -447,8 +447,8 @@ function drawMargin(
   ctx.save();
   ctx.font = `600 10px ${inp.fontFamily}`;
   const tw = ctx.measureText(label).width;
-  // bracket on the right of the step's line, or on its left near the plot's right edge
-  const right = px + 14 + tw + 8 <= a.right;
+  // bracket on the right of the step's line, or on its left at the plot's right edge
+  const right = px + 12 <= a.right;
   const bx = Math.round(right ? px + 7 : px - 7) + 0.5;
   const tick = right ? -4 : 4;
   ctx.fillStyle = withAlpha(color, 0.18);
@@ -459,8 +459,11 @@ function drawMargin(
   ctx.beginPath();
   ctx.moveTo(bx + tick, y0); ctx.lineTo(bx, y0); ctx.lineTo(bx, y1); ctx.lineTo(bx + tick, y1);
   ctx.stroke();
-  const ly = Math.min(Math.max((y0 + y1) / 2, a.top + 7), a.bottom - 7);
-  const lx = right ? bx + 4 : bx - 4 - tw;
+  // the value goes under the lower end (after a drop the score is the lowest line, and the space under
+  // it is free), else over the upper end: beside the bracket it would cover the steps leading up to it
+  const below = Math.max(y0, y1) + 12;
+  const ly = below <= a.bottom - 8 ? below : Math.max(Math.min(y0, y1) - 12, a.top + 8);
+  const lx = px + 6 + tw <= a.right - 2 ? px + 6 : Math.max(px - 6 - tw, a.left + 2); // clear of the step's line
   ctx.fillStyle = inp.colors.bg;
   ctx.globalAlpha = 0.8;
   ctx.fillRect(lx - 2, ly - 7, tw + 4, 14);
