@@ -2,7 +2,7 @@
 
 import type { ReplayEnd, ReplayMeta } from '../src/shared/webviewProtocol';
 import { clear, h } from './dom';
-import { calibrationText, flagText, REASONS } from './format';
+import { calibrationText, flagText, REASONS, stepsText } from './format';
 
 export interface HeaderInput {
   meta: ReplayMeta;
@@ -30,11 +30,11 @@ export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
   if (end) {
     const r = REASONS[end.reason];
     const reason = h('span', `h-reason tone-${r.tone}`);
-    reason.append(h('span', 'icon', r.icon), document.createTextNode(` ${r.text} after ${end.steps} steps`));
+    reason.append(h('span', 'icon', r.icon), document.createTextNode(` ${r.text} after ${stepsText(end.steps)}`));
     line.append(reason);
   } else {
     const live = h('span', 'h-reason tone-live');
-    live.append(h('span', 'icon live-dot', '●'), document.createTextNode(` live · ${v.steps} steps`));
+    live.append(h('span', 'icon live-dot', '●'), document.createTextNode(` live · ${stepsText(v.steps)}`));
     line.append(live);
   }
   const second = h('div', 'header-line second');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Scene, Shape } from '../core/scene';
 import {
-  AppendMessage, EndMessage, GotoStepMessage, LoadMessage, OverlayMessage, ReflagMessage, StepDetailMessage,
+  AppendMessage, EndMessage, GotoStepMessage, LoadMessage, OverlayMessage, ReflagMessage, StepDetailsMessage,
   parseWebviewMessage, type OverlayParams, type OverlaySeries, type ReplayBand, type ReplayEnd, type ReplayMeta, type StepColumns, type StepDetailParams,
 } from '../shared/webviewProtocol';
 import { recordOfStep, type FlagView, type LoadedTrace, type StepRecord, type TraceStore } from './traceStore';
@@ -161,7 +161,7 @@ export class ReplayPanel implements vscode.Disposable {
       if (!h) continue;
       const scores = t.scores.slice();
       const flaggedStep = this.flags(t).flaggedStep;
-      const label = `seed ${h.seed}${h.distribution === 'calibration' ? ' (calibration)' : ''}${flaggedStep === null ? '' : ` · flagged at ${flaggedStep}`}`;
+      const label = `seed ${h.seed}${h.distribution === 'calibration' ? ' (calibration)' : ''}${flaggedStep === null ? '' : ` · flagged at step ${flaggedStep}`}`;
       series.push({ episodeId: h.episodeId, label: label.slice(0, 256), scores, flaggedStep });
     }
     const params: OverlayParams = { episodeId: this.episodeId, overlays: series };
@@ -199,8 +199,8 @@ export class ReplayPanel implements vscode.Disposable {
         case 'replay/ready':
           await this.load();
           break;
-        case 'replay/requestStep':
-          await this.sendStep(msg.params.step);
+        case 'replay/requestSteps':
+          await this.sendSteps(msg.params.steps);
           break;
         case 'replay/stateChanged':
           break;
@@ -267,27 +267,35 @@ export class ReplayPanel implements vscode.Disposable {
     }
   }
 
-  private async sendStep(step: number): Promise<void> {
+  /** Answers a batch with one message: the flags are worked out once for the batch (a re-flag
+   *  under other settings walks the whole trace), and the steps' lines are read in one go. */
+  private async sendSteps(steps: readonly number[]): Promise<void> {
     const loaded = await this.host.store.load(this.file);
-    const found = await this.host.store.stepRecord(loaded, recordOfStep(loaded, step));
-    if (!found) return;
-    const { trace: t, record: s } = found;
-    const i = recordOfStep(t, step);
-    const f = this.flags(t);
-    const threshold = f.thresholds[i];
-    const detail: StepDetailParams = {
-      episodeId: this.episodeId, step, available: t.header?.recording !== 'scores',
-      increment: s.increment, score: s.score, threshold, statistic: f.statistics[i], margin: s.score - threshold,
-      scene: sceneAt(t, s, s.scene ? null : await this.host.store.sceneRecord(t, i)),
-    };
-    if (s.action !== undefined) detail.action = s.action;
-    if (s.observation !== undefined) detail.observation = s.observation;
-    if (s.info !== undefined) detail.info = s.info;
-    if (s.reward !== undefined) detail.reward = s.reward;
-    if (s.terminated !== undefined) detail.terminated = s.terminated;
-    if (s.truncated !== undefined) detail.truncated = s.truncated;
-    if (s.fallback !== undefined) detail.fallback = s.fallback;
-    await this.post(StepDetailMessage.create(detail));
+    const f = this.flags(loaded);
+    const read = await this.host.store.stepRecords(loaded, steps.map((s) => recordOfStep(loaded, s)));
+    const t = read.trace;
+    const details: StepDetailParams[] = [];
+    for (let k = 0; k < steps.length; k++) {
+      const s = read.records[k];
+      if (!s) continue;
+      const step = steps[k];
+      const i = recordOfStep(t, step);
+      const threshold = f.thresholds[i];
+      const detail: StepDetailParams = {
+        episodeId: this.episodeId, step, available: t.header?.recording !== 'scores',
+        increment: s.increment, score: s.score, threshold, statistic: f.statistics[i], margin: s.score - threshold,
+        scene: sceneAt(t, s, s.scene ? null : await this.host.store.sceneRecord(t, i)),
+      };
+      if (s.action !== undefined) detail.action = s.action;
+      if (s.observation !== undefined) detail.observation = s.observation;
+      if (s.info !== undefined) detail.info = s.info;
+      if (s.reward !== undefined) detail.reward = s.reward;
+      if (s.terminated !== undefined) detail.terminated = s.terminated;
+      if (s.truncated !== undefined) detail.truncated = s.truncated;
+      if (s.fallback !== undefined) detail.fallback = s.fallback;
+      details.push(detail);
+    }
+    await this.post(StepDetailsMessage.create({ episodeId: this.episodeId, details }));
   }
 
   private async post(msg: { method: string; params: unknown }): Promise<boolean> {

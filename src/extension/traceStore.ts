@@ -15,6 +15,8 @@ import type { TraceStep } from '../core/traceFormat';
 import { parseTraceLine } from '../core/traceReader';
 import { readTraceColumns, type TraceColumns } from './traceColumns';
 
+/** the most bytes stepRecords reads in one go (a batch of nearby steps); farther apart, a read each */
+const BATCH_READ_MAX = 4 * 1024 * 1024;
 /** how far back a step without a scene of its own looks for the last one */
 export const SCENE_LOOKBACK = 1000;
 
@@ -76,6 +78,49 @@ export class TraceStore {
     if (j < 0 || i - j >= SCENE_LOOKBACK) return null;
     const r = await this.stepRecord(trace, j);
     return r?.record.scene ? r.record : null;
+  }
+
+  /** Records `indices` of a loaded trace (null for one that is gone), read through one file handle
+   *  and, when they lie close together, one read: the replay panel asks for a batch of steps at
+   *  a time, and a read per step cost a file open each (seconds per batch on a busy machine).
+   *  A record that no longer matches its offsets falls back to stepRecord (which re-reads). */
+  async stepRecords(trace: LoadedTrace, indices: readonly number[]): Promise<{ trace: LoadedTrace; records: (StepRecord | null)[] }> {
+    const t = trace;
+    const valid = indices.filter((i) => Number.isInteger(i) && i >= 0 && i < t.steps);
+    const lines = new Map<number, StepRecord | null>();
+    if (valid.length) {
+      const fh = await fs.promises.open(t.file, 'r');
+      try {
+        const lo = Math.min(...valid.map((i) => t.lineStart[i]));
+        const hi = Math.max(...valid.map((i) => t.lineStart[i] + t.lineLength[i]));
+        if (hi - lo <= BATCH_READ_MAX) {
+          const buf = Buffer.alloc(hi - lo);
+          const { bytesRead } = await fh.read(buf, 0, hi - lo, lo);
+          for (const i of valid) {
+            const from = t.lineStart[i] - lo, to = from + t.lineLength[i];
+            lines.set(i, to <= bytesRead ? parseStepLine(t, i, buf.subarray(from, to)) : null);
+          }
+        } else {
+          for (const i of valid) {
+            const buf = Buffer.alloc(t.lineLength[i]);
+            const { bytesRead } = await fh.read(buf, 0, buf.length, t.lineStart[i]);
+            lines.set(i, bytesRead === buf.length ? parseStepLine(t, i, buf) : null);
+          }
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    let current = t;
+    const records: (StepRecord | null)[] = [];
+    for (const i of indices) {
+      const r = lines.get(i);
+      if (r) { records.push(r); continue; }
+      const again = await this.stepRecord(current, i);
+      if (again) current = again.trace;
+      records.push(again?.record ?? null);
+    }
+    return { trace: current, records };
   }
 
   forget(file: string): void {
@@ -180,6 +225,11 @@ async function readStepLine(t: LoadedTrace, i: number): Promise<StepRecord | nul
   } finally {
     await fh.close();
   }
+  return parseStepLine(t, i, buf);
+}
+
+/** Record `i` parsed from its line's bytes; null when they are not that step's record. */
+function parseStepLine(t: LoadedTrace, i: number, buf: Buffer): StepRecord | null {
   const parsed = parseTraceLine(buf.toString('utf8'));
   if (!parsed.ok || parsed.record.type !== 'step' || parsed.record.step !== stepAt(t, i)) return null;
   return parsed.record;
