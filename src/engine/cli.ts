@@ -48,8 +48,11 @@ exit codes: 0 no deployment episode flagged, 1 an episode was flagged, 2 a usage
 export async function main(argv: string[]): Promise<number> {
   const { command, positionals, flags } = parseCommandLine(argv);
   if (flags.help || command === undefined || command === 'help') {
-    process.stdout.write(HELP.replace('{builtins}', builtinScenarioNames().join(', ') || '(none built)') + '\n');
-    return command === undefined && !flags.help ? 2 : 0;
+    const text = HELP.replace('{builtins}', builtinScenarioNames().join(', ') || '(none built)') + '\n';
+    // asked for, help is the result (stdout); without a command it explains a usage error (stderr)
+    const asked = flags.help || command === 'help';
+    (asked ? process.stdout : process.stderr).write(text);
+    return asked ? 0 : 2;
   }
   if (command === 'lsp') {
     // The language server is its own bundle; loading it hands the process over to it.

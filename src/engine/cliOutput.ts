@@ -1,6 +1,6 @@
-// How the CLI talks: human lines on stdout, notices on stderr, a progress bar on stderr only
-// when it is a terminal; `--events` turns stdout into the engine's event stream (JSON lines) for
-// the VS Code extension; `--json` prints one JSON object at the end.
+// How the CLI talks: results on stdout; errors, warnings, notices and progress on stderr (a progress
+// bar only when stderr is a terminal); `--events` turns stdout into the engine's event stream (JSON
+// lines) for the VS Code extension; with `--json` stdout holds only the one JSON object at the end.
 import type { EngineEvent } from '../shared/engineEvents';
 
 export class CliOutput {
@@ -21,6 +21,14 @@ export class CliOutput {
     if (this.mode !== 'human') return;
     this.clearBar();
     this.stdout.write(text + '\n');
+  }
+
+  /** Errors about the results (an episode that could not run): stderr in human and JSON mode (the
+   *  JSON object holds them too); in the event stream the episode_end events carry them. */
+  error(text: string): void {
+    if (this.mode === 'events') return;
+    this.clearBar();
+    this.stderr.write(text + '\n');
   }
 
   /** Notices (calibrating first, stale calibration...): stderr, or a `warning` event. */

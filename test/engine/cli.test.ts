@@ -111,7 +111,29 @@ test('a syntax error in a user module is reported as file:line:col, exit 2', () 
   fs.writeFileSync(path.join(dir, 'misaligned.ts'), 'export default function () {\n  return { act: (o: any) => 1 +  };\n}\n');
   const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--detector', 'fixed', '--threshold', '-5', '--episodes', '1');
   assert.equal(r.code, 2, r.stdout + r.stderr);
-  assert.match(r.stdout + r.stderr, /misaligned\.ts:2:\d+/);
+  // errors go to stderr; stdout keeps the results (the episode line and the summary)
+  assert.match(r.stderr, /error: seed 1000 ended crashed: .*misaligned\.ts:2:\d+/);
+  assert.doesNotMatch(r.stdout, /^error:/m);
+  assert.match(r.stdout, /corridor \/ misaligned: 0 of 1 deployment episode flagged/);
+  // with --json, stdout is exactly the JSON object, the error in it and on stderr
+  const j = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--detector', 'fixed', '--threshold', '-5', '--episodes', '1', '--json');
+  assert.equal(j.code, 2, j.stderr);
+  const parsed = JSON.parse(j.stdout);
+  assert.equal(parsed.episodes[0].reason, 'crashed');
+  assert.match(parsed.episodes[0].error.file, /misaligned\.ts$/);
+  assert.match(j.stderr, /error: seed 1000 ended crashed/);
+});
+
+test('help asked for goes to stdout; no command at all is a usage error on stderr', () => {
+  const dir = tmpCopyOfCorridor();
+  const asked = om(dir, '--help');
+  assert.equal(asked.code, 0);
+  assert.match(asked.stdout, /usage:/);
+  assert.equal(asked.stderr, '');
+  const none = om(dir);
+  assert.equal(none.code, 2);
+  assert.equal(none.stdout, '');
+  assert.match(none.stderr, /usage:/);
 });
 
 test('--seed re-runs exactly one episode, from either distribution', () => {

@@ -42,8 +42,8 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
     const distribution = singleSeedOf(flags)?.distribution ?? 'deployment';
     out.line(`${scenario.spec.name} / ${agent.name}: ${flagged} of ${episodes.length} ${distribution} episode${episodes.length === 1 ? '' : 's'} flagged (${detectorText})`);
     out.line(`traces: ${result.dir}`);
-    for (const e of broken) out.line(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
   }
+  for (const e of broken) out.error(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
   if (broken.length) return 2;
   return flagged > 0 ? 1 : 0;
 }
