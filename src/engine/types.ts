@@ -55,6 +55,8 @@ export interface RunRequest {
   onEvent?: (event: EngineEvent) => void;
   /** interpreter for Python modules (issue 5) */
   python?: string;
+  /** stop starting episodes once the agent evidently cannot run (failFast.ts) */
+  failFast?: 'calibration' | 'deployment';
 }
 
 export interface EpisodeResult {
@@ -75,4 +77,6 @@ export interface RunResult {
   runId: string;
   dir: string;
   episodes: EpisodeResult[];
+  /** set when the fail-fast rule stopped the run: why (the episodes never started are not listed) */
+  stoppedEarly?: string;
 }

@@ -13,6 +13,7 @@ import { ensureCalibration } from './ensureCalibration';
 import { fmt, summary } from './calibrate';
 import type { AgentChoice, EpisodeResult, RunResult } from '../types';
 import { UsageError } from '../usageError';
+import { describeFailure } from '../failFast';
 
 export async function runCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
   if (args.length !== 1) throw new UsageError('run needs exactly one scenario: objective-monitor run <scenario>');
@@ -75,7 +76,12 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
       python: flags.python,
       signal,
       onEvent: (e) => out.event(e),
+      failFast: 'deployment',
     });
+    if (result.stoppedEarly) {
+      const first = result.episodes.find((e) => !okReason(e.reason));
+      out.notice(`error: stopped early: ${result.stoppedEarly}${first ? ` (first: seed ${first.seed} ${describeFailure(first)})` : ''}; the other ${seeds.length - result.episodes.length} episodes were not run`);
+    }
     return { result, calibration: cal?.calibration ?? null, calibrationFile: cal?.file ?? null, detectorKind: detector.kind };
   } finally {
     out.endProgress();
