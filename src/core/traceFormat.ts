@@ -45,8 +45,9 @@ export interface TraceHeader {
   recording: Recording;
   protocol: ProtocolSpec;
   detector: DetectorConfig;
-  /** the calibration used, or null for a fixed threshold */
-  calibration: { file: string; hash: string; alpha: number; computedAt: string } | null;
+  /** the calibration used, or null for a fixed threshold; `longestEpisode`: its longest episode's
+   *  steps — steps from there on are beyond training (absent for older calibrations) */
+  calibration: { file: string; hash: string; alpha: number; computedAt: string; longestEpisode?: number } | null;
   startedAt: string;
 }
 
@@ -105,6 +106,9 @@ export interface TraceEnd {
   error?: UserError;
   /** exit code / signal for `crashed`, limit for timeouts and oom, the bad record for protocol_error */
   detail?: Record<string, unknown>;
+  /** the episode ran past the longest calibration episode: steps `fromStep`.. (`steps` of them) were
+   *  monitored on an extrapolated model, outside the calibration's guarantee */
+  beyondTraining?: { fromStep: number; steps: number };
 }
 
 export type TraceRecord = TraceHeader | TraceReset | TraceStep | TraceEnd;

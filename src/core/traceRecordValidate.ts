@@ -167,6 +167,7 @@ export function checkEnd(o: Obj): string | null {
     () => need(o, 'durationMs', (x) => isFiniteNum(x) && x >= 0, 'a finite number >= 0', w),
     () => optional(o, 'error', (x) => isObject(x) && typeof x.message === 'string', "an object with a string 'message'", w),
     () => optional(o, 'detail', isObject, 'an object', w),
+    () => optional(o, 'beyondTraining', (x) => isObject(x) && isIndex(x.fromStep) && isIndex(x.steps), "an object with integers 'fromStep' and 'steps'", w),
   );
 }
 

@@ -265,6 +265,8 @@ export class EpisodeRecorder implements RunnerSink {
     const end: TraceEnd = { type: 'episode_end', reason: o.reason, steps: this.steps, score: this.steps ? m.score : 0, flaggedStep, durationMs: Date.now() - this.t0 };
     if (o.error) end.error = o.error;
     if (o.detail) end.detail = o.detail;
+    const trained = this.s.header.calibration?.longestEpisode;
+    if (trained !== undefined && this.steps > trained) end.beyondTraining = { fromStep: trained, steps: this.steps - trained };
     this.writer.add(end);
     this.writer.close();
     this.finished = {
