@@ -213,7 +213,20 @@ function renderHeaderNow(): void {
     meta, end, flaggedStep: f, steps: series.length,
     flagScore: f === null ? null : series.scores[f],
     flagThreshold: f === null ? null : series.thresholds[f],
+    notes: calibrationNotes(band, series.length),
   });
+}
+
+/** What the calibration cannot vouch for here: steps beyond its longest episode, and its warnings
+ *  (e.g. too few calibration episodes still running from some step on). */
+function calibrationNotes(b: ReplayBand | null, steps: number): string[] {
+  if (!b) return [];
+  const notes: string[] = [];
+  if (b.trainedSteps !== undefined && steps > b.trainedSteps) {
+    notes.push(`beyond training from step ${b.trainedSteps}: the longest calibration episode had ${b.trainedSteps} steps; the detector extrapolates and the false-alarm bound does not cover later steps`);
+  }
+  for (const w of b.warnings ?? []) notes.push(`calibration: ${w}`);
+  return notes;
 }
 
 function renderStep(): void {

@@ -60,7 +60,7 @@ export class ScoreChart {
     const self = this;
     const markers: Plugin<'line'> = {
       id: 'replayMarkers',
-      beforeDatasetsDraw(chart) { self.drawAfterFlagRegion(chart); },
+      beforeDatasetsDraw(chart) { drawBeyondTrainingRegion(chart, self.input); self.drawAfterFlagRegion(chart); },
       afterDatasetsDraw(chart) { self.drawFlagMarker(chart); },
       afterRender() { self.drawCursor(); },
     };
@@ -327,4 +327,33 @@ export class ScoreChart {
     ctx.stroke();
     ctx.restore();
   }
+}
+
+/** Steps past the longest calibration episode (the band's `trainedSteps`) are shaded and labelled
+ *  "beyond training": the detector extrapolates there and the calibration's bound does not cover
+ *  them. The step it starts at is also left on the canvas as data-beyond-training (tests, a11y). */
+function drawBeyondTrainingRegion(chart: Chart, inp: ChartInput | null): void {
+  const trained = inp?.band?.trainedSteps;
+  const canvas = chart.canvas;
+  const n = inp?.series.length ?? 0;
+  if (!inp || trained === undefined || n <= trained) {
+    delete canvas.dataset.beyondTraining;
+    return;
+  }
+  canvas.dataset.beyondTraining = String(trained);
+  const x = chart.scales.x, a = chart.chartArea;
+  const left = Math.max(x.getPixelForValue(trained - 0.5), a.left);
+  if (left >= a.right) return;
+  const ctx = chart.ctx;
+  ctx.save();
+  ctx.globalAlpha = 0.08;
+  ctx.fillStyle = inp.colors.muted;
+  ctx.fillRect(left, a.top, a.right - left, a.bottom - a.top);
+  ctx.globalAlpha = 1;
+  ctx.fillStyle = inp.colors.muted;
+  ctx.font = `italic 10px ${inp.fontFamily}`;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  if (a.right - left > 90) ctx.fillText('beyond training', left + 4, a.top + 4);
+  ctx.restore();
 }

@@ -324,7 +324,11 @@ function endOf(t: LoadedTrace): ReplayEnd | null {
 function bandOf(store: TraceStore, t: LoadedTrace): ReplayBand | null {
   const cal = store.calibrationFor(t);
   if (!cal?.band) return null;
-  return { p05: Float64Array.from(cal.band.p05), p50: Float64Array.from(cal.band.p50), p95: Float64Array.from(cal.band.p95) };
+  return {
+    p05: Float64Array.from(cal.band.p05), p50: Float64Array.from(cal.band.p50), p95: Float64Array.from(cal.band.p95),
+    ...(typeof cal.longestEpisode === 'number' ? { trainedSteps: cal.longestEpisode } : {}),
+    ...(cal.warnings?.length ? { warnings: cal.warnings.slice(0, 20) } : {}),
+  };
 }
 
 /** The step's scene with the reset scene's static shapes under it; steps without a scene of their

@@ -83,6 +83,10 @@ export interface ReplayBand {
   p05: Float64Array;
   p50: Float64Array;
   p95: Float64Array;
+  /** the longest calibration episode's steps: later steps are beyond training (the chart shades them) */
+  trainedSteps?: number;
+  /** the calibration's warnings (too few episodes still running from some step on, ...) */
+  warnings?: string[];
 }
 
 export interface OverlaySeries {
@@ -314,7 +318,9 @@ export function isReplayEnd(x: unknown): x is ReplayEnd {
 
 function isBand(x: unknown): x is ReplayBand {
   return isRecord(x) && isFloat64Array(x.p05) && isFloat64Array(x.p50) && isFloat64Array(x.p95)
-    && x.p05.length === x.p50.length && x.p05.length === x.p95.length && x.p05.length <= MAX_STEPS;
+    && x.p05.length === x.p50.length && x.p05.length === x.p95.length && x.p05.length <= MAX_STEPS
+    && (x.trainedSteps === undefined || isStepIndex(x.trainedSteps))
+    && (x.warnings === undefined || (Array.isArray(x.warnings) && x.warnings.length <= 20 && x.warnings.every((w) => isStr(w, 1000))));
 }
 
 function isOverlaySeries(x: unknown): x is OverlaySeries {

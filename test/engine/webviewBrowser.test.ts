@@ -339,4 +339,15 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.equal(result.scripts, 3, 'only the page\'s own scripts');
     assert.deepEqual(h.consoleErrors, [], 'no console errors');
   });
+
+  test('steps past the longest calibration episode: the chart shades them "beyond training", the header says so', async () => {
+    await load(page, { n: 300, seed: 21, divergeAt: 1000, trainedSteps: 100, calibrationWarnings: ['from step 80 on, fewer than 10 of the 50 fitted calibration episodes were still running'] });
+    await expectText(page, '.header', /beyond training from step 100: the longest calibration episode had 100 steps/);
+    await expectText(page, '.header', /calibration: from step 80 on, fewer than 10 of the 50 fitted/);
+    await page.waitForFunction(() => document.querySelector('canvas.chart-canvas')?.getAttribute('data-beyond-training') === '100');
+    // within training: no shading, no note
+    await load(page, { n: 80, seed: 22, divergeAt: 1000, trainedSteps: 100 });
+    await page.waitForFunction(() => !document.querySelector('canvas.chart-canvas')?.hasAttribute('data-beyond-training'));
+    assert.doesNotMatch(await textOf(page, '.header'), /beyond training/);
+  });
 });
