@@ -56,6 +56,8 @@ export interface TraceReset {
   observation?: unknown;
   info?: unknown;
   scene?: Scene;
+  /** render() threw or returned something unusable here (noted once per episode; no scene) */
+  sceneProblem?: UserError;
 }
 
 export interface TraceStep {
@@ -82,6 +84,8 @@ export interface TraceStep {
   scene?: Scene;
   /** the action came from the safety protocol's fallback, not the agent */
   fallback?: boolean;
+  /** render() threw or returned something unusable at this step (noted once per episode; no scene) */
+  sceneProblem?: UserError;
 }
 
 export interface UserError {
@@ -109,6 +113,9 @@ export interface TraceEnd {
   /** the episode ran past the longest calibration episode: steps `fromStep`.. (`steps` of them) were
    *  monitored on an extrapolated model, outside the calibration's guarantee */
   beyondTraining?: { fromStep: number; steps: number };
+  /** the episode's scene problem (the same as on the record where it happened): the episode was
+   *  monitored and recorded, without scenes where render() failed */
+  sceneProblem?: UserError;
 }
 
 export type TraceRecord = TraceHeader | TraceReset | TraceStep | TraceEnd;

@@ -96,6 +96,7 @@ export async function computeCalibration(o: CalibrateOptions): Promise<{ file: s
     signal: o.signal,
     onEvent: o.onEvent,
     failFast: 'calibration',
+    checkRender: true,
   });
   const good = run.episodes.filter((e) => e.reason === 'completed');
   const failed = run.episodes.length - good.length;

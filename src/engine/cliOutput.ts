@@ -10,6 +10,7 @@ export class CliOutput {
   private flagged = 0;
   private label = '';
   private lastDraw = 0;
+  private sceneProblemShown = false;
   readonly tty: boolean;
 
   constructor(readonly mode: 'human' | 'json' | 'events', private readonly stdout = process.stdout, private readonly stderr = process.stderr) {
@@ -46,6 +47,14 @@ export class CliOutput {
     if (e.type === 'log' && this.mode === 'human') {
       this.clearBar();
       this.stderr.write(`[${e.episodeId ?? 'runner'} ${e.stream}] ${e.text}${e.text.endsWith('\n') ? '' : '\n'}`);
+    }
+    if (e.type === 'scene_problem' && !this.sceneProblemShown) {
+      // once per run: every episode of a broken render() fails the same way
+      this.sceneProblemShown = true;
+      const p = e.problem;
+      const where = p.file ? ` (${p.file}${p.line ? `:${p.line}:${p.column ?? 1}` : ''})` : '';
+      this.clearBar();
+      this.stderr.write(`warning: no scenes: ${p.message}${where} [${e.episodeId}; monitoring goes on, only the scene is lost]\n`);
     }
     if (e.type === 'episode_end') {
       this.done++;

@@ -79,7 +79,9 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     emit({ type: 'episode_start', runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace });
     return { rec, untrack };
   };
-  const commandFor = (i: number) => ({ ...plan.command, episodeId: episodes[i].episodeId, seed: episodes[i].seed });
+  const commandFor = (i: number) => ({
+    ...plan.command, episodeId: episodes[i].episodeId, seed: episodes[i].seed, ...(req.checkRender && i === 0 ? { checkRender: true } : {}),
+  });
 
   /** An episode claimed while the one before it runs, its command already sent to that runner. */
   interface Ahead { i: number; sent: boolean; opened: Opened | null; after: Ahead | null }

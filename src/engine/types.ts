@@ -57,6 +57,9 @@ export interface RunRequest {
   python?: string;
   /** stop starting episodes once the agent evidently cannot run (failFast.ts) */
   failFast?: 'calibration' | 'deployment';
+  /** the first episode calls render() once after reset even when scores only are recorded, so a
+   *  display problem shows at calibration (scene_problem event), not first in deployment */
+  checkRender?: boolean;
 }
 
 export interface EpisodeResult {

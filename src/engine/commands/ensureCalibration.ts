@@ -48,7 +48,7 @@ export async function calibrateNow(scenario: LoadedScenario, agent: AgentChoice,
       signal,
       onEvent: (e) => {
         // Calibration episodes are not shown one by one in the event stream: only progress.
-        if (e.type === 'episode_end' || e.type === 'log' || e.type === 'warning') out.event(e);
+        if (e.type === 'episode_end' || e.type === 'log' || e.type === 'warning' || e.type === 'scene_problem') out.event(e);
       },
     });
     for (const w of r.calibration.warnings) out.notice(`warning: ${w}`);
