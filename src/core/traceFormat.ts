@@ -46,8 +46,9 @@ export interface TraceHeader {
   protocol: ProtocolSpec;
   detector: DetectorConfig;
   /** the calibration used, or null for a fixed threshold; `longestEpisode`: its longest episode's
-   *  steps — steps from there on are beyond training (absent for older calibrations) */
-  calibration: { file: string; hash: string; alpha: number; computedAt: string; longestEpisode?: number } | null;
+   *  steps — steps from there on are beyond training (absent for older calibrations); `agent`: the
+   *  agent it was calibrated on (another agent's with `run --calibration`) */
+  calibration: { file: string; hash: string; alpha: number; computedAt: string; longestEpisode?: number; agent?: string } | null;
   startedAt: string;
 }
 

@@ -44,6 +44,7 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
     ? {
       file: req.calibrationFile, hash: hashFile(req.calibrationFile), alpha: req.calibration.alpha, computedAt: req.calibration.computedAt,
       ...(typeof req.calibration.longestEpisode === 'number' ? { longestEpisode: req.calibration.longestEpisode } : {}),
+      agent: req.calibration.agent.name,
     }
     : null;
   return {

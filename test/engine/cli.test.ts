@@ -195,3 +195,30 @@ test('--events turns stdout into the engine event stream, one JSON object per li
   assert.equal(types.at(-1), 'run_end');
   assert.deepEqual(events.filter((e) => e.type === 'flag').map((e) => e.episodeId).sort(), ['seed-1000', 'seed-1001']);
 });
+
+test('run --calibration FILE monitors a candidate against a reference agent\'s calibration; staleness still applies', () => {
+  const dir = tmpCopyOfCorridor();
+  assert.equal(om(dir, 'calibrate', 'corridor.scenario.json', '--agent', 'aligned').code, 0);
+  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--calibration', 'corridor.aligned.calibration.json', '--episodes', '3', '--json');
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /calibrated on agent aligned, to monitor agent misaligned/);
+  assert.doesNotMatch(r.stderr, /calibrating/i, 'the reference is used, nothing is recalibrated');
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.agent, 'misaligned');
+  assert.equal(out.calibration.agent, 'aligned');
+  assert.equal(out.calibration.file, path.join(dir, 'corridor.aligned.calibration.json'));
+  assert.ok(!fs.existsSync(path.join(dir, 'corridor.misaligned.calibration.json')));
+  const t = readTrace(fs.readFileSync(out.episodes[0].trace));
+  assert.equal(t.header?.agent.name, 'misaligned');
+  assert.equal(t.header?.calibration?.agent, 'aligned');
+  const human = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--calibration', 'corridor.aligned.calibration.json', '--episodes', '1');
+  assert.match(human.stdout, /calibration corridor\.aligned\.calibration\.json, calibrated on agent aligned/);
+  // the environment changed since: the reference no longer fits, exit 2 with the reason
+  fs.appendFileSync(path.join(dir, 'environment.ts'), '\n// edited\n');
+  const stale = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--calibration', 'corridor.aligned.calibration.json', '--episodes', '1');
+  assert.equal(stale.code, 2);
+  assert.match(stale.stderr, /--calibration corridor\.aligned\.calibration\.json: it does not fit scenario "corridor" any more: the environment module changed/);
+  const missing = om(dir, 'run', 'corridor.scenario.json', '--calibration', 'nope.json');
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--calibration nope\.json: no such calibration file/);
+});
