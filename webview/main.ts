@@ -352,6 +352,7 @@ function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['param
   lastDetail = null;
   requested = null;
   app.classList.toggle('no-scene', !p.meta.hasScene);
+  scene.problem = p.meta.sceneProblem ?? null;
   const n = series.length;
   const saved = vscode.getState();
   timeline = initialTimeline();
@@ -366,7 +367,7 @@ function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['param
     timeline = { ...seek(timeline, start, n), follow: p.end === null && p.flaggedStep === null };
   }
   if (p.gotoStep !== undefined) timeline = seek(timeline, p.gotoStep, n);
-  if (!p.meta.hasScene) scene.show(null, null, theme);
+  if (!p.meta.hasScene || p.meta.sceneProblem) scene.show(null, null, theme);
   invalidate('chart', 'header', 'step', 'detail', 'state');
 }
 

@@ -217,13 +217,17 @@ export class ReplayPanel implements vscode.Disposable {
     if (files[h.episodeId] !== this.file) void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
     const f = this.flags(t);
     const n = t.steps;
+    const calibratedOn = h.calibration?.agent && h.calibration.agent !== h.agent.name ? h.calibration.agent : undefined;
+    const problem = t.reset?.sceneProblem ?? t.end?.sceneProblem;
+    const sceneProblem = problem ? `${problem.message}${problem.file ? ` (${problem.file}${problem.line ? `:${problem.line}` : ''})` : ''}`.slice(0, 2000) : undefined;
     const meta: ReplayMeta = {
       runId: h.runId, episodeId: h.episodeId, scenario: h.scenario.name, agent: h.agent.name,
       environment: h.environment.module.startsWith('gymnasium:') ? h.environment.module : path.basename(h.environment.module),
       seed: h.seed, distribution: h.distribution, maxSteps: h.maxSteps, recording: h.recording,
       protocol: typeof h.protocol === 'string' ? h.protocol : 'fallback',
-      detector: f.detector, calibration: f.calibration, startedAt: h.startedAt,
-      hasScene: t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0),
+      detector: f.detector, calibration: f.calibration && calibratedOn ? { ...f.calibration, agent: calibratedOn } : f.calibration, startedAt: h.startedAt,
+      hasScene: t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0) || sceneProblem !== undefined,
+      ...(sceneProblem ? { sceneProblem } : {}),
     };
     this.ready = true;
     this.sentSteps = n;

@@ -56,11 +56,14 @@ export interface ReplayMeta {
   /** 'stop' | 'flag-only' | 'fallback' */
   protocol: 'stop' | 'flag-only' | 'fallback';
   detector: DetectorConfig;
-  /** null: a fixed threshold, no calibration */
-  calibration: { alpha: number; file: string; computedAt: string } | null;
+  /** null: a fixed threshold, no calibration; `agent`: the calibration's agent when it is not the
+   *  agent that ran (run --calibration) */
+  calibration: { alpha: number; file: string; computedAt: string; agent?: string } | null;
   startedAt: string;
   /** true when the environment renders scenes (the panel then shows the scene canvas) */
   hasScene: boolean;
+  /** render() threw or returned something unusable: what, shown in the scene area */
+  sceneProblem?: string;
 }
 
 /** Step data as columns, steps `from` .. `from + length - 1`. All four columns have one length. */
@@ -268,7 +271,8 @@ export function isDetectorConfig(x: unknown): x is DetectorConfig {
 
 function isCalibrationMeta(x: unknown): x is ReplayMeta['calibration'] {
   if (x === null) return true;
-  return isRecord(x) && isFiniteNum(x.alpha) && x.alpha > 0 && x.alpha < 1 && isStr(x.file) && isStr(x.computedAt, 64);
+  return isRecord(x) && isFiniteNum(x.alpha) && x.alpha > 0 && x.alpha < 1 && isStr(x.file) && isStr(x.computedAt, 64)
+    && (x.agent === undefined || isStr(x.agent, MAX_ID));
 }
 
 export function isReplayMeta(x: unknown): x is ReplayMeta {
@@ -283,7 +287,8 @@ export function isReplayMeta(x: unknown): x is ReplayMeta {
     && isDetectorConfig(x.detector)
     && isCalibrationMeta(x.calibration)
     && isStr(x.startedAt, 64)
-    && typeof x.hasScene === 'boolean';
+    && typeof x.hasScene === 'boolean'
+    && (x.sceneProblem === undefined || isStr(x.sceneProblem));
 }
 
 export function isStepColumns(x: unknown): x is StepColumns {

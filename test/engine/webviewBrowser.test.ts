@@ -350,4 +350,13 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     await page.waitForFunction(() => !document.querySelector('canvas.chart-canvas')?.hasAttribute('data-beyond-training'));
     assert.doesNotMatch(await textOf(page, '.header'), /beyond training/);
   });
+
+  test('a scene problem is said in the scene area; the calibration\'s agent is named when it differs', async () => {
+    await load(page, {
+      n: 120, seed: 23, divergeAt: 1000,
+      meta: { sceneProblem: 'render() returned number 42; expected a scene { width, height, shapes: [...] } (at reset) (/w/environment.ts)', calibration: { alpha: 0.05, file: 'c.json', computedAt: '2025-01-01T00:00:00Z', agent: 'aligned' } },
+    });
+    await expectText(page, '.scene-caption', /^no scene: render\(\) returned number 42; expected a scene/);
+    await expectText(page, '.header', /calibrated α = 0\.05 on agent aligned/);
+  });
 });
