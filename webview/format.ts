@@ -65,6 +65,8 @@ export function detectorText(d: DetectorConfig): string {
 
 export function calibrationText(meta: Pick<ReplayMeta, 'detector' | 'calibration'>): string {
   const det = detectorText(meta.detector);
-  if (meta.calibration) return `${det}, calibrated α = ${formatNumber(meta.calibration.alpha)}`;
+  if (meta.calibration) {
+    return `${det}, calibrated α = ${formatNumber(meta.calibration.alpha)}${meta.calibration.agent ? ` on agent ${meta.calibration.agent}` : ''}`;
+  }
   return meta.detector.kind === 'fixed' ? det : `${det}, not calibrated`;
 }

@@ -11,6 +11,8 @@ export interface HeaderInput {
   flagScore: number | null;
   flagThreshold: number | null;
   steps: number;
+  /** notes under the header (beyond training, calibration warnings), one line each */
+  notes?: string[];
 }
 
 export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
@@ -46,6 +48,7 @@ export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
   second.append(sep(), h('span', 'h-detector', calibrationText(meta)));
   if (meta.protocol !== 'stop') second.append(sep(), h('span', 'h-protocol', `protocol ${meta.protocol}`));
   root.append(line, second);
+  for (const note of v.notes ?? []) root.append(h('div', 'header-note', note));
   if (end?.error) {
     const e = end.error;
     const where = e.file ? ` (${e.file}${e.line !== undefined ? `:${e.line}${e.column !== undefined ? `:${e.column}` : ''}` : ''})` : '';

@@ -239,7 +239,20 @@ function renderHeaderNow(): void {
     meta, end, flaggedStep: f, steps: series.length,
     flagScore: f === null ? null : series.scores[f],
     flagThreshold: f === null ? null : series.thresholds[f],
+    notes: calibrationNotes(band, series.length),
   });
+}
+
+/** What the calibration cannot vouch for here: steps beyond its longest episode, and its warnings
+ *  (e.g. too few calibration episodes still running from some step on). */
+function calibrationNotes(b: ReplayBand | null, steps: number): string[] {
+  if (!b) return [];
+  const notes: string[] = [];
+  if (b.trainedSteps !== undefined && steps > b.trainedSteps) {
+    notes.push(`beyond training from step ${b.trainedSteps}: the longest calibration episode had ${b.trainedSteps} steps; the detector extrapolates and the false-alarm bound does not cover later steps`);
+  }
+  for (const w of b.warnings ?? []) notes.push(`calibration: ${w}`);
+  return notes;
 }
 
 function renderStep(): void {
@@ -366,6 +379,7 @@ function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['param
   details.clear();
   lastDetail = null;
   app.classList.toggle('no-scene', !p.meta.hasScene);
+  scene.problem = p.meta.sceneProblem ?? null;
   const n = series.length;
   const saved = vscode.getState();
   timeline = initialTimeline();
@@ -382,7 +396,7 @@ function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['param
     if (p.end !== null && p.flaggedStep !== null) zoom = focusZoom(p.flaggedStep, n - 1);
   }
   if (p.gotoStep !== undefined) timeline = seek(timeline, p.gotoStep, n);
-  if (!p.meta.hasScene) scene.show(null, null, theme);
+  if (!p.meta.hasScene || p.meta.sceneProblem) scene.show(null, null, theme);
   invalidate('chart', 'header', 'step', 'detail', 'state');
 }
 

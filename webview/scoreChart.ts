@@ -329,6 +329,7 @@ export class ScoreChart {
   /** Shaded regions behind the lines, in drawing order. More kinds can join here (each draws its
    *  own band over the full plot height and labels it at the bottom). */
   private drawRegions(chart: Chart): void {
+    drawBeyondTrainingRegion(chart, this.input);
     this.drawAfterFlagRegion(chart);
   }
 
@@ -472,5 +473,34 @@ function drawMargin(
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'left';
   ctx.fillText(label, lx, ly);
+  ctx.restore();
+}
+
+/** Steps past the longest calibration episode (the band's `trainedSteps`) are shaded and labelled
+ *  "beyond training": the detector extrapolates there and the calibration's bound does not cover
+ *  them. The step it starts at is also left on the canvas as data-beyond-training (tests, a11y). */
+function drawBeyondTrainingRegion(chart: Chart, inp: ChartInput | null): void {
+  const trained = inp?.band?.trainedSteps;
+  const canvas = chart.canvas;
+  const n = inp?.series.length ?? 0;
+  if (!inp || trained === undefined || n <= trained) {
+    delete canvas.dataset.beyondTraining;
+    return;
+  }
+  canvas.dataset.beyondTraining = String(trained);
+  const x = chart.scales.x, a = chart.chartArea;
+  const left = Math.max(x.getPixelForValue(trained - 0.5), a.left);
+  if (left >= a.right) return;
+  const ctx = chart.ctx;
+  ctx.save();
+  ctx.globalAlpha = 0.08;
+  ctx.fillStyle = inp.colors.muted;
+  ctx.fillRect(left, a.top, a.right - left, a.bottom - a.top);
+  ctx.globalAlpha = 1;
+  ctx.fillStyle = inp.colors.muted;
+  ctx.font = `italic 10px ${inp.fontFamily}`;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  if (a.right - left > 90) ctx.fillText('beyond training', left + 4, a.top + 4);
   ctx.restore();
 }

@@ -6,6 +6,7 @@ import type { CalibrationFile } from '../core/calibrationTypes';
 import type { LoadedScenario } from '../core/scenario';
 import { DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
 import { writeFileAtomic } from './atomicWrite';
+import { describeFailure } from './failFast';
 import { hashFile, resolveModulePath, runEpisodes } from './index';
 import { seedRange } from './scenarioLoader';
 import type { AgentChoice, Limits } from './types';
@@ -94,12 +95,21 @@ export async function computeCalibration(o: CalibrateOptions): Promise<{ file: s
     python: o.python,
     signal: o.signal,
     onEvent: o.onEvent,
+    failFast: 'calibration',
+    checkRender: true,
   });
   const good = run.episodes.filter((e) => e.reason === 'completed');
   const failed = run.episodes.length - good.length;
   if (o.signal?.aborted) throw new UsageError('calibration stopped before it finished; nothing was saved');
-  if (failed > 0) {
-    const first = run.episodes.find((e) => e.reason !== 'completed')!;
+  // the first that failed by itself (when stopping early, the episodes still running are killed)
+  const first = run.episodes.find((e) => e.reason !== 'completed' && e.reason !== 'killed_by_user') ?? run.episodes.find((e) => e.reason !== 'completed');
+  if (run.stoppedEarly && first) {
+    throw new UsageError(
+      `calibration stopped early: ${run.stoppedEarly}; nothing was saved. First error (seed ${first.seed}): ` +
+        `${describeFailure(first)}; trace: ${first.trace}`,
+    );
+  }
+  if (failed > 0 && first) {
     const where = first.error?.file ? ` at ${first.error.file}:${first.error.line ?? 0}:${first.error.column ?? 0}` : '';
     throw new UsageError(
       `calibration failed: ${failed} of ${run.episodes.length} calibration episodes did not complete ` +

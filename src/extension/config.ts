@@ -1,5 +1,6 @@
 // A typed view over the objectiveMonitor.* settings. It knows which changes re-flag recorded
 // traces (detector settings) so ctx can react to exactly those.
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { DetectorConfig, DetectorKind } from '../core/detectorConfig';
 import { DEFAULT_ALPHA, DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
@@ -48,6 +49,15 @@ export class Config {
 
   get episodes(): number {
     return positiveInt(this.cfg.get('run.episodes'), 10);
+  }
+
+  /** `run.calibrationFile`: a reference calibration for every run (absolute path), or null */
+  get calibrationFile(): string | null {
+    const v = this.cfg.get<string>('run.calibrationFile', '').trim();
+    if (!v) return null;
+    if (path.isAbsolute(v)) return v;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return folder ? path.join(folder, v) : null;
   }
 
   get limits(): LimitsConfig {

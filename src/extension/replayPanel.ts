@@ -224,13 +224,17 @@ export class ReplayPanel implements vscode.Disposable {
     if (files[h.episodeId] !== this.file) void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
     const f = this.flags(t);
     const n = t.steps;
+    const calibratedOn = h.calibration?.agent && h.calibration.agent !== h.agent.name ? h.calibration.agent : undefined;
+    const problem = t.reset?.sceneProblem ?? t.end?.sceneProblem;
+    const sceneProblem = problem ? `${problem.message}${problem.file ? ` (${problem.file}${problem.line ? `:${problem.line}` : ''})` : ''}`.slice(0, 2000) : undefined;
     const meta: ReplayMeta = {
       runId: h.runId, episodeId: h.episodeId, scenario: h.scenario.name, agent: h.agent.name,
       environment: h.environment.module.startsWith('gymnasium:') ? h.environment.module : path.basename(h.environment.module),
       seed: h.seed, distribution: h.distribution, maxSteps: h.maxSteps, recording: h.recording,
       protocol: typeof h.protocol === 'string' ? h.protocol : 'fallback',
-      detector: f.detector, calibration: f.calibration, startedAt: h.startedAt,
-      hasScene: t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0),
+      detector: f.detector, calibration: f.calibration && calibratedOn ? { ...f.calibration, agent: calibratedOn } : f.calibration, startedAt: h.startedAt,
+      hasScene: t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0) || sceneProblem !== undefined,
+      ...(sceneProblem ? { sceneProblem } : {}),
     };
     this.ready = true;
     this.sentSteps = n;
@@ -339,7 +343,11 @@ function endOf(t: LoadedTrace): ReplayEnd | null {
 function bandOf(store: TraceStore, t: LoadedTrace): ReplayBand | null {
   const cal = store.calibrationFor(t);
   if (!cal?.band) return null;
-  return { p05: Float64Array.from(cal.band.p05), p50: Float64Array.from(cal.band.p50), p95: Float64Array.from(cal.band.p95) };
+  return {
+    p05: Float64Array.from(cal.band.p05), p50: Float64Array.from(cal.band.p50), p95: Float64Array.from(cal.band.p95),
+    ...(typeof cal.longestEpisode === 'number' ? { trainedSteps: cal.longestEpisode } : {}),
+    ...(cal.warnings?.length ? { warnings: cal.warnings.slice(0, 20) } : {}),
+  };
 }
 
 /** The step's scene with the reset scene's static shapes under it; steps without a scene of their

@@ -30,6 +30,8 @@ export interface EpisodeInfo {
   error?: UserError;
   /** why the settings' detector could not be applied */
   note?: string;
+  /** the agent the calibration was made for, when it is not this episode's agent (run --calibration) */
+  calibratedOn?: string;
 }
 
 export interface RunInfo {
@@ -42,6 +44,8 @@ export interface RunInfo {
   distribution: string;
   startedAt: string;
   episodes: EpisodeInfo[];
+  /** the calibration's agent, when it is not the agent that ran */
+  calibratedOn?: string;
 }
 
 export class RunsModel implements vscode.Disposable {
@@ -106,6 +110,7 @@ export class RunsModel implements vscode.Disposable {
           distribution: first?.distribution ?? live?.distribution ?? 'deployment',
           startedAt: live?.startedAt ?? first?.startedAt ?? '',
           episodes: mergeRunning(episodes, live),
+          ...(first?.calibratedOn ? { calibratedOn: first.calibratedOn } : {}),
         });
       }
     }
@@ -135,6 +140,7 @@ export class RunsModel implements vscode.Disposable {
         flaggedStep: flags.flaggedStep,
         error: t.end?.error,
         note: flags.note,
+        ...(h?.calibration?.agent && h.calibration.agent !== h.agent.name ? { calibratedOn: h.calibration.agent } : {}),
       };
     } catch {
       return undefined;

@@ -68,11 +68,31 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
     out.push(diag(lineRange(p.line), DiagnosticSeverity.Error, `${problems.length - shown} more problems not shown (first at line ${p.line + 1})`, 'more'));
   }
 
+  const beyond = beyondTrainingDiagnostic(a, lineRange);
+  if (beyond) out.push(beyond);
+
   if (read.end && read.endLine >= 0) {
     const d = endDiagnostic(read.end, lineRange(read.endLine), opts.relatedInformation);
     if (d) out.push(d);
   }
   return out;
+}
+
+export const BEYOND_TRAINING_CODE = 'beyond-training';
+
+/** Information on the first step past the longest calibration episode: the detector extrapolates
+ *  from there and the calibration's false-alarm bound does not cover those steps. */
+function beyondTrainingDiagnostic(a: TraceAnalysis, lineRange: (line: number, from?: number) => Range): Diagnostic | null {
+  const { read } = a;
+  const trained = read.header?.calibration?.longestEpisode;
+  if (typeof trained !== 'number' || a.flag.detector.kind === 'fixed') return null;
+  const i = stepIndexOf(read, trained);
+  if (i < 0) return null;
+  const last = read.steps[read.steps.length - 1].step;
+  return Diagnostic.create(lineRange(read.stepLines[i]),
+    `beyond training: steps ${trained}..${last} run past the longest calibration episode (${trained} steps); ` +
+      'the detector extrapolates the tail of training there and the false-alarm bound does not cover them',
+    DiagnosticSeverity.Information, BEYOND_TRAINING_CODE, DIAGNOSTIC_SOURCE);
 }
 
 function problemDiagnostic(p: TraceProblem, lineRange: (line: number, from?: number) => Range, diag: (r: Range, s: DiagnosticSeverity, m: string, c?: string) => Diagnostic): Diagnostic {

@@ -60,11 +60,14 @@ export interface ReplayMeta {
   /** 'stop' | 'flag-only' | 'fallback' */
   protocol: 'stop' | 'flag-only' | 'fallback';
   detector: DetectorConfig;
-  /** null: a fixed threshold, no calibration */
-  calibration: { alpha: number; file: string; computedAt: string } | null;
+  /** null: a fixed threshold, no calibration; `agent`: the calibration's agent when it is not the
+   *  agent that ran (run --calibration) */
+  calibration: { alpha: number; file: string; computedAt: string; agent?: string } | null;
   startedAt: string;
   /** true when the environment renders scenes (the panel then shows the scene canvas) */
   hasScene: boolean;
+  /** render() threw or returned something unusable: what, shown in the scene area */
+  sceneProblem?: string;
 }
 
 /** Step data as columns, steps `from` .. `from + length - 1`. All four columns have one length. */
@@ -87,6 +90,10 @@ export interface ReplayBand {
   p05: Float64Array;
   p50: Float64Array;
   p95: Float64Array;
+  /** the longest calibration episode's steps: later steps are beyond training (the chart shades them) */
+  trainedSteps?: number;
+  /** the calibration's warnings (too few episodes still running from some step on, ...) */
+  warnings?: string[];
 }
 
 export interface OverlaySeries {
@@ -311,7 +318,8 @@ export function isDetectorConfig(x: unknown): x is DetectorConfig {
 
 function isCalibrationMeta(x: unknown): x is ReplayMeta['calibration'] {
   if (x === null) return true;
-  return isRecord(x) && isFiniteNum(x.alpha) && x.alpha > 0 && x.alpha < 1 && isStr(x.file) && isStr(x.computedAt, 64);
+  return isRecord(x) && isFiniteNum(x.alpha) && x.alpha > 0 && x.alpha < 1 && isStr(x.file) && isStr(x.computedAt, 64)
+    && (x.agent === undefined || isStr(x.agent, MAX_ID));
 }
 
 export function isReplayMeta(x: unknown): x is ReplayMeta {
@@ -326,7 +334,8 @@ export function isReplayMeta(x: unknown): x is ReplayMeta {
     && isDetectorConfig(x.detector)
     && isCalibrationMeta(x.calibration)
     && isStr(x.startedAt, 64)
-    && typeof x.hasScene === 'boolean';
+    && typeof x.hasScene === 'boolean'
+    && (x.sceneProblem === undefined || isStr(x.sceneProblem));
 }
 
 export function isStepColumns(x: unknown): x is StepColumns {
@@ -361,7 +370,9 @@ export function isReplayEnd(x: unknown): x is ReplayEnd {
 
 function isBand(x: unknown): x is ReplayBand {
   return isRecord(x) && isFloat64Array(x.p05) && isFloat64Array(x.p50) && isFloat64Array(x.p95)
-    && x.p05.length === x.p50.length && x.p05.length === x.p95.length && x.p05.length <= MAX_STEPS;
+    && x.p05.length === x.p50.length && x.p05.length === x.p95.length && x.p05.length <= MAX_STEPS
+    && (x.trainedSteps === undefined || isStepIndex(x.trainedSteps))
+    && (x.warnings === undefined || (Array.isArray(x.warnings) && x.warnings.length <= 20 && x.warnings.every((w) => isStr(w, 1000))));
 }
 
 function isOverlaySeries(x: unknown): x is OverlaySeries {

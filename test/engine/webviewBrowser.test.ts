@@ -344,4 +344,24 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.equal(result.scripts, 4, 'only the page\'s own scripts');
     assert.deepEqual(h.consoleErrors, [], 'no console errors');
   });
+
+  test('steps past the longest calibration episode: the chart shades them "beyond training", the header says so', async () => {
+    await load(page, { n: 300, seed: 21, divergeAt: 1000, trainedSteps: 100, calibrationWarnings: ['from step 80 on, fewer than 10 of the 50 fitted calibration episodes were still running'] });
+    await expectText(page, '.header', /beyond training from step 100: the longest calibration episode had 100 steps/);
+    await expectText(page, '.header', /calibration: from step 80 on, fewer than 10 of the 50 fitted/);
+    await page.waitForFunction(() => document.querySelector('canvas.chart-canvas')?.getAttribute('data-beyond-training') === '100');
+    // within training: no shading, no note
+    await load(page, { n: 80, seed: 22, divergeAt: 1000, trainedSteps: 100 });
+    await page.waitForFunction(() => !document.querySelector('canvas.chart-canvas')?.hasAttribute('data-beyond-training'));
+    assert.doesNotMatch(await textOf(page, '.header'), /beyond training/);
+  });
+
+  test('a scene problem is said in the scene area; the calibration\'s agent is named when it differs', async () => {
+    await load(page, {
+      n: 120, seed: 23, divergeAt: 1000,
+      meta: { sceneProblem: 'render() returned number 42; expected a scene { width, height, shapes: [...] } (at reset) (/w/environment.ts)', calibration: { alpha: 0.05, file: 'c.json', computedAt: '2025-01-01T00:00:00Z', agent: 'aligned' } },
+    });
+    await expectText(page, '.scene-caption', /^no scene: render\(\) returned number 42; expected a scene/);
+    await expectText(page, '.header', /calibrated α = 0\.05 on agent aligned/);
+  });
 });

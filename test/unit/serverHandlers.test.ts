@@ -231,3 +231,18 @@ test('the summary names steps, flag, reason and problems', () => {
   assert.equal(c.flaggedStep, 10);
   assert.ok(c.problems.some((p) => p.kind === 'end_reason' && p.message.startsWith('episode ended: oom')));
 });
+
+test('steps past the longest calibration episode get one information diagnostic: beyond training', () => {
+  const cal = { file: '/work/scen/coin.calibration.json', hash: 'h', alpha: 0.05, computedAt: '2025-01-01T00:00:00Z', longestEpisode: 25 };
+  const t = buildTrace({ steps: 40, dropAt: 100, detector: { kind: 'cusum', k: 0.5 }, calibration: cal });
+  const beyond = traceDiagnostics(analyze(t.text), opts).filter((d) => d.code === 'beyond-training');
+  assert.equal(beyond.length, 1);
+  assert.equal(beyond[0].severity, DiagnosticSeverity.Information);
+  assert.equal(beyond[0].range.start.line, t.lineOfStep(25));
+  assert.match(messageOf(beyond[0]), /^beyond training: steps 25\.\.39 run past the longest calibration episode \(25 steps\)/);
+  // within training, or a calibration without recorded lengths: nothing
+  const within = buildTrace({ steps: 20, dropAt: 100, detector: { kind: 'cusum', k: 0.5 }, calibration: cal });
+  assert.equal(traceDiagnostics(analyze(within.text), opts).filter((d) => d.code === 'beyond-training').length, 0);
+  const older = buildTrace({ steps: 40, dropAt: 100, detector: { kind: 'cusum', k: 0.5 }, calibration: { ...cal, longestEpisode: undefined } });
+  assert.equal(traceDiagnostics(analyze(older.text), opts).filter((d) => d.code === 'beyond-training').length, 0);
+});
