@@ -18,7 +18,7 @@ import { readTraceChunked, READ_CHUNK_LINES } from '../src/server/chunkedRead';
 import { traceDiagnostics } from '../src/server/diagnostics';
 import { traceHover } from '../src/server/hover';
 import { traceInlayHints } from '../src/server/inlayHints';
-import { coerceSettings } from '../src/server/settings';
+import { coerceSettings } from '../src/shared/settings';
 import { analyzeTrace, flagTrace } from '../src/server/traceAnalysis';
 import { TraceSummaryRequest } from '../src/shared/lspProtocol';
 import { serverBundle } from '../test/engine/lspServerBundle';

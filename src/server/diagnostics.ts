@@ -39,9 +39,9 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
       const threshold = flag.thresholds[i];
       let message = `running objective ${fmt(s.score)} fell below the threshold ${fmt(threshold)} at step ${s.step} (${describeFlagDetector(flag)})`;
       if (flag.reflagged) {
-        message += a.recordedFlaggedStep === flag.flaggedStep
+        message += flag.recordedFlaggedStep === flag.flaggedStep
           ? '; re-flagged with the current settings, same step as recorded'
-          : `; re-flagged with the current settings (recorded: ${a.recordedFlaggedStep === null ? 'no flag' : `step ${a.recordedFlaggedStep}`})`;
+          : `; re-flagged with the current settings (recorded: ${flag.recordedFlaggedStep === null ? 'no flag' : `step ${flag.recordedFlaggedStep}`})`;
       }
       const stopped = read.end?.reason === 'flagged_stop' && read.end.flaggedStep === s.step;
       const d = diag(lineRange(line), stopped ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, message, 'flagged');
@@ -51,9 +51,9 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
       }
       out.push(d);
     }
-  } else if (flag.reflagged && a.recordedFlaggedStep !== null && read.headerLine >= 0) {
+  } else if (flag.reflagged && flag.recordedFlaggedStep !== null && read.headerLine >= 0) {
     out.push(diag(lineRange(read.headerLine), DiagnosticSeverity.Information,
-      `no step falls below the threshold with the current settings (${describeFlagDetector(flag)}); recorded flag: step ${a.recordedFlaggedStep}`, 'unflagged'));
+      `no step falls below the threshold with the current settings (${describeFlagDetector(flag)}); recorded flag: step ${flag.recordedFlaggedStep}`, 'unflagged'));
   }
   if (flag.reflagError) {
     out.push(diag(lineRange(Math.max(0, read.headerLine)), DiagnosticSeverity.Warning, `${flag.reflagError}; showing the recorded flag`, 'reflag'));

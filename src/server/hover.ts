@@ -3,7 +3,7 @@
 // Trace content is shown only inside code spans, so no Markdown or HTML from a trace is rendered.
 
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import { describeDetector } from './settings';
+import { describeDetector } from '../core/detectorConfig';
 import { escapeMarkdown, fmt, inlineCode, summarize } from './format';
 import { describeFlagDetector, lineLength, stepIndexAtLine, type TraceAnalysis } from './traceAnalysis';
 
@@ -40,7 +40,7 @@ export function traceHover(a: TraceAnalysis, pos: Position): Hover | null {
       '',
       `- seed ${h.seed} (${h.distribution}), agent ${inlineCode(h.agent.name)}`,
       `- recorded detector: ${describeDetector(h.detector)}${h.calibration ? `, alpha ${h.calibration.alpha}` : ''}`,
-      `- flag: ${flag.flaggedStep === null ? 'none' : `step ${flag.flaggedStep}`}${flag.reflagged ? ` (re-flagged with ${describeFlagDetector(flag)}; recorded: ${a.recordedFlaggedStep ?? 'none'})` : ''}`,
+      `- flag: ${flag.flaggedStep === null ? 'none' : `step ${flag.flaggedStep}`}${flag.reflagged ? ` (re-flagged with ${describeFlagDetector(flag)}; recorded: ${a.flag.recordedFlaggedStep ?? 'none'})` : ''}`,
       `- steps: ${read.steps.length}, end: ${read.end ? read.end.reason : 'none (incomplete)'}`,
     ];
     return md(rows.join('\n'));

@@ -9,17 +9,18 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { SETTINGS_SECTION, TRACE_LANGUAGE_ID, TraceSummaryRequest, type TraceServerSettings } from '../shared/lspProtocol';
-import { createCalibrationLoader } from './calibrationLoader';
+import type { CalibrationLoader } from '../core/calibrationFile';
+import { createCalibrationLoader } from '../shared/calibrationLoader';
 import { traceCodeLenses } from './codeLenses';
 import { headerDefinition } from './definition';
 import { traceDiagnostics } from './diagnostics';
 import { traceSymbols } from './documentSymbols';
 import { traceHover } from './hover';
 import { traceInlayHints } from './inlayHints';
-import { coerceSettings } from './settings';
+import { coerceSettings } from '../shared/settings';
 import { traceSummary } from './traceSummary';
 import { StaleAnalysis, TraceStore } from './traceStore';
-import type { CalibrationLoader, TraceAnalysis } from './traceAnalysis';
+import type { TraceAnalysis } from './traceAnalysis';
 
 interface ClientFeatures {
   configuration: boolean;

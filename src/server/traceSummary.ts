@@ -2,7 +2,7 @@
 // client did not sync (over 50 MB) as well as open ones.
 
 import type { TraceSummaryRequest } from '../shared/lspProtocol';
-import { describeDetector } from './settings';
+import { describeDetector } from '../core/detectorConfig';
 import type { TraceAnalysis } from './traceAnalysis';
 
 /** Problems listed in a summary; the rest are counted in the last entry. */
@@ -24,7 +24,7 @@ export function traceSummary(a: TraceAnalysis, uri: string, source: 'document' |
     source,
     steps: read.steps.length,
     flaggedStep: flag.flaggedStep,
-    recordedFlaggedStep: a.recordedFlaggedStep,
+    recordedFlaggedStep: a.flag.recordedFlaggedStep,
     reflagged: flag.reflagged,
     detector: read.header ? describeDetector(flag.detector) : null,
     reason: read.end ? read.end.reason : null,

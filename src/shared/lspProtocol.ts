@@ -27,7 +27,7 @@ export namespace RerunEpisodeCommand {
 
 /**
  * What the server reads from the `objectiveMonitor` section. Every field may be missing or of the
- * wrong type in a user's settings; the server coerces (see src/server/settings.ts) and falls back
+ * wrong type in a user's settings; the server and the extension coerce (src/shared/settings.ts) and falls back
  * to the defaults below.
  */
 export interface TraceServerSettings {

@@ -4,8 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DiagnosticSeverity, SymbolKind, type Diagnostic, type MarkupContent } from 'vscode-languageserver';
-import { coerceSettings } from '../../src/server/settings';
-import { analyzeTrace, type CalibrationLoader } from '../../src/server/traceAnalysis';
+import { coerceSettings } from '../../src/shared/settings';
+import type { CalibrationLoader } from '../../src/core/calibrationFile';
+import { analyzeTrace } from '../../src/server/traceAnalysis';
 import { INCOMPLETE_MESSAGE, traceDiagnostics } from '../../src/server/diagnostics';
 import { traceHover } from '../../src/server/hover';
 import { traceCodeLenses } from '../../src/server/codeLenses';

@@ -7,7 +7,7 @@ import type { MarkupContent } from 'vscode-languageserver';
 import { traceDiagnostics } from '../../src/server/diagnostics';
 import { traceHover } from '../../src/server/hover';
 import { traceInlayHints } from '../../src/server/inlayHints';
-import { coerceSettings } from '../../src/server/settings';
+import { coerceSettings } from '../../src/shared/settings';
 import { analyzeTrace } from '../../src/server/traceAnalysis';
 import { buildTrace } from './serverTraceBuilder';
 
