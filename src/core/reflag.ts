@@ -59,8 +59,8 @@ export interface RecordedTrace {
   stepNumbers: ArrayLike<number> | null;
   increments: ArrayLike<number>;
   /** as recorded */
-  thresholds: ArrayLike<number>;
-  statistics: ArrayLike<number>;
+  thresholds: Float64Array;
+  statistics: Float64Array;
   /** the first step recorded with flag: true, or null */
   recordedFlaggedStep: number | null;
 }
@@ -98,8 +98,8 @@ export interface TraceFlags {
   /** step number (the trace's `step`, 0-based) of the first alarm, or null */
   flaggedStep: number | null;
   recordedFlaggedStep: number | null;
-  thresholds: ArrayLike<number>;
-  statistics: ArrayLike<number>;
+  thresholds: Float64Array;
+  statistics: Float64Array;
   /** why the settings' detector could not be applied (the recorded flags are shown instead) */
   reflagError: string | null;
 }

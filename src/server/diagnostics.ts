@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { Diagnostic, DiagnosticSeverity, type DiagnosticRelatedInformation, type Range } from 'vscode-languageserver';
 import type { TraceProblem } from '../core/traceReader';
-import type { EndReason, TraceEnd } from '../core/traceFormat';
+import { FAILURE_END_REASONS, type TraceEnd } from '../core/traceFormat';
 import { DIAGNOSTIC_SOURCE } from '../shared/lspProtocol';
 import { fmt } from './format';
 import { describeFlagDetector, lineLength, stepIndexOf, type TraceAnalysis } from './traceAnalysis';
@@ -17,8 +17,6 @@ export interface DiagnosticOptions {
 }
 
 export const INCOMPLETE_MESSAGE = 'incomplete: no episode_end record — the episode was interrupted';
-
-const ERROR_REASONS: ReadonlySet<EndReason> = new Set(['crashed', 'oom', 'protocol_error', 'step_timeout', 'episode_timeout']);
 
 export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -98,7 +96,7 @@ export function endDiagnostic(end: TraceEnd, range: Range, relatedInformation: b
     const parts = Object.entries(end.detail).slice(0, 4).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v)?.slice(0, 80) : String(v)}`);
     message += ` [${parts.join(', ')}]`;
   }
-  const d = Diagnostic.create(range, message, ERROR_REASONS.has(end.reason) ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, end.reason, DIAGNOSTIC_SOURCE);
+  const d = Diagnostic.create(range, message, FAILURE_END_REASONS.has(end.reason) ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, end.reason, DIAGNOSTIC_SOURCE);
   if (relatedInformation && e?.file) {
     const line = Math.max(0, (e.line ?? 1) - 1);
     const col = Math.max(0, (e.column ?? 1) - 1);

@@ -218,14 +218,14 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
     if (!params || typeof params.uri !== 'string') throw new ResponseError(LSPErrorCodes.RequestFailed, 'objectiveMonitor/traceSummary needs { uri: string }');
     const open = documents.get(params.uri);
     const settings = await getSettings(params.uri);
-    if (open) return traceSummary(await store.forDocument(open, settings), params.uri, 'document');
+    if (open) return traceSummary(await store.forDocument(open, settings), params.uri, 'document', { relatedInformation: features.relatedInformation });
     if (!params.uri.startsWith('file:')) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is neither open nor a file: URI`);
     // A settings change (or a summary of another file) supersedes a disk read in progress; the
     // client did not cancel this request, so read again with the settings of now.
     for (let attempt = 1; ; attempt++) {
       try {
         const analysis = await store.fromDisk(params.uri, attempt === 1 ? settings : await getSettings(params.uri));
-        return traceSummary(analysis, params.uri, 'disk');
+        return traceSummary(analysis, params.uri, 'disk', { relatedInformation: features.relatedInformation });
       } catch (e) {
         if (e instanceof StaleAnalysis && attempt < 3 && !token.isCancellationRequested) continue;
         if (e instanceof StaleAnalysis) throw e;

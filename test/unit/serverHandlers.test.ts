@@ -203,15 +203,22 @@ test('settings are coerced field by field', () => {
   assert.equal(coerceSettings({ detector: { kind: 'window', alpha: 0.01 } }).detector.alpha, 0.01);
 });
 
-test('the summary names steps, flag, reason and problems', () => {
+test('the summary names steps, flag, reason, and carries the server\'s own diagnostics', () => {
   const t = buildTrace({ steps: 10, dropAt: 100, end: null, tornTail: '{"ty' });
-  const s = traceSummary(analyze(t.text), URI, 'document');
+  const a = analyze(t.text);
+  const s = traceSummary(a, URI, 'document', { relatedInformation: true });
   assert.equal(s.steps, 10);
   assert.equal(s.flaggedStep, null);
   assert.equal(s.reason, null);
-  assert.deepEqual(s.problems.map((p) => p.kind).sort(), ['incomplete', 'torn']);
-  const c = traceSummary(analyze(buildTrace({ steps: 30, dropAt: 5, end: 'oom', stopAtFlag: false }).text), URI, 'disk');
+  assert.deepEqual(s.diagnostics.map((d) => d.code).sort(), ['incomplete', 'torn']);
+  assert.deepEqual(s.diagnostics, traceDiagnostics(a, { relatedInformation: true }));
+  const ca = analyze(buildTrace({ steps: 30, dropAt: 5, end: 'oom', stopAtFlag: false }).text);
+  const c = traceSummary(ca, URI, 'disk', { relatedInformation: false });
   assert.equal(c.reason, 'oom');
   assert.equal(c.flaggedStep, 10);
-  assert.ok(c.problems.some((p) => p.kind === 'end_reason' && p.message.startsWith('episode ended: oom')));
+  assert.deepEqual(c.diagnostics, traceDiagnostics(ca, { relatedInformation: false }), 'the same diagnostics as an open document gets');
+  const oom = c.diagnostics.find((d) => d.code === 'oom');
+  assert.ok(oom && messageOf(oom).startsWith('episode ended: oom') && oom.severity === DiagnosticSeverity.Error);
+  const flag = c.diagnostics.find((d) => d.code === 'flagged');
+  assert.equal(flag?.range.start.line, buildTrace({ steps: 30, dropAt: 5, end: 'oom', stopAtFlag: false }).lineOfStep(10));
 });

@@ -71,7 +71,7 @@ test('settings that differ from the recorded detector re-flag the trace with the
       // the hover shows the re-flagged threshold, and margin = score - that threshold
       const md = (traceHover(a, { line: t.lineOfStep(step), character: 0 })?.contents as MarkupContent).value;
       assert.match(md, /threshold: .* \(re-flagged; recorded -1000\)/);
-      assert.equal(traceSummary(a, 'file:///x', 'document').flaggedStep, step);
+      assert.equal(traceSummary(a, 'file:///x', 'document', { relatedInformation: true }).flaggedStep, step);
     }
 
     // A looser alpha never flags later.
