@@ -26,7 +26,8 @@ usage:
 options:
   --agent M            an agent named in the scenario's "agents", or a module file
   --alpha A            target false-alarm rate for calibration (default 0.05)
-  --detector K         envelope | window | cusum | fixed (default: the scenario's, else cusum)
+  --detector K         envelope | window | cusum | fixed (default: the scenario's, else cusum);
+                       reflag also takes recorded (the default there: the flags as recorded)
   --window W           window length in steps for --detector window (default 20)
   --cusum-k K          CUSUM allowance in standard deviations (default 0.5)
   --threshold H        running-objective threshold for --detector fixed

@@ -52,7 +52,7 @@ export function traceHover(a: TraceAnalysis, pos: Position): Hover | null {
       `**Episode end: ${e.reason}**`,
       '',
       `- steps: ${e.steps}, final running objective: ${fmt(e.score)}`,
-      `- flagged step: ${e.flaggedStep ?? 'none'}`,
+      `- flagged step: ${flag.flaggedStep ?? 'none'}${flag.reflagged ? ` (re-flagged; recorded: ${e.flaggedStep ?? 'none'})` : ''}`,
       `- duration: ${fmt(e.durationMs / 1000)} s`,
     ];
     if (e.error) rows.push(`- error: ${inlineCode(summarize(e.error.message, 300))}`);

@@ -34,9 +34,10 @@ export async function reflagCommand(args: string[], flags: Flags, out: CliOutput
   if (!args.length) throw new UsageError('reflag needs trace files or run folders: objective-monitor reflag <trace|folder>...');
   const alpha = flags.alpha === undefined ? undefined : Number(flags.alpha);
   if (alpha !== undefined && !(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha ${flags.alpha}: expected a number between 0 and 1`);
-  // No detector option at all: as recorded (the VS Code setting `recorded`). --alpha alone
-  // re-flags with each trace's own detector at that alpha.
-  const chosen = flags.detector !== undefined || alpha !== undefined || flags.threshold !== undefined || flags.window !== undefined || flags['cusum-k'] !== undefined;
+  // `--detector recorded`, or no detector option at all: as recorded, the --alpha included (the
+  // VS Code setting `recorded`). --alpha alone re-flags with each trace's own detector at that alpha.
+  const chosen = flags.detector !== 'recorded'
+    && (flags.detector !== undefined || alpha !== undefined || flags.threshold !== undefined || flags.window !== undefined || flags['cusum-k'] !== undefined);
   const loadCalibration = createCalibrationLoader();
   const rows: { trace: string; steps: number; recordedFlaggedStep: number | null; flaggedStep: number | null; detector: DetectorConfig; error?: string }[] = [];
   for (const file of traceFiles(args)) {
