@@ -3,6 +3,16 @@
 // views): each as the raw `objectiveMonitor` section a user's settings hold, and as the CLI's
 // options for the same thing.
 
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Copies exactly the files of the re-flag scenario from the repository at `root` into `dir`. */
+export function copyReflagScenario(root: string, dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of [...REFLAG_SCENARIO_FILES.fromExample, ...REFLAG_SCENARIO_FILES.fromFixtures]) fs.copyFileSync(path.join(root, f), path.join(dir, path.basename(f)));
+  return path.join(dir, 'paths.scenario.json');
+}
+
 export interface DetectorSection {
   kind: 'recorded' | 'envelope' | 'window' | 'cusum' | 'fixed';
   window?: number;
@@ -20,10 +30,23 @@ export const REFLAG_MATRIX: readonly DetectorSection[] = [
   { kind: 'window', window: 20 },
   { kind: 'window', window: 20, alpha: 0.2 },
   { kind: 'cusum', cusumK: 0.5 },
-  { kind: 'cusum', cusumK: 0.5, alpha: 0.01 },
   { kind: 'cusum', cusumK: 0.5, alpha: 0.2 },
+  { kind: 'window', window: 20, alpha: 0.01 },
   { kind: 'fixed', fixedThreshold: -3 },
-  { kind: 'fixed', fixedThreshold: 5, alpha: 0.2 },
+  { kind: 'fixed', fixedThreshold: -1000, alpha: 0.2 },
+];
+
+/** The engine-written traces these settings re-flag: the corridor example made longer
+ *  (test/fixtures/reflag/paths.scenario.json) with an agent that turns away from the goal at step
+ *  12 (detectors flag it at different steps) and the aligned agent (not flagged). */
+export const REFLAG_SCENARIO_FILES = {
+  fromExample: ['environment.ts', 'objective.ts', 'aligned.ts'].map((f) => `examples/corridor/${f}`),
+  fromFixtures: ['late.ts', 'paths.scenario.json'].map((f) => `test/fixtures/reflag/${f}`),
+};
+/** Recorded with envelope, so an alpha under `recorded` would visibly move the flags if it re-flagged. */
+export const REFLAG_RUNS: readonly { agent: string; episodes: number; detector: string }[] = [
+  { agent: 'late', episodes: 4, detector: 'envelope' },
+  { agent: 'aligned', episodes: 3, detector: 'cusum' },
 ];
 
 export function describeSection(d: DetectorSection): string {

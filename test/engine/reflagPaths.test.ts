@@ -19,7 +19,7 @@ import { traceSymbols } from '../../src/server/documentSymbols';
 import { traceHover } from '../../src/server/hover';
 import { analyzeTrace } from '../../src/server/traceAnalysis';
 import { traceSummary } from '../../src/server/traceSummary';
-import { REFLAG_MATRIX, cliOptions, describeSection } from '../reflagMatrix';
+import { REFLAG_MATRIX, REFLAG_RUNS, cliOptions, copyReflagScenario, describeSection } from '../reflagMatrix';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -34,16 +34,17 @@ const messageOf = (d: Diagnostic) => (typeof d.message === 'string' ? d.message 
 test('core, CLI and language server flag the same steps under every detector setting', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-paths-'));
   try {
-    fs.cpSync(path.join(root, 'examples/corridor'), dir, { recursive: true });
+    const scenarioFile = copyReflagScenario(root, dir);
     // Engine-written traces: flagged and unflagged episodes, recorded past the flag (flag-only).
     const traces: string[] = [];
-    for (const agent of ['misaligned', 'aligned']) {
-      const r = om(dir, 'run', 'corridor.scenario.json', '--agent', agent, '--episodes', '3', '--protocol', 'flag-only', '--json');
+    for (const { agent, episodes, detector } of REFLAG_RUNS) {
+      const r = om(dir, 'run', scenarioFile, '--agent', agent, '--episodes', String(episodes), '--detector', detector, '--protocol', 'flag-only', '--json');
       assert.ok(r.code === 0 || r.code === 1, r.stderr);
       traces.push(...JSON.parse(r.stdout).episodes.map((e: { trace: string }) => e.trace));
     }
     const loader = createCalibrationLoader();
     let differences = 0;
+    const seen = new Set<number | null>();
     for (const section of REFLAG_MATRIX) {
       const what = describeSection(section);
       const settings = coerceSettings({ detector: section });
@@ -57,6 +58,7 @@ test('core, CLI and language server flag the same steps under every detector set
         const step = core.flaggedStep;
         if (section.kind === 'recorded') assert.equal(step, core.recordedFlaggedStep, `${what}: recorded keeps the recorded flag`);
         if (step !== core.recordedFlaggedStep) differences++;
+        seen.add(step);
         const where = `${what}, ${path.basename(file)}`;
 
         // CLI
@@ -89,6 +91,7 @@ test('core, CLI and language server flag the same steps under every detector set
       }
     }
     assert.ok(differences > 0, 'some setting moves or removes a recorded flag');
+    assert.ok(seen.size >= 6, `the settings flag many different steps (${[...seen].join(', ')})`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
