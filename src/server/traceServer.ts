@@ -198,7 +198,9 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
 
   connection.languages.inlayHint.on(guard('inlayHint', [], async (params) => {
     const r = await analysisOf(params.textDocument.uri);
-    return r ? traceInlayHints(r.analysis, params.range, r.settings.traces.inlayHints) : [];
+    if (!r) return [];
+    const doc = r.doc;
+    return traceInlayHints(r.analysis, params.range, r.settings.traces.inlayHints, (line) => doc.getText({ start: { line, character: 0 }, end: { line, character: 200 } }));
   }));
 
   connection.onDocumentSymbol(guard('documentSymbol', [], async (params) => {

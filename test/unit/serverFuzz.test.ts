@@ -29,7 +29,7 @@ function everything(text: string, rawSettings: unknown, line: number, character:
   }
   traceHover(a, { line, character });
   traceCodeLenses(a, 'file:///x.trace.jsonl');
-  traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: line + 5, character: 0 } }, true);
+  traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: line + 5, character: 0 } }, true, (l) => text.split('\n')[l] ?? '');
   traceSymbols(a);
   traceSummary(a, 'file:///x.trace.jsonl', 'document', { relatedInformation: true });
   if (a.read.header) headerDefinition(a.read.header, text.split('\n')[0] ?? '', { line: 0, character });

@@ -145,18 +145,24 @@ test('code lenses on the header and the flagged step open the replay at that ste
   assert.deepEqual(calm.map((l) => l.command?.title), ['Open in replay', 'Re-run this episode']);
 });
 
-test('inlay hints give the running objective at the end of each step line, only in the requested range, and can be turned off', () => {
+test('inlay hints give the running objective right after the step number of each step line, only in the requested range, and can be turned off', () => {
   const t = buildTrace({ steps: 40, dropAt: 10 });
   const a = analyze(t.text);
   const lines = t.text.split('\n');
-  const hints = traceInlayHints(a, { start: { line: 10, character: 0 }, end: { line: 19, character: 0 } }, true);
+  const text = (line: number) => lines[line];
+  const hints = traceInlayHints(a, { start: { line: 10, character: 0 }, end: { line: 19, character: 0 } }, true, text);
   assert.deepEqual(hints.map((h) => h.position.line), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-  for (const h of hints) assert.equal(h.position.character, lines[h.position.line].length);
+  for (const h of hints) {
+    const step = a.read.steps[a.read.stepLines.indexOf(h.position.line)].step;
+    assert.equal(lines[h.position.line].slice(0, h.position.character).slice(-`"step":${step}`.length), `"step":${step}`, 'right after the step number');
+  }
+  // a line without the key as written (hand-edited): at the end of the line
+  assert.equal(traceInlayHints(a, { start: { line: 10, character: 0 }, end: { line: 10, character: 0 } }, true, () => '{}')[0].position.character, lines[10].length);
   const at16 = hints.find((h) => h.position.line === t.lineOfStep(16));
   assert.equal(at16?.label, 'S=-11 ⚑');
   assert.equal(hints.find((h) => h.position.line === t.lineOfStep(8))?.label, 'S=9');
-  assert.deepEqual(traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } }, false), []);
-  assert.equal(traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, true).length, 0);
+  assert.deepEqual(traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } }, false, text), []);
+  assert.equal(traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, true, text).length, 0);
 });
 
 test('document symbols: the episode with seed and agent, its flagged step and its end', () => {
