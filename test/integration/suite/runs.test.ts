@@ -136,6 +136,9 @@ describe('run the built-in racing scenario', function () {
       return eps.length === 3 && eps.every((e) => e.kind === 'episode' && e.episode.flaggedStep === 0);
     });
     await waitFor('replay/reflag posted to the open panel', () => panel.posted.filter((m) => m === 'replay/reflag').length > reflagsBefore);
+    // the panel tells the same story as the Runs view: its own flag and its overlays' flags
+    assert.equal(a.ctx.store.flags(await a.ctx.store.load(panel.file), a.ctx.config.flagSettings).flaggedStep, 0);
+    await waitFor('the overlays re-flagged at step 0', () => panel.lastOverlay?.delivered && panel.lastOverlay.params.overlays.length === 2 && panel.lastOverlay.params.overlays.every((o) => o.flaggedStep === 0));
     // Back to the recorded flags.
     await setSetting('detector.kind', undefined);
     await waitFor('recorded flags back', () => {
