@@ -23,7 +23,7 @@ export function traceInlayHints(a: TraceAnalysis, range: Range, enabled: boolean
     const hint = InlayHint.create({ line, character: afterStepNumber(lineText(line), s.step) ?? lineLength(read, line) }, `S=${fmt(s.score)}${flag.flaggedStep === s.step ? ' ⚑' : ''}`);
     hint.paddingLeft = true;
     hint.paddingRight = true;
-    hint.tooltip = `running objective after step ${s.step}; threshold ${fmt(flag.thresholds[i])}, margin ${fmt(s.score - flag.thresholds[i])}`;
+    hint.tooltip = `running objective at step ${s.step}; threshold ${fmt(flag.thresholds[i])}, margin ${fmt(s.score - flag.thresholds[i])}`;
     out.push(hint);
   }
   return out;
