@@ -20,6 +20,10 @@ export const END_REASONS: readonly EndReason[] = [
   'killed_by_user', 'protocol_error', 'host_shutdown',
 ];
 
+/** The ends that mean the user's code or the runner failed (an error in Problems, a failure in a
+ *  run's summary); the others are the episode's or the user's own doing. */
+export const FAILURE_END_REASONS: ReadonlySet<EndReason> = new Set(['step_timeout', 'episode_timeout', 'oom', 'crashed', 'protocol_error']);
+
 export interface ModuleInfo {
   /** absolute path of the module file */
   module: string;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { calibrate, staleness, type CalibrationFingerprint } from '../core/calibration';
 import type { CalibrationFile } from '../core/calibrationTypes';
+import { parseCalibrationFile } from '../core/calibrationFile';
 import type { LoadedScenario } from '../core/scenario';
 import { DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
 import { writeFileAtomic } from './atomicWrite';
@@ -38,19 +39,12 @@ export function fingerprint(scenario: LoadedScenario, agent: AgentChoice): Calib
   };
 }
 
+/** The calibration at `file`, or null when there is none; a damaged one is a usage error. */
 export function readCalibration(file: string): CalibrationFile | null {
   if (!fs.existsSync(file)) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON (${(e as Error).message}); delete it or run calibrate again`);
-  }
-  const c = parsed as Partial<CalibrationFile>;
-  if (c.version !== 1 || !c.detectors || !c.band || typeof c.alpha !== 'number') {
-    throw new UsageError(`${file}: not a calibration file of this version (expected "version": 1 with detectors and band); run calibrate again`);
-  }
-  return parsed as CalibrationFile;
+  const load = parseCalibrationFile(file, fs.readFileSync(file, 'utf8'));
+  if (!load.ok) throw new UsageError(`${load.message}; delete it or run calibrate again`);
+  return load.calibration;
 }
 
 /** Why the stored calibration cannot be used for this scenario and agent, or null when it can. */

@@ -28,7 +28,8 @@ options:
   --calibration FILE   run: use this stored calibration (e.g. a trusted reference agent's) for the agent
                        under test; it must still fit the scenario, environment and objective
   --alpha A            target false-alarm rate for calibration (default 0.05)
-  --detector K         envelope | window | cusum | fixed (default: the scenario's, else cusum)
+  --detector K         envelope | window | cusum | fixed (default: the scenario's, else cusum);
+                       reflag also takes recorded (the default there: the flags as recorded)
   --window W           window length in steps for --detector window (default 20)
   --cusum-k K          CUSUM allowance in standard deviations (default 0.5)
   --threshold H        running-objective threshold for --detector fixed

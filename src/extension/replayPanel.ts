@@ -8,26 +8,26 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Scene, Shape } from '../core/scene';
 import {
-  AppendMessage, EndMessage, GotoStepMessage, LoadMessage, OverlayMessage, ReflagMessage, StepDetailsMessage,
+  AppendMessage, EndMessage, GotoStepMessage, LoadMessage, MAX_OVERLAYS, OverlayMessage, ReflagMessage, StepDetailsMessage,
   parseWebviewMessage, type OverlayParams, type OverlaySeries, type ReplayBand, type ReplayEnd, type ReplayMeta, type StepColumns, type StepDetailParams,
 } from '../shared/webviewProtocol';
-import { recordOfStep, type FlagView, type LoadedTrace, type StepRecord, type TraceStore } from './traceStore';
+import type { TraceStep } from '../core/traceFormat';
+import type { FlagSettings, TraceFlags } from '../core/reflag';
+import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
 
 export const REPLAY_VIEW_TYPE = 'objectiveMonitor.replay';
 const FILES_KEY = 'objectiveMonitor.replay.files';
 /** live appends at most ~10 per second: the webview draws at most once per frame anyway */
 const REFRESH_MS = 100;
-/** the protocol's cap on overlays per panel (webviewProtocol MAX_OVERLAYS) */
-export const MAX_OVERLAYS = 64;
 /** a live run finishing episodes quickly re-sends the overlay set at most this often */
 const OVERLAY_MS = 250;
 
 export interface ReplayHost {
   extensionUri: vscode.Uri;
-  store: TraceStore;
+  store: TraceCache;
   workspaceState: vscode.Memento;
   /** the detector settings to flag with (null detector: as recorded) */
-  flagSettings(): { detector: import('../core/detectorConfig').DetectorConfig | null; alpha: number | undefined };
+  flagSettings(): FlagSettings;
   log(message: string): void;
 }
 
@@ -178,14 +178,13 @@ export class ReplayPanel implements vscode.Disposable {
       episodeId: this.episodeId, detector: f.detector, calibration: f.calibration,
       thresholds: f.thresholds.slice(0, this.sentSteps), statistics: f.statistics.slice(0, this.sentSteps), flaggedStep: f.flaggedStep,
     }));
-    if (f.note) this.host.log(`${path.basename(this.file)}: ${f.note}`);
+    if (f.reflagError) this.host.log(`${path.basename(this.file)}: ${f.reflagError}`);
     // the overlays' flags (in their legend labels) follow the settings too
     if (this.overlayFiles.length) await this.sendOverlays();
   }
 
-  private flags(t: LoadedTrace): FlagView {
-    const s = this.host.flagSettings();
-    return this.host.store.flags(t, s.detector, s.alpha);
+  private flags(t: LoadedTrace): TraceFlags {
+    return this.host.store.flags(t, this.host.flagSettings());
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -242,7 +241,7 @@ export class ReplayPanel implements vscode.Disposable {
     const goto = this.pendingGoto;
     this.pendingGoto = undefined;
     await this.post(LoadMessage.create({
-      meta, steps: columns(t, f, 0, n), flaggedStep: f.flaggedStep, end: endOf(t), band: bandOf(this.host.store, t),
+      meta, steps: columns(t, f, 0, n), flaggedStep: f.flaggedStep, end: endOf(t, f), band: bandOf(this.host.store, t),
       ...(goto !== undefined && goto < Math.max(n, h.maxSteps) ? { gotoStep: goto } : {}),
     }));
     // A load clears the webview's overlays (a reloaded webview starts empty): send them again.
@@ -260,10 +259,10 @@ export class ReplayPanel implements vscode.Disposable {
         await this.post(AppendMessage.create({ episodeId: this.episodeId, steps: columns(t, f, this.sentSteps, n), flaggedStep: f.flaggedStep }));
         this.sentSteps = n;
       }
-      const end = endOf(t);
+      const end = endOf(t, f);
       if (end && !this.sentEnd) {
         this.sentEnd = true;
-        await this.post(EndMessage.create({ episodeId: this.episodeId, end: { ...end, flaggedStep: f.flaggedStep } }));
+        await this.post(EndMessage.create({ episodeId: this.episodeId, end }));
       }
     } finally {
       this.refreshing = false;
@@ -325,22 +324,24 @@ function pruned(files: Record<string, string>): Record<string, string> {
   return Object.fromEntries(entries.slice(-200));
 }
 
-function columns(t: LoadedTrace, f: FlagView, from: number, to: number): StepColumns {
+function columns(t: LoadedTrace, f: TraceFlags, from: number, to: number): StepColumns {
   return {
     from, increments: t.increments.slice(from, to), scores: t.scores.slice(from, to),
     thresholds: f.thresholds.slice(from, to), statistics: f.statistics.slice(from, to),
   };
 }
 
-function endOf(t: LoadedTrace): ReplayEnd | null {
+/** The episode's end as the panel shows it: its flag is the one under the settings (a recorded
+ *  flag the settings no longer reach is not shown as the panel's flag). */
+function endOf(t: LoadedTrace, f: TraceFlags): ReplayEnd | null {
   const e = t.end;
   if (!e) return null;
-  const end: ReplayEnd = { reason: e.reason, steps: e.steps, score: e.score, flaggedStep: e.flaggedStep, durationMs: e.durationMs };
+  const end: ReplayEnd = { reason: e.reason, steps: e.steps, score: e.score, flaggedStep: f.flaggedStep, durationMs: e.durationMs };
   if (e.error) end.error = e.error;
   return end;
 }
 
-function bandOf(store: TraceStore, t: LoadedTrace): ReplayBand | null {
+function bandOf(store: TraceCache, t: LoadedTrace): ReplayBand | null {
   const cal = store.calibrationFor(t);
   if (!cal?.band) return null;
   return {
@@ -352,7 +353,7 @@ function bandOf(store: TraceStore, t: LoadedTrace): ReplayBand | null {
 
 /** The step's scene with the reset scene's static shapes under it; steps without a scene of their
  *  own show the last one before them (`earlier`, read by the store). */
-function sceneAt(t: LoadedTrace, step: StepRecord, earlier: StepRecord | null): Scene | null {
+function sceneAt(t: LoadedTrace, step: TraceStep, earlier: TraceStep | null): Scene | null {
   const base = t.reset?.scene;
   const statics: Shape[] = base ? base.shapes.filter((s) => s.static) : [];
   const own = step.scene ?? earlier?.scene;

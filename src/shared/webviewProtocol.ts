@@ -267,7 +267,7 @@ export function parseWebviewMessage(msg: unknown): WebviewToHostMessage | undefi
 const MAX_ID = 512;
 const MAX_TEXT = 4096;
 const MAX_STEPS = 50_000_000;
-const MAX_OVERLAYS = 64;
+export const MAX_OVERLAYS = 64;
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -164,6 +164,16 @@ test('reflag recomputes recorded flags under other settings without running anyt
   const same = om(dir, 'reflag', path.dirname(traces[0]), '--json');
   assert.equal(same.code, 1, same.stderr);
   for (const t of JSON.parse(same.stdout).traces) assert.equal(t.flaggedStep, t.recordedFlaggedStep);
+  // `recorded` (the VS Code default) keeps the recorded flags whatever the alpha
+  const recorded = om(dir, 'reflag', ...traces, '--detector', 'recorded', '--alpha', '0.4', '--json');
+  assert.equal(recorded.code, 1, recorded.stderr);
+  for (const t of JSON.parse(recorded.stdout).traces) assert.equal(t.flaggedStep, t.recordedFlaggedStep);
+  // a damaged calibration file: exit 2, the file named, through the one parser every view uses
+  const calFile = readTrace(fs.readFileSync(traces[0])).header!.calibration!.file;
+  fs.writeFileSync(calFile, '{"version":1,"alpha":0.05,"detectors":{}}');
+  const broken = om(dir, 'reflag', traces[0], '--detector', 'envelope');
+  assert.equal(broken.code, 2);
+  assert.ok(broken.stdout.includes(`calibration file ${calFile}: detectors.envelope is missing or has no model`), broken.stdout);
   const bad = om(dir, 'reflag', 'nowhere');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /nowhere: no such trace file or folder/);

@@ -1,4 +1,4 @@
-// The replay panel reads a batch of step records through one file handle (TraceStore.stepRecords):
+// The replay panel reads a batch of step records through one file handle (TraceCache.stepRecords):
 // the same records as one read per step, in the order asked, null for steps the trace lacks, and
 // right again after the file changed under the offsets.
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { TraceStore } from '../../src/extension/traceStore';
+import { TraceCache } from '../../src/extension/traceCache';
 import { buildTrace } from './serverTraceBuilder';
 
 test('stepRecords reads a batch as stepRecord reads each step', async () => {
@@ -14,7 +14,7 @@ test('stepRecords reads a batch as stepRecord reads each step', async () => {
   try {
     const file = path.join(dir, 'a.trace.jsonl');
     fs.writeFileSync(file, buildTrace({ steps: 300, dropAt: 200 }).text);
-    const store = new TraceStore();
+    const store = new TraceCache();
     const t = await store.load(file);
     const asked = [5, 0, 299, 150, 7, -1, 300, 6];
     const { records } = await store.stepRecords(t, asked);

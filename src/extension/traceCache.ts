@@ -1,5 +1,6 @@
 // Recorded traces and their flags under the current settings. Reading and re-flagging are pure
-// (core's parseTraceLine and reflag): no user code runs. Results are cached per file size and mtime, so
+// (core's parseTraceLine and flagRecordedTrace, the language server's and the CLI's rule too): no
+// user code runs. Results are cached per file size and mtime, so
 // a settings change re-flags from memory and a growing live trace is re-read.
 //
 // A trace is kept as columns (Float64Arrays), never as step objects: a 1M-step trace as objects
@@ -9,10 +10,10 @@
 // grows; a rewritten file changes size or mtime and is re-read).
 import fs from 'node:fs';
 import type { CalibrationFile } from '../core/calibrationTypes';
-import type { DetectorConfig } from '../core/detectorConfig';
-import { reflag } from '../core/reflag';
+import { flagRecordedTrace, type FlagSettings, type TraceFlags } from '../core/reflag';
 import type { TraceStep } from '../core/traceFormat';
 import { parseTraceLine } from '../core/traceReader';
+import { createCalibrationLoader } from '../shared/calibrationLoader';
 import { readTraceColumns, type TraceColumns } from './traceColumns';
 
 /** the most bytes stepRecords reads in one go (a batch of nearby steps); farther apart, a read each */
@@ -27,27 +28,11 @@ export interface LoadedTrace extends TraceColumns {
   mtimeMs: number;
 }
 
-/** One step's full record, read back from the file. */
-export type StepRecord = TraceStep;
-
-export interface FlagView {
-  flaggedStep: number | null;
-  thresholds: Float64Array;
-  statistics: Float64Array;
-  /** the detector these flags come from */
-  detector: DetectorConfig;
-  calibration: { alpha: number; file: string; computedAt: string } | null;
-  /** true when the settings differ from the trace's own detector */
-  reflagged: boolean;
-  /** why the settings' detector could not be applied (then the recorded flags are shown) */
-  note?: string;
-}
-
 interface Cached<T> { size: number; mtimeMs: number; value: T }
 
-export class TraceStore {
+export class TraceCache {
   private traces = new Map<string, Cached<LoadedTrace>>();
-  private calibrations = new Map<string, Cached<CalibrationFile>>();
+  private loadCalibration = createCalibrationLoader();
 
   async load(file: string): Promise<LoadedTrace> {
     const st = await fs.promises.stat(file);
@@ -60,7 +45,7 @@ export class TraceStore {
 
   /** Record `i` of a loaded trace, read from its line in the file. Re-reads the trace once when the
    *  file changed under the offsets; null when the record is gone. */
-  async stepRecord(trace: LoadedTrace, i: number): Promise<{ trace: LoadedTrace; record: StepRecord } | null> {
+  async stepRecord(trace: LoadedTrace, i: number): Promise<{ trace: LoadedTrace; record: TraceStep } | null> {
     let t = trace;
     for (let attempt = 0; attempt < 2; attempt++) {
       if (i < 0 || i >= t.steps) return null;
@@ -73,7 +58,7 @@ export class TraceStore {
   }
 
   /** The scene shown at record `i`: its own, else the last one within SCENE_LOOKBACK records before it. */
-  async sceneRecord(trace: LoadedTrace, i: number): Promise<StepRecord | null> {
+  async sceneRecord(trace: LoadedTrace, i: number): Promise<TraceStep | null> {
     const j = trace.lastScene ? trace.lastScene[i] : -1;
     if (j < 0 || i - j >= SCENE_LOOKBACK) return null;
     const r = await this.stepRecord(trace, j);
@@ -84,10 +69,10 @@ export class TraceStore {
    *  and, when they lie close together, one read: the replay panel asks for a batch of steps at
    *  a time, and a read per step cost a file open each (seconds per batch on a busy machine).
    *  A record that no longer matches its offsets falls back to stepRecord (which re-reads). */
-  async stepRecords(trace: LoadedTrace, indices: readonly number[]): Promise<{ trace: LoadedTrace; records: (StepRecord | null)[] }> {
+  async stepRecords(trace: LoadedTrace, indices: readonly number[]): Promise<{ trace: LoadedTrace; records: (TraceStep | null)[] }> {
     const t = trace;
     const valid = indices.filter((i) => Number.isInteger(i) && i >= 0 && i < t.steps);
-    const lines = new Map<number, StepRecord | null>();
+    const lines = new Map<number, TraceStep | null>();
     if (valid.length) {
       const fh = await fs.promises.open(t.file, 'r');
       try {
@@ -112,7 +97,7 @@ export class TraceStore {
       }
     }
     let current = t;
-    const records: (StepRecord | null)[] = [];
+    const records: (TraceStep | null)[] = [];
     for (const i of indices) {
       const r = lines.get(i);
       if (r) { records.push(r); continue; }
@@ -129,71 +114,23 @@ export class TraceStore {
 
   clear(): void {
     this.traces.clear();
-    this.calibrations.clear();
+    this.loadCalibration = createCalibrationLoader();
   }
 
-  /** Flags of a trace under `detector` (null: as recorded), thresholds re-derived for `alpha`. */
-  flags(trace: LoadedTrace, detector: DetectorConfig | null, alpha: number | undefined): FlagView {
-    const recorded = recordedFlags(trace);
-    const header = trace.header;
-    if (!header) return { ...recorded, note: 'the trace has no header' };
-    const wanted = detector ?? header.detector;
-    const alphaChanged = alpha !== undefined && header.calibration !== null && Math.abs(alpha - header.calibration.alpha) > 1e-12;
-    if (sameDetector(wanted, header.detector) && (!alphaChanged || wanted.kind === 'fixed')) return recorded;
-    if (trace.stepNumbers) {
-      for (let i = 0; i < trace.steps; i++) {
-        if (trace.stepNumbers[i] !== i) return { ...recorded, note: `step ${i} is missing from the trace, so it cannot be re-flagged` };
-      }
-    }
-    let cal: CalibrationFile | null = null;
-    if (wanted.kind !== 'fixed') {
-      if (!header.calibration) return { ...recorded, note: 'the trace was recorded with a fixed threshold and names no calibration file' };
-      try {
-        cal = this.calibration(header.calibration.file);
-      } catch (e) {
-        return { ...recorded, note: `calibration ${header.calibration.file}: ${(e as Error).message}` };
-      }
-    }
-    try {
-      const r = reflag(trace.increments, wanted, cal, wanted.kind === 'fixed' ? undefined : alpha);
-      return {
-        flaggedStep: r.flaggedStep, thresholds: r.thresholds, statistics: r.statistics, detector: wanted,
-        calibration: cal && header.calibration ? { alpha: alpha ?? cal.alpha, file: header.calibration.file, computedAt: cal.computedAt } : null,
-        reflagged: true,
-      };
-    } catch (e) {
-      return { ...recorded, note: `cannot re-flag: ${(e as Error).message}` };
-    }
-  }
-
-  private calibration(file: string): CalibrationFile {
-    const st = fs.statSync(file);
-    const hit = this.calibrations.get(file);
-    if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.value;
-    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as CalibrationFile;
-    if (typeof v !== 'object' || v === null || v.version !== 1 || typeof v.detectors !== 'object') {
-      throw new Error('not a calibration file of version 1');
-    }
-    this.calibrations.set(file, { size: st.size, mtimeMs: st.mtimeMs, value: v });
-    return v;
+  /** Flags of a trace under the settings: core's flagRecordedTrace, the rule every view follows. */
+  flags(trace: LoadedTrace, settings: FlagSettings): TraceFlags {
+    return flagRecordedTrace({
+      header: trace.header, steps: trace.steps, stepNumbers: trace.stepNumbers, increments: trace.increments,
+      thresholds: trace.thresholds, statistics: trace.statistics, recordedFlaggedStep: trace.flaggedRecord,
+    }, settings, this.loadCalibration);
   }
 
   calibrationFor(trace: LoadedTrace): CalibrationFile | null {
     const f = trace.header?.calibration?.file;
     if (!f) return null;
-    try { return this.calibration(f); } catch { return null; }
+    const load = this.loadCalibration(f);
+    return load.ok ? load.calibration : null;
   }
-}
-
-export function recordedFlags(trace: LoadedTrace): FlagView {
-  const h = trace.header;
-  return {
-    flaggedStep: trace.end?.flaggedStep ?? trace.flaggedRecord,
-    thresholds: trace.thresholds, statistics: trace.statistics,
-    detector: h?.detector ?? { kind: 'fixed', threshold: 0 },
-    calibration: h?.calibration ? { alpha: h.calibration.alpha, file: h.calibration.file, computedAt: h.calibration.computedAt } : null,
-    reflagged: false,
-  };
 }
 
 /** The step number of record `i`. */
@@ -215,7 +152,7 @@ export function recordOfStep(trace: LoadedTrace, n: number): number {
 }
 
 /** Record `i`'s line, parsed; null when the file no longer holds that step there. */
-async function readStepLine(t: LoadedTrace, i: number): Promise<StepRecord | null> {
+async function readStepLine(t: LoadedTrace, i: number): Promise<TraceStep | null> {
   const len = t.lineLength[i];
   const buf = Buffer.alloc(len);
   const fh = await fs.promises.open(t.file, 'r');
@@ -229,27 +166,8 @@ async function readStepLine(t: LoadedTrace, i: number): Promise<StepRecord | nul
 }
 
 /** Record `i` parsed from its line's bytes; null when they are not that step's record. */
-function parseStepLine(t: LoadedTrace, i: number, buf: Buffer): StepRecord | null {
+function parseStepLine(t: LoadedTrace, i: number, buf: Buffer): TraceStep | null {
   const parsed = parseTraceLine(buf.toString('utf8'));
   if (!parsed.ok || parsed.record.type !== 'step' || parsed.record.step !== stepAt(t, i)) return null;
   return parsed.record;
-}
-
-export function sameDetector(a: DetectorConfig, b: DetectorConfig): boolean {
-  if (a.kind !== b.kind) return false;
-  switch (a.kind) {
-    case 'window': return a.window === (b as typeof a).window;
-    case 'cusum': return a.k === (b as typeof a).k;
-    case 'fixed': return a.threshold === (b as typeof a).threshold;
-    default: return true;
-  }
-}
-
-export function describeDetector(d: DetectorConfig): string {
-  switch (d.kind) {
-    case 'window': return `window w=${d.window}`;
-    case 'cusum': return `cusum k=${d.k}`;
-    case 'fixed': return `fixed threshold ${d.threshold}`;
-    default: return 'envelope';
-  }
 }
