@@ -49,7 +49,11 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
     throw new UsageError(`${agentFile}: ONNX agents run in TypeScript scenarios (onnxruntime-node); this scenario runs in Python (its environment or objective is Python). In Python, use a PyTorch policy: "agent": { "module": "./policy.pt" }`);
   }
   const calibration = req.calibration && req.calibrationFile
-    ? { file: req.calibrationFile, hash: hashFile(req.calibrationFile), alpha: req.calibration.alpha, computedAt: req.calibration.computedAt }
+    ? {
+      file: req.calibrationFile, hash: hashFile(req.calibrationFile), alpha: req.calibration.alpha, computedAt: req.calibration.computedAt,
+      ...(typeof req.calibration.longestEpisode === 'number' ? { longestEpisode: req.calibration.longestEpisode } : {}),
+      agent: req.calibration.agent.name,
+    }
     : null;
   return {
     runtime,

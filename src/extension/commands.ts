@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { calibrateArgs, runArgs, type RunTarget } from './engineArgs';
 import { EXAMPLE_FOLDER, EXAMPLE_NAME, exampleFiles, exampleFolderProblem, scenarioFileName, uniqueName } from './exampleScenario';
-import { MAX_OVERLAYS, ReplayPanel } from './replayPanel';
+import { ReplayPanel } from './replayPanel';
+import { MAX_OVERLAYS } from '../shared/webviewProtocol';
 import type { RunOutcome } from './runController';
 import type { RunInfo } from './runsModel';
 import { builtinScenarios, pickAgent, pickScenario, readScenarioSummary, workspaceScenarios } from './scenarios';
@@ -42,7 +43,7 @@ function preflight(ctx: Ctx, action: string): Refusal | { outDir: string; cwd: s
   const outDir = ctx.outDir;
   const cwd = ctx.workspaceRoot;
   if (!outDir || !cwd) return refuse('no-folder', `${action} needs a folder open: traces are written to ${'<folder>'}/.objective-monitor.`);
-  if (ctx.runs.running) return refuse('busy', 'A run is already in progress. Stop it first with "Objective Monitor: Stop Run".');
+  if (ctx.runController.running) return refuse('busy', 'A run is already in progress. Stop it first with "Objective Monitor: Stop Run".');
   return { outDir, cwd };
 }
 
@@ -116,7 +117,7 @@ export function runScenario(ctx: Ctx): Cmd {
     const p = await prepare(ctx, 'Run Scenario', arg);
     if (!p || 'refused' in p) return p;
     const args = runArgs(ctx.config, p.target, p.pre.outDir, { episodes: p.a.episodes, python: p.python });
-    return ctx.runs.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: p.a.showReplay ?? true,
+    return ctx.runController.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: p.a.showReplay ?? true,
       scenarioFile: p.target.file, calibrationEpisodes: p.target.calibrationEpisodes });
   };
 }
@@ -126,7 +127,7 @@ export function calibrateThreshold(ctx: Ctx): Cmd {
     const p = await prepare(ctx, 'Calibrate Threshold', arg);
     if (!p || 'refused' in p) return p;
     const args = calibrateArgs(ctx.config, p.target, p.pre.outDir, p.python);
-    return ctx.runs.start({
+    return ctx.runController.start({
       kind: 'calibrate', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: false,
       scenarioFile: p.target.file, calibrationEpisodes: p.target.calibrationEpisodes,
     });
@@ -135,7 +136,7 @@ export function calibrateThreshold(ctx: Ctx): Cmd {
 
 export function stopRun(ctx: Ctx): Cmd {
   return async (): Promise<boolean> => {
-    const stopping = ctx.runs.stop();
+    const stopping = ctx.runController.stop();
     if (!stopping) void vscode.window.showInformationMessage('Objective Monitor: no run in progress.');
     return stopping;
   };
@@ -160,7 +161,7 @@ async function traceUri(ctx: Ctx, arg: unknown, title: string, fromReplay = fals
   if (replay) return vscode.Uri.file(replay.file);
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active?.fsPath.endsWith('.trace.jsonl')) return active;
-  const recent = ctx.model.all.flatMap((r) => r.episodes).slice(0, 200);
+  const recent = ctx.runsModel.all.flatMap((r) => r.episodes).slice(0, 200);
   if (recent.length) {
     const picked = await vscode.window.showQuickPick(recent.map((e) => ({
       label: `${e.scenario} / ${e.agent} · seed ${e.seed}`,
@@ -192,11 +193,11 @@ export function openTrace(ctx: Ctx): Cmd {
 async function episodesToCompare(ctx: Ctx, arg: unknown): Promise<string[] | undefined> {
   if (Array.isArray(arg)) return arg.map(toUri).filter((u): u is vscode.Uri => !!u).map((u) => u.fsPath);
   let run: RunInfo | undefined;
-  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'run') run = ctx.model.run((arg as { run: RunInfo }).run.runId);
-  else if (typeof arg === 'string') run = ctx.model.run(arg);
-  else if (typeof arg === 'object' && arg !== null && typeof (arg as { runId?: unknown }).runId === 'string') run = ctx.model.run((arg as { runId: string }).runId);
+  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'run') run = ctx.runsModel.run((arg as { run: RunInfo }).run.runId);
+  else if (typeof arg === 'string') run = ctx.runsModel.run(arg);
+  else if (typeof arg === 'object' && arg !== null && typeof (arg as { runId?: unknown }).runId === 'string') run = ctx.runsModel.run((arg as { runId: string }).runId);
   else if (arg === undefined) {
-    const runs = ctx.model.all.filter((r) => r.episodes.length > 1);
+    const runs = ctx.runsModel.all.filter((r) => r.episodes.length > 1);
     const picked = await vscode.window.showQuickPick(runs.map((r) => ({
       label: `${r.scenario} / ${r.agent} · ${r.distribution}`,
       description: `${r.episodes.length} episodes, ${r.episodes.filter((e) => e.flaggedStep !== null).length} flagged`,
@@ -249,7 +250,7 @@ export function rerunEpisode(ctx: Ctx): Cmd {
     const py = await pythonFor(ctx, h.scenario.file, target.agent);
     if ('refused' in py) return py;
     const args = runArgs(ctx.config, target, pre.outDir, { seed: h.seed, distribution: h.distribution, python: py.python });
-    return ctx.runs.start({
+    return ctx.runController.start({
       kind: 'run', label: `${labelOf(target)} · seed ${h.seed}`, args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true,
       replayNote: 're-run', scenarioFile: h.scenario.file,
     });
@@ -317,5 +318,5 @@ export function showOutput(ctx: Ctx): Cmd {
 }
 
 export function refreshRuns(ctx: Ctx): Cmd {
-  return () => ctx.model.refresh();
+  return () => ctx.runsModel.refresh();
 }

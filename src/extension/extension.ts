@@ -61,6 +61,6 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
 
 export async function deactivate(): Promise<void> {
   // The run lifetime first: kill the engine child's process group.
-  await ctx?.runs.dispose();
+  await ctx?.runController.dispose();
   ctx = undefined;
 }

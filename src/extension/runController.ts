@@ -11,7 +11,8 @@ import { missingGymnasium } from './python';
 import { ReplayPanel, type ReplayHost } from './replayPanel';
 import type { RunsModel } from './runsModel';
 import type { RunStatusBar } from './statusBar';
-import { FAILURE_REASONS, type EpisodeFailure, type UserErrorReporter } from './userErrors';
+import { FAILURE_END_REASONS } from '../core/traceFormat';
+import type { EpisodeFailure, UserErrorReporter } from './userErrors';
 
 export interface RunSpec {
   kind: 'run' | 'calibrate';
@@ -150,7 +151,7 @@ export class RunController implements vscode.Disposable {
             }
             if (spec.showReplay) { state.finished.push(e.trace); overlayFinished(); }
           }
-          if (FAILURE_REASONS.has(e.reason)) state.failures.push({ seed: e.seed, reason: e.reason, error: e.error, trace: e.trace });
+          if (FAILURE_END_REASONS.has(e.reason)) state.failures.push({ seed: e.seed, reason: e.reason, error: e.error, trace: e.trace });
           break;
         case 'log':
           output.info(`[${e.episodeId ?? 'runner'} ${e.stream}] ${e.text.replace(/\n$/, '')}`);

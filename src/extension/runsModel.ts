@@ -4,10 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { DetectorConfig } from '../core/detectorConfig';
+import type { FlagSettings } from '../core/reflag';
 import type { EndReason, UserError } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
-import type { TraceStore } from './traceStore';
+import type { TraceCache } from './traceCache';
 
 export interface EpisodeInfo {
   file: string;
@@ -30,6 +30,8 @@ export interface EpisodeInfo {
   error?: UserError;
   /** why the settings' detector could not be applied */
   note?: string;
+  /** the agent the calibration was made for, when it is not this episode's agent (run --calibration) */
+  calibratedOn?: string;
 }
 
 export interface RunInfo {
@@ -42,6 +44,8 @@ export interface RunInfo {
   distribution: string;
   startedAt: string;
   episodes: EpisodeInfo[];
+  /** the calibration's agent, when it is not the agent that ran */
+  calibratedOn?: string;
 }
 
 export class RunsModel implements vscode.Disposable {
@@ -51,9 +55,9 @@ export class RunsModel implements vscode.Disposable {
   private refreshing: Promise<void> | undefined;
 
   constructor(
-    private readonly store: TraceStore,
+    private readonly store: TraceCache,
     private readonly outDir: () => string | undefined,
-    private readonly detector: () => { detector: DetectorConfig | null; alpha: number | undefined },
+    private readonly flagSettings: () => FlagSettings,
   ) {}
 
   dispose(): void {
@@ -106,6 +110,7 @@ export class RunsModel implements vscode.Disposable {
           distribution: first?.distribution ?? live?.distribution ?? 'deployment',
           startedAt: live?.startedAt ?? first?.startedAt ?? '',
           episodes: mergeRunning(episodes, live),
+          ...(first?.calibratedOn ? { calibratedOn: first.calibratedOn } : {}),
         });
       }
     }
@@ -117,8 +122,7 @@ export class RunsModel implements vscode.Disposable {
     try {
       const t = await this.store.load(file);
       const h = t.header;
-      const { detector, alpha } = this.detector();
-      const flags = this.store.flags(t, detector, alpha);
+      const flags = this.store.flags(t, this.flagSettings());
       return {
         file, runId,
         episodeId: h?.episodeId ?? path.basename(file, '.trace.jsonl'),
@@ -131,10 +135,11 @@ export class RunsModel implements vscode.Disposable {
         steps: t.steps,
         reason: t.end?.reason ?? null,
         running: false,
-        recordedFlaggedStep: t.end?.flaggedStep ?? null,
+        recordedFlaggedStep: flags.recordedFlaggedStep,
         flaggedStep: flags.flaggedStep,
         error: t.end?.error,
-        note: flags.note,
+        ...(flags.reflagError ? { note: flags.reflagError } : {}),
+        ...(h?.calibration?.agent && h.calibration.agent !== h.agent.name ? { calibratedOn: h.calibration.agent } : {}),
       };
     } catch {
       return undefined;

@@ -102,7 +102,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const item = new vscode.TreeItem(`${r.agent} · ${r.distribution}`, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `run:${r.runId}`;
         item.description = `${flagged}/${r.episodes.length} flagged${running ? ' · running' : ''} · ${formatTime(r.startedAt)}`;
-        item.tooltip = `run ${r.runId}\n${r.dir}`;
+        if (r.calibratedOn) item.description += ` · calibrated on agent ${r.calibratedOn}`;
+        item.tooltip = `run ${r.runId}\n${r.dir}${r.calibratedOn ? `\ncalibrated on agent ${r.calibratedOn}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(running ? 'loading~spin' : flagged ? 'warning' : 'check');
         item.contextValue = 'run';
         return item;
@@ -120,6 +121,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         if (e.flaggedStep !== null) tip.appendText(`flagged at step ${e.flaggedStep}${e.flaggedStep !== e.recordedFlaggedStep ? ` (recorded: ${e.recordedFlaggedStep ?? 'none'})` : ''}\n`);
         if (e.error) tip.appendText(`error: ${e.error.message}${e.error.file ? ` (${e.error.file}:${e.error.line ?? ''})` : ''}\n`);
         if (e.note) tip.appendText(`note: ${e.note}\n`);
+        if (e.calibratedOn) tip.appendText(`calibrated on agent ${e.calibratedOn}\n`);
         item.tooltip = tip;
         item.resourceUri = vscode.Uri.file(e.file);
         item.contextValue = e.flaggedStep === null ? 'episode' : 'episodeFlagged';

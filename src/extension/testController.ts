@@ -9,12 +9,13 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { flagReport } from '../core/flagReport';
 import { lineCol, parseJsonAst, type JsonNode } from '../core/jsonAst';
+import { FAILURE_END_REASONS } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
 import type { Refusal, RunArgs } from './commands';
 import type { Ctx } from './ctx';
 import { engineMessage, type RunOutcome } from './runController';
 import { builtinScenarios, workspaceScenarios, type ScenarioChoice } from './scenarios';
-import { describeFailure, errorLocation, FAILURE_REASONS } from './userErrors';
+import { describeFailure, errorLocation } from './userErrors';
 
 export const TEST_CONTROLLER_ID = 'objectiveMonitor';
 /** TestMessage.contextValue of a flag: package.json's testing/message/context menu matches it */
@@ -140,7 +141,7 @@ export class ScenarioTests implements vscode.Disposable {
     else if (this.controller.items.size === 0) await this.refresh();
     const agents = this.agentsOf(req);
     const run = this.controller.createTestRun(req, kind === 'run' ? 'Objective Monitor' : 'Objective Monitor: Calibrate', true);
-    const cancel = token.onCancellationRequested(() => { this.ctx.runs.stop(); });
+    const cancel = token.onCancellationRequested(() => { this.ctx.runController.stop(); });
     try {
       for (const a of agents) run.enqueued(a);
       for (const a of agents) {
@@ -178,7 +179,7 @@ export class ScenarioTests implements vscode.Disposable {
     const ended = new Set<vscode.TestItem>();
     let flagged = 0;
     let broken = 0;
-    const sub = this.ctx.runs.onDidEngineEvent((e: EngineEvent) => {
+    const sub = this.ctx.runController.onDidEngineEvent((e: EngineEvent) => {
       switch (e.type) {
         case 'run_start':
           // Calibration episodes run first under their own run; only deployment episodes are results.
@@ -202,7 +203,7 @@ export class ScenarioTests implements vscode.Disposable {
           if (!ep || e.runId !== deploymentRun) break;
           ended.add(ep);
           ep.description = `${e.steps} steps · final ${e.finalScore.toPrecision(4)}`;
-          if (FAILURE_REASONS.has(e.reason)) {
+          if (FAILURE_END_REASONS.has(e.reason)) {
             broken++;
             const m = new vscode.TestMessage(describeFailure({ seed: e.seed, reason: e.reason, error: e.error, trace: e.trace }));
             m.location = errorLocation(e.error) ?? new vscode.Location(vscode.Uri.file(e.trace), new vscode.Position(0, 0));

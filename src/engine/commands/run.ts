@@ -9,11 +9,12 @@ import { runEpisodes } from '../index';
 import { loadScenario, resolveAgent, seedRange } from '../scenarioLoader';
 import type { CliOutput } from '../cliOutput';
 import { detectorOf, episodesOf, type Flags, limitsOf, outDirOf, protocolOf, recordingOf, singleSeedOf, workersOf } from '../cliOptions';
-import { ensureCalibration } from './ensureCalibration';
+import { ensureCalibration, referenceCalibration } from './ensureCalibration';
 import { fmt, summary } from './calibrate';
 import type { AgentChoice, EpisodeResult, RunResult } from '../types';
 import { UsageError } from '../usageError';
 import { reportTargetsOf, writeReports } from '../reports/writeReports';
+import { describeFailure } from '../failFast';
 
 export async function runCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
   if (args.length !== 1) throw new UsageError('run needs exactly one scenario: objective-monitor run <scenario>');
@@ -34,19 +35,20 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
         seed: e.seed, steps: e.steps, finalScore: e.finalScore, flaggedStep: e.flaggedStep, reason: e.reason, trace: e.trace,
         ...(e.error ? { error: e.error } : {}),
       })),
-      calibration: calibration ? { file: calibrationFile, ...summary(calibration, detectorKind) } : null,
+      calibration: calibration ? { file: calibrationFile, agent: calibration.agent.name, ...summary(calibration, detectorKind) } : null,
     });
   } else if (out.mode === 'human') {
     for (const e of episodes) out.line(episodeLine(e));
     out.line('');
     const detectorText = calibration
-      ? `detector ${detectorKind}, alpha ${calibration.alpha}, calibration ${path.relative(process.cwd(), calibrationFile!) || calibrationFile}`
+      ? `detector ${detectorKind}, alpha ${calibration.alpha}, calibration ${path.relative(process.cwd(), calibrationFile!) || calibrationFile}` +
+        (calibration.agent.name !== agent.name ? `, calibrated on agent ${calibration.agent.name}` : '')
       : `detector fixed`;
     const distribution = singleSeedOf(flags)?.distribution ?? 'deployment';
     out.line(`${scenario.spec.name} / ${agent.name}: ${flagged} of ${episodes.length} ${distribution} episode${episodes.length === 1 ? '' : 's'} flagged (${detectorText})`);
     out.line(`traces: ${result.dir}`);
-    for (const e of broken) out.line(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
   }
+  for (const e of broken) out.error(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
   const code = broken.length ? 2 : flagged > 0 ? 1 : 0;
   writeReports(reports, { scenario, agent, result, calibration, calibrationFile, flags, startedAt, exitCode: code }, out);
   return code;
@@ -60,7 +62,9 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
   const { from, count } = scenario.spec.deployment.seeds;
   const single = singleSeedOf(flags);
   const seeds = single ? [single.seed] : seedRange(from, episodesOf(flags, count) ?? count);
-  const cal = detector.kind === 'fixed' ? null : await ensureCalibration(scenario, agent, flags, out, signal);
+  const cal = detector.kind === 'fixed' ? null
+    : flags.calibration !== undefined ? referenceCalibration(scenario, agent, flags, out)
+      : await ensureCalibration(scenario, agent, flags, out, signal);
   out.startProgress('running', seeds.length);
   try {
     const result = await runEpisodes({
@@ -79,7 +83,12 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
       python: flags.python,
       signal,
       onEvent: (e) => out.event(e),
+      failFast: 'deployment',
     });
+    if (result.stoppedEarly) {
+      const first = result.episodes.find((e) => !okReason(e.reason));
+      out.notice(`error: stopped early: ${result.stoppedEarly}${first ? ` (first: seed ${first.seed} ${describeFailure(first)})` : ''}; the other ${seeds.length - result.episodes.length} episodes were not run`);
+    }
     return { result, calibration: cal?.calibration ?? null, calibrationFile: cal?.file ?? null, detectorKind: detector.kind };
   } finally {
     out.endProgress();

@@ -111,10 +111,10 @@ describe('scenarios in the Testing view', function () {
     const mis = a.tests.controller.items.get(scenarioId)!.children.get(agentId)!;
     const cts = new vscode.CancellationTokenSource();
     let enginePid: number | undefined;
-    const sub = a.ctx.runs.onDidEngineEvent((e) => {
+    const sub = a.ctx.runController.onDidEngineEvent((e) => {
       if (e.type === 'episode_start' && !cts.token.isCancellationRequested) cts.cancel();
     });
-    const running = a.ctx.runs.onDidChangeRunning((r) => { if (r) enginePid = (a.ctx.runs as unknown as { current?: { engine: { pid?: number } } }).current?.engine.pid; });
+    const running = a.ctx.runController.onDidChangeRunning((r) => { if (r) enginePid = (a.ctx.runController as unknown as { current?: { engine: { pid?: number } } }).current?.engine.pid; });
     try {
       await a.tests.runProfile.runHandler(new vscode.TestRunRequest([mis], undefined, a.tests.runProfile), cts.token);
     } finally {
@@ -122,7 +122,7 @@ describe('scenarios in the Testing view', function () {
       running.dispose();
     }
     assert.equal(a.tests.results.get(agentId)?.state, 'skipped');
-    assert.equal(a.ctx.runs.running, false);
+    assert.equal(a.ctx.runController.running, false);
     if (enginePid) await waitFor('the engine\'s process group gone', () => groupMembers(enginePid!).length === 0);
   });
 });
