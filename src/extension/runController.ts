@@ -62,18 +62,11 @@ export interface RunServices {
 
 export class RunController implements vscode.Disposable {
   private current: { engine: EngineProcess; done: Promise<RunOutcome> } | undefined;
-  private readonly changed = new vscode.EventEmitter<boolean>();
-  readonly onDidChangeRunning = this.changed.event;
 
   constructor(private readonly s: RunServices) {}
 
   get running(): boolean {
     return this.current !== undefined;
-  }
-
-  /** the outcome of the run in progress, for tests and for Stop Run */
-  get currentRun(): Promise<RunOutcome> | undefined {
-    return this.current?.done;
   }
 
   stop(): boolean {
@@ -89,7 +82,6 @@ export class RunController implements vscode.Disposable {
     c.engine.stop();
     await Promise.race([c.done, new Promise((r) => setTimeout(r, 2000))]);
     c.engine.kill();
-    this.changed.dispose();
   }
 
   /** Starts the engine; resolves when it exited and its outcome was reported. */
@@ -169,12 +161,10 @@ export class RunController implements vscode.Disposable {
       this.current = undefined;
       statusBar.hide();
       void vscode.commands.executeCommand('setContext', 'objectiveMonitor.running', false);
-      this.changed.fire(false);
       await model.settle();
       for (const p of ReplayPanel.all) p.traceChanged();
     });
     this.current = { engine, done: tracked };
-    this.changed.fire(true);
     void tracked.then((o) => this.reportOutcome(spec, o), (e: unknown) => output.error(`run failed: ${(e as Error).message}`));
     return tracked;
   }
