@@ -112,14 +112,13 @@ describe('scenarios in the Testing view', function () {
     const cts = new vscode.CancellationTokenSource();
     let enginePid: number | undefined;
     const sub = a.ctx.runController.onDidEngineEvent((e) => {
+      enginePid ??= (a.ctx.runController as unknown as { current?: { engine: { pid?: number } } }).current?.engine.pid;
       if (e.type === 'episode_start' && !cts.token.isCancellationRequested) cts.cancel();
     });
-    const running = a.ctx.runController.onDidChangeRunning((r) => { if (r) enginePid = (a.ctx.runController as unknown as { current?: { engine: { pid?: number } } }).current?.engine.pid; });
     try {
       await a.tests.runProfile.runHandler(new vscode.TestRunRequest([mis], undefined, a.tests.runProfile), cts.token);
     } finally {
       sub.dispose();
-      running.dispose();
     }
     assert.equal(a.tests.results.get(agentId)?.state, 'skipped');
     assert.equal(a.ctx.runController.running, false);
