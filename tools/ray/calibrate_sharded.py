@@ -43,6 +43,23 @@ def run_shard(cli, scenario, agent, index, count, extra, cwd, traces):
             return index, f.read(), r.stdout
 
 
+def start(ray, address):
+    """ray.init, tried again when a local instance does not come up in time: Ray gives its raylet a
+    fixed 30 s to register, which a busy machine can miss on the first try."""
+    for attempt in range(3):
+        try:
+            if address:
+                ray.init(address=address)
+            else:
+                ray.init(include_dashboard=False)
+            return
+        except Exception as e:  # Ray raises a bare Exception for the start-up timeout
+            ray.shutdown()
+            if address or attempt == 2:
+                raise
+            sys.stderr.write(f"ray.init failed ({e}); trying again\n")
+
+
 def main(argv):
     extra = []
     if "--" in argv:
@@ -67,10 +84,7 @@ def main(argv):
 
     cwd = os.getcwd()
     scenario = os.path.abspath(a.scenario) if os.path.exists(a.scenario) else a.scenario
-    if a.address:
-        ray.init(address=a.address)
-    else:
-        ray.init(include_dashboard=False)
+    start(ray, a.address)
     try:
         task = ray.remote(num_cpus=a.cpus_per_shard)(run_shard)
         refs = [task.remote(a.cli, scenario, a.agent, i, a.shards, extra, cwd, a.out and os.path.abspath(a.out)) for i in range(1, a.shards + 1)]
