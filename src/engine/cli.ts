@@ -17,6 +17,7 @@ const HELP = `objective-monitor — watch an agent's base objective step by step
 usage:
   objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M] [--shard I/N [-o PARTIAL]]
   objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--shard I/N] [--protocol stop|flag-only|fallback] [--json]
+                              [--junit FILE] [--sarif FILE]
   objective-monitor report <scenario> [--episodes N] [--json]
   objective-monitor report <run folder>... [--json]   the same table from recorded runs (e.g. the shards of a run)
   objective-monitor merge <partials...> [-o CALIBRATION]   one calibration from the partials of calibrate --shard
@@ -50,6 +51,8 @@ options:
   --workers N          runner processes (default: one per core)
   --step-timeout MS, --episode-timeout MS, --memory-limit MB    limits for user code
   --python PATH        interpreter for Python modules (default python3)
+  --junit FILE         run: also write a JUnit XML report (one test case per episode; a flag is a failure)
+  --sarif FILE         run: also write a SARIF 2.1.0 log (results at the flagged step's line in each trace)
   --json               one JSON object on stdout
   --events             the engine's event stream on stdout, one JSON object per line
 
@@ -66,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'lsp') {
     // The language server is its own bundle; loading it hands the process over to it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of its own, found beside this one
     require(path.join(__dirname, 'server.js'));
     return new Promise<number>(() => undefined);
   }

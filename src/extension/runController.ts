@@ -63,6 +63,9 @@ export class RunController implements vscode.Disposable {
   private current: { engine: EngineProcess; done: Promise<RunOutcome> } | undefined;
   private readonly changed = new vscode.EventEmitter<boolean>();
   readonly onDidChangeRunning = this.changed.event;
+  /** every engine event of the run in progress, after the Runs view has seen it (the Testing view reports from it) */
+  private readonly engineEvents = new vscode.EventEmitter<EngineEvent>();
+  readonly onDidEngineEvent = this.engineEvents.event;
 
   constructor(private readonly s: RunServices) {}
 
@@ -89,6 +92,7 @@ export class RunController implements vscode.Disposable {
     await Promise.race([c.done, new Promise((r) => setTimeout(r, 2000))]);
     c.engine.kill();
     this.changed.dispose();
+    this.engineEvents.dispose();
   }
 
   /** Starts the engine; resolves when it exited and its outcome was reported. */
@@ -113,6 +117,7 @@ export class RunController implements vscode.Disposable {
     let report: (message: string, increment?: number) => void = () => undefined;
     const onEvent = (e: EngineEvent) => {
       model.onEngineEvent(e, spec.scenarioFile);
+      this.engineEvents.fire(e);
       switch (e.type) {
         case 'run_start':
           state.runId = e.runId;

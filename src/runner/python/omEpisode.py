@@ -13,6 +13,7 @@ from omErrors import user_error
 from omJson import encode
 from omModules import LoadError, load_module, make_gymnasium, make_instance, positional_arity
 from omScene import ansi_scene, image_scene, scene_source
+from omTorch import TorchAgent, is_torch_file
 
 INF = math.inf
 NEG_INF = -math.inf
@@ -90,15 +91,20 @@ def _load(cmd, want_scene):
         env = make_instance(mod, envspec.get('options') or {}, 'environment', ('reset', 'step'))
         env_file = mod.__file__
         auto_scene = not callable(getattr(env, 'scene', None))
-    amod = load_module(cmd['agent']['module'], 'agent')
-    agent = make_instance(amod, cmd['agent'].get('options') or {}, 'agent', ('act',))
+    if is_torch_file(cmd['agent']['module']):
+        agent = TorchAgent(cmd['agent']['module'], cmd['agent'].get('options') or {})
+        agent_file = cmd['agent']['module']
+    else:
+        amod = load_module(cmd['agent']['module'], 'agent')
+        agent = make_instance(amod, cmd['agent'].get('options') or {}, 'agent', ('act',))
+        agent_file = amod.__file__
     objective = None
     obj_file = None
     if cmd.get('objective'):
         omod = load_module(cmd['objective']['module'], 'objective')
         objective = make_instance(omod, cmd['objective'].get('options') or {}, 'objective', ('increment',))
         obj_file = omod.__file__
-    return env, env_file, auto_scene, agent, amod.__file__, objective, obj_file
+    return env, env_file, auto_scene, agent, agent_file, objective, obj_file
 
 
 def _fallback_action(env, value):
