@@ -227,9 +227,11 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}').zoom === null);
 
     await body.press('Home');
-    await page.selectOption('.tl-speed', '600');
+    // Slow enough that the pause lands long before the end: at 600 steps/s a loaded machine's key press
+    // came after the last step, and Space then started the playback over.
+    await page.selectOption('.tl-speed', '30');
     await body.press('Space');
-    await page.waitForFunction(() => Number((document.querySelector('.tl-slider') as HTMLInputElement).value) > 20);
+    await page.waitForFunction(() => Number((document.querySelector('.tl-slider') as HTMLInputElement).value) > 2);
     await body.press('Space');
     const paused = await sliderValue(page);
     await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
