@@ -5,6 +5,7 @@
 import type { DetectorConfig } from './detectorConfig';
 import type { DistributionName, ProtocolSpec } from './scenario';
 import type { Scene } from './scene';
+import type { GuardConfig, GuardNotice, GuardPrediction } from './guardTypes';
 
 export const TRACE_VERSION = 1;
 export const TRACE_EXTENSION = '.trace.jsonl';
@@ -12,11 +13,11 @@ export const TRACE_EXTENSION = '.trace.jsonl';
 export type Recording = 'full' | 'scores';
 
 export type EndReason =
-  | 'completed' | 'flagged_stop' | 'step_timeout' | 'episode_timeout' | 'oom' | 'crashed'
+  | 'completed' | 'flagged_stop' | 'predicted_stop' | 'step_timeout' | 'episode_timeout' | 'oom' | 'crashed'
   | 'killed_by_user' | 'protocol_error' | 'host_shutdown';
 
 export const END_REASONS: readonly EndReason[] = [
-  'completed', 'flagged_stop', 'step_timeout', 'episode_timeout', 'oom', 'crashed',
+  'completed', 'flagged_stop', 'predicted_stop', 'step_timeout', 'episode_timeout', 'oom', 'crashed',
   'killed_by_user', 'protocol_error', 'host_shutdown',
 ];
 
@@ -47,6 +48,10 @@ export interface TraceHeader {
   detector: DetectorConfig;
   /** the calibration used, or null for a fixed threshold */
   calibration: { file: string; hash: string; alpha: number; computedAt: string } | null;
+  /** the predictive guard's settings when it was asked for (whether it could run: episode_end.guard) */
+  guard?: GuardConfig;
+  /** the scenario's harm: a step whose info[key] is truthy is a harmful event */
+  harm?: { info: string };
   startedAt: string;
 }
 
@@ -81,6 +86,8 @@ export interface TraceStep {
   scene?: Scene;
   /** the action came from the safety protocol's fallback, not the agent */
   fallback?: boolean;
+  /** a look-ahead made before this step's action that did not fire (guard recording all look-aheads) */
+  lookahead?: GuardPrediction;
 }
 
 export interface UserError {
@@ -105,6 +112,12 @@ export interface TraceEnd {
   error?: UserError;
   /** exit code / signal for `crashed`, limit for timeouts and oom, the bad record for protocol_error */
   detail?: Record<string, unknown>;
+  /** the guard's look-ahead that fired: `predicted_stop`, or the fallback / flag-only step it marked */
+  prediction?: GuardPrediction;
+  /** the guard's state at the end: on, or why it was off */
+  guard?: GuardNotice;
+  /** steps whose info held the scenario's harm key, before the episode ended (full recording) */
+  harmSteps?: number[];
 }
 
 export type TraceRecord = TraceHeader | TraceReset | TraceStep | TraceEnd;

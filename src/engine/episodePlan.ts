@@ -55,6 +55,8 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       protocol: req.protocol,
       detector: req.detector,
       calibration: req.calibration,
+      ...(req.guard ? { guard: req.guard } : {}),
+      ...(spec.harm ? { harm: spec.harm } : {}),
     },
     header: {
       type: 'header',
@@ -69,6 +71,8 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       protocol: req.protocol,
       detector: req.detector,
       calibration,
+      ...(req.guard ? { guard: req.guard } : {}),
+      ...(spec.harm ? { harm: spec.harm } : {}),
     },
   };
 }

@@ -15,7 +15,7 @@ export function traceSummary(a: TraceAnalysis, uri: string, source: 'document' |
     const p = read.problems[MAX_SUMMARY_PROBLEMS];
     problems.push({ kind: p.kind, line: p.line, message: `${read.problems.length - MAX_SUMMARY_PROBLEMS} more problems` });
   }
-  if (read.end && read.end.reason !== 'completed' && read.end.reason !== 'flagged_stop') {
+  if (read.end && read.end.reason !== 'completed' && read.end.reason !== 'flagged_stop' && read.end.reason !== 'predicted_stop') {
     problems.push({ kind: 'end_reason', line: read.endLine, message: `episode ended: ${read.end.reason}${read.end.error ? `: ${read.end.error.message}` : ''}` });
   }
   if (flag.reflagError) problems.push({ kind: 'reflag', line: Math.max(0, read.headerLine), message: flag.reflagError });

@@ -83,7 +83,7 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
 }
 
 export function okReason(reason: string): boolean {
-  return reason === 'completed' || reason === 'flagged_stop';
+  return reason === 'completed' || reason === 'flagged_stop' || reason === 'predicted_stop';
 }
 
 function errorText(e: EpisodeResult): string {
