@@ -2,6 +2,8 @@
 // built-ins). It holds what it was computed from, so a stale one is detected, and a fitted model
 // for every calibrated detector, so switching detectors re-flags without recalibrating.
 
+import type { GuardCalibration } from './guardCalibration';
+
 export interface StepModel {
   /** per step t = 0..maxSteps-1; steps past an episode's end hold its last value */
   mean: number[];
@@ -47,4 +49,6 @@ export interface CalibrationFile {
     cusum: DetectorCalibration;
   };
   warnings: string[];
+  /** the predictive guard's margin, measured on the held-out episodes (added when a guarded run needs it) */
+  guard?: GuardCalibration;
 }

@@ -13,14 +13,21 @@ import { ensureCalibration } from './ensureCalibration';
 import { fmt, summary } from './calibrate';
 import type { AgentChoice, EpisodeResult, RunResult } from '../types';
 import { UsageError } from '../usageError';
+import type { GuardConfig } from '../../core/guardTypes';
+import { calibrateGuard } from '../guardCalibrate';
+import { guardOf, guardText } from '../guardOptions';
+import { harmSummary, jsonPrediction } from '../guardReport';
 
 export async function runCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
   if (args.length !== 1) throw new UsageError('run needs exactly one scenario: objective-monitor run <scenario>');
   const scenario = loadScenario(args[0]);
   const agent = resolveAgent(scenario, flags.agent);
-  const { result, calibration, calibrationFile, detectorKind } = await deploy(scenario, agent, flags, out, signal);
+  const { result, calibration, calibrationFile, detectorKind, guard } = await deploy(scenario, agent, flags, out, signal);
   const episodes = result.episodes;
-  const flagged = episodes.filter((e) => e.flaggedStep !== null).length;
+  // a predicted stop (or a fired prediction under another protocol) counts as flagged for the exit code
+  const flagged = episodes.filter((e) => e.flaggedStep !== null || e.prediction).length;
+  const predicted = episodes.filter((e) => e.prediction).length;
+  const harmKey = scenario.spec.harm?.info ?? null;
   const broken = episodes.filter((e) => !okReason(e.reason));
   if (out.mode === 'json') {
     out.json({
@@ -30,8 +37,13 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
       episodes: episodes.map((e) => ({
         seed: e.seed, steps: e.steps, finalScore: e.finalScore, flaggedStep: e.flaggedStep, reason: e.reason, trace: e.trace,
         ...(e.error ? { error: e.error } : {}),
+        ...(guard ? { prediction: e.prediction ? jsonPrediction(e.prediction) : null } : {}),
+        ...(e.guard && e.guard.status !== 'on' ? { guard: e.guard } : {}),
+        ...(harmKey ? { harmSteps: e.harmSteps ?? [] } : {}),
       })),
       calibration: calibration ? { file: calibrationFile, ...summary(calibration, detectorKind) } : null,
+      guard,
+      ...(harmKey ? { harm: { info: harmKey, ...harmSummary(episodes) } } : {}),
     });
   } else if (out.mode === 'human') {
     for (const e of episodes) out.line(episodeLine(e));
@@ -40,7 +52,13 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
       ? `detector ${detectorKind}, alpha ${calibration.alpha}, calibration ${path.relative(process.cwd(), calibrationFile!) || calibrationFile}`
       : `detector fixed`;
     const distribution = singleSeedOf(flags)?.distribution ?? 'deployment';
-    out.line(`${scenario.spec.name} / ${agent.name}: ${flagged} of ${episodes.length} ${distribution} episode${episodes.length === 1 ? '' : 's'} flagged (${detectorText})`);
+    const byGuard = guard ? `, ${predicted} by the guard's prediction` : '';
+    out.line(`${scenario.spec.name} / ${agent.name}: ${flagged} of ${episodes.length} ${distribution} episode${episodes.length === 1 ? '' : 's'} flagged${byGuard} (${detectorText})`);
+    if (guard) out.line(`guard: ${guardText(guard)}`);
+    if (harmKey) {
+      const h = harmSummary(episodes);
+      out.line(`harm (info.${harmKey}): ${h.harmfulEpisodes} of ${episodes.length} episode${episodes.length === 1 ? '' : 's'} had a harmful event before the stop, ${h.harmfulSteps} harmful step${h.harmfulSteps === 1 ? '' : 's'} in all`);
+    }
     out.line(`traces: ${result.dir}`);
     for (const e of broken) out.line(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
   }
@@ -49,7 +67,7 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
 }
 
 export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<{
-  result: RunResult; calibration: CalibrationFile | null; calibrationFile: string | null; detectorKind: string;
+  result: RunResult; calibration: CalibrationFile | null; calibrationFile: string | null; detectorKind: string; guard: GuardConfig | null;
 }> {
   const detector = detectorOf(flags, scenario);
   const protocol = protocolOf(flags, scenario);
@@ -57,6 +75,26 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
   const single = singleSeedOf(flags);
   const seeds = single ? [single.seed] : seedRange(from, episodesOf(flags, count) ?? count);
   const cal = detector.kind === 'fixed' ? null : await ensureCalibration(scenario, agent, flags, out, signal);
+  let guard = guardOf(flags, scenario);
+  if (guard && cal) {
+    out.startProgress('guard margin', 0);
+    try {
+      const g = await calibrateGuard({
+        scenario, agent, calibration: cal.calibration, calibrationFile: cal.file, detector, guard, outDir: outDirOf(flags),
+        limits: limitsOf(flags), workers: workersOf(flags), python: flags.python, signal, notice: (t) => out.notice(t),
+        onEvent: (e) => {
+          if (e.type === 'log') out.event(e);
+        },
+      });
+      cal.calibration = g.calibration;
+      guard = g.guard;
+      if (g.notice) out.notice(`guard ${g.notice.status}: ${g.notice.message}`);
+    } finally {
+      out.endProgress();
+    }
+  }
+  // one message per distinct guard problem, however many episodes report it
+  const told = new Set<string>();
   out.startProgress('running', seeds.length);
   try {
     const result = await runEpisodes({
@@ -74,9 +112,16 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
       workers: workersOf(flags),
       python: flags.python,
       signal,
-      onEvent: (e) => out.event(e),
+      guard,
+      onEvent: (e) => {
+        if (e.type === 'guard' && e.notice.status !== 'on' && !told.has(e.notice.message)) {
+          told.add(e.notice.message);
+          out.notice(`guard ${e.notice.status}: ${e.notice.message}`);
+        }
+        out.event(e);
+      },
     });
-    return { result, calibration: cal?.calibration ?? null, calibrationFile: cal?.file ?? null, detectorKind: detector.kind };
+    return { result, calibration: cal?.calibration ?? null, calibrationFile: cal?.file ?? null, detectorKind: detector.kind, guard };
   } finally {
     out.endProgress();
   }
@@ -93,6 +138,8 @@ function errorText(e: EpisodeResult): string {
 }
 
 export function episodeLine(e: EpisodeResult): string {
-  const flag = e.flaggedStep === null ? 'not flagged' : `FLAGGED at step ${e.flaggedStep}`;
+  const flag = e.prediction && e.flaggedStep === null
+    ? `PREDICTED at step ${e.prediction.step}${e.prediction.crossingStep !== null && e.prediction.crossingStep !== e.prediction.step ? ` (-> ${e.prediction.crossingStep})` : ''}`
+    : e.flaggedStep === null ? 'not flagged' : `FLAGGED at step ${e.flaggedStep}`;
   return `seed ${String(e.seed).padEnd(7)} steps ${String(e.steps).padStart(4)}   final ${fmt(e.finalScore).padStart(9)}   ${flag.padEnd(22)} ${e.reason}${errorText(e)}`;
 }
