@@ -66,12 +66,13 @@ def _copy(obj, what):
     return copy.deepcopy(obj), 'deepcopy'
 
 
-def _reseeder(env):
-    """How a copy gets fresh randomness: its reseed(seed), or a Gymnasium environment's np_random; None: replay."""
+def _reseeder(env, registered):
+    """How a copy gets fresh randomness: its reseed(seed), or for a registered Gymnasium environment
+    (whose randomness is its np_random) a new np_random; None: the copy replays the simulator."""
     if callable(getattr(env, 'reseed', None)):
         return lambda e, s: e.reseed(s)
     unwrapped = getattr(env, 'unwrapped', None)
-    if unwrapped is not None and unwrapped is env and hasattr(unwrapped, 'np_random'):
+    if registered and unwrapped is not None and hasattr(unwrapped, 'np_random'):
         def reseed(e, s):
             import numpy as np
             e.unwrapped.np_random = np.random.default_rng(s)
@@ -110,7 +111,7 @@ class Guard:
                 _copy(obj, role)
             except Exception as exc:  # noqa: BLE001
                 return None, {'status': 'unavailable', 'message': 'the %s cannot be copied (copy.deepcopy raised %s: %s); the guard is off for this run' % (role, type(exc).__name__, exc)}
-        self.reseed = _reseeder(env_copy)
+        self.reseed = _reseeder(env_copy, 'gymnasium' in self.cmd['environment'])
         self.replay = self.reseed is None
         g = self.config
         parts = ['looking %d step%s ahead with %d rollout%s' % (g['horizon'], '' if g['horizon'] == 1 else 's', g['rollouts'], '' if g['rollouts'] == 1 else 's'),
