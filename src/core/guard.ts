@@ -35,7 +35,7 @@ export function shouldLook(g: GuardConfig, t: number, m: Monitor): boolean {
   return m.score - m.threshold < g.below;
 }
 
-/** Which rollout is the prediction: the worst (largest shortfall), or the q-quantile of the shortfalls. */
+/** Which rollout is the prediction: the worst (largest severity), or the q-quantile of the severities. */
 export function chooseRollout(shortfalls: number[], quantile: number | null): number {
   const order = shortfalls.map((_, i) => i).sort((a, b) => shortfalls[a] - shortfalls[b] || a - b);
   if (quantile === null) return order[order.length - 1];

@@ -1,8 +1,12 @@
 // The guard's share of the false-alarm guarantee (docs/detectors.md#the-guards-margin). Calibration
-// runs the guard on the held-out calibration episodes (measure mode: it never fires, it reports each
-// episode's largest predicted shortfall g_j) and the margin m is set so that reactive and predictive
-// flags together alarm on no more held-out episodes than the split-conformal rule allows the reactive
-// detector alone (k - 1 of n): the guard fires on a held-out episode only when g_j > m.
+// runs the guard on the held-out calibration episodes (measure mode: it never fires, it reports the
+// most extreme native statistic on its predicted paths, p_j). With the episode's own extreme e_j, one
+// score per episode r_j = the more extreme of e_j and p_j, and the split-conformal rule on it:
+// tau = r_(k), the k-th most extreme. Reactive and predictive flags both alarm beyond tau, so a new
+// exchangeable episode alarms (either way) with probability <= k / (n + 1) <= alpha — exactly the
+// reactive detector's argument, on one score. The margin is how far tau is from the reactive h (>= 0):
+// with the guard on, the detector is that much less sensitive, which pays for the guard's early alarms.
+// Under an exact replay of a deterministic agent p_j is the episode's own future, so the margin is 0.
 
 import { createMonitor } from './detectors';
 import type { CalibrationFile } from './calibrationTypes';
@@ -17,12 +21,11 @@ export type GuardSettings = Pick<GuardConfig, 'horizon' | 'rollouts' | 'quantile
 export interface GuardDetectorCalibration {
   /** the detector parameters it was measured with (window w, cusum k) */
   params: { window?: number; k?: number };
-  /** per held-out episode in seed order: [reactive extreme statistic e_j, largest predicted shortfall g_j or null] */
+  /** per held-out episode in seed order: [e_j its extreme statistic, p_j its predictions' extreme or null] */
   pairs: [number, number | null][];
   /** the margin at the calibration's alpha */
   margin: number;
 }
-
 export interface GuardCalibration {
   settings: GuardSettings;
   /** the held-out seeds it was measured on */
@@ -58,21 +61,18 @@ export function reactiveExtreme(detector: DetectorConfig & { kind: CalibratedKin
   return e;
 }
 
-/** The margin: the smallest m >= 0 such that the held-out episodes alarmed by the reactive detector
- *  (e_j beyond h) or by the guard (g_j > m) number at most k - 1 — what the reactive rule alone may
- *  alarm on. The guard then adds alarms only on episodes the budget allows. */
-export function guardMargin(kind: CalibratedKind, h: number, k: number, pairs: [number, number | null][]): number {
-  let reactive = 0;
-  const rest: number[] = [];
-  for (const [e, g] of pairs) {
-    if (beyond(kind, e, h)) reactive++;
-    else if (g !== null && Number.isFinite(g)) rest.push(g);
-  }
-  const budget = Math.max(0, k - 1 - reactive);
-  rest.sort((a, b) => b - a);
-  // with m = rest[budget], only the `budget` largest (strictly above it) alarm
-  const m = budget < rest.length ? rest[budget] : 0;
-  return Math.max(0, m);
+/** The more extreme of two native statistics. */
+function moreExtreme(kind: CalibratedKind, a: number, b: number): number {
+  return kind === 'cusum' ? Math.max(a, b) : Math.min(a, b);
+}
+
+/** tau = r_(k), the k-th most extreme combined score, and the margin |tau - h| (>= 0). */
+export function guardThreshold(kind: CalibratedKind, h: number, k: number, pairs: [number, number | null][]): { tau: number; margin: number } {
+  const r = pairs.map(([e, p]) => (p === null || !Number.isFinite(p) ? e : moreExtreme(kind, e, p)));
+  r.sort((a, b) => (kind === 'cusum' ? b - a : a - b));
+  if (r.length === 0) return { tau: h, margin: 0 };
+  const tau = moreExtreme(kind, r[Math.min(k, r.length) - 1], h);
+  return { tau, margin: Math.abs(tau - h) };
 }
 
 /** The margin stored for this detector, re-derived for the calibration's current alpha (k, h). */
@@ -81,5 +81,15 @@ export function marginFor(cal: CalibrationFile, detector: DetectorConfig): numbe
   const g = cal.guard?.detectors[detector.kind];
   if (!g) return null;
   const d = cal.detectors[detector.kind];
-  return guardMargin(detector.kind, d.h, d.k, g.pairs);
+  return guardThreshold(detector.kind, d.h, d.k, g.pairs).margin;
+}
+
+/** The calibration a guarded run uses: the detector's h moved to tau (reactive and predictive alike). */
+export function withGuardThreshold(cal: CalibrationFile, detector: DetectorConfig): CalibrationFile {
+  if (detector.kind === 'fixed') return cal;
+  const g = cal.guard?.detectors[detector.kind];
+  if (!g) return cal;
+  const d = cal.detectors[detector.kind];
+  const { tau } = guardThreshold(detector.kind, d.h, d.k, g.pairs);
+  return { ...cal, detectors: { ...cal.detectors, [detector.kind]: { ...d, h: tau } } };
 }

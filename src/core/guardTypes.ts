@@ -15,12 +15,13 @@ export interface GuardConfig {
   below: number | null;
   /** wall-clock budget for one look-ahead (all rollouts), ms; the rollouts stop there (the prediction says `truncated`) */
   budgetMs: number | null;
-  /** the guard fires when a predicted running objective falls more than `margin` below its predicted
-   *  threshold (S < threshold - margin); set by calibration (>= 0), 0 without one */
+  /** how far calibration moved the detector's h (native units, >= 0, less sensitive) so that reactive
+   *  and predictive flags together keep the false-alarm bound; already applied to the calibration the
+   *  run uses, so the guard fires when a predicted step alarms (S < threshold). 0 without calibration */
   margin: number;
   /** 'all': every look-ahead is recorded on the next step record (`lookahead`); 'fired': only the one that fired */
   record: 'fired' | 'all';
-  /** calibration only: never fire; the runner reports the episode's largest predicted shortfall */
+  /** calibration only: never fire; the runner reports the episode's most extreme predicted statistic */
   measure?: boolean;
 }
 
@@ -38,7 +39,7 @@ export interface GuardPrediction {
   /** true: the environment copy has no reseed(seed), so the prediction replays the simulator exactly */
   replay: boolean;
   fired: boolean;
-  /** first predicted step whose running objective is more than `margin` below its threshold; null if none */
+  /** first predicted step whose running objective is below its threshold; null if none */
   crossingStep: number | null;
   /** the predicted running objective at the crossing step (or at the end of the predicted path) */
   predictedScore: number;

@@ -68,8 +68,9 @@ export interface EndRecord {
   episodeId: string;
   reason: 'completed' | 'flagged_stop' | 'predicted_stop';
   steps: number;
-  /** guard in measure mode (calibration): the largest predicted shortfall of the episode, null if it never looked */
-  guardShortfall?: number | null;
+  /** guard in measure mode (calibration): the episode's most extreme predicted native statistic
+   *  (cusum: largest C; envelope, window: smallest z), null if it never looked */
+  guardExtreme?: number | null;
   /** steps whose info held the harm key (when the command names one) */
   harmSteps?: number[];
 }

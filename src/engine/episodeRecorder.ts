@@ -70,7 +70,7 @@ export class EpisodeRecorder implements RunnerSink {
   /** the guard's look-ahead that fired (the engine's recomputation), its latest notice, its measure */
   private fired: GuardPrediction | null = null;
   private guardNotice: GuardNotice | null = null;
-  private guardShortfall: number | null | undefined;
+  private guardExtreme: number | null | undefined;
   /** a non-firing look-ahead, written on the next step line */
   private pendingLookahead: GuardPrediction | null = null;
   private harmSteps: number[] = [];
@@ -139,7 +139,7 @@ export class EpisodeRecorder implements RunnerSink {
         if (rec.reason === 'predicted_stop' && !(this.stopAtFlag && this.fired && this.fired.step === this.steps)) {
           return this.breach(`end record says predicted_stop at step ${this.steps} without a fired prediction for that step under protocol stop`, rec);
         }
-        if (rec.guardShortfall !== undefined) this.guardShortfall = rec.guardShortfall;
+        if (rec.guardExtreme !== undefined) this.guardExtreme = rec.guardExtreme;
         if (rec.harmSteps !== undefined && this.s.recording === 'scores') this.harmSteps = rec.harmSteps.filter((h) => h < this.steps);
         this.markRunnerDone();
         this.conclude({
@@ -297,7 +297,7 @@ export class EpisodeRecorder implements RunnerSink {
     if (this.fired) return this.breach(`prediction before step ${rec.step} after the guard already fired at step ${this.fired.step}`, rec);
     if (rec.increments.length > g.horizon) return this.breach(`prediction of ${rec.increments.length} steps; the horizon is ${g.horizon}`, rec);
     // The engine is the authority: the predicted increments go through its own monitor.
-    const checked = verifyPrediction(this.s.monitor, rec, g.margin);
+    const checked = verifyPrediction(this.s.monitor, rec, 0);
     if (!checked.ok) return this.breach(checked.message, rec);
     const p = predictionOf(g, rec.step, rec.replay, rec.fired, rec.increments, checked.path, rec.truncated === true, this.s.monitor.score);
     if (!rec.fired) {
@@ -344,7 +344,7 @@ export class EpisodeRecorder implements RunnerSink {
       ...(o.error ? { error: o.error } : {}),
       ...(this.fired ? { prediction: this.fired } : {}),
       ...(this.guardNotice ? { guard: this.guardNotice } : {}),
-      ...(this.guardShortfall !== undefined ? { guardShortfall: this.guardShortfall } : {}),
+      ...(this.guardExtreme !== undefined ? { guardExtreme: this.guardExtreme } : {}),
       ...(this.s.harmKey ? { harmSteps: this.harmSteps } : {}),
     };
     this.s.emit({

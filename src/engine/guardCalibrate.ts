@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { CalibrationFile } from '../core/calibrationTypes';
 import type { DetectorConfig } from '../core/detectorConfig';
-import { guardMargin, paramsOf, reactiveExtreme, sameSettings, settingsOf, type CalibratedKind, type GuardCalibration } from '../core/guardCalibration';
+import { guardThreshold, paramsOf, reactiveExtreme, sameSettings, settingsOf, type CalibratedKind, type GuardCalibration } from '../core/guardCalibration';
 import type { GuardConfig, GuardNotice } from '../core/guardTypes';
 import type { LoadedScenario } from '../core/scenario';
 import type { EngineEvent } from '../shared/engineEvents';
@@ -45,7 +45,8 @@ function stored(cal: CalibrationFile, detector: DetectorConfig & { kind: Calibra
 }
 
 /** The guard with its calibrated margin, and the calibration (updated when the margin was measured
- *  now); or no guard and the notice saying why (no copy can be made: the run is reactive). */
+ *  now; the run itself uses withGuardThreshold of it); or no guard and the notice saying why (no copy
+ *  can be made: the run is reactive). */
 export async function calibrateGuard(o: GuardCalibrateOptions): Promise<{ guard: GuardConfig | null; calibration: CalibrationFile; notice?: GuardNotice }> {
   const { detector, guard } = o;
   if (detector.kind === 'fixed') return { guard: { ...guard, margin: 0 }, calibration: o.calibration };
@@ -67,16 +68,16 @@ export async function calibrateGuard(o: GuardCalibrateOptions): Promise<{ guard:
     if (bad) {
       throw new UsageError(`guard calibration failed: held-out seed ${bad.seed} ended ${bad.reason}${bad.error ? ` — ${bad.error.message}` : ''}; trace: ${bad.trace}`);
     }
-    const pairs: [number, number | null][] = run.episodes.map((e) => [reactiveExtreme(detector, cal, e.increments), e.guardShortfall ?? null]);
+    const pairs: [number, number | null][] = run.episodes.map((e) => [reactiveExtreme(detector, cal, e.increments), e.guardExtreme ?? null]);
     const section: GuardCalibration = cal.guard && sameSettings(cal.guard.settings, settingsOf(guard))
       ? { ...cal.guard, detectors: { ...cal.guard.detectors } }
       : { settings: settingsOf(guard), seeds, detectors: {} };
     const d = cal.detectors[kind];
-    section.detectors[kind] = { params: paramsOf(detector), pairs, margin: guardMargin(kind, d.h, d.k, pairs) };
+    section.detectors[kind] = { params: paramsOf(detector), pairs, margin: guardThreshold(kind, d.h, d.k, pairs).margin };
     cal = { ...cal, guard: section };
     writeFileAtomic(o.calibrationFile, JSON.stringify(cal, null, 1) + '\n');
   }
   const g = cal.guard!.detectors[kind]!;
   const d = cal.detectors[kind];
-  return { guard: { ...guard, margin: guardMargin(kind, d.h, d.k, g.pairs) }, calibration: cal };
+  return { guard: { ...guard, margin: guardThreshold(kind, d.h, d.k, g.pairs).margin }, calibration: cal };
 }

@@ -58,7 +58,7 @@ function checkFields(o: Record<string, unknown>): string | null {
         field(o, 'count', (v) => isInt(v) && v >= 1 && v <= Math.max(SCORES_BATCH, MAX_RECORD_BYTES / 8), `an integer in 1..${Math.max(SCORES_BATCH, MAX_RECORD_BYTES / 8)}`);
     case 'end':
       return field(o, 'episodeId', str, 'a string') ?? field(o, 'reason', (v) => v === 'completed' || v === 'flagged_stop' || v === 'predicted_stop', '"completed", "flagged_stop" or "predicted_stop"') ??
-        field(o, 'steps', nonNegInt, 'a non-negative integer') ?? field(o, 'guardShortfall', (v) => v === null || isFiniteNum(v), 'a finite number or null', true) ??
+        field(o, 'steps', nonNegInt, 'a non-negative integer') ?? field(o, 'guardExtreme', (v) => v === null || isFiniteNum(v), 'a finite number or null', true) ??
         field(o, 'harmSteps', (v) => Array.isArray(v) && v.every(nonNegInt), 'an array of step indexes', true);
     case 'prediction':
       return field(o, 'episodeId', str, 'a string') ?? field(o, 'step', nonNegInt, 'a non-negative integer') ??

@@ -77,7 +77,7 @@ export interface EpisodeResult {
   /** the guard's state at the end of the episode */
   guard?: GuardNotice;
   /** guard measure mode (calibration): the episode's largest predicted shortfall, null if it never looked */
-  guardShortfall?: number | null;
+  guardExtreme?: number | null;
   /** steps with the scenario's harm key in their info (scenarios that name harm) */
   harmSteps?: number[];
 }

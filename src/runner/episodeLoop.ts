@@ -125,7 +125,7 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
         episodeState.phase = 'act';
         action = agent.act(obs, info);
         if (isThenable(action)) action = await action;
-        if (guard && guard.active && monitor.flaggedStep < 0) {
+        if (guard && guard.active && (monitor.flaggedStep < 0 || guard.measuring)) {
           const decision = await lookBeforeAction(guard, t, obs, info, action, monitor, scoresOnly, flush);
           if (decision === 'fired') {
             if (stopAtFlag) {
@@ -218,7 +218,7 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     flush();
     sendRecord({
       t: 'end', episodeId, reason, steps,
-      ...(guard?.measuring ? { guardShortfall: guard.shortfall() } : {}),
+      ...(guard?.measuring ? { guardExtreme: guard.extreme() } : {}),
       ...(harmKey !== null ? { harmSteps } : {}),
     });
   } catch (e) {

@@ -26,25 +26,32 @@ export interface LookResult {
   increments: number[];
   /** index of the first predicted step beyond the margin in the chosen rollout, -1 if none */
   crossing: number;
-  /** the chosen rollout's largest shortfall (-Infinity when nothing was predicted) */
-  maxShortfall: number;
+  /** the chosen rollout's severity (-Infinity when nothing was predicted) */
+  severity: number;
   truncated: boolean;
 }
 
 /** The look-ahead's user code failed or produced something the module API forbids. */
 export class GuardFailure extends Error {}
 
-/** Stable fresh randomness per (episode seed, step, rollout): never the real future's. */
-function rolloutSeed(seed: number, t: number, r: number): number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  h = Math.imul(h ^ (t + 0x85ebca6b), 0xc2b2ae35) >>> 0;
-  h = Math.imul(h ^ (r + 0x27d4eb2f), 0x165667b1) >>> 0;
-  return (h ^ (h >>> 15)) >>> 0;
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Stable fresh randomness per (episode seed, step, rollout): never the real future's. Each input
+ *  goes through a full avalanche (murmur3's finalizer) so nearby seeds and steps give unrelated seeds. */
+export function rolloutSeed(seed: number, t: number, r: number): number {
+  return fmix32(fmix32(fmix32((seed >>> 0) ^ 0x9e3779b9) ^ (t >>> 0)) ^ ((r + 0x632be5ab) >>> 0));
 }
 
 export class RunnerGuard {
-  /** largest predicted shortfall of the episode (measure mode) */
-  episodeShortfall = -Infinity;
+  /** measure mode: the episode's most extreme predicted native statistic (cusum: largest C; envelope,
+   *  window: smallest z), over the rollouts chosen as predictions */
+  episodeExtreme = NaN;
   looked = false;
   /** what a copy made before the look-ahead returned for the real action: observation and reward, as JSON */
   private probe: string | null = null;
@@ -116,7 +123,11 @@ export class RunnerGuard {
     const probe = this.copyEnv();
     const pr = (await settle(probe.step(action))) as { observation?: unknown; reward?: unknown } | null;
     this.probe = pr && typeof pr === 'object' ? stable([pr.observation, pr.reward]) : 'none';
-    const shortfalls: number[] = [];
+    // a rollout's severity: its most extreme native statistic, oriented so that larger is worse (cusum C;
+    // -z for envelope and window; -S for fixed). A rollout alarms iff its severity is beyond the
+    // detector's h, so rollouts are ranked by it, and calibration measures it (measure mode).
+    const severities: number[] = [];
+    const upward = live.kind === 'cusum';
     const paths: { incs: number[]; crossing: number }[] = [];
     let truncated = false;
     for (let r = 0; r < g.rollouts; r++) {
@@ -130,7 +141,7 @@ export class RunnerGuard {
       const m = copyMonitor(live);
       const incs: number[] = [];
       let crossing = -1;
-      let worst = -Infinity;
+      let severity = -Infinity;
       let o = obs;
       let inf = info;
       for (let j = 0; j < g.horizon && t + j < this.cmd.maxSteps; j++) {
@@ -146,25 +157,29 @@ export class RunnerGuard {
         if (typeof u !== 'number' || !Number.isFinite(u)) throw new GuardFailure(`the look-ahead's increment at predicted step ${t + j} is ${String(u)}; expected a finite number`);
         incs.push(u);
         m.push(u);
-        const s = shortfall(m);
-        if (s > worst) worst = s;
-        if (crossing < 0 && s > g.margin) crossing = j;
+        const sev = upward ? m.statistic : -m.statistic;
+        if (sev > severity) severity = sev;
+        // the margin is already in the threshold (the calibration's h moved by it): a predicted alarm fires
+        if (crossing < 0 && shortfall(m) > 0) crossing = j;
         // the worst rollout decides: one crossing is enough to fire (measure mode plays on)
         if (crossing >= 0 && g.quantile === null && !g.measure) break;
         if (term || trunc) break;
         if (performance.now() > deadline) { truncated = true; break; }
       }
-      shortfalls.push(worst);
+      severities.push(severity);
       paths.push({ incs, crossing });
       if (crossing >= 0 && g.quantile === null && !g.measure) break;
       if (truncated) break;
     }
-    if (paths.length === 0) return { fired: false, increments: [], crossing: -1, maxShortfall: -Infinity, truncated: true };
-    const chosen = chooseRollout(shortfalls, g.quantile);
-    const maxShortfall = shortfalls[chosen];
-    if (maxShortfall > this.episodeShortfall) this.episodeShortfall = maxShortfall;
+    if (paths.length === 0) return { fired: false, increments: [], crossing: -1, severity: -Infinity, truncated: true };
+    const chosen = chooseRollout(severities, g.quantile);
+    const sev = severities[chosen];
+    if (g.measure && Number.isFinite(sev)) {
+      const e = upward ? sev : -sev;
+      if (!(upward ? e <= this.episodeExtreme : e >= this.episodeExtreme)) this.episodeExtreme = e;
+    }
     const fired = !g.measure && paths[chosen].crossing >= 0;
-    return { fired, increments: paths[chosen].incs, crossing: paths[chosen].crossing, maxShortfall, truncated };
+    return { fired, increments: paths[chosen].incs, crossing: paths[chosen].crossing, severity: sev, truncated };
   }
 
   /** The real step will not take the action the probe took (the guard fired and a fallback replaces it). */

@@ -17,7 +17,8 @@ export interface GuardState {
   active: boolean;
   measuring: boolean;
   afterStep(t: number, r: { observation: unknown; reward?: unknown }): void;
-  shortfall(): number | null;
+  /** measure mode: the episode's most extreme predicted native statistic, null if it never looked */
+  extreme(): number | null;
 }
 
 export function startGuard(cmd: EpisodeCommand, env: Environment, envFile: string, agent: Agent, objective: Objective | null): GuardState {
@@ -39,9 +40,9 @@ export function startGuard(cmd: EpisodeCommand, env: Environment, envFile: strin
         state.active = false;
       }
     },
-    shortfall() {
-      const s = made.guard?.episodeShortfall ?? -Infinity;
-      return Number.isFinite(s) ? s : s === Infinity ? Number.MAX_VALUE : null;
+    extreme() {
+      const e = made.guard?.episodeExtreme ?? NaN;
+      return Number.isFinite(e) ? e : null;
     },
   };
   return state;

@@ -15,6 +15,7 @@ import type { AgentChoice, EpisodeResult, RunResult } from '../types';
 import { UsageError } from '../usageError';
 import type { GuardConfig } from '../../core/guardTypes';
 import { calibrateGuard } from '../guardCalibrate';
+import { withGuardThreshold } from '../../core/guardCalibration';
 import { guardOf, guardText } from '../guardOptions';
 import { harmSummary, jsonPrediction } from '../guardReport';
 
@@ -105,7 +106,8 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
       recording: recordingOf(flags, 'full'),
       protocol,
       detector,
-      calibration: cal?.calibration ?? null,
+      // with the guard, the detector's h moves by the calibrated margin (reactive and predictive alike)
+      calibration: cal ? (guard ? withGuardThreshold(cal.calibration, detector) : cal.calibration) : null,
       calibrationFile: cal?.file ?? null,
       tracesDir: path.join(outDirOf(flags), 'traces'),
       limits: limitsOf(flags),

@@ -173,7 +173,7 @@ def run_episode(cmd, create_monitor):
                 wire.send_line(_fit(encode(rec), rec))
             reason, steps, harm = _loop_guarded(wire, *args, scene, episode_id, guard, scores_only, harm_key)
             if guard is not None and cmd['guard'].get('measure'):
-                end['guardShortfall'] = guard.shortfall()
+                end['guardExtreme'] = guard.extreme()
             if harm_key is not None:
                 end['harmSteps'] = harm
             end.update(reason=reason, steps=steps)
@@ -472,6 +472,7 @@ def _loop_guarded(wire, env, env_file, act, objective, obj_file, monitor, stop, 
     harm = []
     looking = guard is not None
     record_all = looking and guard.config.get('record') == 'all' and not scores_only
+    measuring = looking and bool(guard.config.get('measure'))
     phase = 'act'
     t = -1
     for t in range(max_steps):
@@ -480,7 +481,7 @@ def _loop_guarded(wire, env, env_file, act, objective, obj_file, monitor, stop, 
         else:
             phase = 'act'
             action = act(obs, info)
-            if looking and monitor.flagged_step < 0 and omGuard.should_look(guard.config, t, monitor):
+            if looking and (monitor.flagged_step < 0 or measuring) and omGuard.should_look(guard.config, t, monitor):
                 phase = 'guard'
                 try:
                     fired, incs, crossing, cut = guard.look(t, obs, info, action, monitor)

@@ -48,11 +48,17 @@ def choose_rollout(shortfalls, quantile):
     return order[rank - 1]
 
 
+def _fmix32(h):
+    h ^= h >> 16
+    h = (h * 0x85ebca6b) & 0xffffffff
+    h ^= h >> 13
+    h = (h * 0xc2b2ae35) & 0xffffffff
+    return h ^ (h >> 16)
+
+
 def rollout_seed(seed, t, r):
-    h = (seed ^ 0x9e3779b9) & 0xffffffff
-    h = ((h ^ ((t + 0x85ebca6b) & 0xffffffff)) * 0xc2b2ae35) & 0xffffffff
-    h = ((h ^ ((r + 0x27d4eb2f) & 0xffffffff)) * 0x165667b1) & 0xffffffff
-    return (h ^ (h >> 15)) & 0xffffffff
+    """The same seeds as src/runner/guard.ts rolloutSeed."""
+    return _fmix32(_fmix32(_fmix32((seed & 0xffffffff) ^ 0x9e3779b9) ^ (t & 0xffffffff)) ^ ((r + 0x632be5ab) & 0xffffffff))
 
 
 def _copy(obj, what):
@@ -90,7 +96,7 @@ class Guard:
         self.objective = objective
         self.reseed = None
         self.replay = True
-        self.episode_shortfall = NEG_INF
+        self.episode_extreme = None
         self.probe = None
 
     def start(self):
@@ -131,11 +137,12 @@ class Guard:
         probe, _ = _copy(self.env, 'environment')
         p = probe.step(action)
         self.probe = encode([p[0], p[1]]) if isinstance(p, tuple) and len(p) == 5 else 'none'
-        shortfalls = []
+        # severity: the rollout's most extreme native statistic, larger is worse (as src/runner/guard.ts)
+        severities = []
+        upward = type(live).__name__ == 'CusumMonitor'
         paths = []
         truncated = False
         max_steps = int(self.cmd['maxSteps'])
-        margin = g['margin']
         measure = bool(g.get('measure'))
         worst_mode = g.get('quantile') is None
         for r in range(g['rollouts']):
@@ -155,7 +162,7 @@ class Guard:
             m = copy_monitor(live)
             incs = []
             crossing = -1
-            worst = NEG_INF
+            severity = NEG_INF
             o, inf = obs, info
             j = 0
             while j < g['horizon'] and t + j < max_steps:
@@ -177,10 +184,11 @@ class Guard:
                     raise GuardFailure("the look-ahead's increment at predicted step %d is %r; expected a finite number" % (t + j, u))
                 incs.append(u)
                 m.push(u)
-                s = shortfall(m)
-                if s > worst:
-                    worst = s
-                if crossing < 0 and s > margin:
+                sev = m.statistic if upward else -m.statistic
+                if sev > severity:
+                    severity = sev
+                # the margin is already in the threshold (the calibration's h moved by it)
+                if crossing < 0 and shortfall(m) > 0:
                     crossing = j
                 j += 1
                 if crossing >= 0 and worst_mode and not measure:
@@ -191,15 +199,18 @@ class Guard:
                     truncated = True
                     break
                 o, inf = o2, (info2 if info2 is not None else {})
-            shortfalls.append(worst)
+            severities.append(severity)
             paths.append((incs, crossing))
             if (crossing >= 0 and worst_mode and not measure) or truncated:
                 break
         if not paths:
             return False, [], -1, True
-        chosen = choose_rollout(shortfalls, g.get('quantile'))
-        if shortfalls[chosen] > self.episode_shortfall:
-            self.episode_shortfall = shortfalls[chosen]
+        chosen = choose_rollout(severities, g.get('quantile'))
+        sev = severities[chosen]
+        if measure and NEG_INF < sev < math.inf:
+            e = sev if upward else -sev
+            if self.episode_extreme is None or (e > self.episode_extreme if upward else e < self.episode_extreme):
+                self.episode_extreme = e
         incs, crossing = paths[chosen]
         return (not measure) and crossing >= 0, incs, crossing, truncated
 
@@ -212,6 +223,6 @@ class Guard:
                            "a copy changes the original (shared arrays or objects, module globals) or clone() does not copy all of the state. "
                            "The guard's predictions are not trusted; the guard is off for the rest of this episode." % (self.env_file, t)}
 
-    def shortfall(self):
-        s = self.episode_shortfall
-        return s if NEG_INF < s < math.inf else None
+    def extreme(self):
+        e = self.episode_extreme
+        return e if e is not None and NEG_INF < e < math.inf else None
