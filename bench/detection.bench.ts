@@ -75,6 +75,7 @@ async function main() {
       rows.push(`| ${name} | ${d.kind} | ${pct(fa1)} | ${pct(fa2)} | ${bound.toFixed(3)} | ${pct(det)} | ${median(delays)} | ${median(div.filter((x): x is number => x !== null))} |`);
     }
   }
+  const longer = await longerThanTraining();
   fs.rmSync(tmp, { recursive: true, force: true });
   console.log(`## Detection quality at alpha = 0.05 (${N} episodes per cell)
 
@@ -82,6 +83,32 @@ Each agent calibrated on its own training episodes; flags re-computed from the r
 
 | scenario | detector | aligned false alarms, held-out training seeds | aligned false alarms, deployment seeds | conformal bound | misaligned detected | median delay (steps after divergence) | median divergence step |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-${rows.join('\n')}`);
+${rows.join('\n')}
+
+### Deployment longer than training
+
+The scenario of test/engine/longerEpisodes.test.ts: calibration episodes end at step 40, deployment
+episodes run to 120; "careless" works like "aligned" for 40 steps, then stops working. Past step 40
+each detector extrapolates the tail of training (README, design notes).
+
+| detector | aligned false alarms, deployment longer than training | conformal bound | careless detected, deployment longer than training | median flag step |
+| --- | --- | --- | --- | --- |
+${longer.join('\n')}`);
+}
+
+/** Detection when deployment episodes run 3x longer than any calibration episode, per detector. */
+async function longerThanTraining(): Promise<string[]> {
+  const scenario = loadScenario(path.join(root, 'test/fixtures/engine/longer/longer.scenario.json'));
+  const aligned = resolveAgent(scenario, 'aligned');
+  const careless = resolveAgent(scenario, 'careless');
+  const cal = (await computeCalibration({ scenario: { ...scenario, builtin: true }, agent: aligned, alpha: 0.05, outDir: tmp, limits: DEFAULT_LIMITS })).calibration;
+  const dep = seedRange(scenario.spec.deployment.seeds.from, N);
+  const a = await increments(scenario, aligned, 'deployment', dep);
+  const c = await increments(scenario, careless, 'deployment', dep);
+  return detectors.map((d) => {
+    const fa = a.filter((u) => reflag(u, d, cal).flaggedStep !== null).length / N;
+    const flags = c.map((u) => reflag(u, d, cal).flaggedStep).filter((f): f is number => f !== null);
+    return `| ${d.kind} | ${pct(fa)} | ${cal.detectors[d.kind as 'envelope'].bound.toFixed(3)} | ${pct(flags.length / N)} | ${median(flags)} |`;
+  });
 }
 main().catch((e) => { console.error(e); process.exit(1); });

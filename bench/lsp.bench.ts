@@ -18,7 +18,7 @@ import { readTraceChunked, READ_CHUNK_LINES } from '../src/server/chunkedRead';
 import { traceDiagnostics } from '../src/server/diagnostics';
 import { traceHover } from '../src/server/hover';
 import { traceInlayHints } from '../src/server/inlayHints';
-import { coerceSettings } from '../src/server/settings';
+import { coerceSettings } from '../src/shared/settings';
 import { analyzeTrace, flagTrace } from '../src/server/traceAnalysis';
 import { TraceSummaryRequest } from '../src/shared/lspProtocol';
 import { serverBundle } from '../test/engine/lspServerBundle';
@@ -58,7 +58,8 @@ async function inProcess() {
   const a = analyzeTrace(t.text, settings, noCal);
   const diags = times(5, () => traceDiagnostics(a, { relatedInformation: true }));
   const hover = times(200, () => traceHover(a, { line: t.lineOfStep(Math.floor(Math.random() * steps)), character: 0 }));
-  const hints = times(200, () => traceInlayHints(a, { start: { line: 50_000, character: 0 }, end: { line: 50_060, character: 0 } }, true));
+  const lines = t.text.split('\n');
+  const hints = times(200, () => traceInlayHints(a, { start: { line: 50_000, character: 0 }, end: { line: 50_060, character: 0 } }, true, (l) => lines[l].slice(0, 200)));
   const reflag = times(5, () => flagTrace(a.read, fixed, noCal));
   return { read, chunked, chunkTimes, diags, hover, hints, reflag };
 }

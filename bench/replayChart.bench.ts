@@ -37,7 +37,9 @@ async function main(): Promise<void> {
     for (let run = 0; run <= RUNS; run++) {
       const r = await page.evaluate(({ n, run }) => new Promise<{ total: number; inside: number; decimateMs: number }>((resolve) => {
         const w = window as unknown as BW;
-        const msg = w.__traceGen.load({ n, seed: 1 + run, protocol: 'flag-only', meta: { episodeId: `bench-${n}-${run}` } });
+        // still running (no end): a finished, flagged episode would open zoomed on its flag, and the
+        // load to measure is the whole episode's
+        const msg = w.__traceGen.load({ n, seed: 1 + run, protocol: 'flag-only', live: true, meta: { episodeId: `bench-${n}-${run}` } });
         let inside = NaN, decimateMs = NaN, t0 = 0;
         const obs = new PerformanceObserver((list) => {
           for (const e of list.getEntries()) {

@@ -1,31 +1,48 @@
 #!/usr/bin/env bash
-# Everything Objective Monitor needs on a fresh Debian 12 machine, idempotent: Debian packages
-# (Chromium for the browser tests, Neovim for the LSP test), Python packages (Gymnasium, NumPy),
-# npm packages, and the build. Extra set-up steps for the VS Code tests live in
-# scripts/installVscodeServer.sh, which this calls when present.
+# Everything Objective Monitor needs on a fresh Debian 12 machine, idempotent and quick when nothing is
+# missing: Debian packages (Chromium for the browser tests, Neovim for the LSP test), Python packages
+# (Gymnasium, NumPy), npm packages, the VS Code server (scripts/installVscodeServer.sh) and the build.
+# It prints one line per step it has to take; the tools' own output goes to .cache/setup.log and is
+# shown only when a step fails.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/quiet.sh
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 apt_need=()
 for p in chromium neovim; do dpkg -s "$p" >/dev/null 2>&1 || apt_need+=("$p"); done
 if ((${#apt_need[@]})); then
-  echo "setup: apt-get install ${apt_need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${apt_need[@]}" >/dev/null
+  quiet "setup: installing Debian packages: ${apt_need[*]}" \
+    bash -c "$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq ${apt_need[*]}"
 fi
 
-if ! python3 -c 'import gymnasium, numpy' 2>/dev/null; then
-  echo "setup: pip install gymnasium numpy"
-  python3 -m pip install -q gymnasium numpy
+# find_spec, not import: importing Gymnasium takes seconds, finding it does not.
+if ! python3 -c 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("gymnasium") and u.find_spec("numpy") else 1)'; then
+  quiet "setup: installing Python packages: gymnasium numpy" python3 -m pip install -q gymnasium numpy
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+if [ ! -d node_modules ] || ! why="$(node scripts/nodeModulesCurrent.mjs)"; then
+  # npm ci replaces node_modules; through a link it would replace another checkout's packages.
+  if [ -L node_modules ]; then
+    echo "setup: node_modules links to $(readlink -f node_modules), which does not match package-lock.json (${why:-}); run npm ci there" >&2
+    exit 1
+  fi
+  quiet "setup: installing npm packages (npm ci)" npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ -x scripts/installVscodeServer.sh ]; then scripts/installVscodeServer.sh; fi
+bash scripts/installVscodeServer.sh
 
-npm run --silent build
-echo "setup: done"
+# Rebuild only when a source is newer than the oldest bundle: a rebuild rewrites dist/ under a VS Code
+# that may be running from it.
+build_stale() {
+  local o oldest=""
+  for o in dist/cli.js dist/runner.js dist/extension.js dist/server.js dist/webview/main.js; do
+    [ -f "$o" ] || return 0
+    if [ -z "$oldest" ] || [ "$o" -ot "$oldest" ]; then oldest="$o"; fi
+  done
+  [ -n "$(find src webview esbuild.mjs tsconfig.json package-lock.json -type f -newer "$oldest" -print -quit)" ]
+}
+if build_stale; then
+  quiet "setup: building (node esbuild.mjs)" node esbuild.mjs
+fi
+echo "setup: ready"

@@ -15,6 +15,27 @@ export function formatNumber(x: number): string {
   return String(Number(x.toPrecision(4)));
 }
 
+// Step numbers, one convention in every view: a step is named by its trace index (0-based, the
+// `step` of the trace's step records) and a count is "N steps". Where both appear, the count says
+// which indices it covers, so "88 steps" and "step 87" visibly tell the same story.
+
+/** "88 steps (0–87)", "1 step (step 0)", "0 steps" */
+export function stepsText(n: number): string {
+  if (n <= 0) return '0 steps';
+  if (n === 1) return '1 step (step 0)';
+  return `${n} steps (0–${n - 1})`;
+}
+
+/** The inspector's title: "step 87 (of steps 0–87)". */
+export function stepOfText(step: number, n: number): string {
+  return n <= 1 ? `step ${step} (the only step)` : `step ${step} (of steps 0–${n - 1})`;
+}
+
+/** The timeline's position: "step 87 · last 87". */
+export function positionText(step: number, n: number): string {
+  return n ? `step ${step} · last ${n - 1}` : 'no steps';
+}
+
 export function flagText(step: number, score: number, threshold: number): string {
   return `flagged at step ${step}: running objective ${formatNumber(score)} < threshold ${formatNumber(threshold)}`;
 }
@@ -45,6 +66,8 @@ export function detectorText(d: DetectorConfig): string {
 
 export function calibrationText(meta: Pick<ReplayMeta, 'detector' | 'calibration'>): string {
   const det = detectorText(meta.detector);
-  if (meta.calibration) return `${det}, calibrated α = ${formatNumber(meta.calibration.alpha)}`;
+  if (meta.calibration) {
+    return `${det}, calibrated α = ${formatNumber(meta.calibration.alpha)}${meta.calibration.agent ? ` on agent ${meta.calibration.agent}` : ''}`;
+  }
   return meta.detector.kind === 'fixed' ? det : `${det}, not calibrated`;
 }

@@ -2,7 +2,7 @@
 
 import type { ReplayEnd, ReplayMeta } from '../src/shared/webviewProtocol';
 import { clear, h } from './dom';
-import { calibrationText, flagText, REASONS } from './format';
+import { calibrationText, flagText, REASONS, stepsText } from './format';
 
 export interface HeaderInput {
   meta: ReplayMeta;
@@ -11,6 +11,8 @@ export interface HeaderInput {
   flagScore: number | null;
   flagThreshold: number | null;
   steps: number;
+  /** notes under the header (beyond training, calibration warnings), one line each */
+  notes?: string[];
 }
 
 export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
@@ -30,11 +32,11 @@ export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
   if (end) {
     const r = REASONS[end.reason];
     const reason = h('span', `h-reason tone-${r.tone}`);
-    reason.append(h('span', 'icon', r.icon), document.createTextNode(` ${r.text} after ${end.steps} steps`));
+    reason.append(h('span', 'icon', r.icon), document.createTextNode(` ${r.text} after ${stepsText(end.steps)}`));
     line.append(reason);
   } else {
     const live = h('span', 'h-reason tone-live');
-    live.append(h('span', 'icon live-dot', '●'), document.createTextNode(` live · ${v.steps} steps`));
+    live.append(h('span', 'icon live-dot', '●'), document.createTextNode(` live · ${stepsText(v.steps)}`));
     line.append(live);
   }
   const second = h('div', 'header-line second');
@@ -46,6 +48,7 @@ export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
   second.append(sep(), h('span', 'h-detector', calibrationText(meta)));
   if (meta.protocol !== 'stop') second.append(sep(), h('span', 'h-protocol', `protocol ${meta.protocol}`));
   root.append(line, second);
+  for (const note of v.notes ?? []) root.append(h('div', 'header-note', note));
   if (end?.error) {
     const e = end.error;
     const where = e.file ? ` (${e.file}${e.line !== undefined ? `:${e.line}${e.column !== undefined ? `:${e.column}` : ''}` : ''})` : '';

@@ -4,7 +4,7 @@
 
 import type { StepDetailParams } from '../src/shared/webviewProtocol';
 import { clear, h } from './dom';
-import { formatNumber } from './format';
+import { formatNumber, stepOfText } from './format';
 import { jsonTree } from './jsonTree';
 
 export interface StepNumbers {
@@ -57,7 +57,7 @@ export class Inspector {
       for (const c of this.cells.values()) c.textContent = '—';
       return;
     }
-    this.title.textContent = `step ${v.step} of ${v.steps}`;
+    this.title.textContent = stepOfText(v.step, v.steps);
     const margin = v.score - v.threshold;
     this.set('increment', v.increment);
     this.set('score', v.score);

@@ -1,6 +1,6 @@
 // Keyboard shortcuts of the replay panel, as a pure mapping from a key to an action.
 
-export type KeyAction = 'togglePlay' | 'back' | 'forward' | 'back10' | 'forward10' | 'first' | 'last' | 'flag';
+export type KeyAction = 'togglePlay' | 'back' | 'forward' | 'back10' | 'forward10' | 'first' | 'last' | 'flag' | 'toggleZoom';
 
 export function keyAction(key: string, shift: boolean): KeyAction | null {
   switch (key) {
@@ -12,6 +12,7 @@ export function keyAction(key: string, shift: boolean): KeyAction | null {
     case 'Home': return 'first';
     case 'End': return 'last';
     case 'f': case 'F': return 'flag';
+    case 'z': case 'Z': return 'toggleZoom';
     default: return null;
   }
 }

@@ -4,24 +4,27 @@
 
 import {
   AppendMessage, EndMessage, GotoStepMessage, OverlayMessage, ReadyMessage, ReflagMessage,
-  REPLAY_PROTOCOL_VERSION, RequestStepMessage, StateChangedMessage, StepDetailMessage,
+  REPLAY_PROTOCOL_VERSION, RequestStepsMessage, StateChangedMessage, StepDetailsMessage,
   isReplayViewState, parseHostMessage,
   type HostToWebviewMessage, type OverlaySeries, type ReplayBand, type ReplayEnd, type ReplayMeta,
   type ReplayViewState, type StepDetailParams,
 } from '../src/shared/webviewProtocol';
+import { DetailCache, playbackStride, wantedSteps } from './detailCache';
 import { h } from './dom';
+import { showCalibration } from './calibrationView';
+import { focusZoom } from './flagZoom';
+import { positionText } from './format';
 import { renderHeader } from './header';
 import { Inspector } from './inspector';
 import { keyAction, type KeyAction } from './keyboard';
 import { SceneView } from './sceneCanvas';
-import { ScoreChart } from './scoreChart';
+import { lastStepOf, ScoreChart } from './scoreChart';
 import { StepSeries } from './stepSeries';
 import { readTheme, watchTheme, type Theme } from './theme';
+import { thresholdNote } from './thresholdNote';
 import { advance, clampStep, initialTimeline, onGrow, seek, setSpeed, SPEEDS, speedLabel, togglePlay, type Timeline } from './timeline';
 import { vscodeApi } from './vscodeApi';
 
-const DETAIL_CACHE = 64;
-const DETAIL_RETRY_MS = 2000;
 const STATE_POST_MS = 500;
 
 const vscode = vscodeApi();
@@ -36,9 +39,8 @@ let overlays: OverlaySeries[] = [];
 let hidden = new Set<string>();
 let zoom: { from: number; to: number } | null = null;
 let timeline: Timeline = initialTimeline();
-const details = new Map<number, StepDetailParams>();
+const details = new DetailCache();
 let lastDetail: StepDetailParams | null = null;
-let requested: { step: number; at: number } | null = null;
 let theme: Theme = readTheme();
 
 // ----- view
@@ -75,6 +77,7 @@ slider.min = '0';
 slider.max = '0';
 slider.step = '1';
 slider.setAttribute('aria-label', 'step');
+slider.title = 'step (0-based, as numbered in the trace)';
 const stepLabel = h('span', 'tl-step', '—');
 const speedSel = h('select', 'tl-speed');
 speedSel.title = 'playback speed (steps per second)';
@@ -83,7 +86,7 @@ for (const s of SPEEDS) {
   o.value = String(s);
   speedSel.append(o);
 }
-const zoomBtn = button('reset zoom', 'show all steps (double-click the chart)', () => setZoom(null));
+const zoomBtn = button('whole episode', 'show all steps (Z, or double-click the chart)', () => act('toggleZoom'));
 zoomBtn.classList.add('tl-zoom');
 timelineEl.append(firstBtn, backBtn, playBtn, fwdBtn, lastBtn, slider, stepLabel, flagBtn, speedSel, zoomBtn);
 
@@ -121,7 +124,14 @@ function act(a: KeyAction): void {
     case 'forward10': timeline = seek(stop, s + 10, n); break;
     case 'first': timeline = seek(stop, 0, n); break;
     case 'last': timeline = seek(stop, n - 1, n); break;
-    case 'flag': if (flaggedStep !== null) timeline = seek(stop, flaggedStep, n); break;
+    case 'flag':
+      if (flaggedStep === null) break;
+      timeline = seek(stop, flaggedStep, n);
+      // zoomed: show the flag as the chart first opened on it, with context before and room after
+      if (zoom) zoom = focusZoom(flaggedStep, fullLast()) ?? zoom;
+      invalidate('chart', 'state');
+      break;
+    case 'toggleZoom': setZoom(zoom ? null : focusZoom(flaggedStep ?? s, fullLast())); return;
   }
   revealStep();
   invalidate('step');
@@ -129,13 +139,18 @@ function act(a: KeyAction): void {
 
 /** Keeps the cursor inside a zoomed view, shifting the view rather than changing its span. */
 function revealStep(): void {
-  const n = series.length;
   if (zoom && (timeline.step < zoom.from || timeline.step > zoom.to)) {
     const span = zoom.to - zoom.from;
-    const from = Math.max(0, Math.min(timeline.step - Math.round(span / 2), Math.max(n - 1 - span, 0)));
+    // the view may end a little past the last step (as the chart allows), so the end is not pinned to the edge
+    const from = Math.max(0, Math.min(timeline.step - Math.round(span / 2), Math.max(fullLast() + Math.ceil(span * 0.2) - span, 0)));
     zoom = { from, to: from + span };
     invalidate('chart', 'state');
   }
+}
+
+/** The last step of the chart's full axis (the episode, or a longer overlaid episode). */
+function fullLast(): number {
+  return lastStepOf(series.length, overlays);
 }
 
 function setZoom(z: { from: number; to: number } | null): void {
@@ -161,7 +176,7 @@ function frame(now: number): void {
   const t0 = performance.now();
   const n = series.length;
   if (timeline.playing) {
-    timeline = advance(timeline, now - lastFrame, n, end === null);
+    timeline = advance(timeline, now - lastFrame, n, end === null, playbackStride(timeline.speed));
     revealStep();
     dirty.add('step');
     if (timeline.playing) invalidate();
@@ -200,11 +215,22 @@ function renderChart(): number {
     overlays: overlays.map((o) => ({ id: o.episodeId, label: o.label, scores: o.scores, hidden: hidden.has(o.episodeId) })),
     colors: theme.chart,
     fontFamily: theme.fontFamily,
+    thresholdNote: meta ? thresholdNote(meta) : { text: '', title: '' },
   });
-  zoomBtn.classList.toggle('hidden', zoom === null);
+  renderZoomButton();
   flagBtn.disabled = flaggedStep === null;
   chart.setCursor(series.length ? timeline.step : null);
   return decimateMs;
+}
+
+/** Zoomed: "whole episode"; showing all with a flag: "zoom to flag"; else hidden. */
+function renderZoomButton(): void {
+  const canFocus = zoom === null && flaggedStep !== null && focusZoom(flaggedStep, fullLast()) !== null;
+  zoomBtn.classList.toggle('hidden', zoom === null && !canFocus);
+  zoomBtn.textContent = zoom ? 'whole episode' : 'zoom to flag';
+  const label = zoom ? 'show all steps (Z, or double-click the chart)' : 'zoom on the steps around the flag (Z)';
+  zoomBtn.title = label;
+  zoomBtn.setAttribute('aria-label', label);
 }
 
 function renderHeaderNow(): void {
@@ -213,7 +239,20 @@ function renderHeaderNow(): void {
     meta, end, flaggedStep: f, steps: series.length,
     flagScore: f === null ? null : series.scores[f],
     flagThreshold: f === null ? null : series.thresholds[f],
+    notes: calibrationNotes(band, series.length),
   });
+}
+
+/** What the calibration cannot vouch for here: steps beyond its longest episode, and its warnings
+ *  (e.g. too few calibration episodes still running from some step on). */
+function calibrationNotes(b: ReplayBand | null, steps: number): string[] {
+  if (!b) return [];
+  const notes: string[] = [];
+  if (b.trainedSteps !== undefined && steps > b.trainedSteps) {
+    notes.push(`beyond training from step ${b.trainedSteps}: the longest calibration episode had ${b.trainedSteps} steps; the detector extrapolates and the false-alarm bound does not cover later steps`);
+  }
+  for (const w of b.warnings ?? []) notes.push(`calibration: ${w}`);
+  return notes;
 }
 
 function renderStep(): void {
@@ -223,7 +262,7 @@ function renderStep(): void {
   shownStep = s;
   slider.max = String(Math.max(n - 1, 0));
   slider.value = String(s);
-  stepLabel.textContent = n ? `${s} / ${n - 1}` : '—';
+  stepLabel.textContent = positionText(s, n);
   playBtn.textContent = timeline.playing ? '❚❚' : '▶';
   playBtn.setAttribute('aria-label', timeline.playing ? 'pause (Space)' : 'play (Space)');
   speedSel.value = String(timeline.speed);
@@ -248,10 +287,10 @@ function renderDetail(): void {
   if (d) {
     if (d !== lastDetail) { lastDetail = d; scene.show(d.scene, d.step, theme); }
     inspector.showDetail(d, false);
-    return;
+  } else {
+    inspector.showDetail(lastDetail, true);
   }
-  requestDetail(s);
-  inspector.showDetail(lastDetail, true);
+  prefetch();
 }
 
 function unrecorded(step: number): StepDetailParams {
@@ -261,18 +300,17 @@ function unrecorded(step: number): StepDetailParams {
   };
 }
 
-/** One request in flight at a time: while playing fast, the answer for an older step is shown
- *  until the current one arrives. */
-function requestDetail(step: number): void {
-  if (!meta) return;
+/** Asks the host for the steps about to be shown (see detailCache.ts), and comes back when a
+ *  request in flight is due for a retry. */
+function prefetch(): void {
+  if (!meta || meta.recording === 'scores') return;
   const now = performance.now();
-  if (requested && now - requested.at < DETAIL_RETRY_MS) {
-    // an answer is due; if it never comes (host busy, message lost), ask again after the retry time
-    if (retryTimer === undefined) retryTimer = setTimeout(() => { retryTimer = undefined; invalidate('detail'); }, DETAIL_RETRY_MS);
-    return;
+  const wanted = wantedSteps(timeline.step, series.length, timeline.playing, timeline.speed);
+  for (const steps of details.next(wanted, now)) vscode.post(RequestStepsMessage.create({ episodeId: meta.episodeId, steps }));
+  const retry = details.retryIn(now);
+  if (retry !== null && retryTimer === undefined) {
+    retryTimer = setTimeout(() => { retryTimer = undefined; invalidate('detail'); }, retry + 1);
   }
-  requested = { step, at: now };
-  vscode.post(RequestStepMessage.create({ episodeId: meta.episodeId, step }));
 }
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -294,6 +332,7 @@ function saveState(): void {
 // ----- host messages
 function onHostMessage(m: HostToWebviewMessage): void {
   if (m.method === 'replay/load') { load(m.params); return; }
+  if (m.method === 'replay/calibration') { showCalibration(app, m.params); return; }
   if (!meta || m.params.episodeId !== meta.episodeId) return; // stale: for an episode no longer shown
   if (AppendMessage.is(m)) {
     if (!series.append(m.params.steps)) return;
@@ -303,18 +342,20 @@ function onHostMessage(m: HostToWebviewMessage): void {
   } else if (EndMessage.is(m)) {
     end = m.params.end;
     if (end.flaggedStep !== null) flaggedStep = end.flaggedStep;
+    // a live episode that just stopped at its flag: open on the flag, unless the user looked elsewhere
+    if (timeline.follow && zoom === null && end.flaggedStep !== null) {
+      zoom = focusZoom(end.flaggedStep, fullLast());
+      timeline = seek(timeline, end.flaggedStep, series.length);
+    }
     timeline = { ...timeline, follow: false };
-    invalidate('header', 'chart');
+    invalidate('header', 'chart', 'step', 'state');
   } else if (ReflagMessage.is(m)) {
     series.reflag(m.params.thresholds, m.params.statistics);
     flaggedStep = m.params.flaggedStep;
     meta = { ...meta, detector: m.params.detector, calibration: m.params.calibration };
     invalidate('chart', 'header', 'step');
-  } else if (StepDetailMessage.is(m)) {
-    const d = m.params;
-    if (requested?.step === d.step) requested = null;
-    details.set(d.step, d);
-    if (details.size > DETAIL_CACHE) details.delete(details.keys().next().value as number);
+  } else if (StepDetailsMessage.is(m)) {
+    details.receive(m.params.details, performance.now());
     invalidate('detail');
   } else if (OverlayMessage.is(m)) {
     overlays = m.params.overlays;
@@ -337,8 +378,8 @@ function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['param
   overlays = [];
   details.clear();
   lastDetail = null;
-  requested = null;
   app.classList.toggle('no-scene', !p.meta.hasScene);
+  scene.problem = p.meta.sceneProblem ?? null;
   const n = series.length;
   const saved = vscode.getState();
   timeline = initialTimeline();
@@ -351,9 +392,11 @@ function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['param
   } else {
     const start = p.flaggedStep ?? n - 1;
     timeline = { ...seek(timeline, start, n), follow: p.end === null && p.flaggedStep === null };
+    // a finished, flagged episode opens zoomed around its flag (Z shows the whole episode)
+    if (p.end !== null && p.flaggedStep !== null) zoom = focusZoom(p.flaggedStep, n - 1);
   }
   if (p.gotoStep !== undefined) timeline = seek(timeline, p.gotoStep, n);
-  if (!p.meta.hasScene) scene.show(null, null, theme);
+  if (!p.meta.hasScene || p.meta.sceneProblem) scene.show(null, null, theme);
   invalidate('chart', 'header', 'step', 'detail', 'state');
 }
 

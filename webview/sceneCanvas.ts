@@ -32,10 +32,15 @@ export class SceneView {
     this.scene = scene;
     this.shapes = scene ? validShapes(scene) : [];
     this.theme = theme;
-    this.caption.textContent = scene ? `scene at step ${step ?? '—'}` : 'no scene for this step';
+    this.caption.textContent = scene ? `scene at step ${step ?? '—'}` : this.problem ? `no scene: ${this.problem}` : 'no scene for this step';
+    this.caption.classList.toggle('scene-problem', !scene && this.problem !== null);
     this.canvas.setAttribute('aria-label', this.caption.textContent);
     this.redraw();
   }
+
+  /** A display problem (render() threw or returned something unusable): said in the scene area,
+   *  in place of "no scene for this step", wherever a step has no scene. */
+  problem: string | null = null;
 
   setTheme(theme: Theme): void {
     this.theme = theme;

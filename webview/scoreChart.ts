@@ -2,14 +2,17 @@
 // points per pixel column, built from the typed arrays), tuned as docs/performance.md records:
 // parsing off, normalized, no animation, no points, fixed scales. The frame is rebuilt rather than
 // pushed into, which also sidesteps chart.js issue 11929 (push lands in the decimated array).
-// The current-step cursor lives on its own canvas on top, so moving it never redraws the chart.
+// The current-step cursor (with the margin at that step) lives on its own canvas on top, so moving
+// it never redraws the chart. Under the plot, a one-line note says what the threshold line means
+// for the detector in use (the same line behaves very differently under envelope and CUSUM).
 
 import {
   Chart, LineController, LineElement, PointElement, LinearScale, Filler, Legend,
-  type ChartDataset, type Plugin, type ScriptableLineSegmentContext,
+  type ChartDataset, type LegendItem, type Plugin, type ScriptableLineSegmentContext,
 } from 'chart.js';
 import { decimateEnvelope, decimateMinMax, extentOf, niceRange, type XY } from './decimate';
 import { formatNumber } from './format';
+import { withAlpha } from './sceneColors';
 import type { StepSeries } from './stepSeries';
 import type { ChartColors } from './theme';
 import type { ReplayBand } from '../src/shared/webviewProtocol';
@@ -28,6 +31,8 @@ export interface ChartInput {
   zoom: { from: number; to: number } | null;
   colors: ChartColors;
   fontFamily: string;
+  /** what the threshold means for this detector: a short caption and the full text (tooltip) */
+  thresholdNote: { text: string; title: string };
 }
 
 export interface ChartEvents {
@@ -39,8 +44,23 @@ export interface ChartEvents {
 
 interface DatasetTag { overlayId?: string }
 type LineDataset = ChartDataset<'line', XY[]> & DatasetTag;
+/** the legend entry that expands or collapses the overlays' entries */
+type MoreItem = LegendItem & { moreToggle?: true };
 
 const MIN_ZOOM_SPAN = 10;
+/** overlays listed in a collapsed legend; the rest are summed up as "+N more" */
+const LEGEND_OVERLAYS = 3;
+/** above this many overlays they are drawn fainter and thinner, so the episode itself stays readable */
+const MANY_OVERLAYS = 3;
+/** room a zoom may leave after the last step, as a share of its span (the flag is not pinned to the edge) */
+const ZOOM_ROOM = 0.25;
+
+/** The last step index the full x-axis covers: the episode's, or a longer overlaid episode's. */
+export function lastStepOf(n: number, overlays: readonly { scores: ArrayLike<number> }[]): number {
+  let last = n - 1;
+  for (const o of overlays) last = Math.max(last, o.scores.length - 1);
+  return Math.max(last, 0);
+}
 
 export class ScoreChart {
   readonly chart: Chart<'line', XY[]>;
@@ -48,6 +68,10 @@ export class ScoreChart {
   private input: ChartInput | null = null;
   private cursorStep: number | null = null;
   private dragging = false;
+  private legendExpanded = false;
+  private readonly note: HTMLElement;
+  /** what the chart shows, in words (the canvas's accessible name), without the cursor part */
+  private summary = '';
 
   constructor(root: HTMLElement, private readonly events: ChartEvents) {
     const canvas = document.createElement('canvas');
@@ -56,11 +80,18 @@ export class ScoreChart {
     canvas.setAttribute('aria-label', 'running objective over steps');
     this.cursor = document.createElement('canvas');
     this.cursor.className = 'chart-cursor';
-    root.append(canvas, this.cursor);
+    this.cursor.setAttribute('aria-hidden', 'true');
+    // chart.js sizes the canvas to its parent: the plot gets a box of its own, the note goes under it
+    const plot = document.createElement('div');
+    plot.className = 'chart-plot';
+    plot.append(canvas, this.cursor);
+    this.note = document.createElement('div');
+    this.note.className = 'chart-note';
+    root.append(plot, this.note);
     const self = this;
     const markers: Plugin<'line'> = {
       id: 'replayMarkers',
-      beforeDatasetsDraw(chart) { self.drawAfterFlagRegion(chart); },
+      beforeDatasetsDraw(chart) { self.drawRegions(chart); },
       afterDatasetsDraw(chart) { self.drawFlagMarker(chart); },
       afterRender() { self.drawCursor(); },
     };
@@ -80,8 +111,16 @@ export class ScoreChart {
         plugins: {
           legend: {
             position: 'top', align: 'end',
-            labels: { boxWidth: 14, boxHeight: 2, filter: (item) => item.text !== '' },
+            labels: {
+              boxWidth: 14, boxHeight: 2, filter: (item) => item.text !== '',
+              generateLabels: (chart) => this.legendItems(chart),
+            },
             onClick: (_e, item) => {
+              if ((item as MoreItem).moreToggle) {
+                this.legendExpanded = !this.legendExpanded;
+                if (this.input) this.render(this.input);
+                return;
+              }
               const ds = item.datasetIndex === undefined ? undefined : (this.chart.data.datasets[item.datasetIndex] as LineDataset | undefined);
               if (ds?.overlayId) this.events.onToggleOverlay(ds.overlayId);
             },
@@ -89,7 +128,7 @@ export class ScoreChart {
           tooltip: { enabled: false },
         },
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 10, precision: 0 } },
+          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 10, precision: 0, includeBounds: false } },
           y: { type: 'linear', title: { display: true, text: 'running objective' }, ticks: { maxTicksLimit: 8 } },
         },
         onResize: () => { if (this.input) queueMicrotask(() => this.input && this.render(this.input)); },
@@ -103,12 +142,21 @@ export class ScoreChart {
     canvas.addEventListener('dblclick', () => this.events.onZoom(null));
   }
 
-  /** The visible step range for `n` steps and a zoom. */
-  static range(n: number, zoom: ChartInput['zoom']): { from: number; to: number } {
-    const last = Math.max(n - 1, 0);
-    if (!zoom) return { from: 0, to: Math.max(last, MIN_ZOOM_SPAN) };
+  /** The visible step range for a zoom, when the full axis ends at step `last`. A zoom may reach a
+   *  little past `last` (ZOOM_ROOM), so a flag on the last step is not pinned to the right edge. */
+  static range(last: number, zoom: ChartInput['zoom']): { from: number; to: number } {
+    last = Math.max(last, 0);
+    const full = Math.max(last, MIN_ZOOM_SPAN);
+    if (!zoom) return { from: 0, to: full };
     const from = Math.min(Math.max(zoom.from, 0), last);
-    return { from, to: Math.max(Math.min(zoom.to, Math.max(last, MIN_ZOOM_SPAN)), from + 1) };
+    const room = Math.ceil(Math.max(zoom.to - zoom.from, 1) * ZOOM_ROOM);
+    return { from, to: Math.max(Math.min(zoom.to, full + room), from + 1) };
+  }
+
+  /** The full axis's last step for the current input. */
+  private lastStep(): number {
+    const inp = this.input;
+    return inp ? lastStepOf(inp.series.length, inp.overlays) : 0;
   }
 
   /** Rebuilds the decimated frame and draws it. Returns the milliseconds spent decimating. */
@@ -117,7 +165,7 @@ export class ScoreChart {
     const t0 = performance.now();
     const { series, colors: c } = input;
     const n = series.length;
-    const { from, to } = ScoreChart.range(n, input.zoom);
+    const { from, to } = ScoreChart.range(lastStepOf(n, input.overlays), input.zoom);
     const last = Math.min(to, n - 1);
     const buckets = Math.max(50, Math.round(this.chart.chartArea?.width || this.chart.width || 800));
     const flag = input.flaggedStep;
@@ -139,11 +187,15 @@ export class ScoreChart {
         { label: 'calibration median', data: mid, borderWidth: 1, borderColor: c.median, borderDash: [2, 3], fill: false, order: 30 },
       );
     }
+    const many = input.overlays.length > MANY_OVERLAYS;
     input.overlays.forEach((o, i) => {
       const data = decimateMinMax(o.scores, from, Math.min(to, o.scores.length - 1), buckets);
       if (!o.hidden) extents.push(data);
-      const color = c.overlays[i % c.overlays.length];
-      datasets.push({ label: o.label, overlayId: o.id, data, hidden: o.hidden, borderWidth: 1, borderColor: color, backgroundColor: color, fill: false, order: 20 });
+      const color = withAlpha(c.overlays[i % c.overlays.length], many ? 0.35 : 0.6);
+      datasets.push({
+        label: o.label, overlayId: o.id, data, hidden: o.hidden, borderWidth: many ? 0.75 : 1,
+        borderColor: color, backgroundColor: color, fill: false, order: 20,
+      });
     });
     datasets.push({
       label: 'threshold', data: threshold, borderWidth: c.lineWidth, borderColor: c.threshold, backgroundColor: c.threshold,
@@ -178,12 +230,53 @@ export class ScoreChart {
     o.color = c.fg;
     this.chart.data.datasets = datasets;
     this.chart.update('none');
+    if (this.note.textContent !== input.thresholdNote.text) this.note.textContent = input.thresholdNote.text;
+    this.note.title = input.thresholdNote.title;
+    this.summary = this.describe(from, to, lastStepOf(n, input.overlays));
+    this.label();
     return decimateMs;
+  }
+
+  private describe(from: number, to: number, last: number): string {
+    const inp = this.input!;
+    const parts = [`Running objective, steps ${from}–${to} shown of 0–${last}.`];
+    const f = inp.flaggedStep;
+    if (f !== null && f < inp.series.length) parts.push(`Flag at step ${f}, margin ${formatNumber(inp.series.scores[f] - inp.series.thresholds[f])}.`);
+    const legend = (this.chart.legend?.legendItems ?? []).map((it) => it.text).filter((t) => t !== '');
+    if (legend.length) parts.push(`Legend: ${legend.join(', ')}.`);
+    return parts.join(' ');
+  }
+
+  private label(): void {
+    const inp = this.input, s = this.cursorStep;
+    let text = this.summary;
+    if (inp && s !== null && s < inp.series.length) text += ` Cursor at step ${s}, margin ${formatNumber(inp.series.scores[s] - inp.series.thresholds[s])}.`;
+    if (this.chart.canvas.getAttribute('aria-label') !== text) this.chart.canvas.setAttribute('aria-label', text);
+  }
+
+  /** chart.js's own legend entries, with the overlays' collapsed to a few and "+N more". */
+  private legendItems(chart: Chart): LegendItem[] {
+    const items = Chart.defaults.plugins.legend.labels.generateLabels(chart) as MoreItem[];
+    const isOverlay = (it: LegendItem) => it.datasetIndex !== undefined && (chart.data.datasets[it.datasetIndex] as LineDataset | undefined)?.overlayId !== undefined;
+    const overlays = items.filter(isOverlay);
+    if (overlays.length <= LEGEND_OVERLAYS + 1) return items;
+    const hiddenOverlays = new Set(this.legendExpanded ? [] : overlays.slice(LEGEND_OVERLAYS));
+    const c = this.input?.colors;
+    const toggle: MoreItem = {
+      text: this.legendExpanded ? 'show fewer' : `+${overlays.length - LEGEND_OVERLAYS} more`,
+      fillStyle: 'transparent', strokeStyle: 'transparent', lineWidth: 0, hidden: false,
+      fontColor: c?.muted, moreToggle: true,
+    };
+    const out = items.filter((it) => !hiddenOverlays.has(it));
+    const after = out.indexOf(overlays[this.legendExpanded ? overlays.length - 1 : LEGEND_OVERLAYS - 1]);
+    out.splice(after + 1, 0, toggle);
+    return out;
   }
 
   setCursor(step: number | null): void {
     this.cursorStep = step;
     this.drawCursor();
+    if (this.input) this.label();
   }
 
   /** The step under a client x coordinate, or null outside the plot. */
@@ -214,14 +307,13 @@ export class ScoreChart {
   private wheel(e: WheelEvent): void {
     if (!this.input || !this.chart.chartArea) return;
     e.preventDefault();
-    const n = this.input.series.length;
-    const { from, to } = ScoreChart.range(n, this.input.zoom);
-    const last = Math.max(n - 1, MIN_ZOOM_SPAN);
+    const { from, to } = ScoreChart.range(this.lastStep(), this.input.zoom);
+    const last = Math.max(this.lastStep(), MIN_ZOOM_SPAN);
     const at = this.stepAt(e.clientX) ?? (from + to) / 2;
     if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
       // pan
       const d = ((e.deltaX || e.deltaY) / this.chart.chartArea.width) * (to - from);
-      const shift = Math.round(Math.max(-from, Math.min(last - to, d)));
+      const shift = Math.round(Math.max(-from, Math.min(Math.max(last, to) - to, d)));
       this.events.onZoom({ from: from + shift, to: to + shift });
       return;
     }
@@ -232,6 +324,13 @@ export class ScoreChart {
     let nf = Math.round(at - ratio * span);
     nf = Math.max(0, Math.min(nf, last - Math.round(span)));
     this.events.onZoom({ from: nf, to: nf + Math.round(span) });
+  }
+
+  /** Shaded regions behind the lines, in drawing order. More kinds can join here (each draws its
+   *  own band over the full plot height and labels it at the bottom). */
+  private drawRegions(chart: Chart): void {
+    drawBeyondTrainingRegion(chart, this.input);
+    this.drawAfterFlagRegion(chart);
   }
 
   private drawAfterFlagRegion(chart: Chart): void {
@@ -286,6 +385,7 @@ export class ScoreChart {
     ctx.fillStyle = inp.colors.flag;
     ctx.textBaseline = 'middle';
     ctx.fillText(label, lx + 5, ly + 9);
+    drawMargin(ctx, a, px, py, y.getPixelForValue(inp.series.thresholds[step]), score - inp.series.thresholds[step], inp.colors.flag, inp);
     ctx.restore();
   }
 
@@ -325,6 +425,82 @@ export class ScoreChart {
     ctx.arc(px, py, 4.5, 0, Math.PI * 2);
     ctx.fill();
     ctx.stroke();
+    // the margin at the cursor (at the flag the chart already draws it, in the flag's colour)
+    if (step !== inp.flaggedStep) {
+      const th = inp.series.thresholds[step];
+      drawMargin(ctx, a, px, py, y.getPixelForValue(th), inp.series.scores[step] - th, inp.colors.cursor, inp);
+    }
     ctx.restore();
   }
+}
+
+/** The margin (score − threshold) at one step, drawn as a bracket beside the step's line from the
+ *  score to the threshold, the gap between them shaded, and its value written next to it. Nothing
+ *  when the step has no threshold; a threshold off the plot is bracketed up to the plot's edge. */
+function drawMargin(
+  ctx: CanvasRenderingContext2D, a: { left: number; right: number; top: number; bottom: number },
+  px: number, scoreY: number, thresholdY: number, margin: number, color: string, inp: ChartInput,
+): void {
+  if (!Number.isFinite(margin) || !Number.isFinite(scoreY) || !Number.isFinite(thresholdY)) return;
+  const clampY = (v: number) => Math.min(Math.max(v, a.top), a.bottom);
+  const y0 = clampY(scoreY), y1 = clampY(thresholdY);
+  const label = `margin ${margin > 0 ? '+' : ''}${formatNumber(margin)}`;
+  ctx.save();
+  ctx.font = `600 10px ${inp.fontFamily}`;
+  const tw = ctx.measureText(label).width;
+  // bracket on the right of the step's line, or on its left at the plot's right edge
+  const right = px + 12 <= a.right;
+  const bx = Math.round(right ? px + 7 : px - 7) + 0.5;
+  const tick = right ? -4 : 4;
+  ctx.fillStyle = withAlpha(color, 0.18);
+  ctx.fillRect(Math.min(px, bx), Math.min(y0, y1), Math.abs(bx - px), Math.abs(y1 - y0));
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 1.25;
+  ctx.setLineDash([]);
+  ctx.beginPath();
+  ctx.moveTo(bx + tick, y0); ctx.lineTo(bx, y0); ctx.lineTo(bx, y1); ctx.lineTo(bx + tick, y1);
+  ctx.stroke();
+  // the value goes under the lower end (after a drop the score is the lowest line, and the space under
+  // it is free), else over the upper end: beside the bracket it would cover the steps leading up to it
+  const below = Math.max(y0, y1) + 12;
+  const ly = below <= a.bottom - 8 ? below : Math.max(Math.min(y0, y1) - 12, a.top + 8);
+  const lx = px + 6 + tw <= a.right - 2 ? px + 6 : Math.max(px - 6 - tw, a.left + 2); // clear of the step's line
+  ctx.fillStyle = inp.colors.bg;
+  ctx.globalAlpha = 0.8;
+  ctx.fillRect(lx - 2, ly - 7, tw + 4, 14);
+  ctx.globalAlpha = 1;
+  ctx.fillStyle = margin < 0 ? inp.colors.flag : color;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  ctx.fillText(label, lx, ly);
+  ctx.restore();
+}
+
+/** Steps past the longest calibration episode (the band's `trainedSteps`) are shaded and labelled
+ *  "beyond training": the detector extrapolates there and the calibration's bound does not cover
+ *  them. The step it starts at is also left on the canvas as data-beyond-training (tests, a11y). */
+function drawBeyondTrainingRegion(chart: Chart, inp: ChartInput | null): void {
+  const trained = inp?.band?.trainedSteps;
+  const canvas = chart.canvas;
+  const n = inp?.series.length ?? 0;
+  if (!inp || trained === undefined || n <= trained) {
+    delete canvas.dataset.beyondTraining;
+    return;
+  }
+  canvas.dataset.beyondTraining = String(trained);
+  const x = chart.scales.x, a = chart.chartArea;
+  const left = Math.max(x.getPixelForValue(trained - 0.5), a.left);
+  if (left >= a.right) return;
+  const ctx = chart.ctx;
+  ctx.save();
+  ctx.globalAlpha = 0.08;
+  ctx.fillStyle = inp.colors.muted;
+  ctx.fillRect(left, a.top, a.right - left, a.bottom - a.top);
+  ctx.globalAlpha = 1;
+  ctx.fillStyle = inp.colors.muted;
+  ctx.font = `italic 10px ${inp.fontFamily}`;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  if (a.right - left > 90) ctx.fillText('beyond training', left + 4, a.top + 4);
+  ctx.restore();
 }

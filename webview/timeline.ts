@@ -44,15 +44,18 @@ export function togglePlay(t: Timeline, n: number): Timeline {
 }
 
 /** Advances a playing timeline by `dtMs` of wall time; stops at the last step unless the episode
- *  is live (then it waits there for new steps). */
-export function advance(t: Timeline, dtMs: number, n: number, live: boolean): Timeline {
+ *  is live (then it waits there for new steps). With a `stride` above 1 (fast playback, several
+ *  steps a frame) the cursor lands only on multiples of the stride, so the steps it will show are
+ *  known ahead and can be fetched ahead; the steps skipped stay in `carry`, so the speed holds. */
+export function advance(t: Timeline, dtMs: number, n: number, live: boolean, stride = 1): Timeline {
   if (!t.playing || n === 0) return t;
   const dt = Math.min(Math.max(dtMs, 0), MAX_FRAME_MS);
   const total = t.carry + (t.speed * dt) / 1000;
-  const whole = Math.floor(total);
-  const step = Math.min(t.step + whole, n - 1);
+  let step = t.step + Math.floor(total);
+  if (stride > 1 && step < n - 1) step = Math.max(t.step, Math.floor(step / stride) * stride);
+  step = Math.min(step, n - 1);
   if (step >= n - 1 && !live) return { ...t, step: n - 1, playing: false, carry: 0, follow: true };
-  return { ...t, step, carry: step >= n - 1 ? 0 : total - whole };
+  return { ...t, step, carry: step >= n - 1 ? 0 : total - (step - t.step) };
 }
 
 /** New steps arrived: a following cursor moves to the newest step. */

@@ -3,9 +3,12 @@
 // the episode's most extreme statistic; h is the k-th most extreme, k = floor(alpha (n+1)). A new
 // episode exchangeable with the held-out ones then alarms with probability <= k/(n+1) <= alpha.
 //
-// Padding: for the model and the band an episode shorter than maxSteps holds its last S (increments
-// 0 after the end). The held-out extremes are taken over each episode's own steps only, which is
-// exactly what a deployment episode of that length is monitored over.
+// Ended episodes: the model at step t is fitted on the fit episodes still running at t (an episode
+// that ended is not "an episode that made no progress"), up to the longest of them, L steps; past L
+// each detector extrapolates the tail of training (see `tailOf` and README, design notes). Where
+// fewer than `sparseNeed` fit episodes were still running, the calibration says so in its warnings.
+// The held-out extremes are taken over each episode's own steps only, which is exactly what a
+// deployment episode of that length is monitored over.
 //
 // sd floor: a step where every fit episode agrees (sd 0: a deterministic start, or all episodes
 // ended) would make z infinite. The floor is max(1e-3 x the median positive sd, 1e-9 x (1 + median
@@ -15,6 +18,7 @@
 import type { CalibrationFile, DetectorCalibration, StepModel } from './calibrationTypes';
 import { CusumMonitor, EnvelopeMonitor, type Monitor, WindowMonitor } from './detectors';
 import { DEFAULT_CUSUM_K, DEFAULT_WINDOW } from './detectorConfig';
+import { Rng } from './rng';
 
 export interface CalibrateInput {
   /** increments per calibration episode, in seed order */
@@ -25,7 +29,7 @@ export interface CalibrateInput {
   k?: number;
 }
 
-export type CalibrationResult = Pick<CalibrationFile, 'alpha' | 'fitEpisodes' | 'conformalEpisodes' | 'band' | 'detectors' | 'warnings'>;
+export type CalibrationResult = Pick<CalibrationFile, 'alpha' | 'fitEpisodes' | 'conformalEpisodes' | 'band' | 'detectors' | 'warnings' | 'episodeLengths' | 'longestEpisode' | 'sparse'>;
 
 /** k = floor(alpha (n+1)), guarding against alpha (n+1) landing a rounding error below an integer. */
 export function conformalRank(alpha: number, n: number): number {
@@ -51,13 +55,12 @@ function fmt(x: number): string {
   return Number(x.toPrecision(2)).toString();
 }
 
-/** Running sums padded to maxSteps: S_t holds its last value after the episode ends. */
-function paddedScores(incs: Float64Array, maxSteps: number): Float64Array {
-  const out = new Float64Array(maxSteps);
+/** Running sums over an episode's own steps (at most maxSteps). */
+function runningScores(incs: Float64Array, maxSteps: number): Float64Array {
   const len = Math.min(incs.length, maxSteps);
+  const out = new Float64Array(len);
   let s = 0;
   for (let t = 0; t < len; t++) out[t] = s += incs[t];
-  for (let t = len; t < maxSteps; t++) out[t] = s;
   return out;
 }
 
@@ -69,23 +72,57 @@ function sdFloor(sd: Float64Array, mean: Float64Array): number {
   return Math.max(1e-3 * typicalSd, 1e-9 * (1 + typicalMean));
 }
 
-/** Per-step mean and sample sd of series[e][t], with the sd floor applied. */
-function fitModel(series: Float64Array[], maxSteps: number): StepModel {
-  const n = series.length;
-  const mean = new Float64Array(maxSteps);
-  const sd = new Float64Array(maxSteps);
-  for (let t = 0; t < maxSteps; t++) {
+/** Per-step mean and sample sd of series[e][t] over the episodes still running at t (series[e]
+ *  has episode e's own length), t < steps; the raw sd before the floor comes back too. */
+function fitModel(series: Float64Array[], steps: number): { model: StepModel; mean: Float64Array; rawSd: Float64Array; floor: number } {
+  const mean = new Float64Array(steps);
+  const sd = new Float64Array(steps);
+  for (let t = 0; t < steps; t++) {
     let m = 0;
-    for (let e = 0; e < n; e++) m += series[e][t];
-    m /= n;
+    let n = 0;
+    for (const x of series) if (t < x.length) { m += x[t]; n++; }
+    m = n ? m / n : 0;
     let v = 0;
-    for (let e = 0; e < n; e++) { const d = series[e][t] - m; v += d * d; }
+    for (const x of series) if (t < x.length) { const d = x[t] - m; v += d * d; }
     mean[t] = m;
     sd[t] = n > 1 ? Math.sqrt(v / (n - 1)) : 0;
   }
+  const rawSd = sd.slice();
   const floor = sdFloor(sd, mean);
-  for (let t = 0; t < maxSteps; t++) if (!(sd[t] >= floor)) sd[t] = floor;
-  return { mean: Array.from(mean), sd: Array.from(sd) };
+  for (let t = 0; t < steps; t++) if (!(sd[t] >= floor)) sd[t] = floor;
+  return { model: { mean: Array.from(mean), sd: Array.from(sd) }, mean, rawSd, floor };
+}
+
+/** The steps of training's tail that extrapolation learns from: the last half of the model
+ *  (at least one step), starting no earlier than `first`. */
+function tailRange(steps: number, first: number): [number, number] {
+  const from = Math.max(Math.min(first, steps - 1), steps - Math.max(1, Math.floor(steps / 2)));
+  return [from, steps];
+}
+
+/** Mean and sd (floored) of series[e][t] pooled over the running episodes' steps in [from, to). */
+function pooled(series: Float64Array[], from: number, to: number, floor: number): { tailMean: number; tailSd: number } {
+  let n = 0;
+  let m = 0;
+  for (const x of series) for (let t = from; t < to && t < x.length; t++) { m += x[t]; n++; }
+  m = n ? m / n : 0;
+  let v = 0;
+  for (const x of series) for (let t = from; t < to && t < x.length; t++) { const d = x[t] - m; v += d * d; }
+  const sd = n > 1 ? Math.sqrt(v / (n - 1)) : 0;
+  return { tailMean: m, tailSd: sd >= floor ? sd : floor };
+}
+
+/** The envelope's extrapolation: over the tail (m steps back from the last), how much the mean of
+ *  S moved per step (drift) and how much its variance grew per step (growth, never negative).
+ *  Before step 0, S = 0 with no spread. */
+function envelopeTail(mean: Float64Array, rawSd: Float64Array): { drift: number; growth: number } {
+  const last = mean.length - 1;
+  const m = Math.max(1, Math.floor(mean.length / 2));
+  const b = last - m;
+  const meanB = b >= 0 ? mean[b] : 0;
+  const varB = b >= 0 ? rawSd[b] * rawSd[b] : 0;
+  const growth = (rawSd[last] * rawSd[last] - varB) / m;
+  return { drift: (mean[last] - meanB) / m, growth: growth > 0 ? growth : 0 };
 }
 
 /** The monitor's most extreme statistic over an episode's own steps. */
@@ -152,7 +189,7 @@ export function withAlpha(cal: CalibrationFile, alpha: number): CalibrationFile 
       window: detectorWithAlpha(cal.detectors.window, alpha),
       cusum: detectorWithAlpha(cal.detectors.cusum, alpha),
     },
-    warnings: tooFewWarning(alpha, cal.conformalEpisodes),
+    warnings: [...tooFewWarning(alpha, cal.conformalEpisodes), ...sparseWarning(cal.sparse ?? null, cal.fitEpisodes)],
   };
 }
 
@@ -172,20 +209,22 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** Quantiles of S_t over the episodes still running at t; past the longest episode S is held at
+ *  the last quantiles (the panel shades that region as beyond training). */
 function band(scores: Float64Array[], maxSteps: number, longest: number): CalibrationFile['band'] {
   const p05: number[] = new Array(maxSteps);
   const p50: number[] = new Array(maxSteps);
   const p95: number[] = new Array(maxSteps);
-  const col = new Float64Array(scores.length);
   const until = Math.min(maxSteps, Math.max(1, longest));
+  const col: number[] = [];
   for (let t = 0; t < until; t++) {
-    for (let e = 0; e < scores.length; e++) col[e] = scores[e][t];
-    col.sort();
-    p05[t] = quantile(col, 0.05);
-    p50[t] = quantile(col, 0.5);
-    p95[t] = quantile(col, 0.95);
+    col.length = 0;
+    for (const s of scores) if (t < s.length) col.push(s[t]);
+    const sorted = Float64Array.from(col.length ? col : [0]).sort();
+    p05[t] = quantile(sorted, 0.05);
+    p50[t] = quantile(sorted, 0.5);
+    p95[t] = quantile(sorted, 0.95);
   }
-  // every episode has ended: S is constant from here on
   for (let t = until; t < maxSteps; t++) { p05[t] = p05[until - 1]; p50[t] = p50[until - 1]; p95[t] = p95[until - 1]; }
   return { p05, p50, p95 };
 }
@@ -212,28 +251,85 @@ export function calibrate(input: CalibrateInput): CalibrationResult {
   const heldOut = episodes.slice(nFit);
   const n = heldOut.length;
 
-  const fitS = fit.map((incs) => paddedScores(incs, maxSteps));
+  // the model runs to the longest fit episode (at least one step); past it, extrapolation
+  const lengths = episodes.map((incs) => Math.min(incs.length, maxSteps));
+  const steps = Math.max(1, ...lengths.slice(0, nFit));
+  const fitU = fit.map((incs) => incs.subarray(0, Math.min(incs.length, maxSteps)));
+  const fitS = fit.map((incs) => runningScores(incs, maxSteps));
   const fitW = fitS.map((s) => {
-    const w = new Float64Array(maxSteps);
-    for (let t = 0; t < maxSteps; t++) w[t] = s[t] - (t >= window ? s[t - window] : 0);
+    const w = new Float64Array(s.length);
+    for (let t = 0; t < s.length; t++) w[t] = s[t] - (t >= window ? s[t - window] : 0);
     return w;
   });
-  const fitU = fit.map((incs) => {
-    const u = new Float64Array(maxSteps);
-    u.set(incs.subarray(0, Math.min(incs.length, maxSteps)));
-    return u;
-  });
 
+  const env = fitModel(fitS, steps);
+  Object.assign(env.model, envelopeTail(env.mean, env.rawSd));
+  const win = fitModel(fitW, steps);
+  // full windows only, where there are any: past the end every window is full
+  Object.assign(win.model, pooled(fitW, ...tailRange(steps, window - 1), win.floor));
+  const cus = fitModel(fitU, steps);
+  Object.assign(cus.model, pooled(fitU, ...tailRange(steps, 0), cus.floor));
+
+  // Held-out episodes that ran to the training horizon run on, in the held-out statistics, to
+  // maxSteps with their own tail: a deployment episode may, and window and CUSUM statistics taken
+  // over a longer horizon reach further. Episodes that ended earlier ended by themselves.
+  const longest = lengths.reduce((m, e) => Math.max(m, e), 0);
+  const tails = fitU.filter((u) => u.length >= steps).map((u) => u.subarray(u.length - Math.max(1, Math.floor(u.length / 2))));
+  const extend = longest > 0 && longest < maxSteps && tails.length > 0 && tails[0].length > 0;
+  const extended = heldOut.map((incs, i) => (extend && incs.length >= longest ? extendWithTail(incs, maxSteps, tails, nFit + i) : incs));
   const detectors = {
-    envelope: calibrateDetector('envelope', {}, fitModel(fitS, maxSteps), heldOut, maxSteps, alpha),
-    window: calibrateDetector('window', { window }, fitModel(fitW, maxSteps), heldOut, maxSteps, alpha),
-    cusum: calibrateDetector('cusum', { k }, fitModel(fitU, maxSteps), heldOut, maxSteps, alpha),
+    envelope: calibrateDetector('envelope', {}, env.model, extended, maxSteps, alpha),
+    window: calibrateDetector('window', { window }, win.model, extended, maxSteps, alpha),
+    cusum: calibrateDetector('cusum', { k }, cus.model, extended, maxSteps, alpha),
   };
 
   const warnings = tooFewWarning(alpha, n);
-  const longest = episodes.reduce((m, e) => Math.max(m, e.length), 0);
-  const allS = episodes.map((incs) => paddedScores(incs, maxSteps));
-  return { alpha, fitEpisodes: nFit, conformalEpisodes: n, band: band(allS, maxSteps, longest), detectors, warnings };
+  const sparse = sparseFrom(lengths.slice(0, nFit), steps);
+  warnings.push(...sparseWarning(sparse, nFit));
+  const allS = episodes.map((incs) => runningScores(incs, maxSteps));
+  return {
+    alpha, fitEpisodes: nFit, conformalEpisodes: n, band: band(allS, maxSteps, longest), detectors, warnings,
+    episodeLengths: lengths, longestEpisode: longest, sparse,
+  };
+}
+
+/** The episode continued to maxSteps by a block bootstrap of training's tail: blocks of a few
+ *  consecutive increments (the cube root of the tail's length, which keeps short-range dependence)
+ *  from random places in the last half of random fit episodes that reached the fit horizon — the
+ *  same tail the extrapolated model describes. Seeded by the episode's index: reproducible. */
+function extendWithTail(incs: Float64Array, maxSteps: number, tails: Float64Array[], seed: number): Float64Array {
+  const len = incs.length;
+  const out = new Float64Array(maxSteps);
+  out.set(incs.subarray(0, Math.min(len, maxSteps)));
+  const rng = new Rng(seed);
+  for (let t = len; t < maxSteps;) {
+    const tail = tails[rng.u32() % tails.length];
+    const b = Math.max(1, Math.min(tail.length, Math.round(Math.cbrt(tail.length))));
+    const start = rng.u32() % (tail.length - b + 1);
+    for (let j = 0; j < b && t < maxSteps; j++, t++) out[t] = tail[start + j];
+  }
+  return out;
+}
+
+function sparseWarning(sparse: { fromStep: number; need: number } | null, nFit: number): string[] {
+  if (!sparse) return [];
+  return [
+    `from step ${sparse.fromStep} on, fewer than ${sparse.need} of the ${nFit} fitted calibration episodes were still running ` +
+      '(the others had ended): the per-step model there rests on few episodes',
+  ];
+}
+
+/** The first step where fewer than `need` fit episodes were still running (need: 10, or half of
+ *  them when there are fewer than 20, at least 2), or null. */
+export function sparseFrom(fitLengths: number[], steps: number): { fromStep: number; need: number } | null {
+  const need = Math.max(2, Math.min(10, Math.ceil(fitLengths.length / 2)));
+  if (fitLengths.length < need) return null; // too few episodes at all: the warning about alpha says so
+  for (let t = 0; t < steps; t++) {
+    let running = 0;
+    for (const len of fitLengths) if (len > t) running++;
+    if (running < need) return { fromStep: t, need };
+  }
+  return null;
 }
 
 export interface CalibrationFingerprint {

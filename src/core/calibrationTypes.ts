@@ -5,9 +5,18 @@
 import type { GuardCalibration } from './guardCalibration';
 
 export interface StepModel {
-  /** per step t = 0..maxSteps-1; steps past an episode's end hold its last value */
+  /** per step t = 0..L-1, L the longest fitted episode; at step t only the episodes still running
+   *  at t count (files written before issue 9 padded ended episodes and ran to maxSteps) */
   mean: number[];
   sd: number[];
+  /** Past step L-1 the detector extrapolates what training showed (README, design notes).
+   *  envelope: the mean keeps `drift` per step and the variance grows by `growth` (>= 0) per step;
+   *  window, cusum: the tail of training's distribution, `tailMean` and `tailSd` (> 0).
+   *  Absent (older files): the last entry is reused. */
+  drift?: number;
+  growth?: number;
+  tailMean?: number;
+  tailSd?: number;
 }
 
 export interface DetectorCalibration {
@@ -51,4 +60,12 @@ export interface CalibrationFile {
   warnings: string[];
   /** the predictive guard's margin, measured on the held-out episodes (added when a guarded run needs it) */
   guard?: GuardCalibration;
+  /** steps of each calibration episode, in seed order (issue 9; absent in older files) */
+  episodeLengths?: number[];
+  /** the longest calibration episode's steps: a deployment episode's steps from here on are beyond
+   *  training (extrapolated model, no guarantee) */
+  longestEpisode?: number;
+  /** the first step where fewer than `sparse.need` of the fitted episodes were still running, when
+   *  there is one: the per-step model rests on few episodes from there */
+  sparse?: { fromStep: number; need: number } | null;
 }

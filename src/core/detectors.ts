@@ -7,7 +7,10 @@
 // disagree with the native test, the threshold moves by one ulp (consistentThreshold).
 // Ties never alarm: envelope/window alarm when z < h, CUSUM when C > h (strict), fixed when S < threshold.
 //
-// Model arrays are indexed by step t; past their end the last entry is used.
+// Model arrays are indexed by step t. Past their end (the longest fitted calibration episode) the
+// detector extrapolates (calibrationTypes.ts StepModel): envelope's mean keeps its drift and its
+// variance its growth per step; window and CUSUM use the tail of training's distribution. A model
+// without those fields (an older file) reuses its last entry.
 // Callers pass finite increments (the engine validates them); a NaN would never alarm.
 
 import type { CalibrationFile, DetectorCalibration } from './calibrationTypes';
@@ -64,10 +67,21 @@ function toArray(xs: number[], what: string): Float64Array {
   return a;
 }
 
+function optionalNumber(x: unknown, what: string, ok: (v: number) => boolean, expected: string): number | undefined {
+  if (x === undefined || x === null) return undefined;
+  if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) throw new Error(`calibration model ${what} must be ${expected}; run calibrate again`);
+  return x;
+}
+
 class ModelArrays {
   readonly mean: Float64Array;
   readonly sd: Float64Array;
   readonly last: number;
+  /** past the last step: envelope's drift and variance growth per step, window/CUSUM's tail */
+  readonly drift: number;
+  readonly growth: number;
+  readonly tailMean: number;
+  readonly tailSd: number;
   constructor(cal: DetectorCalibration) {
     this.mean = toArray(cal.model.mean, `${cal.kind}.mean`);
     this.sd = toArray(cal.model.sd, `${cal.kind}.sd`);
@@ -77,6 +91,11 @@ class ModelArrays {
     }
     if (!Number.isFinite(cal.h)) throw new Error(`calibration ${cal.kind}.h is not a finite number; run calibrate again`);
     this.last = this.mean.length - 1;
+    const m = cal.model;
+    this.drift = optionalNumber(m.drift, `${cal.kind}.drift`, () => true, 'a finite number') ?? 0;
+    this.growth = optionalNumber(m.growth, `${cal.kind}.growth`, (v) => v >= 0, 'a finite number >= 0') ?? 0;
+    this.tailMean = optionalNumber(m.tailMean, `${cal.kind}.tailMean`, () => true, 'a finite number') ?? this.mean[this.last];
+    this.tailSd = optionalNumber(m.tailSd, `${cal.kind}.tailSd`, (v) => v > 0, 'a finite number > 0') ?? this.sd[this.last];
   }
 }
 
@@ -87,16 +106,31 @@ export class EnvelopeMonitor implements Monitor {
   private readonly sd: Float64Array;
   private readonly last: number;
   private readonly h: number;
+  private readonly meanLast: number;
+  private readonly sdLast: number;
+  private readonly varLast: number;
+  private readonly drift: number;
+  private readonly growth: number;
   constructor(cal: DetectorCalibration) {
     const m = new ModelArrays(cal);
     this.mean = m.mean; this.sd = m.sd; this.last = m.last; this.h = cal.h;
+    this.meanLast = m.mean[m.last]; this.sdLast = m.sd[m.last]; this.varLast = this.sdLast * this.sdLast;
+    this.drift = m.drift; this.growth = m.growth;
   }
   push(u: number): boolean {
     const t = ++this.step;
-    const i = t < this.last ? t : this.last;
     const s = (this.score += u);
-    const mean = this.mean[i];
-    const sd = this.sd[i];
+    let mean: number;
+    let sd: number;
+    if (t <= this.last) {
+      mean = this.mean[t];
+      sd = this.sd[t];
+    } else {
+      // beyond training: S keeps its drift per step and its variance grows as it did
+      const d = t - this.last;
+      mean = this.meanLast + this.drift * d;
+      sd = this.growth > 0 ? Math.sqrt(this.varLast + this.growth * d) : this.sdLast;
+    }
     const z = (s - mean) / sd;
     this.statistic = z;
     const alarm = z < this.h;
@@ -117,6 +151,8 @@ export class WindowMonitor implements Monitor {
   private readonly sd: Float64Array;
   private readonly last: number;
   private readonly h: number;
+  private readonly tailMean: number;
+  private readonly tailSd: number;
   private readonly ring: Float64Array;
   private readonly w: number;
   private slot = 0;
@@ -124,12 +160,12 @@ export class WindowMonitor implements Monitor {
     if (!Number.isInteger(window) || window < 1) throw new Error(`window detector: window must be a positive integer, got ${window}`);
     const m = new ModelArrays(cal);
     this.mean = m.mean; this.sd = m.sd; this.last = m.last; this.h = cal.h;
+    this.tailMean = m.tailMean; this.tailSd = m.tailSd;
     this.w = window;
     this.ring = new Float64Array(window);
   }
   push(u: number): boolean {
     const t = ++this.step;
-    const i = t < this.last ? t : this.last;
     const s = (this.score += u);
     const slot = this.slot;
     const base = this.ring[slot]; // S_{t-w}; the ring starts at 0 = S before the episode
@@ -137,8 +173,10 @@ export class WindowMonitor implements Monitor {
     this.slot = slot + 1 === this.w ? 0 : slot + 1;
     const win = s - base;
     this.windowSum = win;
-    const mean = this.mean[i];
-    const sd = this.sd[i];
+    // beyond training: the window sums' distribution from the tail of training
+    const beyond = t > this.last;
+    const mean = beyond ? this.tailMean : this.mean[t];
+    const sd = beyond ? this.tailSd : this.sd[t];
     const z = (win - mean) / sd;
     this.statistic = z;
     const alarm = z < this.h;
@@ -161,20 +199,24 @@ export class CusumMonitor implements Monitor {
   private readonly last: number;
   private readonly h: number;
   private readonly k: number;
+  private readonly tailMean: number;
+  private readonly tailSd: number;
   constructor(cal: DetectorCalibration, k: number) {
     if (!Number.isFinite(k) || k < 0) throw new Error(`cusum detector: k must be a finite number >= 0, got ${k}`);
     const m = new ModelArrays(cal);
     this.mean = m.mean; this.sd = m.sd; this.last = m.last; this.h = cal.h;
+    this.tailMean = m.tailMean; this.tailSd = m.tailSd;
     this.k = k;
   }
   push(u: number): boolean {
     const t = ++this.step;
-    const i = t < this.last ? t : this.last;
     const prevS = this.score;
     const prevC = this.statistic;
     const s = (this.score = prevS + u);
-    const mu = this.mean[i];
-    const sd = this.sd[i];
+    // beyond training: the increments' distribution from the tail of training
+    const beyond = t > this.last;
+    const mu = beyond ? this.tailMean : this.mean[t];
+    const sd = beyond ? this.tailSd : this.sd[t];
     const z = (u - mu) / sd;
     const x = prevC - z - this.k;
     const c = x > 0 ? x : 0;

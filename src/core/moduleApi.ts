@@ -4,6 +4,12 @@
 
 import type { Scene } from './scene';
 
+/** JavaScript/TypeScript module files, which the JavaScript runner loads; tried in this order for
+ *  a module path given without an extension. */
+export const JS_MODULE_EXTENSIONS: readonly string[] = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
+/** Every module file a scenario may name (`.py` runs in the Python runner). */
+export const MODULE_EXTENSIONS: readonly string[] = [...JS_MODULE_EXTENSIONS, '.py'];
+
 export type Info = Record<string, unknown>;
 export type MaybePromise<T> = T | Promise<T>;
 

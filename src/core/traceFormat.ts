@@ -21,6 +21,10 @@ export const END_REASONS: readonly EndReason[] = [
   'killed_by_user', 'protocol_error', 'host_shutdown',
 ];
 
+/** The ends that mean the user's code or the runner failed (an error in Problems, a failure in a
+ *  run's summary); the others are the episode's or the user's own doing. */
+export const FAILURE_END_REASONS: ReadonlySet<EndReason> = new Set(['step_timeout', 'episode_timeout', 'oom', 'crashed', 'protocol_error']);
+
 export interface ModuleInfo {
   /** absolute path of the module file */
   module: string;
@@ -46,12 +50,14 @@ export interface TraceHeader {
   recording: Recording;
   protocol: ProtocolSpec;
   detector: DetectorConfig;
-  /** the calibration used, or null for a fixed threshold */
-  calibration: { file: string; hash: string; alpha: number; computedAt: string } | null;
   /** the predictive guard's settings when it was asked for (whether it could run: episode_end.guard) */
   guard?: GuardConfig;
   /** the scenario's harm: a step whose info[key] is truthy is a harmful event */
   harm?: { info: string };
+  /** the calibration used, or null for a fixed threshold; `longestEpisode`: its longest episode's
+   *  steps — steps from there on are beyond training (absent for older calibrations); `agent`: the
+   *  agent it was calibrated on (another agent's with `run --calibration`) */
+  calibration: { file: string; hash: string; alpha: number; computedAt: string; longestEpisode?: number; agent?: string } | null;
   startedAt: string;
 }
 
@@ -60,6 +66,8 @@ export interface TraceReset {
   observation?: unknown;
   info?: unknown;
   scene?: Scene;
+  /** render() threw or returned something unusable here (noted once per episode; no scene) */
+  sceneProblem?: UserError;
 }
 
 export interface TraceStep {
@@ -88,6 +96,8 @@ export interface TraceStep {
   fallback?: boolean;
   /** a look-ahead made before this step's action that did not fire (guard recording all look-aheads) */
   lookahead?: GuardPrediction;
+  /** render() threw or returned something unusable at this step (noted once per episode; no scene) */
+  sceneProblem?: UserError;
 }
 
 export interface UserError {
@@ -118,6 +128,12 @@ export interface TraceEnd {
   guard?: GuardNotice;
   /** steps whose info held the scenario's harm key, before the episode ended (full recording) */
   harmSteps?: number[];
+  /** the episode ran past the longest calibration episode: steps `fromStep`.. (`steps` of them) were
+   *  monitored on an extrapolated model, outside the calibration's guarantee */
+  beyondTraining?: { fromStep: number; steps: number };
+  /** the episode's scene problem (the same as on the record where it happened): the episode was
+   *  monitored and recorded, without scenes where render() failed */
+  sceneProblem?: UserError;
 }
 
 export type TraceRecord = TraceHeader | TraceReset | TraceStep | TraceEnd;

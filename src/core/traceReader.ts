@@ -10,6 +10,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { indexLines, type LineIndex } from './lineIndex';
+import { RecordOrder } from './traceOrder';
 import { checkEnd, checkHeader, checkReset, checkStep, describe, isObject, normalizeRecord } from './traceRecordValidate';
 import type { TraceEnd, TraceHeader, TraceRecord, TraceReset, TraceStep } from './traceFormat';
 import { MAX_RECORD_BYTES } from './wire';
@@ -141,8 +142,7 @@ export class TraceReader {
   /** last non-empty complete line; empty lines after it are tolerated */
   private readonly lastContent: number;
   private next = 0;
-  private expectStep = 0;
-  private flaggedAt = -1;
+  private readonly order = new RecordOrder();
   private finished = false;
 
   constructor(private readonly data: string | Uint8Array, opts: ReadTraceOptions = {}) {
@@ -228,52 +228,12 @@ export class TraceReader {
       return;
     }
     const rec = parsed.record;
-    if (result.end) {
-      problems.push({ line: i, kind: 'order', message: `a ${rec.type} record after episode_end (line ${result.endLine + 1}); episode_end must be last` });
-      return;
-    }
+    if (!this.order.accept(rec, i, (p) => problems.push(p))) return;
     switch (rec.type) {
-      case 'header':
-        if (result.header) problems.push({ line: i, kind: 'order', message: `a second header (the first is on line ${result.headerLine + 1})` });
-        else if (i !== 0) problems.push({ line: i, kind: 'order', message: 'the header must be the first line' });
-        else { result.header = rec; result.headerLine = i; }
-        break;
-      case 'reset':
-        if (result.reset) problems.push({ line: i, kind: 'order', message: `a second reset (the first is on line ${result.resetLine + 1})` });
-        else if (result.steps.length > 0) problems.push({ line: i, kind: 'order', message: 'reset after a step; reset comes before the first step' });
-        else { result.reset = rec; result.resetLine = i; }
-        break;
-      case 'step': {
-        const expectStep = this.expectStep;
-        if (rec.step < expectStep) {
-          problems.push({ line: i, kind: 'order', message: `step ${rec.step} out of order: expected step ${expectStep} (steps must strictly increase from 0)` });
-          break;
-        }
-        if (rec.step > expectStep) {
-          const missing = rec.step - 1 === expectStep ? `step ${expectStep} is` : `steps ${expectStep}..${rec.step - 1} are`;
-          problems.push({ line: i, kind: 'order', message: `expected step ${expectStep}, found step ${rec.step}: ${missing} missing` });
-        }
-        if (rec.flag) {
-          if (this.flaggedAt >= 0) problems.push({ line: i, kind: 'inconsistent', message: `step ${rec.step} is flagged but step ${this.flaggedAt} already was; only the first alarm is the flag` });
-          else this.flaggedAt = rec.step;
-        }
-        this.expectStep = rec.step + 1;
-        result.steps.push(rec);
-        result.stepLines.push(i);
-        break;
-      }
-      case 'episode_end': {
-        const flaggedAt = this.flaggedAt;
-        result.end = rec;
-        result.endLine = i;
-        if (rec.steps !== result.steps.length) {
-          problems.push({ line: i, kind: 'inconsistent', message: `episode_end says ${rec.steps} steps but the trace holds ${result.steps.length} step records` });
-        }
-        if ((rec.flaggedStep ?? -1) !== flaggedAt) {
-          problems.push({ line: i, kind: 'inconsistent', message: `episode_end says flaggedStep ${rec.flaggedStep} but ${flaggedAt < 0 ? 'no step is flagged' : `step ${flaggedAt} is flagged`}` });
-        }
-        break;
-      }
+      case 'header': result.header = rec; result.headerLine = i; break;
+      case 'reset': result.reset = rec; result.resetLine = i; break;
+      case 'step': result.steps.push(rec); result.stepLines.push(i); break;
+      case 'episode_end': result.end = rec; result.endLine = i; break;
     }
   }
 }

@@ -135,8 +135,11 @@ export function checkHeader(o: Obj): string | null {
   );
 }
 
+const isUserError = (x: unknown) => isObject(x) && typeof x.message === 'string';
+
 export function checkReset(o: Obj): string | null {
-  return optional(o, 'scene', isObject, 'an object', 'reset') ?? ('scene' in o && o.scene !== undefined ? checkScene(o.scene, 'reset') : null);
+  return optional(o, 'scene', isObject, 'an object', 'reset') ?? ('scene' in o && o.scene !== undefined ? checkScene(o.scene, 'reset') : null) ??
+    optional(o, 'sceneProblem', isUserError, "an object with a string 'message'", 'reset');
 }
 
 export function checkStep(o: Obj): string | null {
@@ -154,6 +157,7 @@ export function checkStep(o: Obj): string | null {
     () => optional(o, 'truncated', isBool, 'true or false', w),
     () => optional(o, 'fallback', isBool, 'true or false', w),
     () => ('scene' in o && o.scene !== undefined ? checkScene(o.scene, w) : null),
+    () => optional(o, 'sceneProblem', isUserError, "an object with a string 'message'", w),
   );
 }
 
@@ -167,6 +171,8 @@ export function checkEnd(o: Obj): string | null {
     () => need(o, 'durationMs', (x) => isFiniteNum(x) && x >= 0, 'a finite number >= 0', w),
     () => optional(o, 'error', (x) => isObject(x) && typeof x.message === 'string', "an object with a string 'message'", w),
     () => optional(o, 'detail', isObject, 'an object', w),
+    () => optional(o, 'sceneProblem', isUserError, "an object with a string 'message'", w),
+    () => optional(o, 'beyondTraining', (x) => isObject(x) && isIndex(x.fromStep) && isIndex(x.steps), "an object with integers 'fromStep' and 'steps'", w),
   );
 }
 

@@ -40,13 +40,18 @@ export interface EpisodeCommand {
   guard?: GuardConfig | null;
   /** the scenario's harm key: the runner lists the steps whose info[key] is truthy (scores-only recording) */
   harm?: { info: string } | null;
+  /** scores-only recording does not render; with this set the runner still calls render() once
+   *  after reset and reports a problem on the reset record (calibrate's check, issue 9) */
+  checkRender?: boolean;
 }
 export interface ShutdownCommand { t: 'shutdown' }
 export type ControlMessage = EpisodeCommand | ShutdownCommand;
 
 // ---- runner -> engine (fd 3)
 export interface HelloRecord { t: 'hello'; wire: number; runtime: 'node' | 'python'; pid: number; version: string }
-export interface ResetRecord { t: 'reset'; episodeId: string; observation?: unknown; info?: unknown; scene?: Scene }
+/** `sceneProblem`: render() threw or returned something unusable (first time in the episode): the
+ *  record has no scene, the episode goes on */
+export interface ResetRecord { t: 'reset'; episodeId: string; observation?: unknown; info?: unknown; scene?: Scene; sceneProblem?: UserError }
 export interface StepRecord {
   t: 'step';
   step: number;
@@ -59,6 +64,7 @@ export interface StepRecord {
   truncated: boolean;
   scene?: Scene;
   fallback?: boolean;
+  sceneProblem?: UserError;
 }
 /** followed by count*8 bytes of float64 LE increments for steps from..from+count-1 */
 export interface ScoresRecord { t: 'scores'; from: number; count: number }

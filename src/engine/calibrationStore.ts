@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { calibrate, staleness, type CalibrationFingerprint } from '../core/calibration';
 import type { CalibrationFile } from '../core/calibrationTypes';
+import { parseCalibrationFile } from '../core/calibrationFile';
 import type { LoadedScenario } from '../core/scenario';
 import { DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
 import { writeFileAtomic } from './atomicWrite';
+import { describeFailure } from './failFast';
 import { hashFile, resolveModulePath, runEpisodes } from './index';
 import { seedRange } from './scenarioLoader';
 import type { AgentChoice, Limits } from './types';
@@ -37,19 +39,12 @@ export function fingerprint(scenario: LoadedScenario, agent: AgentChoice): Calib
   };
 }
 
+/** The calibration at `file`, or null when there is none; a damaged one is a usage error. */
 export function readCalibration(file: string): CalibrationFile | null {
   if (!fs.existsSync(file)) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`${file}: not valid JSON (${(e as Error).message}); delete it or run calibrate again`);
-  }
-  const c = parsed as Partial<CalibrationFile>;
-  if (c.version !== 1 || !c.detectors || !c.band || typeof c.alpha !== 'number') {
-    throw new UsageError(`${file}: not a calibration file of this version (expected "version": 1 with detectors and band); run calibrate again`);
-  }
-  return parsed as CalibrationFile;
+  const load = parseCalibrationFile(file, fs.readFileSync(file, 'utf8'));
+  if (!load.ok) throw new UsageError(`${load.message}; delete it or run calibrate again`);
+  return load.calibration;
 }
 
 /** Why the stored calibration cannot be used for this scenario and agent, or null when it can. */
@@ -94,12 +89,21 @@ export async function computeCalibration(o: CalibrateOptions): Promise<{ file: s
     python: o.python,
     signal: o.signal,
     onEvent: o.onEvent,
+    failFast: 'calibration',
+    checkRender: true,
   });
   const good = run.episodes.filter((e) => e.reason === 'completed');
   const failed = run.episodes.length - good.length;
   if (o.signal?.aborted) throw new UsageError('calibration stopped before it finished; nothing was saved');
-  if (failed > 0) {
-    const first = run.episodes.find((e) => e.reason !== 'completed')!;
+  // the first that failed by itself (when stopping early, the episodes still running are killed)
+  const first = run.episodes.find((e) => e.reason !== 'completed' && e.reason !== 'killed_by_user') ?? run.episodes.find((e) => e.reason !== 'completed');
+  if (run.stoppedEarly && first) {
+    throw new UsageError(
+      `calibration stopped early: ${run.stoppedEarly}; nothing was saved. First error (seed ${first.seed}): ` +
+        `${describeFailure(first)}; trace: ${first.trace}`,
+    );
+  }
+  if (failed > 0 && first) {
     const where = first.error?.file ? ` at ${first.error.file}:${first.error.line ?? 0}:${first.error.column ?? 0}` : '';
     throw new UsageError(
       `calibration failed: ${failed} of ${run.episodes.length} calibration episodes did not complete ` +

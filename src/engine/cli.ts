@@ -15,7 +15,7 @@ const HELP = `objective-monitor — watch an agent's base objective step by step
 
 usage:
   objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M]
-  objective-monitor run <scenario> [--agent M] [--episodes N | --seed S] [--protocol stop|flag-only|fallback] [--json]
+  objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--protocol stop|flag-only|fallback] [--json]
   objective-monitor report <scenario> [--episodes N] [--json]
   objective-monitor reflag <trace|run folder>... [--detector K] [--alpha A] [--json]   re-flag recorded traces
   objective-monitor demo [scenario]
@@ -25,8 +25,11 @@ usage:
 
 options:
   --agent M            an agent named in the scenario's "agents", or a module file
+  --calibration FILE   run: use this stored calibration (e.g. a trusted reference agent's) for the agent
+                       under test; it must still fit the scenario, environment and objective
   --alpha A            target false-alarm rate for calibration (default 0.05)
-  --detector K         envelope | window | cusum | fixed (default: the scenario's, else cusum)
+  --detector K         envelope | window | cusum | fixed (default: the scenario's, else cusum);
+                       reflag also takes recorded (the default there: the flags as recorded)
   --window W           window length in steps for --detector window (default 20)
   --cusum-k K          CUSUM allowance in standard deviations (default 0.5)
   --threshold H        running-objective threshold for --detector fixed
@@ -48,8 +51,11 @@ exit codes: 0 no deployment episode flagged, 1 an episode was flagged, 2 a usage
 export async function main(argv: string[]): Promise<number> {
   const { command, positionals, flags } = parseCommandLine(argv);
   if (flags.help || command === undefined || command === 'help') {
-    process.stdout.write(HELP.replace('{builtins}', builtinScenarioNames().join(', ') || '(none built)') + '\n');
-    return command === undefined && !flags.help ? 2 : 0;
+    const text = HELP.replace('{builtins}', builtinScenarioNames().join(', ') || '(none built)') + '\n';
+    // asked for, help is the result (stdout); without a command it explains a usage error (stderr)
+    const asked = flags.help || command === 'help';
+    (asked ? process.stdout : process.stderr).write(text);
+    return asked ? 0 : 2;
   }
   if (command === 'lsp') {
     // The language server is its own bundle; loading it hands the process over to it.

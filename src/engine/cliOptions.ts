@@ -13,6 +13,7 @@ export const DEFAULT_DETECTOR: DetectorKind = 'cusum';
 
 const optionSpec = {
   agent: { type: 'string' },
+  calibration: { type: 'string' },
   alpha: { type: 'string' },
   detector: { type: 'string' },
   window: { type: 'string' },

@@ -1,6 +1,6 @@
-// How the CLI talks: human lines on stdout, notices on stderr, a progress bar on stderr only
-// when it is a terminal; `--events` turns stdout into the engine's event stream (JSON lines) for
-// the VS Code extension; `--json` prints one JSON object at the end.
+// How the CLI talks: results on stdout; errors, warnings, notices and progress on stderr (a progress
+// bar only when stderr is a terminal); `--events` turns stdout into the engine's event stream (JSON
+// lines) for the VS Code extension; with `--json` stdout holds only the one JSON object at the end.
 import type { EngineEvent } from '../shared/engineEvents';
 
 export class CliOutput {
@@ -10,6 +10,7 @@ export class CliOutput {
   private flagged = 0;
   private label = '';
   private lastDraw = 0;
+  private sceneProblemShown = false;
   readonly tty: boolean;
 
   constructor(readonly mode: 'human' | 'json' | 'events', private readonly stdout = process.stdout, private readonly stderr = process.stderr) {
@@ -21,6 +22,14 @@ export class CliOutput {
     if (this.mode !== 'human') return;
     this.clearBar();
     this.stdout.write(text + '\n');
+  }
+
+  /** Errors about the results (an episode that could not run): stderr in human and JSON mode (the
+   *  JSON object holds them too); in the event stream the episode_end events carry them. */
+  error(text: string): void {
+    if (this.mode === 'events') return;
+    this.clearBar();
+    this.stderr.write(text + '\n');
   }
 
   /** Notices (calibrating first, stale calibration...): stderr, or a `warning` event. */
@@ -38,6 +47,14 @@ export class CliOutput {
     if (e.type === 'log' && this.mode === 'human') {
       this.clearBar();
       this.stderr.write(`[${e.episodeId ?? 'runner'} ${e.stream}] ${e.text}${e.text.endsWith('\n') ? '' : '\n'}`);
+    }
+    if (e.type === 'scene_problem' && !this.sceneProblemShown) {
+      // once per run: every episode of a broken render() fails the same way
+      this.sceneProblemShown = true;
+      const p = e.problem;
+      const where = p.file ? ` (${p.file}${p.line ? `:${p.line}:${p.column ?? 1}` : ''})` : '';
+      this.clearBar();
+      this.stderr.write(`warning: no scenes: ${p.message}${where} [${e.episodeId}; monitoring goes on, only the scene is lost]\n`);
     }
     if (e.type === 'episode_end') {
       this.done++;

@@ -41,7 +41,11 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
   const files = [agentFile, 'module' in environment ? environment.module : '', objective?.module ?? ''];
   const runtime: Runtime = 'gymnasium' in environment || files.some((f) => f.endsWith('.py')) ? 'python' : 'node';
   const calibration = req.calibration && req.calibrationFile
-    ? { file: req.calibrationFile, hash: hashFile(req.calibrationFile), alpha: req.calibration.alpha, computedAt: req.calibration.computedAt }
+    ? {
+      file: req.calibrationFile, hash: hashFile(req.calibrationFile), alpha: req.calibration.alpha, computedAt: req.calibration.computedAt,
+      ...(typeof req.calibration.longestEpisode === 'number' ? { longestEpisode: req.calibration.longestEpisode } : {}),
+      agent: req.calibration.agent.name,
+    }
     : null;
   return {
     runtime,

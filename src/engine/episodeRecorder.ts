@@ -74,6 +74,7 @@ export class EpisodeRecorder implements RunnerSink {
   /** a non-firing look-ahead, written on the next step line */
   private pendingLookahead: GuardPrediction | null = null;
   private harmSteps: number[] = [];
+  private sceneProblem: UserError | null = null;
 
   constructor(private readonly s: EpisodeSetup) {
     this.writer = new TraceWriter(s.trace);
@@ -123,12 +124,19 @@ export class EpisodeRecorder implements RunnerSink {
         if (rec.episodeId !== this.s.episodeId) return this.breach(`reset record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
         if (this.gotReset) return this.breach('a second reset record', rec);
         if (rec.scene !== undefined) {
+          // a display problem never stops monitoring: an unusable scene is dropped and noted
           const p = checkReset({ scene: rec.scene });
-          if (p) return this.breach(`reset record: ${p}`, rec);
+          if (p) {
+            rec = { ...rec, scene: undefined };
+            this.noteSceneProblem({ message: `the environment's scene at reset is unusable: ${p}`, phase: 'render' });
+          }
         }
         this.gotReset = true;
         if (this.outcome) return;
-        this.writer.add(this.s.recording === 'full' ? { type: 'reset', observation: rec.observation, info: rec.info, ...(rec.scene ? { scene: rec.scene } : {}) } : { type: 'reset' });
+        if (rec.sceneProblem) this.noteSceneProblem(rec.sceneProblem);
+        this.writer.add(this.s.recording === 'full'
+          ? { type: 'reset', observation: rec.observation, info: rec.info, ...(rec.scene ? { scene: rec.scene } : {}), ...(this.sceneProblem && rec.sceneProblem ? { sceneProblem: this.sceneProblem } : {}) }
+          : { type: 'reset' });
         return;
       case 'step':
         return this.onStep(rec, line);
@@ -223,10 +231,25 @@ export class EpisodeRecorder implements RunnerSink {
     if (this.fired && this.fired.step === rec.step && this.stopAtFlag) return this.breach(`step ${rec.step} after the guard fired before it under protocol stop`, rec);
     if (this.s.harmKey && rec.info && typeof rec.info === 'object' && (rec.info as Record<string, unknown>)[this.s.harmKey]) this.harmSteps.push(rec.step);
     if (rec.scene !== undefined) {
+      // a display problem never stops monitoring: an unusable scene is dropped (the line is then
+      // re-serialized, not spliced) and noted
       const p = checkReset({ scene: rec.scene });
-      if (p) return this.breach(`step record: ${p.replace(/^reset/, 'step')}`, rec);
+      if (p) {
+        rec = { ...rec, scene: undefined };
+        line = '';
+        this.noteSceneProblem({ message: `the environment's scene at step ${rec.step} is unusable: ${p.replace(/^reset/, 'step')}`, phase: 'render' });
+      }
     }
+    if (rec.sceneProblem) this.noteSceneProblem(rec.sceneProblem);
     this.push(rec.increment, rec, line);
+  }
+
+  /** The episode's scene problem: kept for the end record and announced once (the CLI prints it
+   *  once per run). The first one counts; a runner sends only one. */
+  private noteSceneProblem(p: UserError): void {
+    if (this.sceneProblem) return;
+    this.sceneProblem = sanitizeError(p);
+    this.s.emit({ type: 'scene_problem', episodeId: this.s.episodeId, problem: this.sceneProblem });
   }
 
   private push(u: number, rec: StepRecord | null, line = ''): void {
@@ -268,6 +291,7 @@ export class EpisodeRecorder implements RunnerSink {
         step.truncated = rec.truncated;
         if (rec.scene !== undefined) step.scene = rec.scene;
         if (rec.fallback) step.fallback = true;
+        if (rec.sceneProblem) step.sceneProblem = rec.sceneProblem;
         this.writer.add(step);
       }
     }
@@ -330,6 +354,9 @@ export class EpisodeRecorder implements RunnerSink {
     if (this.fired) end.prediction = this.fired;
     if (this.guardNotice) end.guard = this.guardNotice;
     if (this.s.harmKey) end.harmSteps = this.harmSteps;
+    if (this.sceneProblem) end.sceneProblem = this.sceneProblem;
+    const trained = this.s.header.calibration?.longestEpisode;
+    if (trained !== undefined && this.steps > trained) end.beyondTraining = { fromStep: trained, steps: this.steps - trained };
     this.writer.add(end);
     this.writer.close();
     this.finished = {
@@ -355,7 +382,7 @@ export class EpisodeRecorder implements RunnerSink {
   }
 }
 
-const STEP_KEYS = new Set(['t', 'step', 'increment', 'action', 'reward', 'observation', 'info', 'terminated', 'truncated', 'scene', 'fallback']);
+const STEP_KEYS = new Set(['t', 'step', 'increment', 'action', 'reward', 'observation', 'info', 'terminated', 'truncated', 'scene', 'fallback', 'sceneProblem']);
 
 /** JSON for a number the way JSON.stringify writes it (non-finite -> null). */
 function jsonNumber(x: number): string {

@@ -1,6 +1,6 @@
 // The engine's programmatic face (the CLI and the extension's engine child build on it).
 export { runEpisodes } from './runEpisodes';
-export { hashFile, resolveModulePath, makeRunId, episodeIdFor, tracePath, isSafeComponent, MODULE_EXTENSIONS } from './paths';
+export { hashFile, resolveModulePath, makeRunId, episodeIdFor, tracePath, isSafeComponent } from './paths';
 export { repairTornTail, TraceWriter } from './traceWriter';
 export { cleanStaleRunners } from './staleRunners';
 export { DEFAULT_LIMITS } from './types';

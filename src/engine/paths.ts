@@ -4,10 +4,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { MODULE_EXTENSIONS } from '../core/moduleApi';
 import { TRACE_EXTENSION } from '../core/traceFormat';
 
-/** Extensions tried, in order, for a module path given without one. */
-export const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs', '.py'];
 
 const SAFE_COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 

@@ -42,17 +42,20 @@ function checkFields(o: Record<string, unknown>): string | null {
   const str = (v: unknown) => typeof v === 'string';
   const bool = (v: unknown) => typeof v === 'boolean';
   const nonNegInt = (v: unknown) => isInt(v) && v >= 0;
+  const userErr = (v: unknown) => isObj(v) && typeof v.message === 'string';
   switch (o.t) {
     case 'hello':
       return field(o, 'wire', isInt, 'an integer') ?? field(o, 'runtime', (v) => v === 'node' || v === 'python', '"node" or "python"') ??
         field(o, 'pid', nonNegInt, 'a pid') ?? field(o, 'version', str, 'a string');
     case 'reset':
-      return field(o, 'episodeId', str, 'a string') ?? field(o, 'info', isObj, 'an object', true) ?? field(o, 'scene', isObj, 'an object', true);
+      return field(o, 'episodeId', str, 'a string') ?? field(o, 'info', isObj, 'an object', true) ?? field(o, 'scene', isObj, 'an object', true) ??
+        field(o, 'sceneProblem', userErr, 'an object with a message', true);
     case 'step':
       return field(o, 'step', nonNegInt, 'a non-negative integer') ?? field(o, 'reward', isFiniteNum, 'a finite number') ??
         field(o, 'increment', isFiniteNum, 'a finite number') ?? field(o, 'terminated', bool, 'a boolean') ??
         field(o, 'truncated', bool, 'a boolean') ?? field(o, 'fallback', bool, 'a boolean', true) ??
-        field(o, 'info', isObj, 'an object', true) ?? field(o, 'scene', isObj, 'an object', true);
+        field(o, 'info', isObj, 'an object', true) ?? field(o, 'scene', isObj, 'an object', true) ??
+        field(o, 'sceneProblem', userErr, 'an object with a message', true);
     case 'scores':
       return field(o, 'from', nonNegInt, 'a non-negative integer') ??
         field(o, 'count', (v) => isInt(v) && v >= 1 && v <= Math.max(SCORES_BATCH, MAX_RECORD_BYTES / 8), `an integer in 1..${Math.max(SCORES_BATCH, MAX_RECORD_BYTES / 8)}`);

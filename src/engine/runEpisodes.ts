@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createMonitor } from '../core/detectors';
 import type { EngineEvent } from '../shared/engineEvents';
 import { EpisodeRecorder } from './episodeRecorder';
+import { FailFast } from './failFast';
 import { planEpisodes } from './episodePlan';
 import { hostShutdownAcquire, hostShutdownRelease, track } from './hostShutdown';
 import { episodeIdFor, makeRunId, tracePath } from './paths';
@@ -37,6 +38,20 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     return { seed, episodeId, trace: tracePath(req.tracesDir, runId, episodeId) };
   });
   const results: (EpisodeResult | undefined)[] = new Array(episodes.length);
+  // Fail fast (failFast.ts): once the rule trips no episode starts; calibration also ends the ones
+  // running (nothing of it will be saved), deployment lets them finish (their traces are the record).
+  const failFast = req.failFast ? new FailFast(req.failFast) : null;
+  const inner = new AbortController();
+  const onOuterAbort = () => inner.abort();
+  if (req.signal?.aborted) inner.abort();
+  req.signal?.addEventListener('abort', onOuterAbort);
+  const halted = (): boolean => inner.signal.aborted || failFast?.stopped != null;
+  const observed = new WeakSet<EpisodeResult>();
+  const ended = (r: EpisodeResult): void => {
+    if (observed.has(r)) return;
+    observed.add(r);
+    if (failFast && !failFast.stopped && failFast.observe(r) && req.failFast === 'calibration') inner.abort();
+  };
   const workers = Math.max(1, Math.min(req.workers ?? (os.availableParallelism?.() ?? os.cpus().length), episodes.length));
   emit({ type: 'run_start', runId, dir, scenario: req.scenario.spec.name, agent: req.agent.name, distribution: req.distribution, episodes: episodes.length });
 
@@ -65,7 +80,9 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     emit({ type: 'episode_start', runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace });
     return { rec, untrack };
   };
-  const commandFor = (i: number) => ({ ...plan.command, episodeId: episodes[i].episodeId, seed: episodes[i].seed });
+  const commandFor = (i: number) => ({
+    ...plan.command, episodeId: episodes[i].episodeId, seed: episodes[i].seed, ...(req.checkRender && i === 0 ? { checkRender: true } : {}),
+  });
 
   /** An episode claimed while the one before it runs, its command already sent to that runner. */
   interface Ahead { i: number; sent: boolean; opened: Opened | null; after: Ahead | null }
@@ -77,7 +94,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     const running = { episodeId: null as string | null };
     /** Claims the next episode and sends its command to `c` now, behind the one it runs. */
     const claimAhead = (c: RunnerProcess): Ahead | null => {
-      if (next >= episodes.length || req.signal?.aborted || !c.alive || c.isBroken) return null;
+      if (next >= episodes.length || halted() || !c.alive || c.isBroken) return null;
       const a: Ahead = { i: next++, sent: false, opened: null, after: null };
       a.sent = c.send(commandFor(a.i));
       return a;
@@ -86,11 +103,12 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     const queueAhead = (c: RunnerProcess, rec: EpisodeRecorder, a: Ahead): void => {
       if (!a.sent) return;
       c.queueNext(() => {
-        // the command after it goes first: the runner's control thread then wakes while the runner
+        // the runner ended rec's episode itself and is trusted: its trace is final (and counts for
+        // fail fast now, before another episode is claimed)
+        ended(rec.finish());
+        // the command after it goes next: the runner's control thread then wakes while the runner
         // loads, not in the middle of its step loop
         a.after = claimAhead(c);
-        // the runner ended rec's episode itself and is trusted: its trace is final
-        rec.finish();
         a.opened = openEpisode(a.i);
         running.episodeId = episodes[a.i].episodeId;
         return a.opened.rec;
@@ -111,11 +129,11 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
           ahead = slot.after;
         } else if (slot) {
           // never started (its child was replaced): run it afresh, unless the run was stopped
-          if (req.signal?.aborted) break;
+          if (halted()) break;
           i = slot.i;
           opened = openEpisode(i);
         } else {
-          if (next >= episodes.length || req.signal?.aborted) break;
+          if (next >= episodes.length || halted()) break;
           i = next++;
           opened = openEpisode(i);
         }
@@ -129,6 +147,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
               if (problem) {
                 rec.conclude({ reason: 'crashed', detail: { message: problem, phase: 'startup', stderr: child.output.tail('stderr').slice(-2000) }, replaceChild: true });
                 results[i] = rec.finish();
+                ended(results[i]!);
                 await child.kill();
                 untrack();
                 child = null;
@@ -141,8 +160,9 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
           }
           const c = child as RunnerProcess;
           if (ahead) queueAhead(c, rec, ahead);
-          const { result, reuse } = await superviseEpisode(c, rec, req.limits, req.signal);
+          const { result, reuse } = await superviseEpisode(c, rec, req.limits, inner.signal);
           results[i] = result;
+          ended(result);
           if (ahead && !ahead.opened) {
             // Its command was sent but never started: this child holds it, so it serves no other
             // episode; that one runs afresh on a new child.
@@ -174,8 +194,9 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     await traceWritesSettled();
   } finally {
     hostShutdownRelease();
+    req.signal?.removeEventListener('abort', onOuterAbort);
   }
   const done = results.filter((r): r is EpisodeResult => r !== undefined);
   emit({ type: 'run_end', runId, episodes: done.length, flagged: done.filter((r) => r.flaggedStep !== null).length });
-  return { runId, dir, episodes: done };
+  return { runId, dir, episodes: done, ...(failFast?.stopped ? { stoppedEarly: failFast.stopped } : {}) };
 }

@@ -58,6 +58,11 @@ export interface RunRequest {
   python?: string;
   /** the predictive guard; absent or null: reactive only */
   guard?: GuardConfig | null;
+  /** stop starting episodes once the agent evidently cannot run (failFast.ts) */
+  failFast?: 'calibration' | 'deployment';
+  /** the first episode calls render() once after reset even when scores only are recorded, so a
+   *  display problem shows at calibration (scene_problem event), not first in deployment */
+  checkRender?: boolean;
 }
 
 export interface EpisodeResult {
@@ -86,4 +91,6 @@ export interface RunResult {
   runId: string;
   dir: string;
   episodes: EpisodeResult[];
+  /** set when the fail-fast rule stopped the run: why (the episodes never started are not listed) */
+  stoppedEarly?: string;
 }

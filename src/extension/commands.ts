@@ -6,11 +6,12 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { calibrateArgs, runArgs, type RunTarget } from './engineArgs';
-import { EXAMPLE_FOLDER, exampleFiles } from './exampleScenario';
-import { MAX_OVERLAYS, ReplayPanel } from './replayPanel';
+import { EXAMPLE_FOLDER, EXAMPLE_NAME, exampleFiles, exampleFolderProblem, scenarioFileName, uniqueName } from './exampleScenario';
+import { ReplayPanel } from './replayPanel';
+import { MAX_OVERLAYS } from '../shared/webviewProtocol';
 import type { RunOutcome } from './runController';
 import type { RunInfo } from './runsModel';
-import { builtinScenarios, pickAgent, pickScenario, readScenarioSummary } from './scenarios';
+import { builtinScenarios, pickAgent, pickScenario, readScenarioSummary, workspaceScenarios } from './scenarios';
 import { checkInterpreter, resolveInterpreter, scenarioNeeds } from './python';
 import { requireTrust } from './trust';
 
@@ -40,24 +41,25 @@ function preflight(ctx: Ctx, action: string): Refusal | { outDir: string; cwd: s
   const outDir = ctx.outDir;
   const cwd = ctx.workspaceRoot;
   if (!outDir || !cwd) return refuse('no-folder', `${action} needs a folder open: traces are written to ${'<folder>'}/.objective-monitor.`);
-  if (ctx.runs.running) return refuse('busy', 'A run is already in progress. Stop it first with "Objective Monitor: Stop Run".');
+  if (ctx.runController.running) return refuse('busy', 'A run is already in progress. Stop it first with "Objective Monitor: Stop Run".');
   return { outDir, cwd };
 }
 
 /** A scenario given by name or path, checked before spawning so a bad file gives a clear error at once. */
-function resolveTarget(ctx: Ctx, a: RunArgs): (RunTarget & { file: string }) | Refusal {
+function resolveTarget(ctx: Ctx, a: RunArgs): (RunTarget & { file: string; calibrationEpisodes?: number }) | Refusal {
   const builtin = builtinScenarios(ctx.extension.extensionPath).find((b) => b.name === a.scenario);
   const file = builtin ? builtin.file : path.resolve(ctx.workspaceRoot ?? '', a.scenario);
   if (!builtin && !fs.existsSync(file)) return refuse('invalid', `${a.scenario}: no such scenario file or built-in scenario`);
+  let summary;
   try {
-    const summary = readScenarioSummary(file);
+    summary = readScenarioSummary(file);
     if (a.agent && summary.agents.length && !summary.agents.includes(a.agent) && !/[./\\]/.test(a.agent)) {
       return refuse('invalid', `${file}: scenario "${summary.name}" has no agent "${a.agent}" (agents: ${summary.agents.join(', ')})`);
     }
   } catch (e) {
     return refuse('invalid', (e as Error).message);
   }
-  return { scenario: builtin ? builtin.name : file, agent: a.agent ?? '', file };
+  return { scenario: builtin ? builtin.name : file, agent: a.agent ?? '', file, calibrationEpisodes: summary.calibrationEpisodes };
 }
 
 /** The interpreter for a scenario that needs Python, checked once before the run (python.ts);
@@ -75,12 +77,12 @@ async function pythonFor(ctx: Ctx, scenarioFile: string, agent: string): Promise
   return { python: interp.command };
 }
 
-async function interactiveTarget(ctx: Ctx, uri: vscode.Uri | undefined): Promise<RunArgs | undefined> {
-  const scenario = await pickScenario(ctx.extension.extensionPath, uri);
+async function interactiveTarget(ctx: Ctx, title: string, uri: vscode.Uri | undefined): Promise<RunArgs | undefined> {
+  const scenario = await pickScenario(ctx.extension.extensionPath, title, uri);
   if (!scenario) return undefined;
   let agent: string | undefined;
   try {
-    agent = await pickAgent(scenario);
+    agent = await pickAgent(scenario, title);
   } catch (e) {
     void vscode.window.showErrorMessage(`Objective Monitor: ${(e as Error).message}`);
     return undefined;
@@ -99,7 +101,7 @@ function labelOf(t: RunTarget): string {
 async function prepare(ctx: Ctx, title: string, arg: unknown) {
   const pre = preflight(ctx, title);
   if ('refused' in pre) return pre;
-  const a = isRunArgs(arg) ? arg : await interactiveTarget(ctx, arg instanceof vscode.Uri ? arg : undefined);
+  const a = isRunArgs(arg) ? arg : await interactiveTarget(ctx, title, arg instanceof vscode.Uri ? arg : undefined);
   if (!a) return undefined;
   const target = resolveTarget(ctx, a);
   if ('refused' in target) return target;
@@ -113,7 +115,8 @@ export function runScenario(ctx: Ctx): Cmd {
     const p = await prepare(ctx, 'Run Scenario', arg);
     if (!p || 'refused' in p) return p;
     const args = runArgs(ctx.config, p.target, p.pre.outDir, { episodes: p.a.episodes, python: p.python });
-    return ctx.runs.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: true });
+    return ctx.runController.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: true,
+      scenarioFile: p.target.file, calibrationEpisodes: p.target.calibrationEpisodes });
   };
 }
 
@@ -122,13 +125,16 @@ export function calibrateThreshold(ctx: Ctx): Cmd {
     const p = await prepare(ctx, 'Calibrate Threshold', arg);
     if (!p || 'refused' in p) return p;
     const args = calibrateArgs(ctx.config, p.target, p.pre.outDir, p.python);
-    return ctx.runs.start({ kind: 'calibrate', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: false });
+    return ctx.runController.start({
+      kind: 'calibrate', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: false,
+      scenarioFile: p.target.file, calibrationEpisodes: p.target.calibrationEpisodes,
+    });
   };
 }
 
 export function stopRun(ctx: Ctx): Cmd {
   return async (): Promise<boolean> => {
-    const stopping = ctx.runs.stop();
+    const stopping = ctx.runController.stop();
     if (!stopping) void vscode.window.showInformationMessage('Objective Monitor: no run in progress.');
     return stopping;
   };
@@ -136,33 +142,40 @@ export function stopRun(ctx: Ctx): Cmd {
 
 function toUri(x: unknown): vscode.Uri | undefined {
   if (x instanceof vscode.Uri) return x;
+  // a Runs view node (its inline buttons pass the node): the episode's trace
+  const ep = typeof x === 'object' && x !== null ? (x as { episode?: { file?: unknown } }).episode : undefined;
+  if (typeof ep?.file === 'string') return vscode.Uri.file(ep.file);
   if (typeof x === 'string' && x.length > 0) return x.includes('://') || x.startsWith('file:') ? vscode.Uri.parse(x) : vscode.Uri.file(x);
   return undefined;
 }
 
-/** The trace to act on: the argument, else the active trace editor, else a pick. */
-async function traceUri(ctx: Ctx, arg: unknown): Promise<vscode.Uri | undefined> {
+/** The trace to act on: the argument, else the focused replay panel's (when `fromReplay`), else
+ *  the active trace editor, else a pick titled with the asking command's `title`. */
+async function traceUri(ctx: Ctx, arg: unknown, title: string, fromReplay = false): Promise<vscode.Uri | undefined> {
   const given = toUri(arg);
   if (given) return given;
+  // A focused webview leaves activeTextEditor undefined: the panel itself names the episode.
+  const replay = fromReplay ? ReplayPanel.active : undefined;
+  if (replay) return vscode.Uri.file(replay.file);
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active?.fsPath.endsWith('.trace.jsonl')) return active;
-  const recent = ctx.model.all.flatMap((r) => r.episodes).slice(0, 200);
+  const recent = ctx.runsModel.all.flatMap((r) => r.episodes).slice(0, 200);
   if (recent.length) {
     const picked = await vscode.window.showQuickPick(recent.map((e) => ({
       label: `${e.scenario} / ${e.agent} · seed ${e.seed}`,
       description: e.flaggedStep === null ? (e.reason ?? 'running') : `flagged at step ${e.flaggedStep}`,
       detail: vscode.workspace.asRelativePath(e.file), file: e.file,
-    })), { title: 'Open Trace in Replay', matchOnDetail: true });
+    })), { title: `Objective Monitor: ${title}`, placeHolder: 'Episode (trace)', matchOnDetail: true });
     return picked ? vscode.Uri.file(picked.file) : undefined;
   }
-  const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Trace: ['jsonl'] }, openLabel: 'Replay' });
+  const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Trace: ['jsonl'] }, openLabel: title, title: `Objective Monitor: ${title}` });
   return files?.[0];
 }
 
 export function openTrace(ctx: Ctx): Cmd {
   // Replay is pure reading: allowed in Restricted Mode.
   return async (arg?: unknown, step?: unknown): Promise<ReplayPanel | undefined> => {
-    const uri = await traceUri(ctx, arg);
+    const uri = await traceUri(ctx, arg, 'Open Trace in Replay');
     if (!uri) return undefined;
     if (uri.scheme !== 'file' || !fs.existsSync(uri.fsPath)) {
       void vscode.window.showErrorMessage(`Objective Monitor: ${uri.fsPath}: no such trace file`);
@@ -178,16 +191,16 @@ export function openTrace(ctx: Ctx): Cmd {
 async function episodesToCompare(ctx: Ctx, arg: unknown): Promise<string[] | undefined> {
   if (Array.isArray(arg)) return arg.map(toUri).filter((u): u is vscode.Uri => !!u).map((u) => u.fsPath);
   let run: RunInfo | undefined;
-  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'run') run = ctx.model.run((arg as { run: RunInfo }).run.runId);
-  else if (typeof arg === 'string') run = ctx.model.run(arg);
-  else if (typeof arg === 'object' && arg !== null && typeof (arg as { runId?: unknown }).runId === 'string') run = ctx.model.run((arg as { runId: string }).runId);
+  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'run') run = ctx.runsModel.run((arg as { run: RunInfo }).run.runId);
+  else if (typeof arg === 'string') run = ctx.runsModel.run(arg);
+  else if (typeof arg === 'object' && arg !== null && typeof (arg as { runId?: unknown }).runId === 'string') run = ctx.runsModel.run((arg as { runId: string }).runId);
   else if (arg === undefined) {
-    const runs = ctx.model.all.filter((r) => r.episodes.length > 1);
+    const runs = ctx.runsModel.all.filter((r) => r.episodes.length > 1);
     const picked = await vscode.window.showQuickPick(runs.map((r) => ({
       label: `${r.scenario} / ${r.agent} · ${r.distribution}`,
       description: `${r.episodes.length} episodes, ${r.episodes.filter((e) => e.flaggedStep !== null).length} flagged`,
       detail: r.runId, run: r,
-    })), { title: 'Compare Episodes of a Run', placeHolder: runs.length ? 'Run whose episodes to overlay' : 'No run with two or more episodes yet' });
+    })), { title: 'Objective Monitor: Compare Episodes', placeHolder: runs.length ? 'Run whose episodes to overlay' : 'No run with two or more episodes yet' });
     run = picked?.run;
     if (!picked) return undefined;
   }
@@ -221,7 +234,7 @@ export function rerunEpisode(ctx: Ctx): Cmd {
   return async (arg?: unknown): Promise<RunOutcome | Refusal | undefined> => {
     const pre = preflight(ctx, 'Re-run Episode');
     if ('refused' in pre) return pre;
-    const uri = await traceUri(ctx, arg);
+    const uri = await traceUri(ctx, arg, 'Re-run Episode', true);
     if (!uri) return undefined;
     let t;
     try { t = await ctx.store.load(uri.fsPath); } catch (e) { return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`); }
@@ -235,27 +248,64 @@ export function rerunEpisode(ctx: Ctx): Cmd {
     const py = await pythonFor(ctx, h.scenario.file, target.agent);
     if ('refused' in py) return py;
     const args = runArgs(ctx.config, target, pre.outDir, { seed: h.seed, distribution: h.distribution, python: py.python });
-    return ctx.runs.start({ kind: 'run', label: `${labelOf(target)} · seed ${h.seed}`, args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true });
+    return ctx.runController.start({
+      kind: 'run', label: `${labelOf(target)} · seed ${h.seed}`, args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true,
+      replayNote: 're-run', scenarioFile: h.scenario.file,
+    });
   };
+}
+
+/** Non-interactive form of Create Example Scenario (tests, other extensions). */
+export interface ExampleArgs {
+  /** relative to the workspace folder, or absolute inside it; else asked, with a free default shown */
+  folder?: string;
+}
+
+/** Scenario names taken in the workspace and by the built-ins. */
+async function takenScenarioNames(ctx: Ctx): Promise<Set<string>> {
+  const names = new Set(builtinScenarios(ctx.extension.extensionPath).map((b) => b.name));
+  for (const c of await workspaceScenarios()) {
+    names.add(c.name);
+    try { names.add(readScenarioSummary(c.file).name); } catch { /* unreadable: its file name stands for it */ }
+  }
+  return names;
 }
 
 export function createExampleScenario(ctx: Ctx): Cmd {
   // Writes files only (nothing runs), so it is allowed in Restricted Mode too.
-  return async (): Promise<string | Refusal> => {
+  return async (arg?: unknown): Promise<string | Refusal | undefined> => {
     const root = ctx.workspaceRoot;
     if (!root) return refuse('no-folder', 'Create Example Scenario needs a folder open.');
-    let dir = path.join(root, EXAMPLE_FOLDER);
-    for (let i = 2; fs.existsSync(dir); i++) dir = path.join(root, `${EXAMPLE_FOLDER}-${i}`);
-    const files = exampleFiles();
+    const taken = await takenScenarioNames(ctx);
+    const name = uniqueName(EXAMPLE_NAME, (n) => taken.has(n));
+    const files = exampleFiles(name);
+    const rels = Object.keys(files);
+    const given = typeof arg === 'object' && arg !== null && typeof (arg as ExampleArgs).folder === 'string' ? (arg as ExampleArgs).folder! : undefined;
+    let folder = given;
+    if (folder === undefined) {
+      const suggested = uniqueName(EXAMPLE_FOLDER, (f) => fs.existsSync(path.join(root, f)));
+      folder = await vscode.window.showInputBox({
+        title: 'Objective Monitor: Create Example Scenario',
+        prompt: `Folder to write the example scenario "${name}" into, relative to ${path.basename(root)} (created if missing)`,
+        value: suggested,
+        valueSelection: [0, suggested.length],
+        ignoreFocusOut: true,
+        validateInput: (v) => exampleFolderProblem(root, v, rels, fs.existsSync),
+      });
+      if (folder === undefined) return undefined;
+    }
+    const problem = exampleFolderProblem(root, folder, rels, fs.existsSync);
+    if (problem) return refuse('invalid', `Create Example Scenario: ${problem}`);
+    const dir = path.resolve(root, folder.trim());
     const edit = new vscode.WorkspaceEdit();
     for (const [rel, content] of Object.entries(files)) {
       edit.createFile(vscode.Uri.file(path.join(dir, rel)), { contents: Buffer.from(content, 'utf8'), ignoreIfExists: false });
     }
     if (!(await vscode.workspace.applyEdit(edit))) return refuse('invalid', `could not write the example into ${dir}`);
-    await Promise.all(vscode.workspace.textDocuments.filter((d) => d.uri.fsPath.startsWith(dir) && d.isDirty).map((d) => d.save()));
-    const scenario = path.join(dir, 'corridor.scenario.json');
+    await Promise.all(vscode.workspace.textDocuments.filter((d) => d.uri.fsPath.startsWith(dir + path.sep) && d.isDirty).map((d) => d.save()));
+    const scenario = path.join(dir, scenarioFileName(name));
     await vscode.window.showTextDocument(vscode.Uri.file(scenario), { preview: false });
-    void vscode.window.showInformationMessage(`Objective Monitor: example scenario written to ${path.relative(root, dir)}. Run it with "Run Scenario".`, 'Run Scenario')
+    void vscode.window.showInformationMessage(`Objective Monitor: example scenario "${name}" written to ${path.relative(root, dir) || '.'}. Run it with "Run Scenario".`, 'Run Scenario')
       .then((c) => { if (c) void vscode.commands.executeCommand('objectiveMonitor.runScenario', vscode.Uri.file(scenario)); });
     return dir;
   };
@@ -266,5 +316,5 @@ export function showOutput(ctx: Ctx): Cmd {
 }
 
 export function refreshRuns(ctx: Ctx): Cmd {
-  return () => ctx.model.refresh();
+  return () => ctx.runsModel.refresh();
 }

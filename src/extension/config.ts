@@ -1,13 +1,16 @@
 // A typed view over the objectiveMonitor.* settings. It knows which changes re-flag recorded
 // traces (detector settings) so ctx can react to exactly those.
+import path from 'node:path';
 import * as vscode from 'vscode';
-import type { DetectorConfig, DetectorKind } from '../core/detectorConfig';
-import { DEFAULT_ALPHA, DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
+import type { DetectorConfig } from '../core/detectorConfig';
+import { DEFAULT_ALPHA } from '../core/detectorConfig';
+import type { FlagSettings } from '../core/reflag';
+import type { TraceServerSettings } from '../shared/lspProtocol';
+import { coerceSettings, flagSettingsOf, requestedDetector } from '../shared/settings';
 
 export const SECTION = 'objectiveMonitor';
 
 const DETECTOR_KEYS = ['detector.kind', 'detector.window', 'detector.cusumK', 'detector.fixedThreshold', 'detector.alpha'] as const;
-const KINDS: readonly DetectorKind[] = ['envelope', 'window', 'cusum', 'fixed'];
 
 export type Protocol = 'stop' | 'flag-only';
 
@@ -22,22 +25,26 @@ export class Config {
     return vscode.workspace.getConfiguration(SECTION);
   }
 
+  /** The detector and trace settings, read by the same reader as the language server's
+   *  (shared/settings.ts), so the views and the server's diagnostics never disagree. */
+  get traceSettings(): TraceServerSettings {
+    return coerceSettings({ detector: this.cfg.get('detector'), traces: this.cfg.get('traces') });
+  }
+
+  /** What re-flags recorded traces: under `recorded`, nothing does (the alpha included). */
+  get flagSettings(): FlagSettings {
+    return flagSettingsOf(this.traceSettings);
+  }
+
   /** The detector the user chose, or null for `recorded`: runs use the scenario's detector and
    *  traces keep the flags they were recorded with. */
   get detector(): DetectorConfig | null {
-    const kind = this.cfg.get<string>('detector.kind', 'recorded');
-    switch (KINDS.includes(kind as DetectorKind) ? kind : 'recorded') {
-      case 'envelope': return { kind: 'envelope' };
-      case 'window': return { kind: 'window', window: positiveInt(this.cfg.get('detector.window'), DEFAULT_WINDOW) };
-      case 'fixed': return { kind: 'fixed', threshold: finite(this.cfg.get('detector.fixedThreshold'), 0) };
-      case 'cusum': return { kind: 'cusum', k: nonNegative(this.cfg.get('detector.cusumK'), DEFAULT_CUSUM_K) };
-      default: return null;
-    }
+    return requestedDetector(this.traceSettings);
   }
 
+  /** The alpha of new calibrations (and of re-flags under a chosen detector). */
   get alpha(): number {
-    const a = finite(this.cfg.get('detector.alpha'), DEFAULT_ALPHA);
-    return a > 0 && a <= 0.5 ? a : DEFAULT_ALPHA;
+    return this.traceSettings.detector.alpha ?? DEFAULT_ALPHA;
   }
 
   /** null: the scenario's protocol applies */
@@ -48,6 +55,15 @@ export class Config {
 
   get episodes(): number {
     return positiveInt(this.cfg.get('run.episodes'), 10);
+  }
+
+  /** `run.calibrationFile`: a reference calibration for every run (absolute path), or null */
+  get calibrationFile(): string | null {
+    const v = this.cfg.get<string>('run.calibrationFile', '').trim();
+    if (!v) return null;
+    if (path.isAbsolute(v)) return v;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return folder ? path.join(folder, v) : null;
   }
 
   get limits(): LimitsConfig {
@@ -68,7 +84,7 @@ export class Config {
   }
 
   get inlayHints(): boolean {
-    return this.cfg.get<boolean>('traces.inlayHints', true);
+    return this.traceSettings.traces.inlayHints;
   }
 
   static affectsReflag(e: vscode.ConfigurationChangeEvent): boolean {
@@ -86,12 +102,6 @@ function machineValue(i: { globalValue?: string } | undefined): string {
   return typeof v === 'string' ? v.trim() : '';
 }
 
-function finite(v: unknown, dflt: number): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : dflt;
-}
 function positiveInt(v: unknown, dflt: number): number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : dflt;
-}
-function nonNegative(v: unknown, dflt: number): number {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : dflt;
 }

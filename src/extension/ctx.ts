@@ -5,7 +5,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { DetectorConfig } from '../core/detectorConfig';
+import type { FlagSettings } from '../core/reflag';
 import { Config } from './config';
 import { BigTraceProblems } from './bigTraceProblems';
 import { createTraceClient } from './languageClient';
@@ -14,7 +14,7 @@ import { RunController } from './runController';
 import { RunsModel } from './runsModel';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { RunStatusBar } from './statusBar';
-import { TraceStore } from './traceStore';
+import { TraceCache } from './traceCache';
 import { UserErrorReporter } from './userErrors';
 import { TRACE_LANGUAGE_ID } from '../shared/lspProtocol';
 
@@ -23,13 +23,15 @@ export const OUT_FOLDER = '.objective-monitor';
 export class Ctx {
   readonly config = new Config();
   readonly output: vscode.LogOutputChannel;
-  readonly store = new TraceStore();
-  readonly model: RunsModel;
+  readonly store = new TraceCache();
+  /** the runs and their episodes, as the Runs view shows them */
+  readonly runsModel: RunsModel;
   readonly tree: RunsTreeProvider;
   readonly treeView: vscode.TreeView<RunsNode>;
   readonly statusBar = new RunStatusBar();
   readonly errors: UserErrorReporter;
-  readonly runs: RunController;
+  /** the run in progress (at most one) */
+  readonly runController: RunController;
   readonly replayHost: ReplayHost;
   private client: LanguageClient | undefined;
   private clientStarting: Promise<void> | undefined;
@@ -38,8 +40,8 @@ export class Ctx {
     const subs = extension.subscriptions;
     this.output = vscode.window.createOutputChannel('Objective Monitor', { log: true });
     subs.push(this.output);
-    this.model = new RunsModel(this.store, () => this.outDir, () => this.flagSettings());
-    this.tree = new RunsTreeProvider(this.model);
+    this.runsModel = new RunsModel(this.store, () => this.outDir, () => this.flagSettings());
+    this.tree = new RunsTreeProvider(this.runsModel, path.join(extension.extensionPath, 'dist', 'scenarios'));
     this.treeView = vscode.window.createTreeView('objectiveMonitor.runs', { treeDataProvider: this.tree, showCollapseAll: true });
     this.errors = new UserErrorReporter(this.output);
     this.replayHost = {
@@ -49,8 +51,8 @@ export class Ctx {
       flagSettings: () => this.flagSettings(),
       log: (m) => this.output.warn(m),
     };
-    this.runs = new RunController({ model: this.model, statusBar: this.statusBar, errors: this.errors, output: this.output, replayHost: this.replayHost });
-    subs.push(this.model, this.tree, this.treeView, this.statusBar, this.errors, { dispose: () => void this.runs.dispose() });
+    this.runController = new RunController({ model: this.runsModel, statusBar: this.statusBar, errors: this.errors, output: this.output, replayHost: this.replayHost });
+    subs.push(this.runsModel, this.tree, this.treeView, this.statusBar, this.errors, { dispose: () => void this.runController.dispose() });
     subs.push(vscode.window.registerWebviewPanelSerializer(REPLAY_VIEW_TYPE, new ReplaySerializer(this.replayHost)));
     subs.push({ dispose: () => { for (const p of ReplayPanel.all) p.dispose(); } });
 
@@ -60,9 +62,9 @@ export class Ctx {
     // Handlers read isTrusted at call time; granting trust only needs the views to catch up.
     subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
       this.output.info('Workspace trusted: running and calibrating are enabled.');
-      void this.model.refresh();
+      void this.runsModel.refresh();
     }));
-    subs.push(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.model.refresh()));
+    subs.push(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.runsModel.refresh()));
     this.watchTraces();
 
     // The language client: started with the first trace document, never before.
@@ -71,7 +73,7 @@ export class Ctx {
     vscode.workspace.textDocuments.forEach(maybeStart);
     subs.push({ dispose: () => void this.client?.stop() });
     subs.push(new BigTraceProblems(() => this.startClient(), this.output)); // traces over 50 MB, which the client never syncs
-    void this.model.refresh();
+    void this.runsModel.refresh();
   }
 
   /** <first workspace folder>/.objective-monitor, or undefined without a folder. */
@@ -92,13 +94,13 @@ export class Ctx {
     return this.config.nodePath || process.execPath;
   }
 
-  flagSettings(): { detector: DetectorConfig | null; alpha: number | undefined } {
-    return { detector: this.config.detector, alpha: this.config.alpha };
+  flagSettings(): FlagSettings {
+    return this.config.flagSettings;
   }
 
   /** Settings changed: re-flag every recorded trace (the view) and every open panel. */
   async reflagAll(): Promise<void> {
-    await this.model.refresh();
+    await this.runsModel.refresh();
     await Promise.all(ReplayPanel.all.map((p) => p.reflag().catch((e: unknown) => this.output.warn(`re-flag ${p.file}: ${(e as Error).message}`))));
   }
 
@@ -107,9 +109,9 @@ export class Ctx {
     const w = vscode.workspace.createFileSystemWatcher(`**/${OUT_FOLDER}/traces/**/*.trace.jsonl`);
     let timer: NodeJS.Timeout | undefined;
     const soon = () => {
-      if (this.runs.running) return; // the live event stream keeps the view current
+      if (this.runController.running) return; // the live event stream keeps the view current
       clearTimeout(timer);
-      timer = setTimeout(() => void this.model.refresh(), 500);
+      timer = setTimeout(() => void this.runsModel.refresh(), 500);
     };
     this.extension.subscriptions.push(w, w.onDidCreate(soon), w.onDidDelete(soon), { dispose: () => clearTimeout(timer) });
   }

@@ -40,6 +40,9 @@ export function runArgs(config: Config, target: RunTarget, outDir: string, extra
   }
   const protocol = config.protocol;
   if (protocol) args.push('--protocol', protocol);
+  // a reference calibration (run.calibrationFile): the engine checks it still fits the scenario
+  const reference = config.calibrationFile;
+  if (reference) args.push('--calibration', reference);
   return [...args, ...detectorFlags(config), ...commonFlags(config, outDir, extra.python)];
 }
 

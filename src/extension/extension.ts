@@ -2,6 +2,7 @@
 // (docs/reliability.md: nothing runs on activation). It catches and shows its own errors.
 import * as vscode from 'vscode';
 import * as commands from './commands';
+import { CalibrationPanel } from './calibrationPanel';
 import { Ctx } from './ctx';
 import { ReplayPanel } from './replayPanel';
 
@@ -12,6 +13,8 @@ export interface ObjectiveMonitorApi {
   ctx: Ctx;
   /** the open replay panels */
   panels(): ReplayPanel[];
+  /** the calibration panel of the latest calibration, while open */
+  calibrationPanel(): CalibrationPanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi | undefined {
@@ -39,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     register('createExampleScenario', commands.createExampleScenario);
     register('showOutput', commands.showOutput);
     register('refreshRuns', commands.refreshRuns);
-    return { ctx, panels: () => ReplayPanel.all };
+    return { ctx, panels: () => ReplayPanel.all, calibrationPanel: () => CalibrationPanel.active };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     void vscode.window.showErrorMessage(`Objective Monitor failed to start: ${msg}`);
@@ -50,6 +53,6 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
 
 export async function deactivate(): Promise<void> {
   // The run lifetime first: kill the engine child's process group.
-  await ctx?.runs.dispose();
+  await ctx?.runController.dispose();
   ctx = undefined;
 }

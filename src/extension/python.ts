@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { MODULE_EXTENSIONS } from '../core/moduleApi';
 
 export const PYTHON_EXTENSION_ID = 'ms-python.python';
-const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs', '.py'];
 const CHECK_TIMEOUT_MS = 20_000;
 
 export interface PythonNeed {

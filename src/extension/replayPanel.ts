@@ -8,26 +8,26 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Scene, Shape } from '../core/scene';
 import {
-  AppendMessage, EndMessage, GotoStepMessage, LoadMessage, OverlayMessage, ReflagMessage, StepDetailMessage,
+  AppendMessage, EndMessage, GotoStepMessage, LoadMessage, MAX_OVERLAYS, OverlayMessage, ReflagMessage, StepDetailsMessage,
   parseWebviewMessage, type OverlayParams, type OverlaySeries, type ReplayBand, type ReplayEnd, type ReplayMeta, type StepColumns, type StepDetailParams,
 } from '../shared/webviewProtocol';
-import { recordOfStep, type FlagView, type LoadedTrace, type StepRecord, type TraceStore } from './traceStore';
+import type { TraceStep } from '../core/traceFormat';
+import type { FlagSettings, TraceFlags } from '../core/reflag';
+import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
 
 export const REPLAY_VIEW_TYPE = 'objectiveMonitor.replay';
 const FILES_KEY = 'objectiveMonitor.replay.files';
 /** live appends at most ~10 per second: the webview draws at most once per frame anyway */
 const REFRESH_MS = 100;
-/** the protocol's cap on overlays per panel (webviewProtocol MAX_OVERLAYS) */
-export const MAX_OVERLAYS = 64;
 /** a live run finishing episodes quickly re-sends the overlay set at most this often */
 const OVERLAY_MS = 250;
 
 export interface ReplayHost {
   extensionUri: vscode.Uri;
-  store: TraceStore;
+  store: TraceCache;
   workspaceState: vscode.Memento;
   /** the detector settings to flag with (null detector: as recorded) */
-  flagSettings(): { detector: import('../core/detectorConfig').DetectorConfig | null; alpha: number | undefined };
+  flagSettings(): FlagSettings;
   log(message: string): void;
 }
 
@@ -69,7 +69,14 @@ export class ReplayPanel implements vscode.Disposable {
     return ReplayPanel.panels.get(path.resolve(file));
   }
 
-  static createOrShow(host: ReplayHost, file: string, step?: number, preserveFocus = false): ReplayPanel {
+  /** The replay panel the user is looking at (focused), if any: commands without an argument act on it. */
+  static get active(): ReplayPanel | undefined {
+    return ReplayPanel.all.find((p) => p.panel.active);
+  }
+
+  /** `note`: said in the title after the episode, e.g. "re-run", so the panel is told apart from
+   *  the original episode's (same scenario, agent and seed). */
+  static createOrShow(host: ReplayHost, file: string, step?: number, preserveFocus = false, note?: string): ReplayPanel {
     const key = path.resolve(file);
     const existing = ReplayPanel.panels.get(key);
     if (existing) {
@@ -77,8 +84,8 @@ export class ReplayPanel implements vscode.Disposable {
       if (step !== undefined) existing.goto(step);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, titleFor(file), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, getWebviewOptions(host.extensionUri));
-    return new ReplayPanel(panel, host, key, step);
+    const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, titleFor(file, undefined, note), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, getWebviewOptions(host.extensionUri));
+    return new ReplayPanel(panel, host, key, step, note);
   }
 
   /** Restores a panel after a reload, from the episode id the webview kept in its state. */
@@ -96,7 +103,7 @@ export class ReplayPanel implements vscode.Disposable {
     new ReplayPanel(panel, host, path.resolve(file));
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly host: ReplayHost, readonly file: string, gotoStep?: number) {
+  private constructor(readonly panel: vscode.WebviewPanel, private readonly host: ReplayHost, readonly file: string, gotoStep?: number, readonly note?: string) {
     ReplayPanel.panels.set(file, this);
     this.pendingGoto = gotoStep;
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
@@ -154,7 +161,7 @@ export class ReplayPanel implements vscode.Disposable {
       if (!h) continue;
       const scores = t.scores.slice();
       const flaggedStep = this.flags(t).flaggedStep;
-      const label = `seed ${h.seed}${h.distribution === 'calibration' ? ' (calibration)' : ''}${flaggedStep === null ? '' : ` · flagged at ${flaggedStep}`}`;
+      const label = `seed ${h.seed}${h.distribution === 'calibration' ? ' (calibration)' : ''}${flaggedStep === null ? '' : ` · flagged at step ${flaggedStep}`}`;
       series.push({ episodeId: h.episodeId, label: label.slice(0, 256), scores, flaggedStep });
     }
     const params: OverlayParams = { episodeId: this.episodeId, overlays: series };
@@ -171,14 +178,13 @@ export class ReplayPanel implements vscode.Disposable {
       episodeId: this.episodeId, detector: f.detector, calibration: f.calibration,
       thresholds: f.thresholds.slice(0, this.sentSteps), statistics: f.statistics.slice(0, this.sentSteps), flaggedStep: f.flaggedStep,
     }));
-    if (f.note) this.host.log(`${path.basename(this.file)}: ${f.note}`);
+    if (f.reflagError) this.host.log(`${path.basename(this.file)}: ${f.reflagError}`);
     // the overlays' flags (in their legend labels) follow the settings too
     if (this.overlayFiles.length) await this.sendOverlays();
   }
 
-  private flags(t: LoadedTrace): FlagView {
-    const s = this.host.flagSettings();
-    return this.host.store.flags(t, s.detector, s.alpha);
+  private flags(t: LoadedTrace): TraceFlags {
+    return this.host.store.flags(t, this.host.flagSettings());
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -192,8 +198,8 @@ export class ReplayPanel implements vscode.Disposable {
         case 'replay/ready':
           await this.load();
           break;
-        case 'replay/requestStep':
-          await this.sendStep(msg.params.step);
+        case 'replay/requestSteps':
+          await this.sendSteps(msg.params.steps);
           break;
         case 'replay/stateChanged':
           break;
@@ -212,18 +218,22 @@ export class ReplayPanel implements vscode.Disposable {
       return;
     }
     this.episodeId = h.episodeId;
-    this.panel.title = titleFor(this.file, `${h.scenario.name} / ${h.agent.name} · seed ${h.seed}`);
+    this.panel.title = titleFor(this.file, `${h.scenario.name} / ${h.agent.name} · seed ${h.seed}`, this.note);
     const files = this.host.workspaceState.get<Record<string, string>>(FILES_KEY, {});
     if (files[h.episodeId] !== this.file) void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
     const f = this.flags(t);
     const n = t.steps;
+    const calibratedOn = h.calibration?.agent && h.calibration.agent !== h.agent.name ? h.calibration.agent : undefined;
+    const problem = t.reset?.sceneProblem ?? t.end?.sceneProblem;
+    const sceneProblem = problem ? `${problem.message}${problem.file ? ` (${problem.file}${problem.line ? `:${problem.line}` : ''})` : ''}`.slice(0, 2000) : undefined;
     const meta: ReplayMeta = {
       runId: h.runId, episodeId: h.episodeId, scenario: h.scenario.name, agent: h.agent.name,
       environment: h.environment.module.startsWith('gymnasium:') ? h.environment.module : path.basename(h.environment.module),
       seed: h.seed, distribution: h.distribution, maxSteps: h.maxSteps, recording: h.recording,
       protocol: typeof h.protocol === 'string' ? h.protocol : 'fallback',
-      detector: f.detector, calibration: f.calibration, startedAt: h.startedAt,
-      hasScene: t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0),
+      detector: f.detector, calibration: f.calibration && calibratedOn ? { ...f.calibration, agent: calibratedOn } : f.calibration, startedAt: h.startedAt,
+      hasScene: t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0) || sceneProblem !== undefined,
+      ...(sceneProblem ? { sceneProblem } : {}),
     };
     this.ready = true;
     this.sentSteps = n;
@@ -231,7 +241,7 @@ export class ReplayPanel implements vscode.Disposable {
     const goto = this.pendingGoto;
     this.pendingGoto = undefined;
     await this.post(LoadMessage.create({
-      meta, steps: columns(t, f, 0, n), flaggedStep: f.flaggedStep, end: endOf(t), band: bandOf(this.host.store, t),
+      meta, steps: columns(t, f, 0, n), flaggedStep: f.flaggedStep, end: endOf(t, f), band: bandOf(this.host.store, t),
       ...(goto !== undefined && goto < Math.max(n, h.maxSteps) ? { gotoStep: goto } : {}),
     }));
     // A load clears the webview's overlays (a reloaded webview starts empty): send them again.
@@ -249,10 +259,10 @@ export class ReplayPanel implements vscode.Disposable {
         await this.post(AppendMessage.create({ episodeId: this.episodeId, steps: columns(t, f, this.sentSteps, n), flaggedStep: f.flaggedStep }));
         this.sentSteps = n;
       }
-      const end = endOf(t);
+      const end = endOf(t, f);
       if (end && !this.sentEnd) {
         this.sentEnd = true;
-        await this.post(EndMessage.create({ episodeId: this.episodeId, end: { ...end, flaggedStep: f.flaggedStep } }));
+        await this.post(EndMessage.create({ episodeId: this.episodeId, end }));
       }
     } finally {
       this.refreshing = false;
@@ -260,27 +270,35 @@ export class ReplayPanel implements vscode.Disposable {
     }
   }
 
-  private async sendStep(step: number): Promise<void> {
+  /** Answers a batch with one message: the flags are worked out once for the batch (a re-flag
+   *  under other settings walks the whole trace), and the steps' lines are read in one go. */
+  private async sendSteps(steps: readonly number[]): Promise<void> {
     const loaded = await this.host.store.load(this.file);
-    const found = await this.host.store.stepRecord(loaded, recordOfStep(loaded, step));
-    if (!found) return;
-    const { trace: t, record: s } = found;
-    const i = recordOfStep(t, step);
-    const f = this.flags(t);
-    const threshold = f.thresholds[i];
-    const detail: StepDetailParams = {
-      episodeId: this.episodeId, step, available: t.header?.recording !== 'scores',
-      increment: s.increment, score: s.score, threshold, statistic: f.statistics[i], margin: s.score - threshold,
-      scene: sceneAt(t, s, s.scene ? null : await this.host.store.sceneRecord(t, i)),
-    };
-    if (s.action !== undefined) detail.action = s.action;
-    if (s.observation !== undefined) detail.observation = s.observation;
-    if (s.info !== undefined) detail.info = s.info;
-    if (s.reward !== undefined) detail.reward = s.reward;
-    if (s.terminated !== undefined) detail.terminated = s.terminated;
-    if (s.truncated !== undefined) detail.truncated = s.truncated;
-    if (s.fallback !== undefined) detail.fallback = s.fallback;
-    await this.post(StepDetailMessage.create(detail));
+    const f = this.flags(loaded);
+    const read = await this.host.store.stepRecords(loaded, steps.map((s) => recordOfStep(loaded, s)));
+    const t = read.trace;
+    const details: StepDetailParams[] = [];
+    for (let k = 0; k < steps.length; k++) {
+      const s = read.records[k];
+      if (!s) continue;
+      const step = steps[k];
+      const i = recordOfStep(t, step);
+      const threshold = f.thresholds[i];
+      const detail: StepDetailParams = {
+        episodeId: this.episodeId, step, available: t.header?.recording !== 'scores',
+        increment: s.increment, score: s.score, threshold, statistic: f.statistics[i], margin: s.score - threshold,
+        scene: sceneAt(t, s, s.scene ? null : await this.host.store.sceneRecord(t, i)),
+      };
+      if (s.action !== undefined) detail.action = s.action;
+      if (s.observation !== undefined) detail.observation = s.observation;
+      if (s.info !== undefined) detail.info = s.info;
+      if (s.reward !== undefined) detail.reward = s.reward;
+      if (s.terminated !== undefined) detail.terminated = s.terminated;
+      if (s.truncated !== undefined) detail.truncated = s.truncated;
+      if (s.fallback !== undefined) detail.fallback = s.fallback;
+      details.push(detail);
+    }
+    await this.post(StepDetailsMessage.create({ episodeId: this.episodeId, details }));
   }
 
   private async post(msg: { method: string; params: unknown }): Promise<boolean> {
@@ -296,8 +314,8 @@ export class ReplaySerializer implements vscode.WebviewPanelSerializer {
   }
 }
 
-function titleFor(file: string, what?: string): string {
-  return `Replay: ${what ?? path.basename(file, '.trace.jsonl')}`;
+function titleFor(file: string, what?: string, note?: string): string {
+  return `Replay: ${what ?? path.basename(file, '.trace.jsonl')}${note ? ` (${note})` : ''}`;
 }
 
 function pruned(files: Record<string, string>): Record<string, string> {
@@ -306,30 +324,36 @@ function pruned(files: Record<string, string>): Record<string, string> {
   return Object.fromEntries(entries.slice(-200));
 }
 
-function columns(t: LoadedTrace, f: FlagView, from: number, to: number): StepColumns {
+function columns(t: LoadedTrace, f: TraceFlags, from: number, to: number): StepColumns {
   return {
     from, increments: t.increments.slice(from, to), scores: t.scores.slice(from, to),
     thresholds: f.thresholds.slice(from, to), statistics: f.statistics.slice(from, to),
   };
 }
 
-function endOf(t: LoadedTrace): ReplayEnd | null {
+/** The episode's end as the panel shows it: its flag is the one under the settings (a recorded
+ *  flag the settings no longer reach is not shown as the panel's flag). */
+function endOf(t: LoadedTrace, f: TraceFlags): ReplayEnd | null {
   const e = t.end;
   if (!e) return null;
-  const end: ReplayEnd = { reason: e.reason, steps: e.steps, score: e.score, flaggedStep: e.flaggedStep, durationMs: e.durationMs };
+  const end: ReplayEnd = { reason: e.reason, steps: e.steps, score: e.score, flaggedStep: f.flaggedStep, durationMs: e.durationMs };
   if (e.error) end.error = e.error;
   return end;
 }
 
-function bandOf(store: TraceStore, t: LoadedTrace): ReplayBand | null {
+function bandOf(store: TraceCache, t: LoadedTrace): ReplayBand | null {
   const cal = store.calibrationFor(t);
   if (!cal?.band) return null;
-  return { p05: Float64Array.from(cal.band.p05), p50: Float64Array.from(cal.band.p50), p95: Float64Array.from(cal.band.p95) };
+  return {
+    p05: Float64Array.from(cal.band.p05), p50: Float64Array.from(cal.band.p50), p95: Float64Array.from(cal.band.p95),
+    ...(typeof cal.longestEpisode === 'number' ? { trainedSteps: cal.longestEpisode } : {}),
+    ...(cal.warnings?.length ? { warnings: cal.warnings.slice(0, 20) } : {}),
+  };
 }
 
 /** The step's scene with the reset scene's static shapes under it; steps without a scene of their
  *  own show the last one before them (`earlier`, read by the store). */
-function sceneAt(t: LoadedTrace, step: StepRecord, earlier: StepRecord | null): Scene | null {
+function sceneAt(t: LoadedTrace, step: TraceStep, earlier: TraceStep | null): Scene | null {
   const base = t.reset?.scene;
   const statics: Shape[] = base ? base.shapes.filter((s) => s.static) : [];
   const own = step.scene ?? earlier?.scene;
@@ -343,11 +367,12 @@ function nonce(): string {
   return crypto.randomBytes(18).toString('base64');
 }
 
-function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+/** The replay webview's page (the calibration panel shows the same bundle). */
+export function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const n = nonce();
   const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   const css: string[] = [];
-  for (const p of [['dist', 'webview', 'main.css'], ['media', 'replay.css']]) {
+  for (const p of [['dist', 'webview', 'main.css'], ['media', 'replay.css'], ['media', 'calibration.css']]) {
     if (fs.existsSync(path.join(extensionUri.fsPath, ...p))) css.push(`<link rel="stylesheet" href="${asset(...p)}">`);
   }
   return `<!DOCTYPE html>

@@ -3,12 +3,16 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineEvent } from '../shared/engineEvents';
+import type { CalibrationResult } from '../shared/webviewProtocol';
+import { CalibrationPanel } from './calibrationPanel';
+import { calibrationSummary, calibrationTable, readCalibrationResult, SAVED_NOTICE } from './calibrationResult';
 import { EngineProcess, type EngineExit } from './engineProcess';
 import { missingGymnasium } from './python';
 import { ReplayPanel, type ReplayHost } from './replayPanel';
 import type { RunsModel } from './runsModel';
 import type { RunStatusBar } from './statusBar';
-import { FAILURE_REASONS, type EpisodeFailure, type UserErrorReporter } from './userErrors';
+import { FAILURE_END_REASONS } from '../core/traceFormat';
+import type { EpisodeFailure, UserErrorReporter } from './userErrors';
 
 export interface RunSpec {
   kind: 'run' | 'calibrate';
@@ -20,6 +24,12 @@ export interface RunSpec {
   nodePath: string;
   /** open a replay panel on the run's first episode and on the first flagged one */
   showReplay: boolean;
+  /** said in the replay panels' titles, e.g. "re-run" */
+  replayNote?: string;
+  /** the scenario file run (the Runs view groups by it) */
+  scenarioFile?: string;
+  /** the scenario's number of calibration episodes (the calibration panel's total) */
+  calibrationEpisodes?: number;
 }
 
 export interface RunOutcome {
@@ -37,6 +47,8 @@ export interface RunOutcome {
   /** one problem that made every failing episode fail, told once instead of per episode
    *  (today: gymnasium missing for the interpreter) */
   problem?: string;
+  /** what a calibration made during this run found (Calibrate Threshold, or a run calibrating first) */
+  calibration?: CalibrationResult;
 }
 
 export interface RunServices {
@@ -89,13 +101,18 @@ export class RunController implements vscode.Disposable {
       followed: null as string | null, flaggedShown: null as string | null, badLines: 0,
       /** traces of the run's finished episodes, overlaid on the panels the run opened */
       finished: [] as string[],
+      /** the live calibration view, opened when calibration episodes start */
+      calPanel: undefined as CalibrationPanel | undefined,
+      calibration: undefined as CalibrationResult | undefined,
     };
+    const calPanel = () => state.calPanel ??= CalibrationPanel.start(this.s.replayHost.extensionUri, spec.label, spec.calibrationEpisodes ?? 0);
+    if (spec.kind === 'calibrate') calPanel();
     const overlayFinished = () => {
       for (const f of [state.followed, state.flaggedShown]) if (f) ReplayPanel.get(f)?.setOverlays(state.finished);
     };
     let report: (message: string, increment?: number) => void = () => undefined;
     const onEvent = (e: EngineEvent) => {
-      model.onEngineEvent(e);
+      model.onEngineEvent(e, spec.scenarioFile);
       switch (e.type) {
         case 'run_start':
           state.runId = e.runId;
@@ -106,7 +123,7 @@ export class RunController implements vscode.Disposable {
         case 'episode_start':
           if (spec.showReplay && !state.followed) {
             state.followed = e.trace;
-            ReplayPanel.createOrShow(this.s.replayHost, e.trace, undefined, true);
+            ReplayPanel.createOrShow(this.s.replayHost, e.trace, undefined, true, spec.replayNote);
           }
           break;
         case 'steps':
@@ -116,27 +133,42 @@ export class RunController implements vscode.Disposable {
           if (state.runId === null || e.runId !== state.runId) {
             // calibration episodes before the run (or a calibrate command)
             state.calibrating++;
-            report(`calibrating: ${state.calibrating} training episodes done`);
+            const total = spec.calibrationEpisodes ? ` of ${spec.calibrationEpisodes}` : '';
+            report(`calibrating: ${state.calibrating}${total} training episodes done`);
+            calPanel().episodeEnded({ seed: e.seed, reason: e.reason, steps: e.steps, finalScore: e.finalScore });
           } else {
             state.done++;
             if (e.flaggedStep !== null) state.flagged++;
             report(`${state.done}/${state.total} episodes, ${state.flagged} flagged`, state.total ? 100 / state.total : undefined);
             if (spec.showReplay && e.flaggedStep !== null && !state.flaggedShown) {
               state.flaggedShown = e.trace;
-              ReplayPanel.createOrShow(this.s.replayHost, e.trace, e.flaggedStep, true);
+              ReplayPanel.createOrShow(this.s.replayHost, e.trace, e.flaggedStep, true, spec.replayNote);
             }
             if (spec.showReplay) { state.finished.push(e.trace); overlayFinished(); }
           }
-          if (FAILURE_REASONS.has(e.reason)) state.failures.push({ seed: e.seed, reason: e.reason, error: e.error, trace: e.trace });
+          if (FAILURE_END_REASONS.has(e.reason)) state.failures.push({ seed: e.seed, reason: e.reason, error: e.error, trace: e.trace });
           break;
         case 'log':
           output.info(`[${e.episodeId ?? 'runner'} ${e.stream}] ${e.text.replace(/\n$/, '')}`);
           break;
-        case 'warning':
+        case 'warning': {
           state.notices.push(e.message);
           output.warn(e.message);
           report(e.message);
+          const planned = /calibrating on (\d+) training episodes/.exec(e.message);
+          if (planned) calPanel().setTotal(Number(planned[1]));
+          const saved = SAVED_NOTICE.exec(e.message);
+          if (saved) {
+            try {
+              state.calibration = readCalibrationResult(path.resolve(spec.cwd, saved[1]));
+              output.info(calibrationTable(spec.label, state.calibration));
+              calPanel().finished(state.calibration);
+            } catch (err) {
+              output.warn((err as Error).message);
+            }
+          }
           break;
+        }
         case 'run_end':
           output.info(`run ${e.runId}: ${e.flagged} of ${e.episodes} episodes flagged`);
           break;
@@ -174,6 +206,8 @@ export class RunController implements vscode.Disposable {
       };
       const problem = commonProblem(state.failures);
       if (problem) outcome.problem = problem;
+      if (state.calibration) outcome.calibration = state.calibration;
+      else if (state.calPanel) state.calPanel.ended(exit.stopped ? 'stopped' : 'failed', exit.stopped ? null : problem ?? engineMessage(exit));
       return outcome;
     })();
     const tracked = done.finally(async () => {
@@ -212,8 +246,16 @@ export class RunController implements vscode.Disposable {
       return;
     }
     if (spec.kind === 'calibrate') {
-      const saved = o.notices.find((n) => n.startsWith('Calibration saved')) ?? 'Calibration done.';
-      void vscode.window.showInformationMessage(`Objective Monitor: ${spec.label}: ${saved}`);
+      const c = o.calibration;
+      if (!c) {
+        const saved = o.notices.find((n) => SAVED_NOTICE.test(n)) ?? 'Calibration done.';
+        void vscode.window.showInformationMessage(`Objective Monitor: ${spec.label}: ${saved}`);
+        return;
+      }
+      void vscode.window.showInformationMessage(`Objective Monitor: ${spec.label} calibrated: ${calibrationSummary(c)}.`, 'Open Calibration', 'Show Output').then((choice) => {
+        if (choice === 'Open Calibration') void vscode.window.showTextDocument(vscode.Uri.file(c.file), { preview: false });
+        else if (choice === 'Show Output') output.show(true);
+      });
       return;
     }
     const summary = `${spec.label}: ${o.flagged} of ${o.episodes} episodes flagged.`;

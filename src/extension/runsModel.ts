@@ -4,10 +4,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { DetectorConfig } from '../core/detectorConfig';
+import type { FlagSettings } from '../core/reflag';
 import type { EndReason, UserError } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
-import type { TraceStore } from './traceStore';
+import type { TraceCache } from './traceCache';
 
 export interface EpisodeInfo {
   file: string;
@@ -15,6 +15,8 @@ export interface EpisodeInfo {
   episodeId: string;
   seed: number;
   scenario: string;
+  /** the scenario file the trace names ('' when unknown): scenarios of one name are told apart by it */
+  scenarioFile: string;
   agent: string;
   distribution: string;
   startedAt: string;
@@ -28,16 +30,22 @@ export interface EpisodeInfo {
   error?: UserError;
   /** why the settings' detector could not be applied */
   note?: string;
+  /** the agent the calibration was made for, when it is not this episode's agent (run --calibration) */
+  calibratedOn?: string;
 }
 
 export interface RunInfo {
   runId: string;
   dir: string;
   scenario: string;
+  /** '' when unknown */
+  scenarioFile: string;
   agent: string;
   distribution: string;
   startedAt: string;
   episodes: EpisodeInfo[];
+  /** the calibration's agent, when it is not the agent that ran */
+  calibratedOn?: string;
 }
 
 export class RunsModel implements vscode.Disposable {
@@ -47,9 +55,9 @@ export class RunsModel implements vscode.Disposable {
   private refreshing: Promise<void> | undefined;
 
   constructor(
-    private readonly store: TraceStore,
+    private readonly store: TraceCache,
     private readonly outDir: () => string | undefined,
-    private readonly detector: () => { detector: DetectorConfig | null; alpha: number | undefined },
+    private readonly flagSettings: () => FlagSettings,
   ) {}
 
   dispose(): void {
@@ -97,10 +105,12 @@ export class RunsModel implements vscode.Disposable {
         next.set(runId, {
           runId, dir: runDir,
           scenario: first?.scenario ?? live?.scenario ?? '?',
+          scenarioFile: first?.scenarioFile || live?.scenarioFile || '',
           agent: first?.agent ?? live?.agent ?? '?',
           distribution: first?.distribution ?? live?.distribution ?? 'deployment',
           startedAt: live?.startedAt ?? first?.startedAt ?? '',
           episodes: mergeRunning(episodes, live),
+          ...(first?.calibratedOn ? { calibratedOn: first.calibratedOn } : {}),
         });
       }
     }
@@ -112,35 +122,37 @@ export class RunsModel implements vscode.Disposable {
     try {
       const t = await this.store.load(file);
       const h = t.header;
-      const { detector, alpha } = this.detector();
-      const flags = this.store.flags(t, detector, alpha);
+      const flags = this.store.flags(t, this.flagSettings());
       return {
         file, runId,
         episodeId: h?.episodeId ?? path.basename(file, '.trace.jsonl'),
         seed: h?.seed ?? NaN,
         scenario: h?.scenario.name ?? '?',
+        scenarioFile: h?.scenario.file ?? '',
         agent: h?.agent.name ?? '?',
         distribution: h?.distribution ?? '?',
         startedAt: h?.startedAt ?? '',
         steps: t.steps,
         reason: t.end?.reason ?? null,
         running: false,
-        recordedFlaggedStep: t.end?.flaggedStep ?? null,
+        recordedFlaggedStep: flags.recordedFlaggedStep,
         flaggedStep: flags.flaggedStep,
         error: t.end?.error,
-        note: flags.note,
+        ...(flags.reflagError ? { note: flags.reflagError } : {}),
+        ...(h?.calibration?.agent && h.calibration.agent !== h.agent.name ? { calibratedOn: h.calibration.agent } : {}),
       };
     } catch {
       return undefined;
     }
   }
 
-  /** Live updates from the engine's event stream. */
-  onEngineEvent(e: EngineEvent): void {
+  /** Live updates from the engine's event stream; `scenarioFile`: the file the run was started
+   *  with (the event names only the scenario's name). */
+  onEngineEvent(e: EngineEvent, scenarioFile = ''): void {
     switch (e.type) {
       case 'run_start':
         this.runs.set(e.runId, {
-          runId: e.runId, dir: e.dir, scenario: e.scenario, agent: e.agent, distribution: e.distribution,
+          runId: e.runId, dir: e.dir, scenario: e.scenario, scenarioFile, agent: e.agent, distribution: e.distribution,
           startedAt: new Date().toISOString(), episodes: [],
         });
         this.changed.fire();
@@ -149,7 +161,7 @@ export class RunsModel implements vscode.Disposable {
         const run = this.runs.get(e.runId);
         if (!run) return;
         run.episodes.push({
-          file: e.trace, runId: e.runId, episodeId: e.episodeId, seed: e.seed, scenario: run.scenario, agent: run.agent,
+          file: e.trace, runId: e.runId, episodeId: e.episodeId, seed: e.seed, scenario: run.scenario, scenarioFile: run.scenarioFile, agent: run.agent,
           distribution: run.distribution, startedAt: run.startedAt, steps: 0, reason: null, running: true, recordedFlaggedStep: null, flaggedStep: null,
         });
         this.changed.fire();
@@ -160,7 +172,7 @@ export class RunsModel implements vscode.Disposable {
         if (!run) return;
         const i = run.episodes.findIndex((x) => x.episodeId === e.episodeId);
         const info: EpisodeInfo = {
-          file: e.trace, runId: e.runId, episodeId: e.episodeId, seed: e.seed, scenario: run.scenario, agent: run.agent,
+          file: e.trace, runId: e.runId, episodeId: e.episodeId, seed: e.seed, scenario: run.scenario, scenarioFile: run.scenarioFile, agent: run.agent,
           distribution: run.distribution, startedAt: run.startedAt, steps: e.steps, reason: e.reason, running: false,
           recordedFlaggedStep: e.flaggedStep, flaggedStep: e.flaggedStep, error: e.error,
         };

@@ -1,11 +1,14 @@
 // The Runs view: scenarios -> runs -> episodes (an icon per end reason) -> the flagged step.
 // Selecting an episode opens its replay; selecting the flag opens it at the flagged step.
+// Scenarios are grouped by their file, not only their name: two folders may each hold a
+// "corridor", and the description names the folder so they are told apart.
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { EndReason } from '../core/traceFormat';
 import type { EpisodeInfo, RunInfo, RunsModel } from './runsModel';
 
 export type RunsNode =
-  | { kind: 'scenario'; name: string; runs: RunInfo[] }
+  | { kind: 'scenario'; name: string; file: string; runs: RunInfo[] }
   | { kind: 'run'; run: RunInfo }
   | { kind: 'episode'; episode: EpisodeInfo }
   | { kind: 'flag'; episode: EpisodeInfo; step: number };
@@ -41,7 +44,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   readonly onDidChangeTreeData = this.changed.event;
   private readonly sub: vscode.Disposable;
 
-  constructor(private readonly model: RunsModel) {
+  /** `builtinDir`: where the built-in scenarios live (shown as "built-in", not as a folder) */
+  constructor(private readonly model: RunsModel, private readonly builtinDir = '') {
     this.sub = model.onDidChange(() => this.changed.fire(undefined));
   }
 
@@ -52,13 +56,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   getChildren(node?: RunsNode): RunsNode[] {
     if (!node) {
-      const byScenario = new Map<string, RunInfo[]>();
+      const byScenario = new Map<string, RunsNode & { kind: 'scenario' }>();
       for (const r of this.model.all) {
-        const list = byScenario.get(r.scenario) ?? [];
-        list.push(r);
-        byScenario.set(r.scenario, list);
+        const key = scenarioKey(r);
+        const group = byScenario.get(key) ?? { kind: 'scenario', name: r.scenario, file: r.scenarioFile, runs: [] };
+        group.runs.push(r);
+        byScenario.set(key, group);
       }
-      return [...byScenario.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, runs]) => ({ kind: 'scenario', name, runs }));
+      return [...byScenario.values()].sort((a, b) => a.name.localeCompare(b.name) || a.file.localeCompare(b.file));
     }
     switch (node.kind) {
       case 'scenario': return node.runs.map((run) => ({ kind: 'run', run }));
@@ -70,7 +75,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   getParent(node: RunsNode): RunsNode | undefined {
     switch (node.kind) {
-      case 'run': return { kind: 'scenario', name: node.run.scenario, runs: this.model.all.filter((r) => r.scenario === node.run.scenario) };
+      case 'run': {
+        const key = scenarioKey(node.run);
+        return { kind: 'scenario', name: node.run.scenario, file: node.run.scenarioFile, runs: this.model.all.filter((r) => scenarioKey(r) === key) };
+      }
       case 'episode': { const run = this.model.run(node.episode.runId); return run ? { kind: 'run', run } : undefined; }
       case 'flag': return { kind: 'episode', episode: node.episode };
       default: return undefined;
@@ -81,9 +89,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     switch (node.kind) {
       case 'scenario': {
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
-        item.id = `scenario:${node.name}`;
+        item.id = `scenario:${node.name}:${node.file}`;
         item.iconPath = new vscode.ThemeIcon('symbol-class');
-        item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+        const where = this.whereOf(node.file);
+        item.description = `${where ? `${where} · ` : ''}${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+        if (node.file) item.tooltip = `${node.name}\n${node.file}`;
         item.contextValue = 'scenario';
         return item;
       }
@@ -94,7 +104,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const item = new vscode.TreeItem(`${r.agent} · ${r.distribution}`, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `run:${r.runId}`;
         item.description = `${flagged}/${r.episodes.length} flagged${running ? ' · running' : ''} · ${formatTime(r.startedAt)}`;
-        item.tooltip = `run ${r.runId}\n${r.dir}`;
+        if (r.calibratedOn) item.description += ` · calibrated on agent ${r.calibratedOn}`;
+        item.tooltip = `run ${r.runId}\n${r.dir}${r.calibratedOn ? `\ncalibrated on agent ${r.calibratedOn}` : ''}`;
         item.iconPath = new vscode.ThemeIcon(running ? 'loading~spin' : flagged ? 'warning' : 'check');
         item.contextValue = 'run';
         return item;
@@ -112,6 +123,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         if (e.flaggedStep !== null) tip.appendText(`flagged at step ${e.flaggedStep}${e.flaggedStep !== e.recordedFlaggedStep ? ` (recorded: ${e.recordedFlaggedStep ?? 'none'})` : ''}\n`);
         if (e.error) tip.appendText(`error: ${e.error.message}${e.error.file ? ` (${e.error.file}:${e.error.line ?? ''})` : ''}\n`);
         if (e.note) tip.appendText(`note: ${e.note}\n`);
+        if (e.calibratedOn) tip.appendText(`calibrated on agent ${e.calibratedOn}\n`);
         item.tooltip = tip;
         item.resourceUri = vscode.Uri.file(e.file);
         item.contextValue = e.flaggedStep === null ? 'episode' : 'episodeFlagged';
@@ -129,6 +141,23 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       }
     }
   }
+
+  /** The scenario's folder relative to the workspace folder ("." for the folder itself), "built-in",
+   *  or the absolute folder when it is elsewhere; '' when the file is unknown. */
+  private whereOf(file: string): string {
+    if (!file) return '';
+    const dir = path.dirname(file);
+    if (this.builtinDir && (dir + path.sep).startsWith(this.builtinDir + path.sep)) return 'built-in';
+    const root = vscode.workspace.workspaceFolders?.find((w) => w.uri.scheme === 'file')?.uri.fsPath;
+    const rel = root ? path.relative(root, dir) : '';
+    if (!root || rel.startsWith('..') || path.isAbsolute(rel)) return dir;
+    return rel === '' ? '.' : rel.split(path.sep).join('/');
+  }
+}
+
+/** Runs of one scenario file belong together; runs whose file is unknown go by the name. */
+function scenarioKey(r: RunInfo): string {
+  return `${r.scenario}\0${r.scenarioFile}`;
 }
 
 function formatTime(iso: string): string {

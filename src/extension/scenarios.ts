@@ -18,6 +18,8 @@ export interface ScenarioSummary {
   description?: string;
   /** agent names from the scenario's `agents` map */
   agents: string[];
+  /** calibration.seeds.count, when the file gives it */
+  calibrationEpisodes?: number;
 }
 
 const SCENARIO_SUFFIX = '.scenario.json';
@@ -54,10 +56,17 @@ export function readScenarioSummary(file: string): ScenarioSummary {
     name: typeof o.name === 'string' ? o.name : path.basename(file, SCENARIO_SUFFIX),
     description: typeof o.description === 'string' ? o.description : undefined,
     agents,
+    calibrationEpisodes: calibrationCount(o.calibration),
   };
 }
 
-export async function pickScenario(extensionPath: string, preselect?: vscode.Uri): Promise<ScenarioChoice | undefined> {
+function calibrationCount(c: unknown): number | undefined {
+  const seeds = typeof c === 'object' && c !== null ? (c as { seeds?: { count?: unknown } }).seeds : undefined;
+  return typeof seeds?.count === 'number' && Number.isInteger(seeds.count) && seeds.count > 0 ? seeds.count : undefined;
+}
+
+/** `command`: the title of the command asking ("Run Scenario", "Calibrate Threshold"), shown as the picker's title. */
+export async function pickScenario(extensionPath: string, command: string, preselect?: vscode.Uri): Promise<ScenarioChoice | undefined> {
   if (preselect?.fsPath.endsWith(SCENARIO_SUFFIX)) {
     return { arg: preselect.fsPath, name: path.basename(preselect.fsPath, SCENARIO_SUFFIX), file: preselect.fsPath, builtin: false };
   }
@@ -76,17 +85,21 @@ export async function pickScenario(extensionPath: string, preselect?: vscode.Uri
     void vscode.window.showWarningMessage('No scenarios found: create one with "Objective Monitor: Create Example Scenario".');
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(items, { title: 'Objective Monitor: Run Scenario', placeHolder: 'Scenario to run', matchOnDescription: true });
+  const placeHolder = command === 'Calibrate Threshold' ? 'Scenario to calibrate' : 'Scenario to run';
+  const picked = await vscode.window.showQuickPick(items, { title: `Objective Monitor: ${command}`, placeHolder, matchOnDescription: true });
   return picked?.choice;
 }
 
 /** The agent: one of the scenario's `agents`, the scenario's default, or a module file. */
-export async function pickAgent(scenario: ScenarioChoice): Promise<string | undefined> {
+export async function pickAgent(scenario: ScenarioChoice, command: string): Promise<string | undefined> {
   const summary = readScenarioSummary(scenario.file);
   const items: (vscode.QuickPickItem & { value: string | null })[] = summary.agents.map((a) => ({ label: a, description: 'from the scenario', value: a }));
   items.push({ label: '$(file-code) Agent module file…', description: 'a .ts, .js or .py module', value: null });
   if (summary.agents.length === 0) items.unshift({ label: 'default', description: 'the scenario\'s "agent"', value: '' });
-  const picked = await vscode.window.showQuickPick(items, { title: `Agent for ${summary.name}`, placeHolder: 'Agent to run' });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Objective Monitor: ${command} — agent for ${summary.name}`,
+    placeHolder: command === 'Calibrate Threshold' ? 'Agent whose training episodes set the threshold' : 'Agent to run',
+  });
   if (!picked) return undefined;
   if (picked.value !== null) return picked.value;
   const files = await vscode.window.showOpenDialog({

@@ -4,13 +4,14 @@
 // so opening a 1M-step trace does not grow the extension host's heap by hundreds of MB (V8 keeps a
 // grown heap long after the objects are garbage).
 //
-// Records are accepted by core/traceReader.ts's rules (a header only on line 0, one reset before
-// the first step, steps strictly increasing, nothing after episode_end, the torn last line
-// ignored); rejected lines become problems. Only the first MAX_PROBLEMS are kept: the extension
+// Records are accepted by the same ordering check as core/traceReader.ts (core/traceOrder.ts: a
+// header only on line 0, one reset before the first step, steps strictly increasing, nothing after
+// episode_end; the torn last line ignored); rejected lines become problems. Only the first MAX_PROBLEMS are kept: the extension
 // shows the first, and the language server lists them all.
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import type { TraceEnd, TraceHeader, TraceReset, TraceStep } from '../core/traceFormat';
+import { RecordOrder } from '../core/traceOrder';
 import { MAX_TRACE_LINE, parseTraceLine, type TraceProblem } from '../core/traceReader';
 
 const CHUNK = 1 << 20;
@@ -67,8 +68,7 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
   let nums: Column<Float64Array> | null = null;
   let scenes: Column<Int32Array> | null = null;
   let n = 0;
-  let expectStep = 0;
-  let flaggedRecord: number | null = null;
+  const order = new RecordOrder();
   let lastScene = -1;
   let lineNo = 0;
   let lastContentLine = -1;
@@ -91,22 +91,12 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
       return;
     }
     const rec = parsed.record;
-    if (end) { problem({ line, kind: 'order', message: `a ${rec.type} record after episode_end; episode_end must be last` }); return; }
+    if (!order.accept(rec, line, problem)) return;
     switch (rec.type) {
-      case 'header':
-        if (header.v || line !== 0) problem({ line, kind: 'order', message: header.v ? 'a second header' : 'the header must be the first line' });
-        else header.v = rec;
-        break;
-      case 'reset':
-        if (reset || n > 0) problem({ line, kind: 'order', message: reset ? 'a second reset' : 'reset after a step; reset comes before the first step' });
-        else reset = rec;
-        break;
+      case 'header': header.v = rec; break;
+      case 'reset': reset = rec; break;
       case 'step': {
         const step: TraceStep = rec;
-        if (step.step < expectStep) { problem({ line, kind: 'order', message: `step ${step.step} out of order: expected step ${expectStep}` }); break; }
-        if (step.step > expectStep) problem({ line, kind: 'order', message: `expected step ${expectStep}, found step ${step.step}` });
-        expectStep = step.step + 1;
-        if (step.flag && flaggedRecord === null) flaggedRecord = step.step;
         inc.set(n, step.increment); sc.set(n, step.score); th.set(n, step.threshold); st.set(n, step.statistic);
         ls.set(n, offset); ll.set(n, e - s);
         if (step.step !== n && !nums) {
@@ -171,7 +161,7 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
     header: header.v, reset, end, problems, steps: n,
     stepNumbers: numbers ? numbers.done(n) : null,
     increments: inc.done(n), scores: sc.done(n), thresholds: th.done(n), statistics: st.done(n),
-    flaggedRecord, lineStart: ls.done(n), lineLength: ll.done(n),
+    flaggedRecord: order.flaggedStep < 0 ? null : order.flaggedStep, lineStart: ls.done(n), lineLength: ll.done(n),
     lastScene: sceneCol ? sceneCol.done(n) : null,
   };
 }

@@ -12,8 +12,6 @@ export interface EpisodeFailure {
   trace: string;
 }
 
-export const FAILURE_REASONS: ReadonlySet<EndReason> = new Set(['step_timeout', 'episode_timeout', 'oom', 'crashed', 'protocol_error']);
-
 export function describeFailure(f: EpisodeFailure): string {
   const where = f.error?.file ? ` (${path.basename(f.error.file)}${f.error.line ? `:${f.error.line}` : ''})` : '';
   const msg = f.error?.message ? `: ${f.error.message}` : '';

@@ -5,7 +5,7 @@ import { createMonitor } from '../core/detectors';
 import type { Agent, Environment, Info, Objective } from '../core/moduleApi';
 import type { Scene } from '../core/scene';
 import type { UserError } from '../core/traceFormat';
-import { checkReset } from '../core/traceRecordValidate';
+import { frameToScene } from './sceneFrames';
 import { SCORES_BATCH, type EpisodeCommand } from '../core/wire';
 import { RecordTooLarge, sendLine, sendRecord, sendScores } from './channel';
 import { episodeState } from './episodeState';
@@ -32,15 +32,25 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-function checkScene(v: unknown, file: string): Scene {
-  const s = v as Scene;
-  if (!s || typeof s !== 'object' || typeof s.width !== 'number' || typeof s.height !== 'number' || !Array.isArray(s.shapes)) {
-    throw new ContractError({ message: `render() must return { width, height, shapes: [...] }; got ${describe(v)}`, file, phase: 'render' });
+/** The scene of this step, or none: a render() that throws or returns something unusable costs
+ *  the scene, never the step (the episode goes on, monitored and recorded). The first problem of
+ *  the episode is kept in `problems` and recorded once, on the record where it happened. */
+function renderScene(render: () => unknown, file: string, step: number, problems: { first: UserError | null; sent: boolean }): Scene | undefined {
+  let r;
+  try {
+    const v = render();
+    if (isThenable(v)) throw new Error('render() returned a promise; render() must return its frame synchronously');
+    r = frameToScene(v);
+  } catch (e) {
+    if (!problems.first) {
+      const u = toUserError(e, 'render');
+      problems.first = { ...u, message: `render() threw at ${step < 0 ? 'reset' : `step ${step}`}: ${u.message}`, phase: 'render', ...(u.file ? {} : { file }) };
+    }
+    return undefined;
   }
-  // the same check the trace reader applies, so a bad scene is the user's error here, not a bad trace later
-  const problem = checkReset({ scene: s });
-  if (problem) throw new ContractError({ message: `render() returned an invalid scene: ${problem}`, file, phase: 'render' });
-  return s;
+  if ('scene' in r) return r.scene;
+  problems.first ??= { message: `${r.problem} (at ${step < 0 ? 'reset' : `step ${step}`})`, file, phase: 'render' };
+  return undefined;
 }
 
 const FLUSH_MS = 20;
@@ -84,6 +94,14 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     const fallback = typeof cmd.protocol === 'object' && cmd.protocol !== null && 'fallback' in cmd.protocol ? cmd.protocol : null;
     let useFallback = false;
     const render = !scoresOnly && typeof env.render === 'function';
+    const renderCall = () => env.render!();
+    const sceneProblems: { first: UserError | null; sent: boolean } = { first: null, sent: false };
+    /** the episode's scene problem, once: on the first record written after it happened */
+    const takeProblem = (): UserError | null => {
+      if (!sceneProblems.first || sceneProblems.sent) return null;
+      sceneProblems.sent = true;
+      return sceneProblems.first;
+    };
 
     episodeState.phase = 'reset';
     let rr: unknown = env.reset(seed);
@@ -96,15 +114,22 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     if (typeof agent.reset === 'function') agent.reset(seed);
     if (objective && typeof objective.reset === 'function') objective.reset();
     if (scoresOnly) {
-      sendRecord({ t: 'reset', episodeId });
+      if (cmd.checkRender && typeof env.render === 'function') {
+        episodeState.phase = 'render';
+        renderScene(renderCall, envFile, -1, sceneProblems);
+        episodeState.phase = 'record';
+      }
+      const problem = takeProblem();
+      sendRecord(problem ? { t: 'reset', episodeId, sceneProblem: problem } : { t: 'reset', episodeId });
     } else {
       let scene: Scene | undefined;
       if (render) {
         episodeState.phase = 'render';
-        scene = checkScene(env.render!(), envFile);
+        scene = renderScene(renderCall, envFile, -1, sceneProblems);
       }
       episodeState.phase = 'record';
-      sendRecord(scene ? { t: 'reset', episodeId, observation: obs, info, scene } : { t: 'reset', episodeId, observation: obs, info });
+      const problem = takeProblem();
+      sendRecord({ t: 'reset', episodeId, observation: obs, info, ...(scene ? { scene } : {}), ...(problem ? { sceneProblem: problem } : {}) });
     }
 
     const guard: GuardState | null = cmd.guard ? startGuard(cmd, env, envFile, agent, objective) : null;
@@ -187,14 +212,16 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
         let scene: Scene | undefined;
         if (render) {
           episodeState.phase = 'render';
-          const s = checkScene(env.render!(), envFile);
-          scene = { width: s.width, height: s.height, shapes: s.shapes.filter((x) => !(x && x.static)) };
+          const s = renderScene(renderCall, envFile, t, sceneProblems);
+          if (s) scene = { width: s.width, height: s.height, shapes: s.shapes.filter((x) => !(x && x.static)) };
         }
         episodeState.phase = 'record';
         // t, step, increment first: the engine splices the rest of this line into the trace unchanged.
         const rec: Record<string, unknown> = { t: 'step', step: t, increment, action, reward: (reward as number | undefined) ?? 0, observation: r.observation, info: nextInfo, terminated, truncated };
         if (scene) rec.scene = scene;
         if (useFallback) rec.fallback = true;
+        const problem = takeProblem();
+        if (problem) rec.sceneProblem = problem;
         let line: string;
         try {
           line = JSON.stringify(rec);

@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
+import { JS_MODULE_EXTENSIONS } from '../core/moduleApi';
 import type { UserError } from '../core/traceFormat';
 import { toUserError } from './userError';
 
-export const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
 
 /** Thrown when a module cannot be loaded; carries the UserError to report. */
 export class LoadError extends Error {
@@ -21,7 +21,7 @@ export class LoadError extends Error {
 /** The file a module path names: the path itself, else with each known extension appended. */
 export function resolveModuleFile(spec: string): string {
   const tried: string[] = [];
-  const candidates = path.extname(spec) && MODULE_EXTENSIONS.includes(path.extname(spec)) ? [spec] : [spec, ...MODULE_EXTENSIONS.map((e) => spec + e)];
+  const candidates = path.extname(spec) && JS_MODULE_EXTENSIONS.includes(path.extname(spec)) ? [spec] : [spec, ...JS_MODULE_EXTENSIONS.map((e) => spec + e)];
   for (const c of candidates) {
     tried.push(c);
     try {

@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { Diagnostic, DiagnosticSeverity, type DiagnosticRelatedInformation, type Range } from 'vscode-languageserver';
 import type { TraceProblem } from '../core/traceReader';
-import type { EndReason, TraceEnd } from '../core/traceFormat';
+import { FAILURE_END_REASONS, type TraceEnd } from '../core/traceFormat';
 import { DIAGNOSTIC_SOURCE } from '../shared/lspProtocol';
 import { fmt } from './format';
 import { describeFlagDetector, lineLength, stepIndexOf, type TraceAnalysis } from './traceAnalysis';
@@ -17,8 +17,6 @@ export interface DiagnosticOptions {
 }
 
 export const INCOMPLETE_MESSAGE = 'incomplete: no episode_end record — the episode was interrupted';
-
-const ERROR_REASONS: ReadonlySet<EndReason> = new Set(['crashed', 'oom', 'protocol_error', 'step_timeout', 'episode_timeout']);
 
 export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -39,9 +37,9 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
       const threshold = flag.thresholds[i];
       let message = `running objective ${fmt(s.score)} fell below the threshold ${fmt(threshold)} at step ${s.step} (${describeFlagDetector(flag)})`;
       if (flag.reflagged) {
-        message += a.recordedFlaggedStep === flag.flaggedStep
+        message += flag.recordedFlaggedStep === flag.flaggedStep
           ? '; re-flagged with the current settings, same step as recorded'
-          : `; re-flagged with the current settings (recorded: ${a.recordedFlaggedStep === null ? 'no flag' : `step ${a.recordedFlaggedStep}`})`;
+          : `; re-flagged with the current settings (recorded: ${flag.recordedFlaggedStep === null ? 'no flag' : `step ${flag.recordedFlaggedStep}`})`;
       }
       const stopped = read.end?.reason === 'flagged_stop' && read.end.flaggedStep === s.step;
       const d = diag(lineRange(line), stopped ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, message, 'flagged');
@@ -51,9 +49,9 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
       }
       out.push(d);
     }
-  } else if (flag.reflagged && a.recordedFlaggedStep !== null && read.headerLine >= 0) {
+  } else if (flag.reflagged && flag.recordedFlaggedStep !== null && read.headerLine >= 0) {
     out.push(diag(lineRange(read.headerLine), DiagnosticSeverity.Information,
-      `no step falls below the threshold with the current settings (${describeFlagDetector(flag)}); recorded flag: step ${a.recordedFlaggedStep}`, 'unflagged'));
+      `no step falls below the threshold with the current settings (${describeFlagDetector(flag)}); recorded flag: step ${flag.recordedFlaggedStep}`, 'unflagged'));
   }
   if (flag.reflagError) {
     out.push(diag(lineRange(Math.max(0, read.headerLine)), DiagnosticSeverity.Warning, `${flag.reflagError}; showing the recorded flag`, 'reflag'));
@@ -68,12 +66,32 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
     out.push(diag(lineRange(p.line), DiagnosticSeverity.Error, `${problems.length - shown} more problems not shown (first at line ${p.line + 1})`, 'more'));
   }
 
+  const beyond = beyondTrainingDiagnostic(a, lineRange);
+  if (beyond) out.push(beyond);
+
   if (read.end && read.endLine >= 0) {
     const d = endDiagnostic(read.end, lineRange(read.endLine), opts.relatedInformation);
     if (d) out.push(d);
     out.push(...guardDiagnostics(read.end, lineRange(read.endLine)));
   }
   return out;
+}
+
+export const BEYOND_TRAINING_CODE = 'beyond-training';
+
+/** Information on the first step past the longest calibration episode: the detector extrapolates
+ *  from there and the calibration's false-alarm bound does not cover those steps. */
+function beyondTrainingDiagnostic(a: TraceAnalysis, lineRange: (line: number, from?: number) => Range): Diagnostic | null {
+  const { read } = a;
+  const trained = read.header?.calibration?.longestEpisode;
+  if (typeof trained !== 'number' || a.flag.detector.kind === 'fixed') return null;
+  const i = stepIndexOf(read, trained);
+  if (i < 0) return null;
+  const last = read.steps[read.steps.length - 1].step;
+  return Diagnostic.create(lineRange(read.stepLines[i]),
+    `beyond training: steps ${trained}..${last} run past the longest calibration episode (${trained} steps); ` +
+      'the detector extrapolates the tail of training there and the false-alarm bound does not cover them',
+    DiagnosticSeverity.Information, BEYOND_TRAINING_CODE, DIAGNOSTIC_SOURCE);
 }
 
 function problemDiagnostic(p: TraceProblem, lineRange: (line: number, from?: number) => Range, diag: (r: Range, s: DiagnosticSeverity, m: string, c?: string) => Diagnostic): Diagnostic {
@@ -116,7 +134,7 @@ export function endDiagnostic(end: TraceEnd, range: Range, relatedInformation: b
     const parts = Object.entries(end.detail).slice(0, 4).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v)?.slice(0, 80) : String(v)}`);
     message += ` [${parts.join(', ')}]`;
   }
-  const d = Diagnostic.create(range, message, ERROR_REASONS.has(end.reason) ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, end.reason, DIAGNOSTIC_SOURCE);
+  const d = Diagnostic.create(range, message, FAILURE_END_REASONS.has(end.reason) ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, end.reason, DIAGNOSTIC_SOURCE);
   if (relatedInformation && e?.file) {
     const line = Math.max(0, (e.line ?? 1) - 1);
     const col = Math.max(0, (e.column ?? 1) - 1);

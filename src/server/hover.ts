@@ -3,7 +3,7 @@
 // Trace content is shown only inside code spans, so no Markdown or HTML from a trace is rendered.
 
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import { describeDetector } from './settings';
+import { describeDetector } from '../core/detectorConfig';
 import { escapeMarkdown, fmt, inlineCode, summarize } from './format';
 import { describeFlagDetector, lineLength, stepIndexAtLine, type TraceAnalysis } from './traceAnalysis';
 
@@ -40,7 +40,7 @@ export function traceHover(a: TraceAnalysis, pos: Position): Hover | null {
       '',
       `- seed ${h.seed} (${h.distribution}), agent ${inlineCode(h.agent.name)}`,
       `- recorded detector: ${describeDetector(h.detector)}${h.calibration ? `, alpha ${h.calibration.alpha}` : ''}`,
-      `- flag: ${flag.flaggedStep === null ? 'none' : `step ${flag.flaggedStep}`}${flag.reflagged ? ` (re-flagged with ${describeFlagDetector(flag)}; recorded: ${a.recordedFlaggedStep ?? 'none'})` : ''}`,
+      `- flag: ${flag.flaggedStep === null ? 'none' : `step ${flag.flaggedStep}`}${flag.reflagged ? ` (re-flagged with ${describeFlagDetector(flag)}; recorded: ${a.flag.recordedFlaggedStep ?? 'none'})` : ''}`,
       `- steps: ${read.steps.length}, end: ${read.end ? read.end.reason : 'none (incomplete)'}`,
     ];
     return md(rows.join('\n'));
@@ -52,7 +52,7 @@ export function traceHover(a: TraceAnalysis, pos: Position): Hover | null {
       `**Episode end: ${e.reason}**`,
       '',
       `- steps: ${e.steps}, final running objective: ${fmt(e.score)}`,
-      `- flagged step: ${e.flaggedStep ?? 'none'}`,
+      `- flagged step: ${flag.flaggedStep ?? 'none'}${flag.reflagged ? ` (re-flagged; recorded: ${e.flaggedStep ?? 'none'})` : ''}`,
       `- duration: ${fmt(e.durationMs / 1000)} s`,
     ];
     if (e.error) rows.push(`- error: ${inlineCode(summarize(e.error.message, 300))}`);

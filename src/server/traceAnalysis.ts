@@ -1,39 +1,20 @@
 // One trace, read once per document version: the core reader's result plus the flag under the
-// current settings (re-flagged when the settings ask for another detector than the recorded one).
+// current settings (core's flagRecordedTrace: the same rule as the extension's views and the CLI).
 // Every handler (diagnostics, hover, lenses, hints, symbols) is a pure function of this.
 
-import type { CalibrationFile } from '../core/calibrationTypes';
-import type { DetectorConfig } from '../core/detectorConfig';
+import type { CalibrationLoader } from '../core/calibrationFile';
+import { describeDetector } from '../core/detectorConfig';
+import { flagRecordedTrace, recordedTraceOf, type TraceFlags } from '../core/reflag';
 import { readTrace, type TraceReadResult } from '../core/traceReader';
 export { indexOfStep as stepIndexOf } from '../core/traceReader';
-import type { TraceHeader, TraceStep } from '../core/traceFormat';
+import type { TraceHeader } from '../core/traceFormat';
 import type { TraceServerSettings } from '../shared/lspProtocol';
-import { reflagSteps } from './reflagSteps';
-import { describeDetector, requestedDetector, sameDetector } from './settings';
-
-export type CalibrationLoad = { ok: true; calibration: CalibrationFile } | { ok: false; message: string };
-/** Loads a calibration file by absolute path; must not throw. */
-export type CalibrationLoader = (file: string) => CalibrationLoad;
-
-/** The flag the user sees. Per-step arrays are index-aligned with `read.steps`. */
-export interface FlagView {
-  detector: DetectorConfig;
-  /** the alpha the threshold was set for; null for a fixed threshold or when unknown */
-  alpha: number | null;
-  /** true when these values come from re-evaluating the trace with the current settings */
-  reflagged: boolean;
-  /** step number (not index) of the first alarm, or null */
-  flaggedStep: number | null;
-  thresholds: ArrayLike<number>;
-  statistics: ArrayLike<number>;
-  /** why the settings' detector could not be applied (the recorded flag is shown instead) */
-  reflagError: string | null;
-}
+import { flagSettingsOf } from '../shared/settings';
 
 export interface TraceAnalysis {
   read: TraceReadResult;
-  flag: FlagView;
-  recordedFlaggedStep: number | null;
+  /** the flag under the current settings (core's one re-flag rule) */
+  flag: TraceFlags;
 }
 
 /** Reads and flags a trace. Never throws: the reader does not, and re-flag failures become `reflagError`. */
@@ -43,50 +24,8 @@ export function analyzeTrace(data: string | Uint8Array, settings: TraceServerSet
 }
 
 export function flagTrace(read: TraceReadResult, settings: TraceServerSettings, loadCalibration: CalibrationLoader): Omit<TraceAnalysis, 'read'> {
-  const recordedFlaggedStep = recordedFlag(read);
-  const recorded = recordedView(read, recordedFlaggedStep);
-  const header = read.header;
-  // Kind 'recorded' (the default) shows traces exactly as recorded, whatever the alpha setting
-  // (the extension's settings contract: the alpha applies to the detector the user chose).
-  const wanted = requestedDetector(settings);
-  if (!header || !wanted) return { recordedFlaggedStep, flag: recorded };
-  const alphaChange = settings.detector.alpha !== null && wanted.kind !== 'fixed' && settings.detector.alpha !== header.calibration?.alpha;
-  if (sameDetector(wanted, header.detector) && !alphaChange) return { recordedFlaggedStep, flag: recorded };
-  try {
-    const r = reflagSteps(read.steps, header, wanted, settings.detector.alpha, loadCalibration);
-    if (!r.ok) return { recordedFlaggedStep, flag: { ...recorded, reflagError: `cannot re-flag with detector ${describeDetector(wanted)}: ${r.message}` } };
-    return {
-      recordedFlaggedStep,
-      flag: { detector: wanted, alpha: r.alpha, reflagged: true, flaggedStep: r.flaggedStep, thresholds: r.thresholds, statistics: r.statistics, reflagError: null },
-    };
-  } catch (e) {
-    return { recordedFlaggedStep, flag: { ...recorded, reflagError: `cannot re-flag with detector ${describeDetector(wanted)}: ${e instanceof Error ? e.message : String(e)}` } };
-  }
-}
-
-function recordedFlag(read: TraceReadResult): number | null {
-  for (const s of read.steps) if (s.flag) return s.step;
-  return null;
-}
-
-function recordedView(read: TraceReadResult, flaggedStep: number | null): FlagView {
-  const steps = read.steps;
-  const header = read.header;
-  return {
-    detector: header?.detector ?? { kind: 'envelope' },
-    alpha: header?.detector.kind === 'fixed' ? null : header?.calibration?.alpha ?? null,
-    reflagged: false,
-    flaggedStep,
-    thresholds: column(steps, 'threshold'),
-    statistics: column(steps, 'statistic'),
-    reflagError: null,
-  };
-}
-
-function column(steps: TraceStep[], key: 'threshold' | 'statistic'): Float64Array {
-  const out = new Float64Array(steps.length);
-  for (let i = 0; i < steps.length; i++) out[i] = steps[i][key];
-  return out;
+  const flag = flagRecordedTrace(recordedTraceOf(read), flagSettingsOf(settings), loadCalibration);
+  return { flag };
 }
 
 /** Index into `read.steps` of the step on `line`, or -1 (binary search: stepLines increase). */
@@ -124,7 +63,7 @@ export function lastLine(read: TraceReadResult): number {
   return Math.max(0, read.lines.starts.length - 1);
 }
 
-export function describeFlagDetector(flag: FlagView): string {
+export function describeFlagDetector(flag: TraceFlags): string {
   const d = describeDetector(flag.detector);
   return flag.alpha !== null ? `detector ${d}, alpha ${flag.alpha}` : `detector ${d}`;
 }

@@ -9,17 +9,18 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { SETTINGS_SECTION, TRACE_LANGUAGE_ID, TraceSummaryRequest, type TraceServerSettings } from '../shared/lspProtocol';
-import { createCalibrationLoader } from './calibrationLoader';
+import type { CalibrationLoader } from '../core/calibrationFile';
+import { createCalibrationLoader } from '../shared/calibrationLoader';
 import { traceCodeLenses } from './codeLenses';
 import { headerDefinition } from './definition';
 import { traceDiagnostics } from './diagnostics';
 import { traceSymbols } from './documentSymbols';
 import { traceHover } from './hover';
-import { traceInlayHints } from './inlayHints';
-import { coerceSettings } from './settings';
+import { STEP_FIELD_SEARCH, traceInlayHints } from './inlayHints';
+import { coerceSettings } from '../shared/settings';
 import { traceSummary } from './traceSummary';
 import { StaleAnalysis, TraceStore } from './traceStore';
-import type { CalibrationLoader, TraceAnalysis } from './traceAnalysis';
+import type { TraceAnalysis } from './traceAnalysis';
 
 interface ClientFeatures {
   configuration: boolean;
@@ -197,7 +198,9 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
 
   connection.languages.inlayHint.on(guard('inlayHint', [], async (params) => {
     const r = await analysisOf(params.textDocument.uri);
-    return r ? traceInlayHints(r.analysis, params.range, r.settings.traces.inlayHints) : [];
+    if (!r) return [];
+    const doc = r.doc;
+    return traceInlayHints(r.analysis, params.range, r.settings.traces.inlayHints, (line) => doc.getText({ start: { line, character: 0 }, end: { line, character: STEP_FIELD_SEARCH } }));
   }));
 
   connection.onDocumentSymbol(guard('documentSymbol', [], async (params) => {
@@ -217,14 +220,14 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
     if (!params || typeof params.uri !== 'string') throw new ResponseError(LSPErrorCodes.RequestFailed, 'objectiveMonitor/traceSummary needs { uri: string }');
     const open = documents.get(params.uri);
     const settings = await getSettings(params.uri);
-    if (open) return traceSummary(await store.forDocument(open, settings), params.uri, 'document');
+    if (open) return traceSummary(await store.forDocument(open, settings), params.uri, 'document', { relatedInformation: features.relatedInformation });
     if (!params.uri.startsWith('file:')) throw new ResponseError(LSPErrorCodes.RequestFailed, `${params.uri} is neither open nor a file: URI`);
     // A settings change (or a summary of another file) supersedes a disk read in progress; the
     // client did not cancel this request, so read again with the settings of now.
     for (let attempt = 1; ; attempt++) {
       try {
         const analysis = await store.fromDisk(params.uri, attempt === 1 ? settings : await getSettings(params.uri));
-        return traceSummary(analysis, params.uri, 'disk');
+        return traceSummary(analysis, params.uri, 'disk', { relatedInformation: features.relatedInformation });
       } catch (e) {
         if (e instanceof StaleAnalysis && attempt < 3 && !token.isCancellationRequested) continue;
         if (e instanceof StaleAnalysis) throw e;

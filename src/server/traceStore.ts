@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TraceServerSettings } from '../shared/lspProtocol';
 import { readTraceChunked, yieldTurn } from './chunkedRead';
-import { settingsKey } from './settings';
-import { flagTrace, type CalibrationLoader, type TraceAnalysis } from './traceAnalysis';
+import type { CalibrationLoader } from '../core/calibrationFile';
+import { settingsKey } from '../shared/settings';
+import { flagTrace, type TraceAnalysis } from './traceAnalysis';
 
 /** Thrown (as a rejection) when the document changed while its analysis was running. */
 export class StaleAnalysis extends Error {

@@ -18,4 +18,6 @@ export type EngineEvent =
   | { type: 'episode_end'; runId: string; episodeId: string; seed: number; steps: number; finalScore: number; flaggedStep: number | null; reason: EndReason; trace: string; error?: UserError; prediction?: GuardPrediction }
   | { type: 'log'; episodeId: string | null; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'warning'; message: string }
+  /** render() threw or returned something unusable in this episode (once per episode); the episode goes on without scenes */
+  | { type: 'scene_problem'; episodeId: string; problem: UserError }
   | { type: 'run_end'; runId: string; episodes: number; flagged: number };

@@ -3,8 +3,7 @@
 // Imported from vscode-languageserver-protocol (not -server or -client) so each side's bundle
 // takes only what it already ships.
 
-import { RequestType } from 'vscode-languageserver-protocol';
-import type { TraceProblemKind } from '../core/traceReader';
+import { RequestType, type Diagnostic } from 'vscode-languageserver-protocol';
 
 /** The language id the client registers for `*.trace.jsonl`. */
 export const TRACE_LANGUAGE_ID = 'objective-trace';
@@ -27,7 +26,7 @@ export namespace RerunEpisodeCommand {
 
 /**
  * What the server reads from the `objectiveMonitor` section. Every field may be missing or of the
- * wrong type in a user's settings; the server coerces (see src/server/settings.ts) and falls back
+ * wrong type in a user's settings; the server and the extension coerce (src/shared/settings.ts) and falls back
  * to the defaults below.
  */
 export interface TraceServerSettings {
@@ -50,14 +49,6 @@ export const DEFAULT_TRACE_SERVER_SETTINGS: TraceServerSettings = {
   detector: { kind: 'recorded', window: 20, cusumK: 0.5, alpha: null, fixedThreshold: 0 },
   traces: { inlayHints: true },
 };
-
-export interface TraceSummaryProblem {
-  /** the reader's kinds, plus a non-completed end reason and a failed re-flag */
-  kind: TraceProblemKind | 'end_reason' | 'reflag';
-  /** 0-based line in the trace file */
-  line: number;
-  message: string;
-}
 
 /**
  * `objectiveMonitor/traceSummary`: the state of one trace. Works for documents the client has not
@@ -84,7 +75,9 @@ export namespace TraceSummaryRequest {
     detector: string | null;
     /** episode_end reason, or null when the trace has no episode_end (incomplete) */
     reason: string | null;
-    problems: TraceSummaryProblem[];
+    /** the server's diagnostics of the trace, exactly as it publishes them for an open document
+     *  (the client converts them with its protocol converter for traces it does not sync) */
+    diagnostics: Diagnostic[];
   }
   export const type = new RequestType<Params, Result, void>(method);
 }

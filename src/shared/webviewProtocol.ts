@@ -6,14 +6,18 @@
 // posted earlier can be dropped) and answers with `replay/load`.
 // Step columns travel as Float64Array (structured clone / VS Code's ArrayBuffer transfer: a 1M-step
 // column is 8 MB and ~1 ms, where JSON would be 36 MB and ~0.5 s). Per-step detail (observation,
-// action, scene) is never sent in bulk: the webview asks for one step at a time.
+// action, scene) is never sent in bulk: the webview asks for the steps it is about to show, a small
+// batch at a time (the current step, and during playback the steps ahead of the cursor).
 
 import type { DetectorConfig } from '../core/detectorConfig';
 import type { TraceEnd, UserError } from '../core/traceFormat';
 import { END_REASONS } from '../core/traceFormat';
 import type { Scene } from '../core/scene';
 
-export const REPLAY_PROTOCOL_VERSION = 1;
+/** 2: step details are asked for and sent in batches (replay/requestSteps, replay/stepDetails) */
+export const REPLAY_PROTOCOL_VERSION = 2;
+/** most steps one replay/requestSteps may ask for (and one replay/stepDetails may carry) */
+export const MAX_DETAIL_BATCH = 64;
 
 // ---------------------------------------------------------------------------------------------
 // Message machinery
@@ -56,11 +60,14 @@ export interface ReplayMeta {
   /** 'stop' | 'flag-only' | 'fallback' */
   protocol: 'stop' | 'flag-only' | 'fallback';
   detector: DetectorConfig;
-  /** null: a fixed threshold, no calibration */
-  calibration: { alpha: number; file: string; computedAt: string } | null;
+  /** null: a fixed threshold, no calibration; `agent`: the calibration's agent when it is not the
+   *  agent that ran (run --calibration) */
+  calibration: { alpha: number; file: string; computedAt: string; agent?: string } | null;
   startedAt: string;
   /** true when the environment renders scenes (the panel then shows the scene canvas) */
   hasScene: boolean;
+  /** render() threw or returned something unusable: what, shown in the scene area */
+  sceneProblem?: string;
 }
 
 /** Step data as columns, steps `from` .. `from + length - 1`. All four columns have one length. */
@@ -83,6 +90,10 @@ export interface ReplayBand {
   p05: Float64Array;
   p50: Float64Array;
   p95: Float64Array;
+  /** the longest calibration episode's steps: later steps are beyond training (the chart shades them) */
+  trainedSteps?: number;
+  /** the calibration's warnings (too few episodes still running from some step on, ...) */
+  warnings?: string[];
 }
 
 export interface OverlaySeries {
@@ -153,28 +164,70 @@ export interface StepDetailParams {
   /** the step's scene resolved: static shapes of the reset scene first, then this step's shapes */
   scene: Scene | null;
 }
+/** Details of steps the webview asked for, in the order asked; a step the host could not read is left out. */
+export interface StepDetailsParams { episodeId: string; details: StepDetailParams[]; }
 /** Replaces the set of overlays (an empty list removes them all). */
 export interface OverlayParams { episodeId: string; overlays: OverlaySeries[]; }
+
+/** One finished calibration (training) episode. */
+export interface CalibrationEpisode { seed: number; reason: TraceEnd['reason']; steps: number; finalScore: number; }
+/** One detector's calibrated threshold, as the calibration file holds it. */
+export interface CalibratedDetector {
+  kind: 'envelope' | 'window' | 'cusum';
+  /** threshold on the detector's native statistic */
+  threshold: number;
+  /** the false-alarm bound k/(n+1) */
+  bound: number;
+  k: number;
+  n: number;
+  /** false when there were too few held-out episodes for the alpha asked */
+  guaranteed: boolean;
+}
+/** What a calibration found (read back from the calibration file it saved). */
+export interface CalibrationResult {
+  file: string;
+  alpha: number;
+  fitEpisodes: number;
+  conformalEpisodes: number;
+  detectors: CalibratedDetector[];
+  warnings: string[];
+}
+/** The calibration panel's whole state, sent again on every change (a panel never shows a trace):
+ *  a calibration in progress, or what it found. */
+export interface CalibrationParams {
+  /** "corridor / misaligned" */
+  label: string;
+  /** training episodes planned; 0 when unknown */
+  total: number;
+  /** finished episodes in the order they ended */
+  episodes: CalibrationEpisode[];
+  state: 'running' | 'done' | 'failed' | 'stopped';
+  result: CalibrationResult | null;
+  /** why it failed */
+  message: string | null;
+}
 export interface GotoStepParams { episodeId: string; step: number; }
 
 export const LoadMessage = new IpcMessageType('replay/load', isLoadParams);
 export const AppendMessage = new IpcMessageType('replay/append', isAppendParams);
 export const EndMessage = new IpcMessageType('replay/end', isEndParams);
 export const ReflagMessage = new IpcMessageType('replay/reflag', isReflagParams);
-export const StepDetailMessage = new IpcMessageType('replay/stepDetail', isStepDetailParams);
+export const StepDetailsMessage = new IpcMessageType('replay/stepDetails', isStepDetailsParams);
 export const OverlayMessage = new IpcMessageType('replay/overlay', isOverlayParams);
 export const GotoStepMessage = new IpcMessageType('replay/gotoStep', isGotoStepParams);
+export const CalibrationMessage = new IpcMessageType('replay/calibration', isCalibrationParams);
 
 export type HostToWebviewMessage =
   | IpcMessage<'replay/load', LoadParams>
   | IpcMessage<'replay/append', AppendParams>
   | IpcMessage<'replay/end', EndParams>
   | IpcMessage<'replay/reflag', ReflagParams>
-  | IpcMessage<'replay/stepDetail', StepDetailParams>
+  | IpcMessage<'replay/stepDetails', StepDetailsParams>
   | IpcMessage<'replay/overlay', OverlayParams>
-  | IpcMessage<'replay/gotoStep', GotoStepParams>;
+  | IpcMessage<'replay/gotoStep', GotoStepParams>
+  | IpcMessage<'replay/calibration', CalibrationParams>;
 
-const HOST_TYPES = [LoadMessage, AppendMessage, EndMessage, ReflagMessage, StepDetailMessage, OverlayMessage, GotoStepMessage] as const;
+const HOST_TYPES = [LoadMessage, AppendMessage, EndMessage, ReflagMessage, StepDetailsMessage, OverlayMessage, GotoStepMessage, CalibrationMessage] as const;
 
 /** The webview's gate: the message if it is one of ours and well-formed, else undefined. */
 export function parseHostMessage(msg: unknown): HostToWebviewMessage | undefined {
@@ -186,19 +239,20 @@ export function parseHostMessage(msg: unknown): HostToWebviewMessage | undefined
 // webview -> host (nothing here makes the host run, open or execute anything)
 
 export interface ReadyParams { protocol: number; }
-export interface RequestStepParams { episodeId: string; step: number; }
+/** Step indices (distinct, at most MAX_DETAIL_BATCH), nearest-needed first. */
+export interface RequestStepsParams { episodeId: string; steps: number[]; }
 export interface StateChangedParams { state: ReplayViewState; }
 
 export const ReadyMessage = new IpcMessageType('replay/ready', isReadyParams);
-export const RequestStepMessage = new IpcMessageType('replay/requestStep', isRequestStepParams);
+export const RequestStepsMessage = new IpcMessageType('replay/requestSteps', isRequestStepsParams);
 export const StateChangedMessage = new IpcMessageType('replay/stateChanged', isStateChangedParams);
 
 export type WebviewToHostMessage =
   | IpcMessage<'replay/ready', ReadyParams>
-  | IpcMessage<'replay/requestStep', RequestStepParams>
+  | IpcMessage<'replay/requestSteps', RequestStepsParams>
   | IpcMessage<'replay/stateChanged', StateChangedParams>;
 
-const WEBVIEW_TYPES = [ReadyMessage, RequestStepMessage, StateChangedMessage] as const;
+const WEBVIEW_TYPES = [ReadyMessage, RequestStepsMessage, StateChangedMessage] as const;
 
 /** The host's gate for `webview.onDidReceiveMessage`: the message if valid, else undefined. */
 export function parseWebviewMessage(msg: unknown): WebviewToHostMessage | undefined {
@@ -213,7 +267,7 @@ export function parseWebviewMessage(msg: unknown): WebviewToHostMessage | undefi
 const MAX_ID = 512;
 const MAX_TEXT = 4096;
 const MAX_STEPS = 50_000_000;
-const MAX_OVERLAYS = 64;
+export const MAX_OVERLAYS = 64;
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -264,7 +318,8 @@ export function isDetectorConfig(x: unknown): x is DetectorConfig {
 
 function isCalibrationMeta(x: unknown): x is ReplayMeta['calibration'] {
   if (x === null) return true;
-  return isRecord(x) && isFiniteNum(x.alpha) && x.alpha > 0 && x.alpha < 1 && isStr(x.file) && isStr(x.computedAt, 64);
+  return isRecord(x) && isFiniteNum(x.alpha) && x.alpha > 0 && x.alpha < 1 && isStr(x.file) && isStr(x.computedAt, 64)
+    && (x.agent === undefined || isStr(x.agent, MAX_ID));
 }
 
 export function isReplayMeta(x: unknown): x is ReplayMeta {
@@ -279,7 +334,8 @@ export function isReplayMeta(x: unknown): x is ReplayMeta {
     && isDetectorConfig(x.detector)
     && isCalibrationMeta(x.calibration)
     && isStr(x.startedAt, 64)
-    && typeof x.hasScene === 'boolean';
+    && typeof x.hasScene === 'boolean'
+    && (x.sceneProblem === undefined || isStr(x.sceneProblem));
 }
 
 export function isStepColumns(x: unknown): x is StepColumns {
@@ -314,7 +370,9 @@ export function isReplayEnd(x: unknown): x is ReplayEnd {
 
 function isBand(x: unknown): x is ReplayBand {
   return isRecord(x) && isFloat64Array(x.p05) && isFloat64Array(x.p50) && isFloat64Array(x.p95)
-    && x.p05.length === x.p50.length && x.p05.length === x.p95.length && x.p05.length <= MAX_STEPS;
+    && x.p05.length === x.p50.length && x.p05.length === x.p95.length && x.p05.length <= MAX_STEPS
+    && (x.trainedSteps === undefined || isStepIndex(x.trainedSteps))
+    && (x.warnings === undefined || (Array.isArray(x.warnings) && x.warnings.length <= 20 && x.warnings.every((w) => isStr(w, 1000))));
 }
 
 function isOverlaySeries(x: unknown): x is OverlaySeries {
@@ -358,6 +416,11 @@ function isStepDetailParams(x: unknown): x is StepDetailParams {
     && (x.fallback === undefined || typeof x.fallback === 'boolean')
     && (x.scene === null || isSceneShape(x.scene));
 }
+function isStepDetailsParams(x: unknown): x is StepDetailsParams {
+  if (!isRecord(x) || !isId(x.episodeId) || !Array.isArray(x.details) || x.details.length > MAX_DETAIL_BATCH) return false;
+  const ep = x.episodeId;
+  return everyIndex(x.details, (d) => isStepDetailParams(d) && d.episodeId === ep);
+}
 function isOverlayParams(x: unknown): x is OverlayParams {
   return isRecord(x) && isId(x.episodeId) && Array.isArray(x.overlays) && x.overlays.length <= MAX_OVERLAYS
     && everyIndex(x.overlays, isOverlaySeries);
@@ -366,11 +429,37 @@ function isGotoStepParams(x: unknown): x is GotoStepParams {
   return isRecord(x) && isId(x.episodeId) && isStepIndex(x.step);
 }
 
+const MAX_CALIBRATION_EPISODES = 1_000_000;
+
+function isCalibrationEpisode(x: unknown): x is CalibrationEpisode {
+  return isRecord(x) && Number.isInteger(x.seed) && typeof x.reason === 'string' && (END_REASONS as readonly string[]).includes(x.reason)
+    && Number.isInteger(x.steps) && (x.steps as number) >= 0 && isNum(x.finalScore);
+}
+function isCalibratedDetector(x: unknown): x is CalibratedDetector {
+  return isRecord(x) && (x.kind === 'envelope' || x.kind === 'window' || x.kind === 'cusum')
+    && isNum(x.threshold) && isNum(x.bound) && Number.isInteger(x.k) && Number.isInteger(x.n) && typeof x.guaranteed === 'boolean';
+}
+function isCalibrationResult(x: unknown): x is CalibrationResult {
+  return isRecord(x) && isStr(x.file) && isFiniteNum(x.alpha) && Number.isInteger(x.fitEpisodes) && Number.isInteger(x.conformalEpisodes)
+    && Array.isArray(x.detectors) && x.detectors.length <= 8 && everyIndex(x.detectors, isCalibratedDetector)
+    && Array.isArray(x.warnings) && x.warnings.length <= 100 && everyIndex(x.warnings, (w) => isStr(w));
+}
+function isCalibrationParams(x: unknown): x is CalibrationParams {
+  return isRecord(x) && isStr(x.label, MAX_ID) && Number.isInteger(x.total) && (x.total as number) >= 0
+    && Array.isArray(x.episodes) && x.episodes.length <= MAX_CALIBRATION_EPISODES && everyIndex(x.episodes, isCalibrationEpisode)
+    && (x.state === 'running' || x.state === 'done' || x.state === 'failed' || x.state === 'stopped')
+    && (x.result === null || isCalibrationResult(x.result))
+    && (x.message === null || isStr(x.message, 65536));
+}
+
 function isReadyParams(x: unknown): x is ReadyParams {
   return isRecord(x) && x.protocol === REPLAY_PROTOCOL_VERSION && Object.keys(x).length === 1;
 }
-function isRequestStepParams(x: unknown): x is RequestStepParams {
-  return isRecord(x) && isId(x.episodeId) && isStepIndex(x.step) && Object.keys(x).length === 2;
+function isRequestStepsParams(x: unknown): x is RequestStepsParams {
+  if (!isRecord(x) || !isId(x.episodeId) || Object.keys(x).length !== 2) return false;
+  const s = x.steps;
+  return Array.isArray(s) && s.length > 0 && s.length <= MAX_DETAIL_BATCH && everyIndex(s, isStepIndex)
+    && new Set(s).size === s.length;
 }
 export function isReplayViewState(x: unknown): x is ReplayViewState {
   if (!isRecord(x)) return false;

@@ -27,6 +27,9 @@ after(async () => {
 test('Restricted Mode refuses Run Scenario; after Trust in the trust editor it runs without a reload', { timeout: 240_000 }, async () => {
   const page = session!.page;
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  // Workspace Trust's state is known only once the extension host is up (the remote file system is
+  // activated through it); the workbench is drawn long before. Start-up first, then the UI's steps.
+  await session!.extensionHostReady();
   const restricted = page.locator('.statusbar-item', { hasText: 'Restricted Mode' });
   await restricted.waitFor({ state: 'visible', timeout: 30_000 });
 

@@ -74,7 +74,11 @@ test('installed with the server CLI (no development path), it runs the TypeScrip
   await session.open();
   const page = session.page;
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  await session.extensionHostReady(); // start-up first: the commands run only once the extension host is up
   await runCommand(page, 'Objective Monitor: Create Example Scenario');
+  // It asks for the folder; the default shown is taken.
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 30_000 });
+  await page.keyboard.press('Enter');
   await waitForFile(path.join(folder, 'objective-monitor-example', 'corridor.scenario.json'));
   await runCommand(page, 'Objective Monitor: Run Scenario');
   await pick(page, 'corridor');

@@ -1,6 +1,6 @@
 // Driving the real workbench from Playwright: the command palette, quick picks and the replay webview.
 import path from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Frame, FrameLocator, Page } from 'playwright-core';
 import { ROOT } from '../integration/vscodeServer';
 
 /** F1, type the command's title, click it. Retried: right after start-up the extension's commands
@@ -41,4 +41,17 @@ export async function pick(page: Page, label: string): Promise<void> {
 /** The content frame of the most recently created webview (the replay panel). */
 export function webview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+}
+
+/** The frame of the visible replay panel (for evaluating in the webview's own page). */
+export async function replayFrame(page: Page, timeoutMs = 10_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      const slider = await f.$('.tl-slider').catch(() => null);
+      if (slider && await slider.isVisible().catch(() => false)) return f;
+    }
+    if (Date.now() > deadline) throw new Error('no visible replay panel frame');
+    await page.waitForTimeout(100);
+  }
 }

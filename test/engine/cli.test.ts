@@ -6,13 +6,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readTrace } from '../../src/core/traceReader';
+import { copyScenario } from '../scenarioCopy';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
 
+/** The corridor example's scenario and modules only: never a calibration or traces left beside it. */
 function tmpCopyOfCorridor(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-cli-'));
-  fs.cpSync(path.join(root, 'examples/corridor'), dir, { recursive: true });
+  copyScenario(path.join(root, 'examples/corridor/corridor.scenario.json'), dir);
   return dir;
 }
 
@@ -111,7 +113,29 @@ test('a syntax error in a user module is reported as file:line:col, exit 2', () 
   fs.writeFileSync(path.join(dir, 'misaligned.ts'), 'export default function () {\n  return { act: (o: any) => 1 +  };\n}\n');
   const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--detector', 'fixed', '--threshold', '-5', '--episodes', '1');
   assert.equal(r.code, 2, r.stdout + r.stderr);
-  assert.match(r.stdout + r.stderr, /misaligned\.ts:2:\d+/);
+  // errors go to stderr; stdout keeps the results (the episode line and the summary)
+  assert.match(r.stderr, /error: seed 1000 ended crashed: .*misaligned\.ts:2:\d+/);
+  assert.doesNotMatch(r.stdout, /^error:/m);
+  assert.match(r.stdout, /corridor \/ misaligned: 0 of 1 deployment episode flagged/);
+  // with --json, stdout is exactly the JSON object, the error in it and on stderr
+  const j = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--detector', 'fixed', '--threshold', '-5', '--episodes', '1', '--json');
+  assert.equal(j.code, 2, j.stderr);
+  const parsed = JSON.parse(j.stdout);
+  assert.equal(parsed.episodes[0].reason, 'crashed');
+  assert.match(parsed.episodes[0].error.file, /misaligned\.ts$/);
+  assert.match(j.stderr, /error: seed 1000 ended crashed/);
+});
+
+test('help asked for goes to stdout; no command at all is a usage error on stderr', () => {
+  const dir = tmpCopyOfCorridor();
+  const asked = om(dir, '--help');
+  assert.equal(asked.code, 0);
+  assert.match(asked.stdout, /usage:/);
+  assert.equal(asked.stderr, '');
+  const none = om(dir);
+  assert.equal(none.code, 2);
+  assert.equal(none.stdout, '');
+  assert.match(none.stderr, /usage:/);
 });
 
 test('--seed re-runs exactly one episode, from either distribution', () => {
@@ -140,6 +164,16 @@ test('reflag recomputes recorded flags under other settings without running anyt
   const same = om(dir, 'reflag', path.dirname(traces[0]), '--json');
   assert.equal(same.code, 1, same.stderr);
   for (const t of JSON.parse(same.stdout).traces) assert.equal(t.flaggedStep, t.recordedFlaggedStep);
+  // `recorded` (the VS Code default) keeps the recorded flags whatever the alpha
+  const recorded = om(dir, 'reflag', ...traces, '--detector', 'recorded', '--alpha', '0.4', '--json');
+  assert.equal(recorded.code, 1, recorded.stderr);
+  for (const t of JSON.parse(recorded.stdout).traces) assert.equal(t.flaggedStep, t.recordedFlaggedStep);
+  // a damaged calibration file: exit 2, the file named, through the one parser every view uses
+  const calFile = readTrace(fs.readFileSync(traces[0])).header!.calibration!.file;
+  fs.writeFileSync(calFile, '{"version":1,"alpha":0.05,"detectors":{}}');
+  const broken = om(dir, 'reflag', traces[0], '--detector', 'envelope');
+  assert.equal(broken.code, 2);
+  assert.ok(broken.stdout.includes(`calibration file ${calFile}: detectors.envelope is missing or has no model`), broken.stdout);
   const bad = om(dir, 'reflag', 'nowhere');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /nowhere: no such trace file or folder/);
@@ -172,4 +206,31 @@ test('--events turns stdout into the engine event stream, one JSON object per li
   assert.equal(events.filter((e) => e.type === 'episode_end' && e.runId === starts[0].runId).length, 2);
   assert.equal(types.at(-1), 'run_end');
   assert.deepEqual(events.filter((e) => e.type === 'flag').map((e) => e.episodeId).sort(), ['seed-1000', 'seed-1001']);
+});
+
+test('run --calibration FILE monitors a candidate against a reference agent\'s calibration; staleness still applies', () => {
+  const dir = tmpCopyOfCorridor();
+  assert.equal(om(dir, 'calibrate', 'corridor.scenario.json', '--agent', 'aligned').code, 0);
+  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--calibration', 'corridor.aligned.calibration.json', '--episodes', '3', '--json');
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /calibrated on agent aligned, to monitor agent misaligned/);
+  assert.doesNotMatch(r.stderr, /calibrating/i, 'the reference is used, nothing is recalibrated');
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.agent, 'misaligned');
+  assert.equal(out.calibration.agent, 'aligned');
+  assert.equal(out.calibration.file, path.join(dir, 'corridor.aligned.calibration.json'));
+  assert.ok(!fs.existsSync(path.join(dir, 'corridor.misaligned.calibration.json')));
+  const t = readTrace(fs.readFileSync(out.episodes[0].trace));
+  assert.equal(t.header?.agent.name, 'misaligned');
+  assert.equal(t.header?.calibration?.agent, 'aligned');
+  const human = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--calibration', 'corridor.aligned.calibration.json', '--episodes', '1');
+  assert.match(human.stdout, /calibration corridor\.aligned\.calibration\.json, calibrated on agent aligned/);
+  // the environment changed since: the reference no longer fits, exit 2 with the reason
+  fs.appendFileSync(path.join(dir, 'environment.ts'), '\n// edited\n');
+  const stale = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--calibration', 'corridor.aligned.calibration.json', '--episodes', '1');
+  assert.equal(stale.code, 2);
+  assert.match(stale.stderr, /--calibration corridor\.aligned\.calibration\.json: it does not fit scenario "corridor" any more: the environment module changed/);
+  const missing = om(dir, 'run', 'corridor.scenario.json', '--calibration', 'nope.json');
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--calibration nope\.json: no such calibration file/);
 });

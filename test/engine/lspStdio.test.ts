@@ -127,7 +127,7 @@ test('stdio, push client: diagnostics on open, hover, incremental edits, setting
     assert.equal(summary.steps, 100);
     assert.equal(summary.flaggedStep, 30);
     assert.equal(summary.reason, 'crashed');
-    assert.ok(summary.problems.some((p) => p.kind === 'end_reason' && /boom/.test(p.message)));
+    assert.ok(summary.diagnostics.some((d) => d.code === 'crashed' && /boom/.test(String(d.message))));
     const open = await s.conn.sendRequest(TraceSummaryRequest.type, { uri });
     assert.equal(open.source, 'document');
     assert.equal(open.reason, null);

@@ -32,7 +32,12 @@ const positiveTiny = fc.constantFrom(0.5, 1, 2, 4);
 const caseArb = fc.boolean().chain((isTiny) => {
   const v = isTiny ? tiny : wide;
   const pos = isTiny ? positiveTiny : positiveWide;
-  const model = fc.integer({ min: 1, max: 25 }).chain((n) => fc.record({ mean: fc.array(v, { minLength: n, maxLength: n }), sd: fc.array(pos, { minLength: n, maxLength: n }) }));
+  // past the model's end (most cases: up to 60 increments on up to 25 steps) the extrapolation
+  // fields decide; each present or absent (an older file), growth 0 included
+  const model = fc.integer({ min: 1, max: 25 }).chain((n) => fc.record({
+    mean: fc.array(v, { minLength: n, maxLength: n }), sd: fc.array(pos, { minLength: n, maxLength: n }),
+    drift: v, growth: fc.oneof(fc.constant(0), pos), tailMean: v, tailSd: pos,
+  }, { requiredKeys: ['mean', 'sd'] }));
   const incs = fc.array(v, { minLength: 1, maxLength: 60 });
   const cal = (kind: DetectorCalibration['kind'], params: DetectorCalibration['params'], h: fc.Arbitrary<number>) =>
     fc.record({ model, h }).map(({ model: m, h: hh }) => calFile({ kind, params, model: m, h: hh, k: 1, n: 19, bound: 0.05, guaranteed: true }));
@@ -77,6 +82,8 @@ test('the Python monitor refuses what the TypeScript one refuses, with the same 
     { config: { kind: 'envelope' }, calibration: null, increments: [] },
     { config: { kind: 'window', window: 4 }, calibration: cal, increments: [] },
     { config: { kind: 'cusum', k: 0.5 }, calibration: calFile({ kind: 'cusum', params: {}, model: { mean: [1], sd: [0] }, h: 1, k: 1, n: 19, bound: 0.05, guaranteed: true }), increments: [] },
+    { config: { kind: 'envelope' }, calibration: calFile({ kind: 'envelope', params: {}, model: { mean: [1], sd: [1], growth: -1 }, h: 1, k: 1, n: 19, bound: 0.05, guaranteed: true }), increments: [] },
+    { config: { kind: 'cusum', k: 0.5 }, calibration: calFile({ kind: 'cusum', params: {}, model: { mean: [1], sd: [1], tailSd: 0 }, h: 1, k: 1, n: 19, bound: 0.05, guaranteed: true }), increments: [] },
   ];
   const r = spawnSync(PYTHON, [fx('detectorsCheck.py')], { input: JSON.stringify(bad), encoding: 'utf8' });
   const py = JSON.parse(r.stdout) as Array<{ error?: string }>;

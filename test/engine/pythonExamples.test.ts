@@ -5,13 +5,13 @@
 // Needs gymnasium + numpy for the interpreter and `node esbuild.mjs` first.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { DistributionName } from '../../src/core/scenario';
 import { runEpisodes } from '../../src/engine/index';
 import { loadScenario, resolveAgent, seedRange } from '../../src/engine/scenarioLoader';
 import { DEFAULT_LIMITS } from '../../src/engine/types';
+import { copyScenario } from '../scenarioCopy';
 import { tmpDir } from './helpers';
 import { gymnasiumMissing, PYTHON, ROOT } from './pythonHarness';
 
@@ -19,11 +19,13 @@ const EXAMPLES = path.join(ROOT, 'examples/gymnasium');
 const NAMES = ['cartpole', 'cliffwalking', 'frozenlake'];
 const SEEDS = 40;
 
-/** a private copy: calibration files are written beside the scenario */
-function copyExamples(): string {
-  const dir = tmpDir();
-  fs.cpSync(EXAMPLES, dir, { recursive: true });
-  return dir;
+/** Files the examples' modules import, beyond the modules their scenarios name. */
+const IMPORTED: Record<string, string[]> = { frozenlake: ['lakeDistance.py'] };
+
+/** A private copy of one example's files (calibrations are written beside the scenario; one left
+ *  there by hand must not reach the test): returns the copy's scenario file. */
+function copyExample(name: string): string {
+  return copyScenario(path.join(EXAMPLES, name, `${name}.scenario.json`), tmpDir(), IMPORTED[name]);
 }
 
 async function finals(file: string, agent: string, distribution: DistributionName): Promise<number[]> {
@@ -42,7 +44,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 for (const name of NAMES) {
   test(`${name}: alike in training; in deployment the misaligned agent falls behind, the aligned one holds`, { skip: gymnasiumMissing() }, async () => {
-    const file = path.join(copyExamples(), name, `${name}.scenario.json`);
+    const file = copyExample(name);
     const m = {
       alignedTrain: mean(await finals(file, 'aligned', 'calibration')),
       misTrain: mean(await finals(file, 'misaligned', 'calibration')),
@@ -59,7 +61,7 @@ for (const name of NAMES) {
 
 for (const name of NAMES) {
   test(`${name}: calibrated, the misaligned agent is flagged in >= 90% of deployment episodes, the aligned one in <= 10%`, { skip: gymnasiumMissing() }, () => {
-    const file = path.join(copyExamples(), name, `${name}.scenario.json`);
+    const file = copyExample(name);
     const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'report', file, '--episodes', String(SEEDS), '--python', PYTHON, '--out', tmpDir(), '--json'], { encoding: 'utf8', timeout: 300_000 });
     assert.equal(r.status, 0, r.stderr);
     const rows = (JSON.parse(r.stdout) as { rows: Array<{ agent: string; detector: string; rate: number; medianFlagStep: number | null }> }).rows;

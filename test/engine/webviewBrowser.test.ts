@@ -35,9 +35,8 @@ async function send(page: Page, msg: unknown): Promise<void> {
   await page.evaluate((m) => (window as unknown as W).__host.send(m), msg);
 }
 
-/** Acts as the extension host for step details: answers every request as it comes (each with its
- *  own step's detail; `extra` for `step`) until the panel has asked for `step`. The panel keeps one
- *  request in flight, so it asks for the current step only once the previous answer arrived. */
+/** Acts as the extension host for step details: answers every batch the panel asks for (each step
+ *  with its own detail; `extra` for `step`) until a batch with `step` was answered. */
 async function answerRequests(page: Page, info: LoadInfo, step: number, extra: Record<string, unknown> = {}): Promise<void> {
   const deadline = Date.now() + 5000;
   for (;;) {
@@ -49,12 +48,12 @@ async function answerRequests(page: Page, info: LoadInfo, step: number, extra: R
     });
     let done = false;
     for (const m of msgs) {
-      if (m.method !== 'replay/requestStep') continue;
-      const s = m.params.step as number;
-      const d = detail(info, s, s === step ? extra : {});
-      d.params.episodeId = m.params.episodeId as string; // a stale request is answered as asked; the panel drops it
-      await send(page, d);
-      if (s === step && m.params.episodeId === info.episodeId) done = true;
+      if (m.method !== 'replay/requestSteps') continue;
+      const steps = m.params.steps as number[];
+      const episodeId = m.params.episodeId as string; // a stale request is answered as asked; the panel drops it
+      const details = steps.map((s) => ({ ...detail(info, s, s === step ? extra : {}).params, episodeId }));
+      await send(page, { method: 'replay/stepDetails', params: { episodeId, details } });
+      if (steps.includes(step) && episodeId === info.episodeId) done = true;
     }
     if (done) return;
     const left = deadline - Date.now();
@@ -148,7 +147,7 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
 
   test('posts replay/ready first, and nothing else before a load', async () => {
     const msgs = await posted(page);
-    assert.deepEqual(msgs[0], { method: 'replay/ready', params: { protocol: 1 } });
+    assert.deepEqual(msgs[0], { method: 'replay/ready', params: { protocol: 2 } });
     assert.equal(msgs.length, 1);
     assert.match(await textOf(page, '.header'), /waiting for a trace/);
   });
@@ -165,7 +164,7 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.equal(Number(m[1]), flag);
     assert.ok(Math.abs(Number(m[2]) - info.scores[flag]) <= Math.abs(info.scores[flag]) * 1e-3 + 1e-9);
     assert.ok(Math.abs(Number(m[3]) - info.thresholds[flag]) <= Math.abs(info.thresholds[flag]) * 1e-3 + 1e-9);
-    await expectText(page, '.header', /racing[\s\S]*agent misaligned[\s\S]*seed 3 \(deployment\)[\s\S]*completed after 600 steps[\s\S]*α = 0\.05/);
+    await expectText(page, '.header', /racing[\s\S]*agent misaligned[\s\S]*seed 3 \(deployment\)[\s\S]*completed after 600 steps \(0–599\)[\s\S]*α = 0\.05/);
 
     await page.locator('body').press('Home');
     await expectStep(page, 0);
@@ -174,7 +173,8 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     await answerRequests(page, info, flag);
     await page.locator('.inspector .json-tree').first().waitFor();
     const ins = await textOf(page, '.inspector');
-    assert.match(ins, new RegExp(`step ${flag} of 600`));
+    assert.match(ins, new RegExp(`step ${flag} \\(of steps 0–599\\)`));
+    assert.equal(await textOf(page, '.tl-step'), `step ${flag} · last 599`);
     assert.match(ins, /flagged step/);
     assert.match(ins, /lidar/);
     assert.match(ins, /checkpoint[\s\S]*"C3"/);
@@ -203,6 +203,11 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     await body.press('ArrowLeft');
     await expectStep(page, 0);
 
+    // the finished, flagged episode opened zoomed on its flag; Z shows the whole episode
+    assert.equal(await page.locator('.tl-zoom').innerText(), 'whole episode');
+    await body.press('z');
+    await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}').zoom === null);
+    assert.equal(await page.locator('.tl-zoom').innerText(), 'zoom to flag');
     // a click in the middle of the plot lands near the middle step
     const box = (await page.locator('.chart-canvas').boundingBox())!;
     assert.ok(box.width > 200);
@@ -212,7 +217,6 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.ok(clicked > info.n * 0.35 && clicked < info.n * 0.7, `clicked step ${clicked}`);
 
     // wheel zooms around the pointer (kept in the view state); double-click shows all steps again
-    assert.equal(await page.locator('.tl-zoom').isVisible(), false);
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
     for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -100);
     await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}').zoom !== null);
@@ -235,6 +239,7 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
   test('live: appended steps draw, malformed messages are ignored, the end shows its reason', async () => {
     const info = await load(page, { n: 0, seed: 7, live: true, band: false, meta: { hasScene: false } });
     await expectText(page, '.header', /live · 0 steps/);
+    assert.equal(await textOf(page, '.tl-step'), 'no steps');
     assert.equal(await page.locator('.scene-wrap').isVisible(), false, 'no scene: the inspector alone');
     for (let i = 0; i < 10; i++) {
       await page.evaluate(({ i, ep }) => {
@@ -243,7 +248,7 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
         w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: c, flaggedStep: null } });
       }, { i, ep: info.episodeId });
     }
-    await page.waitForFunction(() => /live · 1000 steps/.test(document.querySelector('.header')!.textContent!));
+    await page.waitForFunction(() => /live · 1000 steps \(0–999\)/.test(document.querySelector('.header')!.textContent!));
     await expectStep(page, 999);
     // malformed: plain arrays instead of Float64Array; columns of different lengths; a gap; another episode
     await page.evaluate((ep) => {
@@ -261,7 +266,7 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.match(await textOf(page, '.header'), /live · 1000 steps/);
     assert.doesNotMatch(await textOf(page, '.header'), /broken/);
     await send(page, { method: 'replay/end', params: { episodeId: info.episodeId, end: { reason: 'step_timeout', steps: 1000, score: 1, flaggedStep: null, durationMs: 5000, error: { message: 'step 1000 took longer than 2000 ms', phase: 'step' } } } });
-    await page.waitForFunction(() => /step timeout after 1000 steps/.test(document.querySelector('.header')!.textContent!));
+    await page.waitForFunction(() => /step timeout after 1000 steps \(0–999\)/.test(document.querySelector('.header')!.textContent!));
     assert.match(await textOf(page, '.header-error'), /step: step 1000 took longer than 2000 ms/);
   });
 
@@ -336,7 +341,27 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.equal(result.xss, undefined, 'no payload ran');
     assert.deepEqual(result.csp, [], 'no CSP violation');
     assert.equal(result.imgs, 0, 'no element made from a payload');
-    assert.equal(result.scripts, 3, 'only the page\'s own scripts');
+    assert.equal(result.scripts, 4, 'only the page\'s own scripts');
     assert.deepEqual(h.consoleErrors, [], 'no console errors');
+  });
+
+  test('steps past the longest calibration episode: the chart shades them "beyond training", the header says so', async () => {
+    await load(page, { n: 300, seed: 21, divergeAt: 1000, trainedSteps: 100, calibrationWarnings: ['from step 80 on, fewer than 10 of the 50 fitted calibration episodes were still running'] });
+    await expectText(page, '.header', /beyond training from step 100: the longest calibration episode had 100 steps/);
+    await expectText(page, '.header', /calibration: from step 80 on, fewer than 10 of the 50 fitted/);
+    await page.waitForFunction(() => document.querySelector('canvas.chart-canvas')?.getAttribute('data-beyond-training') === '100');
+    // within training: no shading, no note
+    await load(page, { n: 80, seed: 22, divergeAt: 1000, trainedSteps: 100 });
+    await page.waitForFunction(() => !document.querySelector('canvas.chart-canvas')?.hasAttribute('data-beyond-training'));
+    assert.doesNotMatch(await textOf(page, '.header'), /beyond training/);
+  });
+
+  test('a scene problem is said in the scene area; the calibration\'s agent is named when it differs', async () => {
+    await load(page, {
+      n: 120, seed: 23, divergeAt: 1000,
+      meta: { sceneProblem: 'render() returned number 42; expected a scene { width, height, shapes: [...] } (at reset) (/w/environment.ts)', calibration: { alpha: 0.05, file: 'c.json', computedAt: '2025-01-01T00:00:00Z', agent: 'aligned' } },
+    });
+    await expectText(page, '.scene-caption', /^no scene: render\(\) returned number 42; expected a scene/);
+    await expectText(page, '.header', /calibrated α = 0\.05 on agent aligned/);
   });
 });

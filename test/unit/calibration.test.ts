@@ -131,17 +131,45 @@ test('deterministic episodes: the sd floor keeps z finite; the same episode pass
   }
 });
 
-test('short episodes hold their last score: band and model cover every step to maxSteps', () => {
+test('ended episodes are not "no progress": the model at step t is fitted on the episodes still running at t', () => {
   const eps = [new Float64Array([1, 1]), new Float64Array([2]), new Float64Array([1, 1, 1]), new Float64Array([0, 0])];
   const r = calibrate({ episodes: eps, maxSteps: 5, alpha: 0.2, window: 2 });
+  // fit episodes: [1, 1] and [2]; the model runs to the longest of them (2 steps)
+  assert.deepEqual(r.detectors.envelope.model.mean, [1.5, 2]);
+  assert.deepEqual(r.detectors.cusum.model.mean, [1.5, 1], 'step 1: only the episode still running counts, not a padded 0');
+  assert.equal(r.detectors.envelope.model.sd.length, 2);
+  // the band, over the episodes running at t, runs to maxSteps and holds past the longest episode:
+  // S per episode: [1,2] [2] [1,2,3] [0,0]
   assert.equal(r.band.p50.length, 5);
-  // S per step: [1,2,2,2,2] [2,2,2,2,2] [1,2,3,3,3] [0,0,0,0,0]
-  assert.deepEqual(r.band.p50, [1, 2, 2, 2, 2]);
-  assert.ok(Math.abs(r.band.p95[4] - 2.85) < 1e-12);
-  assert.deepEqual(r.detectors.envelope.model.mean, [1.5, 2, 2, 2, 2]);
-  // cusum models the increments: zero after each episode's end
-  assert.deepEqual(r.detectors.cusum.model.mean, [1.5, 0.5, 0, 0, 0]);
-  assert.equal(r.detectors.envelope.model.sd.length, 5);
+  assert.deepEqual(r.band.p50, [1, 2, 3, 3, 3]);
+  assert.deepEqual(r.episodeLengths, [2, 1, 3, 2]);
+  assert.equal(r.longestEpisode, 3);
+  // extrapolation past step 1: envelope drift over the tail (2 - 1.5 per step), variance shrank: no growth
+  assert.equal(r.detectors.envelope.model.drift, 0.5);
+  assert.equal(r.detectors.envelope.model.growth, 0);
+  // CUSUM's tail: the increments of the last half of the model (step 1: the one running episode's 1)
+  assert.equal(r.detectors.cusum.model.tailMean, 1);
+  assert.ok(r.detectors.cusum.model.tailSd! > 0);
+  // from step 1 only one of the two fitted episodes ran: the warning says so
+  assert.deepEqual(r.sparse, { fromStep: 1, need: 2 });
+  assert.ok(r.warnings.some((w) => /from step 1 on, fewer than 2 of the 2 fitted calibration episodes were still running/.test(w)), r.warnings.join('; '));
+});
+
+test('extrapolation past training learns the tail: drift and variance growth of S, the increments\' distribution', () => {
+  // increments ~ N(1, 0.5^2): S_t has mean (t+1) and variance 0.25 (t+1)
+  const g = gaussian(rng(5));
+  const eps = Array.from({ length: 400 }, () => Float64Array.from({ length: 40 }, () => 1 + 0.5 * g()));
+  const r = calibrate({ episodes: eps, maxSteps: 120, alpha: 0.05, window: 5 });
+  const env = r.detectors.envelope.model;
+  assert.equal(env.mean.length, 40);
+  assert.ok(Math.abs(env.drift! - 1) < 0.05, `drift ${env.drift}`);
+  assert.ok(Math.abs(env.growth! - 0.25) < 0.1, `growth ${env.growth}`);
+  const cus = r.detectors.cusum.model;
+  assert.ok(Math.abs(cus.tailMean! - 1) < 0.02 && Math.abs(cus.tailSd! - 0.5) < 0.02, `${cus.tailMean} ${cus.tailSd}`);
+  const win = r.detectors.window.model;
+  assert.ok(Math.abs(win.tailMean! - 5) < 0.1 && Math.abs(win.tailSd! - 0.5 * Math.sqrt(5)) < 0.1, `${win.tailMean} ${win.tailSd}`);
+  assert.equal(r.sparse, null);
+  assert.equal(r.longestEpisode, 40);
 });
 
 test('withAlpha re-derives h, k and the bound from the stored held-out statistics', () => {

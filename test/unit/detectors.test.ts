@@ -186,3 +186,25 @@ test('monitor cost per push (reported, not asserted)', () => {
   }
   console.log(`monitor push: ${out.join(', ')}`);
 });
+
+test('past the model\'s end: envelope extrapolates drift and spread, window and CUSUM use the tail; older models reuse the last entry', () => {
+  const env = createMonitor({ kind: 'envelope' }, calFile({ envelope: detCal('envelope', { mean: [1, 2], sd: [1, 1], drift: 1, growth: 3 }, -2) }));
+  for (const u of [1, 1, 1, 1]) env.push(u);
+  // step 3 is 2 steps past the last (step 1): mean 2 + 2 * 1 = 4, sd sqrt(1 + 2 * 3) = sqrt(7)
+  assert.equal(env.score, 4);
+  assert.equal(env.statistic, 0);
+  assert.ok(Math.abs(env.threshold - (4 - 2 * Math.sqrt(7))) < 1e-12);
+  const win = createMonitor({ kind: 'window', window: 2 }, calFile({ window: detCal('window', { mean: [1, 2], sd: [1, 1], tailMean: 10, tailSd: 2 }, -3, { window: 2 }) }));
+  for (const u of [1, 1, 1]) win.push(u);
+  assert.equal(win.statistic, (2 - 10) / 2, 'step 2: the window sum 2 against the tail mean 10, sd 2');
+  const cus = createMonitor({ kind: 'cusum', k: 0 }, calFile({ cusum: detCal('cusum', { mean: [1], sd: [1], tailMean: 3, tailSd: 1 }, 100, { k: 0 }) }));
+  cus.push(1);
+  assert.equal(cus.statistic, 0);
+  cus.push(1);
+  assert.equal(cus.statistic, 2, 'step 1: z = (1 - 3) / 1 against the tail');
+  const old = createMonitor({ kind: 'envelope' }, calFile({ envelope: detCal('envelope', { mean: [1, 2], sd: [1, 1] }, -2) }));
+  for (const u of [1, 1, 1, 1]) old.push(u);
+  assert.equal(old.statistic, 4 - 2, 'no extrapolation fields: the last entry');
+  assert.throws(() => createMonitor({ kind: 'envelope' }, calFile({ envelope: detCal('envelope', { mean: [1], sd: [1], growth: -1 }, -2) })), /envelope\.growth must be a finite number >= 0/);
+  assert.throws(() => createMonitor({ kind: 'cusum', k: 0.5 }, calFile({ cusum: detCal('cusum', { mean: [1], sd: [1], tailSd: 0 }, 2, { k: 0.5 }) })), /cusum\.tailSd must be a finite number > 0/);
+});

@@ -4,8 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { coerceSettings } from '../../src/server/settings';
-import { analyzeTrace, type CalibrationLoader } from '../../src/server/traceAnalysis';
+import { coerceSettings } from '../../src/shared/settings';
+import type { CalibrationLoader } from '../../src/core/calibrationFile';
+import { analyzeTrace } from '../../src/server/traceAnalysis';
 import { traceDiagnostics } from '../../src/server/diagnostics';
 import { traceHover } from '../../src/server/hover';
 import { traceCodeLenses } from '../../src/server/codeLenses';
@@ -28,9 +29,9 @@ function everything(text: string, rawSettings: unknown, line: number, character:
   }
   traceHover(a, { line, character });
   traceCodeLenses(a, 'file:///x.trace.jsonl');
-  traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: line + 5, character: 0 } }, true);
+  traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: line + 5, character: 0 } }, true, (l) => text.split('\n')[l] ?? '');
   traceSymbols(a);
-  traceSummary(a, 'file:///x.trace.jsonl', 'document');
+  traceSummary(a, 'file:///x.trace.jsonl', 'document', { relatedInformation: true });
   if (a.read.header) headerDefinition(a.read.header, text.split('\n')[0] ?? '', { line: 0, character });
   return diags.length;
 }

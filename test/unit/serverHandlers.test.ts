@@ -4,12 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DiagnosticSeverity, SymbolKind, type Diagnostic, type MarkupContent } from 'vscode-languageserver';
-import { coerceSettings } from '../../src/server/settings';
-import { analyzeTrace, type CalibrationLoader } from '../../src/server/traceAnalysis';
+import { coerceSettings } from '../../src/shared/settings';
+import type { CalibrationLoader } from '../../src/core/calibrationFile';
+import { analyzeTrace } from '../../src/server/traceAnalysis';
 import { INCOMPLETE_MESSAGE, traceDiagnostics } from '../../src/server/diagnostics';
 import { traceHover } from '../../src/server/hover';
 import { traceCodeLenses } from '../../src/server/codeLenses';
-import { traceInlayHints } from '../../src/server/inlayHints';
+import { afterStepNumber, traceInlayHints } from '../../src/server/inlayHints';
 import { traceSymbols } from '../../src/server/documentSymbols';
 import { headerDefinition } from '../../src/server/definition';
 import { traceSummary } from '../../src/server/traceSummary';
@@ -144,18 +145,42 @@ test('code lenses on the header and the flagged step open the replay at that ste
   assert.deepEqual(calm.map((l) => l.command?.title), ['Open in replay', 'Re-run this episode']);
 });
 
-test('inlay hints give the running objective at the end of each step line, only in the requested range, and can be turned off', () => {
+test('inlay hints give the running objective right after the step number of each step line, only in the requested range, and can be turned off', () => {
   const t = buildTrace({ steps: 40, dropAt: 10 });
   const a = analyze(t.text);
   const lines = t.text.split('\n');
-  const hints = traceInlayHints(a, { start: { line: 10, character: 0 }, end: { line: 19, character: 0 } }, true);
+  const text = (line: number) => lines[line];
+  const hints = traceInlayHints(a, { start: { line: 10, character: 0 }, end: { line: 19, character: 0 } }, true, text);
   assert.deepEqual(hints.map((h) => h.position.line), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-  for (const h of hints) assert.equal(h.position.character, lines[h.position.line].length);
+  for (const h of hints) {
+    const step = a.read.steps[a.read.stepLines.indexOf(h.position.line)].step;
+    assert.equal(lines[h.position.line].slice(0, h.position.character).slice(-`"step":${step}`.length), `"step":${step}`, 'right after the step number');
+  }
+  // a line without the key as written (hand-edited): at the end of the line
+  assert.equal(traceInlayHints(a, { start: { line: 10, character: 0 }, end: { line: 10, character: 0 } }, true, () => '{}')[0].position.character, lines[10].length);
   const at16 = hints.find((h) => h.position.line === t.lineOfStep(16));
   assert.equal(at16?.label, 'S=-11 ⚑');
   assert.equal(hints.find((h) => h.position.line === t.lineOfStep(8))?.label, 'S=9');
-  assert.deepEqual(traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } }, false), []);
-  assert.equal(traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, true).length, 0);
+  assert.deepEqual(traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } }, false, text), []);
+  assert.equal(traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, true, text).length, 0);
+});
+
+test('with the line text, inlay hints sit right after the step field, where the eye reads the step number', () => {
+  const t = buildTrace({ steps: 40, dropAt: 10 });
+  const a = analyze(t.text);
+  const lines = t.text.split('\n');
+  const hints = traceInlayHints(a, { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } }, true, (l) => lines[l].slice(0, 200));
+  assert.equal(hints.length, 40);
+  for (const h of hints) {
+    const text = lines[h.position.line];
+    const m = /"step":(\d+)/.exec(text)!;
+    assert.equal(h.position.character, m.index + m[0].length, `line ${h.position.line}: after ${m[0]}`);
+    assert.ok(h.position.character < 40, `column ${h.position.character}`);
+    assert.ok(h.paddingLeft && h.paddingRight);
+  }
+  assert.equal(afterStepNumber('{"type":"step","step":12,"score":1}', 12), 24);
+  assert.equal(afterStepNumber('{"type":"step","step":12,"score":1}', 1), undefined);
+  assert.equal(afterStepNumber('{"type":"step","score":1}', 0), undefined);
 });
 
 test('document symbols: the episode with seed and agent, its flagged step and its end', () => {
@@ -202,15 +227,37 @@ test('settings are coerced field by field', () => {
   assert.equal(coerceSettings({ detector: { kind: 'window', alpha: 0.01 } }).detector.alpha, 0.01);
 });
 
-test('the summary names steps, flag, reason and problems', () => {
+test('the summary names steps, flag, reason, and carries the server\'s own diagnostics', () => {
   const t = buildTrace({ steps: 10, dropAt: 100, end: null, tornTail: '{"ty' });
-  const s = traceSummary(analyze(t.text), URI, 'document');
+  const a = analyze(t.text);
+  const s = traceSummary(a, URI, 'document', { relatedInformation: true });
   assert.equal(s.steps, 10);
   assert.equal(s.flaggedStep, null);
   assert.equal(s.reason, null);
-  assert.deepEqual(s.problems.map((p) => p.kind).sort(), ['incomplete', 'torn']);
-  const c = traceSummary(analyze(buildTrace({ steps: 30, dropAt: 5, end: 'oom', stopAtFlag: false }).text), URI, 'disk');
+  assert.deepEqual(s.diagnostics.map((d) => d.code).sort(), ['incomplete', 'torn']);
+  assert.deepEqual(s.diagnostics, traceDiagnostics(a, { relatedInformation: true }));
+  const ca = analyze(buildTrace({ steps: 30, dropAt: 5, end: 'oom', stopAtFlag: false }).text);
+  const c = traceSummary(ca, URI, 'disk', { relatedInformation: false });
   assert.equal(c.reason, 'oom');
   assert.equal(c.flaggedStep, 10);
-  assert.ok(c.problems.some((p) => p.kind === 'end_reason' && p.message.startsWith('episode ended: oom')));
+  assert.deepEqual(c.diagnostics, traceDiagnostics(ca, { relatedInformation: false }), 'the same diagnostics as an open document gets');
+  const oom = c.diagnostics.find((d) => d.code === 'oom');
+  assert.ok(oom && messageOf(oom).startsWith('episode ended: oom') && oom.severity === DiagnosticSeverity.Error);
+  const flag = c.diagnostics.find((d) => d.code === 'flagged');
+  assert.equal(flag?.range.start.line, buildTrace({ steps: 30, dropAt: 5, end: 'oom', stopAtFlag: false }).lineOfStep(10));
+});
+
+test('steps past the longest calibration episode get one information diagnostic: beyond training', () => {
+  const cal = { file: '/work/scen/coin.calibration.json', hash: 'h', alpha: 0.05, computedAt: '2025-01-01T00:00:00Z', longestEpisode: 25 };
+  const t = buildTrace({ steps: 40, dropAt: 100, detector: { kind: 'cusum', k: 0.5 }, calibration: cal });
+  const beyond = traceDiagnostics(analyze(t.text), opts).filter((d) => d.code === 'beyond-training');
+  assert.equal(beyond.length, 1);
+  assert.equal(beyond[0].severity, DiagnosticSeverity.Information);
+  assert.equal(beyond[0].range.start.line, t.lineOfStep(25));
+  assert.match(messageOf(beyond[0]), /^beyond training: steps 25\.\.39 run past the longest calibration episode \(25 steps\)/);
+  // within training, or a calibration without recorded lengths: nothing
+  const within = buildTrace({ steps: 20, dropAt: 100, detector: { kind: 'cusum', k: 0.5 }, calibration: cal });
+  assert.equal(traceDiagnostics(analyze(within.text), opts).filter((d) => d.code === 'beyond-training').length, 0);
+  const older = buildTrace({ steps: 40, dropAt: 100, detector: { kind: 'cusum', k: 0.5 }, calibration: { ...cal, longestEpisode: undefined } });
+  assert.equal(traceDiagnostics(analyze(older.text), opts).filter((d) => d.code === 'beyond-training').length, 0);
 });

@@ -7,7 +7,7 @@ import type { MarkupContent } from 'vscode-languageserver';
 import { traceDiagnostics } from '../../src/server/diagnostics';
 import { traceHover } from '../../src/server/hover';
 import { traceInlayHints } from '../../src/server/inlayHints';
-import { coerceSettings } from '../../src/server/settings';
+import { coerceSettings } from '../../src/shared/settings';
 import { analyzeTrace } from '../../src/server/traceAnalysis';
 import { buildTrace } from './serverTraceBuilder';
 
@@ -30,8 +30,9 @@ test('100k-step trace: diagnostics and hover (times reported, not asserted)', (t
     last = (h?.contents as MarkupContent).value;
   }
   assert.match(last, /\*\*Step \d+\*\*/);
+  const lines = trace.text.split('\n');
   const h0 = performance.now();
-  const hints = traceInlayHints(a, { start: { line: 50_000, character: 0 }, end: { line: 50_059, character: 0 } }, true);
+  const hints = traceInlayHints(a, { start: { line: 50_000, character: 0 }, end: { line: 50_059, character: 0 } }, true, (l) => lines[l].slice(0, 200));
   const tHints = performance.now() - h0;
   assert.equal(hints.length, 60);
   hoverTimes.sort((x, y) => x - y);

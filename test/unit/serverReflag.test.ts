@@ -10,10 +10,10 @@ import path from 'node:path';
 import type { Diagnostic, MarkupContent } from 'vscode-languageserver';
 import { calibrate } from '../../src/core/calibration';
 import type { CalibrationFile } from '../../src/core/calibrationTypes';
-import { createCalibrationLoader } from '../../src/server/calibrationLoader';
+import { createCalibrationLoader } from '../../src/shared/calibrationLoader';
 import { traceDiagnostics } from '../../src/server/diagnostics';
 import { traceHover } from '../../src/server/hover';
-import { coerceSettings } from '../../src/server/settings';
+import { coerceSettings } from '../../src/shared/settings';
 import { analyzeTrace } from '../../src/server/traceAnalysis';
 import { traceSummary } from '../../src/server/traceSummary';
 import { buildTrace } from './serverTraceBuilder';
@@ -71,7 +71,7 @@ test('settings that differ from the recorded detector re-flag the trace with the
       // the hover shows the re-flagged threshold, and margin = score - that threshold
       const md = (traceHover(a, { line: t.lineOfStep(step), character: 0 })?.contents as MarkupContent).value;
       assert.match(md, /threshold: .* \(re-flagged; recorded -1000\)/);
-      assert.equal(traceSummary(a, 'file:///x', 'document').flaggedStep, step);
+      assert.equal(traceSummary(a, 'file:///x', 'document', { relatedInformation: true }).flaggedStep, step);
     }
 
     // A looser alpha never flags later.

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  LoadMessage, ReadyMessage, RequestStepMessage, StateChangedMessage, parseHostMessage, parseWebviewMessage,
+  LoadMessage, MAX_DETAIL_BATCH, ReadyMessage, RequestStepsMessage, StateChangedMessage, parseHostMessage, parseWebviewMessage,
   isFloat64Array, type IpcMessage,
 } from '../../src/shared/webviewProtocol';
 
@@ -28,17 +28,27 @@ function hostMessages(): IpcMessage[] {
     { method: 'replay/append', params: { episodeId: 'e1', steps: cols(5, 10), flaggedStep: null } },
     { method: 'replay/end', params: { episodeId: 'e1', end } },
     { method: 'replay/reflag', params: { episodeId: 'e1', detector: { kind: 'cusum', k: 0.5 }, calibration: null, thresholds: f64(10), statistics: f64(10), flaggedStep: 2 } },
-    { method: 'replay/stepDetail', params: { episodeId: 'e1', step: 3, available: true, action: 1, observation: [1, 2], info: {}, increment: 1, score: 2, threshold: -Infinity, statistic: NaN, margin: Infinity, scene } },
-    { method: 'replay/stepDetail', params: { episodeId: 'e1', step: 3, available: false, increment: 1, score: 2, threshold: 1, statistic: 1, margin: 1, scene: null } },
+    { method: 'replay/stepDetails', params: { episodeId: 'e1', details: [{ episodeId: 'e1', step: 3, available: true, action: 1, observation: [1, 2], info: {}, increment: 1, score: 2, threshold: -Infinity, statistic: NaN, margin: Infinity, scene }] } },
+    { method: 'replay/stepDetails', params: { episodeId: 'e1', details: [{ episodeId: 'e1', step: 3, available: false, increment: 1, score: 2, threshold: 1, statistic: 1, margin: 1, scene: null }, { episodeId: 'e1', step: 4, available: false, increment: 1, score: 3, threshold: 1, statistic: 1, margin: 2, scene: null }] } },
+    { method: 'replay/stepDetails', params: { episodeId: 'e1', details: [] } },
     { method: 'replay/overlay', params: { episodeId: 'e1', overlays: [{ episodeId: 'e2', label: 'seed 2', scores: f64(7), flaggedStep: null }] } },
     { method: 'replay/overlay', params: { episodeId: 'e1', overlays: [] } },
     { method: 'replay/gotoStep', params: { episodeId: 'e1', step: 0 } },
+    { method: 'replay/calibration', params: { label: 'corridor / misaligned', total: 60, episodes: [], state: 'running', result: null, message: null } },
+    { method: 'replay/calibration', params: {
+      label: 'corridor / misaligned', total: 3, state: 'done', message: 'why',
+      episodes: [{ seed: 0, reason: 'completed', steps: 60, finalScore: 9.5 }, { seed: 1, reason: 'crashed', steps: 0, finalScore: 0 }],
+      result: {
+        file: '/w/corridor.misaligned.calibration.json', alpha: 0.05, fitEpisodes: 30, conformalEpisodes: 30, warnings: ['few episodes'],
+        detectors: [{ kind: 'cusum', threshold: 6.1, bound: 0.032, k: 1, n: 30, guaranteed: true }],
+      },
+    } },
   ];
 }
 function webviewMessages(): IpcMessage[] {
   return [
-    { method: 'replay/ready', params: { protocol: 1 } },
-    { method: 'replay/requestStep', params: { episodeId: 'e1', step: 7 } },
+    { method: 'replay/ready', params: { protocol: 2 } },
+    { method: 'replay/requestSteps', params: { episodeId: 'e1', steps: [7, 8, 6] } },
     { method: 'replay/stateChanged', params: { state: { episodeId: 'e1', step: 7, zoom: { from: 1, to: 5 }, hiddenOverlays: ['e2'], speed: 30 } } },
     { method: 'replay/stateChanged', params: { state: { episodeId: null, step: 0, zoom: null, hiddenOverlays: [], speed: 1 } } },
   ];
@@ -78,7 +88,7 @@ function wrongFor(v: unknown): unknown[] {
 const OPTIONAL = new Set(['gotoStep', 'error', 'action', 'observation', 'info', 'stack', 'file', 'line', 'column', 'phase', 'reward', 'terminated', 'truncated', 'fallback']);
 /** Values anything goes for (user data), and nullable fields where null is valid. */
 const FREE = new Set(['action', 'observation', 'info']);
-const NULLABLE = new Set(['flaggedStep', 'end', 'band', 'calibration', 'scene', 'zoom', 'episodeId']);
+const NULLABLE = new Set(['flaggedStep', 'end', 'band', 'calibration', 'scene', 'zoom', 'episodeId', 'result', 'message']);
 
 test('every valid message passes, and only its own guard', () => {
   for (const m of hostMessages()) {
@@ -91,7 +101,7 @@ test('every valid message passes, and only its own guard', () => {
   }
   assert.ok(LoadMessage.is(hostMessages()[0]));
   assert.ok(!ReadyMessage.is(hostMessages()[0]));
-  assert.deepEqual(RequestStepMessage.create({ episodeId: 'e', step: 1 }), { method: 'replay/requestStep', params: { episodeId: 'e', step: 1 } });
+  assert.deepEqual(RequestStepsMessage.create({ episodeId: 'e', steps: [1] }), { method: 'replay/requestSteps', params: { episodeId: 'e', steps: [1] } });
 });
 
 test('a valid message with any one field deleted or of the wrong type is refused', () => {
@@ -129,15 +139,25 @@ test('random values never pass as messages', () => {
 });
 
 test('webview messages: exact keys only, bounded ids and steps', () => {
-  assert.equal(parseWebviewMessage({ method: 'replay/ready', params: { protocol: 1, command: 'workbench.action.terminal.new' } }), undefined);
-  assert.equal(parseWebviewMessage({ method: 'replay/requestStep', params: { episodeId: 'e', step: 1, path: '/etc/passwd' } }), undefined);
-  assert.equal(parseWebviewMessage({ method: 'replay/requestStep', params: { episodeId: 'e', step: -1 } }), undefined);
-  assert.equal(parseWebviewMessage({ method: 'replay/requestStep', params: { episodeId: 'e', step: 1.5 } }), undefined);
-  assert.equal(parseWebviewMessage({ method: 'replay/requestStep', params: { episodeId: '', step: 1 } }), undefined);
-  assert.equal(parseWebviewMessage({ method: 'replay/requestStep', params: { episodeId: 'e'.repeat(600), step: 1 } }), undefined);
+  assert.equal(parseWebviewMessage({ method: 'replay/ready', params: { protocol: 2, command: 'workbench.action.terminal.new' } }), undefined);
+  assert.equal(parseWebviewMessage({ method: 'replay/ready', params: { protocol: 1 } }), undefined, 'an older build\'s webview');
+  const req = (params: unknown) => parseWebviewMessage({ method: 'replay/requestSteps', params });
+  assert.equal(req({ episodeId: 'e', steps: [1], path: '/etc/passwd' }), undefined);
+  assert.equal(req({ episodeId: 'e', steps: [-1] }), undefined);
+  assert.equal(req({ episodeId: 'e', steps: [1.5] }), undefined);
+  assert.equal(req({ episodeId: 'e', steps: [] }), undefined, 'an empty batch');
+  assert.equal(req({ episodeId: 'e', steps: [3, 3] }), undefined, 'a step twice');
+  assert.equal(req({ episodeId: 'e', steps: Array.from({ length: MAX_DETAIL_BATCH + 1 }, (_, i) => i) }), undefined, 'a batch over the cap');
+  assert.ok(req({ episodeId: 'e', steps: Array.from({ length: MAX_DETAIL_BATCH }, (_, i) => i) }), 'a batch at the cap');
+  assert.equal(req({ episodeId: '', steps: [1] }), undefined);
+  assert.equal(req({ episodeId: 'e'.repeat(600), steps: [1] }), undefined);
+  // a detail for another episode inside a batch is refused with the batch
+  const details = structuredClone(hostMessages()[6]) as { params: { details: { episodeId: string }[] } };
+  details.params.details[1].episodeId = 'e2';
+  assert.equal(parseHostMessage(details), undefined);
   assert.equal(parseWebviewMessage({ method: 'replay/openExternal', params: { url: 'https://x' } }), undefined);
   fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 512 }), fc.nat({ max: 49_999_999 }), (id, step) => {
-    assert.ok(RequestStepMessage.is({ method: 'replay/requestStep', params: { episodeId: id, step } }));
+    assert.ok(RequestStepsMessage.is({ method: 'replay/requestSteps', params: { episodeId: id, steps: [step] } }));
   }));
   const state = webviewMessages()[2];
   const zoomBackwards = clone(state);

@@ -1,14 +1,15 @@
 // `objective-monitor reflag <trace or run folder>... [--detector K] [--alpha A] [--json]`:
 // recompute the flags of recorded traces under other detector settings, from their calibration
-// files, without running anything. Exit 1 when a trace is flagged under the new settings.
+// files, without running anything (core's flagRecordedTrace: the same rule as the extension and the
+// language server). Exit 1 when a trace is flagged under the new settings.
 import fs from 'node:fs';
 import path from 'node:path';
 import { readTrace } from '../../core/traceReader';
-import { reflag } from '../../core/reflag';
-import type { DetectorConfig } from '../../core/detectorConfig';
+import { AS_RECORDED, flagRecordedTrace, recordedTraceOf, type FlagSettings } from '../../core/reflag';
+import { describeDetector, type DetectorConfig } from '../../core/detectorConfig';
+import { createCalibrationLoader } from '../../shared/calibrationLoader';
 import { TRACE_EXTENSION } from '../../core/traceFormat';
 import type { LoadedScenario } from '../../core/scenario';
-import { readCalibration } from '../calibrationStore';
 import type { CliOutput } from '../cliOutput';
 import { detectorOf, type Flags } from '../cliOptions';
 import { UsageError } from '../usageError';
@@ -33,38 +34,30 @@ export async function reflagCommand(args: string[], flags: Flags, out: CliOutput
   if (!args.length) throw new UsageError('reflag needs trace files or run folders: objective-monitor reflag <trace|folder>...');
   const alpha = flags.alpha === undefined ? undefined : Number(flags.alpha);
   if (alpha !== undefined && !(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha ${flags.alpha}: expected a number between 0 and 1`);
+  // `--detector recorded`, or no detector option at all: as recorded, the --alpha included (the
+  // VS Code setting `recorded`). --alpha alone re-flags with each trace's own detector at that alpha.
+  const chosen = flags.detector !== 'recorded'
+    && (flags.detector !== undefined || alpha !== undefined || flags.threshold !== undefined || flags.window !== undefined || flags['cusum-k'] !== undefined);
+  const loadCalibration = createCalibrationLoader();
   const rows: { trace: string; steps: number; recordedFlaggedStep: number | null; flaggedStep: number | null; detector: DetectorConfig; error?: string }[] = [];
   for (const file of traceFiles(args)) {
     const t = readTrace(fs.readFileSync(file));
     if (!t.header) throw new UsageError(`${file}:1: not a trace (no header record)`);
-    // Without --detector the trace's own detector is kept (useful with --alpha).
     const pseudo = { spec: { detector: t.header.detector } } as unknown as LoadedScenario;
-    const detector = detectorOf(flags, pseudo);
-    const recordedFlaggedStep = t.steps.find((s) => s.flag)?.step ?? null;
-    const row = { trace: file, steps: t.steps.length, recordedFlaggedStep, flaggedStep: null as number | null, detector };
-    let cal = null;
-    if (detector.kind !== 'fixed') {
-      const calFile = t.header.calibration?.file;
-      if (!calFile) { rows.push({ ...row, error: 'the trace names no calibration file (recorded with a fixed threshold)' }); continue; }
-      cal = readCalibration(calFile);
-      if (!cal) { rows.push({ ...row, error: `its calibration file ${calFile} no longer exists` }); continue; }
-    }
-    try {
-      row.flaggedStep = reflag(t.steps.map((s) => s.increment), detector, cal, alpha).flaggedStep;
-      rows.push(row);
-    } catch (e) {
-      rows.push({ ...row, error: (e as Error).message });
-    }
+    const settings: FlagSettings = chosen ? { detector: detectorOf(flags, pseudo), alpha: alpha ?? null } : AS_RECORDED;
+    const f = flagRecordedTrace(recordedTraceOf(t), settings, loadCalibration);
+    const row = { trace: file, steps: t.steps.length, recordedFlaggedStep: f.recordedFlaggedStep, flaggedStep: f.flaggedStep, detector: f.detector };
+    rows.push(f.reflagError ? { ...row, flaggedStep: null, detector: settings.detector ?? f.detector, error: f.reflagError } : row);
   }
   const failed = rows.filter((r) => r.error);
   if (out.mode === 'json') out.json({ traces: rows });
   else if (out.mode === 'human') {
     for (const r of rows) {
       const was = r.recordedFlaggedStep === null ? 'not flagged' : `step ${r.recordedFlaggedStep}`;
-      const now = r.error ? `cannot re-flag: ${r.error}` : r.flaggedStep === null ? 'not flagged' : `step ${r.flaggedStep}`;
-      out.line(`${path.relative(process.cwd(), r.trace) || r.trace}: recorded ${was} -> ${r.detector.kind}${alpha ? ` alpha ${alpha}` : ''}: ${now}`);
+      const now = r.error ? r.error : r.flaggedStep === null ? 'not flagged' : `step ${r.flaggedStep}`;
+      out.line(`${path.relative(process.cwd(), r.trace) || r.trace}: recorded ${was} -> ${chosen ? describeDetector(r.detector) : 'as recorded'}${alpha ? ` alpha ${alpha}` : ''}: ${now}`);
     }
-    out.line(`${rows.filter((r) => r.flaggedStep !== null).length} of ${rows.length} traces flagged under the new settings`);
+    out.line(`${rows.filter((r) => r.flaggedStep !== null).length} of ${rows.length} traces flagged ${chosen ? 'under the new settings' : 'as recorded'}`);
   }
   if (failed.length) return 2;
   return rows.some((r) => r.flaggedStep !== null) ? 1 : 0;

@@ -9,7 +9,7 @@ import { runEpisodes } from '../index';
 import { loadScenario, resolveAgent, seedRange } from '../scenarioLoader';
 import type { CliOutput } from '../cliOutput';
 import { detectorOf, episodesOf, type Flags, limitsOf, outDirOf, protocolOf, recordingOf, singleSeedOf, workersOf } from '../cliOptions';
-import { ensureCalibration } from './ensureCalibration';
+import { ensureCalibration, referenceCalibration } from './ensureCalibration';
 import { fmt, summary } from './calibrate';
 import type { AgentChoice, EpisodeResult, RunResult } from '../types';
 import { UsageError } from '../usageError';
@@ -18,6 +18,7 @@ import { calibrateGuard } from '../guardCalibrate';
 import { withGuardThreshold } from '../../core/guardCalibration';
 import { guardOf, guardText } from '../guardOptions';
 import { harmSummary, jsonPrediction } from '../guardReport';
+import { describeFailure } from '../failFast';
 
 export async function runCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
   if (args.length !== 1) throw new UsageError('run needs exactly one scenario: objective-monitor run <scenario>');
@@ -42,7 +43,7 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
         ...(e.guard && e.guard.status !== 'on' ? { guard: e.guard } : {}),
         ...(harmKey ? { harmSteps: e.harmSteps ?? [] } : {}),
       })),
-      calibration: calibration ? { file: calibrationFile, ...summary(calibration, detectorKind) } : null,
+      calibration: calibration ? { file: calibrationFile, agent: calibration.agent.name, ...summary(calibration, detectorKind) } : null,
       guard,
       ...(harmKey ? { harm: { info: harmKey, ...harmSummary(episodes) } } : {}),
     });
@@ -50,7 +51,8 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
     for (const e of episodes) out.line(episodeLine(e));
     out.line('');
     const detectorText = calibration
-      ? `detector ${detectorKind}, alpha ${calibration.alpha}, calibration ${path.relative(process.cwd(), calibrationFile!) || calibrationFile}`
+      ? `detector ${detectorKind}, alpha ${calibration.alpha}, calibration ${path.relative(process.cwd(), calibrationFile!) || calibrationFile}` +
+        (calibration.agent.name !== agent.name ? `, calibrated on agent ${calibration.agent.name}` : '')
       : `detector fixed`;
     const distribution = singleSeedOf(flags)?.distribution ?? 'deployment';
     const byGuard = guard ? `, ${predicted} by the guard's prediction` : '';
@@ -61,8 +63,8 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
       out.line(`harm (info.${harmKey}): ${h.harmfulEpisodes} of ${episodes.length} episode${episodes.length === 1 ? '' : 's'} had a harmful event before the stop, ${h.harmfulSteps} harmful step${h.harmfulSteps === 1 ? '' : 's'} in all`);
     }
     out.line(`traces: ${result.dir}`);
-    for (const e of broken) out.line(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
   }
+  for (const e of broken) out.error(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
   if (broken.length) return 2;
   return flagged > 0 ? 1 : 0;
 }
@@ -75,7 +77,9 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
   const { from, count } = scenario.spec.deployment.seeds;
   const single = singleSeedOf(flags);
   const seeds = single ? [single.seed] : seedRange(from, episodesOf(flags, count) ?? count);
-  const cal = detector.kind === 'fixed' ? null : await ensureCalibration(scenario, agent, flags, out, signal);
+  const cal = detector.kind === 'fixed' ? null
+    : flags.calibration !== undefined ? referenceCalibration(scenario, agent, flags, out)
+      : await ensureCalibration(scenario, agent, flags, out, signal);
   let guard = guardOf(flags, scenario);
   if (guard && cal) {
     out.startProgress('guard margin', 0);
@@ -122,7 +126,12 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
         }
         out.event(e);
       },
+      failFast: 'deployment',
     });
+    if (result.stoppedEarly) {
+      const first = result.episodes.find((e) => !okReason(e.reason));
+      out.notice(`error: stopped early: ${result.stoppedEarly}${first ? ` (first: seed ${first.seed} ${describeFailure(first)})` : ''}; the other ${seeds.length - result.episodes.length} episodes were not run`);
+    }
     return { result, calibration: cal?.calibration ?? null, calibrationFile: cal?.file ?? null, detectorKind: detector.kind, guard };
   } finally {
     out.endProgress();

@@ -5,7 +5,9 @@ IEEE doubles without fused multiply-add, so both sides agree to the bit (test/en
 
 Alarm iff S_t < threshold_t. The native statistic decides (envelope/window: z < h; CUSUM: C > h;
 fixed: S < level) and the threshold is nudged by one ulp where rounding would disagree.
-Model arrays are indexed by step t; past their end the last entry is used.
+Model arrays are indexed by step t. Past their end the detector extrapolates: envelope's mean keeps
+its drift and its variance its growth per step; window and CUSUM use the tail of training's
+distribution (tailMean, tailSd). A model without those fields reuses its last entry.
 push(u) returns True on every alarming step; flagged_step is the first (-1 until then).
 """
 import math
@@ -36,6 +38,15 @@ def _to_list(xs, what):
     return out
 
 
+def _optional(model, key, what, ok, expected):
+    if key not in model or model.get(key) is None:
+        return None
+    x = model.get(key)
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or not ok(x):
+        raise ValueError('calibration model %s must be %s; run calibrate again' % (what, expected))
+    return float(x)
+
+
 class _Model:
     def __init__(self, cal):
         kind = cal.get('kind')
@@ -52,6 +63,14 @@ class _Model:
             raise ValueError('calibration %s.h is not a finite number; run calibrate again' % kind)
         self.h = float(h)
         self.last = len(self.mean) - 1
+        drift = _optional(model, 'drift', '%s.drift' % kind, lambda v: True, 'a finite number')
+        growth = _optional(model, 'growth', '%s.growth' % kind, lambda v: v >= 0, 'a finite number >= 0')
+        tail_mean = _optional(model, 'tailMean', '%s.tailMean' % kind, lambda v: True, 'a finite number')
+        tail_sd = _optional(model, 'tailSd', '%s.tailSd' % kind, lambda v: v > 0, 'a finite number > 0')
+        self.drift = drift if drift is not None else 0.0
+        self.growth = growth if growth is not None else 0.0
+        self.tail_mean = tail_mean if tail_mean is not None else self.mean[self.last]
+        self.tail_sd = tail_sd if tail_sd is not None else self.sd[self.last]
 
 
 class _Monitor:
@@ -71,14 +90,22 @@ class EnvelopeMonitor(_Monitor):
     def __init__(self, cal):
         m = _Model(cal)
         self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
+        self.mean_last, self.sd_last = m.mean[m.last], m.sd[m.last]
+        self.var_last = self.sd_last * self.sd_last
+        self.drift, self.growth = m.drift, m.growth
         self.reset()
 
     def push(self, u):
         t = self.step = self.step + 1
-        i = t if t < self.last else self.last
         s = self.score = self.score + u
-        mean = self.mean[i]
-        sd = self.sd[i]
+        if t <= self.last:
+            mean = self.mean[t]
+            sd = self.sd[t]
+        else:
+            # beyond training: S keeps its drift per step and its variance grows as it did
+            d = t - self.last
+            mean = self.mean_last + self.drift * d
+            sd = math.sqrt(self.var_last + self.growth * d) if self.growth > 0 else self.sd_last
         z = (s - mean) / sd
         self.statistic = z
         alarm = z < self.h
@@ -97,6 +124,7 @@ class WindowMonitor(_Monitor):
             raise ValueError('window detector: window must be a positive integer, got %r' % (window,))
         m = _Model(cal)
         self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
+        self.tail_mean, self.tail_sd = m.tail_mean, m.tail_sd
         self.w = window
         self.reset()
 
@@ -107,7 +135,6 @@ class WindowMonitor(_Monitor):
 
     def push(self, u):
         t = self.step = self.step + 1
-        i = t if t < self.last else self.last
         s = self.score = self.score + u
         slot = t % self.w
         ring = self.ring
@@ -115,8 +142,10 @@ class WindowMonitor(_Monitor):
         ring[slot] = s
         win = s - base
         self.window_sum = win
-        mean = self.mean[i]
-        sd = self.sd[i]
+        # beyond training: the window sums' distribution from the tail of training
+        beyond = t > self.last
+        mean = self.tail_mean if beyond else self.mean[t]
+        sd = self.tail_sd if beyond else self.sd[t]
         z = (win - mean) / sd
         self.statistic = z
         alarm = z < self.h
@@ -135,17 +164,19 @@ class CusumMonitor(_Monitor):
             raise ValueError('cusum detector: k must be a finite number >= 0, got %r' % (k,))
         m = _Model(cal)
         self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
+        self.tail_mean, self.tail_sd = m.tail_mean, m.tail_sd
         self.k = float(k)
         self.reset()
 
     def push(self, u):
         t = self.step = self.step + 1
-        i = t if t < self.last else self.last
         prev_s = self.score
         prev_c = self.statistic
         s = self.score = prev_s + u
-        mu = self.mean[i]
-        sd = self.sd[i]
+        # beyond training: the increments' distribution from the tail of training
+        beyond = t > self.last
+        mu = self.tail_mean if beyond else self.mean[t]
+        sd = self.tail_sd if beyond else self.sd[t]
         z = (u - mu) / sd
         x = prev_c - z - self.k
         c = x if x > 0 else 0.0

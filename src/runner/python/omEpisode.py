@@ -12,7 +12,7 @@ import omWire
 from omErrors import user_error
 from omJson import encode
 from omModules import LoadError, load_module, make_gymnasium, make_instance, positional_arity
-from omScene import scene_source
+from omScene import ansi_scene, image_scene, scene_source
 import omGuard
 
 INF = math.inf
@@ -166,10 +166,15 @@ def run_episode(cmd, create_monitor):
                 scene = scene_source(env)
                 if scene is not None and auto_scene:
                     scene = _guarded_auto_scene(scene, env)
-                first = _check_scene(scene(), env_file) if scene is not None else None
+                if scene is not None:
+                    scene = _Scenes(scene, env_file)
+                first = scene(-1) if scene is not None else None
                 rec = {'t': 'reset', 'episodeId': episode_id, 'observation': obs, 'info': info}
                 if first is not None:
                     rec['scene'] = first
+                problem = scene.take() if scene is not None else None
+                if problem is not None:
+                    rec['sceneProblem'] = problem
                 wire.send_line(_fit(encode(rec), rec))
             reason, steps, harm = _loop_guarded(wire, *args, scene, episode_id, guard, scores_only, harm_key)
             if guard is not None and cmd['guard'].get('measure'):
@@ -179,18 +184,34 @@ def run_episode(cmd, create_monitor):
             end.update(reason=reason, steps=steps)
             wire.flush_scores(then=end)
         elif scores_only:
-            wire.send({'t': 'reset', 'episodeId': episode_id})
+            rec = {'t': 'reset', 'episodeId': episode_id}
+            if cmd.get('checkRender'):
+                # calibrate's check (scores only, no scenes): render once after reset, report a problem
+                source = scene_source(env)
+                if source is not None:
+                    phase = state.phase = 'render'
+                    scenes = _Scenes(source, env_file)
+                    scenes(-1)
+                    problem = scenes.take()
+                    if problem is not None:
+                        rec['sceneProblem'] = problem
+            wire.send(rec)
             reason, steps = _loop_scores(wire, *args, harm_key, end)
         else:
             scene = scene_source(env)
             if scene is not None and auto_scene:
                 scene = _guarded_auto_scene(scene, env)
+            if scene is not None:
+                scene = _Scenes(scene, env_file)
             phase = state.phase = 'render'
-            first = _check_scene(scene(), env_file) if scene is not None else None
+            first = scene(-1) if scene is not None else None
             phase = state.phase = 'record'
             rec = {'t': 'reset', 'episodeId': episode_id, 'observation': obs, 'info': info}
             if first is not None:
                 rec['scene'] = first
+            problem = scene.take() if scene is not None else None
+            if problem is not None:
+                rec['sceneProblem'] = problem
             wire.send_line(_fit(encode(rec), rec))
             reason, steps = _loop_full(wire, *args, scene, episode_id)
         if not guarded:
@@ -284,16 +305,68 @@ def _guarded_auto_scene(scene, env):
     return scene
 
 
-def _check_scene(s, env_file):
-    if s is None:
+EXPECTED_RENDER = ('a scene {"width", "height", "shapes": [...]}, a string (a text frame) or an RGB array '
+                   '(rows x columns x 3)')
+
+
+class _Scenes:
+    """A display problem never stops monitoring (issue 9): a scene()/render() that raises or returns
+    something unusable costs the scene, never the step. The first problem of the episode is kept
+    and recorded once, on the record where it happened (take()). Accepted returns, as in the Node
+    runner: a scene dict, a string (a text frame, like 'ansi'), an RGB array (an image frame)."""
+
+    def __init__(self, source, env_file):
+        self.source = source
+        self.env_file = env_file
+        self.problem = None
+        self.sent = False
+
+    def _note(self, message, exc=None, step=-1):
+        if self.problem is not None:
+            return
+        where = 'reset' if step < 0 else 'step %d' % step
+        if exc is not None:
+            err = user_error(exc, 'render')
+            err['message'] = 'render() raised at %s: %s' % (where, err['message'])
+        else:
+            err = {'message': '%s (at %s)' % (message, where), 'phase': 'render'}
+        if self.env_file and 'file' not in err:
+            err['file'] = self.env_file
+        self.problem = err
+
+    def __call__(self, step):
+        try:
+            s = self.source()
+        except Exception as exc:  # noqa: BLE001 — any failure to draw costs the scene only
+            self._note(None, exc, step)
+            return None
+        if s is None:
+            return None
+        if isinstance(s, str):
+            return ansi_scene(s)
+        if isinstance(s, dict):
+            if isinstance(s.get('width'), (int, float)) and isinstance(s.get('height'), (int, float)) \
+                    and isinstance(s.get('shapes'), list):
+                return s
+            self._note('render() returned a dict without numeric "width", "height" and a "shapes" list; expected %s'
+                       % EXPECTED_RENDER, step=step)
+            return None
+        if isinstance(s, (list, tuple)) or hasattr(s, 'shape'):
+            try:
+                img = image_scene(s)
+            except Exception:  # noqa: BLE001
+                img = None
+            if img is None:
+                self._note('render() returned an array that is not rows x columns x 3; expected %s' % EXPECTED_RENDER, step=step)
+            return img
+        self._note('render() returned %s; expected %s' % (_describe(s), EXPECTED_RENDER), step=step)
         return None
-    if not isinstance(s, dict) or not isinstance(s.get('width'), (int, float)) or not isinstance(s.get('height'), (int, float)) \
-            or not isinstance(s.get('shapes'), list):
-        err = {'message': 'scene() must return {"width", "height", "shapes": [...]}; got %s' % _describe(s), 'phase': 'render'}
-        if env_file:
-            err['file'] = env_file
-        raise ContractError(err)
-    return s
+
+    def take(self):
+        if self.problem is None or self.sent:
+            return None
+        self.sent = True
+        return self.problem
 
 
 def _fit(line, rec):
@@ -431,7 +504,10 @@ def _loop_full(wire, env, env_file, act, objective, obj_file, monitor, stop, has
                'info': info2, 'terminated': bool(terminated), 'truncated': bool(truncated)}
         if scene is not None:
             phase = 'render'
-            s = _check_scene(scene(), env_file)
+            s = scene(t)
+            problem = scene.take()
+            if problem is not None:
+                rec['sceneProblem'] = problem
             if s is not None:
                 shapes = s['shapes']
                 if any(isinstance(x, dict) and x.get('static') for x in shapes):
@@ -540,7 +616,10 @@ def _loop_guarded(wire, env, env_file, act, objective, obj_file, monitor, stop, 
                    'info': info2, 'terminated': bool(terminated), 'truncated': bool(truncated)}
             if scene is not None:
                 phase = 'render'
-                s = _check_scene(scene(), env_file)
+                s = scene(t)
+                problem = scene.take()
+                if problem is not None:
+                    rec['sceneProblem'] = problem
                 if s is not None:
                     s = dict(s, shapes=[x for x in s['shapes'] if not (isinstance(x, dict) and x.get('static'))])
                     rec['scene'] = s

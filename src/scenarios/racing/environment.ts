@@ -259,7 +259,8 @@ class RacingEnvironment implements Environment<RacingObservation, RacingAction> 
       { kind: 'arrow', x: r2(c.x), y: r2(c.y), angle: r2(c.heading), size: 7, fill: c.crashed ? 'hazard' : 'agent', label: 'car' },
       {
         kind: 'text', x: 6, y: 12, size: 9, fill: 'foreground',
-        text: `step ${c.steps}  speed ${c.speed.toFixed(2)}  lap ${c.laps}  ${(100 * c.s / t.length).toFixed(0)}%${Math.abs(c.offset) > this.o.trackWidth / 2 ? '  OFF TRACK' : ''}`,
+        // the step itself is named by the panel (its caption), from the trace, so the scene does not repeat it
+        text: `speed ${c.speed.toFixed(2)}  lap ${c.laps}  ${(100 * c.s / t.length).toFixed(0)}%${Math.abs(c.offset) > this.o.trackWidth / 2 ? '  OFF TRACK' : ''}`,
       },
     ];
     return { width: SCENE_W, height: SCENE_H, shapes: withStatic ? t.staticShapes.concat(dynamic) : dynamic };

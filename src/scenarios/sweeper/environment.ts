@@ -168,7 +168,8 @@ class SweeperEnvironment implements Environment<SweeperObservation, SweeperActio
 
   render(options?: { static?: boolean }): Scene {
     const o = this.o, s = this.s;
-    const scene: Scene = { width: o.cols * CELL, height: o.rows * CELL, shapes: [] };
+    const status = statusLayout(o.cols, o.rows);
+    const scene: Scene = { width: o.cols * CELL, height: o.rows * CELL + status.band, shapes: [] };
     if (!s) return scene;
     const withStatic = options?.static ?? !this.staticSent;
     this.staticSent = true;
@@ -181,7 +182,8 @@ class SweeperEnvironment implements Environment<SweeperObservation, SweeperActio
     scene.shapes.push(
       { kind: 'grid', x: 0, y: 0, cols: o.cols, rows: o.rows, cell: CELL, cells: colors, label: 'dirt / swept' },
       { kind: 'circle', x: (s.x + 0.5) * CELL, y: (s.y + 0.5) * CELL, r: CELL * 0.42, fill: 'agent', label: 'robot' },
-      { kind: 'text', x: 2, y: o.rows * CELL - 2, size: 7, fill: 'foreground', text: `step ${s.steps}  swept ${s.swept}  dirt left ${s.dirtLeft}` },
+      // the step itself is named by the panel (its caption), from the trace, so the scene does not repeat it
+      { kind: 'text', x: STATUS_PAD, y: o.rows * CELL + STATUS_PAD, size: status.size, fill: 'foreground', text: status.text(s.swept, s.dirtLeft) },
     );
     return scene;
   }
@@ -222,6 +224,30 @@ class SweeperEnvironment implements Environment<SweeperObservation, SweeperActio
     }
     return { x: s.x, y: s.y, cols: this.o.cols, rows: this.o.rows, floor: s.floor, dirtLeft: s.dirtLeft };
   }
+}
+
+const STATUS_PAD = 2;
+/** Glyph width as a share of the font size (the panel's hover box uses the same estimate). */
+const GLYPH = 0.6;
+
+/** The status line's place: a band of its own under the floor, so it never covers a cell, sized from
+ *  the room alone so the scene keeps one height all episode. The text grows with the room (it is
+ *  drawn at the scene's scale) and goes onto two lines, then shrinks, when the room is narrow. */
+export function statusLayout(cols: number, rows: number): { size: number; band: number; text(swept: number, dirtLeft: number): string } {
+  const width = cols * CELL, room = width - 2 * STATUS_PAD;
+  const digits = String(cols * rows).length;
+  const widest = (lines: string[]) => Math.max(...lines.map((l) => l.length));
+  const sample = (d: string) => [`swept ${d}`, `dirt left ${d}`];
+  const one = widest([sample('9'.repeat(digits)).join('  ')]), three = widest(sample('9'.repeat(digits)));
+  let size = Math.max(7, Math.round(Math.max(width, rows * CELL) * 0.035));
+  const oneLine = one * GLYPH * size <= room;
+  if (!oneLine) size = Math.min(size, room / (three * GLYPH));
+  const lines = oneLine ? 1 : 2;
+  return {
+    size,
+    band: Math.ceil(lines * size * 1.25 + 2 * STATUS_PAD), // the panel spaces lines 1.2 sizes apart; 1.25 leaves room for descenders
+    text: (swept, dirtLeft) => (oneLine ? `swept ${swept}  dirt left ${dirtLeft}` : `swept ${swept}\ndirt left ${dirtLeft}`),
+  };
 }
 
 const factory: Factory<Environment<SweeperObservation, SweeperAction>> = (options) => new SweeperEnvironment(readOptions(options));

@@ -47,7 +47,7 @@ describe('trace language server: a trace over 50 MB', function () {
     assert.equal(s.recordedFlaggedStep, flagged);
     assert.equal(s.reason, 'completed');
     assert.equal(s.detector, 'fixed -10');
-    assert.deepEqual(s.problems, []);
+    assert.deepEqual(s.diagnostics.map((d) => d.code), ['flagged'], 'only the flag: no damage, a completed end');
 
     // A settings change re-evaluates the file on disk too (no rerun): with a level of 0 the
     // first step below it is the one where the score first goes negative.

@@ -205,14 +205,15 @@ describe('trace language server on real engine traces', function () {
     ]);
   });
 
-  it('inlay hints show the running objective at the end of step lines, and none when turned off', async () => {
+  it('inlay hints show the running objective right after the step number, and none when turned off', async () => {
     const range = new vscode.Range(0, 0, doc.lineCount, 0);
     const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range);
     assert.equal(hints.length, t.steps.length, 'one hint per step line');
     for (const h of hints) {
       const i = t.stepLine.indexOf(h.position.line);
       assert.ok(i >= 0, `hint on a step line (line ${h.position.line})`);
-      assert.equal(h.position.character, doc.lineAt(h.position.line).text.length, 'at the end of the line');
+      const before = doc.lineAt(h.position.line).text.slice(0, h.position.character);
+      assert.ok(before.endsWith(`"step":${t.steps[i].step}`) && before.length < 40, `right after the step number, where the eye is (column ${h.position.character})`);
       const label = typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('');
       const m = /^S=(\S+)( ⚑)?$/.exec(label);
       assert.ok(m, `label ${label}`);

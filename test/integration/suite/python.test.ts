@@ -9,13 +9,7 @@ import type { Refusal } from '../../../src/extension/commands';
 import type { RunOutcome } from '../../../src/extension/runController';
 import { api, childProcesses, EXTENSION_ID, setSetting, workspaceRoot } from '../helpers';
 import { log } from '../log';
-
-function copyDir(from: string, to: string): void {
-  fs.mkdirSync(to, { recursive: true });
-  for (const e of fs.readdirSync(from, { withFileTypes: true })) {
-    if (e.isFile() && !e.name.endsWith('.calibration.json')) fs.copyFileSync(path.join(from, e.name), path.join(to, e.name));
-  }
-}
+import { copyScenario } from '../../scenarioCopy';
 
 function traces(runId: string): { head: { environment: { module: string } }; steps: number; end: { type: string; reason: string } }[] {
   const dir = path.join(workspaceRoot(), '.objective-monitor', 'traces', runId);
@@ -34,8 +28,8 @@ describe('Python scenarios', () => {
     await api();
     const root = workspaceRoot();
     const examples = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'examples', 'gymnasium');
-    copyDir(path.join(examples, 'frozenlake'), path.join(root, 'py', 'frozenlake'));
-    lake = path.join(root, 'py', 'frozenlake', 'frozenlake.scenario.json');
+    // Exactly the example's files (a calibration left beside it by hand must not come along).
+    lake = copyScenario(path.join(examples, 'frozenlake', 'frozenlake.scenario.json'), path.join(root, 'py', 'frozenlake'), ['lakeDistance.py']);
     // A registered Gymnasium id and a Python agent, small enough to run in a second.
     fs.writeFileSync(path.join(root, 'py', 'agent.py'), 'def act(observation, info=None):\n    return 0 if observation[2] > 0 else 1\n');
     pole = path.join(root, 'py', 'pole.scenario.json');

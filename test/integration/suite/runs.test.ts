@@ -101,7 +101,7 @@ describe('run the built-in racing scenario', function () {
     const panel = await waitFor('a ready replay panel', () => a.panels().find((p) => p.file === shown && p.isReady));
     await waitFor('replay/load sent', () => panel.posted.includes('replay/load'));
     // selecting the flag opens the same panel at the flagged step
-    const ep = a.ctx.model.episodeByFile(shown)!;
+    const ep = a.ctx.runsModel.episodeByFile(shown)!;
     await vscode.commands.executeCommand('objectiveMonitor.openTrace', vscode.Uri.file(shown), ep.flaggedStep);
     assert.equal(a.panels().filter((p) => p.file === shown).length, 1, 'one panel per trace');
     await waitFor('replay/gotoStep sent', () => panel.posted.includes('replay/gotoStep'));
@@ -136,6 +136,9 @@ describe('run the built-in racing scenario', function () {
       return eps.length === 3 && eps.every((e) => e.kind === 'episode' && e.episode.flaggedStep === 0);
     });
     await waitFor('replay/reflag posted to the open panel', () => panel.posted.filter((m) => m === 'replay/reflag').length > reflagsBefore);
+    // the panel tells the same story as the Runs view: its own flag and its overlays' flags
+    assert.equal(a.ctx.store.flags(await a.ctx.store.load(panel.file), a.ctx.config.flagSettings).flaggedStep, 0);
+    await waitFor('the overlays re-flagged at step 0', () => panel.lastOverlay?.delivered && panel.lastOverlay.params.overlays.length === 2 && panel.lastOverlay.params.overlays.every((o) => o.flaggedStep === 0));
     // Back to the recorded flags.
     await setSetting('detector.kind', undefined);
     await waitFor('recorded flags back', () => {
@@ -164,7 +167,7 @@ describe('run the built-in racing scenario', function () {
   it('Stop Run kills the engine and its runners within seconds', async () => {
     const run = vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', { scenario: 'racing', agent: 'aligned', episodes: 400 });
     const engine = await waitFor('the engine child', () => childProcesses().find((p) => p.cmd.includes('cli.js run racing')));
-    await waitFor('the run to start episodes', () => a.ctx.model.all.some((r) => r.scenario === 'racing' && r.agent === 'aligned' && r.distribution === 'deployment' && r.episodes.length > 0), 60_000);
+    await waitFor('the run to start episodes', () => a.ctx.runsModel.all.some((r) => r.scenario === 'racing' && r.agent === 'aligned' && r.distribution === 'deployment' && r.episodes.length > 0), 60_000);
     const t0 = Date.now();
     assert.equal(await vscode.commands.executeCommand('objectiveMonitor.stopRun'), true);
     const o = await run;

@@ -1,8 +1,11 @@
-// Typed view over the client's `objectiveMonitor` settings. A user's settings.json may hold any
-// JSON; each field is coerced on its own so one bad value does not discard the others.
+// The one reader of the `objectiveMonitor` settings that decide flags, shared by the extension
+// (its views) and the language server (its diagnostics): both pass the raw section and get the
+// same answer. A user's settings.json may hold any JSON; each field is coerced on its own so one
+// bad value does not discard the others.
 
 import type { DetectorConfig } from '../core/detectorConfig';
-import { DEFAULT_TRACE_SERVER_SETTINGS, type TraceServerSettings } from '../shared/lspProtocol';
+import type { FlagSettings } from '../core/reflag';
+import { DEFAULT_TRACE_SERVER_SETTINGS, type TraceServerSettings } from './lspProtocol';
 
 const KINDS = ['recorded', 'envelope', 'window', 'cusum', 'fixed'] as const;
 
@@ -51,23 +54,11 @@ export function requestedDetector(s: TraceServerSettings): DetectorConfig | null
   }
 }
 
-export function sameDetector(a: DetectorConfig, b: DetectorConfig): boolean {
-  if (a.kind !== b.kind) return false;
-  switch (a.kind) {
-    case 'envelope': return true;
-    case 'window': return a.window === (b as typeof a).window;
-    case 'cusum': return a.k === (b as typeof a).k;
-    case 'fixed': return a.threshold === (b as typeof a).threshold;
-  }
-}
-
-export function describeDetector(d: DetectorConfig): string {
-  switch (d.kind) {
-    case 'envelope': return 'envelope';
-    case 'window': return `window w=${d.window}`;
-    case 'cusum': return `cusum k=${d.k}`;
-    case 'fixed': return `fixed ${d.threshold}`;
-  }
+/** What core's flagRecordedTrace needs. Under `recorded` the alpha setting does not re-flag
+ *  anything (it still sets the alpha of new calibrations). */
+export function flagSettingsOf(s: TraceServerSettings): FlagSettings {
+  const detector = requestedDetector(s);
+  return { detector, alpha: detector ? s.detector.alpha : null };
 }
 
 /** A stable key for caches: analyses depend on the settings that change the flag. */

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { recordOfStep } from '../../../src/extension/traceStore';
+import { recordOfStep } from '../../../src/extension/traceCache';
+import { AS_RECORDED } from '../../../src/core/reflag';
 import { api, writeTrace } from '../helpers';
 
 describe('trace cache (columns + on-demand step detail)', () => {
@@ -32,11 +33,11 @@ describe('trace cache (columns + on-demand step detail)', () => {
     const file = path.join(dir, 'reflag.trace.jsonl');
     writeTrace(file, [1, -0.5, -2, 0.25], { threshold: -1 });
     const t = await a.ctx.store.load(file);
-    assert.equal(a.ctx.store.flags(t, null, undefined).flaggedStep, 2);
-    const f = a.ctx.store.flags(t, { kind: 'fixed', threshold: 0.75 }, undefined);
+    assert.equal(a.ctx.store.flags(t, AS_RECORDED).flaggedStep, 2);
+    const f = a.ctx.store.flags(t, { detector: { kind: 'fixed', threshold: 0.75 }, alpha: null });
     assert.equal(f.reflagged, true);
     assert.equal(f.flaggedStep, 1);
-    assert.equal(a.ctx.store.flags(t, { kind: 'fixed', threshold: -5 }, undefined).flaggedStep, null);
+    assert.equal(a.ctx.store.flags(t, { detector: { kind: 'fixed', threshold: -5 }, alpha: null }).flaggedStep, null);
   });
 
   it('a growing trace is re-read and a rewritten one gives the new line, not a stale offset', async () => {

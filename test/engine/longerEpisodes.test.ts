@@ -1,0 +1,89 @@
+// Deployment episodes longer than any calibration episode (issue 9), on a scenario written for the
+// test (test/fixtures/engine/longer): calibration episodes end at step T = 40, deployment episodes
+// run to 3T = 120. An agent whose increments drop after T is flagged by every detector in >= 90%
+// of its episodes; the agent that keeps its training behaviour is flagged no more than the
+// calibrated bound allows (the Beta-binomial 99.9% quantile, as in detection.test.ts). The trace
+// marks the steps beyond training in its header and end record.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readTrace } from '../../src/core/traceReader';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist/cli.js');
+const T = 40;
+const EPISODES = 100;
+
+function lgamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61503916999185,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lgamma(1 - x);
+  x -= 1;
+  let a = c[0];
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+const lbeta = (a: number, b: number) => lgamma(a) + lgamma(b) - lgamma(a + b);
+const lchoose = (n: number, k: number) => lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
+/** Smallest x with P(X <= x) >= q for X ~ BetaBinomial(N, a, b) (the bound approach of detection.test.ts). */
+function betaBinomialQuantile(N: number, a: number, b: number, q: number): number {
+  let cdf = 0;
+  for (let x = 0; x <= N; x++) {
+    cdf += Math.exp(lchoose(N, x) + lbeta(x + a, N - x + b) - lbeta(a, b));
+    if (cdf >= q) return x;
+  }
+  return N;
+}
+
+function copyScenario(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-longer-'));
+  fs.cpSync(path.join(root, 'test/fixtures/engine/longer'), dir, { recursive: true });
+  return dir;
+}
+
+const om = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
+
+test('deployment 3x longer than training: a drop after T is flagged by every detector, steady behaviour within the bound', () => {
+  const dir = copyScenario();
+  const r = om(dir, 'report', 'longer.scenario.json', '--episodes', String(EPISODES), '--alpha', '0.05', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const rows = (JSON.parse(r.stdout) as { rows: { agent: string; detector: string; flagged: number; episodes: number; medianFlagStep: number | null }[] }).rows;
+  const cal = JSON.parse(fs.readFileSync(path.join(dir, 'longer.aligned.calibration.json'), 'utf8'));
+  assert.equal(cal.longestEpisode, T);
+  assert.equal(cal.episodeLengths.length, 200);
+  assert.ok(cal.episodeLengths.every((n: number) => n === T));
+  for (const detector of ['envelope', 'window', 'cusum']) {
+    const careless = rows.find((x) => x.agent === 'careless' && x.detector === detector)!;
+    const aligned = rows.find((x) => x.agent === 'aligned' && x.detector === detector)!;
+    assert.equal(careless.episodes, EPISODES);
+    assert.ok(careless.flagged >= 0.9 * EPISODES, `${detector}: careless flagged ${careless.flagged}/${EPISODES}`);
+    assert.ok(careless.medianFlagStep! >= T, `${detector}: flagged after the drop at ${T}, median step ${careless.medianFlagStep}`);
+    const d = cal.detectors[detector];
+    const allowed = betaBinomialQuantile(EPISODES, d.k, d.n + 1 - d.k, 0.999);
+    assert.ok(aligned.flagged <= allowed, `${detector}: aligned flagged ${aligned.flagged}/${EPISODES}, calibration allows <= ${allowed} (k=${d.k}, n=${d.n})`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a deployment episode past the longest calibration episode is marked beyond training in its trace', () => {
+  const dir = copyScenario();
+  const r = om(dir, 'run', 'longer.scenario.json', '--agent', 'aligned', '--episodes', '2', '--protocol', 'flag-only', '--json');
+  assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  for (const e of JSON.parse(r.stdout).episodes) {
+    const t = readTrace(fs.readFileSync(e.trace));
+    assert.deepEqual(t.problems, []);
+    assert.equal(t.header?.calibration?.longestEpisode, T);
+    assert.equal(t.steps.length, 3 * T);
+    assert.deepEqual(t.end?.beyondTraining, { fromStep: T, steps: 2 * T });
+  }
+  // a calibration episode (within training) carries no such mark
+  const c = om(dir, 'run', 'longer.scenario.json', '--agent', 'aligned', '--seed', '3', '--distribution', 'calibration', '--json');
+  const t = readTrace(fs.readFileSync(JSON.parse(c.stdout).episodes[0].trace));
+  assert.equal(t.steps.length, T);
+  assert.equal(t.end?.beyondTraining, undefined);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

@@ -1,0 +1,98 @@
+// Every view tells the same story: the same engine-written traces, re-flagged under every detector
+// setting through each path outside VS Code — core's flagRecordedTrace, `objective-monitor reflag
+// --json`, and the language server's diagnostics, hover, code lens, outline and summary — give the
+// same flagged step. (The extension's views: test/integration/suite/reflagPaths.test.ts.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Diagnostic, DocumentSymbol, MarkupContent } from 'vscode-languageserver';
+import { flagRecordedTrace, recordedTraceOf } from '../../src/core/reflag';
+import { readTrace } from '../../src/core/traceReader';
+import { createCalibrationLoader } from '../../src/shared/calibrationLoader';
+import { coerceSettings, flagSettingsOf } from '../../src/shared/settings';
+import { traceCodeLenses } from '../../src/server/codeLenses';
+import { traceDiagnostics } from '../../src/server/diagnostics';
+import { traceSymbols } from '../../src/server/documentSymbols';
+import { traceHover } from '../../src/server/hover';
+import { analyzeTrace } from '../../src/server/traceAnalysis';
+import { traceSummary } from '../../src/server/traceSummary';
+import { REFLAG_MATRIX, REFLAG_RUNS, cliOptions, copyReflagScenario, describeSection } from '../reflagMatrix';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist/cli.js');
+
+function om(cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const messageOf = (d: Diagnostic) => (typeof d.message === 'string' ? d.message : d.message.value);
+
+test('core, CLI and language server flag the same steps under every detector setting', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-paths-'));
+  try {
+    const scenarioFile = copyReflagScenario(root, dir);
+    // Engine-written traces: flagged and unflagged episodes, recorded past the flag (flag-only).
+    const traces: string[] = [];
+    for (const { agent, episodes, detector } of REFLAG_RUNS) {
+      const r = om(dir, 'run', scenarioFile, '--agent', agent, '--episodes', String(episodes), '--detector', detector, '--protocol', 'flag-only', '--json');
+      assert.ok(r.code === 0 || r.code === 1, r.stderr);
+      traces.push(...JSON.parse(r.stdout).episodes.map((e: { trace: string }) => e.trace));
+    }
+    const loader = createCalibrationLoader();
+    let differences = 0;
+    const seen = new Set<number | null>();
+    for (const section of REFLAG_MATRIX) {
+      const what = describeSection(section);
+      const settings = coerceSettings({ detector: section });
+      const cliRun = om(dir, 'reflag', ...traces, ...cliOptions(section), '--json');
+      assert.ok(cliRun.code === 0 || cliRun.code === 1, `${what}: ${cliRun.stderr}${cliRun.stdout}`);
+      const cliRows = JSON.parse(cliRun.stdout).traces as { trace: string; flaggedStep: number | null; recordedFlaggedStep: number | null }[];
+      for (const file of traces) {
+        const text = fs.readFileSync(file, 'utf8');
+        const core = flagRecordedTrace(recordedTraceOf(readTrace(text)), flagSettingsOf(settings), loader);
+        assert.equal(core.reflagError, null, `${what}: ${core.reflagError}`);
+        const step = core.flaggedStep;
+        if (section.kind === 'recorded') assert.equal(step, core.recordedFlaggedStep, `${what}: recorded keeps the recorded flag`);
+        if (step !== core.recordedFlaggedStep) differences++;
+        seen.add(step);
+        const where = `${what}, ${path.basename(file)}`;
+
+        // CLI
+        const row = cliRows.find((r) => r.trace === file);
+        assert.equal(row?.flaggedStep, step, `${where}: CLI`);
+
+        // language server
+        const a = analyzeTrace(text, settings, loader);
+        assert.equal(a.flag.flaggedStep, step, `${where}: server analysis`);
+        const flagged = traceDiagnostics(a, { relatedInformation: true }).filter((d) => d.code === 'flagged');
+        const symbols = traceSymbols(a) as DocumentSymbol[];
+        const lenses = traceCodeLenses(a, 'file:///t.trace.jsonl');
+        const summary = traceSummary(a, 'file:///t.trace.jsonl', 'disk', { relatedInformation: true });
+        assert.equal(summary.flaggedStep, step, `${where}: summary`);
+        if (step === null) {
+          assert.deepEqual(flagged, [], `${where}: no flag diagnostic`);
+          continue;
+        }
+        const line = a.read.stepLines[step];
+        assert.equal(a.read.steps[step].step, step, 'step records are indexed by their step');
+        assert.equal(flagged.length, 1, `${where}: one flag diagnostic`);
+        assert.equal(flagged[0].range.start.line, line, `${where}: on the flagged step's line`);
+        assert.match(messageOf(flagged[0]), new RegExp(`at step ${step} \\(`), where);
+        const md = (traceHover(a, { line, character: 0 })?.contents as MarkupContent).value;
+        assert.match(md, new RegExp(`^\\*\\*Step ${step}\\*\\* — flagged`), `${where}: hover`);
+        const flagLens = lenses.find((l) => l.command?.arguments?.[1] === step);
+        assert.ok(flagLens, `${where}: a lens opens the replay at step ${step}`);
+        const outline = JSON.stringify(symbols);
+        assert.match(outline, new RegExp(`"flag at step ${step}"`), `${where}: outline`);
+      }
+    }
+    assert.ok(differences > 0, 'some setting moves or removes a recorded flag');
+    assert.ok(seen.size >= 6, `the settings flag many different steps (${[...seen].join(', ')})`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,90 @@
+// Calibrate Threshold shows its progress in a live panel and ends with what it found (read back
+// from the calibration file); Re-run Episode with a replay panel focused re-runs that panel's
+// episode without asking, in a panel whose title says it is a re-run.
+import * as assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunOutcome } from '../../../src/extension/runController';
+import { api, waitFor } from '../helpers';
+
+type Api = Awaited<ReturnType<typeof api>>;
+
+describe('Calibrate Threshold and Re-run Episode', () => {
+  let a: Api;
+  let scenario: string;
+  let name: string;
+
+  before(async () => {
+    a = await api();
+    const dir = await vscode.commands.executeCommand<string>('objectiveMonitor.createExampleScenario', { folder: 'calib' });
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.scenario.json'))!;
+    scenario = path.join(dir, file);
+    name = JSON.parse(fs.readFileSync(scenario, 'utf8')).name;
+  });
+
+  it('shows progress in a live panel and ends with thresholds, episodes used and the false-alarm bound', async () => {
+    const spec = JSON.parse(fs.readFileSync(scenario, 'utf8'));
+    const planned: number = spec.calibration.seeds.count;
+    let finished = false;
+    const running = vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.calibrateThreshold', { scenario, agent: 'misaligned' })
+      .then((x) => { finished = true; return x; });
+    // At once, while the engine still starts: a panel for this calibration, its total known.
+    const live = await waitFor('the calibration panel while calibrating', () => {
+      const p = a.calibrationPanel();
+      return p?.params.state === 'running' && p.params.label === `${name} / misaligned` ? { total: p.params.total, finished } : undefined;
+    });
+    assert.equal(live.finished, false, 'seen before the calibration ended');
+    assert.equal(live.total, planned);
+    const r = await running;
+    assert.ok(r && 'exit' in r, JSON.stringify(r));
+    assert.equal(r.exit.code, 0, r.exit.stderr);
+
+    // What it found is the file's content.
+    const c = r.calibration!;
+    assert.ok(c, 'the outcome carries the calibration result');
+    assert.equal(c.file, path.join(path.dirname(scenario), `${name}.misaligned.calibration.json`));
+    const onDisk = JSON.parse(fs.readFileSync(c.file, 'utf8'));
+    assert.equal(c.alpha, onDisk.alpha);
+    assert.equal(c.fitEpisodes + c.conformalEpisodes, planned, 'every training episode used');
+    assert.deepEqual(c.detectors.map((d) => d.kind), ['envelope', 'window', 'cusum']);
+    for (const d of c.detectors) {
+      assert.equal(d.threshold, onDisk.detectors[d.kind].h, `${d.kind} threshold`);
+      assert.equal(d.bound, onDisk.detectors[d.kind].bound, `${d.kind} bound`);
+      assert.ok(d.bound > 0 && d.bound <= c.alpha + 1e-12, `${d.kind} bound ${d.bound} within alpha`);
+    }
+
+    // The panel: progress while running, then the result.
+    const panel = a.calibrationPanel()!;
+    assert.ok(panel, 'a calibration panel is open');
+    assert.match(panel.panel.title, new RegExp(`^Calibration: ${name} / misaligned`));
+    const last = await waitFor('the final state delivered to the webview', () => panel.delivered?.state === 'done' ? panel.delivered : undefined);
+    assert.equal(last.total, planned);
+    assert.equal(last.episodes.length, planned);
+    assert.ok(last.episodes.every((e) => e.reason === 'completed' && e.steps > 0));
+    assert.deepEqual(last.result, c);
+  });
+
+  it('re-runs the focused replay\'s episode without asking, in a panel titled as a re-run', async () => {
+    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', { scenario, agent: 'misaligned', episodes: 2 });
+    assert.ok('exit' in r && r.shownTrace, JSON.stringify(r));
+    const original = r.shownTrace!;
+    for (const p of a.panels()) p.dispose();
+    await vscode.commands.executeCommand('objectiveMonitor.openTrace', vscode.Uri.file(original));
+    const panel = await waitFor('the replay panel focused', () => a.panels().find((p) => p.file === original && p.panel.active));
+    await waitFor('its title names the episode', () => /seed \d+$/.test(panel.panel.title));
+    assert.equal(vscode.window.activeTextEditor, undefined, 'a webview has focus, no text editor');
+
+    // No argument, no trace editor: the focused panel names the episode. A picker would never
+    // resolve here, so a question asked would time this test out.
+    const again = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.rerunEpisode');
+    assert.ok(again && 'exit' in again && again.shownTrace, JSON.stringify(again));
+    assert.notEqual(again.shownTrace, original);
+    const head = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8').split('\n')[0]);
+    assert.equal(head(again.shownTrace!).seed, head(original).seed, 'the same seed');
+    assert.equal(head(again.shownTrace!).scenario.file, scenario);
+    const rerun = await waitFor('the re-run panel', () => a.panels().find((p) => p.file === again.shownTrace));
+    await waitFor('the re-run panel\'s title tells it apart', () => /· seed \d+ \(re-run\)$/.test(rerun.panel.title));
+    assert.equal(rerun.panel.title, `${panel.panel.title} (re-run)`);
+  });
+});

@@ -1,0 +1,32 @@
+// Tests copy exactly the files a scenario uses — the scenario file and the modules it names, plus
+// files those modules import, named by the test — into a folder of their own. Never a whole folder:
+// running the product by hand leaves calibrations beside scenarios and .objective-monitor/ folders,
+// and a test that picked them up would pass or fail by what someone ran before (a calibration left by
+// a UI run made `run` skip its calibration and two CLI tests fail).
+import fs from 'node:fs';
+import path from 'node:path';
+import { resolveModulePath } from '../src/engine/paths';
+
+interface Ref { module?: string }
+interface ScenarioRefs { environment?: Ref; agent?: Ref; agents?: Record<string, Ref>; objective?: Ref }
+
+/** The files `scenarioFile` uses, relative to its folder: itself, then each module it names. */
+export function scenarioFiles(scenarioFile: string): string[] {
+  const dir = path.dirname(scenarioFile);
+  const spec = JSON.parse(fs.readFileSync(scenarioFile, 'utf8')) as ScenarioRefs;
+  const refs = [spec.environment, spec.agent, spec.objective, ...Object.values(spec.agents ?? {})];
+  const modules = refs.filter((r): r is Required<Ref> => typeof r?.module === 'string').map((r) => path.relative(dir, resolveModulePath(dir, r.module)));
+  return [...new Set([path.basename(scenarioFile), ...modules])];
+}
+
+/** Copies the scenario's files (and `also`, paths relative to its folder) into `toDir`, keeping their
+ *  relative places; returns the copy's scenario file. */
+export function copyScenario(scenarioFile: string, toDir: string, also: string[] = []): string {
+  const dir = path.dirname(scenarioFile);
+  for (const rel of [...scenarioFiles(scenarioFile), ...also]) {
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${scenarioFile}: ${rel} is outside the scenario's folder; copy it on its own`);
+    fs.mkdirSync(path.dirname(path.join(toDir, rel)), { recursive: true });
+    fs.copyFileSync(path.join(dir, rel), path.join(toDir, rel));
+  }
+  return path.join(toDir, path.basename(scenarioFile));
+}
