@@ -63,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'lsp') {
     // The language server is its own bundle; loading it hands the process over to it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of its own, found beside this one
     require(path.join(__dirname, 'server.js'));
     return new Promise<number>(() => undefined);
   }

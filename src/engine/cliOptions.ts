@@ -86,7 +86,7 @@ export function detectorOf(flags: Flags, scenario: LoadedScenario): DetectorConf
   }
   const fromFile = scenario.spec.detector;
   const kind = (flags.detector ?? fromFile?.kind ?? (flags.threshold !== undefined ? 'fixed' : DEFAULT_DETECTOR)) as DetectorKind;
-  const fileParam = <T extends keyof any>(k: T) => (fromFile && fromFile.kind === kind ? (fromFile as Record<T, number>)[k] : undefined);
+  const fileParam = <T extends PropertyKey>(k: T) => (fromFile && fromFile.kind === kind ? (fromFile as Record<T, number>)[k] : undefined);
   switch (kind) {
     case 'envelope':
       return { kind };

@@ -242,7 +242,7 @@ export function rerunEpisode(ctx: Ctx): Cmd {
     if (!h) return refuse('invalid', `${uri.fsPath}: not a trace (no header record), so there is no episode to re-run`);
     const builtinDir = path.join(ctx.extension.extensionPath, 'dist', 'scenarios') + path.sep;
     const scenario = h.scenario.file.startsWith(builtinDir) ? h.scenario.name : h.scenario.file;
-    let agents: string[] = [];
+    let agents: string[];
     try { agents = readScenarioSummary(h.scenario.file).agents; } catch (e) { return refuse('invalid', (e as Error).message); }
     const target: RunTarget = { scenario, agent: agents.includes(h.agent.name) ? h.agent.name : h.agent.module };
     const py = await pythonFor(ctx, h.scenario.file, target.agent);
