@@ -64,3 +64,13 @@ test('--horizon without --guard is a usage error; a bad horizon names the flag',
   assert.equal(b.code, 2);
   assert.match(b.stderr, /--horizon 0: expected a whole number of steps from 1 to 10000/);
 });
+
+test('many predicted stops are not failures: fail-fast lets the whole run go on', () => {
+  const dir = corridor();
+  const r = spawnSync(process.execPath, [cli, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--detector', 'fixed', '--threshold', '-3', '--episodes', '8', '--guard', '--json', '--out', path.join(dir, 'out')], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 1, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.episodes.length, 8);
+  assert.ok(j.episodes.every((e: { reason: string }) => e.reason === 'predicted_stop'));
+  assert.doesNotMatch(r.stderr, /stopped early/);
+});
