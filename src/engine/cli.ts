@@ -16,6 +16,7 @@ const HELP = `objective-monitor — watch an agent's base objective step by step
 usage:
   objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M]
   objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--protocol stop|flag-only|fallback] [--guard [--horizon H] [--rollouts N]] [--json]
+                              [--junit FILE] [--sarif FILE]
   objective-monitor report <scenario> [--episodes N] [--json]
   objective-monitor reflag <trace|run folder>... [--detector K] [--alpha A] [--json]   re-flag recorded traces
   objective-monitor demo [scenario]
@@ -47,6 +48,8 @@ options:
   --workers N          runner processes (default: one per core)
   --step-timeout MS, --episode-timeout MS, --memory-limit MB    limits for user code
   --python PATH        interpreter for Python modules (default python3)
+  --junit FILE         run: also write a JUnit XML report (one test case per episode; a flag is a failure)
+  --sarif FILE         run: also write a SARIF 2.1.0 log (results at the flagged step's line in each trace)
   --json               one JSON object on stdout
   --events             the engine's event stream on stdout, one JSON object per line
 

@@ -39,6 +39,8 @@ const optionSpec = {
   'guard-budget': { type: 'string' },
   'guard-record': { type: 'string' },
   curves: { type: 'boolean' },
+  junit: { type: 'string' },
+  sarif: { type: 'string' },
   json: { type: 'boolean' },
   events: { type: 'boolean' },
   recalibrate: { type: 'boolean' },

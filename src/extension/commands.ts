@@ -24,6 +24,8 @@ export interface RunArgs {
   scenario: string;
   agent?: string;
   episodes?: number;
+  /** open replay panels as the run goes (default true; the Testing view passes false) */
+  showReplay?: boolean;
 }
 
 function refuse(refused: Refusal['refused'], message: string, show = true): Refusal {
@@ -115,7 +117,7 @@ export function runScenario(ctx: Ctx): Cmd {
     const p = await prepare(ctx, 'Run Scenario', arg);
     if (!p || 'refused' in p) return p;
     const args = runArgs(ctx.config, p.target, p.pre.outDir, { episodes: p.a.episodes, python: p.python });
-    return ctx.runController.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: true,
+    return ctx.runController.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: p.a.showReplay ?? true,
       scenarioFile: p.target.file, calibrationEpisodes: p.target.calibrationEpisodes });
   };
 }
