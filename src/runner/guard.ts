@@ -165,6 +165,8 @@ export class RunnerGuard {
         if (crossing >= 0 && g.quantile === null && !g.measure) break;
         if (term || trunc) break;
         if (performance.now() > deadline) { truncated = true; break; }
+        o = sr.observation;
+        inf = nextInfo;
       }
       severities.push(severity);
       paths.push({ incs, crossing });

@@ -139,3 +139,11 @@ test('below: no look-ahead while the margin to the threshold is wide', async () 
   assert.equal(ep.reason, 'flagged_stop');
   assert.equal(ep.prediction, undefined);
 });
+
+test('the rollout feeds the copied agent each predicted observation: a careful agent is not stopped', async () => {
+  const res = await runEpisodes(guarded({ agent: 'carefulAgent.ts', guard: guard({ horizon: 8 }) }));
+  const ep = res.episodes[0];
+  assert.equal(ep.prediction, undefined, 'the agent stops at x = 3; the cliff at 5 is never reached');
+  assert.equal(ep.reason, 'completed');
+  assert.equal(ep.steps, 20);
+});
