@@ -8,16 +8,19 @@ import { runCommand } from './commands/run';
 import { reportCommand } from './commands/report';
 import { demoCommand } from './commands/demo';
 import { reflagCommand } from './commands/reflag';
+import { mergeCommand } from './commands/merge';
 import { builtinScenarioNames } from './scenarioLoader';
 import { UsageError } from './usageError';
 
 const HELP = `objective-monitor — watch an agent's base objective step by step and flag the exact step it falls too low
 
 usage:
-  objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M]
-  objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--protocol stop|flag-only|fallback] [--guard [--horizon H] [--rollouts N]] [--json]
+  objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M] [--shard I/N [-o PARTIAL]]
+  objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--shard I/N] [--protocol stop|flag-only|fallback] [--guard [--horizon H] [--rollouts N]] [--json]
                               [--junit FILE] [--sarif FILE]
   objective-monitor report <scenario> [--episodes N] [--json]
+  objective-monitor report <run folder>... [--json]   the same table from recorded runs (e.g. the shards of a run)
+  objective-monitor merge <partials...> [-o CALIBRATION]   one calibration from the partials of calibrate --shard
   objective-monitor reflag <trace|run folder>... [--detector K] [--alpha A] [--json]   re-flag recorded traces
   objective-monitor demo [scenario]
   objective-monitor lsp --stdio                 the trace-file language server, for any LSP client
@@ -43,6 +46,10 @@ options:
   --horizon H, --rollouts N, --quantile Q    steps looked ahead (10), rollouts (1), rollouts' quantile (worst)
   --guard-every K, --guard-below L, --guard-budget MS, --guard-record fired|all    cost and recording
   --recording R        full (default for run) or scores (increments and scores only)
+  --shard I/N          calibrate, run: only the I-th of N contiguous parts of the seed range (a batch
+                       engine runs the N shards; calibrate writes a partial for merge; run --shard
+                       needs a current calibration and never recalibrates)
+  -o, --output FILE    calibrate --shard: the partial file; merge: the calibration file
   --recalibrate        calibrate again even when the stored calibration is current
   --out DIR            output folder for traces and built-in calibrations (default .objective-monitor)
   --workers N          runner processes (default: one per core)
@@ -89,7 +96,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'report': return await reportCommand(positionals, flags, out, abort.signal);
       case 'demo': return await demoCommand(positionals, flags, out, abort.signal);
       case 'reflag': return await reflagCommand(positionals, flags, out);
-      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, demo, lsp`);
+      case 'merge': return await mergeCommand(positionals, flags, out);
+      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, merge, demo, lsp`);
     }
   } finally {
     process.off('SIGINT', onSignal);
