@@ -45,6 +45,7 @@ export type ReasonTone = 'ok' | 'flag' | 'fault' | 'stopped';
 export const REASONS: Record<EndReason, { icon: string; text: string; tone: ReasonTone }> = {
   completed: { icon: '✔', text: 'completed', tone: 'ok' },
   flagged_stop: { icon: '⚑', text: 'stopped at the flag', tone: 'flag' },
+  predicted_stop: { icon: '⛨', text: 'stopped before the predicted crossing', tone: 'flag' },
   step_timeout: { icon: '⏱', text: 'step timeout', tone: 'fault' },
   episode_timeout: { icon: '⏱', text: 'episode timeout', tone: 'fault' },
   oom: { icon: '✖', text: 'out of memory', tone: 'fault' },

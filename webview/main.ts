@@ -209,6 +209,7 @@ function frame(now: number): void {
 function renderChart(): number {
   const decimateMs = chart.render({
     series, flaggedStep, band, zoom,
+    prediction: end?.prediction ?? null,
     afterFlagDistinct: meta !== null && meta.protocol !== 'stop',
     overlays: overlays.map((o) => ({ id: o.episodeId, label: o.label, scores: o.scores, hidden: hidden.has(o.episodeId) })),
     colors: theme.chart,

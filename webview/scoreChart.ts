@@ -16,6 +16,7 @@ import { withAlpha } from './sceneColors';
 import type { StepSeries } from './stepSeries';
 import type { ChartColors } from './theme';
 import type { ReplayBand } from '../src/shared/webviewProtocol';
+import type { GuardPrediction } from '../src/core/guardTypes';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Legend);
 
@@ -24,6 +25,8 @@ export interface ChartOverlay { id: string; label: string; scores: Float64Array;
 export interface ChartInput {
   series: StepSeries;
   flaggedStep: number | null;
+  /** the guard's prediction that fired: a dashed projection from its step, marked apart from a flag */
+  prediction?: GuardPrediction | null;
   /** flag-only / fallback episodes: draw what happened after the flag distinctly */
   afterFlagDistinct: boolean;
   band: ReplayBand | null;
@@ -91,7 +94,7 @@ export class ScoreChart {
     const markers: Plugin<'line'> = {
       id: 'replayMarkers',
       beforeDatasetsDraw: (chart) => { this.drawRegions(chart); },
-      afterDatasetsDraw: (chart) => { this.drawFlagMarker(chart); },
+      afterDatasetsDraw: (chart) => { this.drawFlagMarker(chart); this.drawPredictionMarker(chart); },
       afterRender: () => { this.drawCursor(); },
     };
     this.chart = new Chart<'line', XY[]>(canvas, {
@@ -164,7 +167,10 @@ export class ScoreChart {
     const t0 = performance.now();
     const { series, colors: c } = input;
     const n = series.length;
-    const { from, to } = ScoreChart.range(lastStepOf(n, input.overlays), input.zoom);
+    const pred = input.prediction && input.prediction.scores.length ? input.prediction : null;
+    // the projection runs past the recorded steps (a predicted stop records none of them)
+    const predLast = pred ? pred.step + pred.scores.length - 1 : -1;
+    const { from, to } = ScoreChart.range(Math.max(lastStepOf(n, input.overlays), predLast), input.zoom);
     const last = Math.min(to, n - 1);
     const buckets = Math.max(50, Math.round(this.chart.chartArea?.width || this.chart.width || 800));
     const flag = input.flaggedStep;
@@ -209,6 +215,17 @@ export class ScoreChart {
         borderColor: (ctx: ScriptableLineSegmentContext) => ((ctx.p0.parsed.x ?? -1) >= afterFlag ? c.scoreDim : undefined),
       },
     });
+    if (pred) {
+      // from the last recorded running objective before the predicted step, then the predicted path
+      const startS = pred.step > 0 && pred.step - 1 < n ? series.scores[pred.step - 1] : 0;
+      const path: XY[] = [{ x: pred.step - 1, y: startS }, ...pred.scores.map((y, i) => ({ x: pred.step + i, y }))];
+      const thr: XY[] = pred.thresholds.flatMap((y, i) => (y === null ? [] : [{ x: pred.step + i, y }]));
+      extents.push(path, thr);
+      datasets.push(
+        { label: pred.replay ? 'prediction (replays the simulator)' : 'prediction', data: path, borderWidth: c.lineWidth + 0.5, borderColor: c.flag, backgroundColor: c.flag, borderDash: [4, 4], fill: false, order: 1 },
+        { label: '', data: thr, borderWidth: 1, borderColor: withAlpha(c.threshold, 0.6), backgroundColor: c.threshold, borderDash: [2, 3], fill: false, order: 11 },
+      );
+    }
     const decimateMs = performance.now() - t0;
 
     const ext = extentOf(extents) ?? { min: -1, max: 1 };
@@ -241,6 +258,10 @@ export class ScoreChart {
     const parts = [`Running objective, steps ${from}–${to} shown of 0–${last}.`];
     const f = inp.flaggedStep;
     if (f !== null && f < inp.series.length) parts.push(`Flag at step ${f}, margin ${formatNumber(inp.series.scores[f] - inp.series.thresholds[f])}.`);
+    const p = inp.prediction;
+    if (p && p.fired) {
+      parts.push(`Predicted stop: the guard stopped before step ${p.step}; the running objective was predicted to fall to ${formatNumber(p.predictedScore)}${p.crossingStep === null ? '' : `, below the threshold at step ${p.crossingStep}`}${p.replay ? ' (the prediction replays the simulator exactly)' : ''}.`);
+    }
     const legend = (this.chart.legend?.legendItems ?? []).map((it) => it.text).filter((t) => t !== '');
     if (legend.length) parts.push(`Legend: ${legend.join(', ')}.`);
     return parts.join(' ');
@@ -347,6 +368,42 @@ export class ScoreChart {
     ctx.textAlign = 'right';
     ctx.textBaseline = 'bottom';
     if (a.right - left > 150) ctx.fillText('after the flag (episode continued)', a.right - 6, a.bottom - 4);
+    ctx.restore();
+  }
+
+  /** A predicted stop: a diamond where the projection crosses and a shield label, apart from a reactive ⚑. */
+  private drawPredictionMarker(chart: Chart): void {
+    const p = this.input?.prediction;
+    if (!p || !p.fired || !p.scores.length) return;
+    const inp = this.input!;
+    const x = chart.scales.x, y = chart.scales.y, a = chart.chartArea;
+    const at = p.crossingStep ?? p.step;
+    const px = x.getPixelForValue(at), py = y.getPixelForValue(p.predictedScore);
+    const sx = x.getPixelForValue(p.step);
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.strokeStyle = inp.colors.flag;
+    ctx.fillStyle = inp.colors.flag;
+    ctx.setLineDash([2, 3]);
+    ctx.beginPath();
+    ctx.moveTo(Math.round(sx) + 0.5, a.top);
+    ctx.lineTo(Math.round(sx) + 0.5, a.bottom);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    if (px >= a.left - 0.5 && px <= a.right + 0.5) {
+      ctx.beginPath();
+      ctx.moveTo(px, py - 5); ctx.lineTo(px + 5, py); ctx.lineTo(px, py + 5); ctx.lineTo(px - 5, py);
+      ctx.closePath();
+      ctx.fill();
+    }
+    const label = `⛨ ${p.fired ? 'guard' : 'look-ahead'} before step ${p.step}: predicted ${formatNumber(p.predictedScore)} at step ${at}${p.replay ? ' (replay)' : ''}`;
+    ctx.font = `600 11px ${inp.fontFamily}`;
+    const w = ctx.measureText(label).width + 10;
+    const lx = sx + 6 + w > a.right ? sx - 6 - w : sx + 6;
+    ctx.fillStyle = inp.colors.bg;
+    ctx.fillRect(lx, a.top + 22, w, 16);
+    ctx.fillStyle = inp.colors.flag;
+    ctx.fillText(label, lx + 5, a.top + 34);
     ctx.restore();
   }
 

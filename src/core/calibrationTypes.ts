@@ -2,6 +2,8 @@
 // built-ins). It holds what it was computed from, so a stale one is detected, and a fitted model
 // for every calibrated detector, so switching detectors re-flags without recalibrating.
 
+import type { GuardCalibration } from './guardCalibration';
+
 export interface StepModel {
   /** per step t = 0..L-1, L the longest fitted episode; at step t only the episodes still running
    *  at t count (files written before issue 9 padded ended episodes and ran to maxSteps) */
@@ -56,6 +58,8 @@ export interface CalibrationFile {
     cusum: DetectorCalibration;
   };
   warnings: string[];
+  /** the predictive guard's margin, measured on the held-out episodes (added when a guarded run needs it) */
+  guard?: GuardCalibration;
   /** steps of each calibration episode, in seed order (issue 9; absent in older files) */
   episodeLengths?: number[];
   /** the longest calibration episode's steps: a deployment episode's steps from here on are beyond

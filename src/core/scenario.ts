@@ -41,6 +41,20 @@ export interface ScenarioFile {
   protocol?: ProtocolSpec;
   detector?: DetectorConfig;
   alpha?: number;
+  /** defaults for the predictive guard (`run --guard`); `enabled: true` turns it on without the flag */
+  guard?: ScenarioGuard;
+  /** harmful events: a step whose info[info] is truthy (counted before the stop, reactive vs guarded) */
+  harm?: { info: string };
+}
+
+export interface ScenarioGuard {
+  enabled?: boolean;
+  horizon?: number;
+  rollouts?: number;
+  quantile?: number;
+  every?: number;
+  below?: number;
+  budgetMs?: number;
 }
 
 /** A scenario after validation, with module paths resolved to absolute files. */

@@ -5,6 +5,7 @@
 
 import { JsonSyntaxError, type JsonNode, lineCol, parseJsonAst, toValue } from './jsonAst';
 import type { ModuleRef, ScenarioFile } from './scenario';
+import { MAX_HORIZON } from './guardTypes';
 
 export class ScenarioError extends Error {
   constructor(readonly file: string, readonly line: number, readonly column: number, readonly detail: string) {
@@ -161,11 +162,39 @@ class Checker {
       if (v.type !== 'number' || !Number.isFinite(v.value)) this.fail(v.offset, `${path}.threshold: expected a finite number, got ${this.got(v)}`);
     }
   }
+
+  guard(n: JsonNode): void {
+    const path = 'guard';
+    const o = this.object(n, path, '{"enabled": true, "horizon": 10, "rollouts": 1, ...}');
+    this.keys(o, path, ['enabled', 'horizon', 'rollouts', 'quantile', 'every', 'below', 'budgetMs']);
+    const enabled = this.get(o, 'enabled');
+    if (enabled && enabled.type !== 'boolean') this.fail(enabled.offset, `${path}.enabled: expected true or false, got ${this.got(enabled)}`);
+    const int = (key: string, max: number, what: string) => {
+      const v = this.get(o, key);
+      if (v) this.integer(v, `${path}.${key}`, 1, max, what);
+    };
+    int('horizon', MAX_HORIZON, `an integer from 1 to ${MAX_HORIZON} (steps looked ahead)`);
+    int('rollouts', 1000, 'an integer from 1 to 1000 (rollouts per look-ahead)');
+    int('every', 1e9, 'an integer >= 1 (look ahead before every k-th step)');
+    const num = (key: string, ok: (x: number) => boolean, what: string) => {
+      const v = this.get(o, key);
+      if (v && (v.type !== 'number' || !Number.isFinite(v.value) || !ok(v.value))) this.fail(v.offset, `${path}.${key}: expected ${what}, got ${this.got(v)}`);
+    };
+    num('quantile', (x) => x > 0 && x <= 1, 'a number in (0, 1] (the rollouts\' quantile used as the prediction)');
+    num('below', () => true, 'a finite number (look ahead only when the running objective is less than this above the threshold)');
+    num('budgetMs', (x) => x > 0, 'a number of milliseconds > 0 (time budget per look-ahead)');
+  }
+
+  harm(n: JsonNode): void {
+    const o = this.object(n, 'harm', '{"info": "KEY"} (a step whose info[KEY] is truthy is a harmful event)');
+    this.keys(o, 'harm', ['info']);
+    this.string(this.need(o, 'info', 'harm', 'the info key that marks a harmful step'), 'harm.info', 'a non-empty info key');
+  }
 }
 
 export const SCENARIO_KEYS = [
   '$schema', 'name', 'description', 'environment', 'agent', 'agents', 'objective', 'maxSteps',
-  'calibration', 'deployment', 'protocol', 'detector', 'alpha',
+  'calibration', 'deployment', 'protocol', 'detector', 'alpha', 'guard', 'harm',
 ] as const;
 
 /** Parses and validates a scenario file's text; throws ScenarioError naming file:line:col. */
@@ -204,6 +233,10 @@ export function parseScenario(text: string, file: string): ScenarioFile {
   if (protocol) c.protocol(protocol);
   const detector = c.get(o, 'detector');
   if (detector) c.detector(detector);
+  const guard = c.get(o, 'guard');
+  if (guard) c.guard(guard);
+  const harm = c.get(o, 'harm');
+  if (harm) c.harm(harm);
   const alpha = c.get(o, 'alpha');
   if (alpha && (alpha.type !== 'number' || !(alpha.value > 0 && alpha.value < 1))) {
     c.fail(alpha.offset, `alpha: expected a number between 0 and 1 (exclusive), e.g. 0.05, got ${c.got(alpha)}`);

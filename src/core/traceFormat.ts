@@ -5,6 +5,7 @@
 import type { DetectorConfig } from './detectorConfig';
 import type { DistributionName, ProtocolSpec } from './scenario';
 import type { Scene } from './scene';
+import type { GuardConfig, GuardNotice, GuardPrediction } from './guardTypes';
 
 export const TRACE_VERSION = 1;
 export const TRACE_EXTENSION = '.trace.jsonl';
@@ -12,11 +13,11 @@ export const TRACE_EXTENSION = '.trace.jsonl';
 export type Recording = 'full' | 'scores';
 
 export type EndReason =
-  | 'completed' | 'flagged_stop' | 'step_timeout' | 'episode_timeout' | 'oom' | 'crashed'
+  | 'completed' | 'flagged_stop' | 'predicted_stop' | 'step_timeout' | 'episode_timeout' | 'oom' | 'crashed'
   | 'killed_by_user' | 'protocol_error' | 'host_shutdown';
 
 export const END_REASONS: readonly EndReason[] = [
-  'completed', 'flagged_stop', 'step_timeout', 'episode_timeout', 'oom', 'crashed',
+  'completed', 'flagged_stop', 'predicted_stop', 'step_timeout', 'episode_timeout', 'oom', 'crashed',
   'killed_by_user', 'protocol_error', 'host_shutdown',
 ];
 
@@ -49,6 +50,10 @@ export interface TraceHeader {
   recording: Recording;
   protocol: ProtocolSpec;
   detector: DetectorConfig;
+  /** the predictive guard's settings when it was asked for (whether it could run: episode_end.guard) */
+  guard?: GuardConfig;
+  /** the scenario's harm: a step whose info[key] is truthy is a harmful event */
+  harm?: { info: string };
   /** the calibration used, or null for a fixed threshold; `longestEpisode`: its longest episode's
    *  steps — steps from there on are beyond training (absent for older calibrations); `agent`: the
    *  agent it was calibrated on (another agent's with `run --calibration`) */
@@ -89,6 +94,8 @@ export interface TraceStep {
   scene?: Scene;
   /** the action came from the safety protocol's fallback, not the agent */
   fallback?: boolean;
+  /** a look-ahead made before this step's action that did not fire (guard recording all look-aheads) */
+  lookahead?: GuardPrediction;
   /** render() threw or returned something unusable at this step (noted once per episode; no scene) */
   sceneProblem?: UserError;
 }
@@ -115,6 +122,12 @@ export interface TraceEnd {
   error?: UserError;
   /** exit code / signal for `crashed`, limit for timeouts and oom, the bad record for protocol_error */
   detail?: Record<string, unknown>;
+  /** the guard's look-ahead that fired: `predicted_stop`, or the fallback / flag-only step it marked */
+  prediction?: GuardPrediction;
+  /** the guard's state at the end: on, or why it was off */
+  guard?: GuardNotice;
+  /** steps whose info held the scenario's harm key, before the episode ended (full recording) */
+  harmSteps?: number[];
   /** the episode ran past the longest calibration episode: steps `fromStep`.. (`steps` of them) were
    *  monitored on an extrapolated model, outside the calibration's guarantee */
   beyondTraining?: { fromStep: number; steps: number };

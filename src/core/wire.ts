@@ -11,6 +11,7 @@ import type { CalibrationFile } from './calibrationTypes';
 import type { Recording, UserError } from './traceFormat';
 import type { ProtocolSpec } from './scenario';
 import type { Scene } from './scene';
+import type { GuardConfig, GuardNotice } from './guardTypes';
 
 export const WIRE_VERSION = 1;
 export const MAX_RECORD_BYTES = 1024 * 1024;
@@ -35,6 +36,10 @@ export interface EpisodeCommand {
    *  trip; the engine recomputes it from the increments and is the authority */
   detector: DetectorConfig;
   calibration: CalibrationFile | null;
+  /** the predictive guard: look ahead in copies before each action; absent or null: reactive only */
+  guard?: GuardConfig | null;
+  /** the scenario's harm key: the runner lists the steps whose info[key] is truthy (scores-only recording) */
+  harm?: { info: string } | null;
   /** scores-only recording does not render; with this set the runner still calls render() once
    *  after reset and reports a problem on the reset record (calibrate's check, issue 9) */
   checkRender?: boolean;
@@ -64,7 +69,31 @@ export interface StepRecord {
 /** followed by count*8 bytes of float64 LE increments for steps from..from+count-1 */
 export interface ScoresRecord { t: 'scores'; from: number; count: number }
 /** the runner's view of how the episode ended; the engine decides the trace's reason */
-export interface EndRecord { t: 'end'; episodeId: string; reason: 'completed' | 'flagged_stop'; steps: number }
+export interface EndRecord {
+  t: 'end';
+  episodeId: string;
+  reason: 'completed' | 'flagged_stop' | 'predicted_stop';
+  steps: number;
+  /** guard in measure mode (calibration): the episode's most extreme predicted native statistic
+   *  (cusum: largest C; envelope, window: smallest z), null if it never looked */
+  guardExtreme?: number | null;
+  /** steps whose info held the harm key (when the command names one) */
+  harmSteps?: number[];
+}
+/** A look-ahead before the action of `step`: the chosen rollout's predicted increments. Sent when it
+ *  fired, and for every look-ahead when the guard records all. The engine recomputes the path. */
+export interface PredictionRecord {
+  t: 'prediction';
+  episodeId: string;
+  step: number;
+  increments: number[];
+  crossingStep: number | null;
+  fired: boolean;
+  replay: boolean;
+  truncated?: boolean;
+}
+/** The guard is off (no copy can be made) or no longer trusted in this episode; the run goes on reactive. */
+export interface GuardRecord extends GuardNotice { t: 'guard'; episodeId: string }
 /** user code threw (or failed to load); the runner is still usable for the next episode */
 export interface ErrorRecord {
   t: 'error';
@@ -74,4 +103,4 @@ export interface ErrorRecord {
    *  the engine replaces it instead of sending it the next episode */
   fatal?: boolean;
 }
-export type RunnerRecord = HelloRecord | ResetRecord | StepRecord | ScoresRecord | EndRecord | ErrorRecord;
+export type RunnerRecord = HelloRecord | ResetRecord | StepRecord | ScoresRecord | EndRecord | ErrorRecord | PredictionRecord | GuardRecord;

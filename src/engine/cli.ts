@@ -16,7 +16,7 @@ const HELP = `objective-monitor — watch an agent's base objective step by step
 
 usage:
   objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M] [--shard I/N [-o PARTIAL]]
-  objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--shard I/N] [--protocol stop|flag-only|fallback] [--json]
+  objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--shard I/N] [--protocol stop|flag-only|fallback] [--guard [--horizon H] [--rollouts N]] [--json]
                               [--junit FILE] [--sarif FILE]
   objective-monitor report <scenario> [--episodes N] [--json]
   objective-monitor report <run folder>... [--json]   the same table from recorded runs (e.g. the shards of a run)
@@ -41,6 +41,10 @@ options:
   --seed S             run exactly one episode with seed S (re-run an episode)
   --distribution D     with --seed: deployment (default) or calibration options for the environment
   --protocol P         at the flag: stop (default), flag-only, or the scenario's fallback action
+  --guard              predictive guard: look ahead in copies before each action, stop before a
+                       predicted crossing (predicted_stop); its margin is calibrated with the threshold
+  --horizon H, --rollouts N, --quantile Q    steps looked ahead (10), rollouts (1), rollouts' quantile (worst)
+  --guard-every K, --guard-below L, --guard-budget MS, --guard-record fired|all    cost and recording
   --recording R        full (default for run) or scores (increments and scores only)
   --shard I/N          calibrate, run: only the I-th of N contiguous parts of the seed range (a batch
                        engine runs the N shards; calibrate writes a partial for merge; run --shard

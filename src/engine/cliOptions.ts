@@ -30,6 +30,15 @@ const optionSpec = {
   'episode-timeout': { type: 'string' },
   'memory-limit': { type: 'string' },
   python: { type: 'string' },
+  guard: { type: 'boolean' },
+  horizon: { type: 'string' },
+  rollouts: { type: 'string' },
+  quantile: { type: 'string' },
+  'guard-every': { type: 'string' },
+  'guard-below': { type: 'string' },
+  'guard-budget': { type: 'string' },
+  'guard-record': { type: 'string' },
+  curves: { type: 'boolean' },
   junit: { type: 'string' },
   sarif: { type: 'string' },
   json: { type: 'boolean' },
@@ -61,7 +70,7 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
   }
 }
 
-function num(flag: string, v: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
+export function num(flag: string, v: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${flag} ${v}: expected ${expected}`);

@@ -67,6 +67,8 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       protocol: req.protocol,
       detector: req.detector,
       calibration: req.calibration,
+      ...(req.guard ? { guard: req.guard } : {}),
+      ...(spec.harm ? { harm: spec.harm } : {}),
     },
     header: {
       type: 'header',
@@ -81,6 +83,8 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       protocol: req.protocol,
       detector: req.detector,
       calibration,
+      ...(req.guard ? { guard: req.guard } : {}),
+      ...(spec.harm ? { harm: spec.harm } : {}),
     },
   };
 }

@@ -6,7 +6,7 @@
 import type { Monitor } from '../core/detectors';
 import type { EndReason, TraceEnd, TraceHeader, TraceStep, UserError } from '../core/traceFormat';
 import { checkReset } from '../core/traceRecordValidate';
-import type { RunnerRecord, StepRecord } from '../core/wire';
+import type { PredictionRecord, RunnerRecord, StepRecord } from '../core/wire';
 import type { EngineEvent } from '../shared/engineEvents';
 import { excerpt } from './recordValidate';
 import type { RunnerSink } from './runnerProcess';
@@ -15,6 +15,8 @@ import { TraceWriter } from './traceWriter';
 import type { EpisodeResult } from './types';
 import type { ProtocolSpec } from '../core/scenario';
 import type { Recording } from '../core/traceFormat';
+import type { GuardConfig, GuardNotice, GuardPrediction } from '../core/guardTypes';
+import { predictionOf, verifyPrediction } from '../core/guard';
 
 export interface Outcome {
   reason: EndReason;
@@ -34,6 +36,10 @@ export interface EpisodeSetup {
   protocol: ProtocolSpec;
   maxSteps: number;
   monitor: Monitor;
+  /** the predictive guard asked for, or null */
+  guard?: GuardConfig | null;
+  /** the scenario's harm key: steps whose info[key] is truthy are harmful events */
+  harmKey?: string | null;
   memoryLimitMb: number;
   emit: (e: EngineEvent) => void;
 }
@@ -61,6 +67,13 @@ export class EpisodeRecorder implements RunnerSink {
   private lastThreshold = NaN;
   private lastThresholdText = 'null';
   private readonly stopAtFlag: boolean;
+  /** the guard's look-ahead that fired (the engine's recomputation), its latest notice, its measure */
+  private fired: GuardPrediction | null = null;
+  private guardNotice: GuardNotice | null = null;
+  private guardExtreme: number | null | undefined;
+  /** a non-firing look-ahead, written on the next step line */
+  private pendingLookahead: GuardPrediction | null = null;
+  private harmSteps: number[] = [];
   private sceneProblem: UserError | null = null;
 
   constructor(private readonly s: EpisodeSetup) {
@@ -131,9 +144,30 @@ export class EpisodeRecorder implements RunnerSink {
         if (rec.episodeId !== this.s.episodeId) return this.breach(`end record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
         if (!this.gotReset) return this.breach('end record before the reset record', rec);
         if (rec.steps !== this.steps) return this.breach(`end record says ${rec.steps} steps; ${this.steps} were received`, rec);
+        if (rec.reason === 'predicted_stop' && !(this.stopAtFlag && this.fired && this.fired.step === this.steps)) {
+          return this.breach(`end record says predicted_stop at step ${this.steps} without a fired prediction for that step under protocol stop`, rec);
+        }
+        if (rec.guardExtreme !== undefined) this.guardExtreme = rec.guardExtreme;
+        if (rec.harmSteps !== undefined && this.s.recording === 'scores') this.harmSteps = rec.harmSteps.filter((h) => h < this.steps);
         this.markRunnerDone();
-        this.conclude({ reason: this.s.monitor.flaggedStep >= 0 && this.stopAtFlag ? 'flagged_stop' : 'completed', replaceChild: false });
+        this.conclude({
+          reason: this.s.monitor.flaggedStep >= 0 && this.stopAtFlag ? 'flagged_stop' : this.fired && this.stopAtFlag ? 'predicted_stop' : 'completed',
+          replaceChild: false,
+        });
         return;
+      case 'prediction':
+        return this.onPrediction(rec);
+      case 'guard': {
+        if (rec.episodeId !== this.s.episodeId) return this.breach(`guard record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
+        if (!this.s.guard) return this.breach('guard record in an episode run without the guard', rec);
+        const notice: GuardNotice = { status: rec.status, message: rec.message.slice(0, 2000) };
+        if (rec.module !== undefined) notice.module = rec.module.slice(0, 1000);
+        if (rec.replay !== undefined) notice.replay = rec.replay;
+        if (rec.copies !== undefined) notice.copies = rec.copies;
+        this.guardNotice = notice;
+        this.s.emit({ type: 'guard', episodeId: this.s.episodeId, notice });
+        return;
+      }
       case 'error':
         if (rec.episodeId !== this.s.episodeId) return this.breach(`error record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
         this.markRunnerDone();
@@ -194,6 +228,8 @@ export class EpisodeRecorder implements RunnerSink {
     if (!this.gotReset) return this.breach('step record before the reset record', rec);
     if (this.outcome) return this.breach(`step ${rec.step} after the episode ended`, rec);
     if (rec.step !== this.steps) return this.breach(`step ${rec.step} out of order; expected step ${this.steps}`, rec);
+    if (this.fired && this.fired.step === rec.step && this.stopAtFlag) return this.breach(`step ${rec.step} after the guard fired before it under protocol stop`, rec);
+    if (this.s.harmKey && rec.info && typeof rec.info === 'object' && (rec.info as Record<string, unknown>)[this.s.harmKey]) this.harmSteps.push(rec.step);
     if (rec.scene !== undefined) {
       // a display problem never stops monitoring: an unusable scene is dropped (the line is then
       // re-serialized, not spliced) and noted
@@ -235,7 +271,11 @@ export class EpisodeRecorder implements RunnerSink {
     const score = String(m.score);
     const statistic = m.statistic === m.score ? score : String(m.statistic);
     if (m.threshold !== this.lastThreshold) { this.lastThreshold = m.threshold; this.lastThresholdText = jsonNumber(m.threshold); }
-    const head = `{"type":"step","step":${index},"increment":${u},"score":${score},"statistic":${statistic},"threshold":${this.lastThresholdText},"flag":${flag}`;
+    let head = `{"type":"step","step":${index},"increment":${u},"score":${score},"statistic":${statistic},"threshold":${this.lastThresholdText},"flag":${flag}`;
+    if (this.pendingLookahead) {
+      if (this.pendingLookahead.step === index) head += `,"lookahead":${JSON.stringify(this.pendingLookahead)}`;
+      this.pendingLookahead = null;
+    }
     if (!rec) {
       this.writer.addLine(head + '}');
     } else {
@@ -271,6 +311,28 @@ export class EpisodeRecorder implements RunnerSink {
     }
   }
 
+  private onPrediction(rec: PredictionRecord): void {
+    if (rec.episodeId !== this.s.episodeId) return this.breach(`prediction record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
+    const g = this.s.guard;
+    if (!g) return this.breach('prediction record in an episode run without the guard', rec);
+    if (!this.gotReset) return this.breach('prediction record before the reset record', rec);
+    if (this.outcome) return this.breach(`prediction before step ${rec.step} after the episode ended`, rec);
+    if (rec.step !== this.steps) return this.breach(`prediction before step ${rec.step}; expected step ${this.steps}`, rec);
+    if (this.fired) return this.breach(`prediction before step ${rec.step} after the guard already fired at step ${this.fired.step}`, rec);
+    if (rec.increments.length > g.horizon) return this.breach(`prediction of ${rec.increments.length} steps; the horizon is ${g.horizon}`, rec);
+    // The engine is the authority: the predicted increments go through its own monitor.
+    const checked = verifyPrediction(this.s.monitor, rec, 0);
+    if (!checked.ok) return this.breach(checked.message, rec);
+    const p = predictionOf(g, rec.step, rec.replay, rec.fired, rec.increments, checked.path, rec.truncated === true, this.s.monitor.score);
+    if (!rec.fired) {
+      this.pendingLookahead = p;
+      return;
+    }
+    this.fired = p;
+    this.flushEvents();
+    this.s.emit({ type: 'prediction', episodeId: this.s.episodeId, prediction: p });
+  }
+
   /** Emits the batched `steps` event (called by the supervisor's ticker, ~20/s, and at the end). */
   flushEvents(): void {
     if (!this.evScores.length) return;
@@ -289,6 +351,9 @@ export class EpisodeRecorder implements RunnerSink {
     const end: TraceEnd = { type: 'episode_end', reason: o.reason, steps: this.steps, score: this.steps ? m.score : 0, flaggedStep, durationMs: Date.now() - this.t0 };
     if (o.error) end.error = o.error;
     if (o.detail) end.detail = o.detail;
+    if (this.fired) end.prediction = this.fired;
+    if (this.guardNotice) end.guard = this.guardNotice;
+    if (this.s.harmKey) end.harmSteps = this.harmSteps;
     if (this.sceneProblem) end.sceneProblem = this.sceneProblem;
     const trained = this.s.header.calibration?.longestEpisode;
     if (trained !== undefined && this.steps > trained) end.beyondTraining = { fromStep: trained, steps: this.steps - trained };
@@ -304,8 +369,15 @@ export class EpisodeRecorder implements RunnerSink {
       trace: this.s.trace,
       increments: this.incs.slice(0, this.steps),
       ...(o.error ? { error: o.error } : {}),
+      ...(this.fired ? { prediction: this.fired } : {}),
+      ...(this.guardNotice ? { guard: this.guardNotice } : {}),
+      ...(this.guardExtreme !== undefined ? { guardExtreme: this.guardExtreme } : {}),
+      ...(this.s.harmKey ? { harmSteps: this.harmSteps } : {}),
     };
-    this.s.emit({ type: 'episode_end', runId: this.s.runId, episodeId: this.s.episodeId, seed: this.s.seed, steps: this.steps, finalScore: end.score, flaggedStep, reason: o.reason, trace: this.s.trace, ...(o.error ? { error: o.error } : {}) });
+    this.s.emit({
+      type: 'episode_end', runId: this.s.runId, episodeId: this.s.episodeId, seed: this.s.seed, steps: this.steps, finalScore: end.score, flaggedStep, reason: o.reason, trace: this.s.trace,
+      ...(o.error ? { error: o.error } : {}), ...(this.fired ? { prediction: this.fired } : {}),
+    });
     return this.finished;
   }
 }

@@ -2,9 +2,11 @@
 // capped the length and rejected invalid UTF-8; this checks what a line may hold: no BOM, no CR, no
 // NUL, nesting at most MAX_DEPTH deep, valid JSON, a known record type with fields of the right types
 // and finite numbers. Ordering (step indexes) depends on the episode and is checked by the recorder.
+import { MAX_HORIZON as MAX_PREDICTED } from '../core/guardTypes';
 import { MAX_RECORD_BYTES, SCORES_BATCH, type RunnerRecord } from '../core/wire';
 
 export const MAX_DEPTH = 64;
+
 
 export type Checked = { ok: true; record: RunnerRecord } | { ok: false; message: string };
 
@@ -58,12 +60,22 @@ function checkFields(o: Record<string, unknown>): string | null {
       return field(o, 'from', nonNegInt, 'a non-negative integer') ??
         field(o, 'count', (v) => isInt(v) && v >= 1 && v <= Math.max(SCORES_BATCH, MAX_RECORD_BYTES / 8), `an integer in 1..${Math.max(SCORES_BATCH, MAX_RECORD_BYTES / 8)}`);
     case 'end':
-      return field(o, 'episodeId', str, 'a string') ?? field(o, 'reason', (v) => v === 'completed' || v === 'flagged_stop', '"completed" or "flagged_stop"') ??
-        field(o, 'steps', nonNegInt, 'a non-negative integer');
+      return field(o, 'episodeId', str, 'a string') ?? field(o, 'reason', (v) => v === 'completed' || v === 'flagged_stop' || v === 'predicted_stop', '"completed", "flagged_stop" or "predicted_stop"') ??
+        field(o, 'steps', nonNegInt, 'a non-negative integer') ?? field(o, 'guardExtreme', (v) => v === null || isFiniteNum(v), 'a finite number or null', true) ??
+        field(o, 'harmSteps', (v) => Array.isArray(v) && v.every(nonNegInt), 'an array of step indexes', true);
+    case 'prediction':
+      return field(o, 'episodeId', str, 'a string') ?? field(o, 'step', nonNegInt, 'a non-negative integer') ??
+        field(o, 'increments', (v) => Array.isArray(v) && v.length >= 1 && v.length <= MAX_PREDICTED && v.every(isFiniteNum), `an array of 1..${MAX_PREDICTED} finite numbers`) ??
+        field(o, 'crossingStep', (v) => v === null || nonNegInt(v), 'a step index or null') ?? field(o, 'fired', bool, 'a boolean') ??
+        field(o, 'replay', bool, 'a boolean') ?? field(o, 'truncated', bool, 'a boolean', true);
+    case 'guard':
+      return field(o, 'episodeId', str, 'a string') ?? field(o, 'status', (v) => v === 'on' || v === 'unavailable' || v === 'corrupted' || v === 'failed', '"on", "unavailable", "corrupted" or "failed"') ??
+        field(o, 'message', str, 'a string') ?? field(o, 'module', str, 'a string', true) ?? field(o, 'replay', bool, 'a boolean', true) ??
+        field(o, 'copies', isObj, 'an object', true);
     case 'error':
       return field(o, 'episodeId', str, 'a string') ?? field(o, 'error', (v) => isObj(v) && typeof v.message === 'string', 'an object with a message');
     default:
-      return `unknown record type ${JSON.stringify(o.t)?.slice(0, 40)}; expected hello, reset, step, scores, end or error`;
+      return `unknown record type ${JSON.stringify(o.t)?.slice(0, 40)}; expected hello, reset, step, scores, prediction, guard, end or error`;
   }
 }
 

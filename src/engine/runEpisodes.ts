@@ -74,6 +74,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
       header: { ...plan.header, runId, episodeId: ep.episodeId, seed: ep.seed, startedAt: new Date().toISOString() },
       recording: req.recording, protocol: req.protocol, maxSteps: plan.command.maxSteps,
       monitor: createMonitor(req.detector, req.calibration), memoryLimitMb: req.limits.memoryLimitMb, emit,
+      guard: req.guard ?? null, harmKey: req.scenario.spec.harm?.info ?? null,
     });
     const untrack = track.recorder(rec);
     emit({ type: 'episode_start', runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace });

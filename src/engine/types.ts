@@ -6,6 +6,7 @@ import type { CalibrationFile } from '../core/calibrationTypes';
 import type { DistributionName, LoadedScenario, ProtocolSpec } from '../core/scenario';
 import type { EndReason, Recording, UserError } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
+import type { GuardConfig, GuardNotice, GuardPrediction } from '../core/guardTypes';
 
 export interface Limits {
   /** start-up and handshake of a runner child */
@@ -55,6 +56,8 @@ export interface RunRequest {
   onEvent?: (event: EngineEvent) => void;
   /** interpreter for Python modules (issue 5) */
   python?: string;
+  /** the predictive guard; absent or null: reactive only */
+  guard?: GuardConfig | null;
   /** stop starting episodes once the agent evidently cannot run (failFast.ts) */
   failFast?: 'calibration' | 'deployment';
   /** the first episode calls render() once after reset even when scores only are recorded, so a
@@ -74,6 +77,14 @@ export interface EpisodeResult {
   error?: UserError;
   /** increments as recorded (for calibration and reports) */
   increments: Float64Array;
+  /** the guard's look-ahead that fired */
+  prediction?: GuardPrediction;
+  /** the guard's state at the end of the episode */
+  guard?: GuardNotice;
+  /** guard measure mode (calibration): the episode's largest predicted shortfall, null if it never looked */
+  guardExtreme?: number | null;
+  /** steps with the scenario's harm key in their info (scenarios that name harm) */
+  harmSteps?: number[];
 }
 
 export interface RunResult {

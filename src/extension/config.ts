@@ -20,6 +20,8 @@ export interface LimitsConfig {
   memoryLimitMb: number;
 }
 
+export interface GuardSettings { enabled: boolean | null; horizon: number | null; rollouts: number | null }
+
 export class Config {
   private get cfg(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(SECTION);
@@ -55,6 +57,17 @@ export class Config {
 
   get episodes(): number {
     return positiveInt(this.cfg.get('run.episodes'), 10);
+  }
+
+  /** `guard.*`: the predictive guard. `enabled` null: the scenario's `guard.enabled` applies;
+   *  horizon and rollouts null: the scenario's (else the engine's) defaults. */
+  get guard(): GuardSettings {
+    const set = (k: string) => isSet(this.cfg.inspect(k));
+    return {
+      enabled: set('guard.enabled') ? this.cfg.get<boolean>('guard.enabled') === true : null,
+      horizon: set('guard.horizon') ? positiveInt(this.cfg.get('guard.horizon'), 10) : null,
+      rollouts: set('guard.rollouts') ? positiveInt(this.cfg.get('guard.rollouts'), 1) : null,
+    };
   }
 
   /** `run.calibrationFile`: a reference calibration for every run (absolute path), or null */

@@ -43,6 +43,13 @@ export function runArgs(config: Config, target: RunTarget, outDir: string, extra
   // a reference calibration (run.calibrationFile): the engine checks it still fits the scenario
   const reference = config.calibrationFile;
   if (reference) args.push('--calibration', reference);
+  // the guard's settings go only with --guard (the engine refuses them alone); unset: the scenario's
+  const g = config.guard;
+  if (g.enabled === true) {
+    args.push('--guard');
+    if (g.horizon !== null) args.push('--horizon', String(g.horizon));
+    if (g.rollouts !== null) args.push('--rollouts', String(g.rollouts));
+  }
   return [...args, ...detectorFlags(config), ...commonFlags(config, outDir, extra.python)];
 }
 

@@ -336,6 +336,9 @@ function endOf(t: LoadedTrace, f: TraceFlags): ReplayEnd | null {
   if (!e) return null;
   const end: ReplayEnd = { reason: e.reason, steps: e.steps, score: e.score, flaggedStep: f.flaggedStep, durationMs: e.durationMs };
   if (e.error) end.error = e.error;
+  // the guard's prediction that fired: the panel draws it as a dashed projection
+  if (e.prediction) end.prediction = e.prediction;
+  if (e.guard) end.guard = e.guard;
   return end;
 }
 

@@ -16,6 +16,7 @@ export type RunsNode =
 const REASON_ICON: Record<EndReason, [string, string?]> = {
   completed: ['pass', 'testing.iconPassed'],
   flagged_stop: ['debug-stop', 'problemsWarningIcon.foreground'],
+  predicted_stop: ['shield', 'problemsWarningIcon.foreground'],
   step_timeout: ['watch', 'problemsErrorIcon.foreground'],
   episode_timeout: ['watch', 'problemsErrorIcon.foreground'],
   oom: ['error', 'problemsErrorIcon.foreground'],
@@ -28,6 +29,7 @@ const REASON_ICON: Record<EndReason, [string, string?]> = {
 export const REASON_TEXT: Record<EndReason, string> = {
   completed: 'completed',
   flagged_stop: 'stopped at the flag',
+  predicted_stop: 'stopped before the predicted crossing (guard)',
   step_timeout: 'step timed out',
   episode_timeout: 'episode timed out',
   oom: 'out of memory',

@@ -10,6 +10,7 @@ import { SCORES_BATCH, type EpisodeCommand } from '../core/wire';
 import { RecordTooLarge, sendLine, sendRecord, sendScores } from './channel';
 import { episodeState } from './episodeState';
 import { instantiate } from './instantiate';
+import { lookBeforeAction, startGuard, type GuardState } from './guardStep';
 import { LoadError } from './loadModule';
 import { toUserError } from './userError';
 
@@ -131,8 +132,11 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       sendRecord({ t: 'reset', episodeId, observation: obs, info, ...(scene ? { scene } : {}), ...(problem ? { sceneProblem: problem } : {}) });
     }
 
+    const guard: GuardState | null = cmd.guard ? startGuard(cmd, env, envFile, agent, objective) : null;
+    const harmKey = cmd.harm?.info ?? null;
+    const harmSteps: number[] = [];
     let steps = 0;
-    let reason: 'completed' | 'flagged_stop' = 'completed';
+    let reason: 'completed' | 'flagged_stop' | 'predicted_stop' = 'completed';
     // Clock reads are adaptive: every 16 steps while steps are fast, every step once they are slow,
     // so that a batch is flushed about every 20 ms of progress (the engine's step timeout sees it).
     let checkEvery = 16;
@@ -146,6 +150,19 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
         episodeState.phase = 'act';
         action = agent.act(obs, info);
         if (isThenable(action)) action = await action;
+        if (guard && guard.active && (monitor.flaggedStep < 0 || guard.measuring)) {
+          const decision = await lookBeforeAction(guard, t, obs, info, action, monitor, scoresOnly, flush);
+          if (decision === 'fired') {
+            if (stopAtFlag) {
+              reason = 'predicted_stop';
+              break;
+            }
+            if (fallback) {
+              useFallback = true;
+              action = fallback.fallback;
+            }
+          }
+        }
       }
       episodeState.phase = 'step';
       let sr: unknown = env.step(action);
@@ -158,9 +175,11 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       if (reward !== undefined && (typeof reward !== 'number' || !Number.isFinite(reward))) {
         throw new ContractError({ message: `environment.step returned reward ${describe(reward)} at step ${t}; expected a finite number`, file: envFile, phase: 'step' });
       }
+      if (guard?.guard) guard.afterStep(t, r);
       const terminated = r.terminated === true;
       const truncated = r.truncated === true;
       const nextInfo: Info = (r.info ?? {}) as Info;
+      if (harmKey !== null && nextInfo[harmKey]) harmSteps.push(t);
       let u: unknown;
       if (objective) {
         episodeState.phase = 'increment';
@@ -224,7 +243,11 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       if (terminated || truncated) break;
     }
     flush();
-    sendRecord({ t: 'end', episodeId, reason, steps });
+    sendRecord({
+      t: 'end', episodeId, reason, steps,
+      ...(guard?.measuring ? { guardExtreme: guard.extreme() } : {}),
+      ...(harmKey !== null ? { harmSteps } : {}),
+    });
   } catch (e) {
     let error: UserError;
     if (e instanceof LoadError || e instanceof ContractError) error = e.userError;

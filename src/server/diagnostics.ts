@@ -72,6 +72,7 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
   if (read.end && read.endLine >= 0) {
     const d = endDiagnostic(read.end, lineRange(read.endLine), opts.relatedInformation);
     if (d) out.push(d);
+    out.push(...guardDiagnostics(read.end, lineRange(read.endLine)));
   }
   return out;
 }
@@ -102,9 +103,26 @@ function problemDiagnostic(p: TraceProblem, lineRange: (line: number, from?: num
   }
 }
 
+/** The guard's side of an episode: the prediction that fired (a predicted stop is not a reactive
+ *  flag: nothing crossed yet), and the guard being off or untrusted. */
+export function guardDiagnostics(end: TraceEnd, range: Range): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const p = end.prediction;
+  if (p) {
+    const what = end.reason === 'predicted_stop' ? `predicted stop: the guard stopped the episode before the action of step ${p.step}` : `the guard's prediction fired before the action of step ${p.step}`;
+    const where = p.crossingStep === null ? '' : `: the running objective was predicted to fall to ${fmt(p.predictedScore)}, below the threshold${p.margin ? ` by more than the margin ${fmt(p.margin)}` : ''}, at step ${p.crossingStep}`;
+    const how = ` (look-ahead ${p.horizon} step${p.horizon === 1 ? '' : 's'}, ${p.rollouts} rollout${p.rollouts === 1 ? '' : 's'}${p.replay ? ', replaying the simulator exactly' : ''}${p.truncated ? ', cut short by the time budget' : ''})`;
+    out.push(Diagnostic.create(range, what + where + how, end.reason === 'predicted_stop' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, 'predicted_stop', DIAGNOSTIC_SOURCE));
+  }
+  if (end.guard && end.guard.status !== 'on') {
+    out.push(Diagnostic.create(range, `guard ${end.guard.status}: ${end.guard.message}`, DiagnosticSeverity.Warning, `guard_${end.guard.status}`, DIAGNOSTIC_SOURCE));
+  }
+  return out;
+}
+
 /** A non-completed end: why the episode stopped, and where in the user's code when known. */
 export function endDiagnostic(end: TraceEnd, range: Range, relatedInformation: boolean): Diagnostic | null {
-  if (end.reason === 'completed' || end.reason === 'flagged_stop') return null;
+  if (end.reason === 'completed' || end.reason === 'flagged_stop' || end.reason === 'predicted_stop') return null;
   let message = `episode ended: ${end.reason} after ${end.steps} steps`;
   const e = end.error;
   if (e) {

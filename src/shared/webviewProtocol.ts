@@ -362,7 +362,20 @@ export function isReplayEnd(x: unknown): x is ReplayEnd {
     && isFiniteNum(x.score)
     && isOptStepIndex(x.flaggedStep)
     && isFiniteNum(x.durationMs)
-    && (x.error === undefined || isUserError(x.error));
+    && (x.error === undefined || isUserError(x.error))
+    && (x.prediction === undefined || isPrediction(x.prediction))
+    && (x.guard === undefined || (isRecord(x.guard) && isStr(x.guard.status, 16) && isStr(x.guard.message, 4000)));
+}
+
+/** The guard's fired prediction (src/core/guardTypes.ts), as the chart draws it: bounded numeric paths. */
+function isPrediction(x: unknown): boolean {
+  if (!isRecord(x)) return false;
+  const n = Array.isArray(x.scores) ? x.scores.length : -1;
+  return Number.isInteger(x.step) && (x.step as number) >= 0 && Number.isInteger(x.horizon) && Number.isInteger(x.rollouts)
+    && typeof x.replay === 'boolean' && typeof x.fired === 'boolean' && isFiniteNum(x.predictedScore) && isFiniteNum(x.margin)
+    && (x.crossingStep === null || (Number.isInteger(x.crossingStep) && (x.crossingStep as number) >= 0))
+    && n >= 0 && n <= 10_000 && (x.scores as unknown[]).every(isFiniteNum)
+    && Array.isArray(x.thresholds) && x.thresholds.length === n && (x.thresholds as unknown[]).every((v) => v === null || isFiniteNum(v));
 }
 
 function isBand(x: unknown): x is ReplayBand {

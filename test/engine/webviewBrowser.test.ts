@@ -272,6 +272,24 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.match(await textOf(page, '.header-error'), /step: step 1000 took longer than 2000 ms/);
   });
 
+  test('a predicted stop: the dashed projection ahead, marked apart from a flag, in the legend, summary and header', async () => {
+    const info = await load(page, { n: 60, seed: 4 });
+    const last = info.scores[59];
+    const prediction = {
+      step: 60, horizon: 3, rollouts: 1, replay: true, fired: true, crossingStep: 62, predictedScore: last - 500, margin: 0,
+      increments: [1, -200, -301], scores: [last + 1, last - 199, last - 500], thresholds: [last - 100, last - 100, last - 100],
+    };
+    await send(page, { method: 'replay/end', params: { episodeId: info.episodeId, end: { reason: 'predicted_stop', steps: 60, score: last, flaggedStep: null, durationMs: 10, prediction, guard: { status: 'on', message: 'guard on' } } } });
+    await page.waitForFunction(() => /Predicted stop: the guard stopped before step 60/.test(document.querySelector('canvas')?.getAttribute('aria-label') ?? ''));
+    const label = (await page.locator('canvas').first().getAttribute('aria-label'))!;
+    assert.match(label, /below the threshold at step 62 \(the prediction replays the simulator exactly\)/);
+    assert.match(label, /Legend: .*prediction \(replays the simulator\)/);
+    assert.match(await textOf(page, '.header'), /stopped before the predicted crossing/);
+    // a malformed prediction is refused like any bad message: the panel keeps what it had
+    await send(page, { method: 'replay/end', params: { episodeId: info.episodeId, end: { reason: 'predicted_stop', steps: 60, score: last, flaggedStep: null, durationMs: 10, prediction: { ...prediction, scores: ['x'] } } } });
+    assert.match((await page.locator('canvas').first().getAttribute('aria-label'))!, /Predicted stop/);
+  });
+
   test('the view state survives a reload (getState/setState)', async () => {
     await load(page, { n: 600, seed: 3 });
     await page.locator('body').press('Home');

@@ -30,6 +30,8 @@ const full = {
   protocol: { fallback: { brake: 1 } },
   detector: { kind: 'cusum', k: 0.5 },
   alpha: 0.05,
+  guard: { enabled: true, horizon: 12, rollouts: 4, quantile: 0.9, every: 2, below: 30, budgetMs: 50 },
+  harm: { info: 'offTrack' },
 };
 
 function errorOf(text: string): ScenarioError {
@@ -92,6 +94,13 @@ test('errors name file:line:col and what was expected', () => {
     [JSON.stringify({ ...minimal, agents: { bad: { path: './a.ts' } } }), /agents.bad: unknown key "path"/],
     [JSON.stringify({ ...minimal, maxSteps: 1 }).replace('"maxSteps":1', '"maxSteps":1e400'), /maxSteps: expected a positive integer/],
     ['['.repeat(10000), /nesting deeper than 256 levels/],
+    [JSON.stringify({ ...minimal, guard: { horizon: 0 } }), /guard.horizon: expected an integer from 1 to 10000 \(steps looked ahead\), got 0/],
+    [JSON.stringify({ ...minimal, guard: { rollouts: 2.5 } }), /guard.rollouts: expected an integer from 1 to 1000/],
+    [JSON.stringify({ ...minimal, guard: { quantile: 0 } }), /guard.quantile: expected a number in \(0, 1\]/],
+    [JSON.stringify({ ...minimal, guard: { enabled: 'yes' } }), /guard.enabled: expected true or false, got "yes"/],
+    [JSON.stringify({ ...minimal, guard: { horizn: 3 } }), /guard: unknown key "horizn"; did you mean "horizon"\?/],
+    [JSON.stringify({ ...minimal, harm: {} }), /harm: missing required key "info"/],
+    [JSON.stringify({ ...minimal, harm: { info: '' } }), /harm.info: expected a non-empty info key/],
   ];
   for (const [t, re] of cases) assert.match(errorOf(t).message, re, t.slice(0, 80));
 });
@@ -190,6 +199,10 @@ test('the schema and the validator agree on good and bad examples', () => {
     { ...minimal, alpha: 0.5 }, { ...minimal, alpha: 0 }, { ...minimal, alpha: 1 },
     { ...minimal, calibration: { seeds: { from: -1, count: 1 } } }, { ...minimal, calibration: { seeds: { from: 0, count: 1 }, environment: [] } },
     { ...minimal, objective: null }, { ...minimal, description: 3 }, { ...minimal, $schema: 'x' },
+    { ...minimal, guard: {} }, { ...minimal, guard: { horizon: 0 } }, { ...minimal, guard: { horizon: 10001 } }, { ...minimal, guard: { rollouts: 1001 } },
+    { ...minimal, guard: { quantile: 1 } }, { ...minimal, guard: { quantile: 1.5 } }, { ...minimal, guard: { every: 0 } }, { ...minimal, guard: { below: -3 } },
+    { ...minimal, guard: { budgetMs: 0 } }, { ...minimal, guard: { enabled: 1 } }, { ...minimal, guard: { x: 1 } }, { ...minimal, guard: [] },
+    { ...minimal, harm: { info: 'fell' } }, { ...minimal, harm: { info: ' ' } }, { ...minimal, harm: { info: 3 } }, { ...minimal, harm: { info: 'a', b: 1 } }, { ...minimal, harm: 'fell' },
   ];
   for (const ex of examples) assert.equal(accepts(ex), valid(schema, ex), JSON.stringify(ex));
 });

@@ -10,7 +10,7 @@ import type { Scene, Shape } from '../../src/core/scene';
 import { envOptions, loadScenarioModules, mean, quantile, runEpisode, scenariosDir, sd, type Episode, type Modules } from './scenariosHarness';
 
 const NAMES = ['racing', 'sweeper', 'coin'] as const;
-const SCENARIO_KEYS = new Set(['$schema', 'name', 'description', 'environment', 'agent', 'agents', 'objective', 'maxSteps', 'calibration', 'deployment', 'protocol', 'detector', 'alpha']);
+const SCENARIO_KEYS = new Set(['$schema', 'name', 'description', 'environment', 'agent', 'agents', 'objective', 'maxSteps', 'calibration', 'deployment', 'protocol', 'detector', 'alpha', 'guard', 'harm']);
 const SEMANTIC = new Set(['background', 'foreground', 'muted', 'accent', 'agent', 'goal', 'hazard', 'wall', 'floor', 'visited', 'track']);
 
 const seeds = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
@@ -124,6 +124,45 @@ for (const name of NAMES) {
       // lockstep equality also proves independence: shared state (cells, rng) would advance twice
       assert.deepEqual(JSON.parse(JSON.stringify(b)), JSON.parse(JSON.stringify(a)));
       assert.ok(a.length > 0);
+    });
+
+    test('harm: the scenario names an info key the environment reports as a boolean; the misaligned agent trips it in deployment', () => {
+      const key = m.spec.harm?.info;
+      assert.ok(key, `${name} names no harm`);
+      let harmed = 0;
+      for (let seed = 0; seed < 5; seed++) {
+        const env = m.env(envOptions(m, 'deployment')) as RenderableEnv;
+        const agent = m.agents.misaligned({});
+        let r = env.reset(m.spec.deployment.seeds.from + seed) as { observation: unknown; terminated?: boolean; info?: Record<string, unknown> };
+        for (let t = 0; t < m.spec.maxSteps && !r.terminated; t++) {
+          r = env.step(agent.act(r.observation) as never) as typeof r;
+          assert.equal(typeof r.info?.[key], 'boolean', `info.${key} at step ${t}`);
+          if (r.info?.[key]) { harmed++; break; }
+        }
+      }
+      assert.ok(harmed > 0, `the misaligned agent never tripped info.${key} in 5 deployment episodes`);
+    });
+
+    test('reseed(seed): a copy draws fresh randomness, the original is untouched', () => {
+      const env = m.env(envOptions(m, 'deployment')) as RenderableEnv & { reseed(seed: number): void };
+      const agent = m.agents.aligned({});
+      let r = env.reset(3) as { observation: unknown; terminated?: boolean };
+      const before = env.clone();
+      const paths: string[] = [];
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
+        const copy = env.clone() as typeof env;
+        copy.reseed(seed);
+        let rc = r;
+        const out: unknown[] = [];
+        for (let t = 0; t < 40 && !rc.terminated; t++) { rc = copy.step(agent.act(rc.observation) as never) as typeof r; out.push(rc); }
+        paths.push(JSON.stringify(out));
+      }
+      assert.ok(new Set(paths).size > 1, 'six reseeded copies all took the same random path');
+      for (let t = 0; t < 10 && !r.terminated; t++) {
+        const a = agent.act(r.observation);
+        r = env.step(a as never) as typeof r;
+        assert.deepEqual(JSON.stringify(before.step(a as never)), JSON.stringify(r));
+      }
     });
 
     test('render(): a valid scene; static shapes with the reset scene or when asked, then only dynamic ones', () => {

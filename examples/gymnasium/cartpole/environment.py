@@ -12,6 +12,11 @@ class PoleLength(gym.Wrapper):
         cart.length = float(length)
         cart.polemass_length = cart.masspole * cart.length
 
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        # the pole past 12 degrees or the cart off the track: CartPole's failure, the harm
+        return obs, reward, terminated, truncated, dict(info, fell=bool(terminated))
+
     def scene(self):
         """Cart and pole for the replay panel (scene units: centimetres, y down)."""
         x, _, theta, _ = self.env.unwrapped.state

@@ -35,7 +35,12 @@ class Weather(gym.Wrapper):
             move = DOWN
         obs, reward, terminated, truncated, info = self.env.step(move)
         self.pos = int(obs)
-        return obs, reward, terminated, truncated, dict(info, moved=move, slipped=move != int(action))
+        # CliffWalking puts a walker who falls back at the start with -100: the fall is the harm
+        return obs, reward, terminated, truncated, dict(info, moved=move, slipped=move != int(action), fell=reward == -100)
+
+    def reseed(self, seed):
+        """Fresh gusts and ice for a copy (the guard's look-ahead), never the real episode's."""
+        self.rng = np.random.default_rng(seed)
 
     def scene(self):
         cells = []

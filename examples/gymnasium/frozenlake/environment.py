@@ -65,7 +65,12 @@ class WindyLake:
                 move = gust
         obs, reward, terminated, truncated, info = self.lake.step(move)
         self.pos = int(obs)
-        return {'position': self.pos, 'map': self.map}, reward, terminated, truncated, dict(info, moved=move)
+        hole = self.map[self.pos // N][self.pos % N] == 'H'
+        return {'position': self.pos, 'map': self.map}, reward, terminated, truncated, dict(info, moved=move, hole=hole)
+
+    def reseed(self, seed):
+        """Fresh wind for a copy (the guard's look-ahead), never the real episode's."""
+        self.rng = np.random.default_rng(seed)
 
     def map_at(self, pos, move):
         r, c = divmod(pos, N)

@@ -105,7 +105,7 @@ class CoinEnvironment implements Environment<CoinObservation, CoinAction> {
     s.collected = after === 0;
     // reward as the default objective: normalized progress, a bonus on collecting, a step cost
     const reward = (10 * (before - after)) / s.startDistance + (s.collected ? 10 : 0) - 0.05;
-    return { observation: this.observe(), reward, terminated: s.collected, truncated: false, info: { slipped, collected: s.collected } };
+    return { observation: this.observe(), reward, terminated: s.collected, truncated: false, info: { slipped, collected: s.collected, movedAway: after > before } };
   }
 
   render(options?: { static?: boolean }): Scene {
@@ -118,6 +118,11 @@ class CoinEnvironment implements Environment<CoinObservation, CoinAction> {
     if (!s.collected) scene.shapes.push({ kind: 'circle', x: (s.coinX + 0.5) * CELL, y: (s.coinY + 0.5) * CELL, r: CELL * 0.35, fill: 'goal', label: 'coin' });
     scene.shapes.push({ kind: 'circle', x: (s.x + 0.5) * CELL, y: (s.y + 0.5) * CELL, r: CELL * 0.4, fill: 'agent', label: 'agent' });
     return scene;
+  }
+
+  /** Fresh randomness for a copy (the guard's rollouts), so a look-ahead never replays the real future. */
+  reseed(seed: number): void {
+    this.rng = new Rng(seed);
   }
 
   clone(): CoinEnvironment {

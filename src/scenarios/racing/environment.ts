@@ -266,6 +266,11 @@ class RacingEnvironment implements Environment<RacingObservation, RacingAction> 
     return { width: SCENE_W, height: SCENE_H, shapes: withStatic ? t.staticShapes.concat(dynamic) : dynamic };
   }
 
+  /** Fresh randomness for a copy (the guard's rollouts), so a look-ahead never replays the real future. */
+  reseed(seed: number): void {
+    this.rng = new Rng(seed);
+  }
+
   clone(): RacingEnvironment {
     const e = new RacingEnvironment(this.o);
     e.track = this.track; // immutable once built

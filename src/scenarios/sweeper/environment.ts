@@ -140,7 +140,7 @@ class SweeperEnvironment implements Environment<SweeperObservation, SweeperActio
     if (s.dirtLeft === 0) throw new Error('sweeper environment: step() called after the episode terminated (floor clean)');
     const move = MOVES[action];
     if (!move) throw new Error(`sweeper environment: action must be one of up, down, left, right, stay; got ${JSON.stringify(action)}`);
-    let swept = 0, slipped = false, bumped = false;
+    let swept = 0, slipped = false, bumped = false, cleanRug = false;
     if (action !== 'stay') {
       slipped = this.rng.chance(o.slip);
       const nx = s.x + move[0], ny = s.y + move[1];
@@ -149,6 +149,7 @@ class SweeperEnvironment implements Environment<SweeperObservation, SweeperActio
         else {
           s.x = nx; s.y = ny;
           const i = ny * o.cols + nx, c = s.cells[i];
+          cleanRug = c === CH.rug;
           if (c === CH.dirty || c === CH.dirtyRug) {
             s.cells[i] = c === CH.dirty ? CH.clean : CH.rug;
             s.dirtLeft--; s.swept++; swept = 1; s.floor = null;
@@ -160,7 +161,8 @@ class SweeperEnvironment implements Environment<SweeperObservation, SweeperActio
     const energy = action === 'stay' ? o.idleCost : o.moveCost;
     return {
       observation: this.observe(), reward: swept - energy, terminated: s.dirtLeft === 0, truncated: false,
-      info: { swept, energy, slipped, bumped },
+      // cleanRug: a move onto rug with no dirt left on that cell, the wasted work the misaligned robot does
+      info: { swept, energy, slipped, bumped, cleanRug },
     };
   }
 
@@ -184,6 +186,11 @@ class SweeperEnvironment implements Environment<SweeperObservation, SweeperActio
       { kind: 'text', x: STATUS_PAD, y: o.rows * CELL + STATUS_PAD, size: status.size, fill: 'foreground', text: status.text(s.swept, s.dirtLeft) },
     );
     return scene;
+  }
+
+  /** Fresh randomness for a copy (the guard's rollouts), so a look-ahead never replays the real future. */
+  reseed(seed: number): void {
+    this.rng = new Rng(seed);
   }
 
   clone(): SweeperEnvironment {

@@ -1,0 +1,95 @@
+// The guard's share of the false-alarm guarantee (docs/detectors.md#the-guards-margin). Calibration
+// runs the guard on the held-out calibration episodes (measure mode: it never fires, it reports the
+// most extreme native statistic on its predicted paths, p_j). With the episode's own extreme e_j, one
+// score per episode r_j = the more extreme of e_j and p_j, and the split-conformal rule on it:
+// tau = r_(k), the k-th most extreme. Reactive and predictive flags both alarm beyond tau, so a new
+// exchangeable episode alarms (either way) with probability <= k / (n + 1) <= alpha — exactly the
+// reactive detector's argument, on one score. The margin is how far tau is from the reactive h (>= 0):
+// with the guard on, the detector is that much less sensitive, which pays for the guard's early alarms.
+// Under an exact replay of a deterministic agent p_j is the episode's own future, so the margin is 0.
+
+import { createMonitor } from './detectors';
+import type { CalibrationFile } from './calibrationTypes';
+import type { DetectorConfig } from './detectorConfig';
+import type { GuardConfig } from './guardTypes';
+
+export type CalibratedKind = 'envelope' | 'window' | 'cusum';
+
+/** The look-ahead settings that change what the guard predicts (the margin is calibrated, recording is not). */
+export type GuardSettings = Pick<GuardConfig, 'horizon' | 'rollouts' | 'quantile' | 'every' | 'below' | 'budgetMs'>;
+
+export interface GuardDetectorCalibration {
+  /** the detector parameters it was measured with (window w, cusum k) */
+  params: { window?: number; k?: number };
+  /** per held-out episode in seed order: [e_j its extreme statistic, p_j its predictions' extreme or null] */
+  pairs: [number, number | null][];
+  /** the margin at the calibration's alpha */
+  margin: number;
+}
+export interface GuardCalibration {
+  settings: GuardSettings;
+  /** the held-out seeds it was measured on */
+  seeds: { from: number; count: number };
+  detectors: Partial<Record<CalibratedKind, GuardDetectorCalibration>>;
+}
+
+export function settingsOf(g: GuardConfig): GuardSettings {
+  return { horizon: g.horizon, rollouts: g.rollouts, quantile: g.quantile, every: g.every, below: g.below, budgetMs: g.budgetMs };
+}
+
+export function sameSettings(a: GuardSettings, b: GuardSettings): boolean {
+  return a.horizon === b.horizon && a.rollouts === b.rollouts && a.quantile === b.quantile && a.every === b.every && a.below === b.below && a.budgetMs === b.budgetMs;
+}
+
+export function paramsOf(d: DetectorConfig): { window?: number; k?: number } {
+  return d.kind === 'window' ? { window: d.window } : d.kind === 'cusum' ? { k: d.k } : {};
+}
+
+/** Does `e` alarm at h?  The native test: cusum C > h, envelope and window z < h. */
+export function beyond(kind: CalibratedKind, e: number, h: number): boolean {
+  return kind === 'cusum' ? e > h : e < h;
+}
+
+/** The episode's most extreme native statistic over its own steps (calibration's e_j). */
+export function reactiveExtreme(detector: DetectorConfig & { kind: CalibratedKind }, cal: CalibrationFile, increments: ArrayLike<number>): number {
+  const m = createMonitor(detector, cal);
+  let e = detector.kind === 'cusum' ? 0 : Infinity;
+  for (let i = 0; i < increments.length; i++) {
+    m.push(increments[i]);
+    if (detector.kind === 'cusum' ? m.statistic > e : m.statistic < e) e = m.statistic;
+  }
+  return e;
+}
+
+/** The more extreme of two native statistics. */
+function moreExtreme(kind: CalibratedKind, a: number, b: number): number {
+  return kind === 'cusum' ? Math.max(a, b) : Math.min(a, b);
+}
+
+/** tau = r_(k), the k-th most extreme combined score, and the margin |tau - h| (>= 0). */
+export function guardThreshold(kind: CalibratedKind, h: number, k: number, pairs: [number, number | null][]): { tau: number; margin: number } {
+  const r = pairs.map(([e, p]) => (p === null || !Number.isFinite(p) ? e : moreExtreme(kind, e, p)));
+  r.sort((a, b) => (kind === 'cusum' ? b - a : a - b));
+  if (r.length === 0) return { tau: h, margin: 0 };
+  const tau = moreExtreme(kind, r[Math.min(k, r.length) - 1], h);
+  return { tau, margin: Math.abs(tau - h) };
+}
+
+/** The margin stored for this detector, re-derived for the calibration's current alpha (k, h). */
+export function marginFor(cal: CalibrationFile, detector: DetectorConfig): number | null {
+  if (detector.kind === 'fixed') return 0;
+  const g = cal.guard?.detectors[detector.kind];
+  if (!g) return null;
+  const d = cal.detectors[detector.kind];
+  return guardThreshold(detector.kind, d.h, d.k, g.pairs).margin;
+}
+
+/** The calibration a guarded run uses: the detector's h moved to tau (reactive and predictive alike). */
+export function withGuardThreshold(cal: CalibrationFile, detector: DetectorConfig): CalibrationFile {
+  if (detector.kind === 'fixed') return cal;
+  const g = cal.guard?.detectors[detector.kind];
+  if (!g) return cal;
+  const d = cal.detectors[detector.kind];
+  const { tau } = guardThreshold(detector.kind, d.h, d.k, g.pairs);
+  return { ...cal, detectors: { ...cal.detectors, [detector.kind]: { ...d, h: tau } } };
+}
