@@ -8,6 +8,7 @@ import { runCommand } from './commands/run';
 import { reportCommand } from './commands/report';
 import { demoCommand } from './commands/demo';
 import { reflagCommand } from './commands/reflag';
+import { forkCommand } from './commands/fork';
 import { builtinScenarioNames } from './scenarioLoader';
 import { UsageError } from './usageError';
 
@@ -18,6 +19,7 @@ usage:
   objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--protocol stop|flag-only|fallback] [--json]
   objective-monitor report <scenario> [--episodes N] [--json]
   objective-monitor reflag <trace|run folder>... [--detector K] [--alpha A] [--json]   re-flag recorded traces
+  objective-monitor fork <trace> --step N --agent M [--json]   agent M takes over a recorded episode at step N
   objective-monitor demo [scenario]
   objective-monitor lsp --stdio                 the trace-file language server, for any LSP client
 
@@ -35,6 +37,7 @@ options:
   --threshold H        running-objective threshold for --detector fixed
   --episodes N         deployment episodes to run (default: the scenario's deployment seed count)
   --seed S             run exactly one episode with seed S (re-run an episode)
+  --step N             fork: the step where --agent takes over (steps before it replay the recording)
   --distribution D     with --seed: deployment (default) or calibration options for the environment
   --protocol P         at the flag: stop (default), flag-only, or the scenario's fallback action
   --recording R        full (default for run) or scores (increments and scores only)
@@ -81,7 +84,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'report': return await reportCommand(positionals, flags, out, abort.signal);
       case 'demo': return await demoCommand(positionals, flags, out, abort.signal);
       case 'reflag': return await reflagCommand(positionals, flags, out);
-      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, demo, lsp`);
+      case 'fork': return await forkCommand(positionals, flags, out, abort.signal);
+      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, fork, demo, lsp`);
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -59,6 +59,7 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       protocol: req.protocol,
       detector: req.detector,
       calibration: req.calibration,
+      ...(req.fork ? { replay: { actions: req.fork.actions } } : {}),
     },
     header: {
       type: 'header',
@@ -73,6 +74,7 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       protocol: req.protocol,
       detector: req.detector,
       calibration,
+      ...(req.fork ? { forkOf: req.fork.of } : {}),
     },
   };
 }
