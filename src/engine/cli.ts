@@ -9,6 +9,7 @@ import { reportCommand } from './commands/report';
 import { demoCommand } from './commands/demo';
 import { reflagCommand } from './commands/reflag';
 import { forkCommand } from './commands/fork';
+import { blameCommand } from './commands/blame';
 import { builtinScenarioNames } from './scenarioLoader';
 import { UsageError } from './usageError';
 
@@ -20,6 +21,7 @@ usage:
   objective-monitor report <scenario> [--episodes N] [--json]
   objective-monitor reflag <trace|run folder>... [--detector K] [--alpha A] [--json]   re-flag recorded traces
   objective-monitor fork <trace> --step N --agent M [--json]   agent M takes over a recorded episode at step N
+  objective-monitor blame <trace> --agent M [--json]           the point of no return: the latest step agent M can still save
   objective-monitor demo [scenario]
   objective-monitor lsp --stdio                 the trace-file language server, for any LSP client
 
@@ -85,7 +87,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo': return await demoCommand(positionals, flags, out, abort.signal);
       case 'reflag': return await reflagCommand(positionals, flags, out);
       case 'fork': return await forkCommand(positionals, flags, out, abort.signal);
-      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, fork, demo, lsp`);
+      case 'blame': return await blameCommand(positionals, flags, out, abort.signal);
+      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, fork, blame, demo, lsp`);
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -130,3 +130,33 @@ test('fork replays through the Python runner too', () => {
   assert.equal(r.code, 1, r.stderr);
   assert.equal(JSON.parse(r.stdout).flaggedStep, 8);
 });
+
+test('blame finds the known point of no return by forks, and lists them', () => {
+  const dir = copy('cliff.scenario.json');
+  const parent = parentTrace(dir, 'cliff.scenario.json');
+  const r = om(dir, 'blame', parent, '--agent', 'back', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.flaggedStep, 8);
+  assert.equal(out.pointOfNoReturn, 4);
+  assert.equal(out.monotone, true);
+  const byStep = new Map(out.forks.map((f: { step: number; avoided: boolean }) => [f.step, f.avoided]));
+  assert.equal(byStep.get(4), true);
+  assert.equal(byStep.get(5), false);
+  assert.ok(out.forks.length <= 6, `${out.forks.length} forks`);
+  for (const f of out.forks) {
+    assert.equal(read(f.trace).header!.forkOf!.step, f.step);
+    assert.equal(f.avoided, f.flaggedStep === null);
+  }
+});
+
+test('blame says when the outcome is not monotone and still finds the latest saving step', () => {
+  // stepping back at step 1 is a trap: hand-overs at 0 and 1 fail, 2..4 avoid the flag, 5.. fail
+  const dir = copy('cliff.scenario.json', (s) => { s.environment.options.trapAt = 1; });
+  const parent = parentTrace(dir, 'cliff.scenario.json');
+  const r = om(dir, 'blame', parent, '--agent', 'back');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /point of no return: step 4 — agent back taking over at step 4 avoids the flag \(step 8\); from step 5 on it cannot/);
+  assert.match(r.stdout, /not monotone/);
+  assert.match(r.stderr, /fork at step +0: flagged at step/);
+});
