@@ -14,7 +14,8 @@ const builds = [];
 const add = (src, out, opts) => { if (exists(src)) builds.push({ entryPoints: [path.join(root, src)], outfile: path.join(dist, out), ...opts }); };
 
 add('src/engine/cli.ts', 'cli.js', { ...node, banner: { js: '#!/usr/bin/env node' }, external: ['esbuild'] });
-add('src/runner/main.ts', 'runner.js', { ...node, external: ['esbuild'] });
+// onnxruntime-node is a native addon, required at run time by ONNX agents only.
+add('src/runner/main.ts', 'runner.js', { ...node, external: ['esbuild', 'onnxruntime-node'] });
 add('src/extension/extension.ts', 'extension.js', { ...node, external: ['vscode'] });
 add('src/server/server.ts', 'server.js', { ...node });
 add('webview/main.ts', 'webview/main.js', { bundle: true, platform: 'browser', format: 'iife', target: 'chrome120', sourcemap: 'linked', logLevel: 'warning' });

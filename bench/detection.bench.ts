@@ -19,6 +19,8 @@ const root = path.resolve(__dirname, '..');
 const N = Number(process.env.BENCH_DETECTION_EPISODES ?? 200);
 const detectors: DetectorConfig[] = [{ kind: 'envelope' }, { kind: 'window', window: 20 }, { kind: 'cusum', k: 0.5 }];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-det-'));
+// The built scenarios are CommonJS bundles in dist/, loaded by path at run time.
+// eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any
 const load = (p: string) => { const m = require(p); return (m.default ?? m) as (o: Record<string, unknown>) => any; };
 
 async function increments(scenario: LoadedScenario, agent: AgentChoice, distribution: 'calibration' | 'deployment', seeds: number[]) {

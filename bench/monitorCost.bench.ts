@@ -1,5 +1,6 @@
 // Monitor cost per step: each detector's push() against the bare loop (running sum + compare on
 // locals) over the same increments. Target: <= 5 ns per step.
+import childProcess from 'node:child_process';
 import { createMonitor } from '../src/core/detectors';
 import { calibrate } from '../src/core/calibration';
 import type { DetectorConfig } from '../src/core/detectorConfig';
@@ -53,7 +54,7 @@ const which = process.argv[2];
 if (which) {
   process.stdout.write(JSON.stringify(which === 'bare' ? time(bare) : time(() => withMonitor(configs[which]))));
 } else {
-  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  const { execFileSync } = childProcess;
   const measure = (k: string) => JSON.parse(execFileSync(process.execPath, [...process.execArgv, __filename, k], { encoding: 'utf8' })) as number;
   const base = measure('bare');
   const rows = [`| bare loop: running sum + compare | ${base.toFixed(2)} | — |`];

@@ -24,6 +24,8 @@ const configs = [
 const detector = { kind: 'fixed', threshold: -1e12 } as const;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-'));
 
+// The built scenarios are CommonJS bundles in dist/, loaded by path at run time.
+// eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any
 const load = (p: string) => { const m = require(p); return (m.default ?? m) as (o: Record<string, unknown>) => any; };
 const envFactory = load(path.join(root, 'dist/scenarios/racing/environment.js'));
 const agentFactory = load(agent.module);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything Objective Monitor needs on a fresh Debian 12 machine, idempotent and quick when nothing is
-# missing: Debian packages (Chromium for the browser tests, Neovim for the LSP test), Python packages
-# (Gymnasium, NumPy), npm packages, the VS Code server (scripts/installVscodeServer.sh) and the build.
+# missing: Debian packages (Chromium for the browser tests, Neovim for the LSP test, xmllint for the
+# JUnit report's schema test), Python packages (Gymnasium, NumPy, PyTorch), npm packages, the VS Code
+# server (scripts/installVscodeServer.sh) and the build.
 # It prints one line per step it has to take; the tools' own output goes to .cache/setup.log and is
 # shown only when a step fails.
 set -euo pipefail
@@ -10,7 +11,7 @@ source scripts/quiet.sh
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 apt_need=()
-for p in chromium neovim; do dpkg -s "$p" >/dev/null 2>&1 || apt_need+=("$p"); done
+for p in chromium neovim libxml2-utils; do dpkg -s "$p" >/dev/null 2>&1 || apt_need+=("$p"); done
 if ((${#apt_need[@]})); then
   quiet "setup: installing Debian packages: ${apt_need[*]}" \
     bash -c "$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq ${apt_need[*]}"
@@ -21,12 +22,20 @@ if ! python3 -c 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("gym
   quiet "setup: installing Python packages: gymnasium numpy" python3 -m pip install -q gymnasium numpy
 fi
 
+# PyTorch agents in Python scenarios (test/engine/torchAgent.test.ts); about 200 MB for the CPU build.
+if ! python3 -c 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("torch") else 1)'; then
+  quiet "setup: installing Python packages: torch" python3 -m pip install -q torch
+fi
+
 if [ ! -d node_modules ] || ! why="$(node scripts/nodeModulesCurrent.mjs)"; then
   # npm ci replaces node_modules; through a link it would replace another checkout's packages.
   if [ -L node_modules ]; then
     echo "setup: node_modules links to $(readlink -f node_modules), which does not match package-lock.json (${why:-}); run npm ci there" >&2
     exit 1
   fi
+  # onnxruntime-node's install script only downloads optional CUDA binaries (the CPU ones ship in
+  # the package); skip it so an offline machine installs.
+  export ONNXRUNTIME_NODE_INSTALL=skip
   quiet "setup: installing npm packages (npm ci)" npm ci --no-audit --no-fund --loglevel=error
 fi
 

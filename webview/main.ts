@@ -4,7 +4,7 @@
 
 import {
   AppendMessage, EndMessage, GotoStepMessage, OverlayMessage, ReadyMessage, ReflagMessage,
-  REPLAY_PROTOCOL_VERSION, RequestStepsMessage, StateChangedMessage, StepDetailsMessage,
+  REPLAY_PROTOCOL_VERSION, RequestStepsMessage, StepDetailsMessage,
   isReplayViewState, parseHostMessage,
   type HostToWebviewMessage, type OverlaySeries, type ReplayBand, type ReplayEnd, type ReplayMeta,
   type ReplayViewState, type StepDetailParams,
@@ -24,8 +24,6 @@ import { readTheme, watchTheme, type Theme } from './theme';
 import { thresholdNote } from './thresholdNote';
 import { advance, clampStep, initialTimeline, onGrow, seek, setSpeed, SPEEDS, speedLabel, togglePlay, type Timeline } from './timeline';
 import { vscodeApi } from './vscodeApi';
-
-const STATE_POST_MS = 500;
 
 const vscode = vscodeApi();
 
@@ -314,19 +312,9 @@ function prefetch(): void {
 }
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
-let statePostTimer: ReturnType<typeof setTimeout> | undefined;
-function viewState(): ReplayViewState {
-  return { episodeId: meta?.episodeId ?? null, step: timeline.step, zoom, hiddenOverlays: [...hidden], speed: timeline.speed };
-}
 function saveState(): void {
-  const state = viewState();
+  const state: ReplayViewState = { episodeId: meta?.episodeId ?? null, step: timeline.step, zoom, hiddenOverlays: [...hidden], speed: timeline.speed };
   vscode.setState(state);
-  if (statePostTimer === undefined) {
-    statePostTimer = setTimeout(() => {
-      statePostTimer = undefined;
-      vscode.post(StateChangedMessage.create({ state: viewState() }));
-    }, STATE_POST_MS);
-  }
 }
 
 // ----- host messages

@@ -88,12 +88,11 @@ export class ScoreChart {
     this.note = document.createElement('div');
     this.note.className = 'chart-note';
     root.append(plot, this.note);
-    const self = this;
     const markers: Plugin<'line'> = {
       id: 'replayMarkers',
-      beforeDatasetsDraw(chart) { self.drawRegions(chart); },
-      afterDatasetsDraw(chart) { self.drawFlagMarker(chart); },
-      afterRender() { self.drawCursor(); },
+      beforeDatasetsDraw: (chart) => { this.drawRegions(chart); },
+      afterDatasetsDraw: (chart) => { this.drawFlagMarker(chart); },
+      afterRender: () => { this.drawCursor(); },
     };
     this.chart = new Chart<'line', XY[]>(canvas, {
       type: 'line',

@@ -4,7 +4,7 @@
 // test/unit/scenarioValidate.test.ts keeps the two in agreement.
 
 import { JsonSyntaxError, type JsonNode, lineCol, parseJsonAst, toValue } from './jsonAst';
-import type { ScenarioFile } from './scenario';
+import type { ModuleRef, ScenarioFile } from './scenario';
 
 export class ScenarioError extends Error {
   constructor(readonly file: string, readonly line: number, readonly column: number, readonly detail: string) {
@@ -78,6 +78,22 @@ class Checker {
     this.string(this.need(o, 'module', path, MODULE_HINT), `${path}.module`, MODULE_HINT);
     const opts = this.get(o, 'options');
     if (opts) this.object(opts, `${path}.options`);
+  }
+
+  /** An agent: a module, or a trained network `{"onnx": "./policy.onnx", "options": {...}}`. */
+  agentRef(n: JsonNode, path: string): void {
+    if (n.type === 'object' && n.props.some((p) => p.key === 'onnx')) {
+      if (n.props.some((p) => p.key === 'module')) this.fail(n.offset, `${path}: give either "module" or "onnx", not both`);
+      this.keys(n, path, ['onnx', 'options']);
+      const hint = 'a path to an .onnx model relative to the scenario file, e.g. "./policy.onnx"';
+      const v = this.get(n, 'onnx')!;
+      this.string(v, `${path}.onnx`, hint);
+      if (!(v as { value: string }).value.toLowerCase().endsWith('.onnx')) this.fail(v.offset, `${path}.onnx: expected ${hint}, got ${this.got(v)}`);
+      const opts = this.get(n, 'options');
+      if (opts) this.object(opts, `${path}.options`);
+      return;
+    }
+    this.moduleRef(n, path);
   }
 
   environment(n: JsonNode): void {
@@ -170,13 +186,13 @@ export function parseScenario(text: string, file: string): ScenarioFile {
   const desc = c.get(o, 'description');
   if (desc) c.string(desc, 'description', 'a string', false);
   c.environment(c.need(o, 'environment', '', `{"module": "./env.ts"} or {"gymnasium": "CartPole-v1"}`));
-  c.moduleRef(c.need(o, 'agent', '', `{"module": "./agent.ts"}`), 'agent');
+  c.agentRef(c.need(o, 'agent', '', `{"module": "./agent.ts"}`), 'agent');
   const agents = c.get(o, 'agents');
   if (agents) {
     const a = c.object(agents, 'agents', 'an object of named agents, e.g. {"misaligned": {"module": "./m.ts"}}');
     for (const p of a.props) {
       if (p.key.trim() === '') c.fail(p.keyOffset, 'agents: an agent name must not be empty');
-      c.moduleRef(p.value, `agents.${p.key}`);
+      c.agentRef(p.value, `agents.${p.key}`);
     }
   }
   const objective = c.get(o, 'objective');
@@ -192,7 +208,12 @@ export function parseScenario(text: string, file: string): ScenarioFile {
   if (alpha && (alpha.type !== 'number' || !(alpha.value > 0 && alpha.value < 1))) {
     c.fail(alpha.offset, `alpha: expected a number between 0 and 1 (exclusive), e.g. 0.05, got ${c.got(alpha)}`);
   }
-  return toValue(root) as ScenarioFile;
+  const spec = toValue(root) as ScenarioFile;
+  // An ONNX agent is a module whose file is the model: the runner recognises the extension.
+  const fromOnnx = (r: ModuleRef & { onnx?: string }): ModuleRef => (r.onnx !== undefined ? { module: r.onnx, ...(r.options ? { options: r.options } : {}) } : r);
+  spec.agent = fromOnnx(spec.agent);
+  if (spec.agents) for (const k of Object.keys(spec.agents)) spec.agents[k] = fromOnnx(spec.agents[k]);
+  return spec;
 }
 
 function closest(key: string, allowed: readonly string[]): string | null {

@@ -237,8 +237,3 @@ export class TraceReader {
     }
   }
 }
-
-/** Problems that mean damage (anything but the tolerated torn tail and a still-running episode). */
-export function isCorruption(p: TraceProblem): boolean {
-  return p.kind !== 'torn' && p.kind !== 'incomplete';
-}

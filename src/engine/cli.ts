@@ -18,6 +18,7 @@ const HELP = `objective-monitor — watch an agent's base objective step by step
 usage:
   objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M]
   objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--protocol stop|flag-only|fallback] [--json]
+                              [--junit FILE] [--sarif FILE]
   objective-monitor report <scenario> [--episodes N] [--json]
   objective-monitor reflag <trace|run folder>... [--detector K] [--alpha A] [--json]   re-flag recorded traces
   objective-monitor fork <trace> --step N --agent M [--json]   agent M takes over a recorded episode at step N
@@ -48,6 +49,8 @@ options:
   --workers N          runner processes (default: one per core)
   --step-timeout MS, --episode-timeout MS, --memory-limit MB    limits for user code
   --python PATH        interpreter for Python modules (default python3)
+  --junit FILE         run: also write a JUnit XML report (one test case per episode; a flag is a failure)
+  --sarif FILE         run: also write a SARIF 2.1.0 log (results at the flagged step's line in each trace)
   --json               one JSON object on stdout
   --events             the engine's event stream on stdout, one JSON object per line
 
@@ -64,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'lsp') {
     // The language server is its own bundle; loading it hands the process over to it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of its own, found beside this one
     require(path.join(__dirname, 'server.js'));
     return new Promise<number>(() => undefined);
   }

@@ -31,6 +31,8 @@ const optionSpec = {
   'episode-timeout': { type: 'string' },
   'memory-limit': { type: 'string' },
   python: { type: 'string' },
+  junit: { type: 'string' },
+  sarif: { type: 'string' },
   json: { type: 'boolean' },
   events: { type: 'boolean' },
   recalibrate: { type: 'boolean' },
@@ -78,7 +80,7 @@ export function detectorOf(flags: Flags, scenario: LoadedScenario): DetectorConf
   }
   const fromFile = scenario.spec.detector;
   const kind = (flags.detector ?? fromFile?.kind ?? (flags.threshold !== undefined ? 'fixed' : DEFAULT_DETECTOR)) as DetectorKind;
-  const fileParam = <T extends keyof any>(k: T) => (fromFile && fromFile.kind === kind ? (fromFile as Record<T, number>)[k] : undefined);
+  const fileParam = <T extends PropertyKey>(k: T) => (fromFile && fromFile.kind === kind ? (fromFile as Record<T, number>)[k] : undefined);
   switch (kind) {
     case 'envelope':
       return { kind };

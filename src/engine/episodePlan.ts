@@ -1,6 +1,7 @@
 // What every episode of a run shares, computed once: resolved module files, their hashes, merged
 // options, the runtime that can run them, and the trace header template.
 import path from 'node:path';
+import { UsageError } from './usageError';
 import type { ModuleInfo, TraceHeader } from '../core/traceFormat';
 import { TRACE_VERSION } from '../core/traceFormat';
 import type { EpisodeCommand } from '../core/wire';
@@ -39,7 +40,14 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
     objInfo = { module: file, options: objective.options, hash: hashFile(file) };
   }
   const files = [agentFile, 'module' in environment ? environment.module : '', objective?.module ?? ''];
-  const runtime: Runtime = 'gymnasium' in environment || files.some((f) => f.endsWith('.py')) ? 'python' : 'node';
+  const torchAgent = /\.(pt|pth|torchscript)$/i.test(agentFile);
+  const runtime: Runtime = 'gymnasium' in environment || torchAgent || files.some((f) => f.endsWith('.py')) ? 'python' : 'node';
+  if (torchAgent && 'module' in environment && !environment.module.endsWith('.py')) {
+    throw new UsageError(`${agentFile}: PyTorch agents run in Python scenarios (the Python runner); this scenario's environment is ${path.basename(environment.module)}. In TypeScript scenarios, export the policy to ONNX: "agent": { "onnx": "./policy.onnx" }`);
+  }
+  if (runtime === 'python' && agentFile.toLowerCase().endsWith('.onnx')) {
+    throw new UsageError(`${agentFile}: ONNX agents run in TypeScript scenarios (onnxruntime-node); this scenario runs in Python (its environment or objective is Python). In Python, use a PyTorch policy: "agent": { "module": "./policy.pt" }`);
+  }
   const calibration = req.calibration && req.calibrationFile
     ? {
       file: req.calibrationFile, hash: hashFile(req.calibrationFile), alpha: req.calibration.alpha, computedAt: req.calibration.computedAt,

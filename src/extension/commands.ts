@@ -24,6 +24,8 @@ export interface RunArgs {
   scenario: string;
   agent?: string;
   episodes?: number;
+  /** open replay panels as the run goes (default true; the Testing view passes false) */
+  showReplay?: boolean;
 }
 
 export function refuse(refused: Refusal['refused'], message: string, show = true): Refusal {
@@ -115,7 +117,7 @@ export function runScenario(ctx: Ctx): Cmd {
     const p = await prepare(ctx, 'Run Scenario', arg);
     if (!p || 'refused' in p) return p;
     const args = runArgs(ctx.config, p.target, p.pre.outDir, { episodes: p.a.episodes, python: p.python });
-    return ctx.runController.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: true,
+    return ctx.runController.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: p.a.showReplay ?? true,
       scenarioFile: p.target.file, calibrationEpisodes: p.target.calibrationEpisodes });
   };
 }
@@ -242,7 +244,7 @@ export function rerunEpisode(ctx: Ctx): Cmd {
     if (!h) return refuse('invalid', `${uri.fsPath}: not a trace (no header record), so there is no episode to re-run`);
     const builtinDir = path.join(ctx.extension.extensionPath, 'dist', 'scenarios') + path.sep;
     const scenario = h.scenario.file.startsWith(builtinDir) ? h.scenario.name : h.scenario.file;
-    let agents: string[] = [];
+    let agents: string[];
     try { agents = readScenarioSummary(h.scenario.file).agents; } catch (e) { return refuse('invalid', (e as Error).message); }
     const target: RunTarget = { scenario, agent: agents.includes(h.agent.name) ? h.agent.name : h.agent.module };
     const py = await pythonFor(ctx, h.scenario.file, target.agent);

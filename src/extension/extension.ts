@@ -6,6 +6,8 @@ import { findPointOfNoReturn, forkFromStep } from './forkCommands';
 import { CalibrationPanel } from './calibrationPanel';
 import { Ctx } from './ctx';
 import { ReplayPanel } from './replayPanel';
+import { newAgentModule } from './newModule';
+import { openReplayAtStep, ScenarioTests } from './testController';
 
 let ctx: Ctx | undefined;
 
@@ -14,6 +16,8 @@ export interface ObjectiveMonitorApi {
   ctx: Ctx;
   /** the open replay panels */
   panels(): ReplayPanel[];
+  /** the Testing view's controller */
+  tests: ScenarioTests;
   /** the calibration panel of the latest calibration, while open */
   calibrationPanel(): CalibrationPanel | undefined;
 }
@@ -45,7 +49,11 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     register('createExampleScenario', commands.createExampleScenario);
     register('showOutput', commands.showOutput);
     register('refreshRuns', commands.refreshRuns);
-    return { ctx, panels: () => ReplayPanel.all, calibrationPanel: () => CalibrationPanel.active };
+    const tests = new ScenarioTests(c);
+    context.subscriptions.push(tests);
+    register('openReplayAtStep', () => openReplayAtStep(tests));
+    register('newAgentModule', newAgentModule);
+    return { ctx, panels: () => ReplayPanel.all, calibrationPanel: () => CalibrationPanel.active, tests };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     void vscode.window.showErrorMessage(`Objective Monitor failed to start: ${msg}`);

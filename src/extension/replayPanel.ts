@@ -201,8 +201,6 @@ export class ReplayPanel implements vscode.Disposable {
         case 'replay/requestSteps':
           await this.sendSteps(msg.params.steps);
           break;
-        case 'replay/stateChanged':
-          break;
       }
     } catch (e) {
       this.host.log(`replay panel ${path.basename(this.file)}: ${(e as Error).message}`);
@@ -372,7 +370,7 @@ export function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): s
   const n = nonce();
   const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   const css: string[] = [];
-  for (const p of [['dist', 'webview', 'main.css'], ['media', 'replay.css'], ['media', 'calibration.css']]) {
+  for (const p of [['media', 'replay.css'], ['media', 'calibration.css']]) {
     if (fs.existsSync(path.join(extensionUri.fsPath, ...p))) css.push(`<link rel="stylesheet" href="${asset(...p)}">`);
   }
   return `<!DOCTYPE html>

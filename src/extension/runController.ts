@@ -1,5 +1,6 @@
 // One run (or calibration) at a time: spawns the engine child, shows progress with cancel, feeds
 // the events to the Runs view, the status bar and open replay panels, and reports the outcome.
+// What each event means is decided in runReducer.ts; this file carries out its effects.
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineEvent } from '../shared/engineEvents';
@@ -11,7 +12,7 @@ import { missingGymnasium } from './python';
 import { ReplayPanel, type ReplayHost } from './replayPanel';
 import type { RunsModel } from './runsModel';
 import type { RunStatusBar } from './statusBar';
-import { FAILURE_END_REASONS } from '../core/traceFormat';
+import { initialRunState, reduceRun, type RunEffect } from './runReducer';
 import type { EpisodeFailure, UserErrorReporter } from './userErrors';
 
 export interface RunSpec {
@@ -61,18 +62,14 @@ export interface RunServices {
 
 export class RunController implements vscode.Disposable {
   private current: { engine: EngineProcess; done: Promise<RunOutcome> } | undefined;
-  private readonly changed = new vscode.EventEmitter<boolean>();
-  readonly onDidChangeRunning = this.changed.event;
+  /** every engine event of the run in progress, after the Runs view has seen it (the Testing view reports from it) */
+  private readonly engineEvents = new vscode.EventEmitter<EngineEvent>();
+  readonly onDidEngineEvent = this.engineEvents.event;
 
   constructor(private readonly s: RunServices) {}
 
   get running(): boolean {
     return this.current !== undefined;
-  }
-
-  /** the outcome of the run in progress, for tests and for Stop Run */
-  get currentRun(): Promise<RunOutcome> | undefined {
-    return this.current?.done;
   }
 
   stop(): boolean {
@@ -88,102 +85,57 @@ export class RunController implements vscode.Disposable {
     c.engine.stop();
     await Promise.race([c.done, new Promise((r) => setTimeout(r, 2000))]);
     c.engine.kill();
-    this.changed.dispose();
+    this.engineEvents.dispose();
   }
 
   /** Starts the engine; resolves when it exited and its outcome was reported. */
   start(spec: RunSpec): Promise<RunOutcome> {
     if (this.current) throw new Error('A run is already in progress; stop it first (Objective Monitor: Stop Run).');
     const { model, statusBar, output } = this.s;
-    const state = {
-      runId: null as string | null, total: 0, done: 0, flagged: 0, calibrating: 0,
-      failures: [] as EpisodeFailure[], notices: [] as string[],
-      followed: null as string | null, flaggedShown: null as string | null, badLines: 0,
-      /** traces of the run's finished episodes, overlaid on the panels the run opened */
-      finished: [] as string[],
-      /** the live calibration view, opened when calibration episodes start */
-      calPanel: undefined as CalibrationPanel | undefined,
-      calibration: undefined as CalibrationResult | undefined,
-    };
-    const calPanel = () => state.calPanel ??= CalibrationPanel.start(this.s.replayHost.extensionUri, spec.label, spec.calibrationEpisodes ?? 0);
-    if (spec.kind === 'calibrate') calPanel();
-    const overlayFinished = () => {
-      for (const f of [state.followed, state.flaggedShown]) if (f) ReplayPanel.get(f)?.setOverlays(state.finished);
-    };
+    let state = initialRunState();
+    let badLines = 0;
+    /** the live calibration view, opened when calibration episodes start */
+    let calPanel: CalibrationPanel | undefined;
+    let calibration: CalibrationResult | undefined;
+    const cal = () => calPanel ??= CalibrationPanel.start(this.s.replayHost.extensionUri, spec.label, spec.calibrationEpisodes ?? 0);
+    if (spec.kind === 'calibrate') cal();
     let report: (message: string, increment?: number) => void = () => undefined;
+    const apply = (f: RunEffect) => {
+      switch (f.kind) {
+        case 'log': if (f.level === 'warn') output.warn(f.text); else output.info(f.text); break;
+        case 'progress': report(f.message, f.increment); break;
+        case 'openReplay': ReplayPanel.createOrShow(this.s.replayHost, f.trace, f.step, true, spec.replayNote); break;
+        case 'overlay': for (const t of f.on) ReplayPanel.get(t)?.setOverlays(f.traces); break;
+        case 'calibrationEpisode': cal().episodeEnded(f.episode); break;
+        case 'calibrationTotal': cal().setTotal(f.total); break;
+        case 'calibrationSaved':
+          try {
+            calibration = readCalibrationResult(path.resolve(spec.cwd, f.file));
+            output.info(calibrationTable(spec.label, calibration));
+            cal().finished(calibration);
+          } catch (err) {
+            output.warn((err as Error).message);
+          }
+          break;
+        case 'traceChanged':
+          // Live panels re-read their trace (throttled inside).
+          for (const p of ReplayPanel.all) {
+            if ((f.trace && p.file === path.resolve(f.trace)) || (f.episodeId && path.basename(p.file) === `${f.episodeId}.trace.jsonl`)) p.traceChanged();
+          }
+          break;
+      }
+    };
     const onEvent = (e: EngineEvent) => {
       model.onEngineEvent(e, spec.scenarioFile);
-      switch (e.type) {
-        case 'run_start':
-          state.runId = e.runId;
-          state.total = e.episodes;
-          output.info(`run ${e.runId}: ${e.scenario} / ${e.agent}, ${e.episodes} ${e.distribution} episodes -> ${e.dir}`);
-          report(`0/${e.episodes} episodes`);
-          break;
-        case 'episode_start':
-          if (spec.showReplay && !state.followed) {
-            state.followed = e.trace;
-            ReplayPanel.createOrShow(this.s.replayHost, e.trace, undefined, true, spec.replayNote);
-          }
-          break;
-        case 'steps':
-        case 'flag':
-          break;
-        case 'episode_end':
-          if (state.runId === null || e.runId !== state.runId) {
-            // calibration episodes before the run (or a calibrate command)
-            state.calibrating++;
-            const total = spec.calibrationEpisodes ? ` of ${spec.calibrationEpisodes}` : '';
-            report(`calibrating: ${state.calibrating}${total} training episodes done`);
-            calPanel().episodeEnded({ seed: e.seed, reason: e.reason, steps: e.steps, finalScore: e.finalScore });
-          } else {
-            state.done++;
-            if (e.flaggedStep !== null) state.flagged++;
-            report(`${state.done}/${state.total} episodes, ${state.flagged} flagged`, state.total ? 100 / state.total : undefined);
-            if (spec.showReplay && e.flaggedStep !== null && !state.flaggedShown) {
-              state.flaggedShown = e.trace;
-              ReplayPanel.createOrShow(this.s.replayHost, e.trace, e.flaggedStep, true, spec.replayNote);
-            }
-            if (spec.showReplay) { state.finished.push(e.trace); overlayFinished(); }
-          }
-          if (FAILURE_END_REASONS.has(e.reason)) state.failures.push({ seed: e.seed, reason: e.reason, error: e.error, trace: e.trace });
-          break;
-        case 'log':
-          output.info(`[${e.episodeId ?? 'runner'} ${e.stream}] ${e.text.replace(/\n$/, '')}`);
-          break;
-        case 'warning': {
-          state.notices.push(e.message);
-          output.warn(e.message);
-          report(e.message);
-          const planned = /calibrating on (\d+) training episodes/.exec(e.message);
-          if (planned) calPanel().setTotal(Number(planned[1]));
-          const saved = SAVED_NOTICE.exec(e.message);
-          if (saved) {
-            try {
-              state.calibration = readCalibrationResult(path.resolve(spec.cwd, saved[1]));
-              output.info(calibrationTable(spec.label, state.calibration));
-              calPanel().finished(state.calibration);
-            } catch (err) {
-              output.warn((err as Error).message);
-            }
-          }
-          break;
-        }
-        case 'run_end':
-          output.info(`run ${e.runId}: ${e.flagged} of ${e.episodes} episodes flagged`);
-          break;
-      }
-      // Live panels re-read their trace (throttled inside).
-      const trace = 'trace' in e ? e.trace : undefined;
-      const byEpisode = 'episodeId' in e && e.episodeId ? e.episodeId : undefined;
-      for (const p of ReplayPanel.all) {
-        if ((trace && p.file === path.resolve(trace)) || (byEpisode && path.basename(p.file) === `${byEpisode}.trace.jsonl`)) p.traceChanged();
-      }
+      this.engineEvents.fire(e);
+      const r = reduceRun(spec, state, e);
+      state = r.state;
+      for (const f of r.effects) apply(f);
       statusBar.show(spec.label, state.done, state.total, state.flagged, state.flaggedShown ?? state.followed ?? undefined);
     };
     output.info(`${spec.kind}: ${spec.nodePath} ${[spec.cli, ...spec.args].map(quote).join(' ')}`);
     const engine = new EngineProcess({ cli: spec.cli, args: spec.args, cwd: spec.cwd, nodePath: spec.nodePath }, onEvent, (line) => {
-      if (++state.badLines <= 20) output.warn(`engine printed a line that is not an event: ${line.slice(0, 300)}`);
+      if (++badLines <= 20) output.warn(`engine printed a line that is not an event: ${line.slice(0, 300)}`);
     });
     this.s.errors.clear();
     statusBar.show(spec.label, 0, 0, 0, undefined);
@@ -206,20 +158,18 @@ export class RunController implements vscode.Disposable {
       };
       const problem = commonProblem(state.failures);
       if (problem) outcome.problem = problem;
-      if (state.calibration) outcome.calibration = state.calibration;
-      else if (state.calPanel) state.calPanel.ended(exit.stopped ? 'stopped' : 'failed', exit.stopped ? null : problem ?? engineMessage(exit));
+      if (calibration) outcome.calibration = calibration;
+      else if (calPanel) calPanel.ended(exit.stopped ? 'stopped' : 'failed', exit.stopped ? null : problem ?? engineMessage(exit));
       return outcome;
     })();
     const tracked = done.finally(async () => {
       this.current = undefined;
       statusBar.hide();
       void vscode.commands.executeCommand('setContext', 'objectiveMonitor.running', false);
-      this.changed.fire(false);
       await model.settle();
       for (const p of ReplayPanel.all) p.traceChanged();
     });
     this.current = { engine, done: tracked };
-    this.changed.fire(true);
     void tracked.then((o) => this.reportOutcome(spec, o), (e: unknown) => output.error(`run failed: ${(e as Error).message}`));
     return tracked;
   }

@@ -42,12 +42,12 @@ export async function workspaceScenarios(token?: vscode.CancellationToken): Prom
 /** The scenario's name and agents, or an error naming the file and what is wrong. */
 export function readScenarioSummary(file: string): ScenarioSummary {
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(`${file}: cannot read: ${(e as Error).message}`); }
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(`${file}: cannot read: ${(e as Error).message}`, { cause: e }); }
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${file}: expected a JSON object (a scenario with "name", "environment", "agent"...)`);
   const o = v as Record<string, unknown>;

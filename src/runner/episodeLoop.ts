@@ -73,7 +73,7 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     lastFlush = performance.now();
   };
   episodeState.flush = flush;
-  let envFile = '';
+  let envFile: string;
   let objFile = '';
   try {
     if (!('module' in cmd.environment)) {

@@ -1,10 +1,15 @@
 // Makes a fresh instance of a user module for one episode and checks it has the methods its role needs.
 import { factoryOf, LoadError, loadModuleExports } from './loadModule';
+import { isOnnxFile, onnxAgent } from './onnxAgent';
 import { toUserError } from './userError';
 
 const IS_CLASS = /^class[\s{]/;
 
 export function instantiate<T>(spec: string, options: Record<string, unknown>, role: string, methods: string[]): { file: string; instance: T } {
+  if (isOnnxFile(spec)) {
+    if (role !== 'agent') throw new LoadError({ message: `${spec}: an ONNX model can only be the agent, not the ${role}`, file: spec, phase: 'load' });
+    return { file: spec, instance: onnxAgent(spec, options) as T };
+  }
   const { file, exports } = loadModuleExports(spec);
   const factory = factoryOf(file, exports, role);
   let instance: unknown;

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
+import type * as EsbuildApi from 'esbuild';
 import { JS_MODULE_EXTENSIONS } from '../core/moduleApi';
 import type { UserError } from '../core/traceFormat';
 import { toUserError } from './userError';
@@ -36,10 +37,11 @@ export function resolveModuleFile(spec: string): string {
 interface EsbuildMessage { text: string; location: { file: string; line: number; column: number; lineText?: string } | null }
 interface EsbuildFailure { errors?: EsbuildMessage[] }
 
-type Esbuild = typeof import('esbuild');
+type Esbuild = typeof EsbuildApi;
 let esbuildModule: Esbuild | null = null;
 function esbuild(): Esbuild {
   // Required lazily: a runner that only serves cached modules never pays for it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
   if (!esbuildModule) esbuildModule = require('esbuild') as Esbuild;
   return esbuildModule;
 }

@@ -16,8 +16,11 @@ export const EXPECTED_RENDER = 'a scene { width, height, shapes: [...] }, a stri
 
 export type FrameResult = { scene: Scene } | { problem: string };
 
+// ANSI escape sequences are what these match.
+/* eslint-disable no-control-regex */
 const SGR = /\x1b\[([0-9;]*)m/g;
 const OTHER_ESC = /\x1b\[[0-9;?]*[A-Za-z]/g;
+/* eslint-enable no-control-regex */
 
 /** Text without ANSI escapes; characters on a coloured background become '@'. */
 export function stripAnsi(text: string): string {

@@ -52,8 +52,3 @@ export function toUserError(e: unknown, phase: string): UserError {
   }
   return err;
 }
-
-/** An error the runner detects in a value user code returned (no stack to speak of). */
-export function contractError(message: string, phase: string): UserError {
-  return { message, phase };
-}

@@ -121,7 +121,7 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
       pushTimers.delete(uri);
       const version = documents.get(uri)?.version;
       diagnosticsOf(uri).then(
-        (diagnostics) => { if (documents.get(uri)) connection.sendDiagnostics({ uri, version, diagnostics }); },
+        (diagnostics) => { if (documents.get(uri)) void connection.sendDiagnostics({ uri, version, diagnostics }); },
         (e) => { if (!(e instanceof StaleAnalysis)) log(`diagnostics for ${uri} failed: ${String(e)}`); },
       );
     }, delay));
@@ -180,7 +180,7 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
     pushedOnce.delete(uri);
     documentSettings.delete(uri);
     store.drop(uri);
-    if (!features.pullDiagnostics) connection.sendDiagnostics({ uri, diagnostics: [] });
+    if (!features.pullDiagnostics) void connection.sendDiagnostics({ uri, diagnostics: [] });
   });
 
   connection.languages.diagnostics.on(guard('diagnostics', { kind: DocumentDiagnosticReportKind.Full, items: [] as Diagnostic[] }, async (params) => ({

@@ -104,7 +104,7 @@ export interface OverlaySeries {
   flaggedStep: number | null;
 }
 
-/** What the webview keeps with setState and reports with `replay/stateChanged`. */
+/** What the webview keeps with setState (restored when the panel's page reloads). */
 export interface ReplayViewState {
   episodeId: string | null;
   step: number;
@@ -241,18 +241,15 @@ export function parseHostMessage(msg: unknown): HostToWebviewMessage | undefined
 export interface ReadyParams { protocol: number; }
 /** Step indices (distinct, at most MAX_DETAIL_BATCH), nearest-needed first. */
 export interface RequestStepsParams { episodeId: string; steps: number[]; }
-export interface StateChangedParams { state: ReplayViewState; }
 
 export const ReadyMessage = new IpcMessageType('replay/ready', isReadyParams);
 export const RequestStepsMessage = new IpcMessageType('replay/requestSteps', isRequestStepsParams);
-export const StateChangedMessage = new IpcMessageType('replay/stateChanged', isStateChangedParams);
 
 export type WebviewToHostMessage =
   | IpcMessage<'replay/ready', ReadyParams>
-  | IpcMessage<'replay/requestSteps', RequestStepsParams>
-  | IpcMessage<'replay/stateChanged', StateChangedParams>;
+  | IpcMessage<'replay/requestSteps', RequestStepsParams>;
 
-const WEBVIEW_TYPES = [ReadyMessage, RequestStepsMessage, StateChangedMessage] as const;
+const WEBVIEW_TYPES = [ReadyMessage, RequestStepsMessage] as const;
 
 /** The host's gate for `webview.onDidReceiveMessage`: the message if valid, else undefined. */
 export function parseWebviewMessage(msg: unknown): WebviewToHostMessage | undefined {
@@ -468,7 +465,4 @@ export function isReplayViewState(x: unknown): x is ReplayViewState {
   return (x.episodeId === null || isId(x.episodeId)) && isStepIndex(x.step) && zoomOk
     && Array.isArray(x.hiddenOverlays) && x.hiddenOverlays.length <= MAX_OVERLAYS && everyIndex(x.hiddenOverlays, isId)
     && isFiniteNum(x.speed) && x.speed > 0 && x.speed <= 1e7;
-}
-function isStateChangedParams(x: unknown): x is StateChangedParams {
-  return isRecord(x) && isReplayViewState(x.state) && Object.keys(x).length === 1;
 }

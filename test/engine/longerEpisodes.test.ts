@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { betaBinomialQuantile } from '../betaBinomial';
 import { readTrace } from '../../src/core/traceReader';
 
 const root = path.resolve(__dirname, '../..');
@@ -17,27 +18,6 @@ const cli = path.join(root, 'dist/cli.js');
 const T = 40;
 const EPISODES = 100;
 
-function lgamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61503916999185,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lgamma(1 - x);
-  x -= 1;
-  let a = c[0];
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
-const lbeta = (a: number, b: number) => lgamma(a) + lgamma(b) - lgamma(a + b);
-const lchoose = (n: number, k: number) => lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);
-/** Smallest x with P(X <= x) >= q for X ~ BetaBinomial(N, a, b) (the bound approach of detection.test.ts). */
-function betaBinomialQuantile(N: number, a: number, b: number, q: number): number {
-  let cdf = 0;
-  for (let x = 0; x <= N; x++) {
-    cdf += Math.exp(lchoose(N, x) + lbeta(x + a, N - x + b) - lbeta(a, b));
-    if (cdf >= q) return x;
-  }
-  return N;
-}
 
 function copyScenario(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-longer-'));

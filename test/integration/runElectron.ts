@@ -30,4 +30,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((c) => process.exit(c));
+void main().then((c) => process.exit(c));

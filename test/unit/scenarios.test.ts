@@ -209,7 +209,7 @@ test('racing: one step (env.step + agent.act + objective.increment) is cheap', (
     for (let t = 0; t < m.spec.maxSteps; t++) {
       const action = agent.act(r.observation);
       const n = env.step(action) as { observation: unknown; reward: number; terminated: boolean; info: Record<string, unknown> };
-      objective.increment({ step: t, observation: r.observation, action, reward: n.reward, nextObservation: n.observation, info: n.info, terminated: n.terminated, truncated: false });
+      void objective.increment({ step: t, observation: r.observation, action, reward: n.reward, nextObservation: n.observation, info: n.info, terminated: n.terminated, truncated: false });
       r = n; steps++;
       if (n.terminated) break;
     }

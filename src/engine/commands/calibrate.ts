@@ -1,4 +1,5 @@
 // `objective-monitor calibrate <scenario> [--alpha A] [--detector K] [--agent M]`
+import type { CalibrationFile } from '../../core/calibrationTypes';
 import { loadScenario, resolveAgent } from '../scenarioLoader';
 import type { CliOutput } from '../cliOutput';
 import { detectorOf, type Flags } from '../cliOptions';
@@ -26,7 +27,7 @@ export async function calibrateCommand(args: string[], flags: Flags, out: CliOut
   return 0;
 }
 
-export function summary(c: import('../../core/calibrationTypes').CalibrationFile, kind: string) {
+export function summary(c: CalibrationFile, kind: string) {
   const d = kind === 'envelope' || kind === 'window' || kind === 'cusum' ? c.detectors[kind] : null;
   return {
     alpha: c.alpha,

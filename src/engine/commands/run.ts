@@ -13,12 +13,15 @@ import { ensureCalibration, referenceCalibration } from './ensureCalibration';
 import { fmt, summary } from './calibrate';
 import type { AgentChoice, EpisodeResult, RunResult } from '../types';
 import { UsageError } from '../usageError';
+import { reportTargetsOf, writeReports } from '../reports/writeReports';
 import { describeFailure } from '../failFast';
 
 export async function runCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
   if (args.length !== 1) throw new UsageError('run needs exactly one scenario: objective-monitor run <scenario>');
   const scenario = loadScenario(args[0]);
   const agent = resolveAgent(scenario, flags.agent);
+  const reports = reportTargetsOf(flags);
+  const startedAt = new Date();
   const { result, calibration, calibrationFile, detectorKind } = await deploy(scenario, agent, flags, out, signal);
   const episodes = result.episodes;
   const flagged = episodes.filter((e) => e.flaggedStep !== null).length;
@@ -46,8 +49,9 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
     out.line(`traces: ${result.dir}`);
   }
   for (const e of broken) out.error(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
-  if (broken.length) return 2;
-  return flagged > 0 ? 1 : 0;
+  const code = broken.length ? 2 : flagged > 0 ? 1 : 0;
+  writeReports(reports, { scenario, agent, result, calibration, calibrationFile, flags, startedAt, exitCode: code }, out);
+  return code;
 }
 
 export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<{

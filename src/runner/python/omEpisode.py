@@ -1,7 +1,6 @@
 """One episode inside the Python runner: load, reset, then act / step / increment per step, the
 local monitor (so that `stop` halts at the exact step without a round trip to the engine), and the
-records. Two loops: scores-only recording keeps the per-step path to what the step itself needs
-(no JSON, no clock read on most steps, locals only); full recording writes one step line per step.
+records. One step loop serves both recordings (`_loop`).
 """
 import math
 import sys
@@ -13,6 +12,7 @@ from omErrors import user_error
 from omJson import encode
 from omModules import LoadError, load_module, make_gymnasium, make_instance, positional_arity
 from omScene import ansi_scene, image_scene, scene_source
+from omTorch import TorchAgent, is_torch_file
 
 INF = math.inf
 NEG_INF = -math.inf
@@ -90,15 +90,20 @@ def _load(cmd, want_scene):
         env = make_instance(mod, envspec.get('options') or {}, 'environment', ('reset', 'step'))
         env_file = mod.__file__
         auto_scene = not callable(getattr(env, 'scene', None))
-    amod = load_module(cmd['agent']['module'], 'agent')
-    agent = make_instance(amod, cmd['agent'].get('options') or {}, 'agent', ('act',))
+    if is_torch_file(cmd['agent']['module']):
+        agent = TorchAgent(cmd['agent']['module'], cmd['agent'].get('options') or {})
+        agent_file = cmd['agent']['module']
+    else:
+        amod = load_module(cmd['agent']['module'], 'agent')
+        agent = make_instance(amod, cmd['agent'].get('options') or {}, 'agent', ('act',))
+        agent_file = amod.__file__
     objective = None
     obj_file = None
     if cmd.get('objective'):
         omod = load_module(cmd['objective']['module'], 'objective')
         objective = make_instance(omod, cmd['objective'].get('options') or {}, 'objective', ('increment',))
         obj_file = omod.__file__
-    return env, env_file, auto_scene, agent, amod.__file__, objective, obj_file
+    return env, env_file, auto_scene, agent, agent_file, objective, obj_file
 
 
 def _fallback_action(env, value):
@@ -180,7 +185,7 @@ def run_episode(cmd, create_monitor):
                     if problem is not None:
                         rec['sceneProblem'] = problem
             wire.send(rec)
-            reason, steps = _loop_scores(wire, *args)
+            reason, steps = _loop(wire, *args, None, episode_id, True)
         else:
             scene = scene_source(env)
             if scene is not None and auto_scene:
@@ -197,7 +202,7 @@ def run_episode(cmd, create_monitor):
             if problem is not None:
                 rec['sceneProblem'] = problem
             wire.send_line(_fit(encode(rec), rec))
-            reason, steps = _loop_full(wire, *args, scene, episode_id)
+            reason, steps = _loop(wire, *args, scene, episode_id, False)
         wire.flush_scores(then={'t': 'end', 'episodeId': episode_id, 'reason': reason, 'steps': steps})
     except SystemExit as exc:
         # sys.exit() in user code: keep what was recorded, say who asked, then exit as asked.
@@ -366,12 +371,17 @@ def _fit(line, rec):
     return line
 
 
-def _loop_scores(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, max_steps):
+def _loop(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, max_steps,
+          scene, episode_id, scores_only):
+    """The step loop of both recordings. Scores only keeps the per-step path to what the step itself
+    needs (no JSON, no info check, no clock read on most steps, locals only); full recording writes
+    one step line per step."""
     env_step = env.step
     increment = objective.increment if objective is not None else None
     push = monitor.push if monitor is not None else None
-    pending = wire.pending
-    append = pending.append
+    full = not scores_only
+    send_line = wire.send_line
+    append = wire.pending.append
     flush = wire.flush_scores
     perf = time.perf_counter
     last_flush = last_check = perf()
@@ -390,102 +400,69 @@ def _loop_scores(wire, env, env_file, act, objective, obj_file, monitor, stop, h
             action = act(obs, info)
         phase = 'step'
         obs2, reward, terminated, truncated, info2 = env_step(action)
+        if full:
+            if info2 is None:
+                info2 = {}
+            elif type(info2) is not dict and not isinstance(info2, dict):
+                raise ContractError(_bad_info('env.step', info2, t, env_file))
+            # the record gets plain values; user code gets what the environment returned
+            r = reward if type(reward) is float and NEG_INF < reward < INF else _number(reward, 'env.step (the reward)', t, env_file, 'step')
         if increment is not None:
             phase = 'increment'
             u = increment({'step': t, 'observation': obs, 'action': action, 'reward': reward, 'next_observation': obs2,
                            'info': info2, 'terminated': terminated, 'truncated': truncated})
             if type(u) is not float or not (NEG_INF < u < INF):
                 u = _number(u, 'objective.increment', t, obj_file, 'increment')
+        elif full:
+            u = r
         else:
             u = reward
             if type(u) is not float or not (NEG_INF < u < INF):
                 u = _number(u, 'env.step (the reward: the scenario names no objective)', t, env_file, 'step')
-        append(u)
-        n += 1
-        if push is not None and push(u) and not flagged:
-            flagged = True
-            flush()
-            n = 0
-            if stop:
-                return 'flagged_stop', t + 1
-            use_fallback = has_fallback
-        elif n >= BATCH:
-            flush()
-            n = 0
-            last_flush = perf()
-        else:
-            since_check += 1
-            if since_check >= check_every:
-                # Clock reads adapt: every 16 steps while steps are fast, every step once they are
-                # slow, so a batch leaves about every 20 ms of progress (the engine sees liveness).
-                since_check = 0
-                now = perf()
-                check_every = 1 if now - last_check > 0.002 else min(16, check_every * 2)
-                last_check = now
-                if now - last_flush >= FLUSH_SECONDS:
-                    flush()
-                    n = 0
-                    last_flush = now
-        if terminated or truncated:
-            return 'completed', t + 1
-        obs = obs2
-        info = info2
-    return 'completed', t + 1
-
-
-def _loop_full(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, max_steps,
-               scene, episode_id):
-    env_step = env.step
-    increment = objective.increment if objective is not None else None
-    push = monitor.push if monitor is not None else None
-    send_line = wire.send_line
-    use_fallback = False
-    flagged = False
-    phase = 'act'
-    t = -1
-    for t in range(max_steps):
-        if use_fallback:
-            action = fallback
-        else:
-            phase = 'act'
-            action = act(obs, info)
-        phase = 'step'
-        obs2, reward, terminated, truncated, info2 = env_step(action)
-        if info2 is None:
-            info2 = {}
-        elif type(info2) is not dict and not isinstance(info2, dict):
-            raise ContractError(_bad_info('env.step', info2, t, env_file))
-        # the record gets plain values; user code gets what the environment returned
-        r = reward if type(reward) is float and NEG_INF < reward < INF else _number(reward, 'env.step (the reward)', t, env_file, 'step')
-        if increment is not None:
-            phase = 'increment'
-            u = increment({'step': t, 'observation': obs, 'action': action, 'reward': reward, 'next_observation': obs2,
-                           'info': info2, 'terminated': terminated, 'truncated': truncated})
-            if type(u) is not float or not (NEG_INF < u < INF):
-                u = _number(u, 'objective.increment', t, obj_file, 'increment')
-        else:
-            u = r
         flag_now = push is not None and push(u) and not flagged
+        if full:
+            rec = {'t': 'step', 'step': t, 'action': action, 'reward': r, 'increment': u, 'observation': obs2,
+                   'info': info2, 'terminated': bool(terminated), 'truncated': bool(truncated)}
+            if scene is not None:
+                phase = 'render'
+                s = scene(t)
+                problem = scene.take()
+                if problem is not None:
+                    rec['sceneProblem'] = problem
+                if s is not None:
+                    shapes = s['shapes']
+                    if any(isinstance(x, dict) and x.get('static') for x in shapes):
+                        s = dict(s, shapes=[x for x in shapes if not (isinstance(x, dict) and x.get('static'))])
+                    rec['scene'] = s
+            if use_fallback:
+                rec['fallback'] = True
+            phase = 'record'
+            send_line(_fit(encode(rec), rec))
+        else:
+            append(u)
+            n += 1
+            if flag_now:
+                flush()
+                n = 0
+            elif n >= BATCH:
+                flush()
+                n = 0
+                last_flush = perf()
+            else:
+                since_check += 1
+                if since_check >= check_every:
+                    # Clock reads adapt: every 16 steps while steps are fast, every step once they are
+                    # slow, so a batch leaves about every 20 ms of progress (the engine sees liveness).
+                    since_check = 0
+                    now = perf()
+                    check_every = 1 if now - last_check > 0.002 else min(16, check_every * 2)
+                    last_check = now
+                    if now - last_flush >= FLUSH_SECONDS:
+                        flush()
+                        n = 0
+                        last_flush = now
         if flag_now:
             flagged = True
-        rec = {'t': 'step', 'step': t, 'action': action, 'reward': r, 'increment': u, 'observation': obs2,
-               'info': info2, 'terminated': bool(terminated), 'truncated': bool(truncated)}
-        if scene is not None:
-            phase = 'render'
-            s = scene(t)
-            problem = scene.take()
-            if problem is not None:
-                rec['sceneProblem'] = problem
-            if s is not None:
-                shapes = s['shapes']
-                if any(isinstance(x, dict) and x.get('static') for x in shapes):
-                    s = dict(s, shapes=[x for x in shapes if not (isinstance(x, dict) and x.get('static'))])
-                rec['scene'] = s
-        if use_fallback:
-            rec['fallback'] = True
-        phase = 'record'
-        send_line(_fit(encode(rec), rec))
-        if flag_now:
             if stop:
                 return 'flagged_stop', t + 1
             use_fallback = has_fallback
@@ -496,4 +473,4 @@ def _loop_full(wire, env, env_file, act, objective, obj_file, monitor, stop, has
     return 'completed', t + 1
 
 
-state.loop_codes = (_loop_scores.__code__, _loop_full.__code__, run_episode.__code__)
+state.loop_codes = (_loop.__code__, run_episode.__code__)

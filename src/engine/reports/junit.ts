@@ -1,0 +1,90 @@
+// `run --junit FILE`: one JUnit test suite per run, one test case per deployment episode. A flagged
+// episode is a <failure> whose message is the flag's sentence and whose body names the trace file
+// and line; an episode that could not run properly (crash, timeout, ...) is an <error>. Shaped to
+// the Ant JUnit schema (test/fixtures/schemas/junit.xsd) that CI dashboards read.
+import os from 'node:os';
+import type { EpisodeFacts } from './episodeFacts';
+import { okReason } from './okReason';
+
+export interface JunitInput {
+  scenario: string;
+  scenarioFile: string;
+  agent: string;
+  detector: string;
+  calibrationFile: string | null;
+  tracesDir: string;
+  startedAt: Date;
+  episodes: EpisodeFacts[];
+  /** how a trace path is shown (relative to the working folder in CI) */
+  showPath: (file: string) => string;
+}
+
+export function junitXml(r: JunitInput): string {
+  const failures = r.episodes.filter((f) => f.episode.flaggedStep !== null && okReason(f.episode.reason)).length;
+  const errors = r.episodes.filter((f) => !okReason(f.episode.reason)).length;
+  const total = r.episodes.reduce((t, f) => t + (f.durationMs ?? 0), 0);
+  const classname = `${r.scenario}.${r.agent}`;
+  const out: string[] = [];
+  out.push('<?xml version="1.0" encoding="UTF-8"?>');
+  out.push('<testsuites>');
+  out.push(`  <testsuite ${attrs({
+    name: `${r.scenario} / ${r.agent}`, package: `objective-monitor.${r.scenario}`, id: 0,
+    // The schema's timestamp has no zone: UTC, to the second.
+    timestamp: r.startedAt.toISOString().slice(0, 19), hostname: os.hostname() || 'localhost',
+    tests: r.episodes.length, failures, errors, skipped: 0, time: seconds(total),
+  })}>`);
+  out.push('    <properties>');
+  const props: [string, string][] = [
+    ['scenario', r.showPath(r.scenarioFile)], ['agent', r.agent], ['detector', r.detector],
+    ['calibration', r.calibrationFile ? r.showPath(r.calibrationFile) : 'none (fixed threshold)'], ['traces', r.showPath(r.tracesDir)],
+  ];
+  for (const [name, value] of props) out.push(`      <property ${attrs({ name, value })}/>`);
+  out.push('    </properties>');
+  for (const f of r.episodes) {
+    const e = f.episode;
+    const head = `    <testcase ${attrs({ name: `seed ${e.seed}`, classname, time: seconds(f.durationMs ?? 0) })}`;
+    const trace = r.showPath(e.trace);
+    if (!okReason(e.reason)) {
+      const err = e.error;
+      const where = err?.file ? ` (${r.showPath(err.file)}${err.line ? `:${err.line}:${err.column ?? 1}` : ''})` : '';
+      const message = `episode ended ${e.reason} after ${e.steps} steps${err ? `: ${err.message}${where}` : ''}`;
+      const body = [`trace: ${trace}`, ...(err?.stack ? ['', err.stack] : [])].join('\n');
+      out.push(`${head}>`, `      <error ${attrs({ message, type: e.reason })}>${text(body)}</error>`, '    </testcase>');
+    } else if (e.flaggedStep !== null && f.flag) {
+      const body = [
+        `trace: ${trace}:${f.flag.line + 1}`,
+        `flagged step: ${f.flag.step} of ${e.steps} recorded steps; episode ended ${e.reason}`,
+        `final running objective: ${e.finalScore}`,
+      ].join('\n');
+      out.push(`${head}>`, `      <failure ${attrs({ message: f.flag.message, type: 'flagged' })}>${text(body)}</failure>`, '    </testcase>');
+    } else {
+      out.push(`${head}/>`);
+    }
+  }
+  out.push('    <system-out/>');
+  out.push('    <system-err/>');
+  out.push('  </testsuite>');
+  out.push('</testsuites>');
+  return out.join('\n') + '\n';
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function attrs(o: Record<string, string | number>): string {
+  return Object.entries(o).map(([k, v]) => `${k}="${escape(String(v), true)}"`).join(' ');
+}
+
+function text(s: string): string {
+  return escape(s, false);
+}
+
+// XML 1.0 forbids most control characters even escaped; user error messages can hold anything.
+function escape(s: string, attr: boolean): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  s = s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD');
+  s = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (attr) s = s.replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+  return s;
+}
