@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything Objective Monitor needs on a fresh Debian 12 machine, idempotent and quick when nothing is
 # missing: Debian packages (Chromium for the browser tests, Neovim for the LSP test, xmllint for the
-# JUnit report's schema test), Python packages (Gymnasium, NumPy, PyTorch), npm packages, the VS Code
+# JUnit report's schema test), Python packages (Gymnasium, NumPy, PyTorch, Ray), npm packages, the VS Code
 # server (scripts/installVscodeServer.sh) and the build.
 # It prints one line per step it has to take; the tools' own output goes to .cache/setup.log and is
 # shown only when a step fails.
@@ -20,6 +20,11 @@ fi
 # find_spec, not import: importing Gymnasium takes seconds, finding it does not.
 if ! python3 -c 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("gymnasium") and u.find_spec("numpy") else 1)'; then
   quiet "setup: installing Python packages: gymnasium numpy" python3 -m pip install -q gymnasium numpy
+fi
+# Ray: the sharded-calibration driver's engine test (test/engine/rayShards.test.ts) runs on a local
+# Ray instance; the product itself does not need it.
+if ! python3 -c 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("ray") else 1)'; then
+  quiet "setup: installing Python packages: ray" python3 -m pip install -q ray
 fi
 
 # PyTorch agents in Python scenarios (test/engine/torchAgent.test.ts); about 200 MB for the CPU build.

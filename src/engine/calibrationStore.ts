@@ -1,7 +1,7 @@
 // Where a calibration lives, how it is computed from calibration episodes, and when it is stale.
 import fs from 'node:fs';
 import path from 'node:path';
-import { calibrate, staleness, type CalibrationFingerprint } from '../core/calibration';
+import { calibrate, staleness, type CalibrationFingerprint, type CalibrationResult } from '../core/calibration';
 import type { CalibrationFile } from '../core/calibrationTypes';
 import { parseCalibrationFile } from '../core/calibrationFile';
 import type { LoadedScenario } from '../core/scenario';
@@ -70,13 +70,30 @@ export interface CalibrateOptions {
 }
 
 export async function computeCalibration(o: CalibrateOptions): Promise<{ file: string; calibration: CalibrationFile; failed: number }> {
+  const { spec } = o.scenario;
+  const { increments, failed } = await calibrationEpisodes(o, spec.calibration.seeds);
+  const calibration = calibrationFileOf(o, calibrate({
+    episodes: increments,
+    maxSteps: spec.maxSteps,
+    alpha: o.alpha,
+    window: o.window ?? DEFAULT_WINDOW,
+    k: o.cusumK ?? DEFAULT_CUSUM_K,
+  }));
+  const file = calibrationPath(o.scenario, o.agent, o.outDir);
+  writeFileAtomic(file, JSON.stringify(calibration, null, 1) + '\n');
+  return { file, calibration, failed };
+}
+
+/** The increments of the calibration episodes of `seeds`, in seed order; throws a UsageError when
+ *  any did not complete (nothing may be calibrated from part of the seeds). Shards call it with
+ *  their slice (shard.ts). */
+export async function calibrationEpisodes(o: CalibrateOptions, seeds: { from: number; count: number }): Promise<{ increments: Float64Array[]; failed: number }> {
   const { scenario, agent } = o;
-  const { spec } = scenario;
   const run = await runEpisodes({
     scenario,
     agent,
     distribution: 'calibration',
-    seeds: seedRange(spec.calibration.seeds.from, spec.calibration.seeds.count),
+    seeds: seedRange(seeds.from, seeds.count),
     recording: 'scores',
     protocol: 'flag-only',
     detector: { kind: 'fixed', threshold: -Infinity },
@@ -110,15 +127,16 @@ export async function computeCalibration(o: CalibrateOptions): Promise<{ file: s
         `(seed ${first.seed}: ${first.reason}${first.error ? ` — ${first.error.message}` : ''}${where}); trace: ${first.trace}`,
     );
   }
-  const fitted = calibrate({
-    episodes: good.map((e) => e.increments),
-    maxSteps: spec.maxSteps,
-    alpha: o.alpha,
-    window: o.window ?? DEFAULT_WINDOW,
-    k: o.cusumK ?? DEFAULT_CUSUM_K,
-  });
+  return { increments: good.map((e) => e.increments), failed };
+}
+
+/** The calibration file around a fit: what it was computed from (the merge of shards writes the
+ *  same fields from the partials, calibrationPartial.ts). */
+export function calibrationFileOf(o: Pick<CalibrateOptions, 'scenario' | 'agent'>, fitted: CalibrationResult): CalibrationFile {
+  const { scenario, agent } = o;
+  const { spec } = scenario;
   const fp = fingerprint(scenario, agent);
-  const calibration: CalibrationFile = {
+  return {
     version: 1,
     scenario: { name: spec.name, file: scenario.file, hash: scenario.hash },
     agent: { name: agent.name, module: agent.module, hash: fp.agentHash },
@@ -129,7 +147,4 @@ export async function computeCalibration(o: CalibrateOptions): Promise<{ file: s
     maxSteps: spec.maxSteps,
     ...fitted,
   };
-  const file = calibrationPath(scenario, agent, o.outDir);
-  writeFileAtomic(file, JSON.stringify(calibration, null, 1) + '\n');
-  return { file, calibration, failed };
 }

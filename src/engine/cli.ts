@@ -10,16 +10,19 @@ import { demoCommand } from './commands/demo';
 import { reflagCommand } from './commands/reflag';
 import { forkCommand } from './commands/fork';
 import { blameCommand } from './commands/blame';
+import { mergeCommand } from './commands/merge';
 import { builtinScenarioNames } from './scenarioLoader';
 import { UsageError } from './usageError';
 
 const HELP = `objective-monitor — watch an agent's base objective step by step and flag the exact step it falls too low
 
 usage:
-  objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M]
-  objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--protocol stop|flag-only|fallback] [--json]
+  objective-monitor calibrate <scenario> [--alpha A] [--detector envelope|window|cusum|fixed] [--agent M] [--shard I/N [-o PARTIAL]]
+  objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--shard I/N] [--protocol stop|flag-only|fallback] [--json]
                               [--junit FILE] [--sarif FILE]
   objective-monitor report <scenario> [--episodes N] [--json]
+  objective-monitor report <run folder>... [--json]   the same table from recorded runs (e.g. the shards of a run)
+  objective-monitor merge <partials...> [-o CALIBRATION]   one calibration from the partials of calibrate --shard
   objective-monitor reflag <trace|run folder>... [--detector K] [--alpha A] [--json]   re-flag recorded traces
   objective-monitor fork <trace> --step N --agent M [--json]   agent M takes over a recorded episode at step N
   objective-monitor blame <trace> --agent M [--json]           the point of no return: the latest step agent M can still save
@@ -44,6 +47,10 @@ options:
   --distribution D     with --seed: deployment (default) or calibration options for the environment
   --protocol P         at the flag: stop (default), flag-only, or the scenario's fallback action
   --recording R        full (default for run) or scores (increments and scores only)
+  --shard I/N          calibrate, run: only the I-th of N contiguous parts of the seed range (a batch
+                       engine runs the N shards; calibrate writes a partial for merge; run --shard
+                       needs a current calibration and never recalibrates)
+  -o, --output FILE    calibrate --shard: the partial file; merge: the calibration file
   --recalibrate        calibrate again even when the stored calibration is current
   --out DIR            output folder for traces and built-in calibrations (default .objective-monitor)
   --workers N          runner processes (default: one per core)
@@ -92,7 +99,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'reflag': return await reflagCommand(positionals, flags, out);
       case 'fork': return await forkCommand(positionals, flags, out, abort.signal);
       case 'blame': return await blameCommand(positionals, flags, out, abort.signal);
-      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, fork, blame, demo, lsp`);
+      case 'merge': return await mergeCommand(positionals, flags, out);
+      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, merge, fork, blame, demo, lsp`);
     }
   } finally {
     process.off('SIGINT', onSignal);

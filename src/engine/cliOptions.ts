@@ -36,6 +36,8 @@ const optionSpec = {
   json: { type: 'boolean' },
   events: { type: 'boolean' },
   recalibrate: { type: 'boolean' },
+  shard: { type: 'string' },
+  output: { type: 'string', short: 'o' },
   stdio: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -48,7 +48,7 @@ test('grandchildren (plain, detached, double-forked + setsid) then hang: 0 alive
 });
 
 test('episode timeout ends a slow episode; Stop Run (abort) ends it killed_by_user', async () => {
-  const [slow] = (await runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { at: 2, fault: 'hangAsync' }, limits: { stepTimeoutMs: 5000, episodeTimeoutMs: 600 } }))).episodes;
+  const [slow] = (await runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { at: 2, fault: 'hangAsync' }, limits: { stepTimeoutMs: 30_000, episodeTimeoutMs: 3000 } }))).episodes;
   assert.equal(slow.reason, 'episode_timeout');
   assert.equal(slow.steps, 2);
   const ac = new AbortController();

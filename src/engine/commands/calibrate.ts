@@ -5,12 +5,16 @@ import type { CliOutput } from '../cliOutput';
 import { detectorOf, type Flags } from '../cliOptions';
 import { calibrateNow } from './ensureCalibration';
 import { UsageError } from '../usageError';
+import { calibrateShardCommand, shardOf } from '../shard';
 
 export async function calibrateCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
   if (args.length !== 1) throw new UsageError('calibrate needs exactly one scenario: objective-monitor calibrate <scenario>');
   const scenario = loadScenario(args[0]);
   const agent = resolveAgent(scenario, flags.agent);
   const detector = detectorOf(flags, scenario);
+  const shard = shardOf(flags);
+  if (shard) return calibrateShardCommand(scenario, agent, shard, flags, out, signal);
+  if (flags.output !== undefined) throw new UsageError('-o/--output is for calibrate --shard (the partial file) and merge (the calibration)');
   const { file, calibration } = await calibrateNow(scenario, agent, flags, out, signal);
   const shown = detector.kind === 'fixed' ? null : calibration.detectors[detector.kind];
   if (out.mode === 'json') {

@@ -13,6 +13,7 @@ import { episodesOf, type Flags, limitsOf, outDirOf, workersOf, alphaOf, DEFAULT
 import { ensureCalibration } from './ensureCalibration';
 import { okReason } from './run';
 import { UsageError } from '../usageError';
+import { isRunFolderList, reportRunsCommand } from './reportRuns';
 
 interface Row {
   agent: string;
@@ -29,7 +30,8 @@ interface Row {
 }
 
 export async function reportCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
-  if (args.length !== 1) throw new UsageError('report needs exactly one scenario: objective-monitor report <scenario>');
+  if (isRunFolderList(args)) return reportRunsCommand(args, flags, out);
+  if (args.length !== 1) throw new UsageError('report needs exactly one scenario, or run folders: objective-monitor report <scenario> | <run folder>...');
   const scenario = loadScenario(args[0]);
   const names = flags.agent ? flags.agent.split(',') : Object.keys(scenario.spec.agents ?? {});
   if (!names.length) names.push(...[undefined as unknown as string]);

@@ -1,4 +1,4 @@
-// `objective-monitor run <scenario> [--agent M] [--episodes N | --seed S [--distribution D]] [--protocol stop|flag-only] [--json]`
+// `objective-monitor run <scenario> [--agent M] [--episodes N [--shard I/N] | --seed S [--distribution D]] [--protocol stop|flag-only] [--json]`
 // Exit code: 2 when an episode could not run properly (user code crashed, timed out, ran out of
 // memory, broke the protocol) — an input error; otherwise 1 when any deployment episode was
 // flagged (the CI gate); otherwise 0.
@@ -15,6 +15,7 @@ import type { AgentChoice, EpisodeResult, RunResult } from '../types';
 import { UsageError } from '../usageError';
 import { reportTargetsOf, writeReports } from '../reports/writeReports';
 import { describeFailure } from '../failFast';
+import { shardCalibration, shardOf, sliceOf } from '../shard';
 
 export async function runCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
   if (args.length !== 1) throw new UsageError('run needs exactly one scenario: objective-monitor run <scenario>');
@@ -61,10 +62,15 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
   const protocol = protocolOf(flags, scenario);
   const { from, count } = scenario.spec.deployment.seeds;
   const single = singleSeedOf(flags);
-  const seeds = single ? [single.seed] : seedRange(from, episodesOf(flags, count) ?? count);
+  const shard = shardOf(flags);
+  if (shard && single) throw new UsageError('--shard splits the deployment seeds; --seed runs one episode: use one or the other');
+  const all = { from, count: episodesOf(flags, count) ?? count };
+  const part = shard ? sliceOf(all, shard, 'deployment seed') : all;
+  const seeds = single ? [single.seed] : seedRange(part.from, part.count);
   const cal = detector.kind === 'fixed' ? null
     : flags.calibration !== undefined ? referenceCalibration(scenario, agent, flags, out)
-      : await ensureCalibration(scenario, agent, flags, out, signal);
+      : shard ? shardCalibration(scenario, agent, flags, outDirOf(flags), out)
+        : await ensureCalibration(scenario, agent, flags, out, signal);
   out.startProgress('running', seeds.length);
   try {
     const result = await runEpisodes({
