@@ -59,7 +59,12 @@ export interface TraceHeader {
    *  agent it was calibrated on (another agent's with `run --calibration`) */
   calibration: { file: string; hash: string; alpha: number; computedAt: string; longestEpisode?: number; agent?: string } | null;
   startedAt: string;
+  /** a fork (issue 14): this episode replayed the parent trace's actions for steps 0..step-1, then
+   *  `agent` took over at `step`; `trace` is the parent's absolute path */
+  forkOf?: ForkOf;
 }
+
+export interface ForkOf { trace: string; step: number }
 
 export interface TraceReset {
   type: 'reset';

@@ -132,6 +132,15 @@ export function checkHeader(o: Obj): string | null {
       );
     },
     () => need(o, 'startedAt', isString, 'a string', w),
+    () => {
+      if (!('forkOf' in o)) return null;
+      if (!isObject(o.forkOf)) return `${w}: field 'forkOf' must be an object { trace, step }`;
+      const f = o.forkOf as Obj;
+      return first(
+        () => need(f, 'trace', isString, 'a string', 'header.forkOf'),
+        () => need(f, 'step', (x) => Number.isInteger(x) && (x as number) >= 0, 'a whole number >= 0', 'header.forkOf'),
+      );
+    },
   );
 }
 

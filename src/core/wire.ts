@@ -43,6 +43,9 @@ export interface EpisodeCommand {
   /** scores-only recording does not render; with this set the runner still calls render() once
    *  after reset and reports a problem on the reset record (calibrate's check, issue 9) */
   checkRender?: boolean;
+  /** fork (issue 14): steps 0..actions.length-1 take these recorded actions instead of asking the
+   *  agent, then the agent takes over; the engine checks the replayed observations against the parent */
+  replay?: { actions: unknown[] };
 }
 export interface ShutdownCommand { t: 'shutdown' }
 export type ControlMessage = EpisodeCommand | ShutdownCommand;

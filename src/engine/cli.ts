@@ -8,6 +8,8 @@ import { runCommand } from './commands/run';
 import { reportCommand } from './commands/report';
 import { demoCommand } from './commands/demo';
 import { reflagCommand } from './commands/reflag';
+import { forkCommand } from './commands/fork';
+import { blameCommand } from './commands/blame';
 import { mergeCommand } from './commands/merge';
 import { builtinScenarioNames } from './scenarioLoader';
 import { UsageError } from './usageError';
@@ -22,6 +24,8 @@ usage:
   objective-monitor report <run folder>... [--json]   the same table from recorded runs (e.g. the shards of a run)
   objective-monitor merge <partials...> [-o CALIBRATION]   one calibration from the partials of calibrate --shard
   objective-monitor reflag <trace|run folder>... [--detector K] [--alpha A] [--json]   re-flag recorded traces
+  objective-monitor fork <trace> --step N --agent M [--json]   agent M takes over a recorded episode at step N
+  objective-monitor blame <trace> --agent M [--json]           the point of no return: the latest step agent M can still save
   objective-monitor demo [scenario]
   objective-monitor lsp --stdio                 the trace-file language server, for any LSP client
 
@@ -39,6 +43,7 @@ options:
   --threshold H        running-objective threshold for --detector fixed
   --episodes N         deployment episodes to run (default: the scenario's deployment seed count)
   --seed S             run exactly one episode with seed S (re-run an episode)
+  --step N             fork: the step where --agent takes over (steps before it replay the recording)
   --distribution D     with --seed: deployment (default) or calibration options for the environment
   --protocol P         at the flag: stop (default), flag-only, or the scenario's fallback action
   --guard              predictive guard: look ahead in copies before each action, stop before a
@@ -96,8 +101,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'report': return await reportCommand(positionals, flags, out, abort.signal);
       case 'demo': return await demoCommand(positionals, flags, out, abort.signal);
       case 'reflag': return await reflagCommand(positionals, flags, out);
+      case 'fork': return await forkCommand(positionals, flags, out, abort.signal);
+      case 'blame': return await blameCommand(positionals, flags, out, abort.signal);
       case 'merge': return await mergeCommand(positionals, flags, out);
-      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, merge, demo, lsp`);
+      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, merge, fork, blame, demo, lsp`);
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -21,6 +21,7 @@ const optionSpec = {
   threshold: { type: 'string' },
   episodes: { type: 'string' },
   seed: { type: 'string' },
+  step: { type: 'string' },
   distribution: { type: 'string' },
   protocol: { type: 'string' },
   recording: { type: 'string' },

@@ -69,6 +69,7 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       calibration: req.calibration,
       ...(req.guard ? { guard: req.guard } : {}),
       ...(spec.harm ? { harm: spec.harm } : {}),
+      ...(req.fork ? { replay: { actions: req.fork.actions } } : {}),
     },
     header: {
       type: 'header',
@@ -85,6 +86,7 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       calibration,
       ...(req.guard ? { guard: req.guard } : {}),
       ...(spec.harm ? { harm: spec.harm } : {}),
+      ...(req.fork ? { forkOf: req.fork.of } : {}),
     },
   };
 }

@@ -4,7 +4,7 @@
 import type { DetectorConfig } from '../core/detectorConfig';
 import type { CalibrationFile } from '../core/calibrationTypes';
 import type { DistributionName, LoadedScenario, ProtocolSpec } from '../core/scenario';
-import type { EndReason, Recording, UserError } from '../core/traceFormat';
+import type { EndReason, ForkOf, Recording, UserError } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
 import type { GuardConfig, GuardNotice, GuardPrediction } from '../core/guardTypes';
 
@@ -63,6 +63,8 @@ export interface RunRequest {
   /** the first episode calls render() once after reset even when scores only are recorded, so a
    *  display problem shows at calibration (scene_problem event), not first in deployment */
   checkRender?: boolean;
+  /** a fork (commands/fork.ts): every episode replays these actions first, and its header says so */
+  fork?: { actions: unknown[]; of: ForkOf };
 }
 
 export interface EpisodeResult {

@@ -28,7 +28,7 @@ export interface RunArgs {
   showReplay?: boolean;
 }
 
-function refuse(refused: Refusal['refused'], message: string, show = true): Refusal {
+export function refuse(refused: Refusal['refused'], message: string, show = true): Refusal {
   if (show) void vscode.window.showErrorMessage(`Objective Monitor: ${message}`);
   return { refused, message };
 }
@@ -38,7 +38,7 @@ function isRunArgs(x: unknown): x is RunArgs {
 }
 
 /** Checks that must pass before anything is spawned. */
-function preflight(ctx: Ctx, action: string): Refusal | { outDir: string; cwd: string } {
+export function preflight(ctx: Ctx, action: string): Refusal | { outDir: string; cwd: string } {
   if (!requireTrust(action)) return { refused: 'untrusted', message: `${action} needs a trusted workspace` };
   const outDir = ctx.outDir;
   const cwd = ctx.workspaceRoot;
@@ -66,7 +66,7 @@ function resolveTarget(ctx: Ctx, a: RunArgs): (RunTarget & { file: string; calib
 
 /** The interpreter for a scenario that needs Python, checked once before the run (python.ts);
  *  `{}` when the scenario has no Python module. The Python extension is asked only here. */
-async function pythonFor(ctx: Ctx, scenarioFile: string, agent: string): Promise<{ python?: string } | Refusal> {
+export async function pythonFor(ctx: Ctx, scenarioFile: string, agent: string): Promise<{ python?: string } | Refusal> {
   const need = scenarioNeeds(scenarioFile, agent);
   if (!need.python) return {};
   const interp = await resolveInterpreter(ctx.config.pythonInterpreter, vscode.Uri.file(scenarioFile), (m) => ctx.output.warn(m));
@@ -153,7 +153,7 @@ function toUri(x: unknown): vscode.Uri | undefined {
 
 /** The trace to act on: the argument, else the focused replay panel's (when `fromReplay`), else
  *  the active trace editor, else a pick titled with the asking command's `title`. */
-async function traceUri(ctx: Ctx, arg: unknown, title: string, fromReplay = false): Promise<vscode.Uri | undefined> {
+export async function traceUri(ctx: Ctx, arg: unknown, title: string, fromReplay = false): Promise<vscode.Uri | undefined> {
   const given = toUri(arg);
   if (given) return given;
   // A focused webview leaves activeTextEditor undefined: the panel itself names the episode.

@@ -58,3 +58,8 @@ export function calibrateArgs(config: Config, target: RunTarget, outDir: string,
   if (target.agent) args.push('--agent', target.agent);
   return [...args, '--alpha', String(config.alpha), ...commonFlags(config, outDir, python)];
 }
+
+/** `fork <trace> --step N --agent M` (issue 14): monitored as the parent was (its header), not by the settings. */
+export function forkArgs(config: Config, trace: string, step: number, agent: string, outDir: string, python?: string): string[] {
+  return ['fork', trace, '--step', String(step), '--agent', agent, ...commonFlags(config, outDir, python)];
+}

@@ -2,6 +2,7 @@
 // (docs/reliability.md: nothing runs on activation). It catches and shows its own errors.
 import * as vscode from 'vscode';
 import * as commands from './commands';
+import { findPointOfNoReturn, forkFromStep } from './forkCommands';
 import { CalibrationPanel } from './calibrationPanel';
 import { Ctx } from './ctx';
 import { ReplayPanel } from './replayPanel';
@@ -42,6 +43,8 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     register('stopRun', commands.stopRun);
     register('openTrace', commands.openTrace);
     register('rerunEpisode', commands.rerunEpisode);
+    register('forkFromStep', forkFromStep);
+    register('findPointOfNoReturn', findPointOfNoReturn);
     register('compareEpisodes', commands.compareEpisodes);
     register('createExampleScenario', commands.createExampleScenario);
     register('showOutput', commands.showOutput);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlagSettings } from '../core/reflag';
-import type { EndReason, UserError } from '../core/traceFormat';
+import type { EndReason, ForkOf, UserError } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
 import type { TraceCache } from './traceCache';
 
@@ -32,6 +32,8 @@ export interface EpisodeInfo {
   note?: string;
   /** the agent the calibration was made for, when it is not this episode's agent (run --calibration) */
   calibratedOn?: string;
+  /** a fork (issue 14): shown under its parent episode in the Runs view */
+  forkOf?: ForkOf;
 }
 
 export interface RunInfo {
@@ -70,6 +72,13 @@ export class RunsModel implements vscode.Disposable {
 
   run(runId: string): RunInfo | undefined {
     return this.runs.get(runId);
+  }
+
+  /** the forks of the episode recorded in `file`, oldest first */
+  forksOf(file: string): EpisodeInfo[] {
+    const out: EpisodeInfo[] = [];
+    for (const r of this.runs.values()) for (const e of r.episodes) if (e.forkOf?.trace === file) out.push(e);
+    return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
   episodeByFile(file: string): EpisodeInfo | undefined {
@@ -140,6 +149,7 @@ export class RunsModel implements vscode.Disposable {
         error: t.end?.error,
         ...(flags.reflagError ? { note: flags.reflagError } : {}),
         ...(h?.calibration?.agent && h.calibration.agent !== h.agent.name ? { calibratedOn: h.calibration.agent } : {}),
+        ...(h?.forkOf ? { forkOf: h.forkOf } : {}),
       };
     } catch {
       return undefined;

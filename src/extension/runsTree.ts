@@ -58,6 +58,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     if (!node) {
       const byScenario = new Map<string, RunsNode & { kind: 'scenario' }>();
       for (const r of this.model.all) {
+        // a run of forks is shown under the episodes it forked (when they are still listed)
+        if (r.episodes.length > 0 && r.episodes.every((e) => e.forkOf && this.model.episodeByFile(e.forkOf.trace))) continue;
         const key = scenarioKey(r);
         const group = byScenario.get(key) ?? { kind: 'scenario', name: r.scenario, file: r.scenarioFile, runs: [] };
         group.runs.push(r);
@@ -68,7 +70,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     switch (node.kind) {
       case 'scenario': return node.runs.map((run) => ({ kind: 'run', run }));
       case 'run': return node.run.episodes.map((episode) => ({ kind: 'episode', episode }));
-      case 'episode': return node.episode.flaggedStep === null ? [] : [{ kind: 'flag', episode: node.episode, step: node.episode.flaggedStep }];
+      case 'episode': {
+        const flag: RunsNode[] = node.episode.flaggedStep === null ? [] : [{ kind: 'flag', episode: node.episode, step: node.episode.flaggedStep }];
+        return [...flag, ...this.model.forksOf(node.episode.file).map((episode): RunsNode => ({ kind: 'episode', episode }))];
+      }
       default: return [];
     }
   }
@@ -79,7 +84,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const key = scenarioKey(node.run);
         return { kind: 'scenario', name: node.run.scenario, file: node.run.scenarioFile, runs: this.model.all.filter((r) => scenarioKey(r) === key) };
       }
-      case 'episode': { const run = this.model.run(node.episode.runId); return run ? { kind: 'run', run } : undefined; }
+      case 'episode': {
+        const parent = node.episode.forkOf && this.model.episodeByFile(node.episode.forkOf.trace);
+        if (parent) return { kind: 'episode', episode: parent };
+        const run = this.model.run(node.episode.runId);
+        return run ? { kind: 'run', run } : undefined;
+      }
       case 'flag': return { kind: 'episode', episode: node.episode };
       default: return undefined;
     }
@@ -112,7 +122,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       }
       case 'episode': {
         const e = node.episode;
-        const item = new vscode.TreeItem(`seed ${e.seed}`, e.flaggedStep === null ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Expanded);
+        const hasChildren = e.flaggedStep !== null || this.model.forksOf(e.file).length > 0;
+        const label = e.forkOf ? `fork at step ${e.forkOf.step} · ${e.agent}` : `seed ${e.seed}`;
+        const item = new vscode.TreeItem(label, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
         item.id = `episode:${e.file}`;
         const [icon, color] = e.running ? ['loading~spin'] : e.reason ? REASON_ICON[e.reason] : ['question'];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
@@ -124,6 +136,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         if (e.error) tip.appendText(`error: ${e.error.message}${e.error.file ? ` (${e.error.file}:${e.error.line ?? ''})` : ''}\n`);
         if (e.note) tip.appendText(`note: ${e.note}\n`);
         if (e.calibratedOn) tip.appendText(`calibrated on agent ${e.calibratedOn}\n`);
+        if (e.forkOf) tip.appendText(`fork of ${e.forkOf.trace} at step ${e.forkOf.step}: agent ${e.agent} took over\n`);
         item.tooltip = tip;
         item.resourceUri = vscode.Uri.file(e.file);
         item.contextValue = e.flaggedStep === null ? 'episode' : 'episodeFlagged';

@@ -13,6 +13,7 @@ import { instantiate } from './instantiate';
 import { lookBeforeAction, startGuard, type GuardState } from './guardStep';
 import { LoadError } from './loadModule';
 import { toUserError } from './userError';
+import { withReplay } from './replayActions';
 
 /** A value user code returned breaks the module API. */
 class ContractError extends Error {
@@ -82,7 +83,7 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     const envMod = instantiate<Environment>(cmd.environment.module, cmd.environment.options, 'environment', ['reset', 'step']);
     envFile = envMod.file;
     const env = envMod.instance;
-    const agent = instantiate<Agent>(cmd.agent.module, cmd.agent.options, 'agent', ['act']).instance;
+    const agent = withReplay(instantiate<Agent>(cmd.agent.module, cmd.agent.options, 'agent', ['act']).instance, cmd.replay);
     let objective: Objective | null = null;
     if (cmd.objective) {
       const o = instantiate<Objective>(cmd.objective.module, cmd.objective.options, 'objective', ['increment']);

@@ -2,7 +2,7 @@
 // The extension registers the commands; the server only names them (shared/lspProtocol.ts).
 
 import type { CodeLens } from 'vscode-languageserver';
-import { OpenTraceCommand, RerunEpisodeCommand } from '../shared/lspProtocol';
+import { FindPointOfNoReturnCommand, ForkFromStepCommand, OpenTraceCommand, RerunEpisodeCommand } from '../shared/lspProtocol';
 import { stepIndexOf, type TraceAnalysis } from './traceAnalysis';
 
 export function traceCodeLenses(a: TraceAnalysis, uri: string): CodeLens[] {
@@ -24,7 +24,17 @@ export function traceCodeLenses(a: TraceAnalysis, uri: string): CodeLens[] {
   if (read.headerLine >= 0) out.push(open(read.headerLine, flag.flaggedStep), rerun(read.headerLine));
   if (flag.flaggedStep !== null) {
     const i = stepIndexOf(read, flag.flaggedStep);
-    if (i >= 0) out.push(open(read.stepLines[i], flag.flaggedStep), rerun(read.stepLines[i]));
+    if (i >= 0) {
+      const line = read.stepLines[i];
+      out.push(open(line, flag.flaggedStep), rerun(line));
+      // fork and blame replay recorded actions: a scores-only trace has none
+      if (read.header?.recording === 'full') {
+        out.push(
+          { range: at(line), command: { title: 'Fork from here', command: ForkFromStepCommand.id, arguments: [uri, flag.flaggedStep] satisfies ForkFromStepCommand.Args } },
+          { range: at(line), command: { title: 'Find the point of no return', command: FindPointOfNoReturnCommand.id, arguments: [uri] satisfies FindPointOfNoReturnCommand.Args } },
+        );
+      }
+    }
   }
   return out;
 }

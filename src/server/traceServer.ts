@@ -12,6 +12,7 @@ import { SETTINGS_SECTION, TRACE_LANGUAGE_ID, TraceSummaryRequest, type TraceSer
 import type { CalibrationLoader } from '../core/calibrationFile';
 import { createCalibrationLoader } from '../shared/calibrationLoader';
 import { traceCodeLenses } from './codeLenses';
+import { traceCodeActions } from './codeActions';
 import { headerDefinition } from './definition';
 import { traceDiagnostics } from './diagnostics';
 import { traceSymbols } from './documentSymbols';
@@ -142,6 +143,7 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
+        codeActionProvider: true,
         inlayHintProvider: true,
         documentSymbolProvider: true,
         definitionProvider: true,
@@ -194,6 +196,11 @@ export function startTraceServer(connection: Connection, opts: { loadCalibration
   connection.onCodeLens(guard('codeLens', [], async (params) => {
     const r = await analysisOf(params.textDocument.uri);
     return r ? traceCodeLenses(r.analysis, params.textDocument.uri) : [];
+  }));
+
+  connection.onCodeAction(guard('codeAction', [], async (params) => {
+    const r = await analysisOf(params.textDocument.uri);
+    return r ? traceCodeActions(r.analysis, params.textDocument.uri, params.range) : [];
   }));
 
   connection.languages.inlayHint.on(guard('inlayHint', [], async (params) => {

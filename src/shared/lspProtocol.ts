@@ -18,6 +18,20 @@ export namespace OpenTraceCommand {
   /** arguments: [trace document uri, step to show] */
   export type Args = [uri: string, step: number];
 }
+/** Fork (issue 14): another agent takes over the traced episode at `step` (asked for when absent). */
+export namespace ForkFromStepCommand {
+  export const id = 'objectiveMonitor.forkFromStep';
+  /** arguments: [trace document uri, step, agent?] */
+  export type Args = [uri: string, step: number, agent?: string];
+}
+
+/** Blame (issue 14): the point of no return of the traced, flagged episode for a reference agent. */
+export namespace FindPointOfNoReturnCommand {
+  export const id = 'objectiveMonitor.findPointOfNoReturn';
+  /** arguments: [trace document uri, agent?] */
+  export type Args = [uri: string, agent?: string];
+}
+
 export namespace RerunEpisodeCommand {
   export const id = 'objectiveMonitor.rerunEpisode';
   /** arguments: [trace document uri] */

@@ -10,11 +10,12 @@ import { analyzeTrace } from '../../src/server/traceAnalysis';
 import { INCOMPLETE_MESSAGE, traceDiagnostics } from '../../src/server/diagnostics';
 import { traceHover } from '../../src/server/hover';
 import { traceCodeLenses } from '../../src/server/codeLenses';
+import { traceCodeActions } from '../../src/server/codeActions';
 import { afterStepNumber, traceInlayHints } from '../../src/server/inlayHints';
 import { traceSymbols } from '../../src/server/documentSymbols';
 import { headerDefinition } from '../../src/server/definition';
 import { traceSummary } from '../../src/server/traceSummary';
-import { DIAGNOSTIC_SOURCE, OpenTraceCommand, RerunEpisodeCommand } from '../../src/shared/lspProtocol';
+import { DIAGNOSTIC_SOURCE, FindPointOfNoReturnCommand, ForkFromStepCommand, OpenTraceCommand, RerunEpisodeCommand } from '../../src/shared/lspProtocol';
 import { buildTrace, replaceLine } from './serverTraceBuilder';
 
 const noCalibration: CalibrationLoader = (file) => ({ ok: false, message: `no calibration at ${file}` });
@@ -138,11 +139,27 @@ test('code lenses on the header and the flagged step open the replay at that ste
     ['Re-run this episode', RerunEpisodeCommand.id, [URI]],
   ];
   assert.deepEqual(at(0), expected);
-  assert.deepEqual(at(t.lineOfStep(16)), expected);
-  assert.equal(lenses.length, 4);
+  // the flagged step also forks there and finds the point of no return (issue 14)
+  assert.deepEqual(at(t.lineOfStep(16)), [
+    ...expected,
+    ['Fork from here', ForkFromStepCommand.id, [URI, 16]],
+    ['Find the point of no return', FindPointOfNoReturnCommand.id, [URI]],
+  ]);
+  assert.equal(lenses.length, 6);
   // no flag: the header still opens the replay (at step 0)
   const calm = traceCodeLenses(analyze(buildTrace({ steps: 5, dropAt: 100 }).text), URI);
   assert.deepEqual(calm.map((l) => l.command?.title), ['Open in replay', 'Re-run this episode']);
+});
+
+test('a step line offers "Fork from here" as a code action at that step; other lines and scores-only traces do not', () => {
+  const t = buildTrace({ steps: 40, dropAt: 10 });
+  const a = analyze(t.text);
+  const line = t.lineOfStep(7);
+  const actions = traceCodeActions(a, URI, { start: { line, character: 3 }, end: { line, character: 3 } });
+  assert.deepEqual(actions.map((x) => [x.title, x.command?.command, x.command?.arguments]), [['Fork from step 7 with another agent', ForkFromStepCommand.id, [URI, 7]]]);
+  assert.deepEqual(traceCodeActions(a, URI, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }), []);
+  const scores = analyze(t.text.replace('"recording":"full"', '"recording":"scores"'));
+  assert.deepEqual(traceCodeActions(scores, URI, { start: { line, character: 0 }, end: { line, character: 0 } }), []);
 });
 
 test('inlay hints give the running objective right after the step number of each step line, only in the requested range, and can be turned off', () => {

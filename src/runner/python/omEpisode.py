@@ -118,6 +118,19 @@ def _fallback_action(env, value):
     return value
 
 
+def _with_replay(act, actions):
+    """Fork (issue 14): the first len(actions) calls return the recorded actions without asking the
+    agent, then the agent takes over. act is called once per step until a fallback takes over for
+    good, so the call count is the step."""
+    calls = [0]
+
+    def replaying(o, i):
+        k = calls[0]
+        calls[0] = k + 1
+        return actions[k] if k < len(actions) else act(o, i)
+    return replaying
+
+
 def run_episode(cmd, create_monitor):
     wire = state.wire
     episode_id = cmd['episodeId']
@@ -158,6 +171,8 @@ def run_episode(cmd, create_monitor):
         if positional_arity(act) == 1:
             act1 = act
             act = lambda o, i: act1(o)  # noqa: E731 — agents may ignore info
+        if cmd.get('replay'):
+            act = _with_replay(act, [_fallback_action(env, a) for a in cmd['replay']['actions']])
         args = (env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, int(cmd['maxSteps']))
         harm_key = (cmd.get('harm') or {}).get('info')
         end = {'t': 'end', 'episodeId': episode_id}

@@ -172,12 +172,22 @@ describe('trace language server on real engine traces', function () {
   it('code lenses open the replay at the flagged step and re-run the episode', async () => {
     const lenses = await waitFor('code lenses', async () => {
       const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
-      return l.length >= 4 ? l : undefined;
+      return l.length >= 6 ? l : undefined;
     });
     const at = (line: number) => lenses.filter((l) => l.range.start.line === line).map((l) => l.command?.title).sort();
     const expected = [`Open in replay at step ${t.flagged}`, 'Re-run this episode'];
     assert.deepEqual(at(0), expected, 'header lenses');
-    assert.deepEqual(at(t.stepLine[t.flagged]), expected, 'flagged step lenses');
+    assert.deepEqual(at(t.stepLine[t.flagged]), ['Find the point of no return', 'Fork from here', ...expected], 'flagged step lenses');
+    const fork = lenses.find((l) => l.command?.title === 'Fork from here')!.command!;
+    assert.equal(fork.command, 'objectiveMonitor.forkFromStep');
+    assert.deepEqual(fork.arguments?.slice(1), [t.flagged]);
+    assert.ok((await vscode.commands.getCommands(true)).includes(fork.command), 'the extension registers the fork command');
+    // any step line: Fork from here as a code action at the cursor
+    const line = t.stepLine[1];
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, new vscode.Range(line, 2, line, 2));
+    const forkAction = actions.find((x) => x.title === 'Fork from step 1 with another agent');
+    assert.ok(forkAction, `code actions: ${actions.map((x) => x.title).join(', ')}`);
+    assert.equal(forkAction.command?.command, 'objectiveMonitor.forkFromStep');
     const open = lenses.find((l) => l.range.start.line === t.stepLine[t.flagged] && l.command?.title.startsWith('Open'))!.command!;
     assert.equal(open.command, 'objectiveMonitor.openTrace');
     const rerun = lenses.find((l) => l.command?.title === 'Re-run this episode')!.command!;
