@@ -42,6 +42,11 @@ test('the copy of each example holds its scenario and modules only, whatever was
     fs.writeFileSync(path.join(dir, '.objective-monitor', 'traces', 'r1', 'e1.trace.jsonl'), '{"type":"header"}\n');
 
     const to = path.join(tmp, 'copies', path.relative(polluted, dir));
+    if (scenarioFiles(file).some((f) => f.startsWith('..'))) {
+      // A scenario that borrows a sibling example's modules: the helper refuses rather than guess a layout.
+      assert.throws(() => copyScenario(file, to), /outside the scenario's folder; copy it on its own/);
+      continue;
+    }
     const copied = copyScenario(file, to);
     assert.equal(copied, path.join(to, `${name}.scenario.json`));
     const got = filesUnder(to);
