@@ -23,8 +23,12 @@ export function scenarioFiles(scenarioFile: string): string[] {
  *  relative places; returns the copy's scenario file. */
 export function copyScenario(scenarioFile: string, toDir: string, also: string[] = []): string {
   const dir = path.dirname(scenarioFile);
-  for (const rel of [...scenarioFiles(scenarioFile), ...also]) {
+  const files = [...scenarioFiles(scenarioFile), ...also];
+  // All or nothing: check every path before copying any.
+  for (const rel of files) {
     if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${scenarioFile}: ${rel} is outside the scenario's folder; copy it on its own`);
+  }
+  for (const rel of files) {
     fs.mkdirSync(path.dirname(path.join(toDir, rel)), { recursive: true });
     fs.copyFileSync(path.join(dir, rel), path.join(toDir, rel));
   }
