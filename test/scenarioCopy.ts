@@ -7,16 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { resolveModulePath } from '../src/engine/paths';
 
-interface Ref { module?: string }
+interface Ref { module?: string; onnx?: string }
 interface ScenarioRefs { environment?: Ref; agent?: Ref; agents?: Record<string, Ref>; objective?: Ref }
 
-/** The files `scenarioFile` uses, relative to its folder: itself, then each module it names. */
+/** The files `scenarioFile` uses, relative to its folder: itself, then each module and ONNX model it names. */
 export function scenarioFiles(scenarioFile: string): string[] {
   const dir = path.dirname(scenarioFile);
   const spec = JSON.parse(fs.readFileSync(scenarioFile, 'utf8')) as ScenarioRefs;
   const refs = [spec.environment, spec.agent, spec.objective, ...Object.values(spec.agents ?? {})];
-  const modules = refs.filter((r): r is Required<Ref> => typeof r?.module === 'string').map((r) => path.relative(dir, resolveModulePath(dir, r.module)));
-  return [...new Set([path.basename(scenarioFile), ...modules])];
+  const modules = refs.filter((r): r is Ref & { module: string } => typeof r?.module === 'string').map((r) => path.relative(dir, resolveModulePath(dir, r.module)));
+  const models = refs.filter((r): r is Ref & { onnx: string } => typeof r?.onnx === 'string').map((r) => path.relative(dir, path.resolve(dir, r.onnx)));
+  return [...new Set([path.basename(scenarioFile), ...modules, ...models])];
 }
 
 /** Copies the scenario's files (and `also`, paths relative to its folder) into `toDir`, keeping their
