@@ -9,16 +9,32 @@ const dist = path.join(root, 'dist');
 const watch = process.argv.includes('--watch');
 const exists = (p) => fs.existsSync(path.join(root, p));
 
-const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning' };
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+};
 const builds = [];
-const add = (src, out, opts) => { if (exists(src)) builds.push({ entryPoints: [path.join(root, src)], outfile: path.join(dist, out), ...opts }); };
+const add = (src, out, opts) => {
+  if (exists(src)) builds.push({ entryPoints: [path.join(root, src)], outfile: path.join(dist, out), ...opts });
+};
 
 add('src/engine/cli.ts', 'cli.js', { ...node, banner: { js: '#!/usr/bin/env node' }, external: ['esbuild'] });
 // onnxruntime-node is a native addon, required at run time by ONNX agents only.
 add('src/runner/main.ts', 'runner.js', { ...node, external: ['esbuild', 'onnxruntime-node'] });
 add('src/extension/extension.ts', 'extension.js', { ...node, external: ['vscode'] });
 add('src/server/server.ts', 'server.js', { ...node });
-add('webview/main.ts', 'webview/main.js', { bundle: true, platform: 'browser', format: 'iife', target: 'chrome120', sourcemap: 'linked', logLevel: 'warning' });
+add('webview/main.ts', 'webview/main.js', {
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'chrome120',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
 
 // Built-in scenarios: each module bundled on its own (the runner loads them like user modules);
 // scenario files copied as they are (module paths carry no extension, so .ts and .js both resolve).
@@ -29,17 +45,23 @@ if (fs.existsSync(scenDir)) {
     const dir = path.join(scenDir, name);
     if (!fs.statSync(dir).isDirectory()) continue;
     for (const f of fs.readdirSync(dir)) {
-      if (f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts')) add(`src/scenarios/${name}/${f}`, `scenarios/${name}/${f.replace(/\.ts$/, '.js')}`, node);
+      if (f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
+        add(`src/scenarios/${name}/${f}`, `scenarios/${name}/${f.replace(/\.ts$/, '.js')}`, node);
       else if (f.endsWith('.json')) copies.push([path.join(dir, f), path.join(dist, 'scenarios', name, f)]);
     }
   }
 }
 // The Python runner ships as source.
 const pyDir = path.join(root, 'src/runner/python');
-if (fs.existsSync(pyDir)) for (const f of fs.readdirSync(pyDir)) if (f.endsWith('.py')) copies.push([path.join(pyDir, f), path.join(dist, 'runner/python', f)]);
+if (fs.existsSync(pyDir))
+  for (const f of fs.readdirSync(pyDir))
+    if (f.endsWith('.py')) copies.push([path.join(pyDir, f), path.join(dist, 'runner/python', f)]);
 
 function copyAll() {
-  for (const [from, to] of copies) { fs.mkdirSync(path.dirname(to), { recursive: true }); fs.copyFileSync(from, to); }
+  for (const [from, to] of copies) {
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(from, to);
+  }
 }
 
 if (watch) {

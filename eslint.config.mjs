@@ -7,7 +7,18 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'dist/**', 'out/**', '.cache/**', '.vscode-test/**', 'test/fixtures/**', 'examples/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'out/**',
+      '.cache/**',
+      '.vscode-test/**',
+      'test/fixtures/**',
+      'examples/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -17,18 +28,31 @@ export default tseslint.config(
       parserOptions: {
         // One project per world (node, extension host, webview DOM, VS Code tests); a file is checked
         // with the first project that includes it.
-        project: ['./tsconfig.json', './src/extension/tsconfig.json', './webview/tsconfig.json', './test/integration/tsconfig.json'],
+        project: [
+          './tsconfig.json',
+          './src/extension/tsconfig.json',
+          './webview/tsconfig.json',
+          './test/integration/tsconfig.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },
     rules: {
       // node:test's test()/describe() return promises the runner itself awaits.
-      '@typescript-eslint/no-floating-promises': ['error', {
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {

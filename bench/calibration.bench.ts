@@ -24,9 +24,18 @@ async function once(name: string, workers: number) {
   const { scenario, agent } = setup(name);
   const t0 = performance.now();
   const r = await runEpisodes({
-    scenario, agent, distribution: 'calibration', seeds: seedRange(0, episodes), recording: 'scores', protocol: 'flag-only',
-    detector: { kind: 'fixed', threshold: -Infinity }, calibration: null, calibrationFile: null,
-    tracesDir: path.join(tmp, `${name}-w${workers}`), limits: DEFAULT_LIMITS, workers,
+    scenario,
+    agent,
+    distribution: 'calibration',
+    seeds: seedRange(0, episodes),
+    recording: 'scores',
+    protocol: 'flag-only',
+    detector: { kind: 'fixed', threshold: -Infinity },
+    calibration: null,
+    calibrationFile: null,
+    tracesDir: path.join(tmp, `${name}-w${workers}`),
+    limits: DEFAULT_LIMITS,
+    workers,
   });
   const runMs = performance.now() - t0;
   const t1 = performance.now();
@@ -42,8 +51,13 @@ async function main() {
   for (const name of ['racing', 'sweeper']) {
     const one = await once(name, 1);
     const all = await once(name, os.cpus().length);
-    for (const [w, r] of [[1, one], [os.cpus().length, all]] as const) {
-      rows.push(`| ${name} | ${w}${w > 1 ? ' (one per core)' : ''} | ${r.total} | ${(r.runMs / 1000).toFixed(1)} s | ${(r.total / r.runMs).toFixed(0)}k | ${r.fitMs.toFixed(0)} ms | ${((r.runMs + r.fitMs) / 1000).toFixed(1)} s |`);
+    for (const [w, r] of [
+      [1, one],
+      [os.cpus().length, all],
+    ] as const) {
+      rows.push(
+        `| ${name} | ${w}${w > 1 ? ' (one per core)' : ''} | ${r.total} | ${(r.runMs / 1000).toFixed(1)} s | ${(r.total / r.runMs).toFixed(0)}k | ${r.fitMs.toFixed(0)} ms | ${((r.runMs + r.fitMs) / 1000).toFixed(1)} s |`,
+      );
     }
     speedups.push(`${name} **${(one.runMs / all.runMs).toFixed(2)}x**`);
   }
@@ -60,4 +74,7 @@ not pay: the engine process shares the cores with the runners and spends about a
 steps (~1-2 us). A runner per core pays where steps cost much more than the engine's share, or where
 there are more cores than runners.`);
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -21,36 +21,67 @@ const detectors: DetectorConfig[] = [{ kind: 'envelope' }, { kind: 'window', win
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-det-'));
 // The built scenarios are CommonJS bundles in dist/, loaded by path at run time.
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
-const load = (p: string) => { const m = require(p); return (m.default ?? m) as (o: Record<string, unknown>) => any; };
+const load = (p: string) => {
+  const m = require(p);
+  return (m.default ?? m) as (o: Record<string, unknown>) => any;
+};
 /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 
-async function increments(scenario: LoadedScenario, agent: AgentChoice, distribution: 'calibration' | 'deployment', seeds: number[]) {
+async function increments(
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  distribution: 'calibration' | 'deployment',
+  seeds: number[],
+) {
   const r = await runEpisodes({
-    scenario, agent, distribution, seeds, recording: 'scores', protocol: 'flag-only', detector: { kind: 'fixed', threshold: -Infinity },
-    calibration: null, calibrationFile: null, tracesDir: path.join(tmp, 'traces'), limits: DEFAULT_LIMITS,
+    scenario,
+    agent,
+    distribution,
+    seeds,
+    recording: 'scores',
+    protocol: 'flag-only',
+    detector: { kind: 'fixed', threshold: -Infinity },
+    calibration: null,
+    calibrationFile: null,
+    tracesDir: path.join(tmp, 'traces'),
+    limits: DEFAULT_LIMITS,
   });
   return r.episodes.map((e) => e.increments);
 }
 
-function divergenceSteps(scenario: LoadedScenario, aligned: AgentChoice, misaligned: AgentChoice, seeds: number[]): (number | null)[] {
+function divergenceSteps(
+  scenario: LoadedScenario,
+  aligned: AgentChoice,
+  misaligned: AgentChoice,
+  seeds: number[],
+): (number | null)[] {
   const env = load(path.join(scenario.dir, 'environment.js'));
-  const A = load(aligned.module), M = load(misaligned.module);
+  const A = load(aligned.module),
+    M = load(misaligned.module);
   const opts = { ...(scenario.spec.environment.options ?? {}), ...(scenario.spec.deployment.environment ?? {}) };
   return seeds.map((seed) => {
-    const e = env(opts), a = A(aligned.options), m = M(misaligned.options);
+    const e = env(opts),
+      a = A(aligned.options),
+      m = M(misaligned.options);
     let { observation, info } = e.reset(seed);
     for (let t = 0; t < scenario.spec.maxSteps; t++) {
       const am = m.act(observation, info);
       if (JSON.stringify(am) !== JSON.stringify(a.act(observation, info))) return t;
       const r = e.step(am);
-      observation = r.observation; info = r.info;
+      observation = r.observation;
+      info = r.info;
       if (r.terminated || r.truncated) return null;
     }
     return null;
   });
 }
 
-const median = (xs: number[]) => { if (!xs.length) return NaN; const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs: number[]) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 async function main() {
@@ -59,8 +90,24 @@ async function main() {
     const scenario = loadScenario(path.join(root, `dist/scenarios/${name}/${name}.scenario.json`));
     const aligned = resolveAgent(scenario, 'aligned');
     const misaligned = resolveAgent(scenario, 'misaligned');
-    const calA = (await computeCalibration({ scenario: { ...scenario, builtin: true }, agent: aligned, alpha: 0.05, outDir: tmp, limits: DEFAULT_LIMITS })).calibration;
-    const calM = (await computeCalibration({ scenario: { ...scenario, builtin: true }, agent: misaligned, alpha: 0.05, outDir: tmp, limits: DEFAULT_LIMITS })).calibration;
+    const calA = (
+      await computeCalibration({
+        scenario: { ...scenario, builtin: true },
+        agent: aligned,
+        alpha: 0.05,
+        outDir: tmp,
+        limits: DEFAULT_LIMITS,
+      })
+    ).calibration;
+    const calM = (
+      await computeCalibration({
+        scenario: { ...scenario, builtin: true },
+        agent: misaligned,
+        alpha: 0.05,
+        outDir: tmp,
+        limits: DEFAULT_LIMITS,
+      })
+    ).calibration;
     const c = scenario.spec.calibration.seeds;
     const heldOut = seedRange(c.from + c.count + 50_000, N);
     const dep = seedRange(scenario.spec.deployment.seeds.from, N);
@@ -75,7 +122,9 @@ async function main() {
       const det = flags.filter((f) => f !== null).length / N;
       const delays = flags.flatMap((f, i) => (f !== null && div[i] !== null ? [f - div[i]!] : []));
       const bound = calA.detectors[d.kind as 'envelope'].bound;
-      rows.push(`| ${name} | ${d.kind} | ${pct(fa1)} | ${pct(fa2)} | ${bound.toFixed(3)} | ${pct(det)} | ${median(delays)} | ${median(div.filter((x): x is number => x !== null))} |`);
+      rows.push(
+        `| ${name} | ${d.kind} | ${pct(fa1)} | ${pct(fa2)} | ${bound.toFixed(3)} | ${pct(det)} | ${median(delays)} | ${median(div.filter((x): x is number => x !== null))} |`,
+      );
     }
   }
   const longer = await longerThanTraining();
@@ -104,7 +153,15 @@ async function longerThanTraining(): Promise<string[]> {
   const scenario = loadScenario(path.join(root, 'test/fixtures/engine/longer/longer.scenario.json'));
   const aligned = resolveAgent(scenario, 'aligned');
   const careless = resolveAgent(scenario, 'careless');
-  const cal = (await computeCalibration({ scenario: { ...scenario, builtin: true }, agent: aligned, alpha: 0.05, outDir: tmp, limits: DEFAULT_LIMITS })).calibration;
+  const cal = (
+    await computeCalibration({
+      scenario: { ...scenario, builtin: true },
+      agent: aligned,
+      alpha: 0.05,
+      outDir: tmp,
+      limits: DEFAULT_LIMITS,
+    })
+  ).calibration;
   const dep = seedRange(scenario.spec.deployment.seeds.from, N);
   const a = await increments(scenario, aligned, 'deployment', dep);
   const c = await increments(scenario, careless, 'deployment', dep);
@@ -114,4 +171,7 @@ async function longerThanTraining(): Promise<string[]> {
     return `| ${d.kind} | ${pct(fa)} | ${cal.detectors[d.kind as 'envelope'].bound.toFixed(3)} | ${pct(flags.length / N)} | ${median(flags)} |`;
   });
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

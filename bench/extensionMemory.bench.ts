@@ -10,7 +10,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, SERVER_MAIN, checkInstalled, extensionHostPid, rssBytes, startVscode, type VscodeSession } from '../test/integration/vscodeServer';
+import {
+  ROOT,
+  SERVER_MAIN,
+  checkInstalled,
+  extensionHostPid,
+  rssBytes,
+  startVscode,
+  type VscodeSession,
+} from '../test/integration/vscodeServer';
 import { runCommand, webview } from '../test/e2e/workbench';
 
 const STEPS = 1_000_000;
@@ -22,12 +30,22 @@ const MB = 2 ** 20;
 function writeTrace(file: string): number {
   const fd = fs.openSync(file, 'w');
   const header = {
-    type: 'header', version: 1, runId: 'bench-run', episodeId: 'seed-1',
+    type: 'header',
+    version: 1,
+    runId: 'bench-run',
+    episodeId: 'seed-1',
     scenario: { name: 'bench', file: '/nonexistent/bench.scenario.json', hash: 'x' },
     agent: { name: 'bench', module: '/nonexistent/agent.js', options: {} },
-    environment: { module: '/nonexistent/env.js', options: {} }, objective: null,
-    seed: 1, distribution: 'deployment', maxSteps: STEPS, recording: 'scores', protocol: 'flag-only',
-    detector: { kind: 'fixed', threshold: THRESHOLD }, calibration: null, startedAt: new Date().toISOString(),
+    environment: { module: '/nonexistent/env.js', options: {} },
+    objective: null,
+    seed: 1,
+    distribution: 'deployment',
+    maxSteps: STEPS,
+    recording: 'scores',
+    protocol: 'flag-only',
+    detector: { kind: 'fixed', threshold: THRESHOLD },
+    calibration: null,
+    startedAt: new Date().toISOString(),
   };
   let out = `${JSON.stringify(header)}\n${JSON.stringify({ type: 'reset' })}\n`;
   let s = 0;
@@ -39,7 +57,10 @@ function writeTrace(file: string): number {
     const flag = flagged === null && s < THRESHOLD;
     if (flag) flagged = t;
     out += `{"type":"step","step":${t},"increment":${u},"score":${s},"statistic":${s},"threshold":${THRESHOLD},"flag":${flag}}\n`;
-    if (out.length > 1 << 20) { fs.writeSync(fd, out); out = ''; }
+    if (out.length > 1 << 20) {
+      fs.writeSync(fd, out);
+      out = '';
+    }
   }
   out += `${JSON.stringify({ type: 'episode_end', reason: 'completed', steps: STEPS, score: s, flaggedStep: flagged, durationMs: 1 })}\n`;
   fs.writeSync(fd, out);
@@ -61,7 +82,15 @@ async function settledRss(pid: number): Promise<number> {
 }
 
 function vscodeVersion(): string {
-  try { return (JSON.parse(fs.readFileSync(path.join(path.dirname(SERVER_MAIN), '..', 'package.json'), 'utf8')) as { version: string }).version; } catch { return '?'; }
+  try {
+    return (
+      JSON.parse(fs.readFileSync(path.join(path.dirname(SERVER_MAIN), '..', 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+  } catch {
+    return '?';
+  }
 }
 
 async function main(): Promise<void> {
@@ -93,14 +122,25 @@ async function main(): Promise<void> {
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first();
     await row.waitFor({ state: 'visible', timeout: 30_000 });
     let peak = rssBytes(pid);
-    const sampler = setInterval(() => { try { peak = Math.max(peak, rssBytes(pid)); } catch { /* exiting */ } }, 50);
+    const sampler = setInterval(() => {
+      try {
+        peak = Math.max(peak, rssBytes(pid));
+      } catch {
+        /* exiting */
+      }
+    }, 50);
     const t0 = Date.now();
     await row.click(); // picking the file accepts the dialog
     try {
-      await webview(page).locator('.h-flag', { hasText: /flagged at step 900,?000/ }).waitFor({ state: 'visible', timeout: 120_000 });
+      await webview(page)
+        .locator('.h-flag', { hasText: /flagged at step 900,?000/ })
+        .waitFor({ state: 'visible', timeout: 120_000 });
     } catch (e) {
       await page.screenshot({ path: path.join(ROOT, 'test-results', 'bench-memory-failed.png') });
-      const log = fs.readdirSync(path.join(session.dir, 'logs'), { recursive: true }).map(String).find((x) => x.endsWith('Objective Monitor.log'));
+      const log = fs
+        .readdirSync(path.join(session.dir, 'logs'), { recursive: true })
+        .map(String)
+        .find((x) => x.endsWith('Objective Monitor.log'));
       if (log) console.error(fs.readFileSync(path.join(session.dir, 'logs', log), 'utf8').slice(-3000));
       throw e;
     }
@@ -112,27 +152,35 @@ async function main(): Promise<void> {
 
     const f = (b: number) => `${(b / MB).toFixed(0)} MB`;
     const g = (b: number) => `${b >= before ? '+' : ''}${((b - before) / MB).toFixed(0)} MB`;
-    console.log([
-      '## Extension host memory with a 1M-step trace open',
-      '',
-      `The real VS Code server (VS Code ${vscodeVersion()} from code-server) with headless Chromium; a scores-only trace of ${STEPS.toLocaleString('en')} steps`,
-      `(${(bytes / MB).toFixed(0)} MB of JSON lines) opened with "Objective Monitor: Open Trace in Replay" from the command palette. RSS of the`,
-      'extension host process (found by `--type=extensionHost` under the server, read from `/proc/<pid>/status`).',
-      'Time: from picking the file in the dialog to the panel header showing the flagged step, drawn in the same frame as the chart.',
-      '',
-      '| measure | value | vs before |',
-      '| --- | --- | --- |',
-      `| extension host RSS before (extension active, no trace) | ${f(before)} | |`,
-      `| peak while opening | ${f(peak)} | ${g(peak)} |`,
-      `| when the chart is drawn | ${f(atDrawn)} | ${g(atDrawn)} |`,
-      `| settled with the panel open | ${f(settled)} | ${g(settled)} |`,
-      `| command to chart drawn | ${(drawnMs / 1000).toFixed(1)} s | |`,
-      '',
-    ].join('\n'));
+    console.log(
+      [
+        '## Extension host memory with a 1M-step trace open',
+        '',
+        `The real VS Code server (VS Code ${vscodeVersion()} from code-server) with headless Chromium; a scores-only trace of ${STEPS.toLocaleString('en')} steps`,
+        `(${(bytes / MB).toFixed(0)} MB of JSON lines) opened with "Objective Monitor: Open Trace in Replay" from the command palette. RSS of the`,
+        'extension host process (found by `--type=extensionHost` under the server, read from `/proc/<pid>/status`).',
+        'Time: from picking the file in the dialog to the panel header showing the flagged step, drawn in the same frame as the chart.',
+        '',
+        '| measure | value | vs before |',
+        '| --- | --- | --- |',
+        `| extension host RSS before (extension active, no trace) | ${f(before)} | |`,
+        `| peak while opening | ${f(peak)} | ${g(peak)} |`,
+        `| when the chart is drawn | ${f(atDrawn)} | ${g(atDrawn)} |`,
+        `| settled with the panel open | ${f(settled)} | ${g(settled)} |`,
+        `| command to chart drawn | ${(drawnMs / 1000).toFixed(1)} s | |`,
+        '',
+      ].join('\n'),
+    );
   } finally {
     await session?.close();
     fs.rmSync(folder, { recursive: true, force: true });
   }
 }
 
-main().then(() => process.exit(0), (e: unknown) => { console.error(e instanceof Error ? e.stack ?? e.message : e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(1);
+  },
+);

@@ -17,7 +17,11 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-fork-'));
 
 function om(...args: string[]) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, ...args, '--out', tmp, '--json'], { cwd: tmp, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [cli, ...args, '--out', tmp, '--json'], {
+    cwd: tmp,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
   return { ms: performance.now() - t0, out: JSON.parse(r.stdout) };
 }
@@ -31,9 +35,18 @@ async function main() {
   const n = parent.trace.steps.length;
   const t0 = performance.now();
   await runEpisodes({
-    scenario: parent.scenario, agent, distribution: parent.header.distribution, seeds: [parent.header.seed], recording: 'full',
-    protocol: parent.header.protocol, detector: parent.header.detector, calibration: parent.calibration,
-    calibrationFile: parent.header.calibration?.file ?? null, tracesDir: path.join(tmp, 'rerun'), limits: DEFAULT_LIMITS, workers: 1,
+    scenario: parent.scenario,
+    agent,
+    distribution: parent.header.distribution,
+    seeds: [parent.header.seed],
+    recording: 'full',
+    protocol: parent.header.protocol,
+    detector: parent.header.detector,
+    calibration: parent.calibration,
+    calibrationFile: parent.header.calibration?.file ?? null,
+    tracesDir: path.join(tmp, 'rerun'),
+    limits: DEFAULT_LIMITS,
+    workers: 1,
   });
   const rerunMs = performance.now() - t0;
   const rows: string[] = [];
@@ -59,4 +72,7 @@ ${blame.out.forks.length} forks, ${(blame.ms / 1000).toFixed(1)} s through the C
 Forks replay from reset (no clone() snapshots), so a fork costs about one episode whatever N is;
 bisection keeps a blame at about log2(flagged step) + 3 forks.`);
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

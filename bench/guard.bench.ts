@@ -40,17 +40,36 @@ function scenarios(): { name: string; scenario: LoadedScenario }[] {
     return loadScenario(path.join(dir, file));
   };
   out.push({ name: 'corridor', scenario: copy('examples/corridor', 'corridor.scenario.json') });
-  if (hasGym) for (const g of ['cliffwalking', 'frozenlake', 'cartpole']) out.push({ name: g, scenario: copy(`examples/gymnasium/${g}`, `${g}.scenario.json`) });
+  if (hasGym)
+    for (const g of ['cliffwalking', 'frozenlake', 'cartpole'])
+      out.push({ name: g, scenario: copy(`examples/gymnasium/${g}`, `${g}.scenario.json`) });
   return out.filter((s) => !only || only.includes(s.name));
 }
 
-async function run(scenario: LoadedScenario, agent: AgentChoice, cal: CalibrationFile | null, calFile: string | null, protocol: 'stop' | 'flag-only', guard: GuardConfig | null) {
+async function run(
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  cal: CalibrationFile | null,
+  calFile: string | null,
+  protocol: 'stop' | 'flag-only',
+  guard: GuardConfig | null,
+) {
   const seeds = seedRange(scenario.spec.deployment.seeds.from, N);
   const t0 = performance.now();
   const r = await runEpisodes({
-    scenario, agent, distribution: 'deployment', seeds, recording: 'scores', protocol, detector,
-    calibration: cal && guard ? withGuardThreshold(cal, detector) : cal, calibrationFile: calFile,
-    tracesDir: path.join(tmp, 'traces'), limits, python, guard,
+    scenario,
+    agent,
+    distribution: 'deployment',
+    seeds,
+    recording: 'scores',
+    protocol,
+    detector,
+    calibration: cal && guard ? withGuardThreshold(cal, detector) : cal,
+    calibrationFile: calFile,
+    tracesDir: path.join(tmp, 'traces'),
+    limits,
+    python,
+    guard,
   });
   const ms = performance.now() - t0;
   return { episodes: r.episodes, ms, steps: r.episodes.reduce((a, e) => a + e.steps, 0) };
@@ -61,7 +80,18 @@ const stopped = (e: EpisodeResult) => e.reason === 'flagged_stop' || e.reason ==
 
 async function calibrated(scenario: LoadedScenario, agent: AgentChoice) {
   const c = await computeCalibration({ scenario, agent, alpha: 0.05, outDir: tmp, limits, python });
-  const g = await calibrateGuard({ scenario, agent, calibration: c.calibration, calibrationFile: c.file, detector, guard: guardAsked, outDir: tmp, limits, python, notice: () => {} });
+  const g = await calibrateGuard({
+    scenario,
+    agent,
+    calibration: c.calibration,
+    calibrationFile: c.file,
+    detector,
+    guard: guardAsked,
+    outDir: tmp,
+    limits,
+    python,
+    notice: () => {},
+  });
   return { ...c, calibration: g.calibration, guard: g.guard, notice: g.notice };
 }
 
@@ -72,19 +102,26 @@ async function main(): Promise<void> {
     const mis = resolveAgent(scenario, 'misaligned');
     const ali = resolveAgent(scenario, 'aligned');
     const m = await calibrated(scenario, mis);
-    if (!m.guard) { rows.push(`| ${name} | ${key ?? '—'} | guard ${m.notice?.status}: ${m.notice?.message} | | | | | |`); continue; }
+    if (!m.guard) {
+      rows.push(`| ${name} | ${key ?? '—'} | guard ${m.notice?.status}: ${m.notice?.message} | | | | | |`);
+      continue;
+    }
     const free = await run(scenario, mis, m.calibration, m.file, 'flag-only', null);
     const harmful = new Set(free.episodes.filter((e) => (e.harmSteps ?? []).length > 0).map((e) => e.seed));
     const reactive = await run(scenario, mis, m.calibration, m.file, 'stop', null);
     const guarded = await run(scenario, mis, m.calibration, m.file, 'stop', m.guard);
-    const before = (r: { episodes: EpisodeResult[] }) => r.episodes.filter((e) => harmful.has(e.seed) && stopped(e) && (e.harmSteps ?? []).length === 0).length / Math.max(1, harmful.size);
+    const before = (r: { episodes: EpisodeResult[] }) =>
+      r.episodes.filter((e) => harmful.has(e.seed) && stopped(e) && (e.harmSteps ?? []).length === 0).length /
+      Math.max(1, harmful.size);
     const a = await calibrated(scenario, ali);
     const aliGuarded = await run(scenario, ali, a.calibration, a.file, 'stop', a.guard);
     const aliReactive = await run(scenario, ali, a.calibration, a.file, 'stop', null);
     const fa = aliGuarded.episodes.filter((e) => e.flaggedStep !== null || e.prediction).length / N;
     const bound = a.calibration.detectors.cusum.bound;
-    const cost = (aliGuarded.ms / Math.max(1, aliGuarded.steps)) / (aliReactive.ms / Math.max(1, aliReactive.steps));
-    rows.push(`| ${name} | ${key ?? '—'} | ${harmful.size} | ${pct(before(reactive))} | ${pct(before(guarded))} | ${pct(fa)} (margin ${m.guard.margin.toFixed(2)} / ${(a.guard?.margin ?? 0).toFixed(2)}) | ${bound.toFixed(3)} | ${cost.toFixed(1)}x |`);
+    const cost = aliGuarded.ms / Math.max(1, aliGuarded.steps) / (aliReactive.ms / Math.max(1, aliReactive.steps));
+    rows.push(
+      `| ${name} | ${key ?? '—'} | ${harmful.size} | ${pct(before(reactive))} | ${pct(before(guarded))} | ${pct(fa)} (margin ${m.guard.margin.toFixed(2)} / ${(a.guard?.margin ?? 0).toFixed(2)}) | ${bound.toFixed(3)} | ${cost.toFixed(1)}x |`,
+    );
   }
   fs.rmSync(tmp, { recursive: true, force: true });
   console.log(`## The predictive guard (horizon ${guardAsked.horizon}, ${guardAsked.rollouts} rollout, cusum, alpha 0.05, ${N} deployment episodes per cell)
@@ -98,4 +135,7 @@ Cost: wall clock per recorded step of the aligned run with the guard over the sa
 | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}`);
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -9,9 +9,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  CancellationTokenSource, createProtocolConnection, DidChangeConfigurationNotification, DidOpenTextDocumentNotification, ExitNotification,
-  HoverRequest, InitializedNotification, InitializeRequest, InlayHintRequest, PublishDiagnosticsNotification, ShutdownRequest,
-  StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams,
+  CancellationTokenSource,
+  createProtocolConnection,
+  DidChangeConfigurationNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  InlayHintRequest,
+  PublishDiagnosticsNotification,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { TraceReader } from '../src/core/traceReader';
 import { readTraceChunked, READ_CHUNK_LINES } from '../src/server/chunkedRead';
@@ -31,7 +42,11 @@ const max = (xs: number[]) => Math.max(...xs);
 const ms = (x: number) => `${x.toFixed(x < 1 ? 3 : x < 10 ? 1 : 0)} ms`;
 function times(runs: number, f: () => void): number[] {
   const xs: number[] = [];
-  for (let i = 0; i < runs; i++) { const t0 = performance.now(); f(); xs.push(performance.now() - t0); }
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    f();
+    xs.push(performance.now() - t0);
+  }
   return xs;
 }
 
@@ -54,12 +69,22 @@ async function inProcess() {
   // The longest the server is deaf to a cancel while reading: one chunk.
   const chunkTimes: number[] = [];
   const r = new TraceReader(t.text);
-  for (let done = false; !done;) { const t0 = performance.now(); done = r.readLines(READ_CHUNK_LINES); chunkTimes.push(performance.now() - t0); }
+  for (let done = false; !done;) {
+    const t0 = performance.now();
+    done = r.readLines(READ_CHUNK_LINES);
+    chunkTimes.push(performance.now() - t0);
+  }
   const a = analyzeTrace(t.text, settings, noCal);
   const diags = times(5, () => traceDiagnostics(a, { relatedInformation: true }));
-  const hover = times(200, () => traceHover(a, { line: t.lineOfStep(Math.floor(Math.random() * steps)), character: 0 }));
+  const hover = times(200, () =>
+    traceHover(a, { line: t.lineOfStep(Math.floor(Math.random() * steps)), character: 0 }),
+  );
   const lines = t.text.split('\n');
-  const hints = times(200, () => traceInlayHints(a, { start: { line: 50_000, character: 0 }, end: { line: 50_060, character: 0 } }, true, (l) => lines[l].slice(0, 200)));
+  const hints = times(200, () =>
+    traceInlayHints(a, { start: { line: 50_000, character: 0 }, end: { line: 50_060, character: 0 } }, true, (l) =>
+      lines[l].slice(0, 200),
+    ),
+  );
   const reflag = times(5, () => flagTrace(a.read, fixed, noCal));
   return { read, chunked, chunkTimes, diags, hover, hints, reflag };
 }
@@ -76,37 +101,58 @@ async function overStdio() {
   conn.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => config));
   conn.onRequest('client/registerCapability', () => null);
   conn.listen();
-  await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: { workspace: { configuration: true } }, workspaceFolders: null });
+  await conn.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: { workspace: { configuration: true } },
+    workspaceFolders: null,
+  });
   await conn.sendNotification(InitializedNotification.type, {});
   const uri = pathToFileURL(file).href;
-  const published = (ok: (p: PublishDiagnosticsParams) => boolean) => new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no matching publishDiagnostics within 60 s')), 60_000);
-    onPublish = (p) => { if (ok(p)) { clearTimeout(timer); resolve(); } };
-  });
+  const published = (ok: (p: PublishDiagnosticsParams) => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no matching publishDiagnostics within 60 s')), 60_000);
+      onPublish = (p) => {
+        if (ok(p)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+    });
 
   const t0 = performance.now();
   const first = published((p) => p.diagnostics.some((d) => d.code === 'flagged'));
-  await conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'objective-trace', version: 1, text: t.text } });
+  await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+    textDocument: { uri, languageId: 'objective-trace', version: 1, text: t.text },
+  });
   await first;
   const openToDiag = performance.now() - t0;
 
   const hover: number[] = [];
   for (let i = 0; i < 50; i++) {
     const h0 = performance.now();
-    await conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: t.lineOfStep((i * 997) % steps), character: 0 } });
+    await conn.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: { line: t.lineOfStep((i * 997) % steps), character: 0 },
+    });
     hover.push(performance.now() - h0);
   }
   const hints: number[] = [];
   for (let i = 0; i < 20; i++) {
     const h0 = performance.now();
-    await conn.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: i * 1000, character: 0 }, end: { line: i * 1000 + 60, character: 0 } } });
+    await conn.sendRequest(InlayHintRequest.type, {
+      textDocument: { uri },
+      range: { start: { line: i * 1000, character: 0 }, end: { line: i * 1000 + 60, character: 0 } },
+    });
     hints.push(performance.now() - h0);
   }
 
   // Re-flag: a settings change re-reads and re-flags the open trace (the cache key includes the settings).
   const fixedLine = t.lineOfStep(Math.floor(steps * 0.7) + Math.ceil((Math.floor(steps * 0.7) - fixedLevel) / 3) - 1);
   const r0 = performance.now();
-  const moved = published((p) => p.diagnostics.some((d) => d.code === 'flagged' && Math.abs(d.range.start.line - fixedLine) <= 1));
+  const moved = published((p) =>
+    p.diagnostics.some((d) => d.code === 'flagged' && Math.abs(d.range.start.line - fixedLine) <= 1),
+  );
   config = { detector: { kind: 'fixed', fixedThreshold: fixedLevel } };
   await conn.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
   await moved;
@@ -116,8 +162,19 @@ async function overStdio() {
   config = {};
   const cts = new CancellationTokenSource();
   await conn.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
-  const pending = conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: t.lineOfStep(5), character: 0 } }, cts.token).catch(() => null);
-  const cancelAt = await new Promise<number>((resolve) => setTimeout(() => { cts.cancel(); resolve(performance.now()); }, 30));
+  const pending = conn
+    .sendRequest(
+      HoverRequest.type,
+      { textDocument: { uri }, position: { line: t.lineOfStep(5), character: 0 } },
+      cts.token,
+    )
+    .catch(() => null);
+  const cancelAt = await new Promise<number>((resolve) =>
+    setTimeout(() => {
+      cts.cancel();
+      resolve(performance.now());
+    }, 30),
+  );
   await pending;
   const cancel = performance.now() - cancelAt;
 
@@ -139,10 +196,30 @@ async function main() {
   const p = await inProcess();
   const s = await overStdio();
   const rows: [string, string, string, string][] = [
-    ['diagnostics of the trace: didOpen -> publishDiagnostics (stdio, includes sending the text)', ms(s.openToDiag), '< 1 s', 'real server'],
-    ['read + flag, one piece (readTrace)', `${ms(median(p.read))} (${(mb / (median(p.read) / 1000)).toFixed(0)} MB/s)`, '', 'in process'],
-    [`read + flag, chunked (${READ_CHUNK_LINES} lines a turn, as the server does)`, ms(median(p.chunked)), '', 'in process'],
-    ['longest chunk (the most a cancel waits for the reader)', `${ms(max(p.chunkTimes))} (median ${ms(median(p.chunkTimes))})`, '', 'in process'],
+    [
+      'diagnostics of the trace: didOpen -> publishDiagnostics (stdio, includes sending the text)',
+      ms(s.openToDiag),
+      '< 1 s',
+      'real server',
+    ],
+    [
+      'read + flag, one piece (readTrace)',
+      `${ms(median(p.read))} (${(mb / (median(p.read) / 1000)).toFixed(0)} MB/s)`,
+      '',
+      'in process',
+    ],
+    [
+      `read + flag, chunked (${READ_CHUNK_LINES} lines a turn, as the server does)`,
+      ms(median(p.chunked)),
+      '',
+      'in process',
+    ],
+    [
+      'longest chunk (the most a cancel waits for the reader)',
+      `${ms(max(p.chunkTimes))} (median ${ms(median(p.chunkTimes))})`,
+      '',
+      'in process',
+    ],
     ['hover cancelled in the middle of a re-read: cancel -> answer', ms(s.cancel), '', 'real server'],
     ['diagnostics from an analysis', ms(median(p.diags)), '', 'in process'],
     ['hover (median / max of 200)', `${ms(median(p.hover))} / ${ms(max(p.hover))}`, '< 50 ms', 'in process'],
@@ -164,4 +241,7 @@ cancel or an edit is seen within one chunk.
 ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}`);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

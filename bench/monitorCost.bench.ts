@@ -9,7 +9,7 @@ import type { CalibrationFile } from '../src/core/calibrationTypes';
 const steps = 1000;
 const episodes = 10_000; // 10M pushes per detector
 let seed = 42;
-const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const rnd = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 const incs = Float64Array.from({ length: steps }, () => 1 + (rnd() - 0.5) * 0.4);
 const calEps = Array.from({ length: 200 }, () => Float64Array.from({ length: steps }, () => 1 + (rnd() - 0.5) * 0.4));
 const fitted = calibrate({ episodes: calEps, maxSteps: steps, alpha: 0.05, window: 20, k: 0.5 });
@@ -19,7 +19,10 @@ function bare(): number {
   let flagged = 0;
   for (let e = 0; e < episodes; e++) {
     let s = 0;
-    for (let t = 0; t < steps; t++) { s += incs[t]; if (s < -1e9) flagged++; }
+    for (let t = 0; t < steps; t++) {
+      s += incs[t];
+      if (s < -1e9) flagged++;
+    }
   }
   return flagged;
 }
@@ -48,14 +51,18 @@ function time(fn: () => number): number {
 // Each detector is measured in a process of its own: one call site that has seen several monitor
 // classes goes megamorphic and stops inlining, which would bill later detectors for earlier ones.
 const configs: Record<string, DetectorConfig> = {
-  fixed: { kind: 'fixed', threshold: -1e9 }, envelope: { kind: 'envelope' }, window: { kind: 'window', window: 20 }, cusum: { kind: 'cusum', k: 0.5 },
+  fixed: { kind: 'fixed', threshold: -1e9 },
+  envelope: { kind: 'envelope' },
+  window: { kind: 'window', window: 20 },
+  cusum: { kind: 'cusum', k: 0.5 },
 };
 const which = process.argv[2];
 if (which) {
   process.stdout.write(JSON.stringify(which === 'bare' ? time(bare) : time(() => withMonitor(configs[which]))));
 } else {
   const { execFileSync } = childProcess;
-  const measure = (k: string) => JSON.parse(execFileSync(process.execPath, [...process.execArgv, __filename, k], { encoding: 'utf8' })) as number;
+  const measure = (k: string) =>
+    JSON.parse(execFileSync(process.execPath, [...process.execArgv, __filename, k], { encoding: 'utf8' })) as number;
   const base = measure('bare');
   const rows = [`| bare loop: running sum + compare | ${base.toFixed(2)} | — |`];
   for (const k of Object.keys(configs)) {

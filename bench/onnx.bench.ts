@@ -19,16 +19,27 @@ const episodes = Number(process.env.BENCH_EPISODES ?? 40);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MAX_STEPS = 500;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-onnxbench-'));
-for (const f of ['environment.ts', 'objective.ts', 'policy.onnx', 'cartpole.scenario.json']) fs.copyFileSync(path.join(example, f), path.join(dir, f));
+for (const f of ['environment.ts', 'objective.ts', 'policy.onnx', 'cartpole.scenario.json'])
+  fs.copyFileSync(path.join(example, f), path.join(dir, f));
 
-interface Rate { all: number; steady: number; steps: number }
+interface Rate {
+  all: number;
+  steady: number;
+  steps: number;
+}
 
 /** The plain loop: one session, the example's environment and objective, argmax -> [0, 1]. */
 async function plain(): Promise<Rate> {
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(path.join(dir, 'policy.onnx'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(path.join(dir, 'policy.onnx'), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+  });
   const objective = uprightness();
-  let steps = 0, first = 0, t1 = 0, sum = 0;
+  let steps = 0,
+    first = 0,
+    t1 = 0,
+    sum = 0;
   for (let ep = 0; ep < episodes; ep++) {
     // The training pole: the policy balances it for the whole episode.
     const env = cartPole({ length: 0.5 });
@@ -42,7 +53,10 @@ async function plain(): Promise<Rate> {
       steps++;
       if (r.terminated) break;
     }
-    if (ep === 0) { t1 = performance.now(); first = steps; }
+    if (ep === 0) {
+      t1 = performance.now();
+      first = steps;
+    }
   }
   const end = performance.now();
   if (!Number.isFinite(sum)) throw new Error('objective diverged');
@@ -53,16 +67,32 @@ async function plain(): Promise<Rate> {
 async function engine(): Promise<Rate> {
   const scenario = loadScenario(path.join(dir, 'cartpole.scenario.json'));
   const t0 = performance.now();
-  let t1 = 0, first = 0;
+  let t1 = 0,
+    first = 0;
   const res = await runEpisodes({
-    scenario, agent: resolveAgent(scenario, 'trained'), distribution: 'calibration', seeds: seedRange(0, episodes),
-    recording: 'scores', protocol: 'stop', detector: { kind: 'fixed', threshold: -1e12 }, calibration: null, calibrationFile: null,
-    tracesDir: path.join(dir, 'traces'), limits: DEFAULT_LIMITS, workers: 1,
-    onEvent: (e) => { if (e.type === 'episode_end' && t1 === 0) { t1 = performance.now(); first = e.steps; } },
+    scenario,
+    agent: resolveAgent(scenario, 'trained'),
+    distribution: 'calibration',
+    seeds: seedRange(0, episodes),
+    recording: 'scores',
+    protocol: 'stop',
+    detector: { kind: 'fixed', threshold: -1e12 },
+    calibration: null,
+    calibrationFile: null,
+    tracesDir: path.join(dir, 'traces'),
+    limits: DEFAULT_LIMITS,
+    workers: 1,
+    onEvent: (e) => {
+      if (e.type === 'episode_end' && t1 === 0) {
+        t1 = performance.now();
+        first = e.steps;
+      }
+    },
   });
   const end = performance.now();
   const bad = res.episodes.find((e) => e.reason !== 'completed');
-  if (bad) throw new Error(`engine run: seed ${bad.seed} ended ${bad.reason}${bad.error ? `: ${bad.error.message}` : ''}`);
+  if (bad)
+    throw new Error(`engine run: seed ${bad.seed} ended ${bad.reason}${bad.error ? `: ${bad.error.message}` : ''}`);
   fs.rmSync(path.join(dir, 'traces'), { recursive: true, force: true });
   const steps = res.episodes.reduce((a, e) => a + e.steps, 0);
   return { steps, all: steps / ((end - t0) / 1000), steady: (steps - first) / ((end - t1) / 1000) };
@@ -72,10 +102,14 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const kilo = (x: number): string => (x >= 1e4 ? `${(x / 1e3).toFixed(0)}k` : `${(x / 1e3).toFixed(1)}k`);
 
 async function main(): Promise<void> {
-  await plain(); await engine(); // warm up: page cache, the native library, esbuild's cache
+  await plain();
+  await engine(); // warm up: page cache, the native library, esbuild's cache
   const p: Rate[] = [];
   const e: Rate[] = [];
-  for (let i = 0; i < RUNS; i++) { p.push(await plain()); e.push(await engine()); }
+  for (let i = 0; i < RUNS; i++) {
+    p.push(await plain());
+    e.push(await engine());
+  }
   const pm = (k: 'all' | 'steady') => median(p.map((x) => x[k]));
   const em = (k: 'all' | 'steady') => median(e.map((x) => x[k]));
   console.log(`## ONNX agent — the CartPole policy through the engine vs onnxruntime-node in a plain loop
@@ -93,5 +127,11 @@ process. "Steady" counts from the end of the first episode on. Medians of ${RUNS
 }
 
 if (require.main === module) {
-  main().then(() => fs.rmSync(dir, { recursive: true, force: true }), (err) => { console.error(err); process.exit(1); });
+  main().then(
+    () => fs.rmSync(dir, { recursive: true, force: true }),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

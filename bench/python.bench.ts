@@ -19,13 +19,24 @@ const RUNS = 5;
 const agent = path.join(root, 'test/fixtures/python/cartpoleAgent.py');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-pybench-'));
 const file = path.join(dir, 'cartpole.scenario.json');
-fs.writeFileSync(file, JSON.stringify({
-  name: 'cartpole-bench', environment: { gymnasium: 'CartPole-v1', options: { max_episode_steps: LIMIT } }, agent: { module: agent }, maxSteps: 100000,
-  calibration: { seeds: { from: 0, count: episodes } }, deployment: { seeds: { from: 0, count: episodes } },
-}));
+fs.writeFileSync(
+  file,
+  JSON.stringify({
+    name: 'cartpole-bench',
+    environment: { gymnasium: 'CartPole-v1', options: { max_episode_steps: LIMIT } },
+    agent: { module: agent },
+    maxSteps: 100000,
+    calibration: { seeds: { from: 0, count: episodes } },
+    deployment: { seeds: { from: 0, count: episodes } },
+  }),
+);
 
 /** Steps per second over the whole run, and in steady state (after the first episode ended). */
-interface Rate { all: number; steady: number; steps: number }
+interface Rate {
+  all: number;
+  steady: number;
+  steps: number;
+}
 
 // The plain loop times itself from gymnasium.make on (whole) and from the end of its first episode
 // (steady); the process's wall time, start-up and import included, is measured outside.
@@ -63,14 +74,30 @@ export async function engine(run: RunEpisodes = runEpisodes): Promise<Rate> {
   let t1 = 0;
   let first = 0;
   const res = await run({
-    scenario, agent: resolveAgent(scenario, undefined), distribution: 'deployment', seeds: seedRange(0, episodes),
-    recording: 'scores', protocol: 'stop', detector: { kind: 'fixed', threshold: -1e12 }, calibration: null, calibrationFile: null,
-    tracesDir: path.join(dir, 'traces'), limits: DEFAULT_LIMITS, workers: 1, python,
-    onEvent: (e) => { if (e.type === 'episode_end' && t1 === 0) { t1 = performance.now(); first = e.steps; } },
+    scenario,
+    agent: resolveAgent(scenario, undefined),
+    distribution: 'deployment',
+    seeds: seedRange(0, episodes),
+    recording: 'scores',
+    protocol: 'stop',
+    detector: { kind: 'fixed', threshold: -1e12 },
+    calibration: null,
+    calibrationFile: null,
+    tracesDir: path.join(dir, 'traces'),
+    limits: DEFAULT_LIMITS,
+    workers: 1,
+    python,
+    onEvent: (e) => {
+      if (e.type === 'episode_end' && t1 === 0) {
+        t1 = performance.now();
+        first = e.steps;
+      }
+    },
   });
   const end = performance.now();
   const steps = res.episodes.reduce((a, e) => a + e.steps, 0);
-  if (res.episodes.some((e) => e.reason !== 'completed')) throw new Error(`engine run: an episode ended ${res.episodes.find((e) => e.reason !== 'completed')?.reason}`);
+  if (res.episodes.some((e) => e.reason !== 'completed'))
+    throw new Error(`engine run: an episode ended ${res.episodes.find((e) => e.reason !== 'completed')?.reason}`);
   fs.rmSync(path.join(dir, 'traces'), { recursive: true, force: true });
   return { steps, all: steps / ((end - t0) / 1000), steady: (steps - first) / ((end - t1) / 1000) };
 }
@@ -79,10 +106,14 @@ export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Ma
 export const kilo = (x: number): string => `${(x / 1e3).toFixed(0)}k`;
 
 async function main(): Promise<void> {
-  plain(); await engine(); // warm up: page cache, Python's own caches
+  plain();
+  await engine(); // warm up: page cache, Python's own caches
   const p: Array<ReturnType<typeof plain>> = [];
   const e: Rate[] = [];
-  for (let i = 0; i < RUNS; i++) { p.push(plain()); e.push(await engine()); }
+  for (let i = 0; i < RUNS; i++) {
+    p.push(plain());
+    e.push(await engine());
+  }
   const pm = (k: 'all' | 'steady' | 'process') => median(p.map((x) => x[k]));
   const em = (k: 'all' | 'steady') => median(e.map((x) => x[k]));
   console.log(`## Python runner — CartPole-v1 through the engine vs a plain Gymnasium loop
@@ -100,5 +131,11 @@ included). The engine's whole run includes spawning the runner and importing gym
 }
 
 if (require.main === module) {
-  main().then(() => fs.rmSync(dir, { recursive: true, force: true }), (err) => { console.error(err); process.exit(1); });
+  main().then(
+    () => fs.rmSync(dir, { recursive: true, force: true }),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

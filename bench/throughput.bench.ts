@@ -26,7 +26,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-'));
 
 // The built scenarios are CommonJS bundles in dist/, loaded by path at run time.
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
-const load = (p: string) => { const m = require(p); return (m.default ?? m) as (o: Record<string, unknown>) => any; };
+const load = (p: string) => {
+  const m = require(p);
+  return (m.default ?? m) as (o: Record<string, unknown>) => any;
+};
 /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 const envFactory = load(path.join(root, 'dist/scenarios/racing/environment.js'));
 const agentFactory = load(agent.module);
@@ -35,7 +38,10 @@ const envOptions = { ...(scenario.spec.environment.options ?? {}), ...(scenario.
 
 /** The same loop in process: step, monitor, and the same trace lines written the same way. */
 /** Steps per second over the whole run, and in steady state (after the first episode). */
-interface Rate { all: number; steady: number }
+interface Rate {
+  all: number;
+  steady: number;
+}
 
 function inProcess(recording: Recording): Rate {
   const file = path.join(tmp, `inproc-${recording}.jsonl`);
@@ -46,7 +52,10 @@ function inProcess(recording: Recording): Rate {
   let t1 = 0;
   let firstSteps = 0;
   for (const seed of seeds) {
-    if (seed === seeds[1]) { t1 = performance.now(); firstSteps = steps; }
+    if (seed === seeds[1]) {
+      t1 = performance.now();
+      firstSteps = steps;
+    }
     const env = envFactory(envOptions);
     const ag = agentFactory(agent.options);
     const obj = objFactory ? objFactory(scenario.spec.objective?.options ?? {}) : null;
@@ -57,18 +66,50 @@ function inProcess(recording: Recording): Rate {
     for (let step = 0; step < scenario.spec.maxSteps; step++) {
       const action = ag.act(observation, info);
       const r = env.step(action);
-      const u = obj ? obj.increment({ step, observation, action, reward: r.reward ?? 0, nextObservation: r.observation, info: r.info ?? {}, terminated: r.terminated, truncated: !!r.truncated }) : r.reward ?? 0;
+      const u = obj
+        ? obj.increment({
+            step,
+            observation,
+            action,
+            reward: r.reward ?? 0,
+            nextObservation: r.observation,
+            info: r.info ?? {},
+            terminated: r.terminated,
+            truncated: !!r.truncated,
+          })
+        : (r.reward ?? 0);
       const flag = mon.push(u);
-      buf += recording === 'full'
-        ? JSON.stringify({ type: 'step', step, increment: u, score: mon.score, statistic: mon.statistic, threshold: mon.threshold, flag, action, reward: r.reward, observation: r.observation, info: r.info, terminated: r.terminated, truncated: !!r.truncated, scene: env.render?.() }) + '\n'
-        : `{"type":"step","step":${step},"increment":${u},"score":${mon.score},"statistic":${mon.statistic},"threshold":${mon.threshold},"flag":${flag}}\n`;
-      if (buf.length > 65536) { fs.writeSync(fd, buf); buf = ''; }
+      buf +=
+        recording === 'full'
+          ? JSON.stringify({
+              type: 'step',
+              step,
+              increment: u,
+              score: mon.score,
+              statistic: mon.statistic,
+              threshold: mon.threshold,
+              flag,
+              action,
+              reward: r.reward,
+              observation: r.observation,
+              info: r.info,
+              terminated: r.terminated,
+              truncated: !!r.truncated,
+              scene: env.render?.(),
+            }) + '\n'
+          : `{"type":"step","step":${step},"increment":${u},"score":${mon.score},"statistic":${mon.statistic},"threshold":${mon.threshold},"flag":${flag}}\n`;
+      if (buf.length > 65536) {
+        fs.writeSync(fd, buf);
+        buf = '';
+      }
       steps++;
-      observation = r.observation; info = r.info;
+      observation = r.observation;
+      info = r.info;
       if (r.terminated || r.truncated) break;
     }
     buf += JSON.stringify({ type: 'episode_end', reason: 'completed', steps }) + '\n';
-    fs.writeSync(fd, buf); buf = '';
+    fs.writeSync(fd, buf);
+    buf = '';
     fs.fdatasyncSync(fd);
   }
   fs.closeSync(fd);
@@ -81,9 +122,24 @@ async function engine(recording: Recording, workers: number): Promise<Rate> {
   let t1 = 0;
   let firstSteps = 0;
   const r = await runEpisodes({
-    scenario, agent, distribution: 'deployment', seeds, recording, protocol: 'flag-only', detector,
-    calibration: null, calibrationFile: null, tracesDir: path.join(tmp, 'traces'), limits: DEFAULT_LIMITS, workers,
-    onEvent: (e) => { if (e.type === 'episode_end' && t1 === 0) { t1 = performance.now(); firstSteps = e.steps; } },
+    scenario,
+    agent,
+    distribution: 'deployment',
+    seeds,
+    recording,
+    protocol: 'flag-only',
+    detector,
+    calibration: null,
+    calibrationFile: null,
+    tracesDir: path.join(tmp, 'traces'),
+    limits: DEFAULT_LIMITS,
+    workers,
+    onEvent: (e) => {
+      if (e.type === 'episode_end' && t1 === 0) {
+        t1 = performance.now();
+        firstSteps = e.steps;
+      }
+    },
   });
   const end = performance.now();
   const steps = r.episodes.reduce((a, e) => a + e.steps, 0);
@@ -93,18 +149,25 @@ async function engine(recording: Recording, workers: number): Promise<Rate> {
 async function main() {
   const rows: string[] = [];
   for (const c of configs) {
-  scenario = { ...shipped, spec: { ...shipped.spec, maxSteps: c.maxSteps } };
-  episodes = c.episodes;
-  seeds = seedRange(shipped.spec.deployment.seeds.from, episodes);
-  for (const recording of ['full', 'scores'] as Recording[]) {
-    inProcess(recording); await engine(recording, 1); // warm up (and spawn costs paid once per run below too)
-    const a: Rate[] = [], b: Rate[] = [];
-    for (let i = 0; i < 3; i++) { a.push(inProcess(recording)); b.push(await engine(recording, 1)); }
-    const med = (xs: Rate[], k: keyof Rate) => xs.map((x) => x[k]).sort((x, y) => x - y)[1];
-    const target = recording === 'full' ? '>= 0.5' : '>= 0.9';
-    const k = (x: number) => `${(x / 1e3).toFixed(0)}k`;
-    rows.push(`| ${episodes} x ${c.maxSteps} | ${recording} | ${k(med(a, 'all'))} | ${k(med(b, 'all'))} | **${(med(b, 'all') / med(a, 'all')).toFixed(2)}** | ${k(med(a, 'steady'))} | ${k(med(b, 'steady'))} | **${(med(b, 'steady') / med(a, 'steady')).toFixed(2)}** | ${target} |`);
-  }
+    scenario = { ...shipped, spec: { ...shipped.spec, maxSteps: c.maxSteps } };
+    episodes = c.episodes;
+    seeds = seedRange(shipped.spec.deployment.seeds.from, episodes);
+    for (const recording of ['full', 'scores'] as Recording[]) {
+      inProcess(recording);
+      await engine(recording, 1); // warm up (and spawn costs paid once per run below too)
+      const a: Rate[] = [],
+        b: Rate[] = [];
+      for (let i = 0; i < 3; i++) {
+        a.push(inProcess(recording));
+        b.push(await engine(recording, 1));
+      }
+      const med = (xs: Rate[], k: keyof Rate) => xs.map((x) => x[k]).sort((x, y) => x - y)[1];
+      const target = recording === 'full' ? '>= 0.5' : '>= 0.9';
+      const k = (x: number) => `${(x / 1e3).toFixed(0)}k`;
+      rows.push(
+        `| ${episodes} x ${c.maxSteps} | ${recording} | ${k(med(a, 'all'))} | ${k(med(b, 'all'))} | **${(med(b, 'all') / med(a, 'all')).toFixed(2)}** | ${k(med(a, 'steady'))} | ${k(med(b, 'steady'))} | **${(med(b, 'steady') / med(a, 'steady')).toFixed(2)}** | ${target} |`,
+      );
+    }
   }
   fs.rmSync(tmp, { recursive: true, force: true });
   console.log(`## Runner throughput — built-in racing (deployment seeds, aligned agent)
@@ -118,4 +181,7 @@ whole-run time includes spawning its runner child and compiling the modules (200
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}`);
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -9,7 +9,8 @@ import path from 'node:path';
 /** Copies exactly the files of the re-flag scenario from the repository at `root` into `dir`. */
 export function copyReflagScenario(root: string, dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
-  for (const f of [...REFLAG_SCENARIO_FILES.fromExample, ...REFLAG_SCENARIO_FILES.fromFixtures]) fs.copyFileSync(path.join(root, f), path.join(dir, path.basename(f)));
+  for (const f of [...REFLAG_SCENARIO_FILES.fromExample, ...REFLAG_SCENARIO_FILES.fromFixtures])
+    fs.copyFileSync(path.join(root, f), path.join(dir, path.basename(f)));
   return path.join(dir, 'paths.scenario.json');
 }
 
@@ -50,7 +51,9 @@ export const REFLAG_RUNS: readonly { agent: string; episodes: number; detector: 
 ];
 
 export function describeSection(d: DetectorSection): string {
-  return Object.entries(d).map(([k, v]) => `${k}=${v}`).join(' ');
+  return Object.entries(d)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 }
 
 /** The same settings as `objective-monitor reflag` options. */

@@ -16,7 +16,14 @@ const walk = (dir) => {
   }
 };
 for (const t of tiers) walk(path.join(root, 'test', t));
-if (!files.length) { console.error(`no test files in ${tiers.join(', ')}`); process.exit(1); }
+if (!files.length) {
+  console.error(`no test files in ${tiers.join(', ')}`);
+  process.exit(1);
+}
 files.sort();
-const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  ['--expose-gc', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
+  { cwd: root, stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

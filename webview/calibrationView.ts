@@ -37,7 +37,13 @@ export function showCalibration(replay: HTMLElement, p: CalibrationParams): void
   root.append(h('h2', 'cal-title', title));
 
   const count = p.total > 0 ? `${done} / ${p.total} training episodes` : `${done} training episodes`;
-  root.append(h('p', 'cal-count', `${count}${failed ? ` · ${failed} did not complete` : ''}${p.state === 'running' && done === 0 ? ' · starting…' : ''}`));
+  root.append(
+    h(
+      'p',
+      'cal-count',
+      `${count}${failed ? ` · ${failed} did not complete` : ''}${p.state === 'running' && done === 0 ? ' · starting…' : ''}`,
+    ),
+  );
   const bar = h('div', 'cal-bar');
   bar.setAttribute('role', 'progressbar');
   bar.setAttribute('aria-valuemin', '0');
@@ -54,7 +60,9 @@ export function showCalibration(replay: HTMLElement, p: CalibrationParams): void
   for (let i = 0; i < cells; i++) {
     const e = p.episodes[i];
     const cell = h('span', `cal-cell ${e ? (e.reason === 'completed' ? 'cal-ok' : 'cal-bad') : 'cal-pending'}`);
-    cell.title = e ? `seed ${e.seed}: ${e.reason.replace(/_/g, ' ')}, ${e.steps} steps, final running objective ${num(e.finalScore)}` : 'not finished yet';
+    cell.title = e
+      ? `seed ${e.seed}: ${e.reason.replace(/_/g, ' ')}, ${e.steps} steps, final running objective ${num(e.finalScore)}`
+      : 'not finished yet';
     grid.append(cell);
   }
   if (Math.max(p.total, done) > cells) grid.append(h('span', 'cal-more', `+${Math.max(p.total, done) - cells} more`));
@@ -64,10 +72,17 @@ export function showCalibration(replay: HTMLElement, p: CalibrationParams): void
 
   const r = p.result;
   if (r) {
-    root.append(h('p', 'cal-episodes', `${r.fitEpisodes + r.conformalEpisodes} episodes used: ${r.fitEpisodes} fitted the model, ${r.conformalEpisodes} held out to set the thresholds (alpha ${num(r.alpha)})`));
+    root.append(
+      h(
+        'p',
+        'cal-episodes',
+        `${r.fitEpisodes + r.conformalEpisodes} episodes used: ${r.fitEpisodes} fitted the model, ${r.conformalEpisodes} held out to set the thresholds (alpha ${num(r.alpha)})`,
+      ),
+    );
     const table = h('table', 'cal-result');
     const head = h('tr');
-    for (const c of ['detector', 'threshold (native statistic)', 'false-alarm bound', '']) head.append(h('th', undefined, c));
+    for (const c of ['detector', 'threshold (native statistic)', 'false-alarm bound', ''])
+      head.append(h('th', undefined, c));
     table.append(head);
     for (const d of r.detectors) {
       const row = h('tr', `cal-row cal-${d.kind}`);

@@ -37,15 +37,25 @@ export function playbackStride(speed: number): number {
 export function wantedSteps(cursor: number, n: number, playing: boolean, speed: number): number[] {
   const out: number[] = [];
   if (n <= 0) return out;
-  const add = (s: number) => { if (s >= 0 && s < n && !out.includes(s)) out.push(s); };
+  const add = (s: number) => {
+    if (s >= 0 && s < n && !out.includes(s)) out.push(s);
+  };
   add(cursor);
   if (!playing) {
-    for (let d = 1; d <= PAUSED_BEHIND; d++) { add(cursor + d); add(cursor - d); }
+    for (let d = 1; d <= PAUSED_BEHIND; d++) {
+      add(cursor + d);
+      add(cursor - d);
+    }
   }
   const stride = playbackStride(speed);
-  const count = playing ? Math.min(Math.max(Math.ceil((speed * LOOKAHEAD_S) / stride), PAUSED_AHEAD), 3 * BATCH) : PAUSED_LOOKAHEAD;
+  const count = playing
+    ? Math.min(Math.max(Math.ceil((speed * LOOKAHEAD_S) / stride), PAUSED_AHEAD), 3 * BATCH)
+    : PAUSED_LOOKAHEAD;
   let s = Math.floor(cursor / stride) * stride;
-  for (let k = 0; k < count && s < n; k++) { s += stride; add(Math.min(s, n - 1)); }
+  for (let k = 0; k < count && s < n; k++) {
+    s += stride;
+    add(Math.min(s, n - 1));
+  }
   if (playing) add(n - 1); // playback stops on the last step, wherever the stride points fall
   return out;
 }
@@ -100,7 +110,10 @@ export class DetailCache {
       if (this.batches.length + out.length >= MAX_IN_FLIGHT) break;
       if (this.details.has(s) || this.pending.has(s)) continue;
       batch.push(s);
-      if (batch.length === BATCH) { out.push(batch); batch = []; }
+      if (batch.length === BATCH) {
+        out.push(batch);
+        batch = [];
+      }
     }
     if (batch.length && this.batches.length + out.length < MAX_IN_FLIGHT) out.push(batch);
     for (const b of out) {
@@ -110,7 +123,10 @@ export class DetailCache {
     // keep the steps about to be shown: refresh their place in the insertion order
     for (const s of wanted.slice(0, 2 * BATCH)) {
       const d = this.details.get(s);
-      if (d) { this.details.delete(s); this.details.set(s, d); }
+      if (d) {
+        this.details.delete(s);
+        this.details.set(s, d);
+      }
     }
     return out;
   }

@@ -57,10 +57,14 @@ export const REASONS: Record<EndReason, { icon: string; text: string; tone: Reas
 
 export function detectorText(d: DetectorConfig): string {
   switch (d.kind) {
-    case 'envelope': return 'envelope';
-    case 'window': return `window ${d.window}`;
-    case 'cusum': return `CUSUM k=${formatNumber(d.k)}`;
-    case 'fixed': return `fixed threshold ${formatNumber(d.threshold)}`;
+    case 'envelope':
+      return 'envelope';
+    case 'window':
+      return `window ${d.window}`;
+    case 'cusum':
+      return `CUSUM k=${formatNumber(d.k)}`;
+    case 'fixed':
+      return `fixed threshold ${formatNumber(d.threshold)}`;
   }
 }
 

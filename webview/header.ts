@@ -25,8 +25,10 @@ export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
   const line = h('div', 'header-line');
   line.append(
     h('span', 'h-scenario', meta.scenario),
-    sep(), h('span', 'h-agent', `agent ${meta.agent}`),
-    sep(), h('span', 'h-seed', `seed ${meta.seed} (${meta.distribution})`),
+    sep(),
+    h('span', 'h-agent', `agent ${meta.agent}`),
+    sep(),
+    h('span', 'h-seed', `seed ${meta.seed} (${meta.distribution})`),
     sep(),
   );
   if (end) {
@@ -51,7 +53,9 @@ export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
   for (const note of v.notes ?? []) root.append(h('div', 'header-note', note));
   if (end?.error) {
     const e = end.error;
-    const where = e.file ? ` (${e.file}${e.line !== undefined ? `:${e.line}${e.column !== undefined ? `:${e.column}` : ''}` : ''})` : '';
+    const where = e.file
+      ? ` (${e.file}${e.line !== undefined ? `:${e.line}${e.column !== undefined ? `:${e.column}` : ''}` : ''})`
+      : '';
     root.append(h('div', 'header-error', `${e.phase ? `${e.phase}: ` : ''}${e.message}${where}`));
   }
 }

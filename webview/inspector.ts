@@ -21,8 +21,11 @@ export interface StepNumbers {
 
 type Row = 'increment' | 'score' | 'threshold' | 'margin' | 'statistic';
 const ROWS: [Row, string][] = [
-  ['increment', 'increment'], ['score', 'running objective'], ['threshold', 'threshold'],
-  ['margin', 'margin'], ['statistic', 'statistic'],
+  ['increment', 'increment'],
+  ['score', 'running objective'],
+  ['threshold', 'threshold'],
+  ['margin', 'margin'],
+  ['statistic', 'statistic'],
 ];
 
 export class Inspector {
@@ -66,7 +69,8 @@ export class Inspector {
     this.set('statistic', v.statistic);
     this.cells.get('margin')!.classList.toggle('negative', margin < 0);
     const f = v.flaggedStep;
-    const badge = f === null ? '' : v.step === f ? '⚑ flagged step' : v.step > f && v.afterFlagDistinct ? 'after the flag' : '';
+    const badge =
+      f === null ? '' : v.step === f ? '⚑ flagged step' : v.step > f && v.afterFlagDistinct ? 'after the flag' : '';
     this.badge.textContent = badge;
     this.badge.className = badge ? (v.step === f ? 'badge badge-flag' : 'badge badge-after') : 'badge';
   }
@@ -92,7 +96,11 @@ export class Inspector {
     if (d.fallback) facts.push('action from the safety protocol fallback');
     this.extra.textContent = facts.join(' · ');
     if (pending) this.sections.append(h('div', 'muted', `showing step ${d.step} while loading…`));
-    for (const [name, value] of [['action', d.action], ['observation', d.observation], ['info', d.info]] as const) {
+    for (const [name, value] of [
+      ['action', d.action],
+      ['observation', d.observation],
+      ['info', d.info],
+    ] as const) {
       const sec = h('section', 'section');
       sec.append(h('h3', undefined, name));
       sec.append(value === undefined ? h('div', 'muted', 'none') : jsonTree(value, this.toggled, name));

@@ -16,7 +16,13 @@ export function jsonTree(value: unknown, toggled: Map<string, boolean>, path = '
   return root;
 }
 
-function node(key: string | undefined, value: unknown, toggled: Map<string, boolean>, path: string, depth: number): HTMLElement {
+function node(
+  key: string | undefined,
+  value: unknown,
+  toggled: Map<string, boolean>,
+  path: string,
+  depth: number,
+): HTMLElement {
   const entries = children(value);
   if (!entries) {
     const line = h('div', 'json-leaf');
@@ -44,23 +50,40 @@ function node(key: string | undefined, value: unknown, toggled: Map<string, bool
 
 function children(value: unknown): { items: [string, unknown][]; total: number; summary: string } | null {
   if (Array.isArray(value)) {
-    return { items: value.slice(0, MAX_ENTRIES).map((v, i) => [String(i), v]), total: value.length, summary: `Array(${value.length})` };
+    return {
+      items: value.slice(0, MAX_ENTRIES).map((v, i) => [String(i), v]),
+      total: value.length,
+      summary: `Array(${value.length})`,
+    };
   }
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     const arr = value as unknown as ArrayLike<number | bigint>;
     const items: [string, unknown][] = [];
     for (let i = 0; i < Math.min(arr.length, MAX_ENTRIES); i++) items.push([String(i), arr[i]]);
-    return { items, total: arr.length, summary: `${Object.prototype.toString.call(value).slice(8, -1)}(${arr.length})` };
+    return {
+      items,
+      total: arr.length,
+      summary: `${Object.prototype.toString.call(value).slice(8, -1)}(${arr.length})`,
+    };
   }
   if (value instanceof Map) {
     const items: [string, unknown][] = [];
-    for (const [k, v] of value) { if (items.length >= MAX_ENTRIES) break; items.push([String(k), v]); }
+    for (const [k, v] of value) {
+      if (items.length >= MAX_ENTRIES) break;
+      items.push([String(k), v]);
+    }
     return { items, total: value.size, summary: `Map(${value.size})` };
   }
   if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
     const keys = Object.keys(value);
-    const items = keys.slice(0, MAX_ENTRIES).map((k) => [k, (value as Record<string, unknown>)[k]] as [string, unknown]);
-    return { items, total: keys.length, summary: keys.length ? `{${keys.length} ${keys.length === 1 ? 'key' : 'keys'}}` : '{}' };
+    const items = keys
+      .slice(0, MAX_ENTRIES)
+      .map((k) => [k, (value as Record<string, unknown>)[k]] as [string, unknown]);
+    return {
+      items,
+      total: keys.length,
+      summary: keys.length ? `{${keys.length} ${keys.length === 1 ? 'key' : 'keys'}}` : '{}',
+    };
   }
   return null;
 }
@@ -68,13 +91,20 @@ function children(value: unknown): { items: [string, unknown][]; total: number; 
 function leaf(value: unknown): HTMLElement {
   switch (typeof value) {
     case 'string': {
-      const s = value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}… (${value.length - MAX_STRING} more characters)` : value;
+      const s =
+        value.length > MAX_STRING
+          ? `${value.slice(0, MAX_STRING)}… (${value.length - MAX_STRING} more characters)`
+          : value;
       return h('span', 'json-string', `"${s}"`);
     }
-    case 'number': return h('span', 'json-number', Object.is(value, -0) ? '-0' : String(value));
-    case 'bigint': return h('span', 'json-number', `${value}n`);
-    case 'boolean': return h('span', 'json-bool', String(value));
-    case 'undefined': return h('span', 'json-null', 'undefined');
+    case 'number':
+      return h('span', 'json-number', Object.is(value, -0) ? '-0' : String(value));
+    case 'bigint':
+      return h('span', 'json-number', `${value}n`);
+    case 'boolean':
+      return h('span', 'json-bool', String(value));
+    case 'undefined':
+      return h('span', 'json-null', 'undefined');
     default:
       if (value === null) return h('span', 'json-null', 'null');
       if (value instanceof Date) return h('span', 'json-string', value.toISOString());

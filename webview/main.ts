@@ -3,11 +3,24 @@
 // Drawing happens in requestAnimationFrame, at most once per frame, never per message.
 
 import {
-  AppendMessage, EndMessage, GotoStepMessage, OverlayMessage, ReadyMessage, ReflagMessage,
-  REPLAY_PROTOCOL_VERSION, RequestStepsMessage, StepDetailsMessage,
-  isReplayViewState, parseHostMessage,
-  type HostToWebviewMessage, type OverlaySeries, type ReplayBand, type ReplayEnd, type ReplayMeta,
-  type ReplayViewState, type StepDetailParams,
+  AppendMessage,
+  EndMessage,
+  GotoStepMessage,
+  OverlayMessage,
+  ReadyMessage,
+  ReflagMessage,
+  REPLAY_PROTOCOL_VERSION,
+  RequestStepsMessage,
+  StepDetailsMessage,
+  isReplayViewState,
+  parseHostMessage,
+  type HostToWebviewMessage,
+  type OverlaySeries,
+  type ReplayBand,
+  type ReplayEnd,
+  type ReplayMeta,
+  type ReplayViewState,
+  type StepDetailParams,
 } from '../src/shared/webviewProtocol';
 import { DetailCache, playbackStride, wantedSteps } from './detailCache';
 import { h } from './dom';
@@ -22,7 +35,18 @@ import { lastStepOf, ScoreChart } from './scoreChart';
 import { StepSeries } from './stepSeries';
 import { readTheme, watchTheme, type Theme } from './theme';
 import { thresholdNote } from './thresholdNote';
-import { advance, clampStep, initialTimeline, onGrow, seek, setSpeed, SPEEDS, speedLabel, togglePlay, type Timeline } from './timeline';
+import {
+  advance,
+  clampStep,
+  initialTimeline,
+  onGrow,
+  seek,
+  setSpeed,
+  SPEEDS,
+  speedLabel,
+  togglePlay,
+  type Timeline,
+} from './timeline';
 import { vscodeApi } from './vscodeApi';
 
 const vscode = vscodeApi();
@@ -89,15 +113,28 @@ zoomBtn.classList.add('tl-zoom');
 timelineEl.append(firstBtn, backBtn, playBtn, fwdBtn, lastBtn, slider, stepLabel, flagBtn, speedSel, zoomBtn);
 
 const chart = new ScoreChart(chartBox, {
-  onPick: (step) => { timeline = seek({ ...timeline, playing: false }, step, series.length); invalidate('step'); },
+  onPick: (step) => {
+    timeline = seek({ ...timeline, playing: false }, step, series.length);
+    invalidate('step');
+  },
   onZoom: (z) => setZoom(z),
-  onToggleOverlay: (id) => { if (hidden.has(id)) hidden.delete(id); else hidden.add(id); invalidate('chart', 'state'); },
+  onToggleOverlay: (id) => {
+    if (hidden.has(id)) hidden.delete(id);
+    else hidden.add(id);
+    invalidate('chart', 'state');
+  },
 });
 const scene = new SceneView(sceneWrap);
 const inspector = new Inspector(inspectorEl);
 
-slider.addEventListener('input', () => { timeline = seek({ ...timeline, playing: false }, Number(slider.value), series.length); invalidate('step'); });
-speedSel.addEventListener('change', () => { timeline = setSpeed(timeline, Number(speedSel.value)); invalidate('state'); });
+slider.addEventListener('input', () => {
+  timeline = seek({ ...timeline, playing: false }, Number(slider.value), series.length);
+  invalidate('step');
+});
+speedSel.addEventListener('change', () => {
+  timeline = setSpeed(timeline, Number(speedSel.value));
+  invalidate('state');
+});
 document.addEventListener('keydown', (e) => {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   const t = e.target as HTMLElement | null;
@@ -107,7 +144,11 @@ document.addEventListener('keydown', (e) => {
   e.preventDefault();
   act(a);
 });
-watchTheme(() => { theme = readTheme(); scene.setTheme(theme); invalidate('chart'); });
+watchTheme(() => {
+  theme = readTheme();
+  scene.setTheme(theme);
+  invalidate('chart');
+});
 
 // ----- actions
 function act(a: KeyAction): void {
@@ -115,13 +156,28 @@ function act(a: KeyAction): void {
   const s = timeline.step;
   const stop = { ...timeline, playing: false };
   switch (a) {
-    case 'togglePlay': timeline = togglePlay(timeline, n); lastFrame = performance.now(); break;
-    case 'back': timeline = seek(stop, s - 1, n); break;
-    case 'forward': timeline = seek(stop, s + 1, n); break;
-    case 'back10': timeline = seek(stop, s - 10, n); break;
-    case 'forward10': timeline = seek(stop, s + 10, n); break;
-    case 'first': timeline = seek(stop, 0, n); break;
-    case 'last': timeline = seek(stop, n - 1, n); break;
+    case 'togglePlay':
+      timeline = togglePlay(timeline, n);
+      lastFrame = performance.now();
+      break;
+    case 'back':
+      timeline = seek(stop, s - 1, n);
+      break;
+    case 'forward':
+      timeline = seek(stop, s + 1, n);
+      break;
+    case 'back10':
+      timeline = seek(stop, s - 10, n);
+      break;
+    case 'forward10':
+      timeline = seek(stop, s + 10, n);
+      break;
+    case 'first':
+      timeline = seek(stop, 0, n);
+      break;
+    case 'last':
+      timeline = seek(stop, n - 1, n);
+      break;
     case 'flag':
       if (flaggedStep === null) break;
       timeline = seek(stop, flaggedStep, n);
@@ -129,7 +185,9 @@ function act(a: KeyAction): void {
       if (zoom) zoom = focusZoom(flaggedStep, fullLast()) ?? zoom;
       invalidate('chart', 'state');
       break;
-    case 'toggleZoom': setZoom(zoom ? null : focusZoom(flaggedStep ?? s, fullLast())); return;
+    case 'toggleZoom':
+      setZoom(zoom ? null : focusZoom(flaggedStep ?? s, fullLast()));
+      return;
   }
   revealStep();
   invalidate('step');
@@ -140,7 +198,10 @@ function revealStep(): void {
   if (zoom && (timeline.step < zoom.from || timeline.step > zoom.to)) {
     const span = zoom.to - zoom.from;
     // the view may end a little past the last step (as the chart allows), so the end is not pinned to the edge
-    const from = Math.max(0, Math.min(timeline.step - Math.round(span / 2), Math.max(fullLast() + Math.ceil(span * 0.2) - span, 0)));
+    const from = Math.max(
+      0,
+      Math.min(timeline.step - Math.round(span / 2), Math.max(fullLast() + Math.ceil(span * 0.2) - span, 0)),
+    );
     zoom = { from, to: from + span };
     invalidate('chart', 'state');
   }
@@ -166,7 +227,10 @@ let loadPending = false;
 
 function invalidate(...parts: Part[]): void {
   for (const p of parts) dirty.add(p);
-  if (!rafPending) { rafPending = true; requestAnimationFrame(frame); }
+  if (!rafPending) {
+    rafPending = true;
+    requestAnimationFrame(frame);
+  }
 }
 
 function frame(now: number): void {
@@ -208,10 +272,18 @@ function frame(now: number): void {
 
 function renderChart(): number {
   const decimateMs = chart.render({
-    series, flaggedStep, band, zoom,
+    series,
+    flaggedStep,
+    band,
+    zoom,
     prediction: end?.prediction ?? null,
     afterFlagDistinct: meta !== null && meta.protocol !== 'stop',
-    overlays: overlays.map((o) => ({ id: o.episodeId, label: o.label, scores: o.scores, hidden: hidden.has(o.episodeId) })),
+    overlays: overlays.map((o) => ({
+      id: o.episodeId,
+      label: o.label,
+      scores: o.scores,
+      hidden: hidden.has(o.episodeId),
+    })),
     colors: theme.chart,
     fontFamily: theme.fontFamily,
     thresholdNote: meta ? thresholdNote(meta) : { text: '', title: '' },
@@ -234,12 +306,18 @@ function renderZoomButton(): void {
 
 function renderHeaderNow(): void {
   const f = flaggedStep !== null && flaggedStep < series.length ? flaggedStep : null;
-  renderHeader(headerEl, meta && {
-    meta, end, flaggedStep: f, steps: series.length,
-    flagScore: f === null ? null : series.scores[f],
-    flagThreshold: f === null ? null : series.thresholds[f],
-    notes: calibrationNotes(band, series.length),
-  });
+  renderHeader(
+    headerEl,
+    meta && {
+      meta,
+      end,
+      flaggedStep: f,
+      steps: series.length,
+      flagScore: f === null ? null : series.scores[f],
+      flagThreshold: f === null ? null : series.thresholds[f],
+      notes: calibrationNotes(band, series.length),
+    },
+  );
 }
 
 /** What the calibration cannot vouch for here: steps beyond its longest episode, and its warnings
@@ -248,7 +326,9 @@ function calibrationNotes(b: ReplayBand | null, steps: number): string[] {
   if (!b) return [];
   const notes: string[] = [];
   if (b.trainedSteps !== undefined && steps > b.trainedSteps) {
-    notes.push(`beyond training from step ${b.trainedSteps}: the longest calibration episode had ${b.trainedSteps} steps; the detector extrapolates and the false-alarm bound does not cover later steps`);
+    notes.push(
+      `beyond training from step ${b.trainedSteps}: the longest calibration episode had ${b.trainedSteps} steps; the detector extrapolates and the false-alarm bound does not cover later steps`,
+    );
   }
   for (const w of b.warnings ?? []) notes.push(`calibration: ${w}`);
   return notes;
@@ -266,16 +346,29 @@ function renderStep(): void {
   playBtn.setAttribute('aria-label', timeline.playing ? 'pause (Space)' : 'play (Space)');
   speedSel.value = String(timeline.speed);
   chart.setCursor(n ? s : null);
-  inspector.showNumbers(n ? {
-    step: s, steps: n, increment: series.increments[s], score: series.scores[s], threshold: series.thresholds[s],
-    statistic: series.statistics[s], flaggedStep, afterFlagDistinct: meta !== null && meta.protocol !== 'stop',
-  } : null);
+  inspector.showNumbers(
+    n
+      ? {
+          step: s,
+          steps: n,
+          increment: series.increments[s],
+          score: series.scores[s],
+          threshold: series.thresholds[s],
+          statistic: series.statistics[s],
+          flaggedStep,
+          afterFlagDistinct: meta !== null && meta.protocol !== 'stop',
+        }
+      : null,
+  );
   renderDetail();
   dirty.add('state');
 }
 
 function renderDetail(): void {
-  if (!meta || !series.length) { inspector.showDetail(null, false); return; }
+  if (!meta || !series.length) {
+    inspector.showDetail(null, false);
+    return;
+  }
   const s = timeline.step;
   if (meta.recording === 'scores') {
     inspector.showDetail(unrecorded(s), false);
@@ -284,7 +377,10 @@ function renderDetail(): void {
   }
   const d = details.get(s);
   if (d) {
-    if (d !== lastDetail) { lastDetail = d; scene.show(d.scene, d.step, theme); }
+    if (d !== lastDetail) {
+      lastDetail = d;
+      scene.show(d.scene, d.step, theme);
+    }
     inspector.showDetail(d, false);
   } else {
     inspector.showDetail(lastDetail, true);
@@ -294,8 +390,15 @@ function renderDetail(): void {
 
 function unrecorded(step: number): StepDetailParams {
   return {
-    episodeId: meta!.episodeId, step, available: false, increment: series.increments[step], score: series.scores[step],
-    threshold: series.thresholds[step], statistic: series.statistics[step], margin: series.scores[step] - series.thresholds[step], scene: null,
+    episodeId: meta!.episodeId,
+    step,
+    available: false,
+    increment: series.increments[step],
+    score: series.scores[step],
+    threshold: series.thresholds[step],
+    statistic: series.statistics[step],
+    margin: series.scores[step] - series.thresholds[step],
+    scene: null,
   };
 }
 
@@ -305,23 +408,39 @@ function prefetch(): void {
   if (!meta || meta.recording === 'scores') return;
   const now = performance.now();
   const wanted = wantedSteps(timeline.step, series.length, timeline.playing, timeline.speed);
-  for (const steps of details.next(wanted, now)) vscode.post(RequestStepsMessage.create({ episodeId: meta.episodeId, steps }));
+  for (const steps of details.next(wanted, now))
+    vscode.post(RequestStepsMessage.create({ episodeId: meta.episodeId, steps }));
   const retry = details.retryIn(now);
   if (retry !== null && retryTimer === undefined) {
-    retryTimer = setTimeout(() => { retryTimer = undefined; invalidate('detail'); }, retry + 1);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      invalidate('detail');
+    }, retry + 1);
   }
 }
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
 function saveState(): void {
-  const state: ReplayViewState = { episodeId: meta?.episodeId ?? null, step: timeline.step, zoom, hiddenOverlays: [...hidden], speed: timeline.speed };
+  const state: ReplayViewState = {
+    episodeId: meta?.episodeId ?? null,
+    step: timeline.step,
+    zoom,
+    hiddenOverlays: [...hidden],
+    speed: timeline.speed,
+  };
   vscode.setState(state);
 }
 
 // ----- host messages
 function onHostMessage(m: HostToWebviewMessage): void {
-  if (m.method === 'replay/load') { load(m.params); return; }
-  if (m.method === 'replay/calibration') { showCalibration(app, m.params); return; }
+  if (m.method === 'replay/load') {
+    load(m.params);
+    return;
+  }
+  if (m.method === 'replay/calibration') {
+    showCalibration(app, m.params);
+    return;
+  }
   if (!meta || m.params.episodeId !== meta.episodeId) return; // stale: for an episode no longer shown
   if (AppendMessage.is(m)) {
     if (!series.append(m.params.steps)) return;
@@ -392,7 +511,11 @@ function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['param
 window.addEventListener('message', (e: MessageEvent) => {
   const m = parseHostMessage(e.data);
   if (!m) return;
-  try { onHostMessage(m); } catch (err) { console.error('replay panel: message failed', m.method, err); }
+  try {
+    onHostMessage(m);
+  } catch (err) {
+    console.error('replay panel: message failed', m.method, err);
+  }
 });
 
 renderHeader(headerEl, null);

@@ -32,7 +32,11 @@ export class SceneView {
     this.scene = scene;
     this.shapes = scene ? validShapes(scene) : [];
     this.theme = theme;
-    this.caption.textContent = scene ? `scene at step ${step ?? '—'}` : this.problem ? `no scene: ${this.problem}` : 'no scene for this step';
+    this.caption.textContent = scene
+      ? `scene at step ${step ?? '—'}`
+      : this.problem
+        ? `no scene: ${this.problem}`
+        : 'no scene for this step';
     this.caption.classList.toggle('scene-problem', !scene && this.problem !== null);
     this.canvas.setAttribute('aria-label', this.caption.textContent);
     this.redraw();
@@ -48,11 +52,17 @@ export class SceneView {
   }
 
   redraw(): void {
-    const cv = this.canvas, theme = this.theme;
-    const cssW = Math.max(cv.clientWidth, 1), cssH = Math.max(cv.clientHeight, 1);
+    const cv = this.canvas,
+      theme = this.theme;
+    const cssW = Math.max(cv.clientWidth, 1),
+      cssH = Math.max(cv.clientHeight, 1);
     const dpr = window.devicePixelRatio || 1;
-    const w = Math.round(cssW * dpr), hgt = Math.round(cssH * dpr);
-    if (cv.width !== w || cv.height !== hgt) { cv.width = w; cv.height = hgt; }
+    const w = Math.round(cssW * dpr),
+      hgt = Math.round(cssH * dpr);
+    if (cv.width !== w || cv.height !== hgt) {
+      cv.width = w;
+      cv.height = hgt;
+    }
     const ctx = cv.getContext('2d');
     if (!ctx || !theme) return;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -70,7 +80,11 @@ export class SceneView {
     ctx.fillRect(0, 0, scene.width, scene.height);
     for (const s of this.shapes) {
       ctx.save();
-      try { this.drawShape(ctx, s, theme, scale); } finally { ctx.restore(); }
+      try {
+        this.drawShape(ctx, s, theme, scale);
+      } finally {
+        ctx.restore();
+      }
     }
     ctx.restore();
     ctx.strokeStyle = theme.chart.grid;
@@ -88,8 +102,14 @@ export class SceneView {
     const paint = (defFill: string | null, defStroke: string | null) => {
       const f = fill ?? (s.fill === undefined && stroke === null ? defFill : null);
       const k = stroke ?? (s.stroke === undefined && fill === null ? defStroke : null);
-      if (f) { ctx.fillStyle = f; ctx.fill(); }
-      if (k) { ctx.strokeStyle = k; ctx.stroke(); }
+      if (f) {
+        ctx.fillStyle = f;
+        ctx.fill();
+      }
+      if (k) {
+        ctx.strokeStyle = k;
+        ctx.stroke();
+      }
     };
     switch (s.kind) {
       case 'rect':
@@ -109,8 +129,14 @@ export class SceneView {
         for (let i = 2; i + 1 < s.points.length; i += 2) ctx.lineTo(s.points[i], s.points[i + 1]);
         if (s.closed) ctx.closePath();
         const k = stroke ?? (s.stroke === undefined ? p.foreground : null);
-        if (fill && s.closed) { ctx.fillStyle = fill; ctx.fill(); }
-        if (k) { ctx.strokeStyle = k; ctx.stroke(); }
+        if (fill && s.closed) {
+          ctx.fillStyle = fill;
+          ctx.fill();
+        }
+        if (k) {
+          ctx.strokeStyle = k;
+          ctx.stroke();
+        }
         break;
       }
       case 'text': {
@@ -121,7 +147,8 @@ export class SceneView {
         if (!color) break;
         ctx.fillStyle = color;
         const lines = s.text.split('\n');
-        for (let i = 0; i < Math.min(lines.length, MAX_TEXT_LINES); i++) ctx.fillText(lines[i], s.x, s.y + i * size * 1.2);
+        for (let i = 0; i < Math.min(lines.length, MAX_TEXT_LINES); i++)
+          ctx.fillText(lines[i], s.x, s.y + i * size * 1.2);
         break;
       }
       case 'grid': {
@@ -141,8 +168,14 @@ export class SceneView {
         if (stroke) {
           ctx.strokeStyle = stroke;
           ctx.beginPath();
-          for (let c = 0; c <= cols; c++) { ctx.moveTo(s.x + c * cell, s.y); ctx.lineTo(s.x + c * cell, s.y + rows * cell); }
-          for (let r = 0; r <= rows; r++) { ctx.moveTo(s.x, s.y + r * cell); ctx.lineTo(s.x + cols * cell, s.y + r * cell); }
+          for (let c = 0; c <= cols; c++) {
+            ctx.moveTo(s.x + c * cell, s.y);
+            ctx.lineTo(s.x + c * cell, s.y + rows * cell);
+          }
+          for (let r = 0; r <= rows; r++) {
+            ctx.moveTo(s.x, s.y + r * cell);
+            ctx.lineTo(s.x + cols * cell, s.y + r * cell);
+          }
           ctx.stroke();
         }
         break;
@@ -165,7 +198,10 @@ export class SceneView {
         if (!img) break;
         ctx.imageSmoothingEnabled = false;
         ctx.drawImage(img, s.x, s.y, s.w, s.h);
-        if (stroke) { ctx.strokeStyle = stroke; ctx.strokeRect(s.x, s.y, s.w, s.h); }
+        if (stroke) {
+          ctx.strokeStyle = stroke;
+          ctx.strokeRect(s.x, s.y, s.w, s.h);
+        }
         break;
       }
     }
@@ -194,7 +230,10 @@ export class SceneView {
       const s = this.shapes[i];
       if (!s.label) continue;
       const b = shapeBounds(s);
-      if (x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h) { label = s.label; break; }
+      if (x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h) {
+        label = s.label;
+        break;
+      }
     }
     this.canvas.title = label;
   }

@@ -3,7 +3,17 @@
 // trace cannot smuggle CSS (`url(...)`, `var(...)`, gradients) into the canvas.
 
 export const SEMANTIC_COLORS = [
-  'background', 'foreground', 'muted', 'accent', 'agent', 'goal', 'hazard', 'wall', 'floor', 'visited', 'track',
+  'background',
+  'foreground',
+  'muted',
+  'accent',
+  'agent',
+  'goal',
+  'hazard',
+  'wall',
+  'floor',
+  'visited',
+  'track',
 ] as const;
 export type SemanticColor = (typeof SEMANTIC_COLORS)[number];
 

@@ -7,8 +7,17 @@
 // for the detector in use (the same line behaves very differently under envelope and CUSUM).
 
 import {
-  Chart, LineController, LineElement, PointElement, LinearScale, Filler, Legend,
-  type ChartDataset, type LegendItem, type Plugin, type ScriptableLineSegmentContext,
+  Chart,
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  Filler,
+  Legend,
+  type ChartDataset,
+  type LegendItem,
+  type Plugin,
+  type ScriptableLineSegmentContext,
 } from 'chart.js';
 import { decimateEnvelope, decimateMinMax, extentOf, niceRange, type XY } from './decimate';
 import { formatNumber } from './format';
@@ -20,7 +29,12 @@ import type { GuardPrediction } from '../src/core/guardTypes';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Legend);
 
-export interface ChartOverlay { id: string; label: string; scores: Float64Array; hidden: boolean }
+export interface ChartOverlay {
+  id: string;
+  label: string;
+  scores: Float64Array;
+  hidden: boolean;
+}
 
 export interface ChartInput {
   series: StepSeries;
@@ -45,7 +59,9 @@ export interface ChartEvents {
   onToggleOverlay(id: string): void;
 }
 
-interface DatasetTag { overlayId?: string }
+interface DatasetTag {
+  overlayId?: string;
+}
 type LineDataset = ChartDataset<'line', XY[]> & DatasetTag;
 /** the legend entry that expands or collapses the overlays' entries */
 type MoreItem = LegendItem & { moreToggle?: true };
@@ -76,7 +92,10 @@ export class ScoreChart {
   /** what the chart shows, in words (the canvas's accessible name), without the cursor part */
   private summary = '';
 
-  constructor(root: HTMLElement, private readonly events: ChartEvents) {
+  constructor(
+    root: HTMLElement,
+    private readonly events: ChartEvents,
+  ) {
     const canvas = document.createElement('canvas');
     canvas.className = 'chart-canvas';
     canvas.setAttribute('role', 'img');
@@ -93,9 +112,16 @@ export class ScoreChart {
     root.append(plot, this.note);
     const markers: Plugin<'line'> = {
       id: 'replayMarkers',
-      beforeDatasetsDraw: (chart) => { this.drawRegions(chart); },
-      afterDatasetsDraw: (chart) => { this.drawFlagMarker(chart); this.drawPredictionMarker(chart); },
-      afterRender: () => { this.drawCursor(); },
+      beforeDatasetsDraw: (chart) => {
+        this.drawRegions(chart);
+      },
+      afterDatasetsDraw: (chart) => {
+        this.drawFlagMarker(chart);
+        this.drawPredictionMarker(chart);
+      },
+      afterRender: () => {
+        this.drawCursor();
+      },
     };
     this.chart = new Chart<'line', XY[]>(canvas, {
       type: 'line',
@@ -108,13 +134,19 @@ export class ScoreChart {
         responsive: true,
         maintainAspectRatio: false,
         events: ['click'],
-        elements: { point: { radius: 0, hoverRadius: 0, hitRadius: 0 }, line: { tension: 0, borderJoinStyle: 'round' } },
+        elements: {
+          point: { radius: 0, hoverRadius: 0, hitRadius: 0 },
+          line: { tension: 0, borderJoinStyle: 'round' },
+        },
         interaction: { mode: 'nearest', intersect: true },
         plugins: {
           legend: {
-            position: 'top', align: 'end',
+            position: 'top',
+            align: 'end',
             labels: {
-              boxWidth: 14, boxHeight: 2, filter: (item) => item.text !== '',
+              boxWidth: 14,
+              boxHeight: 2,
+              filter: (item) => item.text !== '',
               generateLabels: (chart) => this.legendItems(chart),
             },
             onClick: (_e, item) => {
@@ -123,17 +155,26 @@ export class ScoreChart {
                 if (this.input) this.render(this.input);
                 return;
               }
-              const ds = item.datasetIndex === undefined ? undefined : (this.chart.data.datasets[item.datasetIndex] as LineDataset | undefined);
+              const ds =
+                item.datasetIndex === undefined
+                  ? undefined
+                  : (this.chart.data.datasets[item.datasetIndex] as LineDataset | undefined);
               if (ds?.overlayId) this.events.onToggleOverlay(ds.overlayId);
             },
           },
           tooltip: { enabled: false },
         },
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 10, precision: 0, includeBounds: false } },
+          x: {
+            type: 'linear',
+            title: { display: true, text: 'step' },
+            ticks: { maxTicksLimit: 10, precision: 0, includeBounds: false },
+          },
           y: { type: 'linear', title: { display: true, text: 'running objective' }, ticks: { maxTicksLimit: 8 } },
         },
-        onResize: () => { if (this.input) queueMicrotask(() => this.input && this.render(this.input)); },
+        onResize: () => {
+          if (this.input) queueMicrotask(() => this.input && this.render(this.input));
+        },
       },
     });
     canvas.addEventListener('pointerdown', (e) => this.pointer(e, 'down'));
@@ -187,9 +228,33 @@ export class ScoreChart {
       const mid = decimateMinMax(input.band.p50, from, bandTo, buckets);
       extents.push(lo, hi);
       datasets.push(
-        { label: '', data: lo, borderWidth: 0, borderColor: 'transparent', backgroundColor: c.band, fill: false, order: 40 },
-        { label: 'calibration p05–p95', data: hi, borderWidth: 0, borderColor: c.band, backgroundColor: c.band, fill: '-1', order: 40 },
-        { label: 'calibration median', data: mid, borderWidth: 1, borderColor: c.median, borderDash: [2, 3], fill: false, order: 30 },
+        {
+          label: '',
+          data: lo,
+          borderWidth: 0,
+          borderColor: 'transparent',
+          backgroundColor: c.band,
+          fill: false,
+          order: 40,
+        },
+        {
+          label: 'calibration p05–p95',
+          data: hi,
+          borderWidth: 0,
+          borderColor: c.band,
+          backgroundColor: c.band,
+          fill: '-1',
+          order: 40,
+        },
+        {
+          label: 'calibration median',
+          data: mid,
+          borderWidth: 1,
+          borderColor: c.median,
+          borderDash: [2, 3],
+          fill: false,
+          order: 30,
+        },
       );
     }
     const many = input.overlays.length > MANY_OVERLAYS;
@@ -198,22 +263,47 @@ export class ScoreChart {
       if (!o.hidden) extents.push(data);
       const color = withAlpha(c.overlays[i % c.overlays.length], many ? 0.35 : 0.6);
       datasets.push({
-        label: o.label, overlayId: o.id, data, hidden: o.hidden, borderWidth: many ? 0.75 : 1,
-        borderColor: color, backgroundColor: color, fill: false, order: 20,
+        label: o.label,
+        overlayId: o.id,
+        data,
+        hidden: o.hidden,
+        borderWidth: many ? 0.75 : 1,
+        borderColor: color,
+        backgroundColor: color,
+        fill: false,
+        order: 20,
       });
     });
     datasets.push({
-      label: 'threshold', data: threshold, borderWidth: c.lineWidth, borderColor: c.threshold, backgroundColor: c.threshold,
-      borderDash: [6, 3], fill: false, spanGaps: false, order: 10, stepped: false,
+      label: 'threshold',
+      data: threshold,
+      borderWidth: c.lineWidth,
+      borderColor: c.threshold,
+      backgroundColor: c.threshold,
+      borderDash: [6, 3],
+      fill: false,
+      spanGaps: false,
+      order: 10,
+      stepped: false,
     });
     const afterFlag = input.afterFlagDistinct && flag !== null ? flag : null;
     datasets.push({
-      label: 'running objective', data: score, borderWidth: c.lineWidth + 0.5, borderColor: c.score, backgroundColor: c.score,
-      fill: false, order: 0,
-      segment: afterFlag === null ? {} : {
-        borderDash: (ctx: ScriptableLineSegmentContext) => ((ctx.p0.parsed.x ?? -1) >= afterFlag ? [5, 4] : undefined),
-        borderColor: (ctx: ScriptableLineSegmentContext) => ((ctx.p0.parsed.x ?? -1) >= afterFlag ? c.scoreDim : undefined),
-      },
+      label: 'running objective',
+      data: score,
+      borderWidth: c.lineWidth + 0.5,
+      borderColor: c.score,
+      backgroundColor: c.score,
+      fill: false,
+      order: 0,
+      segment:
+        afterFlag === null
+          ? {}
+          : {
+              borderDash: (ctx: ScriptableLineSegmentContext) =>
+                (ctx.p0.parsed.x ?? -1) >= afterFlag ? [5, 4] : undefined,
+              borderColor: (ctx: ScriptableLineSegmentContext) =>
+                (ctx.p0.parsed.x ?? -1) >= afterFlag ? c.scoreDim : undefined,
+            },
     });
     if (pred) {
       // from the last recorded running objective before the predicted step, then the predicted path
@@ -222,8 +312,26 @@ export class ScoreChart {
       const thr: XY[] = pred.thresholds.flatMap((y, i) => (y === null ? [] : [{ x: pred.step + i, y }]));
       extents.push(path, thr);
       datasets.push(
-        { label: pred.replay ? 'prediction (replays the simulator)' : 'prediction', data: path, borderWidth: c.lineWidth + 0.5, borderColor: c.flag, backgroundColor: c.flag, borderDash: [4, 4], fill: false, order: 1 },
-        { label: '', data: thr, borderWidth: 1, borderColor: withAlpha(c.threshold, 0.6), backgroundColor: c.threshold, borderDash: [2, 3], fill: false, order: 11 },
+        {
+          label: pred.replay ? 'prediction (replays the simulator)' : 'prediction',
+          data: path,
+          borderWidth: c.lineWidth + 0.5,
+          borderColor: c.flag,
+          backgroundColor: c.flag,
+          borderDash: [4, 4],
+          fill: false,
+          order: 1,
+        },
+        {
+          label: '',
+          data: thr,
+          borderWidth: 1,
+          borderColor: withAlpha(c.threshold, 0.6),
+          backgroundColor: c.threshold,
+          borderDash: [2, 3],
+          fill: false,
+          order: 11,
+        },
       );
     }
     const decimateMs = performance.now() - t0;
@@ -232,9 +340,12 @@ export class ScoreChart {
     const pad = (ext.max - ext.min) * 0.03;
     const yr = niceRange(ext.min - pad, ext.max + pad);
     const o = this.chart.options;
-    const xs = o.scales!.x!, ys = o.scales!.y!;
-    xs.min = from; xs.max = to;
-    ys.min = yr.min; ys.max = yr.max;
+    const xs = o.scales!.x!,
+      ys = o.scales!.y!;
+    xs.min = from;
+    xs.max = to;
+    ys.min = yr.min;
+    ys.max = yr.max;
     for (const s of [xs, ys]) {
       s.ticks!.color = c.muted;
       s.grid!.color = c.grid;
@@ -257,10 +368,13 @@ export class ScoreChart {
     const inp = this.input!;
     const parts = [`Running objective, steps ${from}–${to} shown of 0–${last}.`];
     const f = inp.flaggedStep;
-    if (f !== null && f < inp.series.length) parts.push(`Flag at step ${f}, margin ${formatNumber(inp.series.scores[f] - inp.series.thresholds[f])}.`);
+    if (f !== null && f < inp.series.length)
+      parts.push(`Flag at step ${f}, margin ${formatNumber(inp.series.scores[f] - inp.series.thresholds[f])}.`);
     const p = inp.prediction;
     if (p && p.fired) {
-      parts.push(`Predicted stop: the guard stopped before step ${p.step}; the running objective was predicted to fall to ${formatNumber(p.predictedScore)}${p.crossingStep === null ? '' : `, below the threshold at step ${p.crossingStep}`}${p.replay ? ' (the prediction replays the simulator exactly)' : ''}.`);
+      parts.push(
+        `Predicted stop: the guard stopped before step ${p.step}; the running objective was predicted to fall to ${formatNumber(p.predictedScore)}${p.crossingStep === null ? '' : `, below the threshold at step ${p.crossingStep}`}${p.replay ? ' (the prediction replays the simulator exactly)' : ''}.`,
+      );
     }
     const legend = (this.chart.legend?.legendItems ?? []).map((it) => it.text).filter((t) => t !== '');
     if (legend.length) parts.push(`Legend: ${legend.join(', ')}.`);
@@ -268,24 +382,32 @@ export class ScoreChart {
   }
 
   private label(): void {
-    const inp = this.input, s = this.cursorStep;
+    const inp = this.input,
+      s = this.cursorStep;
     let text = this.summary;
-    if (inp && s !== null && s < inp.series.length) text += ` Cursor at step ${s}, margin ${formatNumber(inp.series.scores[s] - inp.series.thresholds[s])}.`;
+    if (inp && s !== null && s < inp.series.length)
+      text += ` Cursor at step ${s}, margin ${formatNumber(inp.series.scores[s] - inp.series.thresholds[s])}.`;
     if (this.chart.canvas.getAttribute('aria-label') !== text) this.chart.canvas.setAttribute('aria-label', text);
   }
 
   /** chart.js's own legend entries, with the overlays' collapsed to a few and "+N more". */
   private legendItems(chart: Chart): LegendItem[] {
     const items = Chart.defaults.plugins.legend.labels.generateLabels(chart) as MoreItem[];
-    const isOverlay = (it: LegendItem) => it.datasetIndex !== undefined && (chart.data.datasets[it.datasetIndex] as LineDataset | undefined)?.overlayId !== undefined;
+    const isOverlay = (it: LegendItem) =>
+      it.datasetIndex !== undefined &&
+      (chart.data.datasets[it.datasetIndex] as LineDataset | undefined)?.overlayId !== undefined;
     const overlays = items.filter(isOverlay);
     if (overlays.length <= LEGEND_OVERLAYS + 1) return items;
     const hiddenOverlays = new Set(this.legendExpanded ? [] : overlays.slice(LEGEND_OVERLAYS));
     const c = this.input?.colors;
     const toggle: MoreItem = {
       text: this.legendExpanded ? 'show fewer' : `+${overlays.length - LEGEND_OVERLAYS} more`,
-      fillStyle: 'transparent', strokeStyle: 'transparent', lineWidth: 0, hidden: false,
-      fontColor: c?.muted, moreToggle: true,
+      fillStyle: 'transparent',
+      strokeStyle: 'transparent',
+      lineWidth: 0,
+      hidden: false,
+      fontColor: c?.muted,
+      moreToggle: true,
     };
     const out = items.filter((it) => !hiddenOverlays.has(it));
     const after = out.indexOf(overlays[this.legendExpanded ? overlays.length - 1 : LEGEND_OVERLAYS - 1]);
@@ -310,7 +432,8 @@ export class ScoreChart {
   private pointer(e: PointerEvent, phase: 'down' | 'move' | 'up'): void {
     const area = this.chart.chartArea;
     const r = this.chart.canvas.getBoundingClientRect();
-    const px = e.clientX - r.left, py = e.clientY - r.top;
+    const px = e.clientX - r.left,
+      py = e.clientY - r.top;
     const inside = area && px >= area.left && px <= area.right && py >= area.top && py <= area.bottom;
     if (phase === 'down' && inside && e.button === 0) {
       this.dragging = true;
@@ -339,7 +462,10 @@ export class ScoreChart {
     }
     const factor = e.deltaY < 0 ? 1 / 1.25 : 1.25;
     const span = Math.max((to - from) * factor, MIN_ZOOM_SPAN);
-    if (span >= last) { this.events.onZoom(null); return; }
+    if (span >= last) {
+      this.events.onZoom(null);
+      return;
+    }
     const ratio = (at - from) / Math.max(to - from, 1);
     let nf = Math.round(at - ratio * span);
     nf = Math.max(0, Math.min(nf, last - Math.round(span)));
@@ -356,7 +482,8 @@ export class ScoreChart {
   private drawAfterFlagRegion(chart: Chart): void {
     const inp = this.input;
     if (!inp || !inp.afterFlagDistinct || inp.flaggedStep === null) return;
-    const x = chart.scales.x, a = chart.chartArea;
+    const x = chart.scales.x,
+      a = chart.chartArea;
     const left = Math.max(x.getPixelForValue(inp.flaggedStep), a.left);
     if (left >= a.right) return;
     const ctx = chart.ctx;
@@ -376,9 +503,12 @@ export class ScoreChart {
     const p = this.input?.prediction;
     if (!p || !p.fired || !p.scores.length) return;
     const inp = this.input!;
-    const x = chart.scales.x, y = chart.scales.y, a = chart.chartArea;
+    const x = chart.scales.x,
+      y = chart.scales.y,
+      a = chart.chartArea;
     const at = p.crossingStep ?? p.step;
-    const px = x.getPixelForValue(at), py = y.getPixelForValue(p.predictedScore);
+    const px = x.getPixelForValue(at),
+      py = y.getPixelForValue(p.predictedScore);
     const sx = x.getPixelForValue(p.step);
     const ctx = chart.ctx;
     ctx.save();
@@ -392,7 +522,10 @@ export class ScoreChart {
     ctx.setLineDash([]);
     if (px >= a.left - 0.5 && px <= a.right + 0.5) {
       ctx.beginPath();
-      ctx.moveTo(px, py - 5); ctx.lineTo(px + 5, py); ctx.lineTo(px, py + 5); ctx.lineTo(px - 5, py);
+      ctx.moveTo(px, py - 5);
+      ctx.lineTo(px + 5, py);
+      ctx.lineTo(px, py + 5);
+      ctx.lineTo(px - 5, py);
       ctx.closePath();
       ctx.fill();
     }
@@ -411,7 +544,9 @@ export class ScoreChart {
     const inp = this.input;
     if (!inp || inp.flaggedStep === null || inp.flaggedStep >= inp.series.length) return;
     const step = inp.flaggedStep;
-    const x = chart.scales.x, y = chart.scales.y, a = chart.chartArea;
+    const x = chart.scales.x,
+      y = chart.scales.y,
+      a = chart.chartArea;
     const px = x.getPixelForValue(step);
     if (px < a.left - 0.5 || px > a.right + 0.5) return;
     const score = inp.series.scores[step];
@@ -441,13 +576,23 @@ export class ScoreChart {
     ctx.fillStyle = inp.colors.flag;
     ctx.textBaseline = 'middle';
     ctx.fillText(label, lx + 5, ly + 9);
-    drawMargin(ctx, a, px, py, y.getPixelForValue(inp.series.thresholds[step]), score - inp.series.thresholds[step], inp.colors.flag, inp);
+    drawMargin(
+      ctx,
+      a,
+      px,
+      py,
+      y.getPixelForValue(inp.series.thresholds[step]),
+      score - inp.series.thresholds[step],
+      inp.colors.flag,
+      inp,
+    );
     ctx.restore();
   }
 
   private drawCursor(): void {
     if (!this.chart) return; // chart.js renders once inside its constructor
-    const src = this.chart.canvas, cv = this.cursor;
+    const src = this.chart.canvas,
+      cv = this.cursor;
     if (cv.width !== src.width || cv.height !== src.height) {
       cv.width = src.width;
       cv.height = src.height;
@@ -457,9 +602,12 @@ export class ScoreChart {
     const ctx = cv.getContext('2d');
     if (!ctx) return;
     ctx.clearRect(0, 0, cv.width, cv.height);
-    const inp = this.input, step = this.cursorStep;
+    const inp = this.input,
+      step = this.cursorStep;
     if (!inp || step === null || step >= inp.series.length || !this.chart.scales.x) return;
-    const x = this.chart.scales.x, y = this.chart.scales.y, a = this.chart.chartArea;
+    const x = this.chart.scales.x,
+      y = this.chart.scales.y,
+      a = this.chart.chartArea;
     const px = x.getPixelForValue(step);
     if (px < a.left - 0.5 || px > a.right + 0.5) return;
     const dpr = src.width / Math.max(src.clientWidth, 1);
@@ -494,12 +642,19 @@ export class ScoreChart {
  *  score to the threshold, the gap between them shaded, and its value written next to it. Nothing
  *  when the step has no threshold; a threshold off the plot is bracketed up to the plot's edge. */
 function drawMargin(
-  ctx: CanvasRenderingContext2D, a: { left: number; right: number; top: number; bottom: number },
-  px: number, scoreY: number, thresholdY: number, margin: number, color: string, inp: ChartInput,
+  ctx: CanvasRenderingContext2D,
+  a: { left: number; right: number; top: number; bottom: number },
+  px: number,
+  scoreY: number,
+  thresholdY: number,
+  margin: number,
+  color: string,
+  inp: ChartInput,
 ): void {
   if (!Number.isFinite(margin) || !Number.isFinite(scoreY) || !Number.isFinite(thresholdY)) return;
   const clampY = (v: number) => Math.min(Math.max(v, a.top), a.bottom);
-  const y0 = clampY(scoreY), y1 = clampY(thresholdY);
+  const y0 = clampY(scoreY),
+    y1 = clampY(thresholdY);
   const label = `margin ${margin > 0 ? '+' : ''}${formatNumber(margin)}`;
   ctx.save();
   ctx.font = `600 10px ${inp.fontFamily}`;
@@ -514,7 +669,10 @@ function drawMargin(
   ctx.lineWidth = 1.25;
   ctx.setLineDash([]);
   ctx.beginPath();
-  ctx.moveTo(bx + tick, y0); ctx.lineTo(bx, y0); ctx.lineTo(bx, y1); ctx.lineTo(bx + tick, y1);
+  ctx.moveTo(bx + tick, y0);
+  ctx.lineTo(bx, y0);
+  ctx.lineTo(bx, y1);
+  ctx.lineTo(bx + tick, y1);
   ctx.stroke();
   // the value goes under the lower end (after a drop the score is the lowest line, and the space under
   // it is free), else over the upper end: beside the bracket it would cover the steps leading up to it
@@ -544,7 +702,8 @@ function drawBeyondTrainingRegion(chart: Chart, inp: ChartInput | null): void {
     return;
   }
   canvas.dataset.beyondTraining = String(trained);
-  const x = chart.scales.x, a = chart.chartArea;
+  const x = chart.scales.x,
+    a = chart.chartArea;
   const left = Math.max(x.getPixelForValue(trained - 0.5), a.left);
   if (left >= a.right) return;
   const ctx = chart.ctx;

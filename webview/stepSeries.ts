@@ -46,7 +46,11 @@ export class StepSeries {
   private reserve(n: number): void {
     if (n <= this.scores.length) return;
     const cap = Math.max(n, Math.min(this.scores.length * 2 || 1024, n + 4_000_000), 1024);
-    const grow = (a: Float64Array) => { const b = new Float64Array(cap); b.set(a.subarray(0, this.length)); return b; };
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a.subarray(0, this.length));
+      return b;
+    };
     this.increments = grow(this.increments);
     this.scores = grow(this.scores);
     this.thresholds = grow(this.thresholds);

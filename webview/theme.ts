@@ -22,7 +22,13 @@ export interface ChartColors {
   lineWidth: number;
 }
 
-export interface Theme { kind: ThemeKind; palette: Palette; chart: ChartColors; fontFamily: string; monoFamily: string }
+export interface Theme {
+  kind: ThemeKind;
+  palette: Palette;
+  chart: ChartColors;
+  fontFamily: string;
+  monoFamily: string;
+}
 
 let probe: CanvasRenderingContext2D | null = null;
 /** The colour as the canvas understands it (#rrggbb or rgba(...)), or `fallback` if it is not one. */
@@ -65,12 +71,18 @@ export function readTheme(): Theme {
     median: withAlpha(v('--vscode-charts-green', '#89d185'), 0.7),
     afterFlag: withAlpha(v('--vscode-charts-red', '#f14c4c'), hc ? 0.12 : 0.07),
     cursor: withAlpha(fg, 0.8),
-    overlays: ['--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-green', '--vscode-descriptionForeground']
-      .map((name, i) => withAlpha(v(name, ['#b180d7', '#cca700', '#89d185', '#9d9d9d'][i]), 0.75)),
+    overlays: [
+      '--vscode-charts-purple',
+      '--vscode-charts-yellow',
+      '--vscode-charts-green',
+      '--vscode-descriptionForeground',
+    ].map((name, i) => withAlpha(v(name, ['#b180d7', '#cca700', '#89d185', '#9d9d9d'][i]), 0.75)),
     lineWidth: hc ? 2 : 1.5,
   };
   return {
-    kind, palette, chart,
+    kind,
+    palette,
+    chart,
     fontFamily: cs.getPropertyValue('--vscode-font-family').trim() || 'system-ui, sans-serif',
     monoFamily: cs.getPropertyValue('--vscode-editor-font-family').trim() || 'monospace',
   };

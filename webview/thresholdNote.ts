@@ -20,29 +20,33 @@ export function thresholdNote(meta: Pick<ReplayMeta, 'detector' | 'calibration'>
   if (d.kind !== 'fixed' && !meta.calibration) {
     return {
       text: `No threshold line: the ${d.kind === 'cusum' ? 'CUSUM' : d.kind} detector has no calibration for this trace.`,
-      title: 'Calibrated detectors (envelope, window, CUSUM) need a calibration of this scenario and agent: run "Objective Monitor: Calibrate Threshold".',
+      title:
+        'Calibrated detectors (envelope, window, CUSUM) need a calibration of this scenario and agent: run "Objective Monitor: Calibrate Threshold".',
     };
   }
   switch (d.kind) {
     case 'envelope':
       return {
         text: `Threshold (envelope${alpha ? `, ${alpha}` : ''}): a level under the calibration episodes' running objective at each step, set for a false-alarm rate of α per episode; an alarm is the score dropping below it.`,
-        title: 'Envelope detector: the threshold at step t is mean_t + h·sd_t of the running objective over the calibration episodes, with h fitted on '
-          + `calibration episodes for a false-alarm rate of ${alpha ?? 'α'} per episode. The margin is the score minus that level.`,
+        title:
+          'Envelope detector: the threshold at step t is mean_t + h·sd_t of the running objective over the calibration episodes, with h fitted on ' +
+          `calibration episodes for a false-alarm rate of ${alpha ?? 'α'} per episode. The margin is the score minus that level.`,
       };
     case 'window':
       return {
         text: `Threshold (window ${d.window}): the score ${d.window} steps earlier plus the smallest gain over ${d.window} steps calibration allows; it trails the score, and an alarm is the last ${d.window} steps gaining too little.`,
-        title: `Window detector: it tests the gain of the last ${d.window} steps, W_t = S_t − S_{t−${d.window}}, against its calibrated low level. `
-          + `Drawn as a running-objective level, the threshold is S_{t−${d.window}} + mean_t + h·sd_t, so it follows the score ${d.window} steps behind.`,
+        title:
+          `Window detector: it tests the gain of the last ${d.window} steps, W_t = S_t − S_{t−${d.window}}, against its calibrated low level. ` +
+          `Drawn as a running-objective level, the threshold is S_{t−${d.window}} + mean_t + h·sd_t, so it follows the score ${d.window} steps behind.`,
       };
     case 'cusum':
       return {
         text: `Threshold (CUSUM k=${formatNumber(d.k)}): the level this step's score must stay above. It sits about one step's drop below the score and jumps up to meet it as a shortfall builds up: read the gap, not the jump.`,
-        title: 'CUSUM detector: it accumulates how far each increment falls short of calibration (C_t = max(0, C_{t−1} − z_t − k)) and alarms when C_t passes its limit h. '
-          + 'Drawn as a running-objective level, the threshold at step t is S_{t−1} + mean_t + sd_t·(C_{t−1} − k − h): the score this step would have to fall below for C_t to pass h. '
-          + 'While increments are normal it sits about (k + h) standard deviations of one step below the score; as the shortfall C grows it rises to meet the score, and the alarm is where they touch. '
-          + 'The margin (score − threshold) is how much drop one more step can absorb.',
+        title:
+          'CUSUM detector: it accumulates how far each increment falls short of calibration (C_t = max(0, C_{t−1} − z_t − k)) and alarms when C_t passes its limit h. ' +
+          'Drawn as a running-objective level, the threshold at step t is S_{t−1} + mean_t + sd_t·(C_{t−1} − k − h): the score this step would have to fall below for C_t to pass h. ' +
+          'While increments are normal it sits about (k + h) standard deviations of one step below the score; as the shortfall C grows it rises to meet the score, and the alarm is where they touch. ' +
+          'The margin (score − threshold) is how much drop one more step can absorb.',
       };
     case 'fixed':
       return {

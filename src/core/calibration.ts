@@ -29,7 +29,18 @@ export interface CalibrateInput {
   k?: number;
 }
 
-export type CalibrationResult = Pick<CalibrationFile, 'alpha' | 'fitEpisodes' | 'conformalEpisodes' | 'band' | 'detectors' | 'warnings' | 'episodeLengths' | 'longestEpisode' | 'sparse'>;
+export type CalibrationResult = Pick<
+  CalibrationFile,
+  | 'alpha'
+  | 'fitEpisodes'
+  | 'conformalEpisodes'
+  | 'band'
+  | 'detectors'
+  | 'warnings'
+  | 'episodeLengths'
+  | 'longestEpisode'
+  | 'sparse'
+>;
 
 /** k = floor(alpha (n+1)), guarding against alpha (n+1) landing a rounding error below an integer. */
 export function conformalRank(alpha: number, n: number): number {
@@ -65,7 +76,9 @@ function runningScores(incs: Float64Array, maxSteps: number): Float64Array {
 }
 
 function sdFloor(sd: Float64Array, mean: Float64Array): number {
-  const pos = Array.from(sd).filter((x) => x > 0).sort((a, b) => a - b);
+  const pos = Array.from(sd)
+    .filter((x) => x > 0)
+    .sort((a, b) => a - b);
   const typicalSd = pos.length ? pos[pos.length >> 1] : 0;
   const absMeans = Array.from(mean, Math.abs).sort((a, b) => a - b);
   const typicalMean = absMeans.length ? absMeans[absMeans.length >> 1] : 0;
@@ -74,16 +87,27 @@ function sdFloor(sd: Float64Array, mean: Float64Array): number {
 
 /** Per-step mean and sample sd of series[e][t] over the episodes still running at t (series[e]
  *  has episode e's own length), t < steps; the raw sd before the floor comes back too. */
-function fitModel(series: Float64Array[], steps: number): { model: StepModel; mean: Float64Array; rawSd: Float64Array; floor: number } {
+function fitModel(
+  series: Float64Array[],
+  steps: number,
+): { model: StepModel; mean: Float64Array; rawSd: Float64Array; floor: number } {
   const mean = new Float64Array(steps);
   const sd = new Float64Array(steps);
   for (let t = 0; t < steps; t++) {
     let m = 0;
     let n = 0;
-    for (const x of series) if (t < x.length) { m += x[t]; n++; }
+    for (const x of series)
+      if (t < x.length) {
+        m += x[t];
+        n++;
+      }
     m = n ? m / n : 0;
     let v = 0;
-    for (const x of series) if (t < x.length) { const d = x[t] - m; v += d * d; }
+    for (const x of series)
+      if (t < x.length) {
+        const d = x[t] - m;
+        v += d * d;
+      }
     mean[t] = m;
     sd[t] = n > 1 ? Math.sqrt(v / (n - 1)) : 0;
   }
@@ -104,10 +128,18 @@ function tailRange(steps: number, first: number): [number, number] {
 function pooled(series: Float64Array[], from: number, to: number, floor: number): { tailMean: number; tailSd: number } {
   let n = 0;
   let m = 0;
-  for (const x of series) for (let t = from; t < to && t < x.length; t++) { m += x[t]; n++; }
+  for (const x of series)
+    for (let t = from; t < to && t < x.length; t++) {
+      m += x[t];
+      n++;
+    }
   m = n ? m / n : 0;
   let v = 0;
-  for (const x of series) for (let t = from; t < to && t < x.length; t++) { const d = x[t] - m; v += d * d; }
+  for (const x of series)
+    for (let t = from; t < to && t < x.length; t++) {
+      const d = x[t] - m;
+      v += d * d;
+    }
   const sd = n > 1 ? Math.sqrt(v / (n - 1)) : 0;
   return { tailMean: m, tailSd: sd >= floor ? sd : floor };
 }
@@ -139,8 +171,12 @@ function extreme(monitor: Monitor, incs: Float64Array, maxSteps: number, lowIsEx
 }
 
 function calibrateDetector(
-  kind: DetectorCalibration['kind'], params: DetectorCalibration['params'], model: StepModel,
-  heldOut: Float64Array[], maxSteps: number, alpha: number,
+  kind: DetectorCalibration['kind'],
+  params: DetectorCalibration['params'],
+  model: StepModel,
+  heldOut: Float64Array[],
+  maxSteps: number,
+  alpha: number,
 ): DetectorCalibration {
   const n = heldOut.length;
   let k = conformalRank(alpha, n);
@@ -148,8 +184,10 @@ function calibrateDetector(
   if (!guaranteed) k = 1;
   const cal: DetectorCalibration = { kind, params, model, h: 0, k, n, bound: k / (n + 1), guaranteed };
   const monitor: Monitor =
-    kind === 'envelope' ? new EnvelopeMonitor(cal)
-      : kind === 'window' ? new WindowMonitor(cal, params.window!)
+    kind === 'envelope'
+      ? new EnvelopeMonitor(cal)
+      : kind === 'window'
+        ? new WindowMonitor(cal, params.window!)
         : new CusumMonitor(cal, params.k!);
   const low = kind !== 'cusum';
   const ext = Float64Array.from(heldOut, (incs) => extreme(monitor, incs, maxSteps, low));
@@ -170,7 +208,9 @@ export function detectorWithAlpha(cal: DetectorCalibration, alpha: number): Dete
   if (!(alpha > 0 && alpha < 1)) throw new Error(`alpha must be between 0 and 1 (exclusive), got ${alpha}`);
   const ext = cal.extremes;
   if (!ext || ext.length !== cal.n) {
-    throw new Error(`the calibration file does not hold the held-out statistics needed to change alpha; run calibrate again with alpha ${alpha}`);
+    throw new Error(
+      `the calibration file does not hold the held-out statistics needed to change alpha; run calibrate again with alpha ${alpha}`,
+    );
   }
   let k = conformalRank(alpha, cal.n);
   const guaranteed = k >= 1;
@@ -225,7 +265,11 @@ function band(scores: Float64Array[], maxSteps: number, longest: number): Calibr
     p50[t] = quantile(sorted, 0.5);
     p95[t] = quantile(sorted, 0.95);
   }
-  for (let t = until; t < maxSteps; t++) { p05[t] = p05[until - 1]; p50[t] = p50[until - 1]; p95[t] = p95[until - 1]; }
+  for (let t = until; t < maxSteps; t++) {
+    p05[t] = p05[until - 1];
+    p50[t] = p50[until - 1];
+    p95[t] = p95[until - 1];
+  }
   return { p05, p50, p95 };
 }
 
@@ -234,7 +278,8 @@ export function calibrate(input: CalibrateInput): CalibrationResult {
   const window = input.window ?? DEFAULT_WINDOW;
   const k = input.k ?? DEFAULT_CUSUM_K;
   if (!(alpha > 0 && alpha < 1)) throw new Error(`alpha must be between 0 and 1 (exclusive), got ${alpha}`);
-  if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new Error(`maxSteps must be a positive integer, got ${maxSteps}`);
+  if (!Number.isInteger(maxSteps) || maxSteps < 1)
+    throw new Error(`maxSteps must be a positive integer, got ${maxSteps}`);
   if (!Number.isInteger(window) || window < 1) throw new Error(`window must be a positive integer, got ${window}`);
   if (!Number.isFinite(k) || k < 0) throw new Error(`cusum k must be a finite number >= 0, got ${k}`);
   if (episodes.length < 2) {
@@ -242,7 +287,8 @@ export function calibrate(input: CalibrateInput): CalibrationResult {
   }
   episodes.forEach((incs, e) => {
     for (let t = 0; t < incs.length; t++) {
-      if (!Number.isFinite(incs[t])) throw new Error(`calibration episode ${e}: increment at step ${t} is not finite (${incs[t]})`);
+      if (!Number.isFinite(incs[t]))
+        throw new Error(`calibration episode ${e}: increment at step ${t} is not finite (${incs[t]})`);
     }
   });
 
@@ -274,9 +320,13 @@ export function calibrate(input: CalibrateInput): CalibrationResult {
   // maxSteps with their own tail: a deployment episode may, and window and CUSUM statistics taken
   // over a longer horizon reach further. Episodes that ended earlier ended by themselves.
   const longest = lengths.reduce((m, e) => Math.max(m, e), 0);
-  const tails = fitU.filter((u) => u.length >= steps).map((u) => u.subarray(u.length - Math.max(1, Math.floor(u.length / 2))));
+  const tails = fitU
+    .filter((u) => u.length >= steps)
+    .map((u) => u.subarray(u.length - Math.max(1, Math.floor(u.length / 2))));
   const extend = longest > 0 && longest < maxSteps && tails.length > 0 && tails[0].length > 0;
-  const extended = heldOut.map((incs, i) => (extend && incs.length >= longest ? extendWithTail(incs, maxSteps, tails, nFit + i) : incs));
+  const extended = heldOut.map((incs, i) =>
+    extend && incs.length >= longest ? extendWithTail(incs, maxSteps, tails, nFit + i) : incs,
+  );
   const detectors = {
     envelope: calibrateDetector('envelope', {}, env.model, extended, maxSteps, alpha),
     window: calibrateDetector('window', { window }, win.model, extended, maxSteps, alpha),
@@ -288,8 +338,15 @@ export function calibrate(input: CalibrateInput): CalibrationResult {
   warnings.push(...sparseWarning(sparse, nFit));
   const allS = episodes.map((incs) => runningScores(incs, maxSteps));
   return {
-    alpha, fitEpisodes: nFit, conformalEpisodes: n, band: band(allS, maxSteps, longest), detectors, warnings,
-    episodeLengths: lengths, longestEpisode: longest, sparse,
+    alpha,
+    fitEpisodes: nFit,
+    conformalEpisodes: n,
+    band: band(allS, maxSteps, longest),
+    detectors,
+    warnings,
+    episodeLengths: lengths,
+    longestEpisode: longest,
+    sparse,
   };
 }
 
@@ -345,14 +402,18 @@ export interface CalibrationFingerprint {
 export function staleness(cal: CalibrationFile, current: CalibrationFingerprint): string | null {
   if (cal.version !== 1) return `the calibration file is version ${cal.version}; this version reads version 1`;
   if (cal.scenario.hash !== current.scenarioHash) return 'the scenario file changed since it was calibrated';
-  if (cal.agent.hash !== current.agentHash) return `the agent module (${cal.agent.module}) changed since it was calibrated`;
+  if (cal.agent.hash !== current.agentHash)
+    return `the agent module (${cal.agent.module}) changed since it was calibrated`;
   if (cal.environmentHash !== current.environmentHash) return 'the environment module changed since it was calibrated';
   if (cal.objectiveHash !== current.objectiveHash) {
-    if (cal.objectiveHash === null) return 'the scenario now names an objective module; it was calibrated on the environment reward';
-    if (current.objectiveHash === null) return 'the scenario no longer names an objective module; it was calibrated with one';
+    if (cal.objectiveHash === null)
+      return 'the scenario now names an objective module; it was calibrated on the environment reward';
+    if (current.objectiveHash === null)
+      return 'the scenario no longer names an objective module; it was calibrated with one';
     return 'the objective module changed since it was calibrated';
   }
-  if (cal.maxSteps !== current.maxSteps) return `maxSteps is now ${current.maxSteps}; it was calibrated with ${cal.maxSteps}`;
+  if (cal.maxSteps !== current.maxSteps)
+    return `maxSteps is now ${current.maxSteps}; it was calibrated with ${cal.maxSteps}`;
   if (cal.seeds.from !== current.seeds.from || cal.seeds.count !== current.seeds.count) {
     return `the calibration seeds are now ${current.seeds.count} from ${current.seeds.from}; it was calibrated on ${cal.seeds.count} from ${cal.seeds.from}`;
   }

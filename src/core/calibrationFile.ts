@@ -14,11 +14,25 @@ export function parseCalibrationFile(file: string, text: string): CalibrationLoa
   try {
     v = JSON.parse(text);
   } catch (e) {
-    return { ok: false, message: `calibration file ${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      ok: false,
+      message: `calibration file ${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
   const o = v as Partial<CalibrationFile> | null;
-  if (!o || typeof o !== 'object' || Array.isArray(o) || o.version !== 1 || !o.detectors || typeof o.detectors !== 'object' || typeof o.alpha !== 'number') {
-    return { ok: false, message: `calibration file ${file}: expected a version 1 calibration with 'alpha' and 'detectors'` };
+  if (
+    !o ||
+    typeof o !== 'object' ||
+    Array.isArray(o) ||
+    o.version !== 1 ||
+    !o.detectors ||
+    typeof o.detectors !== 'object' ||
+    typeof o.alpha !== 'number'
+  ) {
+    return {
+      ok: false,
+      message: `calibration file ${file}: expected a version 1 calibration with 'alpha' and 'detectors'`,
+    };
   }
   for (const k of ['envelope', 'window', 'cusum'] as const) {
     const d = o.detectors[k];

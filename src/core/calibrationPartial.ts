@@ -78,7 +78,10 @@ export function decodeIncrements(s: string): Float64Array | null {
 }
 
 /** A parsed partial or the reason in words (naming the file and the field). */
-export function parsePartial(file: string, text: string): { ok: true; partial: CalibrationPartial; increments: Float64Array[] } | { ok: false; message: string } {
+export function parsePartial(
+  file: string,
+  text: string,
+): { ok: true; partial: CalibrationPartial; increments: Float64Array[] } | { ok: false; message: string } {
   const bad = (what: string) => ({ ok: false as const, message: `${file}: ${what}` });
   let v: unknown;
   try {
@@ -87,31 +90,48 @@ export function parsePartial(file: string, text: string): { ok: true; partial: C
     return bad(`not valid JSON (${(e as Error).message}); expected a calibration partial written by calibrate --shard`);
   }
   const p = v as CalibrationPartial;
-  if (!p || typeof p !== 'object' || p.kind !== PARTIAL_KIND) return bad(`not a calibration partial (expected "kind": "${PARTIAL_KIND}", written by calibrate --shard I/N)`);
+  if (!p || typeof p !== 'object' || p.kind !== PARTIAL_KIND)
+    return bad(`not a calibration partial (expected "kind": "${PARTIAL_KIND}", written by calibrate --shard I/N)`);
   if (p.version !== 1) return bad(`partial version ${String(p.version)}; this version reads version 1`);
   const int = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-  if (!p.shard || !int(p.shard.index) || !int(p.shard.count) || p.shard.index < 1 || p.shard.index > p.shard.count) return bad('"shard" must be { index: I, count: N } with 1 <= I <= N');
+  if (!p.shard || !int(p.shard.index) || !int(p.shard.count) || p.shard.index < 1 || p.shard.index > p.shard.count)
+    return bad('"shard" must be { index: I, count: N } with 1 <= I <= N');
   for (const key of ['seeds', 'shardSeeds'] as const) {
-    if (!p[key] || !int(p[key].from) || !int(p[key].count)) return bad(`"${key}" must be { from, count } with whole numbers`);
+    if (!p[key] || !int(p[key].from) || !int(p[key].count))
+      return bad(`"${key}" must be { from, count } with whole numbers`);
   }
   if (!int(p.maxSteps) || p.maxSteps < 1) return bad('"maxSteps" must be a positive whole number');
-  for (const key of ['alpha', 'window', 'k'] as const) if (typeof p[key] !== 'number') return bad(`"${key}" must be a number`);
-  if (!p.scenario || typeof p.scenario.hash !== 'string' || !p.agent || typeof p.agent.hash !== 'string' || typeof p.environmentHash !== 'string') {
+  for (const key of ['alpha', 'window', 'k'] as const)
+    if (typeof p[key] !== 'number') return bad(`"${key}" must be a number`);
+  if (
+    !p.scenario ||
+    typeof p.scenario.hash !== 'string' ||
+    !p.agent ||
+    typeof p.agent.hash !== 'string' ||
+    typeof p.environmentHash !== 'string'
+  ) {
     return bad('"scenario", "agent" and "environmentHash" must say what was calibrated (names and hashes)');
   }
   const expected = shardSeeds(p.seeds, p.shard);
   if (p.shardSeeds.from !== expected.from || p.shardSeeds.count !== expected.count) {
-    return bad(`shard ${p.shard.index}/${p.shard.count} of seeds ${p.seeds.from}..${p.seeds.from + p.seeds.count - 1} is seeds ${expected.from}..${expected.from + expected.count - 1}, but the file says ${p.shardSeeds.from}..${p.shardSeeds.from + p.shardSeeds.count - 1}`);
+    return bad(
+      `shard ${p.shard.index}/${p.shard.count} of seeds ${p.seeds.from}..${p.seeds.from + p.seeds.count - 1} is seeds ${expected.from}..${expected.from + expected.count - 1}, but the file says ${p.shardSeeds.from}..${p.shardSeeds.from + p.shardSeeds.count - 1}`,
+    );
   }
   if (!Array.isArray(p.episodes) || p.episodes.length !== p.shardSeeds.count) {
-    return bad(`expected ${p.shardSeeds.count} episodes (one per seed of the shard), found ${Array.isArray(p.episodes) ? p.episodes.length : 'none'}`);
+    return bad(
+      `expected ${p.shardSeeds.count} episodes (one per seed of the shard), found ${Array.isArray(p.episodes) ? p.episodes.length : 'none'}`,
+    );
   }
   const increments: Float64Array[] = [];
   for (let i = 0; i < p.episodes.length; i++) {
     const e = p.episodes[i];
     if (!e || e.seed !== p.shardSeeds.from + i) return bad(`episodes[${i}]: expected seed ${p.shardSeeds.from + i}`);
     const x = typeof e.increments === 'string' ? decodeIncrements(e.increments) : null;
-    if (!x || x.length !== e.steps) return bad(`episodes[${i}] (seed ${e.seed}): "increments" must be base64 of ${e.steps} little-endian float64 values`);
+    if (!x || x.length !== e.steps)
+      return bad(
+        `episodes[${i}] (seed ${e.seed}): "increments" must be base64 of ${e.steps} little-endian float64 values`,
+      );
     increments.push(x);
   }
   return { ok: true, partial: p, increments };
@@ -131,7 +151,11 @@ const AGREE: [string, (p: CalibrationPartial) => unknown][] = [
   ['objective', (p) => p.objectiveHash],
 ];
 
-export interface LoadedPartial { file: string; partial: CalibrationPartial; increments: Float64Array[] }
+export interface LoadedPartial {
+  file: string;
+  partial: CalibrationPartial;
+  increments: Float64Array[];
+}
 
 /** All N shards, each once, agreeing on what was calibrated, in shard order; throws an Error
  *  naming the files otherwise. */
@@ -141,7 +165,9 @@ export function checkShardSet(parts: LoadedPartial[]): LoadedPartial[] {
   for (const q of parts.slice(1)) {
     for (const [what, get] of AGREE) {
       if (get(q.partial) !== get(first.partial)) {
-        throw new Error(`${q.file} and ${first.file} are not shards of one calibration: their ${what} differs (${String(get(q.partial))} vs ${String(get(first.partial))})`);
+        throw new Error(
+          `${q.file} and ${first.file} are not shards of one calibration: their ${what} differs (${String(get(q.partial))} vs ${String(get(first.partial))})`,
+        );
       }
     }
   }
@@ -160,7 +186,9 @@ export function checkShardSet(parts: LoadedPartial[]): LoadedPartial[] {
     }
   }
   if (missing.length) {
-    throw new Error(`missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; given: ${parts.map((q) => `${q.file} (${q.partial.shard.index}/${n})`).join(', ')}`);
+    throw new Error(
+      `missing shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; given: ${parts.map((q) => `${q.file} (${q.partial.shard.index}/${n})`).join(', ')}`,
+    );
   }
   return Array.from({ length: n }, (_, i) => byIndex.get(i + 1)!);
 }

@@ -20,19 +20,27 @@ export const DEFAULT_CUSUM_K = 0.5;
 export function sameDetector(a: DetectorConfig, b: DetectorConfig): boolean {
   if (a.kind !== b.kind) return false;
   switch (a.kind) {
-    case 'envelope': return true;
-    case 'window': return a.window === (b as typeof a).window;
-    case 'cusum': return a.k === (b as typeof a).k;
-    case 'fixed': return a.threshold === (b as typeof a).threshold;
+    case 'envelope':
+      return true;
+    case 'window':
+      return a.window === (b as typeof a).window;
+    case 'cusum':
+      return a.k === (b as typeof a).k;
+    case 'fixed':
+      return a.threshold === (b as typeof a).threshold;
   }
 }
 
 /** "envelope", "window w=20", "cusum k=0.5", "fixed -10": how every view names a detector. */
 export function describeDetector(d: DetectorConfig): string {
   switch (d.kind) {
-    case 'envelope': return 'envelope';
-    case 'window': return `window w=${d.window}`;
-    case 'cusum': return `cusum k=${d.k}`;
-    case 'fixed': return `fixed ${d.threshold}`;
+    case 'envelope':
+      return 'envelope';
+    case 'window':
+      return `window w=${d.window}`;
+    case 'cusum':
+      return `cusum k=${d.k}`;
+    case 'fixed':
+      return `fixed ${d.threshold}`;
   }
 }

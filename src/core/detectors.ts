@@ -45,9 +45,15 @@ export function nextUp(x: number): number {
   const lo = LITTLE ? 0 : 1;
   const hi = 1 - lo;
   if (x > 0) {
-    if (words[lo] === 0xffffffff) { words[lo] = 0; words[hi]++; } else words[lo]++;
+    if (words[lo] === 0xffffffff) {
+      words[lo] = 0;
+      words[hi]++;
+    } else words[lo]++;
   } else {
-    if (words[lo] === 0) { words[lo] = 0xffffffff; words[hi]--; } else words[lo]--;
+    if (words[lo] === 0) {
+      words[lo] = 0xffffffff;
+      words[hi]--;
+    } else words[lo]--;
   }
   return bits[0];
 }
@@ -62,14 +68,16 @@ function toArray(xs: number[], what: string): Float64Array {
   if (!Array.isArray(xs) || xs.length === 0) throw new Error(`calibration model ${what} is empty; run calibrate again`);
   const a = Float64Array.from(xs);
   for (let i = 0; i < a.length; i++) {
-    if (!Number.isFinite(a[i])) throw new Error(`calibration model ${what}[${i}] is not a finite number; run calibrate again`);
+    if (!Number.isFinite(a[i]))
+      throw new Error(`calibration model ${what}[${i}] is not a finite number; run calibrate again`);
   }
   return a;
 }
 
 function optionalNumber(x: unknown, what: string, ok: (v: number) => boolean, expected: string): number | undefined {
   if (x === undefined || x === null) return undefined;
-  if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x)) throw new Error(`calibration model ${what} must be ${expected}; run calibrate again`);
+  if (typeof x !== 'number' || !Number.isFinite(x) || !ok(x))
+    throw new Error(`calibration model ${what} must be ${expected}; run calibrate again`);
   return x;
 }
 
@@ -85,23 +93,31 @@ class ModelArrays {
   constructor(cal: DetectorCalibration) {
     this.mean = toArray(cal.model.mean, `${cal.kind}.mean`);
     this.sd = toArray(cal.model.sd, `${cal.kind}.sd`);
-    if (this.mean.length !== this.sd.length) throw new Error(`calibration model ${cal.kind}: mean and sd differ in length`);
+    if (this.mean.length !== this.sd.length)
+      throw new Error(`calibration model ${cal.kind}: mean and sd differ in length`);
     for (let i = 0; i < this.sd.length; i++) {
       if (!(this.sd[i] > 0)) throw new Error(`calibration model ${cal.kind}.sd[${i}] must be > 0; run calibrate again`);
     }
-    if (!Number.isFinite(cal.h)) throw new Error(`calibration ${cal.kind}.h is not a finite number; run calibrate again`);
+    if (!Number.isFinite(cal.h))
+      throw new Error(`calibration ${cal.kind}.h is not a finite number; run calibrate again`);
     this.last = this.mean.length - 1;
     const m = cal.model;
     this.drift = optionalNumber(m.drift, `${cal.kind}.drift`, () => true, 'a finite number') ?? 0;
     this.growth = optionalNumber(m.growth, `${cal.kind}.growth`, (v) => v >= 0, 'a finite number >= 0') ?? 0;
-    this.tailMean = optionalNumber(m.tailMean, `${cal.kind}.tailMean`, () => true, 'a finite number') ?? this.mean[this.last];
-    this.tailSd = optionalNumber(m.tailSd, `${cal.kind}.tailSd`, (v) => v > 0, 'a finite number > 0') ?? this.sd[this.last];
+    this.tailMean =
+      optionalNumber(m.tailMean, `${cal.kind}.tailMean`, () => true, 'a finite number') ?? this.mean[this.last];
+    this.tailSd =
+      optionalNumber(m.tailSd, `${cal.kind}.tailSd`, (v) => v > 0, 'a finite number > 0') ?? this.sd[this.last];
   }
 }
 
 export class EnvelopeMonitor implements Monitor {
   readonly kind = 'envelope' as const;
-  step = -1; score = 0; statistic = 0; threshold = -Infinity; flaggedStep = -1;
+  step = -1;
+  score = 0;
+  statistic = 0;
+  threshold = -Infinity;
+  flaggedStep = -1;
   private readonly mean: Float64Array;
   private readonly sd: Float64Array;
   private readonly last: number;
@@ -113,9 +129,15 @@ export class EnvelopeMonitor implements Monitor {
   private readonly growth: number;
   constructor(cal: DetectorCalibration) {
     const m = new ModelArrays(cal);
-    this.mean = m.mean; this.sd = m.sd; this.last = m.last; this.h = cal.h;
-    this.meanLast = m.mean[m.last]; this.sdLast = m.sd[m.last]; this.varLast = this.sdLast * this.sdLast;
-    this.drift = m.drift; this.growth = m.growth;
+    this.mean = m.mean;
+    this.sd = m.sd;
+    this.last = m.last;
+    this.h = cal.h;
+    this.meanLast = m.mean[m.last];
+    this.sdLast = m.sd[m.last];
+    this.varLast = this.sdLast * this.sdLast;
+    this.drift = m.drift;
+    this.growth = m.growth;
   }
   push(u: number): boolean {
     const t = ++this.step;
@@ -138,13 +160,23 @@ export class EnvelopeMonitor implements Monitor {
     if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
     return alarm;
   }
-  reset(): void { this.step = -1; this.score = 0; this.statistic = 0; this.threshold = -Infinity; this.flaggedStep = -1; }
+  reset(): void {
+    this.step = -1;
+    this.score = 0;
+    this.statistic = 0;
+    this.threshold = -Infinity;
+    this.flaggedStep = -1;
+  }
 }
 
 /** W_t = S_t - S_{t-w} (S_{-1} = 0 and earlier), from a ring of past S values: no drift from add/subtract. */
 export class WindowMonitor implements Monitor {
   readonly kind = 'window' as const;
-  step = -1; score = 0; statistic = 0; threshold = -Infinity; flaggedStep = -1;
+  step = -1;
+  score = 0;
+  statistic = 0;
+  threshold = -Infinity;
+  flaggedStep = -1;
   /** W_t, the window sum (read only) */
   windowSum = 0;
   private readonly mean: Float64Array;
@@ -157,10 +189,15 @@ export class WindowMonitor implements Monitor {
   private readonly w: number;
   private slot = 0;
   constructor(cal: DetectorCalibration, window: number) {
-    if (!Number.isInteger(window) || window < 1) throw new Error(`window detector: window must be a positive integer, got ${window}`);
+    if (!Number.isInteger(window) || window < 1)
+      throw new Error(`window detector: window must be a positive integer, got ${window}`);
     const m = new ModelArrays(cal);
-    this.mean = m.mean; this.sd = m.sd; this.last = m.last; this.h = cal.h;
-    this.tailMean = m.tailMean; this.tailSd = m.tailSd;
+    this.mean = m.mean;
+    this.sd = m.sd;
+    this.last = m.last;
+    this.h = cal.h;
+    this.tailMean = m.tailMean;
+    this.tailSd = m.tailSd;
     this.w = window;
     this.ring = new Float64Array(window);
   }
@@ -185,15 +222,25 @@ export class WindowMonitor implements Monitor {
     return alarm;
   }
   reset(): void {
-    this.step = -1; this.score = 0; this.statistic = 0; this.threshold = -Infinity; this.flaggedStep = -1;
-    this.windowSum = 0; this.ring.fill(0); this.slot = 0;
+    this.step = -1;
+    this.score = 0;
+    this.statistic = 0;
+    this.threshold = -Infinity;
+    this.flaggedStep = -1;
+    this.windowSum = 0;
+    this.ring.fill(0);
+    this.slot = 0;
   }
 }
 
 /** Page's CUSUM for a downward shift: C_t = max(0, C_{t-1} - z_t - k), z_t the standardized increment. */
 export class CusumMonitor implements Monitor {
   readonly kind = 'cusum' as const;
-  step = -1; score = 0; statistic = 0; threshold = -Infinity; flaggedStep = -1;
+  step = -1;
+  score = 0;
+  statistic = 0;
+  threshold = -Infinity;
+  flaggedStep = -1;
   private readonly mean: Float64Array;
   private readonly sd: Float64Array;
   private readonly last: number;
@@ -204,8 +251,12 @@ export class CusumMonitor implements Monitor {
   constructor(cal: DetectorCalibration, k: number) {
     if (!Number.isFinite(k) || k < 0) throw new Error(`cusum detector: k must be a finite number >= 0, got ${k}`);
     const m = new ModelArrays(cal);
-    this.mean = m.mean; this.sd = m.sd; this.last = m.last; this.h = cal.h;
-    this.tailMean = m.tailMean; this.tailSd = m.tailSd;
+    this.mean = m.mean;
+    this.sd = m.sd;
+    this.last = m.last;
+    this.h = cal.h;
+    this.tailMean = m.tailMean;
+    this.tailSd = m.tailSd;
     this.k = k;
   }
   push(u: number): boolean {
@@ -227,12 +278,21 @@ export class CusumMonitor implements Monitor {
     if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
     return alarm;
   }
-  reset(): void { this.step = -1; this.score = 0; this.statistic = 0; this.threshold = -Infinity; this.flaggedStep = -1; }
+  reset(): void {
+    this.step = -1;
+    this.score = 0;
+    this.statistic = 0;
+    this.threshold = -Infinity;
+    this.flaggedStep = -1;
+  }
 }
 
 export class FixedMonitor implements Monitor {
   readonly kind = 'fixed' as const;
-  step = -1; score = 0; statistic = 0; flaggedStep = -1;
+  step = -1;
+  score = 0;
+  statistic = 0;
+  flaggedStep = -1;
   threshold: number;
   constructor(private readonly level: number) {
     if (Number.isNaN(level)) throw new Error('fixed detector: threshold must be a number');
@@ -246,7 +306,12 @@ export class FixedMonitor implements Monitor {
     if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
     return alarm;
   }
-  reset(): void { this.step = -1; this.score = 0; this.statistic = 0; this.flaggedStep = -1; }
+  reset(): void {
+    this.step = -1;
+    this.score = 0;
+    this.statistic = 0;
+    this.flaggedStep = -1;
+  }
 }
 
 /** A monitor for the detector; calibrated kinds read their fitted model and h from the calibration. */
@@ -258,18 +323,23 @@ export function createMonitor(config: DetectorConfig, calibration: CalibrationFi
   const cal = calibration.detectors?.[config.kind];
   if (!cal) throw new Error(`the calibration file has no model for the ${config.kind} detector; run calibrate again`);
   switch (config.kind) {
-    case 'envelope': return new EnvelopeMonitor(cal);
+    case 'envelope':
+      return new EnvelopeMonitor(cal);
     case 'window': {
       const fitted = cal.params.window;
       if (fitted !== undefined && fitted !== config.window) {
-        throw new Error(`the calibration was fitted for window ${fitted}, not ${config.window}; run calibrate again with window ${config.window}`);
+        throw new Error(
+          `the calibration was fitted for window ${fitted}, not ${config.window}; run calibrate again with window ${config.window}`,
+        );
       }
       return new WindowMonitor(cal, config.window);
     }
     case 'cusum': {
       const fitted = cal.params.k;
       if (fitted !== undefined && fitted !== config.k) {
-        throw new Error(`the calibration was fitted for cusum k ${fitted}, not ${config.k}; run calibrate again with k ${config.k}`);
+        throw new Error(
+          `the calibration was fitted for cusum k ${fitted}, not ${config.k}; run calibrate again with k ${config.k}`,
+        );
       }
       return new CusumMonitor(cal, config.k);
     }

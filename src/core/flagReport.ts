@@ -21,7 +21,7 @@ export interface FlagReport {
 export function flagReport(trace: string | Uint8Array, flaggedStep: number): FlagReport {
   const r = readTrace(trace);
   const line = lineOfStep(r, flaggedStep);
-  const rec = line >= 0 ? r.steps.find((s) => s.step === flaggedStep) ?? null : null;
+  const rec = line >= 0 ? (r.steps.find((s) => s.step === flaggedStep) ?? null) : null;
   const detector = r.header?.detector ?? null;
   const alpha = r.header?.calibration?.alpha ?? null;
   return {
@@ -32,21 +32,33 @@ export function flagReport(trace: string | Uint8Array, flaggedStep: number): Fla
     threshold: rec?.threshold ?? null,
     detector,
     alpha,
-    message: flagMessage(flaggedStep, rec?.score ?? null, rec?.threshold ?? null, detector, alpha) + (line >= 0 ? '' : ' (step not found in the trace)'),
+    message:
+      flagMessage(flaggedStep, rec?.score ?? null, rec?.threshold ?? null, detector, alpha) +
+      (line >= 0 ? '' : ' (step not found in the trace)'),
   };
 }
 
-export function flagMessage(step: number, score: number | null, threshold: number | null, detector: DetectorConfig | null, alpha: number | null): string {
+export function flagMessage(
+  step: number,
+  score: number | null,
+  threshold: number | null,
+  detector: DetectorConfig | null,
+  alpha: number | null,
+): string {
   const d = detector ? describeDetectorConfig(detector) : 'unknown';
   return `running objective${score === null ? '' : ` ${fmtNumber(score)}`} fell below the threshold${threshold === null ? '' : ` ${fmtNumber(threshold)}`} at step ${step} (detector ${d}${alpha === null ? '' : `, alpha ${alpha}`})`;
 }
 
 export function describeDetectorConfig(d: DetectorConfig): string {
   switch (d.kind) {
-    case 'envelope': return 'envelope';
-    case 'window': return `window w=${d.window}`;
-    case 'cusum': return `cusum k=${d.k}`;
-    case 'fixed': return `fixed ${d.threshold}`;
+    case 'envelope':
+      return 'envelope';
+    case 'window':
+      return `window w=${d.window}`;
+    case 'cusum':
+      return `cusum k=${d.k}`;
+    case 'fixed':
+      return `fixed ${d.threshold}`;
   }
 }
 

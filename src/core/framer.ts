@@ -36,13 +36,20 @@ export class LineFramer {
   private binBuf: Buffer = EMPTY;
   private totalLines = 0;
 
-  constructor(private readonly handlers: FramerHandlers, private readonly maxLine: number = MAX_RECORD_BYTES) {}
+  constructor(
+    private readonly handlers: FramerHandlers,
+    private readonly maxLine: number = MAX_RECORD_BYTES,
+  ) {}
 
   /** Number of complete lines delivered or rejected so far. */
-  get lines(): number { return this.totalLines; }
+  get lines(): number {
+    return this.totalLines;
+  }
 
   /** Bytes held for an unfinished line or binary payload (bounded by maxLine + one chunk). */
-  get bufferedBytes(): number { return this.partLen + this.binGot; }
+  get bufferedBytes(): number {
+    return this.partLen + this.binGot;
+  }
 
   /** Call from inside onLine: the next n bytes after that line's '\n' are a binary payload.
    *  The caller validates n first; beyond maxLine it is refused with a RangeError. */
@@ -79,7 +86,10 @@ export class LineFramer {
       if (pos >= len) return;
       const nl = chunk.indexOf(NL, pos);
       if (this.discarding) {
-        if (nl < 0) { this.discarded += len - pos; return; }
+        if (nl < 0) {
+          this.discarded += len - pos;
+          return;
+        }
         this.discarding = false;
         this.discarded = 0;
         this.totalLines++;
@@ -142,7 +152,10 @@ export class LineFramer {
   }
 
   private oversize(bytes: number, complete: boolean): void {
-    if (this.partLen > 0) { this.parts = []; this.partLen = 0; }
+    if (this.partLen > 0) {
+      this.parts = [];
+      this.partLen = 0;
+    }
     this.handlers.onError({
       kind: 'oversize',
       message: `line ${complete ? this.totalLines : this.totalLines + 1} is ${complete ? '' : 'over '}${bytes} bytes; records are limited to ${this.maxLine} bytes`,

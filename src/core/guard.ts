@@ -17,7 +17,8 @@ export function copyMonitor<M extends Monitor>(m: M): M {
   const c = Object.create(Object.getPrototypeOf(m)) as Record<string, unknown>;
   for (const key of Object.keys(m)) {
     const v = (m as unknown as Record<string, unknown>)[key];
-    if (!SHARED.has(key) && (ArrayBuffer.isView(v) || Array.isArray(v))) c[key] = (v as Float64Array | unknown[]).slice();
+    if (!SHARED.has(key) && (ArrayBuffer.isView(v) || Array.isArray(v)))
+      c[key] = (v as Float64Array | unknown[]).slice();
     else c[key] = v;
   }
   return c as unknown as M;
@@ -80,25 +81,44 @@ export function verifyPrediction(
   const path = evaluatePath(live, claim.increments, margin);
   const crossingStep = path.crossing >= 0 ? claim.step + path.crossing : null;
   if (claim.fired && crossingStep === null) {
-    return { ok: false, message: `the guard fired at step ${claim.step} but its predicted increments never fall more than ${margin} below the threshold` };
+    return {
+      ok: false,
+      message: `the guard fired at step ${claim.step} but its predicted increments never fall more than ${margin} below the threshold`,
+    };
   }
   if (crossingStep !== claim.crossingStep) {
-    return { ok: false, message: `the guard's predicted crossing step ${claim.crossingStep} at step ${claim.step} is not where its increments cross (${crossingStep})` };
+    return {
+      ok: false,
+      message: `the guard's predicted crossing step ${claim.crossingStep} at step ${claim.step} is not where its increments cross (${crossingStep})`,
+    };
   }
   return { ok: true, path };
 }
 
 export function predictionOf(
-  g: GuardConfig, step: number, replay: boolean, fired: boolean, increments: number[], path: PathResult, truncated: boolean, liveScore: number,
+  g: GuardConfig,
+  step: number,
+  replay: boolean,
+  fired: boolean,
+  increments: number[],
+  path: PathResult,
+  truncated: boolean,
+  liveScore: number,
 ): GuardPrediction {
   const at = path.crossing >= 0 ? path.crossing : path.scores.length - 1;
   const p: GuardPrediction = {
-    step, horizon: g.horizon, rollouts: g.rollouts, replay, fired,
+    step,
+    horizon: g.horizon,
+    rollouts: g.rollouts,
+    replay,
+    fired,
     crossingStep: path.crossing >= 0 ? step + path.crossing : null,
     // an empty path (the time budget ran out before the first predicted step) predicts nothing new
     predictedScore: at >= 0 ? path.scores[at] : liveScore,
     margin: g.margin,
-    increments, scores: path.scores, thresholds: path.thresholds,
+    increments,
+    scores: path.scores,
+    thresholds: path.thresholds,
   };
   if (truncated) p.truncated = true;
   return p;

@@ -34,11 +34,25 @@ export interface GuardCalibration {
 }
 
 export function settingsOf(g: GuardConfig): GuardSettings {
-  return { horizon: g.horizon, rollouts: g.rollouts, quantile: g.quantile, every: g.every, below: g.below, budgetMs: g.budgetMs };
+  return {
+    horizon: g.horizon,
+    rollouts: g.rollouts,
+    quantile: g.quantile,
+    every: g.every,
+    below: g.below,
+    budgetMs: g.budgetMs,
+  };
 }
 
 export function sameSettings(a: GuardSettings, b: GuardSettings): boolean {
-  return a.horizon === b.horizon && a.rollouts === b.rollouts && a.quantile === b.quantile && a.every === b.every && a.below === b.below && a.budgetMs === b.budgetMs;
+  return (
+    a.horizon === b.horizon &&
+    a.rollouts === b.rollouts &&
+    a.quantile === b.quantile &&
+    a.every === b.every &&
+    a.below === b.below &&
+    a.budgetMs === b.budgetMs
+  );
 }
 
 export function paramsOf(d: DetectorConfig): { window?: number; k?: number } {
@@ -51,7 +65,11 @@ export function beyond(kind: CalibratedKind, e: number, h: number): boolean {
 }
 
 /** The episode's most extreme native statistic over its own steps (calibration's e_j). */
-export function reactiveExtreme(detector: DetectorConfig & { kind: CalibratedKind }, cal: CalibrationFile, increments: ArrayLike<number>): number {
+export function reactiveExtreme(
+  detector: DetectorConfig & { kind: CalibratedKind },
+  cal: CalibrationFile,
+  increments: ArrayLike<number>,
+): number {
   const m = createMonitor(detector, cal);
   let e = detector.kind === 'cusum' ? 0 : Infinity;
   for (let i = 0; i < increments.length; i++) {
@@ -67,7 +85,12 @@ function moreExtreme(kind: CalibratedKind, a: number, b: number): number {
 }
 
 /** tau = r_(k), the k-th most extreme combined score, and the margin |tau - h| (>= 0). */
-export function guardThreshold(kind: CalibratedKind, h: number, k: number, pairs: [number, number | null][]): { tau: number; margin: number } {
+export function guardThreshold(
+  kind: CalibratedKind,
+  h: number,
+  k: number,
+  pairs: [number, number | null][],
+): { tau: number; margin: number } {
   const r = pairs.map(([e, p]) => (p === null || !Number.isFinite(p) ? e : moreExtreme(kind, e, p)));
   r.sort((a, b) => (kind === 'cusum' ? b - a : a - b));
   if (r.length === 0) return { tau: h, margin: 0 };

@@ -28,7 +28,16 @@ export interface GuardConfig {
 /** predicted steps in one look-ahead at most (a bigger horizon is refused) */
 export const MAX_HORIZON = 10_000;
 
-export const DEFAULT_GUARD: GuardConfig = { horizon: 10, rollouts: 1, quantile: null, every: 1, below: null, budgetMs: null, margin: 0, record: 'fired' };
+export const DEFAULT_GUARD: GuardConfig = {
+  horizon: 10,
+  rollouts: 1,
+  quantile: null,
+  every: 1,
+  below: null,
+  budgetMs: null,
+  margin: 0,
+  record: 'fired',
+};
 
 /** A look-ahead made before the action of `step`, as the engine recomputed it from the predicted increments. */
 export interface GuardPrediction {

@@ -17,7 +17,10 @@ export interface JsonProp {
 }
 
 export class JsonSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
     this.name = 'JsonSyntaxError';
   }
@@ -30,7 +33,9 @@ const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 export function parseJsonAst(text: string): JsonNode {
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
 
-  const fail = (msg: string, at = pos): never => { throw new JsonSyntaxError(msg, at); };
+  const fail = (msg: string, at = pos): never => {
+    throw new JsonSyntaxError(msg, at);
+  };
   const ws = () => {
     for (;;) {
       const c = text.charCodeAt(pos);
@@ -39,7 +44,11 @@ export function parseJsonAst(text: string): JsonNode {
     }
   };
   const what = () =>
-    pos >= text.length ? 'the end of the file' : text[pos] === '/' ? "'/' (comments are not allowed in JSON)" : `'${text[pos]}'`;
+    pos >= text.length
+      ? 'the end of the file'
+      : text[pos] === '/'
+        ? "'/' (comments are not allowed in JSON)"
+        : `'${text[pos]}'`;
 
   const str = (): string => {
     const start = pos;
@@ -49,20 +58,40 @@ export function parseJsonAst(text: string): JsonNode {
     for (;;) {
       if (pos >= text.length) fail('unterminated string', start);
       const c = text.charCodeAt(pos);
-      if (c === 34) { out += text.slice(run, pos); pos++; return out; }
+      if (c === 34) {
+        out += text.slice(run, pos);
+        pos++;
+        return out;
+      }
       if (c < 0x20) fail('control character in a string (write it as an escape such as \\n)');
       if (c === 92) {
         out += text.slice(run, pos);
         const e = text[pos + 1];
         switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
+          case '"':
+            out += '"';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '/':
+            out += '/';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
+          case 'n':
+            out += '\n';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 't':
+            out += '\t';
+            break;
           case 'u': {
             const hex = text.slice(pos + 2, pos + 6);
             if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('invalid \\u escape: expected 4 hex digits');
@@ -70,7 +99,8 @@ export function parseJsonAst(text: string): JsonNode {
             pos += 4;
             break;
           }
-          default: fail(`invalid escape '\\${e ?? ''}' in a string`);
+          default:
+            fail(`invalid escape '\\${e ?? ''}' in a string`);
         }
         pos += 2;
         run = pos;
@@ -90,7 +120,10 @@ export function parseJsonAst(text: string): JsonNode {
       const props: JsonProp[] = [];
       const seen = new Set<string>();
       ws();
-      if (text[pos] === '}') { pos++; return { type: 'object', offset, props }; }
+      if (text[pos] === '}') {
+        pos++;
+        return { type: 'object', offset, props };
+      }
       for (;;) {
         ws();
         if (text[pos] !== '"') fail(`expected a property name in double quotes, found ${what()}`);
@@ -103,8 +136,16 @@ export function parseJsonAst(text: string): JsonNode {
         pos++;
         props.push({ key, keyOffset, value: value(depth + 1) });
         ws();
-        if (text[pos] === ',') { pos++; ws(); if (text[pos] === '}') fail('trailing comma before \'}\' (JSON allows none)'); continue; }
-        if (text[pos] === '}') { pos++; return { type: 'object', offset, props }; }
+        if (text[pos] === ',') {
+          pos++;
+          ws();
+          if (text[pos] === '}') fail("trailing comma before '}' (JSON allows none)");
+          continue;
+        }
+        if (text[pos] === '}') {
+          pos++;
+          return { type: 'object', offset, props };
+        }
         fail(`expected ',' or '}' after a property value, found ${what()}`);
       }
     }
@@ -112,19 +153,39 @@ export function parseJsonAst(text: string): JsonNode {
       pos++;
       const items: JsonNode[] = [];
       ws();
-      if (text[pos] === ']') { pos++; return { type: 'array', offset, items }; }
+      if (text[pos] === ']') {
+        pos++;
+        return { type: 'array', offset, items };
+      }
       for (;;) {
         items.push(value(depth + 1));
         ws();
-        if (text[pos] === ',') { pos++; ws(); if (text[pos] === ']') fail('trailing comma before \']\' (JSON allows none)'); continue; }
-        if (text[pos] === ']') { pos++; return { type: 'array', offset, items }; }
+        if (text[pos] === ',') {
+          pos++;
+          ws();
+          if (text[pos] === ']') fail("trailing comma before ']' (JSON allows none)");
+          continue;
+        }
+        if (text[pos] === ']') {
+          pos++;
+          return { type: 'array', offset, items };
+        }
         fail(`expected ',' or ']' after an array item, found ${what()}`);
       }
     }
     if (c === '"') return { type: 'string', offset, value: str() };
-    if (text.startsWith('true', pos)) { pos += 4; return { type: 'boolean', offset, value: true }; }
-    if (text.startsWith('false', pos)) { pos += 5; return { type: 'boolean', offset, value: false }; }
-    if (text.startsWith('null', pos)) { pos += 4; return { type: 'null', offset, value: null }; }
+    if (text.startsWith('true', pos)) {
+      pos += 4;
+      return { type: 'boolean', offset, value: true };
+    }
+    if (text.startsWith('false', pos)) {
+      pos += 5;
+      return { type: 'boolean', offset, value: false };
+    }
+    if (text.startsWith('null', pos)) {
+      pos += 4;
+      return { type: 'null', offset, value: null };
+    }
     NUMBER.lastIndex = pos;
     const m = NUMBER.exec(text);
     if (m) {
@@ -145,11 +206,19 @@ export function toValue(node: JsonNode): unknown {
   switch (node.type) {
     case 'object': {
       const o: Record<string, unknown> = {};
-      for (const p of node.props) Object.defineProperty(o, p.key, { value: toValue(p.value), enumerable: true, writable: true, configurable: true });
+      for (const p of node.props)
+        Object.defineProperty(o, p.key, {
+          value: toValue(p.value),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       return o;
     }
-    case 'array': return node.items.map(toValue);
-    default: return node.value;
+    case 'array':
+      return node.items.map(toValue);
+    default:
+      return node.value;
   }
 }
 

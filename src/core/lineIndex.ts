@@ -24,7 +24,10 @@ export function indexLines(data: string | Uint8Array): LineIndex {
     while (pos < length) {
       const nl = data.indexOf('\n', pos);
       starts.push(pos);
-      if (nl < 0) { ends.push(length); return { starts, ends, torn: true, length }; }
+      if (nl < 0) {
+        ends.push(length);
+        return { starts, ends, torn: true, length };
+      }
       ends.push(nl);
       pos = nl + 1;
     }
@@ -33,7 +36,10 @@ export function indexLines(data: string | Uint8Array): LineIndex {
     while (pos < length) {
       const nl = buf.indexOf(NL, pos);
       starts.push(pos);
-      if (nl < 0) { ends.push(length); return { starts, ends, torn: true, length }; }
+      if (nl < 0) {
+        ends.push(length);
+        return { starts, ends, torn: true, length };
+      }
       ends.push(nl);
       pos = nl + 1;
     }

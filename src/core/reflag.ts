@@ -25,9 +25,13 @@ export interface ReflagResult {
 /** `alpha`, when given and different from the calibration's, re-derives h from the stored held-out
  *  statistics (throws when the calibration file predates them). */
 export function reflag(
-  increments: ArrayLike<number>, config: DetectorConfig, calibration: CalibrationFile | null, alpha?: number,
+  increments: ArrayLike<number>,
+  config: DetectorConfig,
+  calibration: CalibrationFile | null,
+  alpha?: number,
 ): ReflagResult {
-  const cal = calibration && alpha !== undefined && config.kind !== 'fixed' ? withAlpha(calibration, alpha) : calibration;
+  const cal =
+    calibration && alpha !== undefined && config.kind !== 'fixed' ? withAlpha(calibration, alpha) : calibration;
   const monitor = createMonitor(config, cal);
   const n = increments.length;
   const scores = new Float64Array(n);
@@ -109,12 +113,18 @@ export interface TraceFlags {
  * when it differs from the trace's own, or when the alpha differs from the one its calibration was
  * computed for (a fixed threshold has no alpha). Never throws: a failure is `reflagError`.
  */
-export function flagRecordedTrace(trace: RecordedTrace, settings: FlagSettings, loadCalibration: CalibrationLoader): TraceFlags {
+export function flagRecordedTrace(
+  trace: RecordedTrace,
+  settings: FlagSettings,
+  loadCalibration: CalibrationLoader,
+): TraceFlags {
   const header = trace.header;
   const recorded: TraceFlags = {
     detector: header?.detector ?? { kind: 'envelope' },
-    alpha: header && header.detector.kind !== 'fixed' ? header.calibration?.alpha ?? null : null,
-    calibration: header?.calibration ? { alpha: header.calibration.alpha, file: header.calibration.file, computedAt: header.calibration.computedAt } : null,
+    alpha: header && header.detector.kind !== 'fixed' ? (header.calibration?.alpha ?? null) : null,
+    calibration: header?.calibration
+      ? { alpha: header.calibration.alpha, file: header.calibration.file, computedAt: header.calibration.computedAt }
+      : null,
     reflagged: false,
     flaggedStep: trace.recordedFlaggedStep,
     recordedFlaggedStep: trace.recordedFlaggedStep,
@@ -125,9 +135,15 @@ export function flagRecordedTrace(trace: RecordedTrace, settings: FlagSettings, 
   const wanted = settings.detector;
   if (!header || !wanted) return recorded;
   const recordedAlpha = header.calibration?.alpha;
-  const alphaChange = wanted.kind !== 'fixed' && settings.alpha !== null && (recordedAlpha === undefined || Math.abs(settings.alpha - recordedAlpha) > 1e-12);
+  const alphaChange =
+    wanted.kind !== 'fixed' &&
+    settings.alpha !== null &&
+    (recordedAlpha === undefined || Math.abs(settings.alpha - recordedAlpha) > 1e-12);
   if (sameDetector(wanted, header.detector) && !alphaChange) return recorded;
-  const fail = (message: string): TraceFlags => ({ ...recorded, reflagError: `cannot re-flag with detector ${describeDetector(wanted)}: ${message}` });
+  const fail = (message: string): TraceFlags => ({
+    ...recorded,
+    reflagError: `cannot re-flag with detector ${describeDetector(wanted)}: ${message}`,
+  });
   const missing = firstMissingStep(trace.stepNumbers, trace.steps);
   if (missing >= 0) return fail(`step ${missing} is missing from the trace`);
   let calibration: CalibrationFile | null = null;
@@ -138,12 +154,15 @@ export function flagRecordedTrace(trace: RecordedTrace, settings: FlagSettings, 
     calibration = loaded.calibration;
   }
   try {
-    const alpha = wanted.kind === 'fixed' ? null : settings.alpha ?? calibration?.alpha ?? null;
+    const alpha = wanted.kind === 'fixed' ? null : (settings.alpha ?? calibration?.alpha ?? null);
     const r = reflag(trace.increments, wanted, calibration, alpha ?? undefined);
     return {
       detector: wanted,
       alpha,
-      calibration: calibration && header.calibration ? { alpha: alpha ?? calibration.alpha, file: header.calibration.file, computedAt: calibration.computedAt } : null,
+      calibration:
+        calibration && header.calibration
+          ? { alpha: alpha ?? calibration.alpha, file: header.calibration.file, computedAt: calibration.computedAt }
+          : null,
       reflagged: true,
       flaggedStep: r.flaggedStep,
       recordedFlaggedStep: trace.recordedFlaggedStep,

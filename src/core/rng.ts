@@ -70,7 +70,10 @@ export class Rng {
   /** An independent copy that continues with exactly the same stream. */
   clone(): Rng {
     const r = Object.create(Rng.prototype) as Rng;
-    r.a = this.a; r.b = this.b; r.c = this.c; r.d = this.d;
+    r.a = this.a;
+    r.b = this.b;
+    r.c = this.c;
+    r.d = this.d;
     return r;
   }
 }

@@ -8,7 +8,12 @@ import type { ModuleRef, ScenarioFile } from './scenario';
 import { MAX_HORIZON } from './guardTypes';
 
 export class ScenarioError extends Error {
-  constructor(readonly file: string, readonly line: number, readonly column: number, readonly detail: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly detail: string,
+  ) {
     super(`${file}:${line}:${column}: ${detail}`);
     this.name = 'ScenarioError';
   }
@@ -20,7 +25,10 @@ const MODULE_HINT = 'a module path relative to the scenario file, e.g. "./agent.
 const MAX_SEED = 2 ** 32 - 1;
 
 class Checker {
-  constructor(private readonly text: string, private readonly file: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+  ) {}
 
   fail(offset: number, detail: string): never {
     const { line, column } = lineCol(this.text, offset);
@@ -29,11 +37,16 @@ class Checker {
 
   got(n: JsonNode): string {
     switch (n.type) {
-      case 'object': return 'an object';
-      case 'array': return 'an array';
-      case 'string': return n.value.length > 30 ? `a string "${n.value.slice(0, 30)}…"` : `"${n.value}"`;
-      case 'null': return 'null';
-      default: return String(n.value);
+      case 'object':
+        return 'an object';
+      case 'array':
+        return 'an array';
+      case 'string':
+        return n.value.length > 30 ? `a string "${n.value.slice(0, 30)}…"` : `"${n.value}"`;
+      case 'null':
+        return 'null';
+      default:
+        return String(n.value);
     }
   }
 
@@ -84,12 +97,14 @@ class Checker {
   /** An agent: a module, or a trained network `{"onnx": "./policy.onnx", "options": {...}}`. */
   agentRef(n: JsonNode, path: string): void {
     if (n.type === 'object' && n.props.some((p) => p.key === 'onnx')) {
-      if (n.props.some((p) => p.key === 'module')) this.fail(n.offset, `${path}: give either "module" or "onnx", not both`);
+      if (n.props.some((p) => p.key === 'module'))
+        this.fail(n.offset, `${path}: give either "module" or "onnx", not both`);
       this.keys(n, path, ['onnx', 'options']);
       const hint = 'a path to an .onnx model relative to the scenario file, e.g. "./policy.onnx"';
       const v = this.get(n, 'onnx')!;
       this.string(v, `${path}.onnx`, hint);
-      if (!(v as { value: string }).value.toLowerCase().endsWith('.onnx')) this.fail(v.offset, `${path}.onnx: expected ${hint}, got ${this.got(v)}`);
+      if (!(v as { value: string }).value.toLowerCase().endsWith('.onnx'))
+        this.fail(v.offset, `${path}.onnx: expected ${hint}, got ${this.got(v)}`);
       const opts = this.get(n, 'options');
       if (opts) this.object(opts, `${path}.options`);
       return;
@@ -105,7 +120,10 @@ class Checker {
     if (hasModule && hasGym) this.fail(o.offset, `${path}: give either "module" or "gymnasium", not both`);
     if (!hasModule && !hasGym) {
       this.keys(o, path, ['module', 'gymnasium', 'options']);
-      this.fail(o.offset, `${path}: missing required key "module" (${MODULE_HINT}) or "gymnasium" (a registered Gymnasium id, e.g. "CartPole-v1")`);
+      this.fail(
+        o.offset,
+        `${path}: missing required key "module" (${MODULE_HINT}) or "gymnasium" (a registered Gymnasium id, e.g. "CartPole-v1")`,
+      );
     }
     if (hasGym) {
       this.keys(o, path, ['gymnasium', 'options']);
@@ -120,13 +138,29 @@ class Checker {
   distribution(n: JsonNode, path: string): void {
     const o = this.object(n, path, `{"seeds": {"from": 0, "count": 20}}`);
     this.keys(o, path, ['seeds', 'environment']);
-    const seeds = this.object(this.need(o, 'seeds', path, '{"from": <first seed>, "count": <number of episodes>}'), `${path}.seeds`);
+    const seeds = this.object(
+      this.need(o, 'seeds', path, '{"from": <first seed>, "count": <number of episodes>}'),
+      `${path}.seeds`,
+    );
     this.keys(seeds, `${path}.seeds`, ['from', 'count']);
-    this.integer(this.need(seeds, 'from', `${path}.seeds`, 'the first seed, an integer >= 0'), `${path}.seeds.from`, 0, MAX_SEED, `an integer seed from 0 to ${MAX_SEED}`);
-    this.integer(this.need(seeds, 'count', `${path}.seeds`, 'the number of episodes, an integer >= 1'), `${path}.seeds.count`, 1, 1e7, 'an integer >= 1 (the number of episodes)');
+    this.integer(
+      this.need(seeds, 'from', `${path}.seeds`, 'the first seed, an integer >= 0'),
+      `${path}.seeds.from`,
+      0,
+      MAX_SEED,
+      `an integer seed from 0 to ${MAX_SEED}`,
+    );
+    this.integer(
+      this.need(seeds, 'count', `${path}.seeds`, 'the number of episodes, an integer >= 1'),
+      `${path}.seeds.count`,
+      1,
+      1e7,
+      'an integer >= 1 (the number of episodes)',
+    );
     const from = (this.get(seeds, 'from') as { value: number }).value;
     const count = (this.get(seeds, 'count') as { value: number }).value;
-    if (from + count - 1 > MAX_SEED) this.fail(seeds.offset, `${path}.seeds: the last seed ${from + count - 1} exceeds ${MAX_SEED}`);
+    if (from + count - 1 > MAX_SEED)
+      this.fail(seeds.offset, `${path}.seeds: the last seed ${from + count - 1} exceeds ${MAX_SEED}`);
     const env = this.get(o, 'environment');
     if (env) this.object(env, `${path}.environment`, 'an object of environment options');
   }
@@ -134,7 +168,8 @@ class Checker {
   protocol(n: JsonNode): void {
     const what = '"stop", "flag-only" or {"fallback": <action>}';
     if (n.type === 'string') {
-      if (n.value !== 'stop' && n.value !== 'flag-only') this.fail(n.offset, `protocol: expected ${what}, got ${this.got(n)}`);
+      if (n.value !== 'stop' && n.value !== 'flag-only')
+        this.fail(n.offset, `protocol: expected ${what}, got ${this.got(n)}`);
       return;
     }
     const o = this.object(n, 'protocol', what);
@@ -153,13 +188,24 @@ class Checker {
     const k = kind.value as keyof typeof kinds;
     this.keys(o, path, ['kind', ...kinds[k]]);
     if (k === 'window') {
-      this.integer(this.need(o, 'window', path, 'the number of increments summed, an integer >= 1'), `${path}.window`, 1, 1e9, 'an integer >= 1 (the number of increments summed)');
+      this.integer(
+        this.need(o, 'window', path, 'the number of increments summed, an integer >= 1'),
+        `${path}.window`,
+        1,
+        1e9,
+        'an integer >= 1 (the number of increments summed)',
+      );
     } else if (k === 'cusum') {
       const v = this.need(o, 'k', path, 'the allowance in standard deviations, a number >= 0');
-      if (v.type !== 'number' || !Number.isFinite(v.value) || v.value < 0) this.fail(v.offset, `${path}.k: expected a number >= 0 (the allowance in standard deviations), got ${this.got(v)}`);
+      if (v.type !== 'number' || !Number.isFinite(v.value) || v.value < 0)
+        this.fail(
+          v.offset,
+          `${path}.k: expected a number >= 0 (the allowance in standard deviations), got ${this.got(v)}`,
+        );
     } else if (k === 'fixed') {
       const v = this.need(o, 'threshold', path, 'the running-objective level below which a step alarms');
-      if (v.type !== 'number' || !Number.isFinite(v.value)) this.fail(v.offset, `${path}.threshold: expected a finite number, got ${this.got(v)}`);
+      if (v.type !== 'number' || !Number.isFinite(v.value))
+        this.fail(v.offset, `${path}.threshold: expected a finite number, got ${this.got(v)}`);
     }
   }
 
@@ -168,7 +214,8 @@ class Checker {
     const o = this.object(n, path, '{"enabled": true, "horizon": 10, "rollouts": 1, ...}');
     this.keys(o, path, ['enabled', 'horizon', 'rollouts', 'quantile', 'every', 'below', 'budgetMs']);
     const enabled = this.get(o, 'enabled');
-    if (enabled && enabled.type !== 'boolean') this.fail(enabled.offset, `${path}.enabled: expected true or false, got ${this.got(enabled)}`);
+    if (enabled && enabled.type !== 'boolean')
+      this.fail(enabled.offset, `${path}.enabled: expected true or false, got ${this.got(enabled)}`);
     const int = (key: string, max: number, what: string) => {
       const v = this.get(o, key);
       if (v) this.integer(v, `${path}.${key}`, 1, max, what);
@@ -178,23 +225,45 @@ class Checker {
     int('every', 1e9, 'an integer >= 1 (look ahead before every k-th step)');
     const num = (key: string, ok: (x: number) => boolean, what: string) => {
       const v = this.get(o, key);
-      if (v && (v.type !== 'number' || !Number.isFinite(v.value) || !ok(v.value))) this.fail(v.offset, `${path}.${key}: expected ${what}, got ${this.got(v)}`);
+      if (v && (v.type !== 'number' || !Number.isFinite(v.value) || !ok(v.value)))
+        this.fail(v.offset, `${path}.${key}: expected ${what}, got ${this.got(v)}`);
     };
-    num('quantile', (x) => x > 0 && x <= 1, 'a number in (0, 1] (the rollouts\' quantile used as the prediction)');
-    num('below', () => true, 'a finite number (look ahead only when the running objective is less than this above the threshold)');
+    num('quantile', (x) => x > 0 && x <= 1, "a number in (0, 1] (the rollouts' quantile used as the prediction)");
+    num(
+      'below',
+      () => true,
+      'a finite number (look ahead only when the running objective is less than this above the threshold)',
+    );
     num('budgetMs', (x) => x > 0, 'a number of milliseconds > 0 (time budget per look-ahead)');
   }
 
   harm(n: JsonNode): void {
     const o = this.object(n, 'harm', '{"info": "KEY"} (a step whose info[KEY] is truthy is a harmful event)');
     this.keys(o, 'harm', ['info']);
-    this.string(this.need(o, 'info', 'harm', 'the info key that marks a harmful step'), 'harm.info', 'a non-empty info key');
+    this.string(
+      this.need(o, 'info', 'harm', 'the info key that marks a harmful step'),
+      'harm.info',
+      'a non-empty info key',
+    );
   }
 }
 
 export const SCENARIO_KEYS = [
-  '$schema', 'name', 'description', 'environment', 'agent', 'agents', 'objective', 'maxSteps',
-  'calibration', 'deployment', 'protocol', 'detector', 'alpha', 'guard', 'harm',
+  '$schema',
+  'name',
+  'description',
+  'environment',
+  'agent',
+  'agents',
+  'objective',
+  'maxSteps',
+  'calibration',
+  'deployment',
+  'protocol',
+  'detector',
+  'alpha',
+  'guard',
+  'harm',
 ] as const;
 
 /** Parses and validates a scenario file's text; throws ScenarioError naming file:line:col. */
@@ -226,9 +295,21 @@ export function parseScenario(text: string, file: string): ScenarioFile {
   }
   const objective = c.get(o, 'objective');
   if (objective) c.moduleRef(objective, 'objective');
-  c.integer(c.need(o, 'maxSteps', '', 'the most steps an episode may run, an integer >= 1'), 'maxSteps', 1, Number.MAX_SAFE_INTEGER, 'a positive integer (the most steps an episode may run)');
-  c.distribution(c.need(o, 'calibration', '', 'the training distribution: {"seeds": {"from": 0, "count": 40}}'), 'calibration');
-  c.distribution(c.need(o, 'deployment', '', 'the deployment distribution: {"seeds": {"from": 1000, "count": 20}}'), 'deployment');
+  c.integer(
+    c.need(o, 'maxSteps', '', 'the most steps an episode may run, an integer >= 1'),
+    'maxSteps',
+    1,
+    Number.MAX_SAFE_INTEGER,
+    'a positive integer (the most steps an episode may run)',
+  );
+  c.distribution(
+    c.need(o, 'calibration', '', 'the training distribution: {"seeds": {"from": 0, "count": 40}}'),
+    'calibration',
+  );
+  c.distribution(
+    c.need(o, 'deployment', '', 'the deployment distribution: {"seeds": {"from": 1000, "count": 20}}'),
+    'deployment',
+  );
   const protocol = c.get(o, 'protocol');
   if (protocol) c.protocol(protocol);
   const detector = c.get(o, 'detector');
@@ -243,7 +324,8 @@ export function parseScenario(text: string, file: string): ScenarioFile {
   }
   const spec = toValue(root) as ScenarioFile;
   // An ONNX agent is a module whose file is the model: the runner recognises the extension.
-  const fromOnnx = (r: ModuleRef & { onnx?: string }): ModuleRef => (r.onnx !== undefined ? { module: r.onnx, ...(r.options ? { options: r.options } : {}) } : r);
+  const fromOnnx = (r: ModuleRef & { onnx?: string }): ModuleRef =>
+    r.onnx !== undefined ? { module: r.onnx, ...(r.options ? { options: r.options } : {}) } : r;
   spec.agent = fromOnnx(spec.agent);
   if (spec.agents) for (const k of Object.keys(spec.agents)) spec.agents[k] = fromOnnx(spec.agents[k]);
   return spec;
@@ -254,7 +336,10 @@ function closest(key: string, allowed: readonly string[]): string | null {
   let bestD = 3;
   for (const a of allowed) {
     const d = editDistance(key.toLowerCase(), a.toLowerCase());
-    if (d < bestD) { bestD = d; best = a; }
+    if (d < bestD) {
+      bestD = d;
+      best = a;
+    }
   }
   return best;
 }

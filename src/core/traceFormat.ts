@@ -13,17 +13,39 @@ export const TRACE_EXTENSION = '.trace.jsonl';
 export type Recording = 'full' | 'scores';
 
 export type EndReason =
-  | 'completed' | 'flagged_stop' | 'predicted_stop' | 'step_timeout' | 'episode_timeout' | 'oom' | 'crashed'
-  | 'killed_by_user' | 'protocol_error' | 'host_shutdown';
+  | 'completed'
+  | 'flagged_stop'
+  | 'predicted_stop'
+  | 'step_timeout'
+  | 'episode_timeout'
+  | 'oom'
+  | 'crashed'
+  | 'killed_by_user'
+  | 'protocol_error'
+  | 'host_shutdown';
 
 export const END_REASONS: readonly EndReason[] = [
-  'completed', 'flagged_stop', 'predicted_stop', 'step_timeout', 'episode_timeout', 'oom', 'crashed',
-  'killed_by_user', 'protocol_error', 'host_shutdown',
+  'completed',
+  'flagged_stop',
+  'predicted_stop',
+  'step_timeout',
+  'episode_timeout',
+  'oom',
+  'crashed',
+  'killed_by_user',
+  'protocol_error',
+  'host_shutdown',
 ];
 
 /** The ends that mean the user's code or the runner failed (an error in Problems, a failure in a
  *  run's summary); the others are the episode's or the user's own doing. */
-export const FAILURE_END_REASONS: ReadonlySet<EndReason> = new Set(['step_timeout', 'episode_timeout', 'oom', 'crashed', 'protocol_error']);
+export const FAILURE_END_REASONS: ReadonlySet<EndReason> = new Set([
+  'step_timeout',
+  'episode_timeout',
+  'oom',
+  'crashed',
+  'protocol_error',
+]);
 
 export interface ModuleInfo {
   /** absolute path of the module file */
@@ -57,14 +79,24 @@ export interface TraceHeader {
   /** the calibration used, or null for a fixed threshold; `longestEpisode`: its longest episode's
    *  steps — steps from there on are beyond training (absent for older calibrations); `agent`: the
    *  agent it was calibrated on (another agent's with `run --calibration`) */
-  calibration: { file: string; hash: string; alpha: number; computedAt: string; longestEpisode?: number; agent?: string } | null;
+  calibration: {
+    file: string;
+    hash: string;
+    alpha: number;
+    computedAt: string;
+    longestEpisode?: number;
+    agent?: string;
+  } | null;
   startedAt: string;
   /** a fork (issue 14): this episode replayed the parent trace's actions for steps 0..step-1, then
    *  `agent` took over at `step`; `trace` is the parent's absolute path */
   forkOf?: ForkOf;
 }
 
-export interface ForkOf { trace: string; step: number }
+export interface ForkOf {
+  trace: string;
+  step: number;
+}
 
 export interface TraceReset {
   type: 'reset';

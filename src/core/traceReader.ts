@@ -11,7 +11,15 @@
 import { isUtf8 } from 'node:buffer';
 import { indexLines, type LineIndex } from './lineIndex';
 import { RecordOrder } from './traceOrder';
-import { checkEnd, checkHeader, checkReset, checkStep, describe, isObject, normalizeRecord } from './traceRecordValidate';
+import {
+  checkEnd,
+  checkHeader,
+  checkReset,
+  checkStep,
+  describe,
+  isObject,
+  normalizeRecord,
+} from './traceRecordValidate';
 import type { TraceEnd, TraceHeader, TraceRecord, TraceReset, TraceStep } from './traceFormat';
 import { MAX_RECORD_BYTES } from './wire';
 
@@ -68,10 +76,18 @@ export function parseTraceLine(text: string, maxLength: number = MAX_TRACE_LINE)
     }
     if (text.length === 0) return { ok: false, message: 'empty line; expected a JSON record' };
     if (text.charCodeAt(0) === 0xfeff) {
-      return { ok: false, column: 0, message: 'line starts with a byte-order mark (U+FEFF); traces are UTF-8 without a BOM' };
+      return {
+        ok: false,
+        column: 0,
+        message: 'line starts with a byte-order mark (U+FEFF); traces are UTF-8 without a BOM',
+      };
     }
     if (text.charCodeAt(text.length - 1) === 13) {
-      return { ok: false, column: text.length - 1, message: 'line ends with a carriage return (CRLF); traces use LF line endings only' };
+      return {
+        ok: false,
+        column: text.length - 1,
+        message: 'line ends with a carriage return (CRLF); traces use LF line endings only',
+      };
     }
     let value: unknown;
     try {
@@ -85,10 +101,18 @@ export function parseTraceLine(text: string, maxLength: number = MAX_TRACE_LINE)
     if (!isObject(value)) return { ok: false, message: `expected a JSON object record, got ${describe(value)}` };
     let problem: string | null;
     switch (value.type) {
-      case 'header': problem = checkHeader(value); break;
-      case 'reset': problem = checkReset(value); break;
-      case 'step': problem = checkStep(value); break;
-      case 'episode_end': problem = checkEnd(value); break;
+      case 'header':
+        problem = checkHeader(value);
+        break;
+      case 'reset':
+        problem = checkReset(value);
+        break;
+      case 'step':
+        problem = checkStep(value);
+        break;
+      case 'episode_end':
+        problem = checkEnd(value);
+        break;
       default:
         problem = `field 'type' must be "header", "reset", "step" or "episode_end", got ${'type' in value ? describe(value.type) : 'nothing'}`;
     }
@@ -110,7 +134,8 @@ export function indexOfStep(result: Pick<TraceReadResult, 'steps'>, n: number): 
     const mid = (lo + hi) >>> 1;
     const s = steps[mid].step;
     if (s === n) return mid;
-    if (s < n) lo = mid + 1; else hi = mid - 1;
+    if (s < n) lo = mid + 1;
+    else hi = mid - 1;
   }
   return -1;
 }
@@ -145,12 +170,24 @@ export class TraceReader {
   private readonly order = new RecordOrder();
   private finished = false;
 
-  constructor(private readonly data: string | Uint8Array, opts: ReadTraceOptions = {}) {
+  constructor(
+    private readonly data: string | Uint8Array,
+    opts: ReadTraceOptions = {},
+  ) {
     this.maxLen = opts.maxLineLength ?? MAX_TRACE_LINE;
     const lines = indexLines(data);
     this.result = {
-      header: null, reset: null, steps: [], end: null, problems: [], tornTail: lines.torn,
-      headerLine: -1, resetLine: -1, endLine: -1, stepLines: [], lines,
+      header: null,
+      reset: null,
+      steps: [],
+      end: null,
+      problems: [],
+      tornTail: lines.torn,
+      headerLine: -1,
+      resetLine: -1,
+      endLine: -1,
+      stepLines: [],
+      lines,
     };
     const complete = lines.torn ? lines.starts.length - 1 : lines.starts.length;
     // UTF-8 is checked once over all complete lines (fast); only when that fails is each line checked.
@@ -165,10 +202,14 @@ export class TraceReader {
   }
 
   /** Lines to parse in all (the torn tail and trailing empty lines are not parsed). */
-  get totalLines(): number { return this.lastContent + 1; }
+  get totalLines(): number {
+    return this.lastContent + 1;
+  }
 
   /** Lines parsed so far. */
-  get linesRead(): number { return this.next; }
+  get linesRead(): number {
+    return this.next;
+  }
 
   /** Parses up to `maxLines` more lines; returns true when every line has been parsed. */
   readLines(maxLines: number): boolean {
@@ -189,13 +230,25 @@ export class TraceReader {
     // Empty lines in the middle were reported by parseTraceLine; trailing ones are fine.
     if (lines.torn) {
       const len = lines.ends[n - 1] - lines.starts[n - 1];
-      problems.push({ line: n - 1, kind: 'torn', message: `the last line is unterminated (${len} ${this.buf ? 'bytes' : 'characters'} without a newline): the writer stopped mid-record; ignored` });
+      problems.push({
+        line: n - 1,
+        kind: 'torn',
+        message: `the last line is unterminated (${len} ${this.buf ? 'bytes' : 'characters'} without a newline): the writer stopped mid-record; ignored`,
+      });
     }
     if (!result.end) {
       const line = Math.max(0, this.lastContent);
-      problems.push({ line, kind: 'incomplete', message: 'no episode_end record: the episode did not finish, or the trace is still being written' });
+      problems.push({
+        line,
+        kind: 'incomplete',
+        message: 'no episode_end record: the episode did not finish, or the trace is still being written',
+      });
     }
-    if (result.header === null && this.lastContent >= 0 && !problems.some((p) => p.line === 0 && p.kind === 'malformed')) {
+    if (
+      result.header === null &&
+      this.lastContent >= 0 &&
+      !problems.some((p) => p.line === 0 && p.kind === 'malformed')
+    ) {
       problems.push({ line: 0, kind: 'order', message: 'the first line must be the header record' });
     }
     return result;
@@ -207,7 +260,11 @@ export class TraceReader {
     const s = lines.starts[i];
     const e = lines.ends[i];
     if (e - s > maxLen) {
-      problems.push({ line: i, kind: 'malformed', message: `line is ${e - s} ${buf ? 'bytes' : 'characters'} long; the limit is ${maxLen}` });
+      problems.push({
+        line: i,
+        kind: 'malformed',
+        message: `line is ${e - s} ${buf ? 'bytes' : 'characters'} long; the limit is ${maxLen}`,
+      });
       return;
     }
     let text: string;
@@ -230,10 +287,22 @@ export class TraceReader {
     const rec = parsed.record;
     if (!this.order.accept(rec, i, (p) => problems.push(p))) return;
     switch (rec.type) {
-      case 'header': result.header = rec; result.headerLine = i; break;
-      case 'reset': result.reset = rec; result.resetLine = i; break;
-      case 'step': result.steps.push(rec); result.stepLines.push(i); break;
-      case 'episode_end': result.end = rec; result.endLine = i; break;
+      case 'header':
+        result.header = rec;
+        result.headerLine = i;
+        break;
+      case 'reset':
+        result.reset = rec;
+        result.resetLine = i;
+        break;
+      case 'step':
+        result.steps.push(rec);
+        result.stepLines.push(i);
+        break;
+      case 'episode_end':
+        result.end = rec;
+        result.endLine = i;
+        break;
     }
   }
 }

@@ -55,13 +55,32 @@ const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 export function checkDetectorConfig(v: unknown, where: string, allowNullThreshold = false): string | null {
   if (!isObject(v)) return `${where} must be an object like {"kind": "envelope"}, got ${describe(v)}`;
   switch (v.kind) {
-    case 'envelope': return null;
+    case 'envelope':
+      return null;
     case 'window':
-      return need(v, 'window', (x) => typeof x === 'number' && Number.isInteger(x) && x >= 1, 'a positive integer (the number of increments summed)', where);
+      return need(
+        v,
+        'window',
+        (x) => typeof x === 'number' && Number.isInteger(x) && x >= 1,
+        'a positive integer (the number of increments summed)',
+        where,
+      );
     case 'cusum':
-      return need(v, 'k', (x) => isFiniteNum(x) && x >= 0, 'a finite number >= 0 (the allowance in standard deviations)', where);
+      return need(
+        v,
+        'k',
+        (x) => isFiniteNum(x) && x >= 0,
+        'a finite number >= 0 (the allowance in standard deviations)',
+        where,
+      );
     case 'fixed':
-      return need(v, 'threshold', (x) => isFiniteNum(x) || (allowNullThreshold && x === null), 'a finite number (the running-objective level)', where);
+      return need(
+        v,
+        'threshold',
+        (x) => isFiniteNum(x) || (allowNullThreshold && x === null),
+        'a finite number (the running-objective level)',
+        where,
+      );
     default:
       return `${where}: field 'kind' must be one of "envelope", "window", "cusum", "fixed", got ${describe(v.kind)}`;
   }
@@ -118,7 +137,8 @@ export function checkHeader(o: Obj): string | null {
     () => need(o, 'maxSteps', (x) => typeof x === 'number' && Number.isInteger(x) && x >= 1, 'a positive integer', w),
     () => need(o, 'recording', (x) => x === 'full' || x === 'scores', '"full" or "scores"', w),
     () => ('protocol' in o ? checkProtocol(o.protocol, 'header.protocol') : `${w}: missing field 'protocol'`),
-    () => ('detector' in o ? checkDetectorConfig(o.detector, 'header.detector', true) : `${w}: missing field 'detector'`),
+    () =>
+      'detector' in o ? checkDetectorConfig(o.detector, 'header.detector', true) : `${w}: missing field 'detector'`,
     () => need(o, 'calibration', (x) => x === null || isObject(x), 'an object or null', w),
     () => {
       if (o.calibration === null) return null;
@@ -147,8 +167,11 @@ export function checkHeader(o: Obj): string | null {
 const isUserError = (x: unknown) => isObject(x) && typeof x.message === 'string';
 
 export function checkReset(o: Obj): string | null {
-  return optional(o, 'scene', isObject, 'an object', 'reset') ?? ('scene' in o && o.scene !== undefined ? checkScene(o.scene, 'reset') : null) ??
-    optional(o, 'sceneProblem', isUserError, "an object with a string 'message'", 'reset');
+  return (
+    optional(o, 'scene', isObject, 'an object', 'reset') ??
+    ('scene' in o && o.scene !== undefined ? checkScene(o.scene, 'reset') : null) ??
+    optional(o, 'sceneProblem', isUserError, "an object with a string 'message'", 'reset')
+  );
 }
 
 export function checkStep(o: Obj): string | null {
@@ -173,15 +196,30 @@ export function checkStep(o: Obj): string | null {
 export function checkEnd(o: Obj): string | null {
   const w = 'episode_end';
   return first(
-    () => need(o, 'reason', (x) => typeof x === 'string' && (END_REASONS as readonly string[]).includes(x), `one of ${END_REASONS.join(', ')}`, w),
+    () =>
+      need(
+        o,
+        'reason',
+        (x) => typeof x === 'string' && (END_REASONS as readonly string[]).includes(x),
+        `one of ${END_REASONS.join(', ')}`,
+        w,
+      ),
     () => need(o, 'steps', isIndex, 'an integer >= 0', w),
     () => need(o, 'score', isFiniteNum, 'a finite number', w),
     () => need(o, 'flaggedStep', (x) => x === null || isIndex(x), 'an integer >= 0 or null', w),
     () => need(o, 'durationMs', (x) => isFiniteNum(x) && x >= 0, 'a finite number >= 0', w),
-    () => optional(o, 'error', (x) => isObject(x) && typeof x.message === 'string', "an object with a string 'message'", w),
+    () =>
+      optional(o, 'error', (x) => isObject(x) && typeof x.message === 'string', "an object with a string 'message'", w),
     () => optional(o, 'detail', isObject, 'an object', w),
     () => optional(o, 'sceneProblem', isUserError, "an object with a string 'message'", w),
-    () => optional(o, 'beyondTraining', (x) => isObject(x) && isIndex(x.fromStep) && isIndex(x.steps), "an object with integers 'fromStep' and 'steps'", w),
+    () =>
+      optional(
+        o,
+        'beyondTraining',
+        (x) => isObject(x) && isIndex(x.fromStep) && isIndex(x.steps),
+        "an object with integers 'fromStep' and 'steps'",
+        w,
+      ),
   );
 }
 

@@ -27,7 +27,8 @@ export interface EpisodeCommand {
   seed: number;
   maxSteps: number;
   /** module: absolute path; or a Gymnasium id (Python runner only) */
-  environment: { module: string; options: Record<string, unknown> } | { gymnasium: string; options: Record<string, unknown> };
+  environment:
+    { module: string; options: Record<string, unknown> } | { gymnasium: string; options: Record<string, unknown> };
   agent: { module: string; options: Record<string, unknown> };
   objective: { module: string; options: Record<string, unknown> } | null;
   recording: Recording;
@@ -47,14 +48,29 @@ export interface EpisodeCommand {
    *  agent, then the agent takes over; the engine checks the replayed observations against the parent */
   replay?: { actions: unknown[] };
 }
-export interface ShutdownCommand { t: 'shutdown' }
+export interface ShutdownCommand {
+  t: 'shutdown';
+}
 export type ControlMessage = EpisodeCommand | ShutdownCommand;
 
 // ---- runner -> engine (fd 3)
-export interface HelloRecord { t: 'hello'; wire: number; runtime: 'node' | 'python'; pid: number; version: string }
+export interface HelloRecord {
+  t: 'hello';
+  wire: number;
+  runtime: 'node' | 'python';
+  pid: number;
+  version: string;
+}
 /** `sceneProblem`: render() threw or returned something unusable (first time in the episode): the
  *  record has no scene, the episode goes on */
-export interface ResetRecord { t: 'reset'; episodeId: string; observation?: unknown; info?: unknown; scene?: Scene; sceneProblem?: UserError }
+export interface ResetRecord {
+  t: 'reset';
+  episodeId: string;
+  observation?: unknown;
+  info?: unknown;
+  scene?: Scene;
+  sceneProblem?: UserError;
+}
 export interface StepRecord {
   t: 'step';
   step: number;
@@ -70,7 +86,11 @@ export interface StepRecord {
   sceneProblem?: UserError;
 }
 /** followed by count*8 bytes of float64 LE increments for steps from..from+count-1 */
-export interface ScoresRecord { t: 'scores'; from: number; count: number }
+export interface ScoresRecord {
+  t: 'scores';
+  from: number;
+  count: number;
+}
 /** the runner's view of how the episode ended; the engine decides the trace's reason */
 export interface EndRecord {
   t: 'end';
@@ -96,7 +116,10 @@ export interface PredictionRecord {
   truncated?: boolean;
 }
 /** The guard is off (no copy can be made) or no longer trusted in this episode; the run goes on reactive. */
-export interface GuardRecord extends GuardNotice { t: 'guard'; episodeId: string }
+export interface GuardRecord extends GuardNotice {
+  t: 'guard';
+  episodeId: string;
+}
 /** user code threw (or failed to load); the runner is still usable for the next episode */
 export interface ErrorRecord {
   t: 'error';
@@ -106,4 +129,5 @@ export interface ErrorRecord {
    *  the engine replaces it instead of sending it the next episode */
   fatal?: boolean;
 }
-export type RunnerRecord = HelloRecord | ResetRecord | StepRecord | ScoresRecord | EndRecord | ErrorRecord | PredictionRecord | GuardRecord;
+export type RunnerRecord =
+  HelloRecord | ResetRecord | StepRecord | ScoresRecord | EndRecord | ErrorRecord | PredictionRecord | GuardRecord;

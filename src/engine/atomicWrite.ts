@@ -24,6 +24,12 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
   // Persist the rename itself.
   try {
     const dfd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
-  } catch { /* directories cannot be fsynced on every platform */ }
+    try {
+      fs.fsyncSync(dfd);
+    } finally {
+      fs.closeSync(dfd);
+    }
+  } catch {
+    /* directories cannot be fsynced on every platform */
+  }
 }

@@ -22,13 +22,19 @@ export function calibrationPath(scenario: LoadedScenario, agent: AgentChoice, ou
 }
 
 function safeName(s: string): string {
-  return path.basename(s).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]/g, '_') || 'agent';
+  return (
+    path
+      .basename(s)
+      .replace(/\.[^.]*$/, '')
+      .replace(/[^A-Za-z0-9_-]/g, '_') || 'agent'
+  );
 }
 
 export function fingerprint(scenario: LoadedScenario, agent: AgentChoice): CalibrationFingerprint {
   const { spec } = scenario;
   const env = spec.environment;
-  const environmentHash = 'gymnasium' in env ? `gymnasium:${env.gymnasium}` : hashFile(resolveModulePath(scenario.dir, env.module));
+  const environmentHash =
+    'gymnasium' in env ? `gymnasium:${env.gymnasium}` : hashFile(resolveModulePath(scenario.dir, env.module));
   return {
     scenarioHash: scenario.hash,
     agentHash: hashFile(agent.module),
@@ -48,7 +54,12 @@ export function readCalibration(file: string): CalibrationFile | null {
 }
 
 /** Why the stored calibration cannot be used for this scenario and agent, or null when it can. */
-export function whyStale(cal: CalibrationFile, scenario: LoadedScenario, agent: AgentChoice, alpha: number): string | null {
+export function whyStale(
+  cal: CalibrationFile,
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  alpha: number,
+): string | null {
   const reason = staleness(cal, fingerprint(scenario, agent));
   if (reason) return reason;
   if (Math.abs(cal.alpha - alpha) > 1e-12) return `it was computed for alpha ${cal.alpha}, not ${alpha}`;
@@ -69,16 +80,21 @@ export interface CalibrateOptions {
   onEvent?: (e: EngineEvent) => void;
 }
 
-export async function computeCalibration(o: CalibrateOptions): Promise<{ file: string; calibration: CalibrationFile; failed: number }> {
+export async function computeCalibration(
+  o: CalibrateOptions,
+): Promise<{ file: string; calibration: CalibrationFile; failed: number }> {
   const { spec } = o.scenario;
   const { increments, failed } = await calibrationEpisodes(o, spec.calibration.seeds);
-  const calibration = calibrationFileOf(o, calibrate({
-    episodes: increments,
-    maxSteps: spec.maxSteps,
-    alpha: o.alpha,
-    window: o.window ?? DEFAULT_WINDOW,
-    k: o.cusumK ?? DEFAULT_CUSUM_K,
-  }));
+  const calibration = calibrationFileOf(
+    o,
+    calibrate({
+      episodes: increments,
+      maxSteps: spec.maxSteps,
+      alpha: o.alpha,
+      window: o.window ?? DEFAULT_WINDOW,
+      k: o.cusumK ?? DEFAULT_CUSUM_K,
+    }),
+  );
   const file = calibrationPath(o.scenario, o.agent, o.outDir);
   writeFileAtomic(file, JSON.stringify(calibration, null, 1) + '\n');
   return { file, calibration, failed };
@@ -87,7 +103,10 @@ export async function computeCalibration(o: CalibrateOptions): Promise<{ file: s
 /** The increments of the calibration episodes of `seeds`, in seed order; throws a UsageError when
  *  any did not complete (nothing may be calibrated from part of the seeds). Shards call it with
  *  their slice (shard.ts). */
-export async function calibrationEpisodes(o: CalibrateOptions, seeds: { from: number; count: number }): Promise<{ increments: Float64Array[]; failed: number }> {
+export async function calibrationEpisodes(
+  o: CalibrateOptions,
+  seeds: { from: number; count: number },
+): Promise<{ increments: Float64Array[]; failed: number }> {
   const { scenario, agent } = o;
   const run = await runEpisodes({
     scenario,
@@ -113,7 +132,9 @@ export async function calibrationEpisodes(o: CalibrateOptions, seeds: { from: nu
   const failed = run.episodes.length - good.length;
   if (o.signal?.aborted) throw new UsageError('calibration stopped before it finished; nothing was saved');
   // the first that failed by itself (when stopping early, the episodes still running are killed)
-  const first = run.episodes.find((e) => e.reason !== 'completed' && e.reason !== 'killed_by_user') ?? run.episodes.find((e) => e.reason !== 'completed');
+  const first =
+    run.episodes.find((e) => e.reason !== 'completed' && e.reason !== 'killed_by_user') ??
+    run.episodes.find((e) => e.reason !== 'completed');
   if (run.stoppedEarly && first) {
     throw new UsageError(
       `calibration stopped early: ${run.stoppedEarly}; nothing was saved. First error (seed ${first.seed}): ` +
@@ -121,7 +142,9 @@ export async function calibrationEpisodes(o: CalibrateOptions, seeds: { from: nu
     );
   }
   if (failed > 0 && first) {
-    const where = first.error?.file ? ` at ${first.error.file}:${first.error.line ?? 0}:${first.error.column ?? 0}` : '';
+    const where = first.error?.file
+      ? ` at ${first.error.file}:${first.error.line ?? 0}:${first.error.column ?? 0}`
+      : '';
     throw new UsageError(
       `calibration failed: ${failed} of ${run.episodes.length} calibration episodes did not complete ` +
         `(seed ${first.seed}: ${first.reason}${first.error ? ` — ${first.error.message}` : ''}${where}); trace: ${first.trace}`,
@@ -132,7 +155,10 @@ export async function calibrationEpisodes(o: CalibrateOptions, seeds: { from: nu
 
 /** The calibration file around a fit: what it was computed from (the merge of shards writes the
  *  same fields from the partials, calibrationPartial.ts). */
-export function calibrationFileOf(o: Pick<CalibrateOptions, 'scenario' | 'agent'>, fitted: CalibrationResult): CalibrationFile {
+export function calibrationFileOf(
+  o: Pick<CalibrateOptions, 'scenario' | 'agent'>,
+  fitted: CalibrationResult,
+): CalibrationFile {
   const { scenario, agent } = o;
   const { spec } = scenario;
   const fp = fingerprint(scenario, agent);

@@ -9,11 +9,20 @@ export function classifyExit(info: ExitInfo, stderrTail: string, memoryLimitMb: 
   const tail = stderrTail.slice(-2000);
   if (info.spawnError) return { reason: 'crashed', detail: { message: info.spawnError }, replaceChild: true };
   if (info.signal === 'SIGABRT' || info.code === 134 || OOM_TEXT.test(stderrTail)) {
-    return { reason: 'oom', detail: { limitMb: memoryLimitMb, code: info.code, signal: info.signal, cause: 'heap limit', stderr: tail }, replaceChild: true };
+    return {
+      reason: 'oom',
+      detail: { limitMb: memoryLimitMb, code: info.code, signal: info.signal, cause: 'heap limit', stderr: tail },
+      replaceChild: true,
+    };
   }
   return {
     reason: 'crashed',
-    detail: { message: `runner exited (code ${info.code}, signal ${info.signal})`, code: info.code, signal: info.signal, ...(tail ? { stderr: tail } : {}) },
+    detail: {
+      message: `runner exited (code ${info.code}, signal ${info.signal})`,
+      code: info.code,
+      signal: info.signal,
+      ...(tail ? { stderr: tail } : {}),
+    },
     replaceChild: true,
   };
 }

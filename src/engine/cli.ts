@@ -96,15 +96,26 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     switch (command) {
-      case 'calibrate': return await calibrateCommand(positionals, flags, out, abort.signal);
-      case 'run': return await runCommand(positionals, flags, out, abort.signal);
-      case 'report': return await reportCommand(positionals, flags, out, abort.signal);
-      case 'demo': return await demoCommand(positionals, flags, out, abort.signal);
-      case 'reflag': return await reflagCommand(positionals, flags, out);
-      case 'fork': return await forkCommand(positionals, flags, out, abort.signal);
-      case 'blame': return await blameCommand(positionals, flags, out, abort.signal);
-      case 'merge': return await mergeCommand(positionals, flags, out);
-      default: throw new UsageError(`unknown command "${command}"; commands: calibrate, run, report, reflag, merge, fork, blame, demo, lsp`);
+      case 'calibrate':
+        return await calibrateCommand(positionals, flags, out, abort.signal);
+      case 'run':
+        return await runCommand(positionals, flags, out, abort.signal);
+      case 'report':
+        return await reportCommand(positionals, flags, out, abort.signal);
+      case 'demo':
+        return await demoCommand(positionals, flags, out, abort.signal);
+      case 'reflag':
+        return await reflagCommand(positionals, flags, out);
+      case 'fork':
+        return await forkCommand(positionals, flags, out, abort.signal);
+      case 'blame':
+        return await blameCommand(positionals, flags, out, abort.signal);
+      case 'merge':
+        return await mergeCommand(positionals, flags, out);
+      default:
+        throw new UsageError(
+          `unknown command "${command}"; commands: calibrate, run, report, reflag, merge, fork, blame, demo, lsp`,
+        );
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -118,7 +129,9 @@ function isInputError(e: unknown): e is Error {
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
+    (code) => {
+      process.exitCode = code;
+    },
     (e: unknown) => {
       if (isInputError(e)) process.stderr.write(`objective-monitor: ${e.message}\n`);
       else process.stderr.write(`objective-monitor: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -51,7 +51,9 @@ const optionSpec = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export type Flags = { [K in keyof typeof optionSpec]?: (typeof optionSpec)[K]['type'] extends 'boolean' ? boolean : string };
+export type Flags = {
+  [K in keyof typeof optionSpec]?: (typeof optionSpec)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 export function parseCommandLine(argv: string[]): { command: string | undefined; positionals: string[]; flags: Flags } {
   // `--threshold -5` is what people type; parseArgs would read -5 as a flag.
@@ -71,7 +73,12 @@ export function parseCommandLine(argv: string[]): { command: string | undefined;
   }
 }
 
-export function num(flag: string, v: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
+export function num(
+  flag: string,
+  v: string | undefined,
+  check: (n: number) => boolean,
+  expected: string,
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${flag} ${v}: expected ${expected}`);
@@ -81,7 +88,11 @@ export function num(flag: string, v: string | undefined, check: (n: number) => b
 export const isPositiveInt = (n: number) => Number.isInteger(n) && n >= 1;
 
 export function alphaOf(flags: Flags, scenario: LoadedScenario): number {
-  return num('alpha', flags.alpha, (n) => n > 0 && n < 1, 'a number between 0 and 1, e.g. 0.05') ?? scenario.spec.alpha ?? DEFAULT_ALPHA;
+  return (
+    num('alpha', flags.alpha, (n) => n > 0 && n < 1, 'a number between 0 and 1, e.g. 0.05') ??
+    scenario.spec.alpha ??
+    DEFAULT_ALPHA
+  );
 }
 
 export function detectorOf(flags: Flags, scenario: LoadedScenario): DetectorConfig {
@@ -90,18 +101,36 @@ export function detectorOf(flags: Flags, scenario: LoadedScenario): DetectorConf
     throw new UsageError(`--detector ${flags.detector}: expected one of ${kinds.join(', ')}`);
   }
   const fromFile = scenario.spec.detector;
-  const kind = (flags.detector ?? fromFile?.kind ?? (flags.threshold !== undefined ? 'fixed' : DEFAULT_DETECTOR)) as DetectorKind;
-  const fileParam = <T extends PropertyKey>(k: T) => (fromFile && fromFile.kind === kind ? (fromFile as Record<T, number>)[k] : undefined);
+  const kind = (flags.detector ??
+    fromFile?.kind ??
+    (flags.threshold !== undefined ? 'fixed' : DEFAULT_DETECTOR)) as DetectorKind;
+  const fileParam = <T extends PropertyKey>(k: T) =>
+    fromFile && fromFile.kind === kind ? (fromFile as Record<T, number>)[k] : undefined;
   switch (kind) {
     case 'envelope':
       return { kind };
     case 'window':
-      return { kind, window: num('window', flags.window, isPositiveInt, 'a positive whole number of steps') ?? fileParam('window') ?? DEFAULT_WINDOW };
+      return {
+        kind,
+        window:
+          num('window', flags.window, isPositiveInt, 'a positive whole number of steps') ??
+          fileParam('window') ??
+          DEFAULT_WINDOW,
+      };
     case 'cusum':
-      return { kind, k: num('cusum-k', flags['cusum-k'], (n) => n >= 0, 'a number >= 0 (standard deviations of slack)') ?? fileParam('k') ?? DEFAULT_CUSUM_K };
+      return {
+        kind,
+        k:
+          num('cusum-k', flags['cusum-k'], (n) => n >= 0, 'a number >= 0 (standard deviations of slack)') ??
+          fileParam('k') ??
+          DEFAULT_CUSUM_K,
+      };
     case 'fixed': {
       const threshold = num('threshold', flags.threshold, () => true, 'a number') ?? fileParam('threshold');
-      if (threshold === undefined) throw new UsageError('--detector fixed needs --threshold H (the running-objective level below which a step is flagged)');
+      if (threshold === undefined)
+        throw new UsageError(
+          '--detector fixed needs --threshold H (the running-objective level below which a step is flagged)',
+        );
       return { kind, threshold };
     }
   }
@@ -113,7 +142,9 @@ export function protocolOf(flags: Flags, scenario: LoadedScenario): ProtocolSpec
   if (flags.protocol === 'fallback') {
     const p = scenario.spec.protocol;
     if (p && typeof p === 'object') return p;
-    throw new UsageError(`--protocol fallback: scenario "${scenario.spec.name}" names no fallback action ("protocol": { "fallback": ACTION })`);
+    throw new UsageError(
+      `--protocol fallback: scenario "${scenario.spec.name}" names no fallback action ("protocol": { "fallback": ACTION })`,
+    );
   }
   throw new UsageError(`--protocol ${flags.protocol}: expected stop, flag-only or fallback`);
 }
@@ -125,7 +156,12 @@ export function recordingOf(flags: Flags, fallback: Recording): Recording {
 }
 
 export function episodesOf(flags: Flags, available: number): number | undefined {
-  return num('episodes', flags.episodes, isPositiveInt, `a positive whole number (the deployment distribution has ${available} seeds)`);
+  return num(
+    'episodes',
+    flags.episodes,
+    isPositiveInt,
+    `a positive whole number (the deployment distribution has ${available} seeds)`,
+  );
 }
 
 /** `--seed S [--distribution D]`: exactly one episode (Re-run Episode); otherwise null. */
@@ -133,9 +169,15 @@ export function singleSeedOf(flags: Flags): { seed: number; distribution: Distri
   if (flags.distribution !== undefined && flags.distribution !== 'calibration' && flags.distribution !== 'deployment') {
     throw new UsageError(`--distribution ${flags.distribution}: expected calibration or deployment`);
   }
-  const seed = num('seed', flags.seed, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'a whole number from 0 to 4294967295');
+  const seed = num(
+    'seed',
+    flags.seed,
+    (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff,
+    'a whole number from 0 to 4294967295',
+  );
   if (seed === undefined) {
-    if (flags.distribution !== undefined) throw new UsageError('--distribution is used with --seed S (to re-run one episode)');
+    if (flags.distribution !== undefined)
+      throw new UsageError('--distribution is used with --seed S (to re-run one episode)');
     return null;
   }
   if (flags.episodes !== undefined) throw new UsageError('--seed runs one episode; leave out --episodes');
@@ -149,9 +191,13 @@ export function workersOf(flags: Flags): number | undefined {
 export function limitsOf(flags: Flags): Limits {
   return {
     ...DEFAULT_LIMITS,
-    stepTimeoutMs: num('step-timeout', flags['step-timeout'], (n) => n > 0, 'milliseconds > 0') ?? DEFAULT_LIMITS.stepTimeoutMs,
-    episodeTimeoutMs: num('episode-timeout', flags['episode-timeout'], (n) => n > 0, 'milliseconds > 0') ?? DEFAULT_LIMITS.episodeTimeoutMs,
-    memoryLimitMb: num('memory-limit', flags['memory-limit'], (n) => n >= 64, 'megabytes >= 64') ?? DEFAULT_LIMITS.memoryLimitMb,
+    stepTimeoutMs:
+      num('step-timeout', flags['step-timeout'], (n) => n > 0, 'milliseconds > 0') ?? DEFAULT_LIMITS.stepTimeoutMs,
+    episodeTimeoutMs:
+      num('episode-timeout', flags['episode-timeout'], (n) => n > 0, 'milliseconds > 0') ??
+      DEFAULT_LIMITS.episodeTimeoutMs,
+    memoryLimitMb:
+      num('memory-limit', flags['memory-limit'], (n) => n >= 64, 'megabytes >= 64') ?? DEFAULT_LIMITS.memoryLimitMb,
   };
 }
 

@@ -13,7 +13,11 @@ export class CliOutput {
   private sceneProblemShown = false;
   readonly tty: boolean;
 
-  constructor(readonly mode: 'human' | 'json' | 'events', private readonly stdout = process.stdout, private readonly stderr = process.stderr) {
+  constructor(
+    readonly mode: 'human' | 'json' | 'events',
+    private readonly stdout = process.stdout,
+    private readonly stderr = process.stderr,
+  ) {
     this.tty = mode === 'human' && Boolean(stderr.isTTY);
   }
 
@@ -54,7 +58,9 @@ export class CliOutput {
       const p = e.problem;
       const where = p.file ? ` (${p.file}${p.line ? `:${p.line}:${p.column ?? 1}` : ''})` : '';
       this.clearBar();
-      this.stderr.write(`warning: no scenes: ${p.message}${where} [${e.episodeId}; monitoring goes on, only the scene is lost]\n`);
+      this.stderr.write(
+        `warning: no scenes: ${p.message}${where} [${e.episodeId}; monitoring goes on, only the scene is lost]\n`,
+      );
     }
     if (e.type === 'episode_end') {
       this.done++;
@@ -86,7 +92,9 @@ export class CliOutput {
     this.lastDraw = now;
     const width = 30;
     const filled = Math.round((this.done / this.total) * width);
-    this.stderr.write(`\r${this.label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${this.done}/${this.total} episodes, ${this.flagged} flagged `);
+    this.stderr.write(
+      `\r${this.label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${this.done}/${this.total} episodes, ${this.flagged} flagged `,
+    );
     this.barShown = true;
   }
 

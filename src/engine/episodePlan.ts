@@ -41,20 +41,31 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
   }
   const files = [agentFile, 'module' in environment ? environment.module : '', objective?.module ?? ''];
   const torchAgent = /\.(pt|pth|torchscript)$/i.test(agentFile);
-  const runtime: Runtime = 'gymnasium' in environment || torchAgent || files.some((f) => f.endsWith('.py')) ? 'python' : 'node';
+  const runtime: Runtime =
+    'gymnasium' in environment || torchAgent || files.some((f) => f.endsWith('.py')) ? 'python' : 'node';
   if (torchAgent && 'module' in environment && !environment.module.endsWith('.py')) {
-    throw new UsageError(`${agentFile}: PyTorch agents run in Python scenarios (the Python runner); this scenario's environment is ${path.basename(environment.module)}. In TypeScript scenarios, export the policy to ONNX: "agent": { "onnx": "./policy.onnx" }`);
+    throw new UsageError(
+      `${agentFile}: PyTorch agents run in Python scenarios (the Python runner); this scenario's environment is ${path.basename(environment.module)}. In TypeScript scenarios, export the policy to ONNX: "agent": { "onnx": "./policy.onnx" }`,
+    );
   }
   if (runtime === 'python' && agentFile.toLowerCase().endsWith('.onnx')) {
-    throw new UsageError(`${agentFile}: ONNX agents run in TypeScript scenarios (onnxruntime-node); this scenario runs in Python (its environment or objective is Python). In Python, use a PyTorch policy: "agent": { "module": "./policy.pt" }`);
+    throw new UsageError(
+      `${agentFile}: ONNX agents run in TypeScript scenarios (onnxruntime-node); this scenario runs in Python (its environment or objective is Python). In Python, use a PyTorch policy: "agent": { "module": "./policy.pt" }`,
+    );
   }
-  const calibration = req.calibration && req.calibrationFile
-    ? {
-      file: req.calibrationFile, hash: hashFile(req.calibrationFile), alpha: req.calibration.alpha, computedAt: req.calibration.computedAt,
-      ...(typeof req.calibration.longestEpisode === 'number' ? { longestEpisode: req.calibration.longestEpisode } : {}),
-      agent: req.calibration.agent.name,
-    }
-    : null;
+  const calibration =
+    req.calibration && req.calibrationFile
+      ? {
+          file: req.calibrationFile,
+          hash: hashFile(req.calibrationFile),
+          alpha: req.calibration.alpha,
+          computedAt: req.calibration.computedAt,
+          ...(typeof req.calibration.longestEpisode === 'number'
+            ? { longestEpisode: req.calibration.longestEpisode }
+            : {}),
+          agent: req.calibration.agent.name,
+        }
+      : null;
   return {
     runtime,
     command: {

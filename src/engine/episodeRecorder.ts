@@ -121,7 +121,11 @@ export class EpisodeRecorder implements RunnerSink {
     this.lastInputAt = Date.now();
     switch (rec.t) {
       case 'reset':
-        if (rec.episodeId !== this.s.episodeId) return this.breach(`reset record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
+        if (rec.episodeId !== this.s.episodeId)
+          return this.breach(
+            `reset record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`,
+            rec,
+          );
         if (this.gotReset) return this.breach('a second reset record', rec);
         if (rec.scene !== undefined) {
           // a display problem never stops monitoring: an unusable scene is dropped and noted
@@ -134,31 +138,54 @@ export class EpisodeRecorder implements RunnerSink {
         this.gotReset = true;
         if (this.outcome) return;
         if (rec.sceneProblem) this.noteSceneProblem(rec.sceneProblem);
-        this.writer.add(this.s.recording === 'full'
-          ? { type: 'reset', observation: rec.observation, info: rec.info, ...(rec.scene ? { scene: rec.scene } : {}), ...(this.sceneProblem && rec.sceneProblem ? { sceneProblem: this.sceneProblem } : {}) }
-          : { type: 'reset' });
+        this.writer.add(
+          this.s.recording === 'full'
+            ? {
+                type: 'reset',
+                observation: rec.observation,
+                info: rec.info,
+                ...(rec.scene ? { scene: rec.scene } : {}),
+                ...(this.sceneProblem && rec.sceneProblem ? { sceneProblem: this.sceneProblem } : {}),
+              }
+            : { type: 'reset' },
+        );
         return;
       case 'step':
         return this.onStep(rec, line);
       case 'end':
-        if (rec.episodeId !== this.s.episodeId) return this.breach(`end record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
+        if (rec.episodeId !== this.s.episodeId)
+          return this.breach(`end record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
         if (!this.gotReset) return this.breach('end record before the reset record', rec);
-        if (rec.steps !== this.steps) return this.breach(`end record says ${rec.steps} steps; ${this.steps} were received`, rec);
+        if (rec.steps !== this.steps)
+          return this.breach(`end record says ${rec.steps} steps; ${this.steps} were received`, rec);
         if (rec.reason === 'predicted_stop' && !(this.stopAtFlag && this.fired && this.fired.step === this.steps)) {
-          return this.breach(`end record says predicted_stop at step ${this.steps} without a fired prediction for that step under protocol stop`, rec);
+          return this.breach(
+            `end record says predicted_stop at step ${this.steps} without a fired prediction for that step under protocol stop`,
+            rec,
+          );
         }
         if (rec.guardExtreme !== undefined) this.guardExtreme = rec.guardExtreme;
-        if (rec.harmSteps !== undefined && this.s.recording === 'scores') this.harmSteps = rec.harmSteps.filter((h) => h < this.steps);
+        if (rec.harmSteps !== undefined && this.s.recording === 'scores')
+          this.harmSteps = rec.harmSteps.filter((h) => h < this.steps);
         this.markRunnerDone();
         this.conclude({
-          reason: this.s.monitor.flaggedStep >= 0 && this.stopAtFlag ? 'flagged_stop' : this.fired && this.stopAtFlag ? 'predicted_stop' : 'completed',
+          reason:
+            this.s.monitor.flaggedStep >= 0 && this.stopAtFlag
+              ? 'flagged_stop'
+              : this.fired && this.stopAtFlag
+                ? 'predicted_stop'
+                : 'completed',
           replaceChild: false,
         });
         return;
       case 'prediction':
         return this.onPrediction(rec);
       case 'guard': {
-        if (rec.episodeId !== this.s.episodeId) return this.breach(`guard record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
+        if (rec.episodeId !== this.s.episodeId)
+          return this.breach(
+            `guard record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`,
+            rec,
+          );
         if (!this.s.guard) return this.breach('guard record in an episode run without the guard', rec);
         const notice: GuardNotice = { status: rec.status, message: rec.message.slice(0, 2000) };
         if (rec.module !== undefined) notice.module = rec.module.slice(0, 1000);
@@ -169,14 +196,19 @@ export class EpisodeRecorder implements RunnerSink {
         return;
       }
       case 'error':
-        if (rec.episodeId !== this.s.episodeId) return this.breach(`error record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
+        if (rec.episodeId !== this.s.episodeId)
+          return this.breach(
+            `error record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`,
+            rec,
+          );
         this.markRunnerDone();
         this.conclude({ reason: 'crashed', error: sanitizeError(rec.error), replaceChild: rec.fatal === true });
         return;
       case 'scores':
         if (this.s.recording !== 'scores') return this.breach('scores record in a full recording', rec);
         if (!this.gotReset) return this.breach('scores record before the reset record', rec);
-        if (rec.from !== this.steps) return this.breach(`scores from step ${rec.from}; expected step ${this.steps} (out of order)`, rec);
+        if (rec.from !== this.steps)
+          return this.breach(`scores from step ${rec.from}; expected step ${this.steps} (out of order)`, rec);
         return;
       case 'hello':
         return this.breach('hello record during an episode', rec);
@@ -206,7 +238,15 @@ export class EpisodeRecorder implements RunnerSink {
   }
 
   memoryExceeded(rssBytes: number): void {
-    this.conclude({ reason: 'oom', detail: { limitMb: this.s.memoryLimitMb, rssMb: Math.round(rssBytes / 1048576), cause: 'resident memory of the runner and its descendants' }, replaceChild: true });
+    this.conclude({
+      reason: 'oom',
+      detail: {
+        limitMb: this.s.memoryLimitMb,
+        rssMb: Math.round(rssBytes / 1048576),
+        cause: 'resident memory of the runner and its descendants',
+      },
+      replaceChild: true,
+    });
   }
 
   outputFlood(stream: StreamName, bytes: number): void {
@@ -228,8 +268,15 @@ export class EpisodeRecorder implements RunnerSink {
     if (!this.gotReset) return this.breach('step record before the reset record', rec);
     if (this.outcome) return this.breach(`step ${rec.step} after the episode ended`, rec);
     if (rec.step !== this.steps) return this.breach(`step ${rec.step} out of order; expected step ${this.steps}`, rec);
-    if (this.fired && this.fired.step === rec.step && this.stopAtFlag) return this.breach(`step ${rec.step} after the guard fired before it under protocol stop`, rec);
-    if (this.s.harmKey && rec.info && typeof rec.info === 'object' && (rec.info as Record<string, unknown>)[this.s.harmKey]) this.harmSteps.push(rec.step);
+    if (this.fired && this.fired.step === rec.step && this.stopAtFlag)
+      return this.breach(`step ${rec.step} after the guard fired before it under protocol stop`, rec);
+    if (
+      this.s.harmKey &&
+      rec.info &&
+      typeof rec.info === 'object' &&
+      (rec.info as Record<string, unknown>)[this.s.harmKey]
+    )
+      this.harmSteps.push(rec.step);
     if (rec.scene !== undefined) {
       // a display problem never stops monitoring: an unusable scene is dropped (the line is then
       // re-serialized, not spliced) and noted
@@ -237,7 +284,10 @@ export class EpisodeRecorder implements RunnerSink {
       if (p) {
         rec = { ...rec, scene: undefined };
         line = '';
-        this.noteSceneProblem({ message: `the environment's scene at step ${rec.step} is unusable: ${p.replace(/^reset/, 'step')}`, phase: 'render' });
+        this.noteSceneProblem({
+          message: `the environment's scene at step ${rec.step} is unusable: ${p.replace(/^reset/, 'step')}`,
+          phase: 'render',
+        });
       }
     }
     if (rec.sceneProblem) this.noteSceneProblem(rec.sceneProblem);
@@ -259,7 +309,14 @@ export class EpisodeRecorder implements RunnerSink {
     m.push(u);
     const flag = before < 0 && m.flaggedStep >= 0;
     if (!Number.isFinite(m.score) || !Number.isFinite(m.statistic)) {
-      this.conclude({ reason: 'crashed', error: { message: `the running objective overflowed at step ${this.steps} (increment ${u})`, phase: 'increment' }, replaceChild: true });
+      this.conclude({
+        reason: 'crashed',
+        error: {
+          message: `the running objective overflowed at step ${this.steps} (increment ${u})`,
+          phase: 'increment',
+        },
+        replaceChild: true,
+      });
       return;
     }
     const index = this.steps;
@@ -270,7 +327,10 @@ export class EpisodeRecorder implements RunnerSink {
     // statistic equal to the score (the fixed detector) reuses the score's text.
     const score = String(m.score);
     const statistic = m.statistic === m.score ? score : String(m.statistic);
-    if (m.threshold !== this.lastThreshold) { this.lastThreshold = m.threshold; this.lastThresholdText = jsonNumber(m.threshold); }
+    if (m.threshold !== this.lastThreshold) {
+      this.lastThreshold = m.threshold;
+      this.lastThresholdText = jsonNumber(m.threshold);
+    }
     let head = `{"type":"step","step":${index},"increment":${u},"score":${score},"statistic":${statistic},"threshold":${this.lastThresholdText},"flag":${flag}`;
     if (this.pendingLookahead) {
       if (this.pendingLookahead.step === index) head += `,"lookahead":${JSON.stringify(this.pendingLookahead)}`;
@@ -282,7 +342,15 @@ export class EpisodeRecorder implements RunnerSink {
       const spliced = splicedTail(rec, line);
       if (spliced !== null) this.writer.addLine(head + ',' + spliced);
       else {
-        const step: TraceStep = { type: 'step', step: index, increment: u, score: m.score, statistic: m.statistic, threshold: m.threshold, flag };
+        const step: TraceStep = {
+          type: 'step',
+          step: index,
+          increment: u,
+          score: m.score,
+          statistic: m.statistic,
+          threshold: m.threshold,
+          flag,
+        };
         step.action = rec.action;
         step.reward = rec.reward;
         step.observation = rec.observation;
@@ -312,18 +380,37 @@ export class EpisodeRecorder implements RunnerSink {
   }
 
   private onPrediction(rec: PredictionRecord): void {
-    if (rec.episodeId !== this.s.episodeId) return this.breach(`prediction record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`, rec);
+    if (rec.episodeId !== this.s.episodeId)
+      return this.breach(
+        `prediction record for episode ${JSON.stringify(rec.episodeId)} during ${this.s.episodeId}`,
+        rec,
+      );
     const g = this.s.guard;
     if (!g) return this.breach('prediction record in an episode run without the guard', rec);
     if (!this.gotReset) return this.breach('prediction record before the reset record', rec);
     if (this.outcome) return this.breach(`prediction before step ${rec.step} after the episode ended`, rec);
-    if (rec.step !== this.steps) return this.breach(`prediction before step ${rec.step}; expected step ${this.steps}`, rec);
-    if (this.fired) return this.breach(`prediction before step ${rec.step} after the guard already fired at step ${this.fired.step}`, rec);
-    if (rec.increments.length > g.horizon) return this.breach(`prediction of ${rec.increments.length} steps; the horizon is ${g.horizon}`, rec);
+    if (rec.step !== this.steps)
+      return this.breach(`prediction before step ${rec.step}; expected step ${this.steps}`, rec);
+    if (this.fired)
+      return this.breach(
+        `prediction before step ${rec.step} after the guard already fired at step ${this.fired.step}`,
+        rec,
+      );
+    if (rec.increments.length > g.horizon)
+      return this.breach(`prediction of ${rec.increments.length} steps; the horizon is ${g.horizon}`, rec);
     // The engine is the authority: the predicted increments go through its own monitor.
     const checked = verifyPrediction(this.s.monitor, rec, 0);
     if (!checked.ok) return this.breach(checked.message, rec);
-    const p = predictionOf(g, rec.step, rec.replay, rec.fired, rec.increments, checked.path, rec.truncated === true, this.s.monitor.score);
+    const p = predictionOf(
+      g,
+      rec.step,
+      rec.replay,
+      rec.fired,
+      rec.increments,
+      checked.path,
+      rec.truncated === true,
+      this.s.monitor.score,
+    );
     if (!rec.fired) {
       this.pendingLookahead = p;
       return;
@@ -336,7 +423,13 @@ export class EpisodeRecorder implements RunnerSink {
   /** Emits the batched `steps` event (called by the supervisor's ticker, ~20/s, and at the end). */
   flushEvents(): void {
     if (!this.evScores.length) return;
-    this.s.emit({ type: 'steps', episodeId: this.s.episodeId, from: this.evFrom, scores: this.evScores, thresholds: this.evThresholds });
+    this.s.emit({
+      type: 'steps',
+      episodeId: this.s.episodeId,
+      from: this.evFrom,
+      scores: this.evScores,
+      thresholds: this.evThresholds,
+    });
     this.evScores = [];
     this.evThresholds = [];
   }
@@ -344,11 +437,22 @@ export class EpisodeRecorder implements RunnerSink {
   /** Writes the one episode_end record and closes the trace. */
   finish(): EpisodeResult {
     if (this.finished) return this.finished;
-    const o = this.outcome ?? { reason: 'crashed' as EndReason, detail: { message: 'episode ended without an outcome' }, replaceChild: true };
+    const o = this.outcome ?? {
+      reason: 'crashed' as EndReason,
+      detail: { message: 'episode ended without an outcome' },
+      replaceChild: true,
+    };
     this.flushEvents();
     const m = this.s.monitor;
     const flaggedStep = m.flaggedStep >= 0 && m.flaggedStep < this.steps ? m.flaggedStep : null;
-    const end: TraceEnd = { type: 'episode_end', reason: o.reason, steps: this.steps, score: this.steps ? m.score : 0, flaggedStep, durationMs: Date.now() - this.t0 };
+    const end: TraceEnd = {
+      type: 'episode_end',
+      reason: o.reason,
+      steps: this.steps,
+      score: this.steps ? m.score : 0,
+      flaggedStep,
+      durationMs: Date.now() - this.t0,
+    };
     if (o.error) end.error = o.error;
     if (o.detail) end.detail = o.detail;
     if (this.fired) end.prediction = this.fired;
@@ -356,7 +460,8 @@ export class EpisodeRecorder implements RunnerSink {
     if (this.s.harmKey) end.harmSteps = this.harmSteps;
     if (this.sceneProblem) end.sceneProblem = this.sceneProblem;
     const trained = this.s.header.calibration?.longestEpisode;
-    if (trained !== undefined && this.steps > trained) end.beyondTraining = { fromStep: trained, steps: this.steps - trained };
+    if (trained !== undefined && this.steps > trained)
+      end.beyondTraining = { fromStep: trained, steps: this.steps - trained };
     this.writer.add(end);
     this.writer.close();
     this.finished = {
@@ -375,14 +480,36 @@ export class EpisodeRecorder implements RunnerSink {
       ...(this.s.harmKey ? { harmSteps: this.harmSteps } : {}),
     };
     this.s.emit({
-      type: 'episode_end', runId: this.s.runId, episodeId: this.s.episodeId, seed: this.s.seed, steps: this.steps, finalScore: end.score, flaggedStep, reason: o.reason, trace: this.s.trace,
-      ...(o.error ? { error: o.error } : {}), ...(this.fired ? { prediction: this.fired } : {}),
+      type: 'episode_end',
+      runId: this.s.runId,
+      episodeId: this.s.episodeId,
+      seed: this.s.seed,
+      steps: this.steps,
+      finalScore: end.score,
+      flaggedStep,
+      reason: o.reason,
+      trace: this.s.trace,
+      ...(o.error ? { error: o.error } : {}),
+      ...(this.fired ? { prediction: this.fired } : {}),
     });
     return this.finished;
   }
 }
 
-const STEP_KEYS = new Set(['t', 'step', 'increment', 'action', 'reward', 'observation', 'info', 'terminated', 'truncated', 'scene', 'fallback', 'sceneProblem']);
+const STEP_KEYS = new Set([
+  't',
+  'step',
+  'increment',
+  'action',
+  'reward',
+  'observation',
+  'info',
+  'terminated',
+  'truncated',
+  'scene',
+  'fallback',
+  'sceneProblem',
+]);
 
 /** JSON for a number the way JSON.stringify writes it (non-finite -> null). */
 function jsonNumber(x: number): string {

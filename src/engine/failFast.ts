@@ -13,7 +13,12 @@ export const FAIL_FAST_IN_A_ROW = 3;
 export const FAIL_FAST_FRACTION = 0.1;
 
 function failed(r: EpisodeResult): boolean {
-  return r.reason !== 'completed' && r.reason !== 'flagged_stop' && r.reason !== 'predicted_stop' && r.reason !== 'killed_by_user';
+  return (
+    r.reason !== 'completed' &&
+    r.reason !== 'flagged_stop' &&
+    r.reason !== 'predicted_stop' &&
+    r.reason !== 'killed_by_user'
+  );
 }
 
 function signature(r: EpisodeResult): string {

@@ -31,20 +31,31 @@ export function readParent(file: string): ParentEpisode {
   if (!fs.existsSync(abs)) throw new UsageError(`${file}: no such trace file`);
   const trace = readTrace(fs.readFileSync(abs));
   const header = trace.header;
-  if (!header) throw new UsageError(`${file}: not a trace (line 1 must be a header record${trace.problems[0] ? `: ${trace.problems[0].message}` : ''})`);
+  if (!header)
+    throw new UsageError(
+      `${file}: not a trace (line 1 must be a header record${trace.problems[0] ? `: ${trace.problems[0].message}` : ''})`,
+    );
   if (header.recording !== 'full') {
-    throw new UsageError(`${file}: recorded scores only (no actions or observations to replay); re-run the episode with full recording (--recording full) to fork it`);
+    throw new UsageError(
+      `${file}: recorded scores only (no actions or observations to replay); re-run the episode with full recording (--recording full) to fork it`,
+    );
   }
   if (!trace.reset) throw new UsageError(`${file}: the trace has no reset record; nothing to replay`);
-  if (!fs.existsSync(header.scenario.file)) throw new UsageError(`${file}: its scenario ${header.scenario.file} no longer exists`);
+  if (!fs.existsSync(header.scenario.file))
+    throw new UsageError(`${file}: its scenario ${header.scenario.file} no longer exists`);
   const scenario = loadScenario(header.scenario.file);
   let calibration: CalibrationFile | null = null;
   if (header.calibration) {
     const c = header.calibration;
     const cal = readCalibration(c.file);
-    if (!cal) throw new UsageError(`${file}: the calibration it was monitored with, ${c.file}, no longer exists; a fork is monitored with the parent's calibration`);
+    if (!cal)
+      throw new UsageError(
+        `${file}: the calibration it was monitored with, ${c.file}, no longer exists; a fork is monitored with the parent's calibration`,
+      );
     if (hashFile(c.file) !== c.hash) {
-      throw new UsageError(`${file}: the calibration it was monitored with, ${c.file}, changed since the episode ran; a fork is monitored with the parent's calibration`);
+      throw new UsageError(
+        `${file}: the calibration it was monitored with, ${c.file}, changed since the episode ran; a fork is monitored with the parent's calibration`,
+      );
     }
     calibration = Math.abs(cal.alpha - c.alpha) > 1e-12 ? withAlpha(cal, c.alpha) : cal;
   }
@@ -82,7 +93,10 @@ export interface ForkResult {
 /** Raised when the replay did not reproduce the recording: the scenario is not deterministic per seed
  *  (or its code changed since the parent ran). */
 export class ReplayMismatch extends Error {
-  constructor(message: string, readonly trace: string) {
+  constructor(
+    message: string,
+    readonly trace: string,
+  ) {
     super(message);
     this.name = 'ScenarioError';
   }
@@ -95,9 +109,15 @@ export function sameJson(a: unknown, b: unknown): boolean {
 
 function canonical(v: unknown): string {
   if (v === undefined) return 'undefined';
-  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
-    ? Object.fromEntries(Object.keys(x as object).sort().map((k) => [k, (x as Record<string, unknown>)[k]]))
-    : x));
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.keys(x as object)
+            .sort()
+            .map((k) => [k, (x as Record<string, unknown>)[k]]),
+        )
+      : x,
+  );
 }
 
 function short(v: unknown): string {
@@ -153,20 +173,42 @@ export async function forkEpisode(req: ForkRequest): Promise<ForkResult> {
     }
   }
   return {
-    trace: e.trace, parent: parent.file, step, agent: req.agent.name, seed: h.seed, steps: e.steps, finalScore: e.finalScore,
-    flaggedStep: e.flaggedStep, reason: e.reason, firstDifferentAction, ...(e.error ? { error: e.error } : {}),
+    trace: e.trace,
+    parent: parent.file,
+    step,
+    agent: req.agent.name,
+    seed: h.seed,
+    steps: e.steps,
+    finalScore: e.finalScore,
+    flaggedStep: e.flaggedStep,
+    reason: e.reason,
+    firstDifferentAction,
+    ...(e.error ? { error: e.error } : {}),
   };
 }
 
 /** Every replayed step must reproduce the recorded observation (and the reset's): otherwise the state
  *  at the fork step is not the parent's and the fork would compare nothing. */
-function checkReplay(parent: ParentEpisode, fork: TraceReadResult, step: number, file: string, reason: EndReason, error?: UserError): void {
+function checkReplay(
+  parent: ParentEpisode,
+  fork: TraceReadResult,
+  step: number,
+  file: string,
+  reason: EndReason,
+  error?: UserError,
+): void {
   const where = `(the fork's trace: ${file})`;
   if (!fork.reset) {
-    throw new ReplayMismatch(`the fork ended ${reason} before its reset${error ? `: ${error.message}` : ''} ${where}`, file);
+    throw new ReplayMismatch(
+      `the fork ended ${reason} before its reset${error ? `: ${error.message}` : ''} ${where}`,
+      file,
+    );
   }
   if (!sameJson(fork.reset.observation, parent.trace.reset!.observation)) {
-    throw new ReplayMismatch(`not deterministic at reset: the seed ${parent.header.seed} gave observation ${short(fork.reset.observation)}, the parent recorded ${short(parent.trace.reset!.observation)} ${where}`, file);
+    throw new ReplayMismatch(
+      `not deterministic at reset: the seed ${parent.header.seed} gave observation ${short(fork.reset.observation)}, the parent recorded ${short(parent.trace.reset!.observation)} ${where}`,
+      file,
+    );
   }
   for (let i = 0; i < step; i++) {
     const got = fork.steps[i];
@@ -174,10 +216,16 @@ function checkReplay(parent: ParentEpisode, fork: TraceReadResult, step: number,
     if (!got) {
       // the monitor may stop the replay itself when the parent's flag lies before the fork step
       if (reason === 'flagged_stop' && fork.steps.length && fork.steps[fork.steps.length - 1].flag) return;
-      throw new ReplayMismatch(`not deterministic at step ${i}: the replay ended ${reason} after ${fork.steps.length} steps${error ? ` (${error.message})` : ''}, the parent went on to step ${step} ${where}`, file);
+      throw new ReplayMismatch(
+        `not deterministic at step ${i}: the replay ended ${reason} after ${fork.steps.length} steps${error ? ` (${error.message})` : ''}, the parent went on to step ${step} ${where}`,
+        file,
+      );
     }
     if (!sameJson(got.observation, want.observation)) {
-      throw new ReplayMismatch(`not deterministic at step ${i}: replaying action ${short(want.action)} gave observation ${short(got.observation)}, the parent recorded ${short(want.observation)} ${where}`, file);
+      throw new ReplayMismatch(
+        `not deterministic at step ${i}: replaying action ${short(want.action)} gave observation ${short(got.observation)}, the parent recorded ${short(want.observation)} ${where}`,
+        file,
+      );
     }
   }
 }

@@ -5,7 +5,15 @@
 import path from 'node:path';
 import type { CalibrationFile } from '../core/calibrationTypes';
 import type { DetectorConfig } from '../core/detectorConfig';
-import { guardThreshold, paramsOf, reactiveExtreme, sameSettings, settingsOf, type CalibratedKind, type GuardCalibration } from '../core/guardCalibration';
+import {
+  guardThreshold,
+  paramsOf,
+  reactiveExtreme,
+  sameSettings,
+  settingsOf,
+  type CalibratedKind,
+  type GuardCalibration,
+} from '../core/guardCalibration';
 import type { GuardConfig, GuardNotice } from '../core/guardTypes';
 import type { LoadedScenario } from '../core/scenario';
 import type { EngineEvent } from '../shared/engineEvents';
@@ -37,7 +45,11 @@ export function heldOutSeeds(cal: CalibrationFile): { from: number; count: numbe
   return { from: cal.seeds.from + fit, count: cal.seeds.count - fit };
 }
 
-function stored(cal: CalibrationFile, detector: DetectorConfig & { kind: CalibratedKind }, guard: GuardConfig): boolean {
+function stored(
+  cal: CalibrationFile,
+  detector: DetectorConfig & { kind: CalibratedKind },
+  guard: GuardConfig,
+): boolean {
   const g = cal.guard;
   if (!g || !sameSettings(g.settings, settingsOf(guard))) return false;
   const d = g.detectors[detector.kind];
@@ -47,33 +59,59 @@ function stored(cal: CalibrationFile, detector: DetectorConfig & { kind: Calibra
 /** The guard with its calibrated margin, and the calibration (updated when the margin was measured
  *  now; the run itself uses withGuardThreshold of it); or no guard and the notice saying why (no copy
  *  can be made: the run is reactive). */
-export async function calibrateGuard(o: GuardCalibrateOptions): Promise<{ guard: GuardConfig | null; calibration: CalibrationFile; notice?: GuardNotice }> {
+export async function calibrateGuard(
+  o: GuardCalibrateOptions,
+): Promise<{ guard: GuardConfig | null; calibration: CalibrationFile; notice?: GuardNotice }> {
   const { detector, guard } = o;
   if (detector.kind === 'fixed') return { guard: { ...guard, margin: 0 }, calibration: o.calibration };
   const kind = detector.kind;
   let cal = o.calibration;
   if (!stored(cal, detector, guard)) {
     const seeds = heldOutSeeds(cal);
-    o.notice(`Measuring the guard's margin on the ${seeds.count} held-out calibration episodes (seeds ${seeds.from}..${seeds.from + seeds.count - 1}, horizon ${guard.horizon}, ${guard.rollouts} rollout${guard.rollouts === 1 ? '' : 's'}).`);
+    o.notice(
+      `Measuring the guard's margin on the ${seeds.count} held-out calibration episodes (seeds ${seeds.from}..${seeds.from + seeds.count - 1}, horizon ${guard.horizon}, ${guard.rollouts} rollout${guard.rollouts === 1 ? '' : 's'}).`,
+    );
     const run = await runEpisodes({
-      scenario: o.scenario, agent: o.agent, distribution: 'calibration', seeds: seedRange(seeds.from, seeds.count),
-      recording: 'scores', protocol: 'flag-only', detector, calibration: cal, calibrationFile: o.calibrationFile,
-      tracesDir: path.join(o.outDir, 'calibration', 'guard-traces'), limits: o.limits, workers: o.workers, python: o.python, signal: o.signal,
-      onEvent: o.onEvent, guard: { ...guard, margin: 0, measure: true, record: 'fired' },
+      scenario: o.scenario,
+      agent: o.agent,
+      distribution: 'calibration',
+      seeds: seedRange(seeds.from, seeds.count),
+      recording: 'scores',
+      protocol: 'flag-only',
+      detector,
+      calibration: cal,
+      calibrationFile: o.calibrationFile,
+      tracesDir: path.join(o.outDir, 'calibration', 'guard-traces'),
+      limits: o.limits,
+      workers: o.workers,
+      python: o.python,
+      signal: o.signal,
+      onEvent: o.onEvent,
+      guard: { ...guard, margin: 0, measure: true, record: 'fired' },
     });
     if (o.signal?.aborted) throw new UsageError('the guard calibration stopped before it finished; nothing was saved');
     const off = run.episodes.find((e) => e.guard && e.guard.status !== 'on');
     if (off?.guard) return { guard: null, calibration: o.calibration, notice: off.guard };
     const bad = run.episodes.find((e) => e.reason !== 'completed');
     if (bad) {
-      throw new UsageError(`guard calibration failed: held-out seed ${bad.seed} ended ${bad.reason}${bad.error ? ` — ${bad.error.message}` : ''}; trace: ${bad.trace}`);
+      throw new UsageError(
+        `guard calibration failed: held-out seed ${bad.seed} ended ${bad.reason}${bad.error ? ` — ${bad.error.message}` : ''}; trace: ${bad.trace}`,
+      );
     }
-    const pairs: [number, number | null][] = run.episodes.map((e) => [reactiveExtreme(detector, cal, e.increments), e.guardExtreme ?? null]);
-    const section: GuardCalibration = cal.guard && sameSettings(cal.guard.settings, settingsOf(guard))
-      ? { ...cal.guard, detectors: { ...cal.guard.detectors } }
-      : { settings: settingsOf(guard), seeds, detectors: {} };
+    const pairs: [number, number | null][] = run.episodes.map((e) => [
+      reactiveExtreme(detector, cal, e.increments),
+      e.guardExtreme ?? null,
+    ]);
+    const section: GuardCalibration =
+      cal.guard && sameSettings(cal.guard.settings, settingsOf(guard))
+        ? { ...cal.guard, detectors: { ...cal.guard.detectors } }
+        : { settings: settingsOf(guard), seeds, detectors: {} };
     const d = cal.detectors[kind];
-    section.detectors[kind] = { params: paramsOf(detector), pairs, margin: guardThreshold(kind, d.h, d.k, pairs).margin };
+    section.detectors[kind] = {
+      params: paramsOf(detector),
+      pairs,
+      margin: guardThreshold(kind, d.h, d.k, pairs).margin,
+    };
     cal = { ...cal, guard: section };
     writeFileAtomic(o.calibrationFile, JSON.stringify(cal, null, 1) + '\n');
   }

@@ -7,7 +7,15 @@ import type { LoadedScenario } from '../core/scenario';
 import { type Flags, isPositiveInt, num } from './cliOptions';
 import { UsageError } from './usageError';
 
-const GUARD_DETAIL_FLAGS = ['horizon', 'rollouts', 'quantile', 'guard-every', 'guard-below', 'guard-budget', 'guard-record'] as const;
+const GUARD_DETAIL_FLAGS = [
+  'horizon',
+  'rollouts',
+  'quantile',
+  'guard-every',
+  'guard-below',
+  'guard-budget',
+  'guard-record',
+] as const;
 
 /** The guard asked for (flags over the scenario's defaults), margin 0; null when it is not asked for. */
 export function guardOf(flags: Flags, scenario: LoadedScenario): GuardConfig | null {
@@ -22,11 +30,46 @@ export function guardOf(flags: Flags, scenario: LoadedScenario): GuardConfig | n
   if (record !== 'fired' && record !== 'all') throw new UsageError(`--guard-record ${record}: expected fired or all`);
   return {
     ...DEFAULT_GUARD,
-    horizon: num('horizon', flags.horizon, (n) => isPositiveInt(n) && n <= MAX_HORIZON, `a whole number of steps from 1 to ${MAX_HORIZON}`) ?? d.horizon ?? DEFAULT_GUARD.horizon,
-    rollouts: num('rollouts', flags.rollouts, (n) => isPositiveInt(n) && n <= 1000, 'a whole number of rollouts from 1 to 1000') ?? d.rollouts ?? DEFAULT_GUARD.rollouts,
-    quantile: num('quantile', flags.quantile, (n) => n > 0 && n <= 1, 'a number in (0, 1] (the rollouts\' quantile used as the prediction)') ?? d.quantile ?? null,
-    every: num('guard-every', flags['guard-every'], isPositiveInt, 'a positive whole number of steps') ?? d.every ?? DEFAULT_GUARD.every,
-    below: num('guard-below', flags['guard-below'], () => true, 'a number (look ahead only when the running objective is less than this above the threshold)') ?? d.below ?? null,
+    horizon:
+      num(
+        'horizon',
+        flags.horizon,
+        (n) => isPositiveInt(n) && n <= MAX_HORIZON,
+        `a whole number of steps from 1 to ${MAX_HORIZON}`,
+      ) ??
+      d.horizon ??
+      DEFAULT_GUARD.horizon,
+    rollouts:
+      num(
+        'rollouts',
+        flags.rollouts,
+        (n) => isPositiveInt(n) && n <= 1000,
+        'a whole number of rollouts from 1 to 1000',
+      ) ??
+      d.rollouts ??
+      DEFAULT_GUARD.rollouts,
+    quantile:
+      num(
+        'quantile',
+        flags.quantile,
+        (n) => n > 0 && n <= 1,
+        "a number in (0, 1] (the rollouts' quantile used as the prediction)",
+      ) ??
+      d.quantile ??
+      null,
+    every:
+      num('guard-every', flags['guard-every'], isPositiveInt, 'a positive whole number of steps') ??
+      d.every ??
+      DEFAULT_GUARD.every,
+    below:
+      num(
+        'guard-below',
+        flags['guard-below'],
+        () => true,
+        'a number (look ahead only when the running objective is less than this above the threshold)',
+      ) ??
+      d.below ??
+      null,
     budgetMs: num('guard-budget', flags['guard-budget'], (n) => n > 0, 'milliseconds > 0') ?? d.budgetMs ?? null,
     record,
   };

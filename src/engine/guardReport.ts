@@ -6,8 +6,14 @@ import type { EpisodeResult } from './types';
 
 export function jsonPrediction(p: GuardPrediction) {
   return {
-    step: p.step, horizon: p.horizon, rollouts: p.rollouts, predictedScore: p.predictedScore, crossingStep: p.crossingStep,
-    margin: p.margin, replay: p.replay, ...(p.truncated ? { truncated: true } : {}),
+    step: p.step,
+    horizon: p.horizon,
+    rollouts: p.rollouts,
+    predictedScore: p.predictedScore,
+    crossingStep: p.crossingStep,
+    margin: p.margin,
+    replay: p.replay,
+    ...(p.truncated ? { truncated: true } : {}),
   };
 }
 
@@ -20,7 +26,9 @@ export interface HarmSummary {
   stopped: number;
 }
 
-export function harmSummary(episodes: Pick<EpisodeResult, 'harmSteps' | 'flaggedStep' | 'prediction' | 'reason'>[]): HarmSummary {
+export function harmSummary(
+  episodes: Pick<EpisodeResult, 'harmSteps' | 'flaggedStep' | 'prediction' | 'reason'>[],
+): HarmSummary {
   let harmfulEpisodes = 0;
   let harmfulSteps = 0;
   let stopped = 0;

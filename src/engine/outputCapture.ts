@@ -24,7 +24,8 @@ class StreamTail {
 
   add(chunk: Buffer): void {
     // copy: a subarray would pin the stream's whole chunk
-    const keep = chunk.length > TAIL_BYTES ? Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES)) : Buffer.from(chunk);
+    const keep =
+      chunk.length > TAIL_BYTES ? Buffer.from(chunk.subarray(chunk.length - TAIL_BYTES)) : Buffer.from(chunk);
     this.chunks.push(keep);
     this.bytes += keep.length;
     while (this.bytes - this.chunks[0].length >= TAIL_BYTES) this.bytes -= this.chunks.shift()!.length;

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { MODULE_EXTENSIONS } from '../core/moduleApi';
 import { TRACE_EXTENSION } from '../core/traceFormat';
 
-
 const SAFE_COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function isSafeComponent(name: string): boolean {
@@ -27,7 +26,8 @@ export function episodeIdFor(seed: number): string {
 
 /** <tracesDir>/<runId>/<episodeId>.trace.jsonl, refusing anything that is not one plain component. */
 export function tracePath(tracesDir: string, runId: string, episodeId: string): string {
-  for (const c of [runId, episodeId]) if (!isSafeComponent(c)) throw new Error(`unsafe trace path component: ${JSON.stringify(c)}`);
+  for (const c of [runId, episodeId])
+    if (!isSafeComponent(c)) throw new Error(`unsafe trace path component: ${JSON.stringify(c)}`);
   const root = path.resolve(tracesDir);
   const p = path.join(root, runId, episodeId + TRACE_EXTENSION);
   if (path.relative(root, p).startsWith('..')) throw new Error(`trace path escapes the traces folder: ${p}`);
@@ -47,7 +47,9 @@ export function resolveModulePath(dir: string, spec: string): string {
       // next candidate
     }
   }
-  throw new Error(`module "${spec}" not found from ${dir} (tried ${candidates.map((c) => path.basename(c)).join(', ')})`);
+  throw new Error(
+    `module "${spec}" not found from ${dir} (tried ${candidates.map((c) => path.basename(c)).join(', ')})`,
+  );
 }
 
 /** sha256 of a file's bytes, hex. */

@@ -5,7 +5,10 @@
 // fails the outcome is not monotone, and the steps above the boundary that bisection skipped are
 // scanned from the latest down, so the answer is still the latest avoiding step.
 
-export interface Probe { step: number; avoided: boolean }
+export interface Probe {
+  step: number;
+  avoided: boolean;
+}
 
 export interface SearchResult {
   /** null: no step up to the flag avoids it */
@@ -16,7 +19,10 @@ export interface SearchResult {
   probes: Probe[];
 }
 
-export async function findPointOfNoReturn(flaggedStep: number, avoids: (t: number) => Promise<boolean>): Promise<SearchResult> {
+export async function findPointOfNoReturn(
+  flaggedStep: number,
+  avoids: (t: number) => Promise<boolean>,
+): Promise<SearchResult> {
   const probes: Probe[] = [];
   const known = new Map<number, boolean>();
   const probe = async (t: number): Promise<boolean> => {
@@ -55,7 +61,12 @@ export async function findPointOfNoReturn(flaggedStep: number, avoids: (t: numbe
   return { pointOfNoReturn: lo, monotone: true, probes };
 }
 
-async function scanSkipped(lo: number, F: number, known: Map<number, boolean>, probe: (t: number) => Promise<boolean>): Promise<number | null> {
+async function scanSkipped(
+  lo: number,
+  F: number,
+  known: Map<number, boolean>,
+  probe: (t: number) => Promise<boolean>,
+): Promise<number | null> {
   for (let t = F - 1; t > lo; t--) {
     if (known.get(t) === false) continue;
     if (await probe(t)) return t;

@@ -7,7 +7,6 @@ import { MAX_RECORD_BYTES, SCORES_BATCH, type RunnerRecord } from '../core/wire'
 
 export const MAX_DEPTH = 64;
 
-
 export type Checked = { ok: true; record: RunnerRecord } | { ok: false; message: string };
 
 const bad = (message: string): Checked => ({ ok: false, message });
@@ -19,7 +18,8 @@ function tooDeep(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped char
+      if (c === 92)
+        i++; // backslash: skip the escaped char
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 91 || c === 123) {
@@ -33,9 +33,17 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 const isFiniteNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-function field(o: Record<string, unknown>, name: string, ok: (v: unknown) => boolean, expected: string, optional = false): string | null {
+function field(
+  o: Record<string, unknown>,
+  name: string,
+  ok: (v: unknown) => boolean,
+  expected: string,
+  optional = false,
+): string | null {
   if (!(name in o) || o[name] === undefined) return optional ? null : `missing field "${name}" (${expected})`;
-  return ok(o[name]) ? null : `field "${name}" must be ${expected}; got ${JSON.stringify(o[name])?.slice(0, 60) ?? typeof o[name]}`;
+  return ok(o[name])
+    ? null
+    : `field "${name}" must be ${expected}; got ${JSON.stringify(o[name])?.slice(0, 60) ?? typeof o[name]}`;
 }
 
 function checkFields(o: Record<string, unknown>): string | null {
@@ -45,35 +53,88 @@ function checkFields(o: Record<string, unknown>): string | null {
   const userErr = (v: unknown) => isObj(v) && typeof v.message === 'string';
   switch (o.t) {
     case 'hello':
-      return field(o, 'wire', isInt, 'an integer') ?? field(o, 'runtime', (v) => v === 'node' || v === 'python', '"node" or "python"') ??
-        field(o, 'pid', nonNegInt, 'a pid') ?? field(o, 'version', str, 'a string');
+      return (
+        field(o, 'wire', isInt, 'an integer') ??
+        field(o, 'runtime', (v) => v === 'node' || v === 'python', '"node" or "python"') ??
+        field(o, 'pid', nonNegInt, 'a pid') ??
+        field(o, 'version', str, 'a string')
+      );
     case 'reset':
-      return field(o, 'episodeId', str, 'a string') ?? field(o, 'info', isObj, 'an object', true) ?? field(o, 'scene', isObj, 'an object', true) ??
-        field(o, 'sceneProblem', userErr, 'an object with a message', true);
+      return (
+        field(o, 'episodeId', str, 'a string') ??
+        field(o, 'info', isObj, 'an object', true) ??
+        field(o, 'scene', isObj, 'an object', true) ??
+        field(o, 'sceneProblem', userErr, 'an object with a message', true)
+      );
     case 'step':
-      return field(o, 'step', nonNegInt, 'a non-negative integer') ?? field(o, 'reward', isFiniteNum, 'a finite number') ??
-        field(o, 'increment', isFiniteNum, 'a finite number') ?? field(o, 'terminated', bool, 'a boolean') ??
-        field(o, 'truncated', bool, 'a boolean') ?? field(o, 'fallback', bool, 'a boolean', true) ??
-        field(o, 'info', isObj, 'an object', true) ?? field(o, 'scene', isObj, 'an object', true) ??
-        field(o, 'sceneProblem', userErr, 'an object with a message', true);
+      return (
+        field(o, 'step', nonNegInt, 'a non-negative integer') ??
+        field(o, 'reward', isFiniteNum, 'a finite number') ??
+        field(o, 'increment', isFiniteNum, 'a finite number') ??
+        field(o, 'terminated', bool, 'a boolean') ??
+        field(o, 'truncated', bool, 'a boolean') ??
+        field(o, 'fallback', bool, 'a boolean', true) ??
+        field(o, 'info', isObj, 'an object', true) ??
+        field(o, 'scene', isObj, 'an object', true) ??
+        field(o, 'sceneProblem', userErr, 'an object with a message', true)
+      );
     case 'scores':
-      return field(o, 'from', nonNegInt, 'a non-negative integer') ??
-        field(o, 'count', (v) => isInt(v) && v >= 1 && v <= Math.max(SCORES_BATCH, MAX_RECORD_BYTES / 8), `an integer in 1..${Math.max(SCORES_BATCH, MAX_RECORD_BYTES / 8)}`);
+      return (
+        field(o, 'from', nonNegInt, 'a non-negative integer') ??
+        field(
+          o,
+          'count',
+          (v) => isInt(v) && v >= 1 && v <= Math.max(SCORES_BATCH, MAX_RECORD_BYTES / 8),
+          `an integer in 1..${Math.max(SCORES_BATCH, MAX_RECORD_BYTES / 8)}`,
+        )
+      );
     case 'end':
-      return field(o, 'episodeId', str, 'a string') ?? field(o, 'reason', (v) => v === 'completed' || v === 'flagged_stop' || v === 'predicted_stop', '"completed", "flagged_stop" or "predicted_stop"') ??
-        field(o, 'steps', nonNegInt, 'a non-negative integer') ?? field(o, 'guardExtreme', (v) => v === null || isFiniteNum(v), 'a finite number or null', true) ??
-        field(o, 'harmSteps', (v) => Array.isArray(v) && v.every(nonNegInt), 'an array of step indexes', true);
+      return (
+        field(o, 'episodeId', str, 'a string') ??
+        field(
+          o,
+          'reason',
+          (v) => v === 'completed' || v === 'flagged_stop' || v === 'predicted_stop',
+          '"completed", "flagged_stop" or "predicted_stop"',
+        ) ??
+        field(o, 'steps', nonNegInt, 'a non-negative integer') ??
+        field(o, 'guardExtreme', (v) => v === null || isFiniteNum(v), 'a finite number or null', true) ??
+        field(o, 'harmSteps', (v) => Array.isArray(v) && v.every(nonNegInt), 'an array of step indexes', true)
+      );
     case 'prediction':
-      return field(o, 'episodeId', str, 'a string') ?? field(o, 'step', nonNegInt, 'a non-negative integer') ??
-        field(o, 'increments', (v) => Array.isArray(v) && v.length >= 1 && v.length <= MAX_PREDICTED && v.every(isFiniteNum), `an array of 1..${MAX_PREDICTED} finite numbers`) ??
-        field(o, 'crossingStep', (v) => v === null || nonNegInt(v), 'a step index or null') ?? field(o, 'fired', bool, 'a boolean') ??
-        field(o, 'replay', bool, 'a boolean') ?? field(o, 'truncated', bool, 'a boolean', true);
+      return (
+        field(o, 'episodeId', str, 'a string') ??
+        field(o, 'step', nonNegInt, 'a non-negative integer') ??
+        field(
+          o,
+          'increments',
+          (v) => Array.isArray(v) && v.length >= 1 && v.length <= MAX_PREDICTED && v.every(isFiniteNum),
+          `an array of 1..${MAX_PREDICTED} finite numbers`,
+        ) ??
+        field(o, 'crossingStep', (v) => v === null || nonNegInt(v), 'a step index or null') ??
+        field(o, 'fired', bool, 'a boolean') ??
+        field(o, 'replay', bool, 'a boolean') ??
+        field(o, 'truncated', bool, 'a boolean', true)
+      );
     case 'guard':
-      return field(o, 'episodeId', str, 'a string') ?? field(o, 'status', (v) => v === 'on' || v === 'unavailable' || v === 'corrupted' || v === 'failed', '"on", "unavailable", "corrupted" or "failed"') ??
-        field(o, 'message', str, 'a string') ?? field(o, 'module', str, 'a string', true) ?? field(o, 'replay', bool, 'a boolean', true) ??
-        field(o, 'copies', isObj, 'an object', true);
+      return (
+        field(o, 'episodeId', str, 'a string') ??
+        field(
+          o,
+          'status',
+          (v) => v === 'on' || v === 'unavailable' || v === 'corrupted' || v === 'failed',
+          '"on", "unavailable", "corrupted" or "failed"',
+        ) ??
+        field(o, 'message', str, 'a string') ??
+        field(o, 'module', str, 'a string', true) ??
+        field(o, 'replay', bool, 'a boolean', true) ??
+        field(o, 'copies', isObj, 'an object', true)
+      );
     case 'error':
-      return field(o, 'episodeId', str, 'a string') ?? field(o, 'error', (v) => isObj(v) && typeof v.message === 'string', 'an object with a message');
+      return (
+        field(o, 'episodeId', str, 'a string') ??
+        field(o, 'error', (v) => isObj(v) && typeof v.message === 'string', 'an object with a message')
+      );
     default:
       return `unknown record type ${JSON.stringify(o.t)?.slice(0, 40)}; expected hello, reset, step, scores, prediction, guard, end or error`;
   }

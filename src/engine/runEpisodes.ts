@@ -52,8 +52,19 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     observed.add(r);
     if (failFast && !failFast.stopped && failFast.observe(r) && req.failFast === 'calibration') inner.abort();
   };
-  const workers = Math.max(1, Math.min(req.workers ?? (os.availableParallelism?.() ?? os.cpus().length), episodes.length));
-  emit({ type: 'run_start', runId, dir, scenario: req.scenario.spec.name, agent: req.agent.name, distribution: req.distribution, episodes: episodes.length });
+  const workers = Math.max(
+    1,
+    Math.min(req.workers ?? os.availableParallelism?.() ?? os.cpus().length, episodes.length),
+  );
+  emit({
+    type: 'run_start',
+    runId,
+    dir,
+    scenario: req.scenario.spec.name,
+    agent: req.agent.name,
+    distribution: req.distribution,
+    episodes: episodes.length,
+  });
 
   let next = 0;
   const spawnRunner = (running: { episodeId: string | null }): RunnerProcess =>
@@ -65,27 +76,46 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
       onLog: (stream, text) => emit({ type: 'log', episodeId: running.episodeId, stream, text }),
     });
 
-  interface Opened { rec: EpisodeRecorder; untrack: () => void }
+  interface Opened {
+    rec: EpisodeRecorder;
+    untrack: () => void;
+  }
   /** Opens episode i's trace (header written) and announces it. */
   const openEpisode = (i: number): Opened => {
     const ep = episodes[i];
     const rec = new EpisodeRecorder({
-      runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace,
+      runId,
+      episodeId: ep.episodeId,
+      seed: ep.seed,
+      trace: ep.trace,
       header: { ...plan.header, runId, episodeId: ep.episodeId, seed: ep.seed, startedAt: new Date().toISOString() },
-      recording: req.recording, protocol: req.protocol, maxSteps: plan.command.maxSteps,
-      monitor: createMonitor(req.detector, req.calibration), memoryLimitMb: req.limits.memoryLimitMb, emit,
-      guard: req.guard ?? null, harmKey: req.scenario.spec.harm?.info ?? null,
+      recording: req.recording,
+      protocol: req.protocol,
+      maxSteps: plan.command.maxSteps,
+      monitor: createMonitor(req.detector, req.calibration),
+      memoryLimitMb: req.limits.memoryLimitMb,
+      emit,
+      guard: req.guard ?? null,
+      harmKey: req.scenario.spec.harm?.info ?? null,
     });
     const untrack = track.recorder(rec);
     emit({ type: 'episode_start', runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace });
     return { rec, untrack };
   };
   const commandFor = (i: number) => ({
-    ...plan.command, episodeId: episodes[i].episodeId, seed: episodes[i].seed, ...(req.checkRender && i === 0 ? { checkRender: true } : {}),
+    ...plan.command,
+    episodeId: episodes[i].episodeId,
+    seed: episodes[i].seed,
+    ...(req.checkRender && i === 0 ? { checkRender: true } : {}),
   });
 
   /** An episode claimed while the one before it runs, its command already sent to that runner. */
-  interface Ahead { i: number; sent: boolean; opened: Opened | null; after: Ahead | null }
+  interface Ahead {
+    i: number;
+    sent: boolean;
+    opened: Opened | null;
+    after: Ahead | null;
+  }
 
   const worker = async (): Promise<void> => {
     let child: RunnerProcess | null = null;
@@ -145,7 +175,11 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
               untrack = track.child(child);
               const problem = await child.handshake(req.limits.startupTimeoutMs);
               if (problem) {
-                rec.conclude({ reason: 'crashed', detail: { message: problem, phase: 'startup', stderr: child.output.tail('stderr').slice(-2000) }, replaceChild: true });
+                rec.conclude({
+                  reason: 'crashed',
+                  detail: { message: problem, phase: 'startup', stderr: child.output.tail('stderr').slice(-2000) },
+                  replaceChild: true,
+                });
                 results[i] = rec.finish();
                 ended(results[i]!);
                 await child.kill();

@@ -10,7 +10,16 @@ import { LineFramer } from '../core/framer';
 import { MAX_RECORD_BYTES, WIRE_VERSION, type ControlMessage, type HelloRecord, type RunnerRecord } from '../core/wire';
 import { OutputCapture, type StreamName } from './outputCapture';
 import { distDir } from './paths';
-import { killTree, killTreeNow, listProcesses, rssOf, snapshotTree, TOKEN_VAR, type KillReport, type TreeTarget } from './processTree';
+import {
+  killTree,
+  killTreeNow,
+  listProcesses,
+  rssOf,
+  snapshotTree,
+  TOKEN_VAR,
+  type KillReport,
+  type TreeTarget,
+} from './processTree';
 import { checkRecordLine, excerpt } from './recordValidate';
 import { registerRunner, unregisterRunner } from './staleRunners';
 
@@ -89,14 +98,24 @@ export class RunnerProcess {
       cmd = process.execPath;
       // The heap cap sits below the RSS limit so a pure heap blow-up ends with V8's own clear
       // "Reached heap limit" rather than the RSS poll; Buffers and native memory meet the RSS limit.
-      args = ['--enable-source-maps', `--max-old-space-size=${Math.max(16, Math.floor(opts.memoryLimitMb * 0.75))}`, path.join(dist, 'runner.js')];
+      args = [
+        '--enable-source-maps',
+        `--max-old-space-size=${Math.max(16, Math.floor(opts.memoryLimitMb * 0.75))}`,
+        path.join(dist, 'runner.js'),
+      ];
     } else {
       cmd = opts.python || 'python3';
       args = ['-u', path.join(dist, 'runner', 'python', 'runner.py')];
       env.PYTHONUNBUFFERED = '1';
     }
     this.memoryLimitBytes = opts.memoryLimitMb * 1024 * 1024;
-    this.child = spawn(cmd, args, { cwd: opts.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], windowsHide: true });
+    this.child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
     const pid = this.child.pid ?? -1;
     this.target = { pid, pgid: pid, token: this.token };
     if (pid > 0) registerRunner(this.target);
@@ -113,7 +132,11 @@ export class RunnerProcess {
         }
       });
     });
-    void this.exited.then((info) => this.failHello(info.spawnError ?? `runner exited (code ${info.code}, signal ${info.signal}) before its handshake`));
+    void this.exited.then((info) =>
+      this.failHello(
+        info.spawnError ?? `runner exited (code ${info.code}, signal ${info.signal}) before its handshake`,
+      ),
+    );
 
     this.output = new OutputCapture({
       log: (stream, text) => opts.onLog?.(stream, text),
@@ -122,11 +145,14 @@ export class RunnerProcess {
     this.output.attach('stdout', this.child.stdout);
     this.output.attach('stderr', this.child.stderr);
 
-    this.framer = new LineFramer({
-      onLine: (line) => this.onLine(line),
-      onBinary: (data) => this.onBinary(data),
-      onError: (e) => this.protocolError(e.message, ''),
-    }, MAX_RECORD_BYTES);
+    this.framer = new LineFramer(
+      {
+        onLine: (line) => this.onLine(line),
+        onBinary: (data) => this.onBinary(data),
+        onError: (e) => this.protocolError(e.message, ''),
+      },
+      MAX_RECORD_BYTES,
+    );
     const records = this.child.stdio[3] as Readable | null;
     this.drained = new Promise<void>((resolve) => {
       if (!records) return resolve();
@@ -242,7 +268,8 @@ export class RunnerProcess {
     if (!this.sink) return this.protocolError(`${rec.t} record while no episode is running`, line);
     const sink = this.sink;
     sink.record(rec, line);
-    if (this.queued && (rec.t === 'end' || rec.t === 'error') && sink.handsOver && this.sink === sink && !this.broken) this.handOver();
+    if (this.queued && (rec.t === 'end' || rec.t === 'error') && sink.handsOver && this.sink === sink && !this.broken)
+      this.handOver();
   }
 
   private onBinary(data: Buffer): void {

@@ -18,7 +18,10 @@ export function builtinScenariosDir(): string {
 export function builtinScenarioNames(): string[] {
   const dir = builtinScenariosDir();
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, `${n}.scenario.json`))).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((n) => fs.existsSync(path.join(dir, n, `${n}.scenario.json`)))
+    .sort();
 }
 
 export function loadScenario(arg: string, cwd = process.cwd()): LoadedScenario {
@@ -59,7 +62,11 @@ export function resolveAgent(scenario: LoadedScenario, choice: string | undefine
   const { spec } = scenario;
   if (choice === undefined) {
     const named = Object.entries(spec.agents ?? {}).find(([, ref]) => ref.module === spec.agent.module);
-    return { name: named ? named[0] : 'agent', module: resolveRef(scenario, spec.agent, 'agent'), options: spec.agent.options ?? {} };
+    return {
+      name: named ? named[0] : 'agent',
+      module: resolveRef(scenario, spec.agent, 'agent'),
+      options: spec.agent.options ?? {},
+    };
   }
   const ref = spec.agents?.[choice];
   if (ref) return { name: choice, module: resolveRef(scenario, ref, `agent "${choice}"`), options: ref.options ?? {} };

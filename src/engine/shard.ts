@@ -4,11 +4,25 @@
 // `objective-monitor merge` joins the calibration partials (core/calibrationPartial.ts).
 import path from 'node:path';
 import { DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
-import { encodeIncrements, parseShard, PARTIAL_KIND, shardSeeds, type CalibrationPartial, type ShardSpec } from '../core/calibrationPartial';
+import {
+  encodeIncrements,
+  parseShard,
+  PARTIAL_KIND,
+  shardSeeds,
+  type CalibrationPartial,
+  type ShardSpec,
+} from '../core/calibrationPartial';
 import type { CalibrationFile } from '../core/calibrationTypes';
 import type { LoadedScenario } from '../core/scenario';
 import { writeFileAtomic } from './atomicWrite';
-import { calibrationEpisodes, calibrationPath, fingerprint, readCalibration, whyStale, type CalibrateOptions } from './calibrationStore';
+import {
+  calibrationEpisodes,
+  calibrationPath,
+  fingerprint,
+  readCalibration,
+  whyStale,
+  type CalibrateOptions,
+} from './calibrationStore';
 import type { CliOutput } from './cliOutput';
 import { alphaOf, type Flags, limitsOf, outDirOf, workersOf } from './cliOptions';
 import type { AgentChoice } from './types';
@@ -23,23 +37,36 @@ export function shardOf(flags: Flags): ShardSpec | null {
 }
 
 /** The shard's slice of `seeds`; a shard with no seed is a usage error (N larger than the range). */
-export function sliceOf(seeds: { from: number; count: number }, shard: ShardSpec, what: string): { from: number; count: number } {
+export function sliceOf(
+  seeds: { from: number; count: number },
+  shard: ShardSpec,
+  what: string,
+): { from: number; count: number } {
   const s = shardSeeds(seeds, shard);
   if (s.count < 1) {
-    throw new UsageError(`--shard ${shard.index}/${shard.count}: the ${what} range has ${seeds.count} seeds, too few for ${shard.count} shards (each needs at least one)`);
+    throw new UsageError(
+      `--shard ${shard.index}/${shard.count}: the ${what} range has ${seeds.count} seeds, too few for ${shard.count} shards (each needs at least one)`,
+    );
   }
   return s;
 }
 
 /** Where a shard's partial goes without -o: beside where the merged calibration will be. */
-export function defaultPartialPath(scenario: LoadedScenario, agent: AgentChoice, outDir: string, shard: ShardSpec): string {
+export function defaultPartialPath(
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  outDir: string,
+  shard: ShardSpec,
+): string {
   const cal = calibrationPath(scenario, agent, outDir);
   return cal.replace(/\.calibration\.json$/, `.shard-${shard.index}-of-${shard.count}.partial.json`);
 }
 
 /** `calibrate --shard I/N`: runs the slice's calibration episodes and writes the partial. */
 export async function calibrateShard(
-  o: CalibrateOptions, shard: ShardSpec, output: string | undefined,
+  o: CalibrateOptions,
+  shard: ShardSpec,
+  output: string | undefined,
 ): Promise<{ file: string; partial: CalibrationPartial }> {
   const { scenario, agent } = o;
   const spec = scenario.spec;
@@ -69,7 +96,13 @@ export async function calibrateShard(
 
 /** `run --shard I/N` never calibrates: N shards recalibrating at once would each compute (and race
  *  to write) the same file. The calibration must be current already (merged, or --calibration). */
-export function shardCalibration(scenario: LoadedScenario, agent: AgentChoice, flags: Flags, outDir: string, out: CliOutput): { file: string; calibration: CalibrationFile } {
+export function shardCalibration(
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  flags: Flags,
+  outDir: string,
+  out: CliOutput,
+): { file: string; calibration: CalibrationFile } {
   const file = calibrationPath(scenario, agent, outDir);
   const cal = readCalibration(file);
   const how = `calibrate first (calibrate --shard I/N on each shard, then merge -o ${file}), or pass --calibration FILE`;
@@ -81,24 +114,48 @@ export function shardCalibration(scenario: LoadedScenario, agent: AgentChoice, f
 }
 
 /** `calibrate <scenario> --shard I/N [-o PARTIAL]`: the slice's episodes, then the partial file. */
-export async function calibrateShardCommand(scenario: LoadedScenario, agent: AgentChoice, shard: ShardSpec, flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
+export async function calibrateShardCommand(
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  shard: ShardSpec,
+  flags: Flags,
+  out: CliOutput,
+  signal?: AbortSignal,
+): Promise<number> {
   const slice = sliceOf(scenario.spec.calibration.seeds, shard, 'calibration seed');
   out.startProgress(`calibrating shard ${shard.index}/${shard.count}`, slice.count);
   let r: { file: string; partial: CalibrationPartial };
   try {
-    r = await calibrateShard({
-      scenario, agent, alpha: alphaOf(flags, scenario), outDir: outDirOf(flags), limits: limitsOf(flags), workers: workersOf(flags),
-      python: flags.python, signal,
-      onEvent: (e) => { if (e.type === 'episode_end' || e.type === 'log' || e.type === 'warning' || e.type === 'scene_problem') out.event(e); },
-    }, shard, flags.output);
+    r = await calibrateShard(
+      {
+        scenario,
+        agent,
+        alpha: alphaOf(flags, scenario),
+        outDir: outDirOf(flags),
+        limits: limitsOf(flags),
+        workers: workersOf(flags),
+        python: flags.python,
+        signal,
+        onEvent: (e) => {
+          if (e.type === 'episode_end' || e.type === 'log' || e.type === 'warning' || e.type === 'scene_problem')
+            out.event(e);
+        },
+      },
+      shard,
+      flags.output,
+    );
   } finally {
     out.endProgress();
   }
   const seeds = `seeds ${slice.from}..${slice.from + slice.count - 1}`;
   if (out.mode === 'json') out.json({ partial: r.file, shard, seeds: slice, episodes: slice.count });
   else if (out.mode === 'human') {
-    out.line(`${scenario.spec.name} / ${agent.name}: shard ${shard.index}/${shard.count}, ${slice.count} calibration episodes (${seeds})`);
-    out.line(`partial saved to ${r.file}; merge all ${shard.count} with: objective-monitor merge <partials...> -o <calibration>`);
+    out.line(
+      `${scenario.spec.name} / ${agent.name}: shard ${shard.index}/${shard.count}, ${slice.count} calibration episodes (${seeds})`,
+    );
+    out.line(
+      `partial saved to ${r.file}; merge all ${shard.count} with: objective-monitor merge <partials...> -o <calibration>`,
+    );
   }
   return 0;
 }

@@ -50,7 +50,12 @@ export function cleanStaleRunners(): number {
       continue;
     }
     if (isAlive(rec.enginePid, rec.engineStart)) continue;
-    if (typeof rec.token === 'string' && /^[0-9a-f]+$/.test(rec.token) && Number.isInteger(rec.pid) && Number.isInteger(rec.pgid)) {
+    if (
+      typeof rec.token === 'string' &&
+      /^[0-9a-f]+$/.test(rec.token) &&
+      Number.isInteger(rec.pid) &&
+      Number.isInteger(rec.pgid)
+    ) {
       // The runner's pid and group may have been reused since: trust only the token.
       killTreeNow({ pid: -1, pgid: -1, token: rec.token });
       cleaned++;

@@ -16,7 +16,12 @@ const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
 export function startEpisode(child: RunnerProcess, rec: EpisodeRecorder, cmd: EpisodeCommand): void {
   child.attach(rec);
   rec.lastInputAt = Date.now();
-  if (!child.send(cmd)) rec.conclude({ reason: 'crashed', detail: { message: 'the runner control channel is closed' }, replaceChild: true });
+  if (!child.send(cmd))
+    rec.conclude({
+      reason: 'crashed',
+      detail: { message: 'the runner control channel is closed' },
+      replaceChild: true,
+    });
 }
 
 /** Supervises an episode already started on `child` (by startEpisode, or by a hand-over from the
@@ -35,9 +40,17 @@ export async function superviseEpisode(
     // loading modules (compiling TypeScript, importing big packages) is start-up work
     const limit = rec.started ? limits.stepTimeoutMs : Math.max(limits.stepTimeoutMs, limits.startupTimeoutMs);
     if (now - rec.lastInputAt > limit) {
-      rec.conclude({ reason: 'step_timeout', detail: { limitMs: limit, step: rec.stepCount, phase: rec.started ? 'step' : 'load/reset' }, replaceChild: true });
+      rec.conclude({
+        reason: 'step_timeout',
+        detail: { limitMs: limit, step: rec.stepCount, phase: rec.started ? 'step' : 'load/reset' },
+        replaceChild: true,
+      });
     } else if (now - t0 > limits.episodeTimeoutMs) {
-      rec.conclude({ reason: 'episode_timeout', detail: { limitMs: limits.episodeTimeoutMs, step: rec.stepCount }, replaceChild: true });
+      rec.conclude({
+        reason: 'episode_timeout',
+        detail: { limitMs: limits.episodeTimeoutMs, step: rec.stepCount },
+        replaceChild: true,
+      });
     }
     rec.flushEvents();
   }, TICK_MS);

@@ -105,7 +105,12 @@ export class TraceWriter {
     this.unsynced = 0;
     this.lastSync = Date.now();
     if (this.syncing) return;
-    this.syncing = new Promise<void>((resolve) => fs.fdatasync(this.fd, () => { this.syncing = null; resolve(); }));
+    this.syncing = new Promise<void>((resolve) =>
+      fs.fdatasync(this.fd, () => {
+        this.syncing = null;
+        resolve();
+      }),
+    );
   }
 
   /** Writes what is queued (synchronously: the episode_end line is in the file when this returns),
@@ -116,9 +121,12 @@ export class TraceWriter {
     this.flush();
     this.closed = true;
     const fd = this.fd;
-    const done = (this.syncing ?? Promise.resolve()).then(() => new Promise<void>((resolve) => {
-      fs.fdatasync(fd, () => fs.close(fd, () => resolve()));
-    }));
+    const done = (this.syncing ?? Promise.resolve()).then(
+      () =>
+        new Promise<void>((resolve) => {
+          fs.fdatasync(fd, () => fs.close(fd, () => resolve()));
+        }),
+    );
     pendingSyncs.add(done);
     void done.then(() => pendingSyncs.delete(done));
   }

@@ -51,7 +51,8 @@ export class BigTraceProblems implements vscode.Disposable {
         this.settingsTimer = setTimeout(() => void this.refreshAll(), SETTINGS_DEBOUNCE_MS);
       }),
       vscode.commands.registerCommand(REFRESH_LARGE_TRACES_COMMAND, (uri?: vscode.Uri | string) =>
-        uri === undefined ? this.refreshAll() : this.refresh(typeof uri === 'string' ? vscode.Uri.parse(uri) : uri)),
+        uri === undefined ? this.refreshAll() : this.refresh(typeof uri === 'string' ? vscode.Uri.parse(uri) : uri),
+      ),
     );
     this.syncTabs();
   }
@@ -89,7 +90,9 @@ export class BigTraceProblems implements vscode.Disposable {
 
   private track(uri: vscode.Uri): Tracked {
     // A watcher on the file itself: the trace may live outside the workspace folders.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)),
+    );
     const t: Tracked = { uri, watcher, generation: 0 };
     const soon = () => {
       clearTimeout(t.timer);
@@ -128,7 +131,10 @@ export class BigTraceProblems implements vscode.Disposable {
       const summary = await client.sendRequest<TraceSummaryRequest.Result>(SUMMARY_METHOD, { uri: uri.toString() });
       if (stale()) return [];
       // Synced meanwhile: the server publishes this document's diagnostics itself.
-      if (summary.source === 'document') { this.diagnostics.delete(uri); return []; }
+      if (summary.source === 'document') {
+        this.diagnostics.delete(uri);
+        return [];
+      }
       // The server's own diagnostics, converted as the client converts those it publishes.
       const diags = await client.protocol2CodeConverter.asDiagnostics(summary.diagnostics);
       if (stale()) return [];

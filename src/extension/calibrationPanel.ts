@@ -3,7 +3,13 @@
 // the end what was found. The same webview bundle as the replay (replayHtml), its own view type
 // (a calibration is not restored after a reload: it is over by then), one panel at a time.
 import * as vscode from 'vscode';
-import { CalibrationMessage, parseWebviewMessage, type CalibrationEpisode, type CalibrationParams, type CalibrationResult } from '../shared/webviewProtocol';
+import {
+  CalibrationMessage,
+  parseWebviewMessage,
+  type CalibrationEpisode,
+  type CalibrationParams,
+  type CalibrationResult,
+} from '../shared/webviewProtocol';
 import { getWebviewOptions, replayHtml } from './replayPanel';
 
 export const CALIBRATION_VIEW_TYPE = 'objectiveMonitor.calibration';
@@ -26,9 +32,15 @@ export class CalibrationPanel implements vscode.Disposable {
   /** Opens the panel for a new calibration (the open one, if any, is reused and starts over). */
   static start(extensionUri: vscode.Uri, label: string, total: number): CalibrationPanel {
     const old = CalibrationPanel.current;
-    const panel = old && !old.disposed
-      ? old.panel
-      : vscode.window.createWebviewPanel(CALIBRATION_VIEW_TYPE, '', { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, getWebviewOptions(extensionUri));
+    const panel =
+      old && !old.disposed
+        ? old.panel
+        : vscode.window.createWebviewPanel(
+            CALIBRATION_VIEW_TYPE,
+            '',
+            { viewColumn: vscode.ViewColumn.Active, preserveFocus: true },
+            getWebviewOptions(extensionUri),
+          );
     if (old) old.detach();
     const p = new CalibrationPanel(panel, extensionUri, label, total, old !== undefined && !old.disposed && old.ready);
     CalibrationPanel.current = p;
@@ -38,15 +50,34 @@ export class CalibrationPanel implements vscode.Disposable {
 
   private readonly subs: vscode.Disposable[] = [];
 
-  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, label: string, total: number, reusedReady: boolean) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    label: string,
+    total: number,
+    reusedReady: boolean,
+  ) {
     this.state = { label, total, episodes: [], state: 'running', result: null, message: null };
     panel.title = `Calibrating ${label}`;
-    this.subs.push(panel.onDidDispose(() => { this.disposed = true; this.dispose(); }));
-    this.subs.push(panel.webview.onDidReceiveMessage((m: unknown) => {
-      const msg = parseWebviewMessage(m);
-      if (msg?.method === 'replay/ready') { this.ready = true; this.post(); }
-    }));
-    if (reusedReady) { this.ready = true; this.post(); } else panel.webview.html = replayHtml(panel.webview, extensionUri);
+    this.subs.push(
+      panel.onDidDispose(() => {
+        this.disposed = true;
+        this.dispose();
+      }),
+    );
+    this.subs.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        const msg = parseWebviewMessage(m);
+        if (msg?.method === 'replay/ready') {
+          this.ready = true;
+          this.post();
+        }
+      }),
+    );
+    if (reusedReady) {
+      this.ready = true;
+      this.post();
+    } else panel.webview.html = replayHtml(panel.webview, extensionUri);
   }
 
   get params(): Readonly<CalibrationParams> {
@@ -55,12 +86,16 @@ export class CalibrationPanel implements vscode.Disposable {
 
   episodeEnded(e: CalibrationEpisode): void {
     this.state.episodes.push(e);
-    if (this.state.total > 0 && this.state.episodes.length > this.state.total) this.state.total = this.state.episodes.length;
+    if (this.state.total > 0 && this.state.episodes.length > this.state.total)
+      this.state.total = this.state.episodes.length;
     this.schedule();
   }
 
   setTotal(total: number): void {
-    if (total > 0 && total !== this.state.total) { this.state.total = total; this.schedule(); }
+    if (total > 0 && total !== this.state.total) {
+      this.state.total = total;
+      this.schedule();
+    }
   }
 
   finished(result: CalibrationResult): void {
@@ -80,7 +115,10 @@ export class CalibrationPanel implements vscode.Disposable {
 
   private schedule(): void {
     if (this.timer || this.disposed) return;
-    this.timer = setTimeout(() => { this.timer = undefined; this.post(); }, POST_MS);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.post();
+    }, POST_MS);
   }
 
   private post(): void {
@@ -88,7 +126,9 @@ export class CalibrationPanel implements vscode.Disposable {
     clearTimeout(this.timer);
     this.timer = undefined;
     const snapshot: CalibrationParams = { ...this.state, episodes: this.state.episodes.slice() };
-    void this.panel.webview.postMessage(CalibrationMessage.create(snapshot)).then((ok) => { if (ok) this.delivered = snapshot; });
+    void this.panel.webview.postMessage(CalibrationMessage.create(snapshot)).then((ok) => {
+      if (ok) this.delivered = snapshot;
+    });
   }
 
   /** A newer calibration took the webview over: stop listening, keep the panel. */
@@ -100,6 +140,9 @@ export class CalibrationPanel implements vscode.Disposable {
   dispose(): void {
     this.detach();
     if (CalibrationPanel.current === this) CalibrationPanel.current = undefined;
-    if (!this.disposed) { this.disposed = true; this.panel.dispose(); }
+    if (!this.disposed) {
+      this.disposed = true;
+      this.panel.dispose();
+    }
   }
 }

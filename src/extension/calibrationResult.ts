@@ -12,18 +12,42 @@ export const SAVED_NOTICE = /^Calibration saved: (.+)$/;
 /** Reads the calibration file; an error names the file and what is missing. */
 export function readCalibrationResult(file: string): CalibrationResult {
   let v: unknown;
-  try { v = JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) { throw new Error(`${file}: cannot read the calibration: ${(e as Error).message}`, { cause: e }); }
-  const c = v as { alpha?: unknown; fitEpisodes?: unknown; conformalEpisodes?: unknown; detectors?: Record<string, Record<string, unknown>>; warnings?: unknown };
-  if (typeof c !== 'object' || c === null || typeof c.alpha !== 'number' || typeof c.detectors !== 'object' || c.detectors === null) {
+  try {
+    v = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: cannot read the calibration: ${(e as Error).message}`, { cause: e });
+  }
+  const c = v as {
+    alpha?: unknown;
+    fitEpisodes?: unknown;
+    conformalEpisodes?: unknown;
+    detectors?: Record<string, Record<string, unknown>>;
+    warnings?: unknown;
+  };
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof c.alpha !== 'number' ||
+    typeof c.detectors !== 'object' ||
+    c.detectors === null
+  ) {
     throw new Error(`${file}: not a calibration file (expected "alpha" and "detectors")`);
   }
   const detectors: CalibratedDetector[] = [];
   for (const kind of KINDS) {
     const d = c.detectors[kind];
-    if (!d || typeof d.h !== 'number' || typeof d.bound !== 'number' || typeof d.k !== 'number' || typeof d.n !== 'number') continue;
+    if (
+      !d ||
+      typeof d.h !== 'number' ||
+      typeof d.bound !== 'number' ||
+      typeof d.k !== 'number' ||
+      typeof d.n !== 'number'
+    )
+      continue;
     detectors.push({ kind, threshold: d.h, bound: d.bound, k: d.k, n: d.n, guaranteed: d.guaranteed !== false });
   }
-  if (detectors.length === 0) throw new Error(`${file}: no calibrated detector (expected detectors.envelope/window/cusum with "h" and "bound")`);
+  if (detectors.length === 0)
+    throw new Error(`${file}: no calibrated detector (expected detectors.envelope/window/cusum with "h" and "bound")`);
   return {
     file,
     alpha: c.alpha,
@@ -44,16 +68,22 @@ export function calibrationSummary(r: CalibrationResult): string {
   const thresholds = r.detectors.map((d) => `${d.kind} ${fmtNumber(d.threshold)}`).join(', ');
   const bounds = [...new Set(r.detectors.map((d) => `${d.k}/${d.n + 1} = ${fmtNumber(d.bound)}`))];
   const notGuaranteed = r.detectors.filter((d) => !d.guaranteed).map((d) => d.kind);
-  return `thresholds ${thresholds}; ${r.fitEpisodes + r.conformalEpisodes} episodes used (${r.conformalEpisodes} held out); `
-    + `false-alarm bound ${bounds.join(' / ')} (alpha ${fmtNumber(r.alpha)})`
-    + (notGuaranteed.length ? `; NOT guaranteed for ${notGuaranteed.join(', ')}: too few held-out episodes` : '');
+  return (
+    `thresholds ${thresholds}; ${r.fitEpisodes + r.conformalEpisodes} episodes used (${r.conformalEpisodes} held out); ` +
+    `false-alarm bound ${bounds.join(' / ')} (alpha ${fmtNumber(r.alpha)})` +
+    (notGuaranteed.length ? `; NOT guaranteed for ${notGuaranteed.join(', ')}: too few held-out episodes` : '')
+  );
 }
 
 /** The full table, for the output channel. */
 export function calibrationTable(label: string, r: CalibrationResult): string {
-  const lines = [`calibration ${label}: alpha ${fmtNumber(r.alpha)}, ${r.fitEpisodes} episodes fitted, ${r.conformalEpisodes} held out`];
+  const lines = [
+    `calibration ${label}: alpha ${fmtNumber(r.alpha)}, ${r.fitEpisodes} episodes fitted, ${r.conformalEpisodes} held out`,
+  ];
   for (const d of r.detectors) {
-    lines.push(`  ${d.kind.padEnd(8)} threshold ${fmtNumber(d.threshold).padStart(10)}   false-alarm bound ${d.k}/${d.n + 1} = ${fmtNumber(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`);
+    lines.push(
+      `  ${d.kind.padEnd(8)} threshold ${fmtNumber(d.threshold).padStart(10)}   false-alarm bound ${d.k}/${d.n + 1} = ${fmtNumber(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`,
+    );
   }
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   lines.push(`  saved to ${r.file}`);

@@ -6,7 +6,14 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { calibrateArgs, runArgs, type RunTarget } from './engineArgs';
-import { EXAMPLE_FOLDER, EXAMPLE_NAME, exampleFiles, exampleFolderProblem, scenarioFileName, uniqueName } from './exampleScenario';
+import {
+  EXAMPLE_FOLDER,
+  EXAMPLE_NAME,
+  exampleFiles,
+  exampleFolderProblem,
+  scenarioFileName,
+  uniqueName,
+} from './exampleScenario';
 import { ReplayPanel } from './replayPanel';
 import { MAX_OVERLAYS } from '../shared/webviewProtocol';
 import type { RunOutcome } from './runController';
@@ -42,8 +49,13 @@ export function preflight(ctx: Ctx, action: string): Refusal | { outDir: string;
   if (!requireTrust(action)) return { refused: 'untrusted', message: `${action} needs a trusted workspace` };
   const outDir = ctx.outDir;
   const cwd = ctx.workspaceRoot;
-  if (!outDir || !cwd) return refuse('no-folder', `${action} needs a folder open: traces are written to ${'<folder>'}/.objective-monitor.`);
-  if (ctx.runController.running) return refuse('busy', 'A run is already in progress. Stop it first with "Objective Monitor: Stop Run".');
+  if (!outDir || !cwd)
+    return refuse(
+      'no-folder',
+      `${action} needs a folder open: traces are written to ${'<folder>'}/.objective-monitor.`,
+    );
+  if (ctx.runController.running)
+    return refuse('busy', 'A run is already in progress. Stop it first with "Objective Monitor: Stop Run".');
   return { outDir, cwd };
 }
 
@@ -51,17 +63,26 @@ export function preflight(ctx: Ctx, action: string): Refusal | { outDir: string;
 function resolveTarget(ctx: Ctx, a: RunArgs): (RunTarget & { file: string; calibrationEpisodes?: number }) | Refusal {
   const builtin = builtinScenarios(ctx.extension.extensionPath).find((b) => b.name === a.scenario);
   const file = builtin ? builtin.file : path.resolve(ctx.workspaceRoot ?? '', a.scenario);
-  if (!builtin && !fs.existsSync(file)) return refuse('invalid', `${a.scenario}: no such scenario file or built-in scenario`);
+  if (!builtin && !fs.existsSync(file))
+    return refuse('invalid', `${a.scenario}: no such scenario file or built-in scenario`);
   let summary;
   try {
     summary = readScenarioSummary(file);
     if (a.agent && summary.agents.length && !summary.agents.includes(a.agent) && !/[./\\]/.test(a.agent)) {
-      return refuse('invalid', `${file}: scenario "${summary.name}" has no agent "${a.agent}" (agents: ${summary.agents.join(', ')})`);
+      return refuse(
+        'invalid',
+        `${file}: scenario "${summary.name}" has no agent "${a.agent}" (agents: ${summary.agents.join(', ')})`,
+      );
     }
   } catch (e) {
     return refuse('invalid', (e as Error).message);
   }
-  return { scenario: builtin ? builtin.name : file, agent: a.agent ?? '', file, calibrationEpisodes: summary.calibrationEpisodes };
+  return {
+    scenario: builtin ? builtin.name : file,
+    agent: a.agent ?? '',
+    file,
+    calibrationEpisodes: summary.calibrationEpisodes,
+  };
 }
 
 /** The interpreter for a scenario that needs Python, checked once before the run (python.ts);
@@ -69,7 +90,9 @@ function resolveTarget(ctx: Ctx, a: RunArgs): (RunTarget & { file: string; calib
 export async function pythonFor(ctx: Ctx, scenarioFile: string, agent: string): Promise<{ python?: string } | Refusal> {
   const need = scenarioNeeds(scenarioFile, agent);
   if (!need.python) return {};
-  const interp = await resolveInterpreter(ctx.config.pythonInterpreter, vscode.Uri.file(scenarioFile), (m) => ctx.output.warn(m));
+  const interp = await resolveInterpreter(ctx.config.pythonInterpreter, vscode.Uri.file(scenarioFile), (m) =>
+    ctx.output.warn(m),
+  );
   const check = await checkInterpreter(interp, need);
   if (!check.ok) {
     ctx.output.error(check.message);
@@ -117,8 +140,17 @@ export function runScenario(ctx: Ctx): Cmd {
     const p = await prepare(ctx, 'Run Scenario', arg);
     if (!p || 'refused' in p) return p;
     const args = runArgs(ctx.config, p.target, p.pre.outDir, { episodes: p.a.episodes, python: p.python });
-    return ctx.runController.start({ kind: 'run', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: p.a.showReplay ?? true,
-      scenarioFile: p.target.file, calibrationEpisodes: p.target.calibrationEpisodes });
+    return ctx.runController.start({
+      kind: 'run',
+      label: labelOf(p.target),
+      args,
+      cli: ctx.cliPath,
+      cwd: p.pre.cwd,
+      nodePath: ctx.nodePath,
+      showReplay: p.a.showReplay ?? true,
+      scenarioFile: p.target.file,
+      calibrationEpisodes: p.target.calibrationEpisodes,
+    });
   };
 }
 
@@ -128,8 +160,15 @@ export function calibrateThreshold(ctx: Ctx): Cmd {
     if (!p || 'refused' in p) return p;
     const args = calibrateArgs(ctx.config, p.target, p.pre.outDir, p.python);
     return ctx.runController.start({
-      kind: 'calibrate', label: labelOf(p.target), args, cli: ctx.cliPath, cwd: p.pre.cwd, nodePath: ctx.nodePath, showReplay: false,
-      scenarioFile: p.target.file, calibrationEpisodes: p.target.calibrationEpisodes,
+      kind: 'calibrate',
+      label: labelOf(p.target),
+      args,
+      cli: ctx.cliPath,
+      cwd: p.pre.cwd,
+      nodePath: ctx.nodePath,
+      showReplay: false,
+      scenarioFile: p.target.file,
+      calibrationEpisodes: p.target.calibrationEpisodes,
     });
   };
 }
@@ -147,13 +186,19 @@ function toUri(x: unknown): vscode.Uri | undefined {
   // a Runs view node (its inline buttons pass the node): the episode's trace
   const ep = typeof x === 'object' && x !== null ? (x as { episode?: { file?: unknown } }).episode : undefined;
   if (typeof ep?.file === 'string') return vscode.Uri.file(ep.file);
-  if (typeof x === 'string' && x.length > 0) return x.includes('://') || x.startsWith('file:') ? vscode.Uri.parse(x) : vscode.Uri.file(x);
+  if (typeof x === 'string' && x.length > 0)
+    return x.includes('://') || x.startsWith('file:') ? vscode.Uri.parse(x) : vscode.Uri.file(x);
   return undefined;
 }
 
 /** The trace to act on: the argument, else the focused replay panel's (when `fromReplay`), else
  *  the active trace editor, else a pick titled with the asking command's `title`. */
-export async function traceUri(ctx: Ctx, arg: unknown, title: string, fromReplay = false): Promise<vscode.Uri | undefined> {
+export async function traceUri(
+  ctx: Ctx,
+  arg: unknown,
+  title: string,
+  fromReplay = false,
+): Promise<vscode.Uri | undefined> {
   const given = toUri(arg);
   if (given) return given;
   // A focused webview leaves activeTextEditor undefined: the panel itself names the episode.
@@ -163,14 +208,23 @@ export async function traceUri(ctx: Ctx, arg: unknown, title: string, fromReplay
   if (active?.fsPath.endsWith('.trace.jsonl')) return active;
   const recent = ctx.runsModel.all.flatMap((r) => r.episodes).slice(0, 200);
   if (recent.length) {
-    const picked = await vscode.window.showQuickPick(recent.map((e) => ({
-      label: `${e.scenario} / ${e.agent} · seed ${e.seed}`,
-      description: e.flaggedStep === null ? (e.reason ?? 'running') : `flagged at step ${e.flaggedStep}`,
-      detail: vscode.workspace.asRelativePath(e.file), file: e.file,
-    })), { title: `Objective Monitor: ${title}`, placeHolder: 'Episode (trace)', matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(
+      recent.map((e) => ({
+        label: `${e.scenario} / ${e.agent} · seed ${e.seed}`,
+        description: e.flaggedStep === null ? (e.reason ?? 'running') : `flagged at step ${e.flaggedStep}`,
+        detail: vscode.workspace.asRelativePath(e.file),
+        file: e.file,
+      })),
+      { title: `Objective Monitor: ${title}`, placeHolder: 'Episode (trace)', matchOnDetail: true },
+    );
     return picked ? vscode.Uri.file(picked.file) : undefined;
   }
-  const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Trace: ['jsonl'] }, openLabel: title, title: `Objective Monitor: ${title}` });
+  const files = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    filters: { Trace: ['jsonl'] },
+    openLabel: title,
+    title: `Objective Monitor: ${title}`,
+  });
   return files?.[0];
 }
 
@@ -191,23 +245,38 @@ export function openTrace(ctx: Ctx): Cmd {
 /** The episodes to compare: a run (its Runs view node, or its id), or a list of trace files; without
  *  an argument, a pick among the recorded runs. */
 async function episodesToCompare(ctx: Ctx, arg: unknown): Promise<string[] | undefined> {
-  if (Array.isArray(arg)) return arg.map(toUri).filter((u): u is vscode.Uri => !!u).map((u) => u.fsPath);
+  if (Array.isArray(arg))
+    return arg
+      .map(toUri)
+      .filter((u): u is vscode.Uri => !!u)
+      .map((u) => u.fsPath);
   let run: RunInfo | undefined;
-  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'run') run = ctx.runsModel.run((arg as { run: RunInfo }).run.runId);
+  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'run')
+    run = ctx.runsModel.run((arg as { run: RunInfo }).run.runId);
   else if (typeof arg === 'string') run = ctx.runsModel.run(arg);
-  else if (typeof arg === 'object' && arg !== null && typeof (arg as { runId?: unknown }).runId === 'string') run = ctx.runsModel.run((arg as { runId: string }).runId);
+  else if (typeof arg === 'object' && arg !== null && typeof (arg as { runId?: unknown }).runId === 'string')
+    run = ctx.runsModel.run((arg as { runId: string }).runId);
   else if (arg === undefined) {
     const runs = ctx.runsModel.all.filter((r) => r.episodes.length > 1);
-    const picked = await vscode.window.showQuickPick(runs.map((r) => ({
-      label: `${r.scenario} / ${r.agent} · ${r.distribution}`,
-      description: `${r.episodes.length} episodes, ${r.episodes.filter((e) => e.flaggedStep !== null).length} flagged`,
-      detail: r.runId, run: r,
-    })), { title: 'Objective Monitor: Compare Episodes', placeHolder: runs.length ? 'Run whose episodes to overlay' : 'No run with two or more episodes yet' });
+    const picked = await vscode.window.showQuickPick(
+      runs.map((r) => ({
+        label: `${r.scenario} / ${r.agent} · ${r.distribution}`,
+        description: `${r.episodes.length} episodes, ${r.episodes.filter((e) => e.flaggedStep !== null).length} flagged`,
+        detail: r.runId,
+        run: r,
+      })),
+      {
+        title: 'Objective Monitor: Compare Episodes',
+        placeHolder: runs.length ? 'Run whose episodes to overlay' : 'No run with two or more episodes yet',
+      },
+    );
     run = picked?.run;
     if (!picked) return undefined;
   }
   if (!run) {
-    void vscode.window.showErrorMessage('Objective Monitor: Compare Episodes: no such run (refresh the Runs view, or pick a run).');
+    void vscode.window.showErrorMessage(
+      'Objective Monitor: Compare Episodes: no such run (refresh the Runs view, or pick a run).',
+    );
     return undefined;
   }
   return run.episodes.map((e) => e.file);
@@ -223,7 +292,9 @@ export function compareEpisodes(ctx: Ctx): Cmd {
       return undefined;
     }
     if (files.length > MAX_OVERLAYS + 1) {
-      void vscode.window.showInformationMessage(`Objective Monitor: the replay overlays at most ${MAX_OVERLAYS} episodes; showing the first ${MAX_OVERLAYS + 1} of ${files.length}.`);
+      void vscode.window.showInformationMessage(
+        `Objective Monitor: the replay overlays at most ${MAX_OVERLAYS} episodes; showing the first ${MAX_OVERLAYS + 1} of ${files.length}.`,
+      );
     }
     const shown = files.slice(0, MAX_OVERLAYS + 1);
     const panel = ReplayPanel.createOrShow(ctx.replayHost, shown[0]);
@@ -239,20 +310,39 @@ export function rerunEpisode(ctx: Ctx): Cmd {
     const uri = await traceUri(ctx, arg, 'Re-run Episode', true);
     if (!uri) return undefined;
     let t;
-    try { t = await ctx.store.load(uri.fsPath); } catch (e) { return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`); }
+    try {
+      t = await ctx.store.load(uri.fsPath);
+    } catch (e) {
+      return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`);
+    }
     const h = t.header;
     if (!h) return refuse('invalid', `${uri.fsPath}: not a trace (no header record), so there is no episode to re-run`);
     const builtinDir = path.join(ctx.extension.extensionPath, 'dist', 'scenarios') + path.sep;
     const scenario = h.scenario.file.startsWith(builtinDir) ? h.scenario.name : h.scenario.file;
     let agents: string[];
-    try { agents = readScenarioSummary(h.scenario.file).agents; } catch (e) { return refuse('invalid', (e as Error).message); }
+    try {
+      agents = readScenarioSummary(h.scenario.file).agents;
+    } catch (e) {
+      return refuse('invalid', (e as Error).message);
+    }
     const target: RunTarget = { scenario, agent: agents.includes(h.agent.name) ? h.agent.name : h.agent.module };
     const py = await pythonFor(ctx, h.scenario.file, target.agent);
     if ('refused' in py) return py;
-    const args = runArgs(ctx.config, target, pre.outDir, { seed: h.seed, distribution: h.distribution, python: py.python });
+    const args = runArgs(ctx.config, target, pre.outDir, {
+      seed: h.seed,
+      distribution: h.distribution,
+      python: py.python,
+    });
     return ctx.runController.start({
-      kind: 'run', label: `${labelOf(target)} · seed ${h.seed}`, args, cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true,
-      replayNote: 're-run', scenarioFile: h.scenario.file,
+      kind: 'run',
+      label: `${labelOf(target)} · seed ${h.seed}`,
+      args,
+      cli: ctx.cliPath,
+      cwd: pre.cwd,
+      nodePath: ctx.nodePath,
+      showReplay: true,
+      replayNote: 're-run',
+      scenarioFile: h.scenario.file,
     });
   };
 }
@@ -268,7 +358,11 @@ async function takenScenarioNames(ctx: Ctx): Promise<Set<string>> {
   const names = new Set(builtinScenarios(ctx.extension.extensionPath).map((b) => b.name));
   for (const c of await workspaceScenarios()) {
     names.add(c.name);
-    try { names.add(readScenarioSummary(c.file).name); } catch { /* unreadable: its file name stands for it */ }
+    try {
+      names.add(readScenarioSummary(c.file).name);
+    } catch {
+      /* unreadable: its file name stands for it */
+    }
   }
   return names;
 }
@@ -282,7 +376,10 @@ export function createExampleScenario(ctx: Ctx): Cmd {
     const name = uniqueName(EXAMPLE_NAME, (n) => taken.has(n));
     const files = exampleFiles(name);
     const rels = Object.keys(files);
-    const given = typeof arg === 'object' && arg !== null && typeof (arg as ExampleArgs).folder === 'string' ? (arg as ExampleArgs).folder! : undefined;
+    const given =
+      typeof arg === 'object' && arg !== null && typeof (arg as ExampleArgs).folder === 'string'
+        ? (arg as ExampleArgs).folder!
+        : undefined;
     let folder = given;
     if (folder === undefined) {
       const suggested = uniqueName(EXAMPLE_FOLDER, (f) => fs.existsSync(path.join(root, f)));
@@ -301,14 +398,27 @@ export function createExampleScenario(ctx: Ctx): Cmd {
     const dir = path.resolve(root, folder.trim());
     const edit = new vscode.WorkspaceEdit();
     for (const [rel, content] of Object.entries(files)) {
-      edit.createFile(vscode.Uri.file(path.join(dir, rel)), { contents: Buffer.from(content, 'utf8'), ignoreIfExists: false });
+      edit.createFile(vscode.Uri.file(path.join(dir, rel)), {
+        contents: Buffer.from(content, 'utf8'),
+        ignoreIfExists: false,
+      });
     }
     if (!(await vscode.workspace.applyEdit(edit))) return refuse('invalid', `could not write the example into ${dir}`);
-    await Promise.all(vscode.workspace.textDocuments.filter((d) => d.uri.fsPath.startsWith(dir + path.sep) && d.isDirty).map((d) => d.save()));
+    await Promise.all(
+      vscode.workspace.textDocuments
+        .filter((d) => d.uri.fsPath.startsWith(dir + path.sep) && d.isDirty)
+        .map((d) => d.save()),
+    );
     const scenario = path.join(dir, scenarioFileName(name));
     await vscode.window.showTextDocument(vscode.Uri.file(scenario), { preview: false });
-    void vscode.window.showInformationMessage(`Objective Monitor: example scenario "${name}" written to ${path.relative(root, dir) || '.'}. Run it with "Run Scenario".`, 'Run Scenario')
-      .then((c) => { if (c) void vscode.commands.executeCommand('objectiveMonitor.runScenario', vscode.Uri.file(scenario)); });
+    void vscode.window
+      .showInformationMessage(
+        `Objective Monitor: example scenario "${name}" written to ${path.relative(root, dir) || '.'}. Run it with "Run Scenario".`,
+        'Run Scenario',
+      )
+      .then((c) => {
+        if (c) void vscode.commands.executeCommand('objectiveMonitor.runScenario', vscode.Uri.file(scenario));
+      });
     return dir;
   };
 }

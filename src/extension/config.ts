@@ -10,7 +10,13 @@ import { coerceSettings, flagSettingsOf, requestedDetector } from '../shared/set
 
 export const SECTION = 'objectiveMonitor';
 
-const DETECTOR_KEYS = ['detector.kind', 'detector.window', 'detector.cusumK', 'detector.fixedThreshold', 'detector.alpha'] as const;
+const DETECTOR_KEYS = [
+  'detector.kind',
+  'detector.window',
+  'detector.cusumK',
+  'detector.fixedThreshold',
+  'detector.alpha',
+] as const;
 
 export type Protocol = 'stop' | 'flag-only';
 
@@ -20,7 +26,11 @@ export interface LimitsConfig {
   memoryLimitMb: number;
 }
 
-export interface GuardSettings { enabled: boolean | null; horizon: number | null; rollouts: number | null }
+export interface GuardSettings {
+  enabled: boolean | null;
+  horizon: number | null;
+  rollouts: number | null;
+}
 
 export class Config {
   private get cfg(): vscode.WorkspaceConfiguration {

@@ -40,9 +40,16 @@ export class Ctx {
     const subs = extension.subscriptions;
     this.output = vscode.window.createOutputChannel('Objective Monitor', { log: true });
     subs.push(this.output);
-    this.runsModel = new RunsModel(this.store, () => this.outDir, () => this.flagSettings());
+    this.runsModel = new RunsModel(
+      this.store,
+      () => this.outDir,
+      () => this.flagSettings(),
+    );
     this.tree = new RunsTreeProvider(this.runsModel, path.join(extension.extensionPath, 'dist', 'scenarios'));
-    this.treeView = vscode.window.createTreeView('objectiveMonitor.runs', { treeDataProvider: this.tree, showCollapseAll: true });
+    this.treeView = vscode.window.createTreeView('objectiveMonitor.runs', {
+      treeDataProvider: this.tree,
+      showCollapseAll: true,
+    });
     this.errors = new UserErrorReporter(this.output);
     this.replayHost = {
       extensionUri: extension.extensionUri,
@@ -51,24 +58,42 @@ export class Ctx {
       flagSettings: () => this.flagSettings(),
       log: (m) => this.output.warn(m),
     };
-    this.runController = new RunController({ model: this.runsModel, statusBar: this.statusBar, errors: this.errors, output: this.output, replayHost: this.replayHost });
-    subs.push(this.runsModel, this.tree, this.treeView, this.statusBar, this.errors, { dispose: () => void this.runController.dispose() });
+    this.runController = new RunController({
+      model: this.runsModel,
+      statusBar: this.statusBar,
+      errors: this.errors,
+      output: this.output,
+      replayHost: this.replayHost,
+    });
+    subs.push(this.runsModel, this.tree, this.treeView, this.statusBar, this.errors, {
+      dispose: () => void this.runController.dispose(),
+    });
     subs.push(vscode.window.registerWebviewPanelSerializer(REPLAY_VIEW_TYPE, new ReplaySerializer(this.replayHost)));
-    subs.push({ dispose: () => { for (const p of ReplayPanel.all) p.dispose(); } });
+    subs.push({
+      dispose: () => {
+        for (const p of ReplayPanel.all) p.dispose();
+      },
+    });
 
-    subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
-      if (Config.affectsReflag(e)) void this.reflagAll();
-    }));
+    subs.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (Config.affectsReflag(e)) void this.reflagAll();
+      }),
+    );
     // Handlers read isTrusted at call time; granting trust only needs the views to catch up.
-    subs.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      this.output.info('Workspace trusted: running and calibrating are enabled.');
-      void this.runsModel.refresh();
-    }));
+    subs.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.output.info('Workspace trusted: running and calibrating are enabled.');
+        void this.runsModel.refresh();
+      }),
+    );
     subs.push(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.runsModel.refresh()));
     this.watchTraces();
 
     // The language client: started with the first trace document, never before.
-    const maybeStart = (doc: vscode.TextDocument) => { if (doc.languageId === TRACE_LANGUAGE_ID) void this.startClient(); };
+    const maybeStart = (doc: vscode.TextDocument) => {
+      if (doc.languageId === TRACE_LANGUAGE_ID) void this.startClient();
+    };
     subs.push(vscode.workspace.onDidOpenTextDocument(maybeStart));
     vscode.workspace.textDocuments.forEach(maybeStart);
     subs.push({ dispose: () => void this.client?.stop() });
@@ -101,7 +126,11 @@ export class Ctx {
   /** Settings changed: re-flag every recorded trace (the view) and every open panel. */
   async reflagAll(): Promise<void> {
     await this.runsModel.refresh();
-    await Promise.all(ReplayPanel.all.map((p) => p.reflag().catch((e: unknown) => this.output.warn(`re-flag ${p.file}: ${(e as Error).message}`))));
+    await Promise.all(
+      ReplayPanel.all.map((p) =>
+        p.reflag().catch((e: unknown) => this.output.warn(`re-flag ${p.file}: ${(e as Error).message}`)),
+      ),
+    );
   }
 
   private watchTraces(): void {
@@ -113,17 +142,24 @@ export class Ctx {
       clearTimeout(timer);
       timer = setTimeout(() => void this.runsModel.refresh(), 500);
     };
-    this.extension.subscriptions.push(w, w.onDidCreate(soon), w.onDidDelete(soon), { dispose: () => clearTimeout(timer) });
+    this.extension.subscriptions.push(w, w.onDidCreate(soon), w.onDidDelete(soon), {
+      dispose: () => clearTimeout(timer),
+    });
   }
 
   async startClient(): Promise<LanguageClient | undefined> {
     if (this.client) return this.client;
     this.clientStarting ??= (async () => {
       const client = createTraceClient(this.extension.extensionUri, this.output);
-      if (!client) { this.output.warn('The trace language server (dist/server.js) is not built; trace files get no diagnostics.'); return; }
+      if (!client) {
+        this.output.warn('The trace language server (dist/server.js) is not built; trace files get no diagnostics.');
+        return;
+      }
       this.client = client;
       await client.start();
-    })().catch((e: unknown) => { this.output.error(`trace language server failed to start: ${(e as Error).message}`); });
+    })().catch((e: unknown) => {
+      this.output.error(`trace language server failed to start: ${(e as Error).message}`);
+    });
     await this.clientStarting;
     return this.client;
   }

@@ -23,13 +23,27 @@ function detectorFlags(config: Config): string[] {
 /** `python`: the interpreter chosen for a scenario that needs Python (python.ts), else undefined. */
 function commonFlags(config: Config, outDir: string, python: string | undefined): string[] {
   const l = config.limits;
-  const out = ['--out', outDir, '--events',
-    '--step-timeout', String(l.stepTimeoutMs), '--episode-timeout', String(l.episodeTimeoutMs), '--memory-limit', String(l.memoryLimitMb)];
+  const out = [
+    '--out',
+    outDir,
+    '--events',
+    '--step-timeout',
+    String(l.stepTimeoutMs),
+    '--episode-timeout',
+    String(l.episodeTimeoutMs),
+    '--memory-limit',
+    String(l.memoryLimitMb),
+  ];
   if (python) out.push('--python', python);
   return out;
 }
 
-export function runArgs(config: Config, target: RunTarget, outDir: string, extra: { episodes?: number; seed?: number; distribution?: string; python?: string } = {}): string[] {
+export function runArgs(
+  config: Config,
+  target: RunTarget,
+  outDir: string,
+  extra: { episodes?: number; seed?: number; distribution?: string; python?: string } = {},
+): string[] {
   const args = ['run', target.scenario];
   if (target.agent) args.push('--agent', target.agent);
   if (extra.seed !== undefined) {
@@ -60,6 +74,13 @@ export function calibrateArgs(config: Config, target: RunTarget, outDir: string,
 }
 
 /** `fork <trace> --step N --agent M` (issue 14): monitored as the parent was (its header), not by the settings. */
-export function forkArgs(config: Config, trace: string, step: number, agent: string, outDir: string, python?: string): string[] {
+export function forkArgs(
+  config: Config,
+  trace: string,
+  step: number,
+  agent: string,
+  outDir: string,
+  python?: string,
+): string[] {
   return ['fork', trace, '--step', String(step), '--agent', agent, ...commonFlags(config, outDir, python)];
 }

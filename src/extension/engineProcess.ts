@@ -36,18 +36,24 @@ export class EngineProcess {
   private killTimer: NodeJS.Timeout | undefined;
 
   constructor(cmd: EngineCommand, onEvent: (e: EngineEvent) => void, onBadLine: (line: string) => void) {
-    if (!fs.existsSync(cmd.cli)) throw new Error(`The engine is missing: ${cmd.cli} does not exist (build the extension with "node esbuild.mjs")`);
+    if (!fs.existsSync(cmd.cli))
+      throw new Error(`The engine is missing: ${cmd.cli} does not exist (build the extension with "node esbuild.mjs")`);
     const env: NodeJS.ProcessEnv = { ...process.env };
     if (cmd.nodePath === process.execPath && process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
     else delete env.ELECTRON_RUN_AS_NODE;
     this.child = spawn(cmd.nodePath, [cmd.cli, ...cmd.args], {
-      cwd: cmd.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true,
+      cwd: cmd.cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
     });
     const framer = new LineFramer({
       onLine: (line) => {
         if (line.length === 0) return;
         const e = parseEngineEvent(line);
-        if (e) onEvent(e); else onBadLine(line);
+        if (e) onEvent(e);
+        else onBadLine(line);
       },
       onError: (err) => onBadLine(err.message),
     });
@@ -65,7 +71,10 @@ export class EngineProcess {
         this.killGroup('SIGKILL');
         resolve({ code, signal, stderr: this.stderrTail, stopped: this.stopped });
       };
-      this.child.once('error', (err) => { this.stderrTail += `\n${err.message}`; finish(null, null); });
+      this.child.once('error', (err) => {
+        this.stderrTail += `\n${err.message}`;
+        finish(null, null);
+      });
       // 'close' (not 'exit'): stdout is fully read, so no event is lost.
       this.child.once('close', (code, signal) => finish(code, signal));
     });
@@ -93,6 +102,10 @@ export class EngineProcess {
   private killGroup(signal: NodeJS.Signals): void {
     const pid = this.child.pid;
     if (pid === undefined) return;
-    try { process.kill(-pid, signal); } catch { /* group gone */ }
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      /* group gone */
+    }
   }
 }

@@ -112,7 +112,8 @@ export default function createObjective(options: { energy?: number }) {
 
 const scenario = {
   name: EXAMPLE_NAME,
-  description: 'Walk to the goal. In training the goal is always on the right; in deployment it is on either side, and an agent that learned "go right" walks away from it.',
+  description:
+    'Walk to the goal. In training the goal is always on the right; in deployment it is on either side, and an agent that learned "go right" walks away from it.',
   environment: { module: './environment', options: { length: 10, slip: 0.2 } },
   agent: { module: './agents/aligned' },
   agents: { aligned: { module: './agents/aligned' }, misaligned: { module: './agents/misaligned' } },
@@ -162,13 +163,20 @@ export function uniqueName(base: string, taken: (candidate: string) => boolean):
 /** Why the example cannot be written into `input` (a folder relative to the workspace folder
  *  `root`, or absolute), or null when it can: outside the workspace, or a file it would write is
  *  there already. `exists` is fs.existsSync (a parameter for the unit test). */
-export function exampleFolderProblem(root: string, input: string, files: readonly string[], exists: (p: string) => boolean): string | null {
+export function exampleFolderProblem(
+  root: string,
+  input: string,
+  files: readonly string[],
+  exists: (p: string) => boolean,
+): string | null {
   const trimmed = input.trim();
   if (!trimmed) return 'Enter a folder, relative to the workspace folder (it is created if missing).';
   const dir = path.resolve(root, trimmed);
   const rel = path.relative(root, dir);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return `${dir} is outside the workspace folder ${root}: choose a folder inside it.`;
+  if (rel.startsWith('..') || path.isAbsolute(rel))
+    return `${dir} is outside the workspace folder ${root}: choose a folder inside it.`;
   const clash = files.filter((f) => exists(path.join(dir, f)));
-  if (clash.length) return `${rel || '.'} already has ${clash.join(', ')}: choose another folder (nothing is overwritten).`;
+  if (clash.length)
+    return `${rel || '.'} already has ${clash.join(', ')}: choose another folder (nothing is overwritten).`;
   return null;
 }

@@ -27,16 +27,18 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     ctx = new Ctx(context);
     const c = ctx;
     const register = (id: string, factory: (ctx: Ctx) => commands.Cmd) => {
-      context.subscriptions.push(vscode.commands.registerCommand(`objectiveMonitor.${id}`, async (...args: unknown[]) => {
-        try {
-          return await factory(c)(...args);
-        } catch (e) {
-          const msg = e instanceof Error ? e.message : String(e);
-          c.output.error(`${id}: ${e instanceof Error && e.stack ? e.stack : msg}`);
-          void vscode.window.showErrorMessage(`Objective Monitor: ${msg}`);
-          return undefined;
-        }
-      }));
+      context.subscriptions.push(
+        vscode.commands.registerCommand(`objectiveMonitor.${id}`, async (...args: unknown[]) => {
+          try {
+            return await factory(c)(...args);
+          } catch (e) {
+            const msg = e instanceof Error ? e.message : String(e);
+            c.output.error(`${id}: ${e instanceof Error && e.stack ? e.stack : msg}`);
+            void vscode.window.showErrorMessage(`Objective Monitor: ${msg}`);
+            return undefined;
+          }
+        }),
+      );
     };
     register('runScenario', commands.runScenario);
     register('calibrateThreshold', commands.calibrateThreshold);

@@ -15,11 +15,20 @@ async function parentAndAgent(ctx: Ctx, arg: unknown, agentArg: unknown, title: 
   const uri = await traceUri(ctx, arg, title, true);
   if (!uri) return undefined;
   let t;
-  try { t = await ctx.store.load(uri.fsPath); } catch (e) { return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`); }
+  try {
+    t = await ctx.store.load(uri.fsPath);
+  } catch (e) {
+    return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`);
+  }
   const h = t.header;
   if (!h) return refuse('invalid', `${uri.fsPath}: not a trace (no header record)`);
-  if (h.recording !== 'full') return refuse('invalid', `${title}: ${uri.fsPath} was recorded scores only; there are no actions to replay`);
-  const scenario: ScenarioChoice = { arg: h.scenario.file, name: h.scenario.name, file: h.scenario.file } as ScenarioChoice;
+  if (h.recording !== 'full')
+    return refuse('invalid', `${title}: ${uri.fsPath} was recorded scores only; there are no actions to replay`);
+  const scenario: ScenarioChoice = {
+    arg: h.scenario.file,
+    name: h.scenario.name,
+    file: h.scenario.file,
+  } as ScenarioChoice;
   const agent = typeof agentArg === 'string' ? agentArg : await pickAgent(scenario, title);
   if (agent === undefined || agent === '') return undefined;
   return { uri, header: h, agent };
@@ -33,15 +42,26 @@ export function forkFromStep(ctx: Ctx): Cmd {
     if (!p || 'refused' in p) return p;
     let step = typeof stepArg === 'number' ? stepArg : undefined;
     if (step === undefined) {
-      const v = await vscode.window.showInputBox({ title: 'Objective Monitor: Fork from Here', prompt: `Step where agent ${p.agent} takes over`, value: '0' });
+      const v = await vscode.window.showInputBox({
+        title: 'Objective Monitor: Fork from Here',
+        prompt: `Step where agent ${p.agent} takes over`,
+        value: '0',
+      });
       if (v === undefined) return undefined;
       step = Number(v);
     }
     const py = await pythonFor(ctx, p.header.scenario.file, p.agent);
     if ('refused' in py) return py;
     const outcome = await ctx.runController.start({
-      kind: 'run', label: `fork · ${p.agent} from step ${step}`, args: forkArgs(ctx.config, p.uri.fsPath, step, p.agent, pre.outDir, py.python),
-      cli: ctx.cliPath, cwd: pre.cwd, nodePath: ctx.nodePath, showReplay: true, replayNote: `fork at step ${step}`, scenarioFile: p.header.scenario.file,
+      kind: 'run',
+      label: `fork · ${p.agent} from step ${step}`,
+      args: forkArgs(ctx.config, p.uri.fsPath, step, p.agent, pre.outDir, py.python),
+      cli: ctx.cliPath,
+      cwd: pre.cwd,
+      nodePath: ctx.nodePath,
+      showReplay: true,
+      replayNote: `fork at step ${step}`,
+      scenarioFile: p.header.scenario.file,
     });
     // the parent overlaid on the fork, aligned by step
     if (outcome.shownTrace) ReplayPanel.get(outcome.shownTrace)?.setOverlays([p.uri.fsPath]);
@@ -49,7 +69,11 @@ export function forkFromStep(ctx: Ctx): Cmd {
   };
 }
 
-export interface BlameOutcome { pointOfNoReturn: number | null; monotone: boolean; forks: { step: number; avoided: boolean; trace: string }[] }
+export interface BlameOutcome {
+  pointOfNoReturn: number | null;
+  monotone: boolean;
+  forks: { step: number; avoided: boolean; trace: string }[];
+}
 
 export function findPointOfNoReturn(ctx: Ctx): Cmd {
   return async (arg?: unknown, agentArg?: unknown): Promise<BlameOutcome | Refusal | undefined> => {
@@ -61,20 +85,46 @@ export function findPointOfNoReturn(ctx: Ctx): Cmd {
     if ('refused' in py) return py;
     // --json: one object at the end; the engine process reports non-event lines, which it is
     const lines: string[] = [];
-    const args = ['blame', p.uri.fsPath, '--agent', p.agent, '--json', '--out', pre.outDir, ...(py.python ? ['--python', py.python] : [])];
-    const exit = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Finding the point of no return (agent ${p.agent})`, cancellable: true }, (_, token) => {
-      const engine = new EngineProcess({ cli: ctx.cliPath, args, cwd: pre.cwd, nodePath: ctx.nodePath }, () => undefined, (l) => lines.push(l));
-      token.onCancellationRequested(() => engine.stop());
-      return engine.done;
-    });
-    if (exit.code !== 0) return refuse('invalid', `Find the Point of No Return: ${exit.stderr.trim().split('\n').pop() ?? `the engine exited ${exit.code}`}`);
+    const args = [
+      'blame',
+      p.uri.fsPath,
+      '--agent',
+      p.agent,
+      '--json',
+      '--out',
+      pre.outDir,
+      ...(py.python ? ['--python', py.python] : []),
+    ];
+    const exit = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Finding the point of no return (agent ${p.agent})`,
+        cancellable: true,
+      },
+      (_, token) => {
+        const engine = new EngineProcess(
+          { cli: ctx.cliPath, args, cwd: pre.cwd, nodePath: ctx.nodePath },
+          () => undefined,
+          (l) => lines.push(l),
+        );
+        token.onCancellationRequested(() => engine.stop());
+        return engine.done;
+      },
+    );
+    if (exit.code !== 0)
+      return refuse(
+        'invalid',
+        `Find the Point of No Return: ${exit.stderr.trim().split('\n').pop() ?? `the engine exited ${exit.code}`}`,
+      );
     const r = JSON.parse(lines.join('\n')) as BlameOutcome & { flaggedStep: number };
-    const text = r.pointOfNoReturn === null
-      ? `No point of no return: agent ${p.agent} taking over at any step up to the flag (step ${r.flaggedStep}) is still flagged (${r.forks.length} forks).`
-      : `Point of no return: step ${r.pointOfNoReturn} — agent ${p.agent} taking over there avoids the flag at step ${r.flaggedStep}; from step ${r.pointOfNoReturn + 1} on it cannot (${r.forks.length} forks${r.monotone ? '' : '; the outcome was not monotone, the steps between were scanned'}).`;
+    const text =
+      r.pointOfNoReturn === null
+        ? `No point of no return: agent ${p.agent} taking over at any step up to the flag (step ${r.flaggedStep}) is still flagged (${r.forks.length} forks).`
+        : `Point of no return: step ${r.pointOfNoReturn} — agent ${p.agent} taking over there avoids the flag at step ${r.flaggedStep}; from step ${r.pointOfNoReturn + 1} on it cannot (${r.forks.length} forks${r.monotone ? '' : '; the outcome was not monotone, the steps between were scanned'}).`;
     void vscode.window.showInformationMessage(text);
     ctx.output.info(text);
-    if (r.pointOfNoReturn !== null) void vscode.commands.executeCommand('objectiveMonitor.openTrace', p.uri, r.pointOfNoReturn);
+    if (r.pointOfNoReturn !== null)
+      void vscode.commands.executeCommand('objectiveMonitor.openTrace', p.uri, r.pointOfNoReturn);
     return r;
   };
 }

@@ -2,10 +2,18 @@
 // when the first trace document opens, not on activation: most sessions never open a trace.
 import fs from 'node:fs';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import { SETTINGS_SECTION, TRACE_LANGUAGE_ID } from '../shared/lspProtocol';
 
-export function createTraceClient(extensionUri: vscode.Uri, output: vscode.LogOutputChannel): LanguageClient | undefined {
+export function createTraceClient(
+  extensionUri: vscode.Uri,
+  output: vscode.LogOutputChannel,
+): LanguageClient | undefined {
   const module = vscode.Uri.joinPath(extensionUri, 'dist', 'server.js').fsPath;
   if (!fs.existsSync(module)) return undefined;
   const serverOptions: ServerOptions = {

@@ -38,11 +38,11 @@ export function scenarioNeeds(scenarioFile: string, agent: string): PythonNeed {
     return typeof m === 'string' ? m : undefined;
   };
   const env = spec.environment;
-  const gymnasium = typeof env === 'object' && env !== null && typeof (env as { gymnasium?: unknown }).gymnasium === 'string';
-  const agents = typeof spec.agents === 'object' && spec.agents !== null ? spec.agents as Record<string, unknown> : {};
-  const agentModule = agent === '' ? moduleOf(spec.agent)
-    : agent in agents ? moduleOf(agents[agent])
-    : agent; // a module file given directly
+  const gymnasium =
+    typeof env === 'object' && env !== null && typeof (env as { gymnasium?: unknown }).gymnasium === 'string';
+  const agents =
+    typeof spec.agents === 'object' && spec.agents !== null ? (spec.agents as Record<string, unknown>) : {};
+  const agentModule = agent === '' ? moduleOf(spec.agent) : agent in agents ? moduleOf(agents[agent]) : agent; // a module file given directly
   const modules = [moduleOf(env), agentModule, moduleOf(spec.objective)].filter((m): m is string => !!m);
   const python = gymnasium || modules.some((m) => isPythonModule(path.resolve(dir, m)));
   return { python, gymnasium };
@@ -66,13 +66,19 @@ function isPythonModule(base: string): boolean {
 interface PythonExtensionApi {
   environments?: {
     getActiveEnvironmentPath(resource?: vscode.Uri | vscode.WorkspaceFolder): { id: string; path: string } | undefined;
-    resolveEnvironment(env: { id: string; path: string } | string): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
+    resolveEnvironment(
+      env: { id: string; path: string } | string,
+    ): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
   };
 }
 
 /** Called only when a scenario needs Python: the setting, else the Python extension (activated now,
  *  not before), else python3. */
-export async function resolveInterpreter(setting: string, resource: vscode.Uri | undefined, log: (m: string) => void): Promise<Interpreter> {
+export async function resolveInterpreter(
+  setting: string,
+  resource: vscode.Uri | undefined,
+  log: (m: string) => void,
+): Promise<Interpreter> {
   if (setting) return { command: setting, source: 'setting' };
   const ext = vscode.extensions.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
   if (ext) {
@@ -106,39 +112,69 @@ const PROBE = [
   'print(json.dumps([sys.executable, "%d.%d.%d" % sys.version_info[:3], g]))',
 ].join('\n');
 
-const HOW_TO_CHOOSE = 'set "objectiveMonitor.python.interpreter" (user settings) to its path, or select an interpreter with the Python extension';
+const HOW_TO_CHOOSE =
+  'set "objectiveMonitor.python.interpreter" (user settings) to its path, or select an interpreter with the Python extension';
 
 /** Runs the interpreter once: it must start, be Python 3, and (when needed) import gymnasium. */
 export function checkInterpreter(interp: Interpreter, need: PythonNeed): Promise<InterpreterCheck> {
-  const from = interp.source === 'setting' ? ' (from objectiveMonitor.python.interpreter)' : interp.source === 'python-extension' ? ' (selected in the Python extension)' : '';
+  const from =
+    interp.source === 'setting'
+      ? ' (from objectiveMonitor.python.interpreter)'
+      : interp.source === 'python-extension'
+        ? ' (selected in the Python extension)'
+        : '';
   return new Promise((resolve) => {
-    execFile(interp.command, ['-c', PROBE], { timeout: CHECK_TIMEOUT_MS, windowsHide: true, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        resolve({ ok: false, message: `Python interpreter "${interp.command}"${from} was not found. This scenario runs Python modules: install Python 3 with \`pip install gymnasium\`, then ${HOW_TO_CHOOSE}.` });
-        return;
-      }
-      if (err && (err as NodeJS.ErrnoException).code === 'EACCES') {
-        resolve({ ok: false, message: `Python interpreter "${interp.command}"${from} cannot be executed (permission denied); ${HOW_TO_CHOOSE}.` });
-        return;
-      }
-      let parsed: unknown;
-      try { parsed = JSON.parse(stdout.trim().split('\n').pop() ?? ''); } catch { parsed = undefined; }
-      if (err || !Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') {
-        const why = (stderr || (err as Error | null)?.message || stdout).trim().split('\n').slice(-2).join(' ');
-        resolve({ ok: false, message: `"${interp.command}"${from} did not run as Python 3 (${why.slice(0, 300)}); ${HOW_TO_CHOOSE}.` });
-        return;
-      }
-      const [executable, version, gym] = parsed as [string, string, string | null];
-      if (!version.startsWith('3.')) {
-        resolve({ ok: false, message: `"${interp.command}"${from} is Python ${version}; Python 3 is needed. ${HOW_TO_CHOOSE}.` });
-        return;
-      }
-      if (need.gymnasium && gym === null) {
-        resolve({ ok: false, message: `gymnasium is not installed for ${executable}: pip install gymnasium (run \`"${executable}" -m pip install gymnasium\`), or ${HOW_TO_CHOOSE}.` });
-        return;
-      }
-      resolve({ ok: true, executable, version });
-    });
+    execFile(
+      interp.command,
+      ['-c', PROBE],
+      { timeout: CHECK_TIMEOUT_MS, windowsHide: true, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+          resolve({
+            ok: false,
+            message: `Python interpreter "${interp.command}"${from} was not found. This scenario runs Python modules: install Python 3 with \`pip install gymnasium\`, then ${HOW_TO_CHOOSE}.`,
+          });
+          return;
+        }
+        if (err && (err as NodeJS.ErrnoException).code === 'EACCES') {
+          resolve({
+            ok: false,
+            message: `Python interpreter "${interp.command}"${from} cannot be executed (permission denied); ${HOW_TO_CHOOSE}.`,
+          });
+          return;
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+        } catch {
+          parsed = undefined;
+        }
+        if (err || !Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') {
+          const why = (stderr || (err as Error | null)?.message || stdout).trim().split('\n').slice(-2).join(' ');
+          resolve({
+            ok: false,
+            message: `"${interp.command}"${from} did not run as Python 3 (${why.slice(0, 300)}); ${HOW_TO_CHOOSE}.`,
+          });
+          return;
+        }
+        const [executable, version, gym] = parsed as [string, string, string | null];
+        if (!version.startsWith('3.')) {
+          resolve({
+            ok: false,
+            message: `"${interp.command}"${from} is Python ${version}; Python 3 is needed. ${HOW_TO_CHOOSE}.`,
+          });
+          return;
+        }
+        if (need.gymnasium && gym === null) {
+          resolve({
+            ok: false,
+            message: `gymnasium is not installed for ${executable}: pip install gymnasium (run \`"${executable}" -m pip install gymnasium\`), or ${HOW_TO_CHOOSE}.`,
+          });
+          return;
+        }
+        resolve({ ok: true, executable, version });
+      },
+    );
   });
 }
 

@@ -8,8 +8,22 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Scene, Shape } from '../core/scene';
 import {
-  AppendMessage, EndMessage, GotoStepMessage, LoadMessage, MAX_OVERLAYS, OverlayMessage, ReflagMessage, StepDetailsMessage,
-  parseWebviewMessage, type OverlayParams, type OverlaySeries, type ReplayBand, type ReplayEnd, type ReplayMeta, type StepColumns, type StepDetailParams,
+  AppendMessage,
+  EndMessage,
+  GotoStepMessage,
+  LoadMessage,
+  MAX_OVERLAYS,
+  OverlayMessage,
+  ReflagMessage,
+  StepDetailsMessage,
+  parseWebviewMessage,
+  type OverlayParams,
+  type OverlaySeries,
+  type ReplayBand,
+  type ReplayEnd,
+  type ReplayMeta,
+  type StepColumns,
+  type StepDetailParams,
 } from '../shared/webviewProtocol';
 import type { TraceStep } from '../core/traceFormat';
 import type { FlagSettings, TraceFlags } from '../core/reflag';
@@ -36,7 +50,10 @@ export function getWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptio
     enableScripts: true,
     enableCommandUris: false,
     enableForms: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+    localResourceRoots: [
+      vscode.Uri.joinPath(extensionUri, 'dist', 'webview'),
+      vscode.Uri.joinPath(extensionUri, 'media'),
+    ],
     retainContextWhenHidden: false,
     enableFindWidget: true,
   };
@@ -76,7 +93,13 @@ export class ReplayPanel implements vscode.Disposable {
 
   /** `note`: said in the title after the episode, e.g. "re-run", so the panel is told apart from
    *  the original episode's (same scenario, agent and seed). */
-  static createOrShow(host: ReplayHost, file: string, step?: number, preserveFocus = false, note?: string): ReplayPanel {
+  static createOrShow(
+    host: ReplayHost,
+    file: string,
+    step?: number,
+    preserveFocus = false,
+    note?: string,
+  ): ReplayPanel {
     const key = path.resolve(file);
     const existing = ReplayPanel.panels.get(key);
     if (existing) {
@@ -84,26 +107,45 @@ export class ReplayPanel implements vscode.Disposable {
       if (step !== undefined) existing.goto(step);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(REPLAY_VIEW_TYPE, titleFor(file, undefined, note), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, getWebviewOptions(host.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      REPLAY_VIEW_TYPE,
+      titleFor(file, undefined, note),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus },
+      getWebviewOptions(host.extensionUri),
+    );
     return new ReplayPanel(panel, host, key, step, note);
   }
 
   /** Restores a panel after a reload, from the episode id the webview kept in its state. */
   static revive(panel: vscode.WebviewPanel, host: ReplayHost, state: unknown): void {
-    const episodeId = typeof state === 'object' && state !== null && typeof (state as { episodeId?: unknown }).episodeId === 'string'
-      ? (state as { episodeId: string }).episodeId : undefined;
+    const episodeId =
+      typeof state === 'object' && state !== null && typeof (state as { episodeId?: unknown }).episodeId === 'string'
+        ? (state as { episodeId: string }).episodeId
+        : undefined;
     const files = host.workspaceState.get<Record<string, string>>(FILES_KEY, {});
     const file = episodeId ? files[episodeId] : undefined;
     panel.webview.options = getWebviewOptions(host.extensionUri);
     if (!file || !fs.existsSync(file)) {
-      panel.webview.html = messageHtml(panel.webview, 'This replay\'s trace is no longer available. Open a trace with "Objective Monitor: Open Trace in Replay".');
+      panel.webview.html = messageHtml(
+        panel.webview,
+        'This replay\'s trace is no longer available. Open a trace with "Objective Monitor: Open Trace in Replay".',
+      );
       return;
     }
-    if (ReplayPanel.panels.has(path.resolve(file))) { panel.dispose(); return; }
+    if (ReplayPanel.panels.has(path.resolve(file))) {
+      panel.dispose();
+      return;
+    }
     new ReplayPanel(panel, host, path.resolve(file));
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly host: ReplayHost, readonly file: string, gotoStep?: number, readonly note?: string) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly host: ReplayHost,
+    readonly file: string,
+    gotoStep?: number,
+    readonly note?: string,
+  ) {
     ReplayPanel.panels.set(file, this);
     this.pendingGoto = gotoStep;
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
@@ -124,14 +166,20 @@ export class ReplayPanel implements vscode.Disposable {
   }
 
   goto(step: number): void {
-    if (!this.ready) { this.pendingGoto = step; return; }
+    if (!this.ready) {
+      this.pendingGoto = step;
+      return;
+    }
     void this.post(GotoStepMessage.create({ episodeId: this.episodeId, step }));
   }
 
   /** The trace grew (live run): send the new steps and the end, throttled. */
   traceChanged(): void {
     if (!this.ready || this.refreshTimer) return;
-    this.refreshTimer = setTimeout(() => { this.refreshTimer = undefined; void this.refresh(); }, REFRESH_MS);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refresh();
+    }, REFRESH_MS);
   }
 
   /** Draws these episodes' running objectives over this one (the panel's own trace is left out;
@@ -143,7 +191,9 @@ export class ReplayPanel implements vscode.Disposable {
     if (!this.ready || this.overlayTimer) return;
     this.overlayTimer = setTimeout(() => {
       this.overlayTimer = undefined;
-      void this.sendOverlays().catch((e: unknown) => this.host.log(`overlays for ${path.basename(this.file)}: ${(e as Error).message}`));
+      void this.sendOverlays().catch((e: unknown) =>
+        this.host.log(`overlays for ${path.basename(this.file)}: ${(e as Error).message}`),
+      );
     }, OVERLAY_MS);
   }
 
@@ -156,7 +206,12 @@ export class ReplayPanel implements vscode.Disposable {
     const series: OverlaySeries[] = [];
     for (const file of this.overlayFiles) {
       let t: LoadedTrace;
-      try { t = await this.host.store.load(file); } catch (e) { this.host.log(`overlay ${file}: ${(e as Error).message}`); continue; }
+      try {
+        t = await this.host.store.load(file);
+      } catch (e) {
+        this.host.log(`overlay ${file}: ${(e as Error).message}`);
+        continue;
+      }
       const h = t.header;
       if (!h) continue;
       const scores = t.scores.slice();
@@ -174,10 +229,16 @@ export class ReplayPanel implements vscode.Disposable {
     if (!this.ready) return;
     const t = await this.host.store.load(this.file);
     const f = this.flags(t);
-    await this.post(ReflagMessage.create({
-      episodeId: this.episodeId, detector: f.detector, calibration: f.calibration,
-      thresholds: f.thresholds.slice(0, this.sentSteps), statistics: f.statistics.slice(0, this.sentSteps), flaggedStep: f.flaggedStep,
-    }));
+    await this.post(
+      ReflagMessage.create({
+        episodeId: this.episodeId,
+        detector: f.detector,
+        calibration: f.calibration,
+        thresholds: f.thresholds.slice(0, this.sentSteps),
+        statistics: f.statistics.slice(0, this.sentSteps),
+        flaggedStep: f.flaggedStep,
+      }),
+    );
     if (f.reflagError) this.host.log(`${path.basename(this.file)}: ${f.reflagError}`);
     // the overlays' flags (in their legend labels) follow the settings too
     if (this.overlayFiles.length) await this.sendOverlays();
@@ -212,25 +273,45 @@ export class ReplayPanel implements vscode.Disposable {
     const t = await this.host.store.load(this.file);
     const h = t.header;
     if (!h) {
-      this.panel.webview.html = messageHtml(this.panel.webview, `${this.file} is not a readable trace: ${t.problems[0]?.message ?? 'no header record'}`);
+      this.panel.webview.html = messageHtml(
+        this.panel.webview,
+        `${this.file} is not a readable trace: ${t.problems[0]?.message ?? 'no header record'}`,
+      );
       return;
     }
     this.episodeId = h.episodeId;
     this.panel.title = titleFor(this.file, `${h.scenario.name} / ${h.agent.name} · seed ${h.seed}`, this.note);
     const files = this.host.workspaceState.get<Record<string, string>>(FILES_KEY, {});
-    if (files[h.episodeId] !== this.file) void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
+    if (files[h.episodeId] !== this.file)
+      void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
     const f = this.flags(t);
     const n = t.steps;
     const calibratedOn = h.calibration?.agent && h.calibration.agent !== h.agent.name ? h.calibration.agent : undefined;
     const problem = t.reset?.sceneProblem ?? t.end?.sceneProblem;
-    const sceneProblem = problem ? `${problem.message}${problem.file ? ` (${problem.file}${problem.line ? `:${problem.line}` : ''})` : ''}`.slice(0, 2000) : undefined;
+    const sceneProblem = problem
+      ? `${problem.message}${problem.file ? ` (${problem.file}${problem.line ? `:${problem.line}` : ''})` : ''}`.slice(
+          0,
+          2000,
+        )
+      : undefined;
     const meta: ReplayMeta = {
-      runId: h.runId, episodeId: h.episodeId, scenario: h.scenario.name, agent: h.agent.name,
-      environment: h.environment.module.startsWith('gymnasium:') ? h.environment.module : path.basename(h.environment.module),
-      seed: h.seed, distribution: h.distribution, maxSteps: h.maxSteps, recording: h.recording,
+      runId: h.runId,
+      episodeId: h.episodeId,
+      scenario: h.scenario.name,
+      agent: h.agent.name,
+      environment: h.environment.module.startsWith('gymnasium:')
+        ? h.environment.module
+        : path.basename(h.environment.module),
+      seed: h.seed,
+      distribution: h.distribution,
+      maxSteps: h.maxSteps,
+      recording: h.recording,
       protocol: typeof h.protocol === 'string' ? h.protocol : 'fallback',
-      detector: f.detector, calibration: f.calibration && calibratedOn ? { ...f.calibration, agent: calibratedOn } : f.calibration, startedAt: h.startedAt,
-      hasScene: t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0) || sceneProblem !== undefined,
+      detector: f.detector,
+      calibration: f.calibration && calibratedOn ? { ...f.calibration, agent: calibratedOn } : f.calibration,
+      startedAt: h.startedAt,
+      hasScene:
+        t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0) || sceneProblem !== undefined,
       ...(sceneProblem ? { sceneProblem } : {}),
     };
     this.ready = true;
@@ -238,23 +319,38 @@ export class ReplayPanel implements vscode.Disposable {
     this.sentEnd = t.end !== null;
     const goto = this.pendingGoto;
     this.pendingGoto = undefined;
-    await this.post(LoadMessage.create({
-      meta, steps: columns(t, f, 0, n), flaggedStep: f.flaggedStep, end: endOf(t, f), band: bandOf(this.host.store, t),
-      ...(goto !== undefined && goto < Math.max(n, h.maxSteps) ? { gotoStep: goto } : {}),
-    }));
+    await this.post(
+      LoadMessage.create({
+        meta,
+        steps: columns(t, f, 0, n),
+        flaggedStep: f.flaggedStep,
+        end: endOf(t, f),
+        band: bandOf(this.host.store, t),
+        ...(goto !== undefined && goto < Math.max(n, h.maxSteps) ? { gotoStep: goto } : {}),
+      }),
+    );
     // A load clears the webview's overlays (a reloaded webview starts empty): send them again.
     if (this.overlayFiles.length) await this.sendOverlays();
   }
 
   private async refresh(): Promise<void> {
-    if (this.refreshing) { this.refreshAgain = true; return; }
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
     this.refreshing = true;
     try {
       const t = await this.host.store.load(this.file);
       const n = t.steps;
       const f = this.flags(t);
       if (n > this.sentSteps) {
-        await this.post(AppendMessage.create({ episodeId: this.episodeId, steps: columns(t, f, this.sentSteps, n), flaggedStep: f.flaggedStep }));
+        await this.post(
+          AppendMessage.create({
+            episodeId: this.episodeId,
+            steps: columns(t, f, this.sentSteps, n),
+            flaggedStep: f.flaggedStep,
+          }),
+        );
         this.sentSteps = n;
       }
       const end = endOf(t, f);
@@ -264,7 +360,10 @@ export class ReplayPanel implements vscode.Disposable {
       }
     } finally {
       this.refreshing = false;
-      if (this.refreshAgain) { this.refreshAgain = false; this.traceChanged(); }
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        this.traceChanged();
+      }
     }
   }
 
@@ -273,7 +372,10 @@ export class ReplayPanel implements vscode.Disposable {
   private async sendSteps(steps: readonly number[]): Promise<void> {
     const loaded = await this.host.store.load(this.file);
     const f = this.flags(loaded);
-    const read = await this.host.store.stepRecords(loaded, steps.map((s) => recordOfStep(loaded, s)));
+    const read = await this.host.store.stepRecords(
+      loaded,
+      steps.map((s) => recordOfStep(loaded, s)),
+    );
     const t = read.trace;
     const details: StepDetailParams[] = [];
     for (let k = 0; k < steps.length; k++) {
@@ -283,8 +385,14 @@ export class ReplayPanel implements vscode.Disposable {
       const i = recordOfStep(t, step);
       const threshold = f.thresholds[i];
       const detail: StepDetailParams = {
-        episodeId: this.episodeId, step, available: t.header?.recording !== 'scores',
-        increment: s.increment, score: s.score, threshold, statistic: f.statistics[i], margin: s.score - threshold,
+        episodeId: this.episodeId,
+        step,
+        available: t.header?.recording !== 'scores',
+        increment: s.increment,
+        score: s.score,
+        threshold,
+        statistic: f.statistics[i],
+        margin: s.score - threshold,
         scene: sceneAt(t, s, s.scene ? null : await this.host.store.sceneRecord(t, i)),
       };
       if (s.action !== undefined) detail.action = s.action;
@@ -324,8 +432,11 @@ function pruned(files: Record<string, string>): Record<string, string> {
 
 function columns(t: LoadedTrace, f: TraceFlags, from: number, to: number): StepColumns {
   return {
-    from, increments: t.increments.slice(from, to), scores: t.scores.slice(from, to),
-    thresholds: f.thresholds.slice(from, to), statistics: f.statistics.slice(from, to),
+    from,
+    increments: t.increments.slice(from, to),
+    scores: t.scores.slice(from, to),
+    thresholds: f.thresholds.slice(from, to),
+    statistics: f.statistics.slice(from, to),
   };
 }
 
@@ -334,7 +445,13 @@ function columns(t: LoadedTrace, f: TraceFlags, from: number, to: number): StepC
 function endOf(t: LoadedTrace, f: TraceFlags): ReplayEnd | null {
   const e = t.end;
   if (!e) return null;
-  const end: ReplayEnd = { reason: e.reason, steps: e.steps, score: e.score, flaggedStep: f.flaggedStep, durationMs: e.durationMs };
+  const end: ReplayEnd = {
+    reason: e.reason,
+    steps: e.steps,
+    score: e.score,
+    flaggedStep: f.flaggedStep,
+    durationMs: e.durationMs,
+  };
   if (e.error) end.error = e.error;
   // the guard's prediction that fired: the panel draws it as a dashed projection
   if (e.prediction) end.prediction = e.prediction;
@@ -346,7 +463,9 @@ function bandOf(store: TraceCache, t: LoadedTrace): ReplayBand | null {
   const cal = store.calibrationFor(t);
   if (!cal?.band) return null;
   return {
-    p05: Float64Array.from(cal.band.p05), p50: Float64Array.from(cal.band.p50), p95: Float64Array.from(cal.band.p95),
+    p05: Float64Array.from(cal.band.p05),
+    p50: Float64Array.from(cal.band.p50),
+    p95: Float64Array.from(cal.band.p95),
     ...(typeof cal.longestEpisode === 'number' ? { trainedSteps: cal.longestEpisode } : {}),
     ...(cal.warnings?.length ? { warnings: cal.warnings.slice(0, 20) } : {}),
   };
@@ -373,7 +492,10 @@ export function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): s
   const n = nonce();
   const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   const css: string[] = [];
-  for (const p of [['media', 'replay.css'], ['media', 'calibration.css']]) {
+  for (const p of [
+    ['media', 'replay.css'],
+    ['media', 'calibration.css'],
+  ]) {
     if (fs.existsSync(path.join(extensionUri.fsPath, ...p))) css.push(`<link rel="stylesheet" href="${asset(...p)}">`);
   }
   return `<!DOCTYPE html>

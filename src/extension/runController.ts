@@ -97,17 +97,31 @@ export class RunController implements vscode.Disposable {
     /** the live calibration view, opened when calibration episodes start */
     let calPanel: CalibrationPanel | undefined;
     let calibration: CalibrationResult | undefined;
-    const cal = () => calPanel ??= CalibrationPanel.start(this.s.replayHost.extensionUri, spec.label, spec.calibrationEpisodes ?? 0);
+    const cal = () =>
+      (calPanel ??= CalibrationPanel.start(this.s.replayHost.extensionUri, spec.label, spec.calibrationEpisodes ?? 0));
     if (spec.kind === 'calibrate') cal();
     let report: (message: string, increment?: number) => void = () => undefined;
     const apply = (f: RunEffect) => {
       switch (f.kind) {
-        case 'log': if (f.level === 'warn') output.warn(f.text); else output.info(f.text); break;
-        case 'progress': report(f.message, f.increment); break;
-        case 'openReplay': ReplayPanel.createOrShow(this.s.replayHost, f.trace, f.step, true, spec.replayNote); break;
-        case 'overlay': for (const t of f.on) ReplayPanel.get(t)?.setOverlays(f.traces); break;
-        case 'calibrationEpisode': cal().episodeEnded(f.episode); break;
-        case 'calibrationTotal': cal().setTotal(f.total); break;
+        case 'log':
+          if (f.level === 'warn') output.warn(f.text);
+          else output.info(f.text);
+          break;
+        case 'progress':
+          report(f.message, f.increment);
+          break;
+        case 'openReplay':
+          ReplayPanel.createOrShow(this.s.replayHost, f.trace, f.step, true, spec.replayNote);
+          break;
+        case 'overlay':
+          for (const t of f.on) ReplayPanel.get(t)?.setOverlays(f.traces);
+          break;
+        case 'calibrationEpisode':
+          cal().episodeEnded(f.episode);
+          break;
+        case 'calibrationTotal':
+          cal().setTotal(f.total);
+          break;
         case 'calibrationSaved':
           try {
             calibration = readCalibrationResult(path.resolve(spec.cwd, f.file));
@@ -120,7 +134,11 @@ export class RunController implements vscode.Disposable {
         case 'traceChanged':
           // Live panels re-read their trace (throttled inside).
           for (const p of ReplayPanel.all) {
-            if ((f.trace && p.file === path.resolve(f.trace)) || (f.episodeId && path.basename(p.file) === `${f.episodeId}.trace.jsonl`)) p.traceChanged();
+            if (
+              (f.trace && p.file === path.resolve(f.trace)) ||
+              (f.episodeId && path.basename(p.file) === `${f.episodeId}.trace.jsonl`)
+            )
+              p.traceChanged();
           }
           break;
       }
@@ -131,35 +149,55 @@ export class RunController implements vscode.Disposable {
       const r = reduceRun(spec, state, e);
       state = r.state;
       for (const f of r.effects) apply(f);
-      statusBar.show(spec.label, state.done, state.total, state.flagged, state.flaggedShown ?? state.followed ?? undefined);
+      statusBar.show(
+        spec.label,
+        state.done,
+        state.total,
+        state.flagged,
+        state.flaggedShown ?? state.followed ?? undefined,
+      );
     };
     output.info(`${spec.kind}: ${spec.nodePath} ${[spec.cli, ...spec.args].map(quote).join(' ')}`);
-    const engine = new EngineProcess({ cli: spec.cli, args: spec.args, cwd: spec.cwd, nodePath: spec.nodePath }, onEvent, (line) => {
-      if (++badLines <= 20) output.warn(`engine printed a line that is not an event: ${line.slice(0, 300)}`);
-    });
+    const engine = new EngineProcess(
+      { cli: spec.cli, args: spec.args, cwd: spec.cwd, nodePath: spec.nodePath },
+      onEvent,
+      (line) => {
+        if (++badLines <= 20) output.warn(`engine printed a line that is not an event: ${line.slice(0, 300)}`);
+      },
+    );
     this.s.errors.clear();
     statusBar.show(spec.label, 0, 0, 0, undefined);
     void vscode.commands.executeCommand('setContext', 'objectiveMonitor.running', true);
 
     const done = (async (): Promise<RunOutcome> => {
       let exit!: EngineExit;
-      await vscode.window.withProgress({
-        location: vscode.ProgressLocation.Notification,
-        title: `Objective Monitor: ${spec.kind === 'run' ? 'running' : 'calibrating'} ${spec.label}`,
-        cancellable: true,
-      }, async (progress, token) => {
-        report = (message, increment) => progress.report({ message, increment });
-        token.onCancellationRequested(() => engine.stop());
-        exit = await engine.done;
-      });
+      await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Objective Monitor: ${spec.kind === 'run' ? 'running' : 'calibrating'} ${spec.label}`,
+          cancellable: true,
+        },
+        async (progress, token) => {
+          report = (message, increment) => progress.report({ message, increment });
+          token.onCancellationRequested(() => engine.stop());
+          exit = await engine.done;
+        },
+      );
       const outcome: RunOutcome = {
-        exit, runId: state.runId, episodes: state.done, flagged: state.flagged, failures: state.failures,
-        shownTrace: state.flaggedShown ?? state.followed, notices: state.notices, args: spec.args,
+        exit,
+        runId: state.runId,
+        episodes: state.done,
+        flagged: state.flagged,
+        failures: state.failures,
+        shownTrace: state.flaggedShown ?? state.followed,
+        notices: state.notices,
+        args: spec.args,
       };
       const problem = commonProblem(state.failures);
       if (problem) outcome.problem = problem;
       if (calibration) outcome.calibration = calibration;
-      else if (calPanel) calPanel.ended(exit.stopped ? 'stopped' : 'failed', exit.stopped ? null : problem ?? engineMessage(exit));
+      else if (calPanel)
+        calPanel.ended(exit.stopped ? 'stopped' : 'failed', exit.stopped ? null : (problem ?? engineMessage(exit)));
       return outcome;
     })();
     const tracked = done.finally(async () => {
@@ -170,7 +208,10 @@ export class RunController implements vscode.Disposable {
       for (const p of ReplayPanel.all) p.traceChanged();
     });
     this.current = { engine, done: tracked };
-    void tracked.then((o) => this.reportOutcome(spec, o), (e: unknown) => output.error(`run failed: ${(e as Error).message}`));
+    void tracked.then(
+      (o) => this.reportOutcome(spec, o),
+      (e: unknown) => output.error(`run failed: ${(e as Error).message}`),
+    );
     return tracked;
   }
 
@@ -179,12 +220,16 @@ export class RunController implements vscode.Disposable {
     const { exit } = o;
     if (exit.stderr.trim()) output.info(`engine stderr:\n${exit.stderr.trim()}`);
     if (exit.stopped) {
-      void vscode.window.showInformationMessage(`Objective Monitor: ${spec.label} stopped after ${o.episodes} episodes.`);
+      void vscode.window.showInformationMessage(
+        `Objective Monitor: ${spec.label} stopped after ${o.episodes} episodes.`,
+      );
       return;
     }
     if (o.problem) {
       output.error(o.problem);
-      void vscode.window.showErrorMessage(`Objective Monitor: ${spec.label}: ${o.problem}`, 'Show Output').then((c) => { if (c) output.show(true); });
+      void vscode.window.showErrorMessage(`Objective Monitor: ${spec.label}: ${o.problem}`, 'Show Output').then((c) => {
+        if (c) output.show(true);
+      });
       return;
     }
     if (o.failures.length) void this.s.errors.report(`Objective Monitor: ${spec.label}`, o.failures);
@@ -192,7 +237,9 @@ export class RunController implements vscode.Disposable {
     if (exit.code !== 0 && exit.code !== 1 && o.failures.length === 0) {
       const msg = engineMessage(exit);
       output.error(msg);
-      void vscode.window.showErrorMessage(`Objective Monitor: ${spec.label}: ${msg}`, 'Show Output').then((c) => { if (c) output.show(true); });
+      void vscode.window.showErrorMessage(`Objective Monitor: ${spec.label}: ${msg}`, 'Show Output').then((c) => {
+        if (c) output.show(true);
+      });
       return;
     }
     if (spec.kind === 'calibrate') {
@@ -202,10 +249,17 @@ export class RunController implements vscode.Disposable {
         void vscode.window.showInformationMessage(`Objective Monitor: ${spec.label}: ${saved}`);
         return;
       }
-      void vscode.window.showInformationMessage(`Objective Monitor: ${spec.label} calibrated: ${calibrationSummary(c)}.`, 'Open Calibration', 'Show Output').then((choice) => {
-        if (choice === 'Open Calibration') void vscode.window.showTextDocument(vscode.Uri.file(c.file), { preview: false });
-        else if (choice === 'Show Output') output.show(true);
-      });
+      void vscode.window
+        .showInformationMessage(
+          `Objective Monitor: ${spec.label} calibrated: ${calibrationSummary(c)}.`,
+          'Open Calibration',
+          'Show Output',
+        )
+        .then((choice) => {
+          if (choice === 'Open Calibration')
+            void vscode.window.showTextDocument(vscode.Uri.file(c.file), { preview: false });
+          else if (choice === 'Show Output') output.show(true);
+        });
       return;
     }
     const summary = `${spec.label}: ${o.flagged} of ${o.episodes} episodes flagged.`;
@@ -233,8 +287,13 @@ export function commonProblem(failures: readonly EpisodeFailure[]): string | und
 
 /** The engine's own error text: its stderr without the "objective-monitor: " prefix. */
 export function engineMessage(exit: EngineExit): string {
-  const lines = exit.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const mine = lines.filter((l) => l.startsWith('objective-monitor:')).map((l) => l.replace(/^objective-monitor:\s*/, ''));
+  const lines = exit.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const mine = lines
+    .filter((l) => l.startsWith('objective-monitor:'))
+    .map((l) => l.replace(/^objective-monitor:\s*/, ''));
   if (mine.length) return mine.join(' ');
   if (lines.length) return lines.slice(-3).join(' ');
   return exit.signal ? `the engine was killed by ${exit.signal}` : `the engine exited with code ${exit.code}`;

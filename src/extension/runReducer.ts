@@ -39,7 +39,10 @@ export type RunEffect =
   | { kind: 'openReplay'; trace: string; step?: number }
   /** set `traces` as the overlays of the panels on `on` */
   | { kind: 'overlay'; on: string[]; traces: string[] }
-  | { kind: 'calibrationEpisode'; episode: { seed: number; reason: EpisodeFailure['reason']; steps: number; finalScore: number } }
+  | {
+      kind: 'calibrationEpisode';
+      episode: { seed: number; reason: EpisodeFailure['reason']; steps: number; finalScore: number };
+    }
   | { kind: 'calibrationTotal'; total: number }
   /** the engine saved a calibration file (path as printed, relative to the run's folder) */
   | { kind: 'calibrationSaved'; file: string }
@@ -47,7 +50,18 @@ export type RunEffect =
   | { kind: 'traceChanged'; trace?: string; episodeId?: string };
 
 export function initialRunState(): RunState {
-  return { runId: null, total: 0, done: 0, flagged: 0, calibrating: 0, failures: [], notices: [], followed: null, flaggedShown: null, finished: [] };
+  return {
+    runId: null,
+    total: 0,
+    done: 0,
+    flagged: 0,
+    calibrating: 0,
+    failures: [],
+    notices: [],
+    followed: null,
+    flaggedShown: null,
+    finished: [],
+  };
 }
 
 export function reduceRun(spec: RunReduceSpec, s: RunState, e: EngineEvent): { state: RunState; effects: RunEffect[] } {
@@ -57,7 +71,11 @@ export function reduceRun(spec: RunReduceSpec, s: RunState, e: EngineEvent): { s
     case 'run_start':
       next = { ...s, runId: e.runId, total: e.episodes };
       effects.push(
-        { kind: 'log', level: 'info', text: `run ${e.runId}: ${e.scenario} / ${e.agent}, ${e.episodes} ${e.distribution} episodes -> ${e.dir}` },
+        {
+          kind: 'log',
+          level: 'info',
+          text: `run ${e.runId}: ${e.scenario} / ${e.agent}, ${e.episodes} ${e.distribution} episodes -> ${e.dir}`,
+        },
         { kind: 'progress', message: `0/${e.episodes} episodes` },
       );
       break;
@@ -74,12 +92,19 @@ export function reduceRun(spec: RunReduceSpec, s: RunState, e: EngineEvent): { s
         const total = spec.calibrationEpisodes ? ` of ${spec.calibrationEpisodes}` : '';
         effects.push(
           { kind: 'progress', message: `calibrating: ${next.calibrating}${total} training episodes done` },
-          { kind: 'calibrationEpisode', episode: { seed: e.seed, reason: e.reason, steps: e.steps, finalScore: e.finalScore } },
+          {
+            kind: 'calibrationEpisode',
+            episode: { seed: e.seed, reason: e.reason, steps: e.steps, finalScore: e.finalScore },
+          },
         );
       } else {
         const flagged = s.flagged + (e.flaggedStep !== null ? 1 : 0);
         next = { ...s, done: s.done + 1, flagged };
-        effects.push({ kind: 'progress', message: `${next.done}/${s.total} episodes, ${flagged} flagged`, increment: s.total ? 100 / s.total : undefined });
+        effects.push({
+          kind: 'progress',
+          message: `${next.done}/${s.total} episodes, ${flagged} flagged`,
+          increment: s.total ? 100 / s.total : undefined,
+        });
         if (spec.showReplay && e.flaggedStep !== null && !s.flaggedShown) {
           next.flaggedShown = e.trace;
           effects.push({ kind: 'openReplay', trace: e.trace, step: e.flaggedStep });
@@ -97,7 +122,11 @@ export function reduceRun(spec: RunReduceSpec, s: RunState, e: EngineEvent): { s
       break;
     }
     case 'log':
-      effects.push({ kind: 'log', level: 'info', text: `[${e.episodeId ?? 'runner'} ${e.stream}] ${e.text.replace(/\n$/, '')}` });
+      effects.push({
+        kind: 'log',
+        level: 'info',
+        text: `[${e.episodeId ?? 'runner'} ${e.stream}] ${e.text.replace(/\n$/, '')}`,
+      });
       break;
     case 'warning': {
       next = { ...s, notices: [...s.notices, e.message] };
@@ -109,7 +138,11 @@ export function reduceRun(spec: RunReduceSpec, s: RunState, e: EngineEvent): { s
       break;
     }
     case 'run_end':
-      effects.push({ kind: 'log', level: 'info', text: `run ${e.runId}: ${e.flagged} of ${e.episodes} episodes flagged` });
+      effects.push({
+        kind: 'log',
+        level: 'info',
+        text: `run ${e.runId}: ${e.flagged} of ${e.episodes} episodes flagged`,
+      });
       break;
     case 'steps':
     case 'flag':

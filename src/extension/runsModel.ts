@@ -67,7 +67,9 @@ export class RunsModel implements vscode.Disposable {
   }
 
   get all(): RunInfo[] {
-    return [...this.runs.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
+    return [...this.runs.values()].sort(
+      (a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId),
+    );
   }
 
   run(runId: string): RunInfo | undefined {
@@ -88,7 +90,9 @@ export class RunsModel implements vscode.Disposable {
 
   /** Re-reads every trace on disk and re-flags it (coalesced: one refresh at a time). */
   refresh(): Promise<void> {
-    this.refreshing ??= this.doRefresh().finally(() => { this.refreshing = undefined; });
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = undefined;
+    });
     return this.refreshing;
   }
 
@@ -100,7 +104,11 @@ export class RunsModel implements vscode.Disposable {
       for (const runId of await fs.promises.readdir(tracesDir)) {
         const runDir = path.join(tracesDir, runId);
         let files: string[];
-        try { files = (await fs.promises.readdir(runDir)).filter((f) => f.endsWith('.trace.jsonl')).sort(); } catch { continue; }
+        try {
+          files = (await fs.promises.readdir(runDir)).filter((f) => f.endsWith('.trace.jsonl')).sort();
+        } catch {
+          continue;
+        }
         const live = this.runs.get(runId);
         const episodes: EpisodeInfo[] = [];
         for (const f of files) {
@@ -112,7 +120,8 @@ export class RunsModel implements vscode.Disposable {
         if (episodes.length === 0 && !live) continue;
         const first = episodes[0];
         next.set(runId, {
-          runId, dir: runDir,
+          runId,
+          dir: runDir,
           scenario: first?.scenario ?? live?.scenario ?? '?',
           scenarioFile: first?.scenarioFile || live?.scenarioFile || '',
           agent: first?.agent ?? live?.agent ?? '?',
@@ -133,7 +142,8 @@ export class RunsModel implements vscode.Disposable {
       const h = t.header;
       const flags = this.store.flags(t, this.flagSettings());
       return {
-        file, runId,
+        file,
+        runId,
         episodeId: h?.episodeId ?? path.basename(file, '.trace.jsonl'),
         seed: h?.seed ?? NaN,
         scenario: h?.scenario.name ?? '?',
@@ -162,8 +172,14 @@ export class RunsModel implements vscode.Disposable {
     switch (e.type) {
       case 'run_start':
         this.runs.set(e.runId, {
-          runId: e.runId, dir: e.dir, scenario: e.scenario, scenarioFile, agent: e.agent, distribution: e.distribution,
-          startedAt: new Date().toISOString(), episodes: [],
+          runId: e.runId,
+          dir: e.dir,
+          scenario: e.scenario,
+          scenarioFile,
+          agent: e.agent,
+          distribution: e.distribution,
+          startedAt: new Date().toISOString(),
+          episodes: [],
         });
         this.changed.fire();
         break;
@@ -171,8 +187,20 @@ export class RunsModel implements vscode.Disposable {
         const run = this.runs.get(e.runId);
         if (!run) return;
         run.episodes.push({
-          file: e.trace, runId: e.runId, episodeId: e.episodeId, seed: e.seed, scenario: run.scenario, scenarioFile: run.scenarioFile, agent: run.agent,
-          distribution: run.distribution, startedAt: run.startedAt, steps: 0, reason: null, running: true, recordedFlaggedStep: null, flaggedStep: null,
+          file: e.trace,
+          runId: e.runId,
+          episodeId: e.episodeId,
+          seed: e.seed,
+          scenario: run.scenario,
+          scenarioFile: run.scenarioFile,
+          agent: run.agent,
+          distribution: run.distribution,
+          startedAt: run.startedAt,
+          steps: 0,
+          reason: null,
+          running: true,
+          recordedFlaggedStep: null,
+          flaggedStep: null,
         });
         this.changed.fire();
         break;
@@ -182,16 +210,32 @@ export class RunsModel implements vscode.Disposable {
         if (!run) return;
         const i = run.episodes.findIndex((x) => x.episodeId === e.episodeId);
         const info: EpisodeInfo = {
-          file: e.trace, runId: e.runId, episodeId: e.episodeId, seed: e.seed, scenario: run.scenario, scenarioFile: run.scenarioFile, agent: run.agent,
-          distribution: run.distribution, startedAt: run.startedAt, steps: e.steps, reason: e.reason, running: false,
-          recordedFlaggedStep: e.flaggedStep, flaggedStep: e.flaggedStep, error: e.error,
+          file: e.trace,
+          runId: e.runId,
+          episodeId: e.episodeId,
+          seed: e.seed,
+          scenario: run.scenario,
+          scenarioFile: run.scenarioFile,
+          agent: run.agent,
+          distribution: run.distribution,
+          startedAt: run.startedAt,
+          steps: e.steps,
+          reason: e.reason,
+          running: false,
+          recordedFlaggedStep: e.flaggedStep,
+          flaggedStep: e.flaggedStep,
+          error: e.error,
         };
-        if (i >= 0) run.episodes[i] = info; else run.episodes.push(info);
+        if (i >= 0) run.episodes[i] = info;
+        else run.episodes.push(info);
         // Re-read it so the flag follows the current settings.
         void this.readEpisode(e.trace, e.runId).then((fresh) => {
           if (!fresh) return;
           const j = run.episodes.findIndex((x) => x.episodeId === e.episodeId);
-          if (j >= 0) { run.episodes[j] = fresh; this.changed.fire(); }
+          if (j >= 0) {
+            run.episodes[j] = fresh;
+            this.changed.fire();
+          }
         });
         this.changed.fire();
         break;
@@ -212,4 +256,3 @@ function mergeRunning(fromDisk: EpisodeInfo[], live: RunInfo | undefined): Episo
   const seen = new Set(fromDisk.map((e) => e.file));
   return [...fromDisk, ...live.episodes.filter((e) => !seen.has(e.file))];
 }
-

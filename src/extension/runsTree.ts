@@ -45,7 +45,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private readonly sub: vscode.Disposable;
 
   /** `builtinDir`: where the built-in scenarios live (shown as "built-in", not as a folder) */
-  constructor(private readonly model: RunsModel, private readonly builtinDir = '') {
+  constructor(
+    private readonly model: RunsModel,
+    private readonly builtinDir = '',
+  ) {
     this.sub = model.onDidChange(() => this.changed.fire(undefined));
   }
 
@@ -59,7 +62,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       const byScenario = new Map<string, RunsNode & { kind: 'scenario' }>();
       for (const r of this.model.all) {
         // a run of forks is shown under the episodes it forked (when they are still listed)
-        if (r.episodes.length > 0 && r.episodes.every((e) => e.forkOf && this.model.episodeByFile(e.forkOf.trace))) continue;
+        if (r.episodes.length > 0 && r.episodes.every((e) => e.forkOf && this.model.episodeByFile(e.forkOf.trace)))
+          continue;
         const key = scenarioKey(r);
         const group = byScenario.get(key) ?? { kind: 'scenario', name: r.scenario, file: r.scenarioFile, runs: [] };
         group.runs.push(r);
@@ -68,13 +72,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       return [...byScenario.values()].sort((a, b) => a.name.localeCompare(b.name) || a.file.localeCompare(b.file));
     }
     switch (node.kind) {
-      case 'scenario': return node.runs.map((run) => ({ kind: 'run', run }));
-      case 'run': return node.run.episodes.map((episode) => ({ kind: 'episode', episode }));
+      case 'scenario':
+        return node.runs.map((run) => ({ kind: 'run', run }));
+      case 'run':
+        return node.run.episodes.map((episode) => ({ kind: 'episode', episode }));
       case 'episode': {
-        const flag: RunsNode[] = node.episode.flaggedStep === null ? [] : [{ kind: 'flag', episode: node.episode, step: node.episode.flaggedStep }];
-        return [...flag, ...this.model.forksOf(node.episode.file).map((episode): RunsNode => ({ kind: 'episode', episode }))];
+        const flag: RunsNode[] =
+          node.episode.flaggedStep === null
+            ? []
+            : [{ kind: 'flag', episode: node.episode, step: node.episode.flaggedStep }];
+        return [
+          ...flag,
+          ...this.model.forksOf(node.episode.file).map((episode): RunsNode => ({ kind: 'episode', episode })),
+        ];
       }
-      default: return [];
+      default:
+        return [];
     }
   }
 
@@ -82,7 +95,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     switch (node.kind) {
       case 'run': {
         const key = scenarioKey(node.run);
-        return { kind: 'scenario', name: node.run.scenario, file: node.run.scenarioFile, runs: this.model.all.filter((r) => scenarioKey(r) === key) };
+        return {
+          kind: 'scenario',
+          name: node.run.scenario,
+          file: node.run.scenarioFile,
+          runs: this.model.all.filter((r) => scenarioKey(r) === key),
+        };
       }
       case 'episode': {
         const parent = node.episode.forkOf && this.model.episodeByFile(node.episode.forkOf.trace);
@@ -90,8 +108,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const run = this.model.run(node.episode.runId);
         return run ? { kind: 'run', run } : undefined;
       }
-      case 'flag': return { kind: 'episode', episode: node.episode };
-      default: return undefined;
+      case 'flag':
+        return { kind: 'episode', episode: node.episode };
+      default:
+        return undefined;
     }
   }
 
@@ -124,7 +144,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const e = node.episode;
         const hasChildren = e.flaggedStep !== null || this.model.forksOf(e.file).length > 0;
         const label = e.forkOf ? `fork at step ${e.forkOf.step} · ${e.agent}` : `seed ${e.seed}`;
-        const item = new vscode.TreeItem(label, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          label,
+          hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `episode:${e.file}`;
         const [icon, color] = e.running ? ['loading~spin'] : e.reason ? REASON_ICON[e.reason] : ['question'];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
@@ -132,15 +155,26 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.description = `${e.steps} steps · ${e.flaggedStep === null ? '' : `flagged at ${e.flaggedStep} · `}${status}`;
         const tip = new vscode.MarkdownString();
         tip.appendText(`${e.scenario} / ${e.agent}, seed ${e.seed} (${e.distribution})\n${status}, ${e.steps} steps\n`);
-        if (e.flaggedStep !== null) tip.appendText(`flagged at step ${e.flaggedStep}${e.flaggedStep !== e.recordedFlaggedStep ? ` (recorded: ${e.recordedFlaggedStep ?? 'none'})` : ''}\n`);
-        if (e.error) tip.appendText(`error: ${e.error.message}${e.error.file ? ` (${e.error.file}:${e.error.line ?? ''})` : ''}\n`);
+        if (e.flaggedStep !== null)
+          tip.appendText(
+            `flagged at step ${e.flaggedStep}${e.flaggedStep !== e.recordedFlaggedStep ? ` (recorded: ${e.recordedFlaggedStep ?? 'none'})` : ''}\n`,
+          );
+        if (e.error)
+          tip.appendText(
+            `error: ${e.error.message}${e.error.file ? ` (${e.error.file}:${e.error.line ?? ''})` : ''}\n`,
+          );
         if (e.note) tip.appendText(`note: ${e.note}\n`);
         if (e.calibratedOn) tip.appendText(`calibrated on agent ${e.calibratedOn}\n`);
-        if (e.forkOf) tip.appendText(`fork of ${e.forkOf.trace} at step ${e.forkOf.step}: agent ${e.agent} took over\n`);
+        if (e.forkOf)
+          tip.appendText(`fork of ${e.forkOf.trace} at step ${e.forkOf.step}: agent ${e.agent} took over\n`);
         item.tooltip = tip;
         item.resourceUri = vscode.Uri.file(e.file);
         item.contextValue = e.flaggedStep === null ? 'episode' : 'episodeFlagged';
-        item.command = { title: 'Open Trace in Replay', command: 'objectiveMonitor.openTrace', arguments: [vscode.Uri.file(e.file)] };
+        item.command = {
+          title: 'Open Trace in Replay',
+          command: 'objectiveMonitor.openTrace',
+          arguments: [vscode.Uri.file(e.file)],
+        };
         return item;
       }
       case 'flag': {
@@ -149,7 +183,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.iconPath = new vscode.ThemeIcon('flag', new vscode.ThemeColor('problemsWarningIcon.foreground'));
         item.description = 'the running objective fell below the threshold';
         item.contextValue = 'flag';
-        item.command = { title: 'Open Trace in Replay at the Flag', command: 'objectiveMonitor.openTrace', arguments: [vscode.Uri.file(node.episode.file), node.step] };
+        item.command = {
+          title: 'Open Trace in Replay at the Flag',
+          command: 'objectiveMonitor.openTrace',
+          arguments: [vscode.Uri.file(node.episode.file), node.step],
+        };
         return item;
       }
     }
@@ -175,5 +213,13 @@ function scenarioKey(r: RunInfo): string {
 
 function formatTime(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return Number.isNaN(d.getTime())
+    ? ''
+    : d.toLocaleString(undefined, {
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
 }

@@ -27,31 +27,51 @@ const SCENARIO_SUFFIX = '.scenario.json';
 export function builtinScenarios(extensionPath: string): ScenarioChoice[] {
   const dir = path.join(extensionPath, 'dist', 'scenarios');
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).sort()
+  return fs
+    .readdirSync(dir)
+    .sort()
     .filter((n) => fs.existsSync(path.join(dir, n, `${n}${SCENARIO_SUFFIX}`)))
     .map((n) => ({ arg: n, name: n, file: path.join(dir, n, `${n}${SCENARIO_SUFFIX}`), builtin: true }));
 }
 
 export async function workspaceScenarios(token?: vscode.CancellationToken): Promise<ScenarioChoice[]> {
-  const uris = await vscode.workspace.findFiles(`**/*${SCENARIO_SUFFIX}`, '{**/node_modules/**,**/.objective-monitor/**}', 500, token);
-  return uris.filter((u) => u.scheme === 'file').map((u) => u.fsPath).sort().map((file) => ({
-    arg: file, name: path.basename(file, SCENARIO_SUFFIX), file, builtin: false,
-  }));
+  const uris = await vscode.workspace.findFiles(
+    `**/*${SCENARIO_SUFFIX}`,
+    '{**/node_modules/**,**/.objective-monitor/**}',
+    500,
+    token,
+  );
+  return uris
+    .filter((u) => u.scheme === 'file')
+    .map((u) => u.fsPath)
+    .sort()
+    .map((file) => ({
+      arg: file,
+      name: path.basename(file, SCENARIO_SUFFIX),
+      file,
+      builtin: false,
+    }));
 }
 
 /** The scenario's name and agents, or an error naming the file and what is wrong. */
 export function readScenarioSummary(file: string): ScenarioSummary {
   let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(`${file}: cannot read: ${(e as Error).message}`, { cause: e }); }
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file}: cannot read: ${(e as Error).message}`, { cause: e });
+  }
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
     throw new Error(`${file}: not valid JSON: ${(e as Error).message}`, { cause: e });
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${file}: expected a JSON object (a scenario with "name", "environment", "agent"...)`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error(`${file}: expected a JSON object (a scenario with "name", "environment", "agent"...)`);
   const o = v as Record<string, unknown>;
-  const agents = typeof o.agents === 'object' && o.agents !== null && !Array.isArray(o.agents) ? Object.keys(o.agents) : [];
+  const agents =
+    typeof o.agents === 'object' && o.agents !== null && !Array.isArray(o.agents) ? Object.keys(o.agents) : [];
   return {
     name: typeof o.name === 'string' ? o.name : path.basename(file, SCENARIO_SUFFIX),
     description: typeof o.description === 'string' ? o.description : undefined,
@@ -66,9 +86,18 @@ function calibrationCount(c: unknown): number | undefined {
 }
 
 /** `command`: the title of the command asking ("Run Scenario", "Calibrate Threshold"), shown as the picker's title. */
-export async function pickScenario(extensionPath: string, command: string, preselect?: vscode.Uri): Promise<ScenarioChoice | undefined> {
+export async function pickScenario(
+  extensionPath: string,
+  command: string,
+  preselect?: vscode.Uri,
+): Promise<ScenarioChoice | undefined> {
   if (preselect?.fsPath.endsWith(SCENARIO_SUFFIX)) {
-    return { arg: preselect.fsPath, name: path.basename(preselect.fsPath, SCENARIO_SUFFIX), file: preselect.fsPath, builtin: false };
+    return {
+      arg: preselect.fsPath,
+      name: path.basename(preselect.fsPath, SCENARIO_SUFFIX),
+      file: preselect.fsPath,
+      builtin: false,
+    };
   }
   const ws = await workspaceScenarios();
   const items: (vscode.QuickPickItem & { choice?: ScenarioChoice })[] = [];
@@ -78,24 +107,39 @@ export async function pickScenario(extensionPath: string, command: string, prese
   if (builtins.length) items.push({ label: 'Built-in', kind: vscode.QuickPickItemKind.Separator });
   for (const c of builtins) {
     let detail: string | undefined;
-    try { detail = readScenarioSummary(c.file).description; } catch { /* shown when chosen */ }
+    try {
+      detail = readScenarioSummary(c.file).description;
+    } catch {
+      /* shown when chosen */
+    }
     items.push({ label: c.name, description: 'built-in', detail, choice: c });
   }
   if (!items.some((i) => i.choice)) {
-    void vscode.window.showWarningMessage('No scenarios found: create one with "Objective Monitor: Create Example Scenario".');
+    void vscode.window.showWarningMessage(
+      'No scenarios found: create one with "Objective Monitor: Create Example Scenario".',
+    );
     return undefined;
   }
   const placeHolder = command === 'Calibrate Threshold' ? 'Scenario to calibrate' : 'Scenario to run';
-  const picked = await vscode.window.showQuickPick(items, { title: `Objective Monitor: ${command}`, placeHolder, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Objective Monitor: ${command}`,
+    placeHolder,
+    matchOnDescription: true,
+  });
   return picked?.choice;
 }
 
 /** The agent: one of the scenario's `agents`, the scenario's default, or a module file. */
 export async function pickAgent(scenario: ScenarioChoice, command: string): Promise<string | undefined> {
   const summary = readScenarioSummary(scenario.file);
-  const items: (vscode.QuickPickItem & { value: string | null })[] = summary.agents.map((a) => ({ label: a, description: 'from the scenario', value: a }));
+  const items: (vscode.QuickPickItem & { value: string | null })[] = summary.agents.map((a) => ({
+    label: a,
+    description: 'from the scenario',
+    value: a,
+  }));
   items.push({ label: '$(file-code) Agent module file…', description: 'a .ts, .js or .py module', value: null });
-  if (summary.agents.length === 0) items.unshift({ label: 'default', description: 'the scenario\'s "agent"', value: '' });
+  if (summary.agents.length === 0)
+    items.unshift({ label: 'default', description: 'the scenario\'s "agent"', value: '' });
   const picked = await vscode.window.showQuickPick(items, {
     title: `Objective Monitor: ${command} — agent for ${summary.name}`,
     placeHolder: command === 'Calibrate Threshold' ? 'Agent whose training episodes set the threshold' : 'Agent to run',
@@ -103,7 +147,9 @@ export async function pickAgent(scenario: ScenarioChoice, command: string): Prom
   if (!picked) return undefined;
   if (picked.value !== null) return picked.value;
   const files = await vscode.window.showOpenDialog({
-    canSelectMany: false, openLabel: 'Use as agent', filters: { 'Agent module': ['ts', 'mts', 'js', 'mjs', 'cjs', 'py'] },
+    canSelectMany: false,
+    openLabel: 'Use as agent',
+    filters: { 'Agent module': ['ts', 'mts', 'js', 'mjs', 'cjs', 'py'] },
     defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
   });
   return files?.[0]?.fsPath;

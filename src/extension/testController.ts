@@ -48,14 +48,31 @@ export class ScenarioTests implements vscode.Disposable {
   constructor(private readonly ctx: Ctx) {
     const c = vscode.tests.createTestController(TEST_CONTROLLER_ID, 'Objective Monitor');
     this.controller = c;
-    c.resolveHandler = async (item) => { if (!item) await this.refresh(); };
+    c.resolveHandler = async (item) => {
+      if (!item) await this.refresh();
+    };
     c.refreshHandler = () => this.refresh();
-    this.runProfile = c.createRunProfile('Run', vscode.TestRunProfileKind.Run, (req, token) => this.run(req, token, 'run'), true);
-    this.calibrateProfile = c.createRunProfile('Calibrate', vscode.TestRunProfileKind.Run, (req, token) => this.run(req, token, 'calibrate'), false);
+    this.runProfile = c.createRunProfile(
+      'Run',
+      vscode.TestRunProfileKind.Run,
+      (req, token) => this.run(req, token, 'run'),
+      true,
+    );
+    this.calibrateProfile = c.createRunProfile(
+      'Calibrate',
+      vscode.TestRunProfileKind.Run,
+      (req, token) => this.run(req, token, 'calibrate'),
+      false,
+    );
     const w = vscode.workspace.createFileSystemWatcher('**/*.scenario.json');
     let timer: NodeJS.Timeout | undefined;
-    const soon = () => { clearTimeout(timer); timer = setTimeout(() => void this.refresh(), 300); };
-    this.subs.push(c, w, w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon), this.finished, { dispose: () => clearTimeout(timer) });
+    const soon = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void this.refresh(), 300);
+    };
+    this.subs.push(c, w, w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon), this.finished, {
+      dispose: () => clearTimeout(timer),
+    });
   }
 
   dispose(): void {
@@ -64,13 +81,15 @@ export class ScenarioTests implements vscode.Disposable {
 
   /** Finds scenarios again; items of scenarios still present keep their episodes. */
   refresh(): Promise<void> {
-    this.refreshing ??= this.load().finally(() => { this.refreshing = undefined; });
+    this.refreshing ??= this.load().finally(() => {
+      this.refreshing = undefined;
+    });
     return this.refreshing;
   }
 
   private async load(): Promise<void> {
     const c = this.controller;
-    const choices = [...await workspaceScenarios(), ...builtinScenarios(this.ctx.extension.extensionPath)];
+    const choices = [...(await workspaceScenarios()), ...builtinScenarios(this.ctx.extension.extensionPath)];
     const items: vscode.TestItem[] = [];
     for (const s of choices) {
       const id = `scenario:${s.arg}`;
@@ -91,22 +110,25 @@ export class ScenarioTests implements vscode.Disposable {
 
   private fillAgents(item: vscode.TestItem, s: ScenarioChoice, text: string): void {
     const root = parseJsonAst(text);
-    if (root.type !== 'object') throw new Error('expected a JSON object (a scenario with "name", "environment", "agent"...)');
+    if (root.type !== 'object')
+      throw new Error('expected a JSON object (a scenario with "name", "environment", "agent"...)');
     const lines = text.split('\n');
     // Whole lines: "Run Test at Cursor" picks the item whose range holds the cursor.
     const range = (offset: number) => {
       const { line } = lineCol(text, offset);
       return new vscode.Range(line - 1, 0, line - 1, lines[line - 1]?.length ?? 0);
     };
-    const prop = (node: JsonNode, key: string) => (node.type === 'object' ? node.props.find((p) => p.key === key) : undefined);
+    const prop = (node: JsonNode, key: string) =>
+      node.type === 'object' ? node.props.find((p) => p.key === key) : undefined;
     const name = prop(root, 'name');
     if (name?.value.type === 'string') item.label = name.value.value;
     // The scenario spans its file, so a cursor anywhere in it (outside an agent's line) runs every agent.
     item.range = new vscode.Range(0, 0, lines.length - 1, lines[lines.length - 1].length);
     const agentsProp = prop(root, 'agents');
-    const agents: { name: string; offset: number; label: string }[] = agentsProp?.value.type === 'object'
-      ? agentsProp.value.props.map((p) => ({ name: p.key, offset: p.keyOffset, label: p.key }))
-      : [{ name: '', offset: prop(root, 'agent')?.keyOffset ?? root.offset, label: 'default agent' }];
+    const agents: { name: string; offset: number; label: string }[] =
+      agentsProp?.value.type === 'object'
+        ? agentsProp.value.props.map((p) => ({ name: p.key, offset: p.keyOffset, label: p.key }))
+        : [{ name: '', offset: prop(root, 'agent')?.keyOffset ?? root.offset, label: 'default agent' }];
     const children: vscode.TestItem[] = [];
     for (const a of agents) {
       const id = `agent:${s.arg}#${a.name}`;
@@ -136,16 +158,29 @@ export class ScenarioTests implements vscode.Disposable {
     return out;
   }
 
-  private async run(req: vscode.TestRunRequest, token: vscode.CancellationToken, kind: 'run' | 'calibrate'): Promise<void> {
+  private async run(
+    req: vscode.TestRunRequest,
+    token: vscode.CancellationToken,
+    kind: 'run' | 'calibrate',
+  ): Promise<void> {
     if (this.refreshing) await this.refreshing;
     else if (this.controller.items.size === 0) await this.refresh();
     const agents = this.agentsOf(req);
-    const run = this.controller.createTestRun(req, kind === 'run' ? 'Objective Monitor' : 'Objective Monitor: Calibrate', true);
-    const cancel = token.onCancellationRequested(() => { this.ctx.runController.stop(); });
+    const run = this.controller.createTestRun(
+      req,
+      kind === 'run' ? 'Objective Monitor' : 'Objective Monitor: Calibrate',
+      true,
+    );
+    const cancel = token.onCancellationRequested(() => {
+      this.ctx.runController.stop();
+    });
     try {
       for (const a of agents) run.enqueued(a);
       for (const a of agents) {
-        if (token.isCancellationRequested) { this.report(run, a, 'skipped'); continue; }
+        if (token.isCancellationRequested) {
+          this.report(run, a, 'skipped');
+          continue;
+        }
         await (kind === 'run' ? this.runAgent(run, a, token) : this.calibrateAgent(run, a));
       }
     } finally {
@@ -155,13 +190,27 @@ export class ScenarioTests implements vscode.Disposable {
     }
   }
 
-  private report(run: vscode.TestRun, item: vscode.TestItem, state: ReportedResult['state'], messages: vscode.TestMessage[] = [], durationMs?: number): void {
+  private report(
+    run: vscode.TestRun,
+    item: vscode.TestItem,
+    state: ReportedResult['state'],
+    messages: vscode.TestMessage[] = [],
+    durationMs?: number,
+  ): void {
     this.results.set(item.id, { state, messages });
     switch (state) {
-      case 'passed': run.passed(item, durationMs); break;
-      case 'failed': run.failed(item, messages, durationMs); break;
-      case 'errored': run.errored(item, messages, durationMs); break;
-      case 'skipped': run.skipped(item); break;
+      case 'passed':
+        run.passed(item, durationMs);
+        break;
+      case 'failed':
+        run.failed(item, messages, durationMs);
+        break;
+      case 'errored':
+        run.errored(item, messages, durationMs);
+        break;
+      case 'skipped':
+        run.skipped(item);
+        break;
     }
   }
 
@@ -183,11 +232,18 @@ export class ScenarioTests implements vscode.Disposable {
       switch (e.type) {
         case 'run_start':
           // Calibration episodes run first under their own run; only deployment episodes are results.
-          if (e.distribution === 'deployment') { deploymentRun = e.runId; a.children.replace([]); }
+          if (e.distribution === 'deployment') {
+            deploymentRun = e.runId;
+            a.children.replace([]);
+          }
           break;
         case 'episode_start': {
           if (e.runId !== deploymentRun) break;
-          const ep = this.controller.createTestItem(`${a.id}#seed-${e.seed}`, `seed ${e.seed}`, vscode.Uri.file(e.trace));
+          const ep = this.controller.createTestItem(
+            `${a.id}#seed-${e.seed}`,
+            `seed ${e.seed}`,
+            vscode.Uri.file(e.trace),
+          );
           this.data.set(ep, { kind: 'episode', trace: e.trace, seed: e.seed, flaggedStep: null });
           episodes.set(e.episodeId, ep);
           newEpisodes.push(ep);
@@ -196,7 +252,8 @@ export class ScenarioTests implements vscode.Disposable {
           break;
         }
         case 'log':
-          if (e.episodeId && episodes.has(e.episodeId)) run.appendOutput(e.text.replace(/\r?\n/g, '\r\n'), undefined, episodes.get(e.episodeId));
+          if (e.episodeId && episodes.has(e.episodeId))
+            run.appendOutput(e.text.replace(/\r?\n/g, '\r\n'), undefined, episodes.get(e.episodeId));
           break;
         case 'episode_end': {
           const ep = episodes.get(e.episodeId);
@@ -205,8 +262,11 @@ export class ScenarioTests implements vscode.Disposable {
           ep.description = `${e.steps} steps · final ${e.finalScore.toPrecision(4)}`;
           if (FAILURE_END_REASONS.has(e.reason)) {
             broken++;
-            const m = new vscode.TestMessage(describeFailure({ seed: e.seed, reason: e.reason, error: e.error, trace: e.trace }));
-            m.location = errorLocation(e.error) ?? new vscode.Location(vscode.Uri.file(e.trace), new vscode.Position(0, 0));
+            const m = new vscode.TestMessage(
+              describeFailure({ seed: e.seed, reason: e.reason, error: e.error, trace: e.trace }),
+            );
+            m.location =
+              errorLocation(e.error) ?? new vscode.Location(vscode.Uri.file(e.trace), new vscode.Position(0, 0));
             this.report(run, ep, 'errored', [m]);
           } else if (e.flaggedStep !== null) {
             flagged++;
@@ -221,7 +281,10 @@ export class ScenarioTests implements vscode.Disposable {
     });
     let outcome: RunOutcome | Refusal | undefined;
     try {
-      outcome = await vscode.commands.executeCommand<RunOutcome | Refusal | undefined>('objectiveMonitor.runScenario', { ...this.target(a), showReplay: false });
+      outcome = await vscode.commands.executeCommand<RunOutcome | Refusal | undefined>('objectiveMonitor.runScenario', {
+        ...this.target(a),
+        showReplay: false,
+      });
     } finally {
       sub.dispose();
     }
@@ -245,18 +308,28 @@ export class ScenarioTests implements vscode.Disposable {
   private async calibrateAgent(run: vscode.TestRun, a: vscode.TestItem): Promise<void> {
     run.started(a);
     const started = Date.now();
-    const outcome = await vscode.commands.executeCommand<RunOutcome | Refusal | undefined>('objectiveMonitor.calibrateThreshold', this.target(a));
+    const outcome = await vscode.commands.executeCommand<RunOutcome | Refusal | undefined>(
+      'objectiveMonitor.calibrateThreshold',
+      this.target(a),
+    );
     if (!outcome) return this.report(run, a, 'skipped');
     if ('refused' in outcome) return this.report(run, a, 'errored', [new vscode.TestMessage(outcome.message)]);
     if (outcome.exit.stopped) return this.report(run, a, 'skipped');
     for (const n of outcome.notices) run.appendOutput(`${n}\r\n`, undefined, a);
     if (outcome.problem) return this.report(run, a, 'errored', [new vscode.TestMessage(outcome.problem)]);
-    if (outcome.failures.length) return this.report(run, a, 'errored', outcome.failures.map((f) => {
-      const m = new vscode.TestMessage(describeFailure(f));
-      m.location = errorLocation(f.error);
-      return m;
-    }));
-    if (outcome.exit.code !== 0) return this.report(run, a, 'errored', [new vscode.TestMessage(engineMessage(outcome.exit))]);
+    if (outcome.failures.length)
+      return this.report(
+        run,
+        a,
+        'errored',
+        outcome.failures.map((f) => {
+          const m = new vscode.TestMessage(describeFailure(f));
+          m.location = errorLocation(f.error);
+          return m;
+        }),
+      );
+    if (outcome.exit.code !== 0)
+      return this.report(run, a, 'errored', [new vscode.TestMessage(engineMessage(outcome.exit))]);
     this.report(run, a, 'passed', [], Date.now() - started);
   }
 
@@ -272,7 +345,9 @@ export class ScenarioTests implements vscode.Disposable {
       try {
         const rec = JSON.parse(line ?? '') as { type?: string; step?: unknown };
         if (rec.type === 'step' && typeof rec.step === 'number') return { trace: loc.uri.fsPath, step: rec.step };
-      } catch { /* not a step line */ }
+      } catch {
+        /* not a step line */
+      }
     }
     return undefined;
   }
@@ -300,7 +375,9 @@ export function openReplayAtStep(tests: ScenarioTests) {
   return async (arg?: unknown): Promise<unknown> => {
     const f = tests.flagOf(arg);
     if (!f) {
-      void vscode.window.showErrorMessage('Objective Monitor: Open Replay at Step: this message is not a flagged step (or its trace is gone).');
+      void vscode.window.showErrorMessage(
+        'Objective Monitor: Open Replay at Step: this message is not a flagged step (or its trace is gone).',
+      );
       return undefined;
     }
     return vscode.commands.executeCommand('objectiveMonitor.openTrace', vscode.Uri.file(path.resolve(f.trace)), f.step);

@@ -28,7 +28,11 @@ export interface LoadedTrace extends TraceColumns {
   mtimeMs: number;
 }
 
-interface Cached<T> { size: number; mtimeMs: number; value: T }
+interface Cached<T> {
+  size: number;
+  mtimeMs: number;
+  value: T;
+}
 
 export class TraceCache {
   private traces = new Map<string, Cached<LoadedTrace>>();
@@ -38,7 +42,7 @@ export class TraceCache {
     const st = await fs.promises.stat(file);
     const hit = this.traces.get(file);
     if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.value;
-    const value: LoadedTrace = { file, size: st.size, mtimeMs: st.mtimeMs, ...await readTraceColumns(file) };
+    const value: LoadedTrace = { file, size: st.size, mtimeMs: st.mtimeMs, ...(await readTraceColumns(file)) };
     this.traces.set(file, { size: st.size, mtimeMs: st.mtimeMs, value });
     return value;
   }
@@ -69,7 +73,10 @@ export class TraceCache {
    *  and, when they lie close together, one read: the replay panel asks for a batch of steps at
    *  a time, and a read per step cost a file open each (seconds per batch on a busy machine).
    *  A record that no longer matches its offsets falls back to stepRecord (which re-reads). */
-  async stepRecords(trace: LoadedTrace, indices: readonly number[]): Promise<{ trace: LoadedTrace; records: (TraceStep | null)[] }> {
+  async stepRecords(
+    trace: LoadedTrace,
+    indices: readonly number[],
+  ): Promise<{ trace: LoadedTrace; records: (TraceStep | null)[] }> {
     const t = trace;
     const valid = indices.filter((i) => Number.isInteger(i) && i >= 0 && i < t.steps);
     const lines = new Map<number, TraceStep | null>();
@@ -82,7 +89,8 @@ export class TraceCache {
           const buf = Buffer.alloc(hi - lo);
           const { bytesRead } = await fh.read(buf, 0, hi - lo, lo);
           for (const i of valid) {
-            const from = t.lineStart[i] - lo, to = from + t.lineLength[i];
+            const from = t.lineStart[i] - lo,
+              to = from + t.lineLength[i];
             lines.set(i, to <= bytesRead ? parseStepLine(t, i, buf.subarray(from, to)) : null);
           }
         } else {
@@ -100,7 +108,10 @@ export class TraceCache {
     const records: (TraceStep | null)[] = [];
     for (const i of indices) {
       const r = lines.get(i);
-      if (r) { records.push(r); continue; }
+      if (r) {
+        records.push(r);
+        continue;
+      }
       const again = await this.stepRecord(current, i);
       if (again) current = again.trace;
       records.push(again?.record ?? null);
@@ -119,10 +130,19 @@ export class TraceCache {
 
   /** Flags of a trace under the settings: core's flagRecordedTrace, the rule every view follows. */
   flags(trace: LoadedTrace, settings: FlagSettings): TraceFlags {
-    return flagRecordedTrace({
-      header: trace.header, steps: trace.steps, stepNumbers: trace.stepNumbers, increments: trace.increments,
-      thresholds: trace.thresholds, statistics: trace.statistics, recordedFlaggedStep: trace.flaggedRecord,
-    }, settings, this.loadCalibration);
+    return flagRecordedTrace(
+      {
+        header: trace.header,
+        steps: trace.steps,
+        stepNumbers: trace.stepNumbers,
+        increments: trace.increments,
+        thresholds: trace.thresholds,
+        statistics: trace.statistics,
+        recordedFlaggedStep: trace.flaggedRecord,
+      },
+      settings,
+      this.loadCalibration,
+    );
   }
 
   calibrationFor(trace: LoadedTrace): CalibrationFile | null {
@@ -142,11 +162,13 @@ export function stepAt(trace: LoadedTrace, i: number): number {
 export function recordOfStep(trace: LoadedTrace, n: number): number {
   if (!trace.stepNumbers) return Number.isInteger(n) && n >= 0 && n < trace.steps ? n : -1;
   const a = trace.stepNumbers;
-  let lo = 0; let hi = trace.steps - 1;
+  let lo = 0;
+  let hi = trace.steps - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid] === n) return mid;
-    if (a[mid] < n) lo = mid + 1; else hi = mid - 1;
+    if (a[mid] < n) lo = mid + 1;
+    else hi = mid - 1;
   }
   return -1;
 }

@@ -63,8 +63,15 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
   let reset: TraceReset | null = null;
   let end: TraceEnd | null = null;
   const problems: TraceProblem[] = [];
-  const problem = (p: TraceProblem) => { if (problems.length < MAX_PROBLEMS) problems.push(p); };
-  const inc = f64(); const sc = f64(); const th = f64(); const st = f64(); const ls = f64(); const ll = f64();
+  const problem = (p: TraceProblem) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+  };
+  const inc = f64();
+  const sc = f64();
+  const th = f64();
+  const st = f64();
+  const ls = f64();
+  const ll = f64();
   let nums: Column<Float64Array> | null = null;
   let scenes: Column<Int32Array> | null = null;
   let n = 0;
@@ -76,13 +83,25 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
 
   const onLine = (buf: Buffer, s: number, e: number, offset: number): void => {
     const line = lineNo++;
-    if (e === s) { if (pendingEmpty === null) pendingEmpty = line; return; }
+    if (e === s) {
+      if (pendingEmpty === null) pendingEmpty = line;
+      return;
+    }
     // empty lines are only an error when content follows them
-    if (pendingEmpty !== null) { problem({ line: pendingEmpty, kind: 'malformed', message: 'empty line; expected a JSON record' }); pendingEmpty = null; }
+    if (pendingEmpty !== null) {
+      problem({ line: pendingEmpty, kind: 'malformed', message: 'empty line; expected a JSON record' });
+      pendingEmpty = null;
+    }
     lastContentLine = line;
-    if (e - s > MAX_TRACE_LINE) { problem({ line, kind: 'malformed', message: `line is ${e - s} bytes long; the limit is ${MAX_TRACE_LINE}` }); return; }
+    if (e - s > MAX_TRACE_LINE) {
+      problem({ line, kind: 'malformed', message: `line is ${e - s} bytes long; the limit is ${MAX_TRACE_LINE}` });
+      return;
+    }
     const bytes = buf.subarray(s, e);
-    if (!isUtf8(bytes)) { problem({ line, kind: 'malformed', message: 'line is not valid UTF-8' }); return; }
+    if (!isUtf8(bytes)) {
+      problem({ line, kind: 'malformed', message: 'line is not valid UTF-8' });
+      return;
+    }
     const parsed = parseTraceLine(bytes.toString('utf8'));
     if (!parsed.ok) {
       const p: TraceProblem = { line, kind: 'malformed', message: parsed.message };
@@ -93,19 +112,30 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
     const rec = parsed.record;
     if (!order.accept(rec, line, problem)) return;
     switch (rec.type) {
-      case 'header': header.v = rec; break;
-      case 'reset': reset = rec; break;
+      case 'header':
+        header.v = rec;
+        break;
+      case 'reset':
+        reset = rec;
+        break;
       case 'step': {
         const step: TraceStep = rec;
-        inc.set(n, step.increment); sc.set(n, step.score); th.set(n, step.threshold); st.set(n, step.statistic);
-        ls.set(n, offset); ll.set(n, e - s);
+        inc.set(n, step.increment);
+        sc.set(n, step.score);
+        th.set(n, step.threshold);
+        st.set(n, step.statistic);
+        ls.set(n, offset);
+        ll.set(n, e - s);
         if (step.step !== n && !nums) {
           nums = f64();
           for (let j = 0; j < n; j++) nums.set(j, j);
         }
         nums?.set(n, step.step);
         if (step.scene !== undefined) {
-          if (!scenes) { scenes = new Column(new Int32Array(Math.max(1024, n + 1))); for (let j = 0; j < n; j++) scenes.set(j, -1); }
+          if (!scenes) {
+            scenes = new Column(new Int32Array(Math.max(1024, n + 1)));
+            for (let j = 0; j < n; j++) scenes.set(j, -1);
+          }
           lastScene = n;
         }
         scenes?.set(n, lastScene);
@@ -138,30 +168,61 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
       }
       carryOffset += s;
       // a line longer than the cap is still scanned to its end, but only its length is kept
-      carry = buf.length - s > MAX_TRACE_LINE + 1 ? Buffer.from(buf.subarray(s, s + MAX_TRACE_LINE + 1)) : Buffer.from(buf.subarray(s));
+      carry =
+        buf.length - s > MAX_TRACE_LINE + 1
+          ? Buffer.from(buf.subarray(s, s + MAX_TRACE_LINE + 1))
+          : Buffer.from(buf.subarray(s));
       if (buf.length - s > MAX_TRACE_LINE + 1) {
         // skip the rest of an over-long line: find its newline directly in the file
         const skip = await skipToNewline(fh, pos);
-        if (skip < 0) { problem({ line: lineNo, kind: 'torn', message: 'the last line is unterminated and over-long; ignored' }); carry = Buffer.alloc(0); break; }
-        problem({ line: lineNo++, kind: 'malformed', message: `line is longer than the limit of ${MAX_TRACE_LINE} bytes` });
+        if (skip < 0) {
+          problem({ line: lineNo, kind: 'torn', message: 'the last line is unterminated and over-long; ignored' });
+          carry = Buffer.alloc(0);
+          break;
+        }
+        problem({
+          line: lineNo++,
+          kind: 'malformed',
+          message: `line is longer than the limit of ${MAX_TRACE_LINE} bytes`,
+        });
         carry = Buffer.alloc(0);
         pos = skip + 1;
         carryOffset = pos;
       }
     }
-    if (carry.length) problem({ line: lineNo, kind: 'torn', message: `the last line is unterminated (${carry.length} bytes without a newline): the writer stopped mid-record; ignored` });
+    if (carry.length)
+      problem({
+        line: lineNo,
+        kind: 'torn',
+        message: `the last line is unterminated (${carry.length} bytes without a newline): the writer stopped mid-record; ignored`,
+      });
   } finally {
     await fh.close();
   }
-  if (!end) problem({ line: Math.max(0, lastContentLine), kind: 'incomplete', message: 'no episode_end record: the episode did not finish, or the trace is still being written' });
-  if (!header.v && lastContentLine >= 0) problem({ line: 0, kind: 'order', message: 'the first line must be the header record' });
+  if (!end)
+    problem({
+      line: Math.max(0, lastContentLine),
+      kind: 'incomplete',
+      message: 'no episode_end record: the episode did not finish, or the trace is still being written',
+    });
+  if (!header.v && lastContentLine >= 0)
+    problem({ line: 0, kind: 'order', message: 'the first line must be the header record' });
   const numbers = nums as Column<Float64Array> | null;
   const sceneCol = scenes as Column<Int32Array> | null;
   return {
-    header: header.v, reset, end, problems, steps: n,
+    header: header.v,
+    reset,
+    end,
+    problems,
+    steps: n,
     stepNumbers: numbers ? numbers.done(n) : null,
-    increments: inc.done(n), scores: sc.done(n), thresholds: th.done(n), statistics: st.done(n),
-    flaggedRecord: order.flaggedStep < 0 ? null : order.flaggedStep, lineStart: ls.done(n), lineLength: ll.done(n),
+    increments: inc.done(n),
+    scores: sc.done(n),
+    thresholds: th.done(n),
+    statistics: st.done(n),
+    flaggedRecord: order.flaggedStep < 0 ? null : order.flaggedStep,
+    lineStart: ls.done(n),
+    lineLength: ll.done(n),
     lastScene: sceneCol ? sceneCol.done(n) : null,
   };
 }

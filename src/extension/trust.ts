@@ -5,9 +5,13 @@ import * as vscode from 'vscode';
 
 export function requireTrust(action: string): boolean {
   if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showWarningMessage(
-    `Objective Monitor: ${action} runs code from this workspace, which is in Restricted Mode. Trust the workspace to ${action.toLowerCase()}; traces can still be replayed.`,
-    'Manage Workspace Trust',
-  ).then((c) => { if (c) void vscode.commands.executeCommand('workbench.trust.manage'); });
+  void vscode.window
+    .showWarningMessage(
+      `Objective Monitor: ${action} runs code from this workspace, which is in Restricted Mode. Trust the workspace to ${action.toLowerCase()}; traces can still be replayed.`,
+      'Manage Workspace Trust',
+    )
+    .then((c) => {
+      if (c) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
   return false;
 }

@@ -45,10 +45,16 @@ export class UserErrorReporter implements vscode.Disposable {
     for (const f of failures) {
       const loc = errorLocation(f.error);
       const text = describeFailure(f);
-      this.output.error(`${text}${loc ? ` at ${loc.uri.fsPath}:${loc.range.start.line + 1}:${loc.range.start.character + 1}` : ''} — trace ${f.trace}`);
+      this.output.error(
+        `${text}${loc ? ` at ${loc.uri.fsPath}:${loc.range.start.line + 1}:${loc.range.start.character + 1}` : ''} — trace ${f.trace}`,
+      );
       if (f.error?.stack) this.output.error(f.error.stack);
       if (!loc) continue;
-      const d = new vscode.Diagnostic(new vscode.Range(loc.range.start, loc.range.start.translate(0, 1000)), `${REASON_TEXT[f.reason]}: ${f.error?.message ?? ''} (seed ${f.seed})`, vscode.DiagnosticSeverity.Error);
+      const d = new vscode.Diagnostic(
+        new vscode.Range(loc.range.start, loc.range.start.translate(0, 1000)),
+        `${REASON_TEXT[f.reason]}: ${f.error?.message ?? ''} (seed ${f.seed})`,
+        vscode.DiagnosticSeverity.Error,
+      );
       d.source = 'Objective Monitor';
       const list = byFile.get(loc.uri.toString()) ?? [];
       list.push(d);

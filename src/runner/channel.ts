@@ -11,7 +11,9 @@ const littleEndian = os.endianness() === 'LE';
 
 /** Set by main: what to do when the engine end of the pipe is gone (the engine died). */
 let onBrokenPipe: () => never = () => process.abort();
-export function setBrokenPipeHandler(h: () => never): void { onBrokenPipe = h; }
+export function setBrokenPipeHandler(h: () => never): void {
+  onBrokenPipe = h;
+}
 
 /** Writes all bytes, retrying on EAGAIN (a non-blocking pipe or socket) with a short sleep: a record
  *  is never dropped, split among other writes, or reordered. */
@@ -47,7 +49,9 @@ export function sendRecord(record: RunnerRecord): void {
 export function sendLine(json: string): void {
   const buf = Buffer.from(json + '\n', 'utf8');
   if (buf.length > MAX_RECORD_BYTES) {
-    throw new RecordTooLarge(`a ${recordType(json)} record of ${buf.length} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`);
+    throw new RecordTooLarge(
+      `a ${recordType(json)} record of ${buf.length} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`,
+    );
   }
   writeAll(buf);
 }

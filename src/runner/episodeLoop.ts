@@ -23,7 +23,11 @@ class ContractError extends Error {
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 function describe(v: unknown): string {
@@ -36,7 +40,12 @@ function describe(v: unknown): string {
 /** The scene of this step, or none: a render() that throws or returns something unusable costs
  *  the scene, never the step (the episode goes on, monitored and recorded). The first problem of
  *  the episode is kept in `problems` and recorded once, on the record where it happened. */
-function renderScene(render: () => unknown, file: string, step: number, problems: { first: UserError | null; sent: boolean }): Scene | undefined {
+function renderScene(
+  render: () => unknown,
+  file: string,
+  step: number,
+  problems: { first: UserError | null; sent: boolean },
+): Scene | undefined {
   let r;
   try {
     const v = render();
@@ -45,7 +54,12 @@ function renderScene(render: () => unknown, file: string, step: number, problems
   } catch (e) {
     if (!problems.first) {
       const u = toUserError(e, 'render');
-      problems.first = { ...u, message: `render() threw at ${step < 0 ? 'reset' : `step ${step}`}: ${u.message}`, phase: 'render', ...(u.file ? {} : { file }) };
+      problems.first = {
+        ...u,
+        message: `render() threw at ${step < 0 ? 'reset' : `step ${step}`}: ${u.message}`,
+        phase: 'render',
+        ...(u.file ? {} : { file }),
+      };
     }
     return undefined;
   }
@@ -78,12 +92,21 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
   let objFile = '';
   try {
     if (!('module' in cmd.environment)) {
-      throw new LoadError({ message: `Gymnasium environment "${cmd.environment.gymnasium}" needs the Python runner`, phase: 'load' });
+      throw new LoadError({
+        message: `Gymnasium environment "${cmd.environment.gymnasium}" needs the Python runner`,
+        phase: 'load',
+      });
     }
-    const envMod = instantiate<Environment>(cmd.environment.module, cmd.environment.options, 'environment', ['reset', 'step']);
+    const envMod = instantiate<Environment>(cmd.environment.module, cmd.environment.options, 'environment', [
+      'reset',
+      'step',
+    ]);
     envFile = envMod.file;
     const env = envMod.instance;
-    const agent = withReplay(instantiate<Agent>(cmd.agent.module, cmd.agent.options, 'agent', ['act']).instance, cmd.replay);
+    const agent = withReplay(
+      instantiate<Agent>(cmd.agent.module, cmd.agent.options, 'agent', ['act']).instance,
+      cmd.replay,
+    );
     let objective: Objective | null = null;
     if (cmd.objective) {
       const o = instantiate<Objective>(cmd.objective.module, cmd.objective.options, 'objective', ['increment']);
@@ -92,7 +115,8 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     }
     const monitor = createMonitor(cmd.detector, cmd.calibration);
     const stopAtFlag = cmd.protocol === 'stop';
-    const fallback = typeof cmd.protocol === 'object' && cmd.protocol !== null && 'fallback' in cmd.protocol ? cmd.protocol : null;
+    const fallback =
+      typeof cmd.protocol === 'object' && cmd.protocol !== null && 'fallback' in cmd.protocol ? cmd.protocol : null;
     let useFallback = false;
     const render = !scoresOnly && typeof env.render === 'function';
     const renderCall = () => env.render!();
@@ -108,7 +132,11 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     let rr: unknown = env.reset(seed);
     if (isThenable(rr)) rr = await rr;
     if (!rr || typeof rr !== 'object' || !('observation' in rr)) {
-      throw new ContractError({ message: `environment.reset(seed) must return { observation, info? }; got ${describe(rr)}`, file: envFile, phase: 'reset' });
+      throw new ContractError({
+        message: `environment.reset(seed) must return { observation, info? }; got ${describe(rr)}`,
+        file: envFile,
+        phase: 'reset',
+      });
     }
     let obs = (rr as { observation: unknown }).observation;
     let info: Info = ((rr as { info?: Info }).info ?? {}) as Info;
@@ -130,7 +158,14 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       }
       episodeState.phase = 'record';
       const problem = takeProblem();
-      sendRecord({ t: 'reset', episodeId, observation: obs, info, ...(scene ? { scene } : {}), ...(problem ? { sceneProblem: problem } : {}) });
+      sendRecord({
+        t: 'reset',
+        episodeId,
+        observation: obs,
+        info,
+        ...(scene ? { scene } : {}),
+        ...(problem ? { sceneProblem: problem } : {}),
+      });
     }
 
     const guard: GuardState | null = cmd.guard ? startGuard(cmd, env, envFile, agent, objective) : null;
@@ -169,12 +204,26 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       let sr: unknown = env.step(action);
       if (isThenable(sr)) sr = await sr;
       if (!sr || typeof sr !== 'object' || !('observation' in sr)) {
-        throw new ContractError({ message: `environment.step(action) must return { observation, reward?, terminated, truncated?, info? }; got ${describe(sr)} at step ${t}`, file: envFile, phase: 'step' });
+        throw new ContractError({
+          message: `environment.step(action) must return { observation, reward?, terminated, truncated?, info? }; got ${describe(sr)} at step ${t}`,
+          file: envFile,
+          phase: 'step',
+        });
       }
-      const r = sr as { observation: unknown; reward?: unknown; terminated?: unknown; truncated?: unknown; info?: Info };
+      const r = sr as {
+        observation: unknown;
+        reward?: unknown;
+        terminated?: unknown;
+        truncated?: unknown;
+        info?: Info;
+      };
       const reward = r.reward;
       if (reward !== undefined && (typeof reward !== 'number' || !Number.isFinite(reward))) {
-        throw new ContractError({ message: `environment.step returned reward ${describe(reward)} at step ${t}; expected a finite number`, file: envFile, phase: 'step' });
+        throw new ContractError({
+          message: `environment.step returned reward ${describe(reward)} at step ${t}; expected a finite number`,
+          file: envFile,
+          phase: 'step',
+        });
       }
       if (guard?.guard) guard.afterStep(t, r);
       const terminated = r.terminated === true;
@@ -184,15 +233,32 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       let u: unknown;
       if (objective) {
         episodeState.phase = 'increment';
-        u = objective.increment({ step: t, observation: obs, action, reward: (reward as number | undefined) ?? 0, nextObservation: r.observation, info: nextInfo, terminated, truncated });
+        u = objective.increment({
+          step: t,
+          observation: obs,
+          action,
+          reward: (reward as number | undefined) ?? 0,
+          nextObservation: r.observation,
+          info: nextInfo,
+          terminated,
+          truncated,
+        });
         if (isThenable(u)) u = await u;
         if (typeof u !== 'number' || !Number.isFinite(u)) {
-          throw new ContractError({ message: `objective.increment returned ${describe(u)} at step ${t}; expected a finite number`, file: objFile, phase: 'increment' });
+          throw new ContractError({
+            message: `objective.increment returned ${describe(u)} at step ${t}; expected a finite number`,
+            file: objFile,
+            phase: 'increment',
+          });
         }
       } else {
         u = reward;
         if (u === undefined) {
-          throw new ContractError({ message: `environment.step returned no reward at step ${t} and the scenario names no objective`, file: envFile, phase: 'step' });
+          throw new ContractError({
+            message: `environment.step returned no reward at step ${t} and the scenario names no objective`,
+            file: envFile,
+            phase: 'step',
+          });
         }
       }
       const increment = u as number;
@@ -218,7 +284,17 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
         }
         episodeState.phase = 'record';
         // t, step, increment first: the engine splices the rest of this line into the trace unchanged.
-        const rec: Record<string, unknown> = { t: 'step', step: t, increment, action, reward: (reward as number | undefined) ?? 0, observation: r.observation, info: nextInfo, terminated, truncated };
+        const rec: Record<string, unknown> = {
+          t: 'step',
+          step: t,
+          increment,
+          action,
+          reward: (reward as number | undefined) ?? 0,
+          observation: r.observation,
+          info: nextInfo,
+          terminated,
+          truncated,
+        };
         if (scene) rec.scene = scene;
         if (useFallback) rec.fallback = true;
         const problem = takeProblem();
@@ -227,7 +303,11 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
         try {
           line = JSON.stringify(rec);
         } catch (e) {
-          throw new ContractError({ message: `step ${t} cannot be recorded: ${toUserError(e, 'record').message} (observation, action and info must be JSON data)`, file: envFile, phase: 'record' });
+          throw new ContractError({
+            message: `step ${t} cannot be recorded: ${toUserError(e, 'record').message} (observation, action and info must be JSON data)`,
+            file: envFile,
+            phase: 'record',
+          });
         }
         sendLine(line);
       }
@@ -245,7 +325,10 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     }
     flush();
     sendRecord({
-      t: 'end', episodeId, reason, steps,
+      t: 'end',
+      episodeId,
+      reason,
+      steps,
       ...(guard?.measuring ? { guardExtreme: guard.extreme() } : {}),
       ...(harmKey !== null ? { harmSteps } : {}),
     });

@@ -7,13 +7,31 @@ import { episodeState } from './episodeState';
 import { toUserError, userFrame } from './userError';
 
 type ExitFn = (code?: number) => never;
-const proc = process as unknown as { reallyExit: (code?: number) => never; exit: ExitFn; abort: () => never; kill: typeof process.kill };
+const proc = process as unknown as {
+  reallyExit: (code?: number) => never;
+  exit: ExitFn;
+  abort: () => never;
+  kill: typeof process.kill;
+};
 const realExit: ExitFn = proc.exit.bind(process);
 const realReallyExit = proc.reallyExit.bind(process);
 const realAbort = proc.abort.bind(process);
 const realKill = proc.kill.bind(process);
 let exiting = false;
-const FATAL = new Set<string | number>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGABRT', 'SIGQUIT', 'SIGHUP', 9, 15, 2, 6, 3, 1]);
+const FATAL = new Set<string | number>([
+  'SIGKILL',
+  'SIGTERM',
+  'SIGINT',
+  'SIGABRT',
+  'SIGQUIT',
+  'SIGHUP',
+  9,
+  15,
+  2,
+  6,
+  3,
+  1,
+]);
 
 /** Flushes batched increments and reports `error` for the episode in progress, once. */
 function report(error: UserError): void {

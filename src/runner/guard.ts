@@ -14,7 +14,11 @@ import { toUserError } from './userError';
 type Reseedable = { reseed?: (seed: number) => unknown };
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 async function settle<T>(v: T | PromiseLike<T>): Promise<T> {
   return isThenable(v) ? await v : v;
@@ -66,34 +70,88 @@ export class RunnerGuard {
   ) {}
 
   /** A guard for this episode, or the notice saying why there is none. Call after reset. */
-  static create(cmd: EpisodeCommand, env: Environment, envFile: string, agent: Agent, objective: Objective | null): { guard: RunnerGuard; notice: GuardNotice } | { guard: null; notice: GuardNotice } {
+  static create(
+    cmd: EpisodeCommand,
+    env: Environment,
+    envFile: string,
+    agent: Agent,
+    objective: Objective | null,
+  ): { guard: RunnerGuard; notice: GuardNotice } | { guard: null; notice: GuardNotice } {
     const config = cmd.guard!;
     if (typeof env.clone !== 'function') {
-      return { guard: null, notice: { status: 'unavailable', module: envFile, message: `${envFile}: the environment has no clone() method, so the guard cannot copy it to look ahead; the guard is off for this run and it is reactive only. Add clone() returning an independent copy of the current state (and reseed(seed) for fresh randomness in the copy).` } };
+      return {
+        guard: null,
+        notice: {
+          status: 'unavailable',
+          module: envFile,
+          message: `${envFile}: the environment has no clone() method, so the guard cannot copy it to look ahead; the guard is off for this run and it is reactive only. Add clone() returning an independent copy of the current state (and reseed(seed) for fresh randomness in the copy).`,
+        },
+      };
     }
     let copy: Environment;
     try {
       copy = env.clone();
     } catch (e) {
-      return { guard: null, notice: { status: 'unavailable', module: envFile, message: `${envFile}: environment.clone() threw (${toUserError(e, 'clone').message}); the guard is off for this run` } };
+      return {
+        guard: null,
+        notice: {
+          status: 'unavailable',
+          module: envFile,
+          message: `${envFile}: environment.clone() threw (${toUserError(e, 'clone').message}); the guard is off for this run`,
+        },
+      };
     }
     if (!copy || typeof copy !== 'object' || typeof copy.step !== 'function' || copy === env) {
-      return { guard: null, notice: { status: 'unavailable', module: envFile, message: `${envFile}: environment.clone() must return a new environment object with step(); the guard is off for this run` } };
+      return {
+        guard: null,
+        notice: {
+          status: 'unavailable',
+          module: envFile,
+          message: `${envFile}: environment.clone() must return a new environment object with step(); the guard is off for this run`,
+        },
+      };
     }
     const replay = typeof (copy as Reseedable).reseed !== 'function';
     const agentCopy = typeof (agent as { clone?: unknown }).clone === 'function' ? 'clone' : 'factory';
-    const objectiveCopy = objective ? (typeof (objective as { clone?: unknown }).clone === 'function' ? 'clone' : 'factory') : null;
+    const objectiveCopy = objective
+      ? typeof (objective as { clone?: unknown }).clone === 'function'
+        ? 'clone'
+        : 'factory'
+      : null;
     const g = new RunnerGuard(config, cmd, env, agent, objective, replay);
-    const parts = [`looking ${config.horizon} step${config.horizon === 1 ? '' : 's'} ahead with ${config.rollouts} rollout${config.rollouts === 1 ? '' : 's'}`];
-    parts.push(replay ? 'the environment copy has no reseed(seed): predictions replay the simulator exactly (possible only in simulation)' : 'each rollout reseeds its environment copy');
-    if (agentCopy === 'factory') parts.push('the agent has no clone(): its copies are fresh instances from its factory, exact only when act depends on the observation alone');
-    if (objectiveCopy === 'factory') parts.push('the objective has no clone(): its copies are fresh instances from its factory, exact only when increment depends on the transition alone');
-    return { guard: g, notice: { status: 'on', message: `guard on: ${parts.join('; ')}`, replay, copies: { agent: agentCopy, objective: objectiveCopy } } };
+    const parts = [
+      `looking ${config.horizon} step${config.horizon === 1 ? '' : 's'} ahead with ${config.rollouts} rollout${config.rollouts === 1 ? '' : 's'}`,
+    ];
+    parts.push(
+      replay
+        ? 'the environment copy has no reseed(seed): predictions replay the simulator exactly (possible only in simulation)'
+        : 'each rollout reseeds its environment copy',
+    );
+    if (agentCopy === 'factory')
+      parts.push(
+        'the agent has no clone(): its copies are fresh instances from its factory, exact only when act depends on the observation alone',
+      );
+    if (objectiveCopy === 'factory')
+      parts.push(
+        'the objective has no clone(): its copies are fresh instances from its factory, exact only when increment depends on the transition alone',
+      );
+    return {
+      guard: g,
+      notice: {
+        status: 'on',
+        message: `guard on: ${parts.join('; ')}`,
+        replay,
+        copies: { agent: agentCopy, objective: objectiveCopy },
+      },
+    };
   }
 
   private copyAgent(): Agent {
     const a = this.agent as Agent & { clone?: () => Agent };
-    const c = typeof a.clone === 'function' ? a.clone() : instantiate<Agent>(this.cmd.agent.module, this.cmd.agent.options, 'agent', ['act']).instance;
+    const c =
+      typeof a.clone === 'function'
+        ? a.clone()
+        : instantiate<Agent>(this.cmd.agent.module, this.cmd.agent.options, 'agent', ['act']).instance;
     if (!c || typeof c.act !== 'function') throw new GuardFailure('agent.clone() must return an agent with act()');
     return c;
   }
@@ -101,14 +159,20 @@ export class RunnerGuard {
   private copyObjective(): Objective | null {
     if (!this.objective || !this.cmd.objective) return null;
     const o = this.objective as Objective & { clone?: () => Objective };
-    const c = typeof o.clone === 'function' ? o.clone() : instantiate<Objective>(this.cmd.objective.module, this.cmd.objective.options, 'objective', ['increment']).instance;
-    if (!c || typeof c.increment !== 'function') throw new GuardFailure('objective.clone() must return an objective with increment()');
+    const c =
+      typeof o.clone === 'function'
+        ? o.clone()
+        : instantiate<Objective>(this.cmd.objective.module, this.cmd.objective.options, 'objective', ['increment'])
+            .instance;
+    if (!c || typeof c.increment !== 'function')
+      throw new GuardFailure('objective.clone() must return an objective with increment()');
     return c;
   }
 
   private copyEnv(): Environment {
     const c = this.env.clone!();
-    if (!c || typeof c !== 'object' || typeof c.step !== 'function' || c === this.env) throw new GuardFailure('environment.clone() must return a new environment object with step()');
+    if (!c || typeof c !== 'object' || typeof c.step !== 'function' || c === this.env)
+      throw new GuardFailure('environment.clone() must return a new environment object with step()');
     return c;
   }
 
@@ -131,7 +195,10 @@ export class RunnerGuard {
     const paths: { incs: number[]; crossing: number }[] = [];
     let truncated = false;
     for (let r = 0; r < g.rollouts; r++) {
-      if (performance.now() > deadline) { truncated = true; break; }
+      if (performance.now() > deadline) {
+        truncated = true;
+        break;
+      }
       const env = this.copyEnv();
       const agent = this.copyAgent();
       const objective = this.copyObjective();
@@ -146,15 +213,39 @@ export class RunnerGuard {
       let inf = info;
       for (let j = 0; j < g.horizon && t + j < this.cmd.maxSteps; j++) {
         const a = j === 0 ? action : await settle(agent.act(o, inf));
-        const sr = (await settle(env.step(a))) as { observation: unknown; reward?: unknown; terminated?: unknown; truncated?: unknown; info?: Info } | null;
-        if (!sr || typeof sr !== 'object' || !('observation' in sr)) throw new GuardFailure(`the environment copy's step() returned no { observation } at predicted step ${t + j}`);
+        const sr = (await settle(env.step(a))) as {
+          observation: unknown;
+          reward?: unknown;
+          terminated?: unknown;
+          truncated?: unknown;
+          info?: Info;
+        } | null;
+        if (!sr || typeof sr !== 'object' || !('observation' in sr))
+          throw new GuardFailure(
+            `the environment copy's step() returned no { observation } at predicted step ${t + j}`,
+          );
         const reward = typeof sr.reward === 'number' ? sr.reward : 0;
         const term = sr.terminated === true;
         const trunc = sr.truncated === true;
         const nextInfo = (sr.info ?? {}) as Info;
         let u: unknown = sr.reward;
-        if (objective) u = await settle(objective.increment({ step: t + j, observation: o, action: a, reward, nextObservation: sr.observation, info: nextInfo, terminated: term, truncated: trunc }));
-        if (typeof u !== 'number' || !Number.isFinite(u)) throw new GuardFailure(`the look-ahead's increment at predicted step ${t + j} is ${String(u)}; expected a finite number`);
+        if (objective)
+          u = await settle(
+            objective.increment({
+              step: t + j,
+              observation: o,
+              action: a,
+              reward,
+              nextObservation: sr.observation,
+              info: nextInfo,
+              terminated: term,
+              truncated: trunc,
+            }),
+          );
+        if (typeof u !== 'number' || !Number.isFinite(u))
+          throw new GuardFailure(
+            `the look-ahead's increment at predicted step ${t + j} is ${String(u)}; expected a finite number`,
+          );
         incs.push(u);
         m.push(u);
         const sev = upward ? m.statistic : -m.statistic;
@@ -164,7 +255,10 @@ export class RunnerGuard {
         // the worst rollout decides: one crossing is enough to fire (measure mode plays on)
         if (crossing >= 0 && g.quantile === null && !g.measure) break;
         if (term || trunc) break;
-        if (performance.now() > deadline) { truncated = true; break; }
+        if (performance.now() > deadline) {
+          truncated = true;
+          break;
+        }
         o = sr.observation;
         inf = nextInfo;
       }
@@ -196,7 +290,8 @@ export class RunnerGuard {
     this.probe = null;
     if (probe === null || probe === stable([real.observation, real.reward])) return null;
     return {
-      status: 'corrupted', module: envFile,
+      status: 'corrupted',
+      module: envFile,
       message: `${envFile}: after the look-ahead before step ${t}, the environment's next observation differs from that of a copy made before the look-ahead: a copy changes the original (shared arrays or objects, module globals) or clone() does not copy all of the state. The guard's predictions are not trusted; the guard is off for the rest of this episode.`,
     };
   }

@@ -21,7 +21,13 @@ export interface GuardState {
   extreme(): number | null;
 }
 
-export function startGuard(cmd: EpisodeCommand, env: Environment, envFile: string, agent: Agent, objective: Objective | null): GuardState {
+export function startGuard(
+  cmd: EpisodeCommand,
+  env: Environment,
+  envFile: string,
+  agent: Agent,
+  objective: Objective | null,
+): GuardState {
   const made = RunnerGuard.create(cmd, env, envFile, agent, objective);
   const episodeId = cmd.episodeId;
   const notify = (n: GuardNotice): void => sendRecord({ t: 'guard', episodeId, ...n });
@@ -50,7 +56,14 @@ export function startGuard(cmd: EpisodeCommand, env: Environment, envFile: strin
 
 /** Looks ahead before the action of step t when the schedule says so; 'fired' when the prediction crosses. */
 export async function lookBeforeAction(
-  state: GuardState, t: number, obs: unknown, info: Info, action: unknown, monitor: Monitor, scoresOnly: boolean, flush: () => void,
+  state: GuardState,
+  t: number,
+  obs: unknown,
+  info: Info,
+  action: unknown,
+  monitor: Monitor,
+  scoresOnly: boolean,
+  flush: () => void,
 ): Promise<'fired' | 'quiet'> {
   const g = state.guard!;
   if (!shouldLook(g.config, t, monitor)) return 'quiet';
@@ -61,7 +74,12 @@ export async function lookBeforeAction(
     res = await g.look(t, obs, info, action, monitor);
   } catch (e) {
     const why = e instanceof GuardFailure ? e.message : toUserError(e, 'guard').message;
-    sendRecord({ t: 'guard', episodeId: episodeState.episodeId ?? '', status: 'failed', message: `the look-ahead before step ${t} failed in a copy: ${why}; the guard is off for the rest of this episode` });
+    sendRecord({
+      t: 'guard',
+      episodeId: episodeState.episodeId ?? '',
+      status: 'failed',
+      message: `the look-ahead before step ${t} failed in a copy: ${why}; the guard is off for the rest of this episode`,
+    });
     state.guard = null;
     state.active = false;
     return 'quiet';
@@ -73,8 +91,13 @@ export async function lookBeforeAction(
     // every step before t must reach the engine before the prediction made from them
     flush();
     sendRecord({
-      t: 'prediction', episodeId: episodeState.episodeId ?? '', step: t, increments: res.increments,
-      crossingStep: res.crossing >= 0 ? t + res.crossing : null, fired: res.fired, replay: g.replay,
+      t: 'prediction',
+      episodeId: episodeState.episodeId ?? '',
+      step: t,
+      increments: res.increments,
+      crossingStep: res.crossing >= 0 ? t + res.crossing : null,
+      fired: res.fired,
+      replay: g.replay,
       ...(res.truncated ? { truncated: true } : {}),
     });
   }

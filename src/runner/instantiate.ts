@@ -5,9 +5,19 @@ import { toUserError } from './userError';
 
 const IS_CLASS = /^class[\s{]/;
 
-export function instantiate<T>(spec: string, options: Record<string, unknown>, role: string, methods: string[]): { file: string; instance: T } {
+export function instantiate<T>(
+  spec: string,
+  options: Record<string, unknown>,
+  role: string,
+  methods: string[],
+): { file: string; instance: T } {
   if (isOnnxFile(spec)) {
-    if (role !== 'agent') throw new LoadError({ message: `${spec}: an ONNX model can only be the agent, not the ${role}`, file: spec, phase: 'load' });
+    if (role !== 'agent')
+      throw new LoadError({
+        message: `${spec}: an ONNX model can only be the agent, not the ${role}`,
+        file: spec,
+        phase: 'load',
+      });
     return { file: spec, instance: onnxAgent(spec, options) as T };
   }
   const { file, exports } = loadModuleExports(spec);
@@ -19,10 +29,17 @@ export function instantiate<T>(spec: string, options: Record<string, unknown>, r
       ? new (factory as unknown as new (o: Record<string, unknown>) => unknown)(options)
       : factory(options);
   } catch (e) {
-    throw new LoadError({ ...toUserError(e, 'load'), message: `${role} factory threw: ${toUserError(e, 'load').message}` });
+    throw new LoadError({
+      ...toUserError(e, 'load'),
+      message: `${role} factory threw: ${toUserError(e, 'load').message}`,
+    });
   }
   if (instance === null || typeof instance !== 'object') {
-    throw new LoadError({ message: `${file}: the ${role} factory returned ${instance === null ? 'null' : typeof instance}; expected an object with ${methods.join('(), ')}()`, file, phase: 'load' });
+    throw new LoadError({
+      message: `${file}: the ${role} factory returned ${instance === null ? 'null' : typeof instance}; expected an object with ${methods.join('(), ')}()`,
+      file,
+      phase: 'load',
+    });
   }
   for (const m of methods) {
     if (typeof (instance as Record<string, unknown>)[m] !== 'function') {

@@ -11,7 +11,6 @@ import { JS_MODULE_EXTENSIONS } from '../core/moduleApi';
 import type { UserError } from '../core/traceFormat';
 import { toUserError } from './userError';
 
-
 /** Thrown when a module cannot be loaded; carries the UserError to report. */
 export class LoadError extends Error {
   constructor(readonly userError: UserError) {
@@ -22,7 +21,10 @@ export class LoadError extends Error {
 /** The file a module path names: the path itself, else with each known extension appended. */
 export function resolveModuleFile(spec: string): string {
   const tried: string[] = [];
-  const candidates = path.extname(spec) && JS_MODULE_EXTENSIONS.includes(path.extname(spec)) ? [spec] : [spec, ...JS_MODULE_EXTENSIONS.map((e) => spec + e)];
+  const candidates =
+    path.extname(spec) && JS_MODULE_EXTENSIONS.includes(path.extname(spec))
+      ? [spec]
+      : [spec, ...JS_MODULE_EXTENSIONS.map((e) => spec + e)];
   for (const c of candidates) {
     tried.push(c);
     try {
@@ -31,11 +33,20 @@ export function resolveModuleFile(spec: string): string {
       // try the next candidate
     }
   }
-  throw new LoadError({ message: `module not found: ${spec} (tried ${tried.map((t) => path.basename(t)).join(', ')})`, file: spec, phase: 'load' });
+  throw new LoadError({
+    message: `module not found: ${spec} (tried ${tried.map((t) => path.basename(t)).join(', ')})`,
+    file: spec,
+    phase: 'load',
+  });
 }
 
-interface EsbuildMessage { text: string; location: { file: string; line: number; column: number; lineText?: string } | null }
-interface EsbuildFailure { errors?: EsbuildMessage[] }
+interface EsbuildMessage {
+  text: string;
+  location: { file: string; line: number; column: number; lineText?: string } | null;
+}
+interface EsbuildFailure {
+  errors?: EsbuildMessage[];
+}
 
 type Esbuild = typeof EsbuildApi;
 let esbuildModule: Esbuild | null = null;
@@ -71,7 +82,11 @@ function compile(file: string): string {
     if (first) {
       const loc = first.location;
       const where = loc ? path.resolve(dir, loc.file) : file;
-      const err: UserError = { message: loc ? `${where}:${loc.line}:${loc.column + 1}: ${first.text}` : `${file}: ${first.text}`, file: where, phase: 'load' };
+      const err: UserError = {
+        message: loc ? `${where}:${loc.line}:${loc.column + 1}: ${first.text}` : `${file}: ${first.text}`,
+        file: where,
+        phase: 'load',
+      };
       if (loc) {
         err.line = loc.line;
         err.column = loc.column + 1;
@@ -117,7 +132,8 @@ export function loadModuleExports(spec: string): { file: string; exports: unknow
 /** The default-export factory of a module. */
 export function factoryOf(file: string, exports: unknown, role: string): (options: Record<string, unknown>) => unknown {
   const ex = exports as { default?: unknown } | null;
-  if (ex && typeof ex === 'object' && typeof ex.default === 'function') return ex.default as (o: Record<string, unknown>) => unknown;
+  if (ex && typeof ex === 'object' && typeof ex.default === 'function')
+    return ex.default as (o: Record<string, unknown>) => unknown;
   if (typeof exports === 'function') return exports as (o: Record<string, unknown>) => unknown;
   throw new LoadError({
     message: `${file}: the ${role} module must default-export a factory function (options) => ${role}; found ${ex && typeof ex === 'object' && 'default' in ex ? typeof ex.default : 'no default export'}`,

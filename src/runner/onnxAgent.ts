@@ -40,14 +40,19 @@ export function isOnnxFile(file: string): boolean {
   return file.toLowerCase().endsWith('.onnx');
 }
 
-export function onnxAgent(file: string, options: Record<string, unknown>): { act: (observation: unknown) => Promise<unknown> } {
+export function onnxAgent(
+  file: string,
+  options: Record<string, unknown>,
+): { act: (observation: unknown) => Promise<unknown> } {
   const opts = checkOptions(file, options);
   return {
     act: async (observation: unknown) => {
       const m = await model(file, opts);
       const values = flatten(file, observation, opts.observation);
       if (m.size !== null && values.length !== m.size) {
-        throw new Error(`${file}: the model's input "${m.input}" has shape [${m.shape.join(', ')}], ${m.size} numbers per observation, but the observation ${preview(observation)} flattens to ${values.length}${opts.observation ? ` (options.observation: ${JSON.stringify(opts.observation)})` : ''}; set "options": { "observation": [...] } to choose the ${m.size} values to feed`);
+        throw new Error(
+          `${file}: the model's input "${m.input}" has shape [${m.shape.join(', ')}], ${m.size} numbers per observation, but the observation ${preview(observation)} flattens to ${values.length}${opts.observation ? ` (options.observation: ${JSON.stringify(opts.observation)})` : ''}; set "options": { "observation": [...] } to choose the ${m.size} values to feed`,
+        );
       }
       const data = m.type === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
       const feeds = { [m.input]: new m.ort.Tensor(m.type, data, m.feedShape(values.length)) };
@@ -59,10 +64,22 @@ export function onnxAgent(file: string, options: Record<string, unknown>): { act
 
 function checkOptions(file: string, o: Record<string, unknown>): OnnxAgentOptions {
   const bad = (what: string) => new LoadError({ message: `${file}: agent options: ${what}`, file, phase: 'load' });
-  for (const k of Object.keys(o)) if (!KNOWN.includes(k)) throw bad(`unknown option "${k}" (expected ${KNOWN.join(', ')})`);
-  for (const k of ['input', 'output'] as const) if (o[k] !== undefined && typeof o[k] !== 'string') throw bad(`"${k}" must be the name of the model's ${k}, a string`);
-  if (o.observation !== undefined && !(Array.isArray(o.observation) && o.observation.length > 0 && o.observation.every((k) => typeof k === 'string' && k !== ''))) {
-    throw bad('"observation" must be a list of the observation\'s keys to feed, in order, e.g. ["position", "velocity"]');
+  for (const k of Object.keys(o))
+    if (!KNOWN.includes(k)) throw bad(`unknown option "${k}" (expected ${KNOWN.join(', ')})`);
+  for (const k of ['input', 'output'] as const)
+    if (o[k] !== undefined && typeof o[k] !== 'string')
+      throw bad(`"${k}" must be the name of the model's ${k}, a string`);
+  if (
+    o.observation !== undefined &&
+    !(
+      Array.isArray(o.observation) &&
+      o.observation.length > 0 &&
+      o.observation.every((k) => typeof k === 'string' && k !== '')
+    )
+  ) {
+    throw bad(
+      '"observation" must be a list of the observation\'s keys to feed, in order, e.g. ["position", "velocity"]',
+    );
   }
   const a = o.actions;
   if (a !== undefined && a !== 'argmax' && a !== 'continuous' && !(Array.isArray(a) && a.length > 0)) {
@@ -91,19 +108,29 @@ async function load(file: string, opts: OnnxAgentOptions): Promise<Model> {
   }
   const input = opts.input ?? session.inputNames[0];
   const output = opts.output ?? session.outputNames[0];
-  if (!session.inputNames.includes(input)) throw new Error(`${file}: the model has no input "${input}" (inputs: ${session.inputNames.join(', ')})`);
-  if (!session.outputNames.includes(output)) throw new Error(`${file}: the model has no output "${output}" (outputs: ${session.outputNames.join(', ')})`);
-  if (session.inputNames.length > 1) throw new Error(`${file}: the model takes ${session.inputNames.length} inputs (${session.inputNames.join(', ')}); an ONNX agent feeds one, the observation`);
+  if (!session.inputNames.includes(input))
+    throw new Error(`${file}: the model has no input "${input}" (inputs: ${session.inputNames.join(', ')})`);
+  if (!session.outputNames.includes(output))
+    throw new Error(`${file}: the model has no output "${output}" (outputs: ${session.outputNames.join(', ')})`);
+  if (session.inputNames.length > 1)
+    throw new Error(
+      `${file}: the model takes ${session.inputNames.length} inputs (${session.inputNames.join(', ')}); an ONNX agent feeds one, the observation`,
+    );
   const meta = session.inputMetadata.find((x) => x.name === input);
   const shape = meta && meta.isTensor ? meta.shape : [];
   const type = meta && meta.isTensor && meta.type === 'float64' ? 'float64' : 'float32';
   if (meta && meta.isTensor && meta.type !== 'float32' && meta.type !== 'float64') {
-    throw new Error(`${file}: the model's input "${input}" is ${meta.type}; an ONNX agent feeds observations as float32 or float64`);
+    throw new Error(
+      `${file}: the model's input "${input}" is ${meta.type}; an ONNX agent feeds observations as float32 or float64`,
+    );
   }
   // [batch, n...] (batch symbolic or 1) or [n]: the observation fills the non-batch dimensions.
   const batched = shape.length >= 2;
   const rest = batched ? shape.slice(1) : shape;
-  const size = rest.length > 0 && rest.every((d) => typeof d === 'number' && d > 0) ? rest.reduce<number>((p, d) => p * (d as number), 1) : null;
+  const size =
+    rest.length > 0 && rest.every((d) => typeof d === 'number' && d > 0)
+      ? rest.reduce<number>((p, d) => p * (d as number), 1)
+      : null;
   const feedShape = (n: number) => (batched ? [1, ...(size === null ? [n] : (rest as number[]))] : [n]);
   return { session, ort, input, output, size, shape, feedShape, type };
 }
@@ -120,7 +147,9 @@ function loadOrt(file: string): typeof Ort {
       errors.push((e as Error).message.split('\n')[0]);
     }
   }
-  throw new Error(`${file}: an ONNX agent needs the onnxruntime-node package: run \`npm install onnxruntime-node\` in the scenario's folder (${errors[0]})`);
+  throw new Error(
+    `${file}: an ONNX agent needs the onnxruntime-node package: run \`npm install onnxruntime-node\` in the scenario's folder (${errors[0]})`,
+  );
 }
 
 function flatten(file: string, observation: unknown, keys: string[] | undefined): number[] {
@@ -128,7 +157,10 @@ function flatten(file: string, observation: unknown, keys: string[] | undefined)
   if (keys) {
     for (const k of keys) {
       const v = dig(observation, k);
-      if (v === undefined) throw new Error(`${file}: options.observation names "${k}", which the observation ${preview(observation)} does not have`);
+      if (v === undefined)
+        throw new Error(
+          `${file}: options.observation names "${k}", which the observation ${preview(observation)} does not have`,
+        );
       push(file, v, k, out);
     }
   } else {
@@ -158,21 +190,31 @@ function push(file: string, v: unknown, where: string, out: number[]): void {
   } else if (v !== null && typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) push(file, x, `${where}.${k}`, out);
   } else {
-    throw new Error(`${file}: ${where} is ${v === null ? 'null' : typeof v}; the observation must hold numbers (or name them with options.observation)`);
+    throw new Error(
+      `${file}: ${where} is ${v === null ? 'null' : typeof v}; the observation must hold numbers (or name them with options.observation)`,
+    );
   }
 }
 
-function toAction(file: string, name: string, out: Ort.Tensor | undefined, actions: OnnxAgentOptions['actions']): unknown {
+function toAction(
+  file: string,
+  name: string,
+  out: Ort.Tensor | undefined,
+  actions: OnnxAgentOptions['actions'],
+): unknown {
   if (!out) throw new Error(`${file}: the model produced no output "${name}"`);
   const data = out.data as ArrayLike<number | bigint>;
   const values = Array.from(data, Number);
   if (actions === 'continuous') return values;
-  if (values.length === 0) throw new Error(`${file}: the model's output "${name}" is empty (shape [${out.dims.join(', ')}])`);
+  if (values.length === 0)
+    throw new Error(`${file}: the model's output "${name}" is empty (shape [${out.dims.join(', ')}])`);
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   if (Array.isArray(actions)) {
     if (actions.length !== values.length) {
-      throw new Error(`${file}: the model's output "${name}" has ${values.length} values (shape [${out.dims.join(', ')}]) but options.actions lists ${actions.length} actions`);
+      throw new Error(
+        `${file}: the model's output "${name}" has ${values.length} values (shape [${out.dims.join(', ')}]) but options.actions lists ${actions.length} actions`,
+      );
     }
     return actions[best];
   }
@@ -181,6 +223,13 @@ function toAction(file: string, name: string, out: Ort.Tensor | undefined, actio
 
 function preview(v: unknown): string {
   let s: string;
-  try { s = JSON.stringify(v, (_k, x: unknown) => (ArrayBuffer.isView(x) ? Array.from(x as unknown as ArrayLike<number>) : x)) ?? String(v); } catch { s = String(v); }
+  try {
+    s =
+      JSON.stringify(v, (_k, x: unknown) =>
+        ArrayBuffer.isView(x) ? Array.from(x as unknown as ArrayLike<number>) : x,
+      ) ?? String(v);
+  } catch {
+    s = String(v);
+  }
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }

@@ -11,7 +11,13 @@ setInterval(() => {
 `;
 
 export function watchParent(everyMs = 200): void {
-  const w = new Worker(WATCH, { eval: true, workerData: { ppid: process.ppid, pid: process.pid, everyMs }, resourceLimits: { maxOldGenerationSizeMb: 16 }, stdout: false, stderr: false });
+  const w = new Worker(WATCH, {
+    eval: true,
+    workerData: { ppid: process.ppid, pid: process.pid, everyMs },
+    resourceLimits: { maxOldGenerationSizeMb: 16 },
+    stdout: false,
+    stderr: false,
+  });
   w.unref();
   w.on('error', () => {
     // the fd 4 EOF path still covers an idle runner

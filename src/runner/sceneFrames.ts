@@ -11,7 +11,8 @@ import type { Scene } from '../core/scene';
 import { checkReset } from '../core/traceRecordValidate';
 
 export const MAX_IMAGE_SIDE = 64;
-export const EXPECTED_RENDER = 'a scene { width, height, shapes: [...] }, a string (a text frame) or an RGB array ' +
+export const EXPECTED_RENDER =
+  'a scene { width, height, shapes: [...] }, a string (a text frame) or an RGB array ' +
   '(rows x columns x 3 nested arrays, or { width, height, data })';
 
 export type FrameResult = { scene: Scene } | { problem: string };
@@ -45,7 +46,11 @@ export function textScene(raw: string): Scene {
   const text = stripAnsi(raw).replace(/\n+$/, '');
   const lines = text.split('\n');
   const cols = Math.max(0, ...lines.map((l) => l.length));
-  return { width: Math.max(1, cols), height: Math.max(1, lines.length), shapes: [{ kind: 'text', x: 0, y: 0, text, size: 1, mono: true }] };
+  return {
+    width: Math.max(1, cols),
+    height: Math.max(1, lines.length),
+    shapes: [{ kind: 'text', x: 0, y: 0, text, size: 1, mono: true }],
+  };
 }
 
 type Pixels = { w: number; h: number; at: (x: number, y: number, c: number) => number };
@@ -68,11 +73,13 @@ function pixels(v: unknown): Pixels | string {
   }
   if (v && typeof v === 'object' && 'width' in v && 'height' in v && 'data' in v) {
     const { width: w, height: h, data } = v as { width: unknown; height: unknown; data: unknown };
-    if (!Number.isInteger(w) || !Number.isInteger(h) || (w as number) < 1 || (h as number) < 1) return '{ width, height, data } without positive integer width and height';
+    if (!Number.isInteger(w) || !Number.isInteger(h) || (w as number) < 1 || (h as number) < 1)
+      return '{ width, height, data } without positive integer width and height';
     if (!isNumArray(data)) return '{ width, height, data } whose data is not an array of numbers';
     const n = (w as number) * (h as number);
     const ch = data.length === n * 3 ? 3 : data.length === n * 4 ? 4 : 0;
-    if (!ch) return `{ width: ${w}, height: ${h}, data } with ${data.length} values; expected ${n * 3} (RGB) or ${n * 4} (RGBA)`;
+    if (!ch)
+      return `{ width: ${w}, height: ${h}, data } with ${data.length} values; expected ${n * 3} (RGB) or ${n * 4} (RGBA)`;
     return { w: w as number, h: h as number, at: (x, y, c) => data[(y * (w as number) + x) * ch + c] };
   }
   return 'not an image';
@@ -93,7 +100,11 @@ export function imageScene(p: Pixels): Scene | string {
       }
     }
   }
-  return { width: p.w, height: p.h, shapes: [{ kind: 'image', x: 0, y: 0, w: p.w, h: p.h, cols, rows, rgb: bytes.toString('base64') }] };
+  return {
+    width: p.w,
+    height: p.h,
+    shapes: [{ kind: 'image', x: 0, y: 0, w: p.w, h: p.h, cols, rows, rgb: bytes.toString('base64') }],
+  };
 }
 
 function describe(v: unknown): string {
@@ -114,7 +125,9 @@ export function frameToScene(v: unknown): FrameResult {
   if (v && typeof v === 'object' && !Array.isArray(v) && 'shapes' in v) {
     const s = v as Scene;
     if (typeof s.width !== 'number' || typeof s.height !== 'number' || !Array.isArray(s.shapes)) {
-      return { problem: `render() returned an object with shapes but without numeric width and height; expected ${EXPECTED_RENDER}` };
+      return {
+        problem: `render() returned an object with shapes but without numeric width and height; expected ${EXPECTED_RENDER}`,
+      };
     }
     // the same check the trace reader applies, so a bad scene is caught here, not as a bad trace later
     const problem = checkReset({ scene: s });

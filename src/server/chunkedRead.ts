@@ -15,7 +15,10 @@ export interface ChunkedReadOptions extends ReadTraceOptions {
   stop?: () => Error | null;
 }
 
-export async function readTraceChunked(data: string | Uint8Array, opts: ChunkedReadOptions = {}): Promise<TraceReadResult> {
+export async function readTraceChunked(
+  data: string | Uint8Array,
+  opts: ChunkedReadOptions = {},
+): Promise<TraceReadResult> {
   const chunk = Math.max(1, opts.chunkLines ?? READ_CHUNK_LINES);
   const reader = new TraceReader(data, opts);
   while (!reader.readLines(chunk)) {

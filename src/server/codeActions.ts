@@ -10,9 +10,15 @@ export function traceCodeActions(a: TraceAnalysis, uri: string, range: Range): C
   const i = stepIndexAtLine(read, range.start.line);
   if (i < 0) return [];
   const step = read.steps[i].step;
-  return [{
-    title: `Fork from step ${step} with another agent`,
-    kind: 'refactor',
-    command: { title: 'Fork from here', command: ForkFromStepCommand.id, arguments: [uri, step] satisfies ForkFromStepCommand.Args },
-  }];
+  return [
+    {
+      title: `Fork from step ${step} with another agent`,
+      kind: 'refactor',
+      command: {
+        title: 'Fork from here',
+        command: ForkFromStepCommand.id,
+        arguments: [uri, step] satisfies ForkFromStepCommand.Args,
+      },
+    },
+  ];
 }

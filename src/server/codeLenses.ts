@@ -2,7 +2,12 @@
 // The extension registers the commands; the server only names them (shared/lspProtocol.ts).
 
 import type { CodeLens } from 'vscode-languageserver';
-import { FindPointOfNoReturnCommand, ForkFromStepCommand, OpenTraceCommand, RerunEpisodeCommand } from '../shared/lspProtocol';
+import {
+  FindPointOfNoReturnCommand,
+  ForkFromStepCommand,
+  OpenTraceCommand,
+  RerunEpisodeCommand,
+} from '../shared/lspProtocol';
 import { stepIndexOf, type TraceAnalysis } from './traceAnalysis';
 
 export function traceCodeLenses(a: TraceAnalysis, uri: string): CodeLens[] {
@@ -19,7 +24,11 @@ export function traceCodeLenses(a: TraceAnalysis, uri: string): CodeLens[] {
   });
   const rerun = (line: number): CodeLens => ({
     range: at(line),
-    command: { title: 'Re-run this episode', command: RerunEpisodeCommand.id, arguments: [uri] satisfies RerunEpisodeCommand.Args },
+    command: {
+      title: 'Re-run this episode',
+      command: RerunEpisodeCommand.id,
+      arguments: [uri] satisfies RerunEpisodeCommand.Args,
+    },
   });
   if (read.headerLine >= 0) out.push(open(read.headerLine, flag.flaggedStep), rerun(read.headerLine));
   if (flag.flaggedStep !== null) {
@@ -30,8 +39,22 @@ export function traceCodeLenses(a: TraceAnalysis, uri: string): CodeLens[] {
       // fork and blame replay recorded actions: a scores-only trace has none
       if (read.header?.recording === 'full') {
         out.push(
-          { range: at(line), command: { title: 'Fork from here', command: ForkFromStepCommand.id, arguments: [uri, flag.flaggedStep] satisfies ForkFromStepCommand.Args } },
-          { range: at(line), command: { title: 'Find the point of no return', command: FindPointOfNoReturnCommand.id, arguments: [uri] satisfies FindPointOfNoReturnCommand.Args } },
+          {
+            range: at(line),
+            command: {
+              title: 'Fork from here',
+              command: ForkFromStepCommand.id,
+              arguments: [uri, flag.flaggedStep] satisfies ForkFromStepCommand.Args,
+            },
+          },
+          {
+            range: at(line),
+            command: {
+              title: 'Find the point of no return',
+              command: FindPointOfNoReturnCommand.id,
+              arguments: [uri] satisfies FindPointOfNoReturnCommand.Args,
+            },
+          },
         );
       }
     }

@@ -11,7 +11,8 @@ const PATH_VALUE = /"(?:module|file)"\s*:\s*("(?:[^"\\]|\\.)*")/g;
 /** `headerText` is the header line's text (the client's, with the same character offsets). */
 export function headerDefinition(header: TraceHeader, headerText: string, pos: Position): Location | null {
   const known = new Set<string>();
-  for (const m of [header.environment, header.agent, header.objective]) if (m && typeof m.module === 'string') known.add(m.module);
+  for (const m of [header.environment, header.agent, header.objective])
+    if (m && typeof m.module === 'string') known.add(m.module);
   known.add(header.scenario.file);
   if (header.calibration) known.add(header.calibration.file);
   PATH_VALUE.lastIndex = 0;
@@ -20,9 +21,16 @@ export function headerDefinition(header: TraceHeader, headerText: string, pos: P
     const end = m.index + m[0].length;
     if (pos.character < start || pos.character > end) continue;
     let value: unknown;
-    try { value = JSON.parse(m[1]); } catch { return null; }
+    try {
+      value = JSON.parse(m[1]);
+    } catch {
+      return null;
+    }
     if (typeof value !== 'string' || !known.has(value) || !isFilePath(value)) return null;
-    return { uri: pathToFileURL(value).href, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };
+    return {
+      uri: pathToFileURL(value).href,
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    };
   }
   return null;
 }

@@ -22,7 +22,10 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
   const out: Diagnostic[] = [];
   const { read, flag } = a;
   const max = opts.maxProblems ?? 1000;
-  const lineRange = (line: number, from = 0): Range => ({ start: { line, character: from }, end: { line, character: Math.max(from, lineLength(read, line)) } });
+  const lineRange = (line: number, from = 0): Range => ({
+    start: { line, character: from },
+    end: { line, character: Math.max(from, lineLength(read, line)) },
+  });
   const diag = (range: Range, severity: DiagnosticSeverity, message: string, code?: string): Diagnostic => {
     const d = Diagnostic.create(range, message, severity, code, DIAGNOSTIC_SOURCE);
     return d;
@@ -37,12 +40,18 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
       const threshold = flag.thresholds[i];
       let message = `running objective ${fmt(s.score)} fell below the threshold ${fmt(threshold)} at step ${s.step} (${describeFlagDetector(flag)})`;
       if (flag.reflagged) {
-        message += flag.recordedFlaggedStep === flag.flaggedStep
-          ? '; re-flagged with the current settings, same step as recorded'
-          : `; re-flagged with the current settings (recorded: ${flag.recordedFlaggedStep === null ? 'no flag' : `step ${flag.recordedFlaggedStep}`})`;
+        message +=
+          flag.recordedFlaggedStep === flag.flaggedStep
+            ? '; re-flagged with the current settings, same step as recorded'
+            : `; re-flagged with the current settings (recorded: ${flag.recordedFlaggedStep === null ? 'no flag' : `step ${flag.recordedFlaggedStep}`})`;
       }
       const stopped = read.end?.reason === 'flagged_stop' && read.end.flaggedStep === s.step;
-      const d = diag(lineRange(line), stopped ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, message, 'flagged');
+      const d = diag(
+        lineRange(line),
+        stopped ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+        message,
+        'flagged',
+      );
       const cal = read.header?.calibration;
       if (opts.relatedInformation && cal && flag.detector.kind !== 'fixed') {
         d.relatedInformation = [related(cal.file, 0, 0, `calibration: alpha ${cal.alpha}, computed ${cal.computedAt}`)];
@@ -50,11 +59,24 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
       out.push(d);
     }
   } else if (flag.reflagged && flag.recordedFlaggedStep !== null && read.headerLine >= 0) {
-    out.push(diag(lineRange(read.headerLine), DiagnosticSeverity.Information,
-      `no step falls below the threshold with the current settings (${describeFlagDetector(flag)}); recorded flag: step ${flag.recordedFlaggedStep}`, 'unflagged'));
+    out.push(
+      diag(
+        lineRange(read.headerLine),
+        DiagnosticSeverity.Information,
+        `no step falls below the threshold with the current settings (${describeFlagDetector(flag)}); recorded flag: step ${flag.recordedFlaggedStep}`,
+        'unflagged',
+      ),
+    );
   }
   if (flag.reflagError) {
-    out.push(diag(lineRange(Math.max(0, read.headerLine)), DiagnosticSeverity.Warning, `${flag.reflagError}; showing the recorded flag`, 'reflag'));
+    out.push(
+      diag(
+        lineRange(Math.max(0, read.headerLine)),
+        DiagnosticSeverity.Warning,
+        `${flag.reflagError}; showing the recorded flag`,
+        'reflag',
+      ),
+    );
   }
 
   // Reader problems, capped: a file of garbage must not send a million diagnostics.
@@ -63,7 +85,14 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
   for (let k = 0; k < shown; k++) out.push(problemDiagnostic(problems[k], lineRange, diag));
   if (problems.length > shown) {
     const p = problems[shown];
-    out.push(diag(lineRange(p.line), DiagnosticSeverity.Error, `${problems.length - shown} more problems not shown (first at line ${p.line + 1})`, 'more'));
+    out.push(
+      diag(
+        lineRange(p.line),
+        DiagnosticSeverity.Error,
+        `${problems.length - shown} more problems not shown (first at line ${p.line + 1})`,
+        'more',
+      ),
+    );
   }
 
   const beyond = beyondTrainingDiagnostic(a, lineRange);
@@ -81,25 +110,40 @@ export const BEYOND_TRAINING_CODE = 'beyond-training';
 
 /** Information on the first step past the longest calibration episode: the detector extrapolates
  *  from there and the calibration's false-alarm bound does not cover those steps. */
-function beyondTrainingDiagnostic(a: TraceAnalysis, lineRange: (line: number, from?: number) => Range): Diagnostic | null {
+function beyondTrainingDiagnostic(
+  a: TraceAnalysis,
+  lineRange: (line: number, from?: number) => Range,
+): Diagnostic | null {
   const { read } = a;
   const trained = read.header?.calibration?.longestEpisode;
   if (typeof trained !== 'number' || a.flag.detector.kind === 'fixed') return null;
   const i = stepIndexOf(read, trained);
   if (i < 0) return null;
   const last = read.steps[read.steps.length - 1].step;
-  return Diagnostic.create(lineRange(read.stepLines[i]),
+  return Diagnostic.create(
+    lineRange(read.stepLines[i]),
     `beyond training: steps ${trained}..${last} run past the longest calibration episode (${trained} steps); ` +
       'the detector extrapolates the tail of training there and the false-alarm bound does not cover them',
-    DiagnosticSeverity.Information, BEYOND_TRAINING_CODE, DIAGNOSTIC_SOURCE);
+    DiagnosticSeverity.Information,
+    BEYOND_TRAINING_CODE,
+    DIAGNOSTIC_SOURCE,
+  );
 }
 
-function problemDiagnostic(p: TraceProblem, lineRange: (line: number, from?: number) => Range, diag: (r: Range, s: DiagnosticSeverity, m: string, c?: string) => Diagnostic): Diagnostic {
+function problemDiagnostic(
+  p: TraceProblem,
+  lineRange: (line: number, from?: number) => Range,
+  diag: (r: Range, s: DiagnosticSeverity, m: string, c?: string) => Diagnostic,
+): Diagnostic {
   switch (p.kind) {
-    case 'incomplete': return diag(lineRange(p.line), DiagnosticSeverity.Warning, INCOMPLETE_MESSAGE, p.kind);
-    case 'torn': return diag(lineRange(p.line), DiagnosticSeverity.Warning, `torn last line: ${p.message}`, p.kind);
-    case 'inconsistent': return diag(lineRange(p.line), DiagnosticSeverity.Warning, p.message, p.kind);
-    default: return diag(lineRange(p.line, p.column ?? 0), DiagnosticSeverity.Error, p.message, p.kind);
+    case 'incomplete':
+      return diag(lineRange(p.line), DiagnosticSeverity.Warning, INCOMPLETE_MESSAGE, p.kind);
+    case 'torn':
+      return diag(lineRange(p.line), DiagnosticSeverity.Warning, `torn last line: ${p.message}`, p.kind);
+    case 'inconsistent':
+      return diag(lineRange(p.line), DiagnosticSeverity.Warning, p.message, p.kind);
+    default:
+      return diag(lineRange(p.line, p.column ?? 0), DiagnosticSeverity.Error, p.message, p.kind);
   }
 }
 
@@ -109,13 +153,35 @@ export function guardDiagnostics(end: TraceEnd, range: Range): Diagnostic[] {
   const out: Diagnostic[] = [];
   const p = end.prediction;
   if (p) {
-    const what = end.reason === 'predicted_stop' ? `predicted stop: the guard stopped the episode before the action of step ${p.step}` : `the guard's prediction fired before the action of step ${p.step}`;
-    const where = p.crossingStep === null ? '' : `: the running objective was predicted to fall to ${fmt(p.predictedScore)}, below the threshold${p.margin ? ` by more than the margin ${fmt(p.margin)}` : ''}, at step ${p.crossingStep}`;
+    const what =
+      end.reason === 'predicted_stop'
+        ? `predicted stop: the guard stopped the episode before the action of step ${p.step}`
+        : `the guard's prediction fired before the action of step ${p.step}`;
+    const where =
+      p.crossingStep === null
+        ? ''
+        : `: the running objective was predicted to fall to ${fmt(p.predictedScore)}, below the threshold${p.margin ? ` by more than the margin ${fmt(p.margin)}` : ''}, at step ${p.crossingStep}`;
     const how = ` (look-ahead ${p.horizon} step${p.horizon === 1 ? '' : 's'}, ${p.rollouts} rollout${p.rollouts === 1 ? '' : 's'}${p.replay ? ', replaying the simulator exactly' : ''}${p.truncated ? ', cut short by the time budget' : ''})`;
-    out.push(Diagnostic.create(range, what + where + how, end.reason === 'predicted_stop' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, 'predicted_stop', DIAGNOSTIC_SOURCE));
+    out.push(
+      Diagnostic.create(
+        range,
+        what + where + how,
+        end.reason === 'predicted_stop' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+        'predicted_stop',
+        DIAGNOSTIC_SOURCE,
+      ),
+    );
   }
   if (end.guard && end.guard.status !== 'on') {
-    out.push(Diagnostic.create(range, `guard ${end.guard.status}: ${end.guard.message}`, DiagnosticSeverity.Warning, `guard_${end.guard.status}`, DIAGNOSTIC_SOURCE));
+    out.push(
+      Diagnostic.create(
+        range,
+        `guard ${end.guard.status}: ${end.guard.message}`,
+        DiagnosticSeverity.Warning,
+        `guard_${end.guard.status}`,
+        DIAGNOSTIC_SOURCE,
+      ),
+    );
   }
   return out;
 }
@@ -127,14 +193,23 @@ export function endDiagnostic(end: TraceEnd, range: Range, relatedInformation: b
   const e = end.error;
   if (e) {
     message += `: ${e.message}`;
-    if (e.file) message += ` (${e.file}${e.line !== undefined ? `:${e.line}${e.column !== undefined ? `:${e.column}` : ''}` : ''}${e.phase ? `, in ${e.phase}` : ''})`;
+    if (e.file)
+      message += ` (${e.file}${e.line !== undefined ? `:${e.line}${e.column !== undefined ? `:${e.column}` : ''}` : ''}${e.phase ? `, in ${e.phase}` : ''})`;
     else if (e.phase) message += ` (in ${e.phase})`;
   }
   if (end.detail && Object.keys(end.detail).length > 0) {
-    const parts = Object.entries(end.detail).slice(0, 4).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v)?.slice(0, 80) : String(v)}`);
+    const parts = Object.entries(end.detail)
+      .slice(0, 4)
+      .map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v)?.slice(0, 80) : String(v)}`);
     message += ` [${parts.join(', ')}]`;
   }
-  const d = Diagnostic.create(range, message, FAILURE_END_REASONS.has(end.reason) ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, end.reason, DIAGNOSTIC_SOURCE);
+  const d = Diagnostic.create(
+    range,
+    message,
+    FAILURE_END_REASONS.has(end.reason) ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+    end.reason,
+    DIAGNOSTIC_SOURCE,
+  );
   if (relatedInformation && e?.file) {
     const line = Math.max(0, (e.line ?? 1) - 1);
     const col = Math.max(0, (e.column ?? 1) - 1);

@@ -24,7 +24,10 @@ export function inlineCode(s: string): string {
   let longest = 0;
   let run = 0;
   for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) === 96) { run++; if (run > longest) longest = run; } else run = 0;
+    if (s.charCodeAt(i) === 96) {
+      run++;
+      if (run > longest) longest = run;
+    } else run = 0;
   }
   const fence = '`'.repeat(longest + 1);
   const pad = longest > 0 || s.startsWith(' ') || s.endsWith(' ') ? ' ' : '';

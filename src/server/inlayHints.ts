@@ -13,7 +13,12 @@ export const MAX_INLAY_HINTS = 5000;
 export const STEP_FIELD_SEARCH = 200;
 
 /** `lineText(line)` gives the line's text (the start is enough), to find the step number on it. */
-export function traceInlayHints(a: TraceAnalysis, range: Range, enabled: boolean, lineText: (line: number) => string): InlayHint[] {
+export function traceInlayHints(
+  a: TraceAnalysis,
+  range: Range,
+  enabled: boolean,
+  lineText: (line: number) => string,
+): InlayHint[] {
   if (!enabled) return [];
   const { read, flag } = a;
   const out: InlayHint[] = [];
@@ -22,7 +27,10 @@ export function traceInlayHints(a: TraceAnalysis, range: Range, enabled: boolean
     const line = read.stepLines[i];
     if (line > endLine) break;
     const s = read.steps[i];
-    const hint = InlayHint.create({ line, character: afterStepNumber(lineText(line), s.step) ?? lineLength(read, line) }, `S=${fmt(s.score)}${flag.flaggedStep === s.step ? ' ⚑' : ''}`);
+    const hint = InlayHint.create(
+      { line, character: afterStepNumber(lineText(line), s.step) ?? lineLength(read, line) },
+      `S=${fmt(s.score)}${flag.flaggedStep === s.step ? ' ⚑' : ''}`,
+    );
     hint.paddingLeft = true;
     hint.paddingRight = true;
     hint.tooltip = `running objective at step ${s.step}; threshold ${fmt(flag.thresholds[i])}, margin ${fmt(s.score - flag.thresholds[i])}`;

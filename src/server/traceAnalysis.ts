@@ -18,12 +18,20 @@ export interface TraceAnalysis {
 }
 
 /** Reads and flags a trace. Never throws: the reader does not, and re-flag failures become `reflagError`. */
-export function analyzeTrace(data: string | Uint8Array, settings: TraceServerSettings, loadCalibration: CalibrationLoader): TraceAnalysis {
+export function analyzeTrace(
+  data: string | Uint8Array,
+  settings: TraceServerSettings,
+  loadCalibration: CalibrationLoader,
+): TraceAnalysis {
   const read = readTrace(data);
   return { read, ...flagTrace(read, settings, loadCalibration) };
 }
 
-export function flagTrace(read: TraceReadResult, settings: TraceServerSettings, loadCalibration: CalibrationLoader): Omit<TraceAnalysis, 'read'> {
+export function flagTrace(
+  read: TraceReadResult,
+  settings: TraceServerSettings,
+  loadCalibration: CalibrationLoader,
+): Omit<TraceAnalysis, 'read'> {
   const flag = flagRecordedTrace(recordedTraceOf(read), flagSettingsOf(settings), loadCalibration);
   return { flag };
 }
@@ -36,7 +44,8 @@ export function stepIndexAtLine(read: TraceReadResult, line: number): number {
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     if (lines[mid] === line) return mid;
-    if (lines[mid] < line) lo = mid + 1; else hi = mid - 1;
+    if (lines[mid] < line) lo = mid + 1;
+    else hi = mid - 1;
   }
   return -1;
 }
@@ -48,7 +57,8 @@ export function firstStepIndexFrom(read: TraceReadResult, line: number): number 
   let hi = lines.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (lines[mid] < line) lo = mid + 1; else hi = mid;
+    if (lines[mid] < line) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }

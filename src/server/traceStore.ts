@@ -13,7 +13,9 @@ import { flagTrace, type TraceAnalysis } from './traceAnalysis';
 
 /** Thrown (as a rejection) when the document changed while its analysis was running. */
 export class StaleAnalysis extends Error {
-  constructor(uri: string) { super(`${uri} changed during analysis`); }
+  constructor(uri: string) {
+    super(`${uri} changed during analysis`);
+  }
 }
 
 export interface TextSource {
@@ -27,7 +29,10 @@ export class TraceStore {
   // Disk analyses are for files the client did not sync (possibly huge): keep only the latest.
   private disk: { uri: string; key: string; analysis: Promise<TraceAnalysis> } | null = null;
 
-  constructor(private readonly loadCalibration: CalibrationLoader, private readonly currentVersion: (uri: string) => number | undefined) {}
+  constructor(
+    private readonly loadCalibration: CalibrationLoader,
+    private readonly currentVersion: (uri: string) => number | undefined,
+  ) {}
 
   forDocument(doc: TextSource, settings: TraceServerSettings): Promise<TraceAnalysis> {
     const key = `${doc.version}|${settingsKey(settings)}`;
@@ -46,7 +51,9 @@ export class TraceStore {
     })();
     const entry = { key, analysis };
     this.docs.set(uri, entry);
-    analysis.catch(() => { if (this.docs.get(uri) === entry) this.docs.delete(uri); });
+    analysis.catch(() => {
+      if (this.docs.get(uri) === entry) this.docs.delete(uri);
+    });
     return analysis;
   }
 
@@ -69,7 +76,9 @@ export class TraceStore {
     })();
     const entry: { uri: string; key: string; analysis: Promise<TraceAnalysis> } = { uri, key, analysis };
     this.disk = entry;
-    analysis.catch(() => { if (this.disk === entry) this.disk = null; });
+    analysis.catch(() => {
+      if (this.disk === entry) this.disk = null;
+    });
     return analysis;
   }
 

@@ -6,7 +6,12 @@ import type { TraceSummaryRequest } from '../shared/lspProtocol';
 import { traceDiagnostics, type DiagnosticOptions } from './diagnostics';
 import type { TraceAnalysis } from './traceAnalysis';
 
-export function traceSummary(a: TraceAnalysis, uri: string, source: 'document' | 'disk', opts: DiagnosticOptions): TraceSummaryRequest.Result {
+export function traceSummary(
+  a: TraceAnalysis,
+  uri: string,
+  source: 'document' | 'disk',
+  opts: DiagnosticOptions,
+): TraceSummaryRequest.Result {
   const { read, flag } = a;
   return {
     uri,

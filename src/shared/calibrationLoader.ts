@@ -16,14 +16,21 @@ export function createCalibrationLoader(): CalibrationLoader {
       const stamp = `${st.mtimeMs}:${st.size}`;
       const hit = cache.get(file);
       if (hit && hit.stamp === stamp) return hit.load;
-      const load: CalibrationLoad = st.size > MAX_CALIBRATION_BYTES
-        ? { ok: false, message: `calibration file ${file} is ${st.size} bytes; the limit is ${MAX_CALIBRATION_BYTES}` }
-        : parseCalibrationFile(file, fs.readFileSync(file, 'utf8'));
+      const load: CalibrationLoad =
+        st.size > MAX_CALIBRATION_BYTES
+          ? {
+              ok: false,
+              message: `calibration file ${file} is ${st.size} bytes; the limit is ${MAX_CALIBRATION_BYTES}`,
+            }
+          : parseCalibrationFile(file, fs.readFileSync(file, 'utf8'));
       cache.set(file, { stamp, load });
       return load;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return { ok: false, message: `calibration file ${file} could not be read${code ? ` (${code})` : `: ${String(e)}`}` };
+      return {
+        ok: false,
+        message: `calibration file ${file} could not be read${code ? ` (${code})` : `: ${String(e)}`}`,
+      };
     }
   };
 }

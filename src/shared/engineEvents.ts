@@ -6,7 +6,15 @@ import type { EndReason, UserError } from '../core/traceFormat';
 import type { GuardNotice, GuardPrediction } from '../core/guardTypes';
 
 export type EngineEvent =
-  | { type: 'run_start'; runId: string; dir: string; scenario: string; agent: string; distribution: string; episodes: number }
+  | {
+      type: 'run_start';
+      runId: string;
+      dir: string;
+      scenario: string;
+      agent: string;
+      distribution: string;
+      episodes: number;
+    }
   | { type: 'episode_start'; runId: string; episodeId: string; seed: number; trace: string }
   /** a batch of steps: increments and running objective from step `from` on */
   | { type: 'steps'; episodeId: string; from: number; scores: number[]; thresholds: number[] }
@@ -15,7 +23,19 @@ export type EngineEvent =
   | { type: 'prediction'; episodeId: string; prediction: GuardPrediction }
   /** the guard is on in an episode (and how its copies are made), or off and why */
   | { type: 'guard'; episodeId: string; notice: GuardNotice }
-  | { type: 'episode_end'; runId: string; episodeId: string; seed: number; steps: number; finalScore: number; flaggedStep: number | null; reason: EndReason; trace: string; error?: UserError; prediction?: GuardPrediction }
+  | {
+      type: 'episode_end';
+      runId: string;
+      episodeId: string;
+      seed: number;
+      steps: number;
+      finalScore: number;
+      flaggedStep: number | null;
+      reason: EndReason;
+      trace: string;
+      error?: UserError;
+      prediction?: GuardPrediction;
+    }
   | { type: 'log'; episodeId: string | null; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'warning'; message: string }
   /** render() threw or returned something unusable in this episode (once per episode); the episode goes on without scenes */

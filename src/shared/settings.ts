@@ -46,11 +46,16 @@ function flatGroup(root: Record<string, unknown>, group: string): Record<string,
 /** The detector the settings ask for, or null for "as recorded". */
 export function requestedDetector(s: TraceServerSettings): DetectorConfig | null {
   switch (s.detector.kind) {
-    case 'recorded': return null;
-    case 'envelope': return { kind: 'envelope' };
-    case 'window': return { kind: 'window', window: s.detector.window };
-    case 'cusum': return { kind: 'cusum', k: s.detector.cusumK };
-    case 'fixed': return { kind: 'fixed', threshold: s.detector.fixedThreshold };
+    case 'recorded':
+      return null;
+    case 'envelope':
+      return { kind: 'envelope' };
+    case 'window':
+      return { kind: 'window', window: s.detector.window };
+    case 'cusum':
+      return { kind: 'cusum', k: s.detector.cusumK };
+    case 'fixed':
+      return { kind: 'fixed', threshold: s.detector.fixedThreshold };
   }
 }
 

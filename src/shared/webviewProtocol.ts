@@ -132,8 +132,15 @@ export interface LoadParams {
   gotoStep?: number;
 }
 /** New steps of a live episode; `steps.from` must equal the number of steps already loaded. Post at most ~30 Hz. */
-export interface AppendParams { episodeId: string; steps: StepColumns; flaggedStep: number | null; }
-export interface EndParams { episodeId: string; end: ReplayEnd; }
+export interface AppendParams {
+  episodeId: string;
+  steps: StepColumns;
+  flaggedStep: number | null;
+}
+export interface EndParams {
+  episodeId: string;
+  end: ReplayEnd;
+}
 /** Thresholds (and statistics) re-evaluated after a settings change; columns cover all steps loaded. */
 export interface ReflagParams {
   episodeId: string;
@@ -165,12 +172,23 @@ export interface StepDetailParams {
   scene: Scene | null;
 }
 /** Details of steps the webview asked for, in the order asked; a step the host could not read is left out. */
-export interface StepDetailsParams { episodeId: string; details: StepDetailParams[]; }
+export interface StepDetailsParams {
+  episodeId: string;
+  details: StepDetailParams[];
+}
 /** Replaces the set of overlays (an empty list removes them all). */
-export interface OverlayParams { episodeId: string; overlays: OverlaySeries[]; }
+export interface OverlayParams {
+  episodeId: string;
+  overlays: OverlaySeries[];
+}
 
 /** One finished calibration (training) episode. */
-export interface CalibrationEpisode { seed: number; reason: TraceEnd['reason']; steps: number; finalScore: number; }
+export interface CalibrationEpisode {
+  seed: number;
+  reason: TraceEnd['reason'];
+  steps: number;
+  finalScore: number;
+}
 /** One detector's calibrated threshold, as the calibration file holds it. */
 export interface CalibratedDetector {
   kind: 'envelope' | 'window' | 'cusum';
@@ -206,7 +224,10 @@ export interface CalibrationParams {
   /** why it failed */
   message: string | null;
 }
-export interface GotoStepParams { episodeId: string; step: number; }
+export interface GotoStepParams {
+  episodeId: string;
+  step: number;
+}
 
 export const LoadMessage = new IpcMessageType('replay/load', isLoadParams);
 export const AppendMessage = new IpcMessageType('replay/append', isAppendParams);
@@ -227,7 +248,16 @@ export type HostToWebviewMessage =
   | IpcMessage<'replay/gotoStep', GotoStepParams>
   | IpcMessage<'replay/calibration', CalibrationParams>;
 
-const HOST_TYPES = [LoadMessage, AppendMessage, EndMessage, ReflagMessage, StepDetailsMessage, OverlayMessage, GotoStepMessage, CalibrationMessage] as const;
+const HOST_TYPES = [
+  LoadMessage,
+  AppendMessage,
+  EndMessage,
+  ReflagMessage,
+  StepDetailsMessage,
+  OverlayMessage,
+  GotoStepMessage,
+  CalibrationMessage,
+] as const;
 
 /** The webview's gate: the message if it is one of ours and well-formed, else undefined. */
 export function parseHostMessage(msg: unknown): HostToWebviewMessage | undefined {
@@ -238,16 +268,20 @@ export function parseHostMessage(msg: unknown): HostToWebviewMessage | undefined
 // ---------------------------------------------------------------------------------------------
 // webview -> host (nothing here makes the host run, open or execute anything)
 
-export interface ReadyParams { protocol: number; }
+export interface ReadyParams {
+  protocol: number;
+}
 /** Step indices (distinct, at most MAX_DETAIL_BATCH), nearest-needed first. */
-export interface RequestStepsParams { episodeId: string; steps: number[]; }
+export interface RequestStepsParams {
+  episodeId: string;
+  steps: number[];
+}
 
 export const ReadyMessage = new IpcMessageType('replay/ready', isReadyParams);
 export const RequestStepsMessage = new IpcMessageType('replay/requestSteps', isRequestStepsParams);
 
 export type WebviewToHostMessage =
-  | IpcMessage<'replay/ready', ReadyParams>
-  | IpcMessage<'replay/requestSteps', RequestStepsParams>;
+  IpcMessage<'replay/ready', ReadyParams> | IpcMessage<'replay/requestSteps', RequestStepsParams>;
 
 const WEBVIEW_TYPES = [ReadyMessage, RequestStepsMessage] as const;
 
@@ -305,40 +339,65 @@ function allFinite(a: Float64Array): boolean {
 export function isDetectorConfig(x: unknown): x is DetectorConfig {
   if (!isRecord(x)) return false;
   switch (x.kind) {
-    case 'envelope': return true;
-    case 'window': return Number.isInteger(x.window) && (x.window as number) > 0;
-    case 'cusum': return isFiniteNum(x.k);
-    case 'fixed': return isFiniteNum(x.threshold);
-    default: return false;
+    case 'envelope':
+      return true;
+    case 'window':
+      return Number.isInteger(x.window) && (x.window as number) > 0;
+    case 'cusum':
+      return isFiniteNum(x.k);
+    case 'fixed':
+      return isFiniteNum(x.threshold);
+    default:
+      return false;
   }
 }
 
 function isCalibrationMeta(x: unknown): x is ReplayMeta['calibration'] {
   if (x === null) return true;
-  return isRecord(x) && isFiniteNum(x.alpha) && x.alpha > 0 && x.alpha < 1 && isStr(x.file) && isStr(x.computedAt, 64)
-    && (x.agent === undefined || isStr(x.agent, MAX_ID));
+  return (
+    isRecord(x) &&
+    isFiniteNum(x.alpha) &&
+    x.alpha > 0 &&
+    x.alpha < 1 &&
+    isStr(x.file) &&
+    isStr(x.computedAt, 64) &&
+    (x.agent === undefined || isStr(x.agent, MAX_ID))
+  );
 }
 
 export function isReplayMeta(x: unknown): x is ReplayMeta {
-  return isRecord(x)
-    && isId(x.runId) && isId(x.episodeId)
-    && isStr(x.scenario, MAX_ID) && isStr(x.agent, MAX_ID) && isStr(x.environment)
-    && typeof x.seed === 'number' && Number.isInteger(x.seed)
-    && (x.distribution === 'calibration' || x.distribution === 'deployment')
-    && Number.isInteger(x.maxSteps) && (x.maxSteps as number) >= 0
-    && (x.recording === 'full' || x.recording === 'scores')
-    && (x.protocol === 'stop' || x.protocol === 'flag-only' || x.protocol === 'fallback')
-    && isDetectorConfig(x.detector)
-    && isCalibrationMeta(x.calibration)
-    && isStr(x.startedAt, 64)
-    && typeof x.hasScene === 'boolean'
-    && (x.sceneProblem === undefined || isStr(x.sceneProblem));
+  return (
+    isRecord(x) &&
+    isId(x.runId) &&
+    isId(x.episodeId) &&
+    isStr(x.scenario, MAX_ID) &&
+    isStr(x.agent, MAX_ID) &&
+    isStr(x.environment) &&
+    typeof x.seed === 'number' &&
+    Number.isInteger(x.seed) &&
+    (x.distribution === 'calibration' || x.distribution === 'deployment') &&
+    Number.isInteger(x.maxSteps) &&
+    (x.maxSteps as number) >= 0 &&
+    (x.recording === 'full' || x.recording === 'scores') &&
+    (x.protocol === 'stop' || x.protocol === 'flag-only' || x.protocol === 'fallback') &&
+    isDetectorConfig(x.detector) &&
+    isCalibrationMeta(x.calibration) &&
+    isStr(x.startedAt, 64) &&
+    typeof x.hasScene === 'boolean' &&
+    (x.sceneProblem === undefined || isStr(x.sceneProblem))
+  );
 }
 
 export function isStepColumns(x: unknown): x is StepColumns {
   if (!isRecord(x) || !isStepIndex(x.from)) return false;
   const { increments, scores, thresholds, statistics } = x;
-  if (!isFloat64Array(increments) || !isFloat64Array(scores) || !isFloat64Array(thresholds) || !isFloat64Array(statistics)) return false;
+  if (
+    !isFloat64Array(increments) ||
+    !isFloat64Array(scores) ||
+    !isFloat64Array(thresholds) ||
+    !isFloat64Array(statistics)
+  )
+    return false;
   const n = scores.length;
   if (increments.length !== n || thresholds.length !== n || statistics.length !== n) return false;
   if (x.from + n > MAX_STEPS) return false;
@@ -347,55 +406,93 @@ export function isStepColumns(x: unknown): x is StepColumns {
 }
 
 function isUserError(x: unknown): x is UserError {
-  return isRecord(x) && isStr(x.message, 65536)
-    && (x.stack === undefined || isStr(x.stack, 65536))
-    && (x.file === undefined || isStr(x.file))
-    && (x.line === undefined || isFiniteNum(x.line))
-    && (x.column === undefined || isFiniteNum(x.column))
-    && (x.phase === undefined || isStr(x.phase, 64));
+  return (
+    isRecord(x) &&
+    isStr(x.message, 65536) &&
+    (x.stack === undefined || isStr(x.stack, 65536)) &&
+    (x.file === undefined || isStr(x.file)) &&
+    (x.line === undefined || isFiniteNum(x.line)) &&
+    (x.column === undefined || isFiniteNum(x.column)) &&
+    (x.phase === undefined || isStr(x.phase, 64))
+  );
 }
 
 export function isReplayEnd(x: unknown): x is ReplayEnd {
-  return isRecord(x)
-    && typeof x.reason === 'string' && (END_REASONS as readonly string[]).includes(x.reason)
-    && Number.isInteger(x.steps) && (x.steps as number) >= 0
-    && isFiniteNum(x.score)
-    && isOptStepIndex(x.flaggedStep)
-    && isFiniteNum(x.durationMs)
-    && (x.error === undefined || isUserError(x.error))
-    && (x.prediction === undefined || isPrediction(x.prediction))
-    && (x.guard === undefined || (isRecord(x.guard) && isStr(x.guard.status, 16) && isStr(x.guard.message, 4000)));
+  return (
+    isRecord(x) &&
+    typeof x.reason === 'string' &&
+    (END_REASONS as readonly string[]).includes(x.reason) &&
+    Number.isInteger(x.steps) &&
+    (x.steps as number) >= 0 &&
+    isFiniteNum(x.score) &&
+    isOptStepIndex(x.flaggedStep) &&
+    isFiniteNum(x.durationMs) &&
+    (x.error === undefined || isUserError(x.error)) &&
+    (x.prediction === undefined || isPrediction(x.prediction)) &&
+    (x.guard === undefined || (isRecord(x.guard) && isStr(x.guard.status, 16) && isStr(x.guard.message, 4000)))
+  );
 }
 
 /** The guard's fired prediction (src/core/guardTypes.ts), as the chart draws it: bounded numeric paths. */
 function isPrediction(x: unknown): boolean {
   if (!isRecord(x)) return false;
   const n = Array.isArray(x.scores) ? x.scores.length : -1;
-  return Number.isInteger(x.step) && (x.step as number) >= 0 && Number.isInteger(x.horizon) && Number.isInteger(x.rollouts)
-    && typeof x.replay === 'boolean' && typeof x.fired === 'boolean' && isFiniteNum(x.predictedScore) && isFiniteNum(x.margin)
-    && (x.crossingStep === null || (Number.isInteger(x.crossingStep) && (x.crossingStep as number) >= 0))
-    && n >= 0 && n <= 10_000 && (x.scores as unknown[]).every(isFiniteNum)
-    && Array.isArray(x.thresholds) && x.thresholds.length === n && (x.thresholds as unknown[]).every((v) => v === null || isFiniteNum(v));
+  return (
+    Number.isInteger(x.step) &&
+    (x.step as number) >= 0 &&
+    Number.isInteger(x.horizon) &&
+    Number.isInteger(x.rollouts) &&
+    typeof x.replay === 'boolean' &&
+    typeof x.fired === 'boolean' &&
+    isFiniteNum(x.predictedScore) &&
+    isFiniteNum(x.margin) &&
+    (x.crossingStep === null || (Number.isInteger(x.crossingStep) && (x.crossingStep as number) >= 0)) &&
+    n >= 0 &&
+    n <= 10_000 &&
+    (x.scores as unknown[]).every(isFiniteNum) &&
+    Array.isArray(x.thresholds) &&
+    x.thresholds.length === n &&
+    (x.thresholds as unknown[]).every((v) => v === null || isFiniteNum(v))
+  );
 }
 
 function isBand(x: unknown): x is ReplayBand {
-  return isRecord(x) && isFloat64Array(x.p05) && isFloat64Array(x.p50) && isFloat64Array(x.p95)
-    && x.p05.length === x.p50.length && x.p05.length === x.p95.length && x.p05.length <= MAX_STEPS
-    && (x.trainedSteps === undefined || isStepIndex(x.trainedSteps))
-    && (x.warnings === undefined || (Array.isArray(x.warnings) && x.warnings.length <= 20 && x.warnings.every((w) => isStr(w, 1000))));
+  return (
+    isRecord(x) &&
+    isFloat64Array(x.p05) &&
+    isFloat64Array(x.p50) &&
+    isFloat64Array(x.p95) &&
+    x.p05.length === x.p50.length &&
+    x.p05.length === x.p95.length &&
+    x.p05.length <= MAX_STEPS &&
+    (x.trainedSteps === undefined || isStepIndex(x.trainedSteps)) &&
+    (x.warnings === undefined ||
+      (Array.isArray(x.warnings) && x.warnings.length <= 20 && x.warnings.every((w) => isStr(w, 1000))))
+  );
 }
 
 function isOverlaySeries(x: unknown): x is OverlaySeries {
-  return isRecord(x) && isId(x.episodeId) && isStr(x.label, 256) && isFloat64Array(x.scores)
-    && x.scores.length <= MAX_STEPS && isOptStepIndex(x.flaggedStep);
+  return (
+    isRecord(x) &&
+    isId(x.episodeId) &&
+    isStr(x.label, 256) &&
+    isFloat64Array(x.scores) &&
+    x.scores.length <= MAX_STEPS &&
+    isOptStepIndex(x.flaggedStep)
+  );
 }
 
 function isLoadParams(x: unknown): x is LoadParams {
-  return isRecord(x) && isReplayMeta(x.meta) && isStepColumns(x.steps) && x.steps.from === 0
-    && isOptStepIndex(x.flaggedStep)
-    && (x.end === null || isReplayEnd(x.end))
-    && (x.band === null || isBand(x.band))
-    && (x.gotoStep === undefined || isStepIndex(x.gotoStep));
+  return (
+    isRecord(x) &&
+    isReplayMeta(x.meta) &&
+    isStepColumns(x.steps) &&
+    x.steps.from === 0 &&
+    isOptStepIndex(x.flaggedStep) &&
+    (x.end === null || isReplayEnd(x.end)) &&
+    (x.band === null || isBand(x.band)) &&
+    (x.gotoStep === undefined || isStepIndex(x.gotoStep))
+  );
 }
 function isAppendParams(x: unknown): x is AppendParams {
   return isRecord(x) && isId(x.episodeId) && isStepColumns(x.steps) && isOptStepIndex(x.flaggedStep);
@@ -404,36 +501,65 @@ function isEndParams(x: unknown): x is EndParams {
   return isRecord(x) && isId(x.episodeId) && isReplayEnd(x.end);
 }
 function isReflagParams(x: unknown): x is ReflagParams {
-  return isRecord(x) && isId(x.episodeId) && isDetectorConfig(x.detector) && isCalibrationMeta(x.calibration)
-    && isFloat64Array(x.thresholds) && isFloat64Array(x.statistics)
-    && x.thresholds.length === x.statistics.length && x.thresholds.length <= MAX_STEPS
-    && isOptStepIndex(x.flaggedStep);
+  return (
+    isRecord(x) &&
+    isId(x.episodeId) &&
+    isDetectorConfig(x.detector) &&
+    isCalibrationMeta(x.calibration) &&
+    isFloat64Array(x.thresholds) &&
+    isFloat64Array(x.statistics) &&
+    x.thresholds.length === x.statistics.length &&
+    x.thresholds.length <= MAX_STEPS &&
+    isOptStepIndex(x.flaggedStep)
+  );
 }
 
 /** A scene's outer shape. Each shape is checked on its own with `isShape` by the renderer, which
  *  skips the ones it does not know (a newer environment may send kinds this panel cannot draw). */
 export function isSceneShape(x: unknown): x is Scene {
-  return isRecord(x) && isFiniteNum(x.width) && x.width > 0 && isFiniteNum(x.height) && x.height > 0
-    && Array.isArray(x.shapes) && x.shapes.length <= 100_000;
+  return (
+    isRecord(x) &&
+    isFiniteNum(x.width) &&
+    x.width > 0 &&
+    isFiniteNum(x.height) &&
+    x.height > 0 &&
+    Array.isArray(x.shapes) &&
+    x.shapes.length <= 100_000
+  );
 }
 
 function isStepDetailParams(x: unknown): x is StepDetailParams {
-  return isRecord(x) && isId(x.episodeId) && isStepIndex(x.step) && typeof x.available === 'boolean'
-    && isFiniteNum(x.increment) && isFiniteNum(x.score) && isNum(x.threshold) && isNum(x.statistic) && isNum(x.margin)
-    && (x.reward === undefined || isNum(x.reward))
-    && (x.terminated === undefined || typeof x.terminated === 'boolean')
-    && (x.truncated === undefined || typeof x.truncated === 'boolean')
-    && (x.fallback === undefined || typeof x.fallback === 'boolean')
-    && (x.scene === null || isSceneShape(x.scene));
+  return (
+    isRecord(x) &&
+    isId(x.episodeId) &&
+    isStepIndex(x.step) &&
+    typeof x.available === 'boolean' &&
+    isFiniteNum(x.increment) &&
+    isFiniteNum(x.score) &&
+    isNum(x.threshold) &&
+    isNum(x.statistic) &&
+    isNum(x.margin) &&
+    (x.reward === undefined || isNum(x.reward)) &&
+    (x.terminated === undefined || typeof x.terminated === 'boolean') &&
+    (x.truncated === undefined || typeof x.truncated === 'boolean') &&
+    (x.fallback === undefined || typeof x.fallback === 'boolean') &&
+    (x.scene === null || isSceneShape(x.scene))
+  );
 }
 function isStepDetailsParams(x: unknown): x is StepDetailsParams {
-  if (!isRecord(x) || !isId(x.episodeId) || !Array.isArray(x.details) || x.details.length > MAX_DETAIL_BATCH) return false;
+  if (!isRecord(x) || !isId(x.episodeId) || !Array.isArray(x.details) || x.details.length > MAX_DETAIL_BATCH)
+    return false;
   const ep = x.episodeId;
   return everyIndex(x.details, (d) => isStepDetailParams(d) && d.episodeId === ep);
 }
 function isOverlayParams(x: unknown): x is OverlayParams {
-  return isRecord(x) && isId(x.episodeId) && Array.isArray(x.overlays) && x.overlays.length <= MAX_OVERLAYS
-    && everyIndex(x.overlays, isOverlaySeries);
+  return (
+    isRecord(x) &&
+    isId(x.episodeId) &&
+    Array.isArray(x.overlays) &&
+    x.overlays.length <= MAX_OVERLAYS &&
+    everyIndex(x.overlays, isOverlaySeries)
+  );
 }
 function isGotoStepParams(x: unknown): x is GotoStepParams {
   return isRecord(x) && isId(x.episodeId) && isStepIndex(x.step);
@@ -442,24 +568,55 @@ function isGotoStepParams(x: unknown): x is GotoStepParams {
 const MAX_CALIBRATION_EPISODES = 1_000_000;
 
 function isCalibrationEpisode(x: unknown): x is CalibrationEpisode {
-  return isRecord(x) && Number.isInteger(x.seed) && typeof x.reason === 'string' && (END_REASONS as readonly string[]).includes(x.reason)
-    && Number.isInteger(x.steps) && (x.steps as number) >= 0 && isNum(x.finalScore);
+  return (
+    isRecord(x) &&
+    Number.isInteger(x.seed) &&
+    typeof x.reason === 'string' &&
+    (END_REASONS as readonly string[]).includes(x.reason) &&
+    Number.isInteger(x.steps) &&
+    (x.steps as number) >= 0 &&
+    isNum(x.finalScore)
+  );
 }
 function isCalibratedDetector(x: unknown): x is CalibratedDetector {
-  return isRecord(x) && (x.kind === 'envelope' || x.kind === 'window' || x.kind === 'cusum')
-    && isNum(x.threshold) && isNum(x.bound) && Number.isInteger(x.k) && Number.isInteger(x.n) && typeof x.guaranteed === 'boolean';
+  return (
+    isRecord(x) &&
+    (x.kind === 'envelope' || x.kind === 'window' || x.kind === 'cusum') &&
+    isNum(x.threshold) &&
+    isNum(x.bound) &&
+    Number.isInteger(x.k) &&
+    Number.isInteger(x.n) &&
+    typeof x.guaranteed === 'boolean'
+  );
 }
 function isCalibrationResult(x: unknown): x is CalibrationResult {
-  return isRecord(x) && isStr(x.file) && isFiniteNum(x.alpha) && Number.isInteger(x.fitEpisodes) && Number.isInteger(x.conformalEpisodes)
-    && Array.isArray(x.detectors) && x.detectors.length <= 8 && everyIndex(x.detectors, isCalibratedDetector)
-    && Array.isArray(x.warnings) && x.warnings.length <= 100 && everyIndex(x.warnings, (w) => isStr(w));
+  return (
+    isRecord(x) &&
+    isStr(x.file) &&
+    isFiniteNum(x.alpha) &&
+    Number.isInteger(x.fitEpisodes) &&
+    Number.isInteger(x.conformalEpisodes) &&
+    Array.isArray(x.detectors) &&
+    x.detectors.length <= 8 &&
+    everyIndex(x.detectors, isCalibratedDetector) &&
+    Array.isArray(x.warnings) &&
+    x.warnings.length <= 100 &&
+    everyIndex(x.warnings, (w) => isStr(w))
+  );
 }
 function isCalibrationParams(x: unknown): x is CalibrationParams {
-  return isRecord(x) && isStr(x.label, MAX_ID) && Number.isInteger(x.total) && (x.total as number) >= 0
-    && Array.isArray(x.episodes) && x.episodes.length <= MAX_CALIBRATION_EPISODES && everyIndex(x.episodes, isCalibrationEpisode)
-    && (x.state === 'running' || x.state === 'done' || x.state === 'failed' || x.state === 'stopped')
-    && (x.result === null || isCalibrationResult(x.result))
-    && (x.message === null || isStr(x.message, 65536));
+  return (
+    isRecord(x) &&
+    isStr(x.label, MAX_ID) &&
+    Number.isInteger(x.total) &&
+    (x.total as number) >= 0 &&
+    Array.isArray(x.episodes) &&
+    x.episodes.length <= MAX_CALIBRATION_EPISODES &&
+    everyIndex(x.episodes, isCalibrationEpisode) &&
+    (x.state === 'running' || x.state === 'done' || x.state === 'failed' || x.state === 'stopped') &&
+    (x.result === null || isCalibrationResult(x.result)) &&
+    (x.message === null || isStr(x.message, 65536))
+  );
 }
 
 function isReadyParams(x: unknown): x is ReadyParams {
@@ -468,14 +625,27 @@ function isReadyParams(x: unknown): x is ReadyParams {
 function isRequestStepsParams(x: unknown): x is RequestStepsParams {
   if (!isRecord(x) || !isId(x.episodeId) || Object.keys(x).length !== 2) return false;
   const s = x.steps;
-  return Array.isArray(s) && s.length > 0 && s.length <= MAX_DETAIL_BATCH && everyIndex(s, isStepIndex)
-    && new Set(s).size === s.length;
+  return (
+    Array.isArray(s) &&
+    s.length > 0 &&
+    s.length <= MAX_DETAIL_BATCH &&
+    everyIndex(s, isStepIndex) &&
+    new Set(s).size === s.length
+  );
 }
 export function isReplayViewState(x: unknown): x is ReplayViewState {
   if (!isRecord(x)) return false;
   const z = x.zoom;
   const zoomOk = z === null || (isRecord(z) && isStepIndex(z.from) && isStepIndex(z.to) && z.from <= z.to);
-  return (x.episodeId === null || isId(x.episodeId)) && isStepIndex(x.step) && zoomOk
-    && Array.isArray(x.hiddenOverlays) && x.hiddenOverlays.length <= MAX_OVERLAYS && everyIndex(x.hiddenOverlays, isId)
-    && isFiniteNum(x.speed) && x.speed > 0 && x.speed <= 1e7;
+  return (
+    (x.episodeId === null || isId(x.episodeId)) &&
+    isStepIndex(x.step) &&
+    zoomOk &&
+    Array.isArray(x.hiddenOverlays) &&
+    x.hiddenOverlays.length <= MAX_OVERLAYS &&
+    everyIndex(x.hiddenOverlays, isId) &&
+    isFiniteNum(x.speed) &&
+    x.speed > 0 &&
+    x.speed <= 1e7
+  );
 }

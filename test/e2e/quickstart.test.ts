@@ -59,7 +59,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: n
   for (;;) {
     const v = probe();
     if (v !== undefined) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`${what} within ${timeoutMs / 1000} s; output so far:\n${output.join('\n')}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`${what} within ${timeoutMs / 1000} s; output so far:\n${output.join('\n')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -74,95 +75,144 @@ before(() => {
 after(async () => {
   await context?.close().catch(() => undefined);
   if (child?.pid !== undefined) {
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
 });
 
-test('bash scripts/open.sh: its last line is the URL, which opens VS Code on examples/ with Objective Monitor loaded; Ctrl-C stops all of it', { timeout: 480_000 }, async () => {
-  const state = path.join(tmp, 'server');
-  child = spawn('bash', [OPEN], {
-    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: userEnv({ OM_PORT: '0', OM_STATE_DIR: state, OM_USE_SERVER: '1' }),
-  });
-  let partial = '';
-  const onData = (b: Buffer) => {
-    const parts = (partial + b.toString()).split('\n');
-    partial = parts.pop() ?? '';
-    output.push(...parts);
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+test(
+  'bash scripts/open.sh: its last line is the URL, which opens VS Code on examples/ with Objective Monitor loaded; Ctrl-C stops all of it',
+  { timeout: 480_000 },
+  async () => {
+    const state = path.join(tmp, 'server');
+    child = spawn('bash', [OPEN], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: userEnv({ OM_PORT: '0', OM_STATE_DIR: state, OM_USE_SERVER: '1' }),
+    });
+    let partial = '';
+    const onData = (b: Buffer) => {
+      const parts = (partial + b.toString()).split('\n');
+      partial = parts.pop() ?? '';
+      output.push(...parts);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
 
-  // Set-up may build (sources newer than dist/); nothing is installed again.
-  const url = await waitFor('open.sh printed a URL', () => output.find((l) => URL_LINE.test(l)), 300_000);
-  console.log(`# open.sh said:\n${output.map((l) => `#   ${l}`).join('\n')}`);
-  assert.equal(output.at(-1), url, 'the URL is the last line');
-  assert.ok(!output.some((l) => /Web UI available/.test(l)), "the server's own URL (no folder, no extension) is not shown");
-  assert.ok(!output.some((l) => /installing|npm ci|apt-get|pip /i.test(l)), 'nothing installed again');
-  assert.ok(output.length <= 6, `a few lines to read, not ${output.length}`);
-  const u = new URL(url);
-  const port = Number(u.port);
-  assert.equal(u.searchParams.get('folder'), EXAMPLES);
-  const payload = JSON.parse(u.searchParams.get('payload') ?? '[]') as [string, string][];
-  assert.deepEqual(payload.find(([k]) => k === 'extensionDevelopmentPath'), ['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${ROOT}`]);
+    // Set-up may build (sources newer than dist/); nothing is installed again.
+    const url = await waitFor('open.sh printed a URL', () => output.find((l) => URL_LINE.test(l)), 300_000);
+    console.log(`# open.sh said:\n${output.map((l) => `#   ${l}`).join('\n')}`);
+    assert.equal(output.at(-1), url, 'the URL is the last line');
+    assert.ok(
+      !output.some((l) => /Web UI available/.test(l)),
+      "the server's own URL (no folder, no extension) is not shown",
+    );
+    assert.ok(!output.some((l) => /installing|npm ci|apt-get|pip /i.test(l)), 'nothing installed again');
+    assert.ok(output.length <= 6, `a few lines to read, not ${output.length}`);
+    const u = new URL(url);
+    const port = Number(u.port);
+    assert.equal(u.searchParams.get('folder'), EXAMPLES);
+    const payload = JSON.parse(u.searchParams.get('payload') ?? '[]') as [string, string][];
+    assert.deepEqual(
+      payload.find(([k]) => k === 'extensionDevelopmentPath'),
+      ['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${ROOT}`],
+    );
 
-  context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(url, { waitUntil: 'commit', timeout: 60_000 }); // the workbench's start-up is waited for below
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-  await waitForExtensionHost(state);
+    context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(url, { waitUntil: 'commit', timeout: 60_000 }); // the workbench's start-up is waited for below
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await waitForExtensionHost(state);
 
-  // The Explorer shows examples/ and, below it, the extension's Runs view.
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'corridor' }).first().waitFor({ state: 'visible', timeout: 30_000 });
-  await page.locator('.pane-header', { hasText: 'Objective Monitor Runs' }).waitFor({ state: 'visible', timeout: 30_000 });
+    // The Explorer shows examples/ and, below it, the extension's Runs view.
+    await page
+      .locator('.explorer-folders-view .monaco-list-row', { hasText: 'corridor' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    await page
+      .locator('.pane-header', { hasText: 'Objective Monitor Runs' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
 
-  // The palette lists the extension's commands.
-  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-    contributes: { commands: { command: string; title: string; category: string }[]; menus: { commandPalette: { command: string }[] } };
-  };
-  const hidden = new Set(manifest.contributes.menus.commandPalette.map((m) => m.command));
-  const titles = manifest.contributes.commands.filter((c) => !hidden.has(c.command)).map((c) => `${c.category}: ${c.title}`);
-  assert.ok(titles.length >= 6, titles.join(', '));
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill('>Objective Monitor');
-  const rows = page.locator('.quick-input-list .monaco-list-row');
-  for (const title of titles) await rows.filter({ hasText: title }).first().waitFor({ state: 'visible', timeout: 30_000 });
-  await page.keyboard.press('Escape');
+    // The palette lists the extension's commands.
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      contributes: {
+        commands: { command: string; title: string; category: string }[];
+        menus: { commandPalette: { command: string }[] };
+      };
+    };
+    const hidden = new Set(manifest.contributes.menus.commandPalette.map((m) => m.command));
+    const titles = manifest.contributes.commands
+      .filter((c) => !hidden.has(c.command))
+      .map((c) => `${c.category}: ${c.title}`);
+    assert.ok(titles.length >= 6, titles.join(', '));
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('>Objective Monitor');
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    for (const title of titles)
+      await rows.filter({ hasText: title }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await page.keyboard.press('Escape');
 
-  // A command runs: the extension is active, not only listed. Show Output opens its channel.
-  await runCommand(page, 'Objective Monitor: Show Output');
-  await page.locator('.part.panel', { hasText: 'Objective Monitor' }).waitFor({ state: 'visible', timeout: 30_000 });
-  fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-  await page.screenshot({ path: path.join(ROOT, 'test-results', 'e2e-quickstart.png') });
-  await context.close();
-  context = undefined;
+    // A command runs: the extension is active, not only listed. Show Output opens its channel.
+    await runCommand(page, 'Objective Monitor: Show Output');
+    await page.locator('.part.panel', { hasText: 'Objective Monitor' }).waitFor({ state: 'visible', timeout: 30_000 });
+    fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, 'test-results', 'e2e-quickstart.png') });
+    await context.close();
+    context = undefined;
 
-  assert.equal(output.at(-1), url, 'still the last line');
-  assert.deepEqual(listing(EXAMPLES), examplesBefore, 'examples/ is left as it was');
+    assert.equal(output.at(-1), url, 'still the last line');
+    assert.deepEqual(listing(EXAMPLES), examplesBefore, 'examples/ is left as it was');
 
-  // Ctrl-C: the terminal sends SIGINT to the job's process group; nothing of it may stay.
-  const pgid = child.pid!;
-  assert.ok(groupMembers(pgid).length >= 3, 'the script, the server and its extension host run');
-  process.kill(-pgid, 'SIGINT');
-  await exited;
-  await waitFor('every process of the quick start gone after Ctrl-C', () => (groupMembers(pgid).length === 0 ? true : undefined), 20_000);
-});
+    // Ctrl-C: the terminal sends SIGINT to the job's process group; nothing of it may stay.
+    const pgid = child.pid!;
+    assert.ok(groupMembers(pgid).length >= 3, 'the script, the server and its extension host run');
+    process.kill(-pgid, 'SIGINT');
+    await exited;
+    await waitFor(
+      'every process of the quick start gone after Ctrl-C',
+      () => (groupMembers(pgid).length === 0 ? true : undefined),
+      20_000,
+    );
+  },
+);
 
 test('with `code` on PATH, open.sh opens desktop VS Code with the extension on examples/', { timeout: 300_000 }, () => {
   const bin = path.join(tmp, 'bin');
   const argsFile = path.join(tmp, 'code-args');
   fs.mkdirSync(bin, { recursive: true });
   fs.writeFileSync(path.join(bin, 'code'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\n`, { mode: 0o755 });
-  const r = spawnSync('bash', [OPEN], { cwd: ROOT, encoding: 'utf8', timeout: 280_000, env: userEnv({ PATH: `${bin}:${process.env.PATH ?? ''}` }) });
+  const r = spawnSync('bash', [OPEN], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 280_000,
+    env: userEnv({ PATH: `${bin}:${process.env.PATH ?? ''}` }),
+  });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.deepEqual(fs.readFileSync(argsFile, 'utf8').trimEnd().split('\n'), [`--extensionDevelopmentPath=${ROOT}`, EXAMPLES]);
+  assert.deepEqual(fs.readFileSync(argsFile, 'utf8').trimEnd().split('\n'), [
+    `--extensionDevelopmentPath=${ROOT}`,
+    EXAMPLES,
+  ]);
   assert.equal(r.stdout.trimEnd().split('\n').at(-1), `opening desktop VS Code with the extension on ${EXAMPLES}`);
 });

@@ -21,7 +21,10 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     } catch (e) {
       last = e;
       await page.keyboard.press('Escape');
-      await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 }, timeout: 5_000 }).catch(() => undefined);
+      await page
+        .locator('.part.statusbar')
+        .click({ position: { x: 2, y: 2 }, timeout: 5_000 })
+        .catch(() => undefined);
     }
   }
   await page.screenshot({ path: path.join(ROOT, 'test-results', 'e2e-palette-failed.png') }).catch(() => undefined);
@@ -49,7 +52,7 @@ export async function replayFrame(page: Page, timeoutMs = 10_000): Promise<Frame
   for (;;) {
     for (const f of page.frames()) {
       const slider = await f.$('.tl-slider').catch(() => null);
-      if (slider && await slider.isVisible().catch(() => false)) return f;
+      if (slider && (await slider.isVisible().catch(() => false))) return f;
     }
     if (Date.now() > deadline) throw new Error('no visible replay panel frame');
     await page.waitForTimeout(100);

@@ -2,14 +2,21 @@
 // check what a package holds without unpacking it or depending on an unzip tool.
 import fs from 'node:fs';
 
-export interface ZipEntry { name: string; size: number; compressed: number }
+export interface ZipEntry {
+  name: string;
+  size: number;
+  compressed: number;
+}
 
 export function zipEntries(file: string): ZipEntry[] {
   const b = fs.readFileSync(file);
   // End of central directory: signature 0x06054b50 within the last 64 KiB + 22 bytes.
   let eocd = -1;
   for (let i = b.length - 22; i >= Math.max(0, b.length - 65_557); i--) {
-    if (b.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    if (b.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
   }
   if (eocd < 0) throw new Error(`${file}: not a zip file (no end of central directory record)`);
   const count = b.readUInt16LE(eocd + 10);

@@ -10,7 +10,8 @@ import { problems, request, trace } from './helpers';
 let unhandled = 0;
 process.on('unhandledRejection', () => unhandled++);
 
-const step = (n: number, extra = '') => `{"t":"step","step":${n},"action":"go","reward":1,"increment":2,"observation":{"t":${n + 1}},"terminated":false,"truncated":false${extra}}`;
+const step = (n: number, extra = '') =>
+  `{"t":"step","step":${n},"action":"go","reward":1,"increment":2,"observation":{"t":${n + 1}},"terminated":false,"truncated":false${extra}}`;
 const K = 5;
 const CASES: Record<string, Buffer> = {
   'invalid JSON': Buffer.from('{"t":"step",\n'),
@@ -21,13 +22,19 @@ const CASES: Record<string, Buffer> = {
   NaN: Buffer.from(step(K).replace('"increment":2', '"increment":NaN') + '\n'),
   'overflowing number': Buffer.from(step(K).replace('"increment":2', '"increment":1e999') + '\n'),
   'deep nesting': Buffer.from(step(K, `,"info":{"x":${'['.repeat(200)}${']'.repeat(200)}}`) + '\n'),
-  'invalid UTF-8': Buffer.concat([Buffer.from(step(K).slice(0, -1) + ',"info":{"s":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}\n')]),
+  'invalid UTF-8': Buffer.concat([
+    Buffer.from(step(K).slice(0, -1) + ',"info":{"s":"'),
+    Buffer.from([0xc3, 0x28]),
+    Buffer.from('"}}\n'),
+  ]),
   CRLF: Buffer.from(step(K) + '\r\n'),
   BOM: Buffer.from('\ufeff' + step(K) + '\n'),
   NUL: Buffer.from(step(K).replace('"go"', '"g\u0000o"') + '\n'),
 };
 
-const OPTIONS: Record<string, Record<string, unknown>> = Object.fromEntries(Object.entries(CASES).map(([name, bytes]) => [name, { fault: 'record', bytes: bytes.toString('base64') }]));
+const OPTIONS: Record<string, Record<string, unknown>> = Object.fromEntries(
+  Object.entries(CASES).map(([name, bytes]) => [name, { fault: 'record', bytes: bytes.toString('base64') }]),
+);
 OPTIONS['oversize line (2 MiB)'] = { fault: 'bigRecord', size: 2 * 1024 * 1024 };
 /** what the recorded protocol error must say, per case */
 const SAYS: Record<string, RegExp> = {
@@ -48,7 +55,9 @@ const SAYS: Record<string, RegExp> = {
 
 for (const [name, options] of Object.entries(OPTIONS)) {
   test(`bad record: ${name} -> one protocol error, reason protocol_error`, async () => {
-    const res = await runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { at: K, ...options }, seeds: [1, 2], spec: { maxSteps: 20 } }));
+    const res = await runEpisodes(
+      request({ agent: 'faultAgent.js', agentOptions: { at: K, ...options }, seeds: [1, 2], spec: { maxSteps: 20 } }),
+    );
     const [bad, next] = res.episodes;
     const t = trace(bad.trace);
     assert.deepEqual(problems(t), []);
@@ -57,7 +66,10 @@ for (const [name, options] of Object.entries(OPTIONS)) {
     assert.match(String(t.end?.detail?.message), SAYS[name]);
     assert.ok(String(t.end?.detail?.record ?? '').length <= 400, 'the bad record is kept truncated');
     // the step records before the garbage are kept (the agent writes it during step K's act)
-    assert.deepEqual(t.steps.map((s) => s.step), [...Array(K).keys()]);
+    assert.deepEqual(
+      t.steps.map((s) => s.step),
+      [...Array(K).keys()],
+    );
     // a fresh child ran the next episode, which hit the same garbage at the same step
     assert.equal(next.reason, 'protocol_error');
     assert.equal(next.steps, K);
@@ -70,7 +82,14 @@ test('increments NaN in a binary scores payload -> protocol_error', async () => 
   const payload = Buffer.alloc(16);
   payload.writeDoubleLE(1, 0);
   payload.writeDoubleLE(NaN, 8);
-  const res = await runEpisodes(request({ recording: 'scores', agent: 'faultAgent.js', agentOptions: { at: 0, fault: 'record', bytes: Buffer.concat([head, payload]).toString('base64') }, spec: { maxSteps: 20 } }));
+  const res = await runEpisodes(
+    request({
+      recording: 'scores',
+      agent: 'faultAgent.js',
+      agentOptions: { at: 0, fault: 'record', bytes: Buffer.concat([head, payload]).toString('base64') },
+      spec: { maxSteps: 20 },
+    }),
+  );
   const [ep] = res.episodes;
   assert.equal(ep.reason, 'protocol_error');
   assert.match(String(trace(ep.trace).end?.detail?.message), /non-finite increment/);

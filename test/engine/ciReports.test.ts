@@ -29,15 +29,31 @@ function lineOf(file: string, n: number): Record<string, unknown> {
 }
 
 interface SarifResult {
-  ruleId: string; level: string; message: { text: string };
-  locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region?: { startLine: number } } }[];
+  ruleId: string;
+  level: string;
+  message: { text: string };
+  locations: {
+    physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region?: { startLine: number } };
+  }[];
   properties: { seed: number; flaggedStep?: number; reason: string };
 }
 
 test('a flagged run writes a schema-valid JUnit report (a failure per flagged episode) and SARIF at each flagged line', () => {
   const dir = corridorCopy();
-  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--episodes', '4', '--json',
-    '--junit', 'reports/junit.xml', '--sarif', 'reports/om.sarif');
+  const r = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    'misaligned',
+    '--episodes',
+    '4',
+    '--json',
+    '--junit',
+    'reports/junit.xml',
+    '--sarif',
+    'reports/om.sarif',
+  );
   assert.equal(r.code, 1, r.stderr);
   const run = JSON.parse(r.stdout) as { episodes: { seed: number; flaggedStep: number | null; trace: string }[] };
   const flagged = run.episodes.filter((e) => e.flaggedStep !== null);
@@ -55,9 +71,17 @@ test('a flagged run writes a schema-valid JUnit report (a failure per flagged ep
     const tc = `//testcase[@name="seed ${e.seed}"]`;
     assert.equal(xpath(junit, `count(${tc})`), '1');
     assert.equal(xpath(junit, `string(${tc}/@classname)`), 'corridor.misaligned');
-    if (e.flaggedStep === null) { assert.equal(xpath(junit, `count(${tc}/failure)`), '0'); continue; }
+    if (e.flaggedStep === null) {
+      assert.equal(xpath(junit, `count(${tc}/failure)`), '0');
+      continue;
+    }
     const message = xpath(junit, `string(${tc}/failure/@message)`);
-    assert.match(message, new RegExp(`^running objective -?[\\d.e-]+ fell below the threshold -?[\\d.e-]+ at step ${e.flaggedStep} \\(detector cusum k=0\\.5, alpha 0\\.05\\)$`));
+    assert.match(
+      message,
+      new RegExp(
+        `^running objective -?[\\d.e-]+ fell below the threshold -?[\\d.e-]+ at step ${e.flaggedStep} \\(detector cusum k=0\\.5, alpha 0\\.05\\)$`,
+      ),
+    );
     const body = xpath(junit, `string(${tc}/failure)`);
     const m = /^trace: (.+\.trace\.jsonl):(\d+)$/m.exec(body);
     assert.ok(m, body);
@@ -78,40 +102,69 @@ test('a flagged run writes a schema-valid JUnit report (a failure per flagged ep
     assert.ok(e, `a result for seed ${res.properties.seed}`);
     assert.equal(res.ruleId, 'OM1001');
     assert.equal(res.level, 'error');
-    assert.match(res.message.text, new RegExp(`^corridor / misaligned, seed ${e.seed}: running objective .* fell below the threshold .* at step ${e.flaggedStep} `));
+    assert.match(
+      res.message.text,
+      new RegExp(
+        `^corridor / misaligned, seed ${e.seed}: running objective .* fell below the threshold .* at step ${e.flaggedStep} `,
+      ),
+    );
     const loc = res.locations[0].physicalLocation;
     assert.equal(loc.artifactLocation.uriBaseId, 'SRCROOT');
     assert.ok(!loc.artifactLocation.uri.startsWith('/'), 'relative to the repository root');
     const file = path.join(srcroot, decodeURIComponent(loc.artifactLocation.uri));
     assert.equal(fs.realpathSync(file), fs.realpathSync(e.trace));
-    assert.deepEqual([lineOf(file, loc.region!.startLine).step, lineOf(file, loc.region!.startLine).flag], [e.flaggedStep, true]);
+    assert.deepEqual(
+      [lineOf(file, loc.region!.startLine).step, lineOf(file, loc.region!.startLine).flag],
+      [e.flaggedStep, true],
+    );
   }
   assert.deepEqual(fs.readdirSync(path.join(dir, 'reports')).sort(), ['junit.xml', 'om.sarif'], 'no temp files left');
 });
 
 test('an episode whose agent crashes is a JUnit <error> and a SARIF result at the line of the agent that threw', () => {
   const dir = corridorCopy();
-  fs.writeFileSync(path.join(dir, 'crashy.ts'), [
-    'export default function make() {',
-    '  let t = 0;',
-    '  return {',
-    '    act: () => {',
-    '      if (++t === 3) throw new Error("agent <broke> & stopped");',
-    '      return 1;',
-    '    },',
-    '  };',
-    '}',
-    '',
-  ].join('\n'));
-  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', './crashy.ts', '--episodes', '2', '--detector', 'fixed', '--threshold', '-100',
-    '--junit', 'j.xml', '--sarif', 's.sarif');
+  fs.writeFileSync(
+    path.join(dir, 'crashy.ts'),
+    [
+      'export default function make() {',
+      '  let t = 0;',
+      '  return {',
+      '    act: () => {',
+      '      if (++t === 3) throw new Error("agent <broke> & stopped");',
+      '      return 1;',
+      '    },',
+      '  };',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const r = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    './crashy.ts',
+    '--episodes',
+    '2',
+    '--detector',
+    'fixed',
+    '--threshold',
+    '-100',
+    '--junit',
+    'j.xml',
+    '--sarif',
+    's.sarif',
+  );
   assert.equal(r.code, 2, r.stdout + r.stderr);
   const junit = path.join(dir, 'j.xml');
   assert.equal(junitSchemaErrors(junit), '');
   assert.equal(xpath(junit, 'string(//testsuite/@errors)'), '2');
   assert.equal(xpath(junit, 'string(//testsuite/@failures)'), '0');
   assert.equal(xpath(junit, 'string((//testcase/error)[1]/@type)'), 'crashed');
-  assert.match(xpath(junit, 'string((//testcase/error)[1]/@message)'), /^episode ended crashed after 2 steps: agent <broke> & stopped \(crashy\.ts:5:\d+\)$/);
+  assert.match(
+    xpath(junit, 'string((//testcase/error)[1]/@message)'),
+    /^episode ended crashed after 2 steps: agent <broke> & stopped \(crashy\.ts:5:\d+\)$/,
+  );
   const sarif = JSON.parse(fs.readFileSync(path.join(dir, 's.sarif'), 'utf8'));
   assert.deepEqual(sarifSchemaErrors(sarif), []);
   assert.equal(sarif.runs[0].invocations[0].executionSuccessful, false);

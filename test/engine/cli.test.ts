@@ -34,7 +34,10 @@ test('calibrate writes a calibration beside the scenario, atomically, with its p
   assert.equal(cal.fitEpisodes + cal.conformalEpisodes, 100);
   for (const k of ['envelope', 'window', 'cusum']) assert.ok(Number.isFinite(cal.detectors[k].h), k);
   assert.equal(cal.detectors.cusum.guaranteed, true);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
   assert.match(r.stdout, /cusum\s+h = /);
 });
 
@@ -70,7 +73,18 @@ test('run of the aligned agent exits 0 with a line per episode and a summary', (
 
 test('flag-only continues past the flag and records what happened', () => {
   const dir = tmpCopyOfCorridor();
-  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--episodes', '2', '--protocol', 'flag-only', '--json');
+  const r = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    'misaligned',
+    '--episodes',
+    '2',
+    '--protocol',
+    'flag-only',
+    '--json',
+  );
   assert.equal(r.code, 1, r.stderr);
   for (const e of JSON.parse(r.stdout).episodes) {
     assert.equal(e.reason, 'completed');
@@ -110,15 +124,43 @@ test('bad input: exit 2 with the file, the place and what was expected', () => {
 
 test('a syntax error in a user module is reported as file:line:col, exit 2', () => {
   const dir = tmpCopyOfCorridor();
-  fs.writeFileSync(path.join(dir, 'misaligned.ts'), 'export default function () {\n  return { act: (o: any) => 1 +  };\n}\n');
-  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--detector', 'fixed', '--threshold', '-5', '--episodes', '1');
+  fs.writeFileSync(
+    path.join(dir, 'misaligned.ts'),
+    'export default function () {\n  return { act: (o: any) => 1 +  };\n}\n',
+  );
+  const r = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    'misaligned',
+    '--detector',
+    'fixed',
+    '--threshold',
+    '-5',
+    '--episodes',
+    '1',
+  );
   assert.equal(r.code, 2, r.stdout + r.stderr);
   // errors go to stderr; stdout keeps the results (the episode line and the summary)
   assert.match(r.stderr, /error: seed 1000 ended crashed: .*misaligned\.ts:2:\d+/);
   assert.doesNotMatch(r.stdout, /^error:/m);
   assert.match(r.stdout, /corridor \/ misaligned: 0 of 1 deployment episode flagged/);
   // with --json, stdout is exactly the JSON object, the error in it and on stderr
-  const j = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--detector', 'fixed', '--threshold', '-5', '--episodes', '1', '--json');
+  const j = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    'misaligned',
+    '--detector',
+    'fixed',
+    '--threshold',
+    '-5',
+    '--episodes',
+    '1',
+    '--json',
+  );
   assert.equal(j.code, 2, j.stderr);
   const parsed = JSON.parse(j.stdout);
   assert.equal(parsed.episodes[0].reason, 'crashed');
@@ -140,7 +182,18 @@ test('help asked for goes to stdout; no command at all is a usage error on stder
 
 test('--seed re-runs exactly one episode, from either distribution', () => {
   const dir = tmpCopyOfCorridor();
-  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--seed', '7', '--distribution', 'calibration', '--json');
+  const r = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    'misaligned',
+    '--seed',
+    '7',
+    '--distribution',
+    'calibration',
+    '--json',
+  );
   assert.equal(r.code, 0, r.stderr);
   const [e] = JSON.parse(r.stdout).episodes;
   assert.equal(e.seed, 7);
@@ -153,13 +206,27 @@ test('--seed re-runs exactly one episode, from either distribution', () => {
 
 test('reflag recomputes recorded flags under other settings without running anything', () => {
   const dir = tmpCopyOfCorridor();
-  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--episodes', '3', '--protocol', 'flag-only', '--json');
+  const r = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    'misaligned',
+    '--episodes',
+    '3',
+    '--protocol',
+    'flag-only',
+    '--json',
+  );
   assert.equal(r.code, 1, r.stderr);
   const traces = JSON.parse(r.stdout).episodes.map((e: { trace: string }) => e.trace);
   // an impossible fixed threshold: nothing is flagged any more, exit 0
   const none = om(dir, 'reflag', ...traces, '--detector', 'fixed', '--threshold', '-1000', '--json');
   assert.equal(none.code, 0, none.stderr);
-  assert.deepEqual(JSON.parse(none.stdout).traces.map((t: { flaggedStep: number | null }) => t.flaggedStep), [null, null, null]);
+  assert.deepEqual(
+    JSON.parse(none.stdout).traces.map((t: { flaggedStep: number | null }) => t.flaggedStep),
+    [null, null, null],
+  );
   // the recorded detector again, over the whole run folder: the recorded flags come back, exit 1
   const same = om(dir, 'reflag', path.dirname(traces[0]), '--json');
   assert.equal(same.code, 1, same.stderr);
@@ -173,28 +240,42 @@ test('reflag recomputes recorded flags under other settings without running anyt
   fs.writeFileSync(calFile, '{"version":1,"alpha":0.05,"detectors":{}}');
   const broken = om(dir, 'reflag', traces[0], '--detector', 'envelope');
   assert.equal(broken.code, 2);
-  assert.ok(broken.stdout.includes(`calibration file ${calFile}: detectors.envelope is missing or has no model`), broken.stdout);
+  assert.ok(
+    broken.stdout.includes(`calibration file ${calFile}: detectors.envelope is missing or has no model`),
+    broken.stdout,
+  );
   const bad = om(dir, 'reflag', 'nowhere');
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /nowhere: no such trace file or folder/);
 });
 
-test('a progress bar on stderr when it is a terminal, nothing of it otherwise', { skip: !fs.existsSync('/usr/bin/script') && 'needs script(1) for a terminal' }, () => {
-  const dir = tmpCopyOfCorridor();
-  // script(1) gives the CLI a terminal: the bar is drawn there and cleared before the results
-  const tty = spawnSync('/usr/bin/script', ['-qec', `${process.execPath} ${cli} calibrate corridor.scenario.json --agent aligned`, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(tty.status, 0, tty.stdout);
-  assert.match(tty.stdout, /calibrating \[#{30}\] 100\/100 episodes, 0 flagged/);
-  const piped = om(dir, 'calibrate', 'corridor.scenario.json', '--agent', 'aligned', '--recalibrate');
-  assert.equal(piped.code, 0);
-  assert.doesNotMatch(piped.stderr + piped.stdout, /\[#/);
-});
+test(
+  'a progress bar on stderr when it is a terminal, nothing of it otherwise',
+  { skip: !fs.existsSync('/usr/bin/script') && 'needs script(1) for a terminal' },
+  () => {
+    const dir = tmpCopyOfCorridor();
+    // script(1) gives the CLI a terminal: the bar is drawn there and cleared before the results
+    const tty = spawnSync(
+      '/usr/bin/script',
+      ['-qec', `${process.execPath} ${cli} calibrate corridor.scenario.json --agent aligned`, '/dev/null'],
+      { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.equal(tty.status, 0, tty.stdout);
+    assert.match(tty.stdout, /calibrating \[#{30}\] 100\/100 episodes, 0 flagged/);
+    const piped = om(dir, 'calibrate', 'corridor.scenario.json', '--agent', 'aligned', '--recalibrate');
+    assert.equal(piped.code, 0);
+    assert.doesNotMatch(piped.stderr + piped.stdout, /\[#/);
+  },
+);
 
 test('--events turns stdout into the engine event stream, one JSON object per line', () => {
   const dir = tmpCopyOfCorridor();
   const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--episodes', '2', '--events');
   assert.equal(r.code, 1, r.stderr);
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const types = events.map((e) => e.type);
   assert.ok(types.includes('warning'), 'calibrating first is announced as a warning event');
   const starts = events.filter((e) => e.type === 'run_start');
@@ -205,13 +286,30 @@ test('--events turns stdout into the engine event stream, one JSON object per li
   assert.ok(events.indexOf(calibrationEnds.at(-1)) < events.indexOf(starts[0]));
   assert.equal(events.filter((e) => e.type === 'episode_end' && e.runId === starts[0].runId).length, 2);
   assert.equal(types.at(-1), 'run_end');
-  assert.deepEqual(events.filter((e) => e.type === 'flag').map((e) => e.episodeId).sort(), ['seed-1000', 'seed-1001']);
+  assert.deepEqual(
+    events
+      .filter((e) => e.type === 'flag')
+      .map((e) => e.episodeId)
+      .sort(),
+    ['seed-1000', 'seed-1001'],
+  );
 });
 
-test('run --calibration FILE monitors a candidate against a reference agent\'s calibration; staleness still applies', () => {
+test("run --calibration FILE monitors a candidate against a reference agent's calibration; staleness still applies", () => {
   const dir = tmpCopyOfCorridor();
   assert.equal(om(dir, 'calibrate', 'corridor.scenario.json', '--agent', 'aligned').code, 0);
-  const r = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--calibration', 'corridor.aligned.calibration.json', '--episodes', '3', '--json');
+  const r = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    'misaligned',
+    '--calibration',
+    'corridor.aligned.calibration.json',
+    '--episodes',
+    '3',
+    '--json',
+  );
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /calibrated on agent aligned, to monitor agent misaligned/);
   assert.doesNotMatch(r.stderr, /calibrating/i, 'the reference is used, nothing is recalibrated');
@@ -223,13 +321,36 @@ test('run --calibration FILE monitors a candidate against a reference agent\'s c
   const t = readTrace(fs.readFileSync(out.episodes[0].trace));
   assert.equal(t.header?.agent.name, 'misaligned');
   assert.equal(t.header?.calibration?.agent, 'aligned');
-  const human = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--calibration', 'corridor.aligned.calibration.json', '--episodes', '1');
+  const human = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    'misaligned',
+    '--calibration',
+    'corridor.aligned.calibration.json',
+    '--episodes',
+    '1',
+  );
   assert.match(human.stdout, /calibration corridor\.aligned\.calibration\.json, calibrated on agent aligned/);
   // the environment changed since: the reference no longer fits, exit 2 with the reason
   fs.appendFileSync(path.join(dir, 'environment.ts'), '\n// edited\n');
-  const stale = om(dir, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--calibration', 'corridor.aligned.calibration.json', '--episodes', '1');
+  const stale = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    'misaligned',
+    '--calibration',
+    'corridor.aligned.calibration.json',
+    '--episodes',
+    '1',
+  );
   assert.equal(stale.code, 2);
-  assert.match(stale.stderr, /--calibration corridor\.aligned\.calibration\.json: it does not fit scenario "corridor" any more: the environment module changed/);
+  assert.match(
+    stale.stderr,
+    /--calibration corridor\.aligned\.calibration\.json: it does not fit scenario "corridor" any more: the environment module changed/,
+  );
   const missing = om(dir, 'run', 'corridor.scenario.json', '--calibration', 'nope.json');
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--calibration nope\.json: no such calibration file/);

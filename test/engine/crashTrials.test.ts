@@ -15,17 +15,23 @@ for (const fault of FAULTS) {
   test(`${fault} at a random step: exactly steps 0..K-1 and one episode_end (${TRIALS} trials)`, async () => {
     for (let trial = 0; trial < TRIALS; trial++) {
       const K = 1 + Math.floor(rand() * 60);
-      const res = await runEpisodes(request({
-        agent: 'faultAgent.js',
-        agentOptions: { at: K, fault },
-        spec: { maxSteps: 100 },
-        limits: { memoryLimitMb: 128, stepTimeoutMs: 5000 },
-      }));
+      const res = await runEpisodes(
+        request({
+          agent: 'faultAgent.js',
+          agentOptions: { at: K, fault },
+          spec: { maxSteps: 100 },
+          limits: { memoryLimitMb: 128, stepTimeoutMs: 5000 },
+        }),
+      );
       const [ep] = res.episodes;
       const t = trace(ep.trace);
       assert.deepEqual(problems(t), [], `${fault} K=${K}`);
       assert.equal(t.tornTail, false);
-      assert.deepEqual(t.steps.map((s) => s.step), [...Array(K).keys()], `${fault} K=${K}`);
+      assert.deepEqual(
+        t.steps.map((s) => s.step),
+        [...Array(K).keys()],
+        `${fault} K=${K}`,
+      );
       assert.ok(t.end, 'one episode_end');
       assert.equal(t.end!.steps, K);
       const expected = fault === 'oom' ? 'oom' : 'crashed';
@@ -43,7 +49,16 @@ for (const fault of FAULTS) {
 test('scores recording keeps every step before a throw or exit (batched increments are flushed first)', async () => {
   for (const fault of ['throw', 'exit0', 'abort'] as const) {
     const K = 1234;
-    const [ep] = (await runEpisodes(request({ recording: 'scores', agent: 'faultAgent.js', agentOptions: { at: K, fault }, spec: { maxSteps: 5000 } }))).episodes;
+    const [ep] = (
+      await runEpisodes(
+        request({
+          recording: 'scores',
+          agent: 'faultAgent.js',
+          agentOptions: { at: K, fault },
+          spec: { maxSteps: 5000 },
+        }),
+      )
+    ).episodes;
     const t = trace(ep.trace);
     assert.deepEqual(problems(t), []);
     assert.equal(t.steps.length, K, fault);

@@ -28,20 +28,35 @@ test('beta-binomial quantile: sanity against known values', () => {
 for (const scenario of ['racing', 'sweeper', 'coin']) {
   test(`${scenario}: misaligned flagged in >= 95% of deployment episodes, aligned within the calibrated bound`, () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), `om-detect-${scenario}-`));
-    const r = spawnSync(process.execPath, [cli, 'report', scenario, '--episodes', String(EPISODES), '--alpha', '0.05', '--out', out, '--json'], {
-      encoding: 'utf8', timeout: 300_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'report', scenario, '--episodes', String(EPISODES), '--alpha', '0.05', '--out', out, '--json'],
+      {
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
     assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as { rows: { agent: string; detector: string; flagged: number; episodes: number }[] };
+    const report = JSON.parse(r.stdout) as {
+      rows: { agent: string; detector: string; flagged: number; episodes: number }[];
+    };
     for (const detector of ['envelope', 'window', 'cusum']) {
       const mis = report.rows.find((x) => x.agent === 'misaligned' && x.detector === detector)!;
       const ali = report.rows.find((x) => x.agent === 'aligned' && x.detector === detector)!;
       assert.equal(mis.episodes, EPISODES);
-      assert.ok(mis.flagged >= 0.95 * EPISODES, `${scenario}/${detector}: misaligned flagged ${mis.flagged}/${EPISODES}`);
-      const cal = JSON.parse(fs.readFileSync(path.join(out, 'calibration', `${scenario}.aligned.calibration.json`), 'utf8'));
+      assert.ok(
+        mis.flagged >= 0.95 * EPISODES,
+        `${scenario}/${detector}: misaligned flagged ${mis.flagged}/${EPISODES}`,
+      );
+      const cal = JSON.parse(
+        fs.readFileSync(path.join(out, 'calibration', `${scenario}.aligned.calibration.json`), 'utf8'),
+      );
       const d = cal.detectors[detector];
       const allowed = betaBinomialQuantile(EPISODES, d.k, d.n + 1 - d.k, 0.999);
-      assert.ok(ali.flagged <= allowed, `${scenario}/${detector}: aligned flagged ${ali.flagged}/${EPISODES}, calibration allows <= ${allowed} (k=${d.k}, n=${d.n})`);
+      assert.ok(
+        ali.flagged <= allowed,
+        `${scenario}/${detector}: aligned flagged ${ali.flagged}/${EPISODES}, calibration allows <= ${allowed} (k=${d.k}, n=${d.n})`,
+      );
     }
     fs.rmSync(out, { recursive: true, force: true });
   });

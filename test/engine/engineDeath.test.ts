@@ -14,10 +14,32 @@ import { alive, problems, tmpDir, trace, waitFor } from './helpers';
 // test file cannot clean up (and so hide) the leftovers this test must see cleaned.
 function startHost(agentOptions: Record<string, unknown>, tracesDir: string, tmp?: string) {
   const env = tmp ? { ...process.env, TMPDIR: tmp } : process.env;
-  const host = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'engineHost.ts'), JSON.stringify({ agent: 'faultAgent.js', agentOptions, tracesDir, spec: { maxSteps: 1000 }, limits: { stepTimeoutMs: 60_000 } })], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const host = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(__dirname, 'engineHost.ts'),
+      JSON.stringify({
+        agent: 'faultAgent.js',
+        agentOptions,
+        tracesDir,
+        spec: { maxSteps: 1000 },
+        limits: { stepTimeoutMs: 60_000 },
+      }),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env },
+  );
   let out = '';
   host.stdout.on('data', (d) => (out += d));
-  return { host, events: () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; trace?: string }) };
+  return {
+    host,
+    events: () =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; trace?: string }),
+  };
 }
 
 test('engine SIGKILLed mid-episode: runner gone within 2 s, trace a valid prefix, leftovers cleaned on next start', async () => {
@@ -27,9 +49,16 @@ test('engine SIGKILLed mid-episode: runner gone within 2 s, trace a valid prefix
   const K = 12;
   const stateTmp = path.join(dir, 'tmp');
   fs.mkdirSync(stateTmp);
-  const { host, events } = startHost({ at: K, fault: 'detachedThenSlow', pidFile, pidsFile }, path.join(dir, 'traces'), stateTmp);
+  const { host, events } = startHost(
+    { at: K, fault: 'detachedThenSlow', pidFile, pidsFile },
+    path.join(dir, 'traces'),
+    stateTmp,
+  );
   try {
-    assert.ok(await waitFor(() => fs.existsSync(pidsFile) && fs.existsSync(pidFile), 20_000), 'the episode reached the fault');
+    assert.ok(
+      await waitFor(() => fs.existsSync(pidsFile) && fs.existsSync(pidFile), 20_000),
+      'the episode reached the fault',
+    );
     const runner = Number(fs.readFileSync(pidFile, 'utf8'));
     const [grandchild] = JSON.parse(fs.readFileSync(pidsFile, 'utf8')) as number[];
     const traceFile = events().find((e) => e.type === 'episode_start')!.trace!;
@@ -40,15 +69,28 @@ test('engine SIGKILLed mid-episode: runner gone within 2 s, trace a valid prefix
     console.log(`# runner gone ${Date.now() - killedAt} ms after the engine was SIGKILLed`);
 
     const t = trace(traceFile);
-    assert.deepEqual(t.problems.filter((p) => p.kind !== 'incomplete').map((p) => p.message), []);
+    assert.deepEqual(
+      t.problems.filter((p) => p.kind !== 'incomplete').map((p) => p.message),
+      [],
+    );
     assert.equal(t.end, null);
     assert.equal(t.problems.filter((p) => p.kind === 'incomplete').length, 1, 'shown as incomplete, never as fine');
-    assert.deepEqual(t.steps.map((s) => s.step), [...Array(K).keys()]);
+    assert.deepEqual(
+      t.steps.map((s) => s.step),
+      [...Array(K).keys()],
+    );
     // a torn tail appended by the crash is cut by the next writer, then appending is clean
     fs.appendFileSync(traceFile, '{"type":"step","step":');
     const w = new TraceWriter(traceFile);
     assert.ok(w.repaired > 0);
-    w.add({ type: 'episode_end', reason: 'host_shutdown', steps: K, score: t.steps[K - 1].score, flaggedStep: null, durationMs: 0 });
+    w.add({
+      type: 'episode_end',
+      reason: 'host_shutdown',
+      steps: K,
+      score: t.steps[K - 1].score,
+      flaggedStep: null,
+      durationMs: 0,
+    });
     w.close();
     const repaired = trace(traceFile);
     assert.deepEqual(problems(repaired), []);
@@ -62,7 +104,8 @@ test('engine SIGKILLed mid-episode: runner gone within 2 s, trace a valid prefix
     try {
       assert.ok(cleanStaleRunners() >= 1);
     } finally {
-      if (savedTmp === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = savedTmp;
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
     }
     assert.ok(await waitFor(() => !alive(grandchild), 2000), 'stale grandchild cleaned');
   } finally {

@@ -23,14 +23,24 @@ function copyFixtures(names: string[]): string {
 
 test('calibrating an agent that throws on every episode stops after 3 episodes, names the file and line, saves nothing', async () => {
   const dir = copyFixtures(['counterEnv.ts', 'throwingAgent.ts', 'doubleObjective.ts']);
-  const sc = { ...scenario({ calibration: { seeds: { from: 0, count: 200 } }, maxSteps: 20 }), dir, file: path.join(dir, 'fixture.scenario.json') };
+  const sc = {
+    ...scenario({ calibration: { seeds: { from: 0, count: 200 } }, maxSteps: 20 }),
+    dir,
+    file: path.join(dir, 'fixture.scenario.json'),
+  };
   const ends: number[] = [];
   const t0 = Date.now();
   await assert.rejects(
     computeCalibration({
-      scenario: sc, agent: { name: 'throwing', module: path.join(dir, 'throwingAgent.ts'), options: { at: 0 } }, alpha: 0.05, outDir: dir,
-      limits: { startupTimeoutMs: 10_000, stepTimeoutMs: 2000, episodeTimeoutMs: 30_000, memoryLimitMb: 256 }, workers: 2,
-      onEvent: (e) => { if (e.type === 'episode_end') ends.push(e.seed); },
+      scenario: sc,
+      agent: { name: 'throwing', module: path.join(dir, 'throwingAgent.ts'), options: { at: 0 } },
+      alpha: 0.05,
+      outDir: dir,
+      limits: { startupTimeoutMs: 10_000, stepTimeoutMs: 2000, episodeTimeoutMs: 30_000, memoryLimitMb: 256 },
+      workers: 2,
+      onEvent: (e) => {
+        if (e.type === 'episode_end') ends.push(e.seed);
+      },
     }),
     (e: Error) => {
       assert.equal(e.name, 'UsageError');
@@ -42,27 +52,46 @@ test('calibrating an agent that throws on every episode stops after 3 episodes, 
   // the 3 failures, plus per worker the episode running and the one sent ahead (ended killed_by_user)
   assert.ok(ends.length <= 3 + 2 * 2, `episodes ended: ${ends.length} (of 200 seeds)`);
   assert.ok(Date.now() - t0 < 30_000);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.calibration.json')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.calibration.json')),
+    [],
+  );
 });
 
 test('calibrating an agent that hangs stops after 3 step timeouts, not 200', async () => {
   const dir = copyFixtures(['counterEnv.ts', 'faultAgent.js', 'doubleObjective.ts']);
-  const sc = { ...scenario({ calibration: { seeds: { from: 0, count: 200 } }, maxSteps: 20 }), dir, file: path.join(dir, 'fixture.scenario.json') };
+  const sc = {
+    ...scenario({ calibration: { seeds: { from: 0, count: 200 } }, maxSteps: 20 }),
+    dir,
+    file: path.join(dir, 'fixture.scenario.json'),
+  };
   const t0 = Date.now();
   await assert.rejects(
     computeCalibration({
-      scenario: sc, agent: { name: 'hang', module: path.join(dir, 'faultAgent.js'), options: { at: 1, fault: 'hang' } }, alpha: 0.05, outDir: dir,
-      limits: { startupTimeoutMs: 10_000, stepTimeoutMs: 400, episodeTimeoutMs: 30_000, memoryLimitMb: 256 }, workers: 1,
+      scenario: sc,
+      agent: { name: 'hang', module: path.join(dir, 'faultAgent.js'), options: { at: 1, fault: 'hang' } },
+      alpha: 0.05,
+      outDir: dir,
+      limits: { startupTimeoutMs: 10_000, stepTimeoutMs: 400, episodeTimeoutMs: 30_000, memoryLimitMb: 256 },
+      workers: 1,
     }),
     /calibration stopped early: 3 calibration episodes in a row failed.*step_timeout/,
   );
   // 3 timeouts of 0.4 s plus runner start-ups; 200 would take well over a minute
   assert.ok(Date.now() - t0 < 20_000, `${Date.now() - t0} ms`);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.calibration.json')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.calibration.json')),
+    [],
+  );
 });
 
 test('a deployment run where every episode fails the same way stops after 3', async () => {
-  const req = request({ agent: 'throwingAgent.ts', agentOptions: { at: 2 }, seeds: Array.from({ length: 30 }, (_, i) => i), workers: 1 });
+  const req = request({
+    agent: 'throwingAgent.ts',
+    agentOptions: { at: 2 },
+    seeds: Array.from({ length: 30 }, (_, i) => i),
+    workers: 1,
+  });
   const r = await runEpisodes({ ...req, failFast: 'deployment' });
   // the episodes already handed to the runner behind the current one (at most two) still run
   assert.ok(r.episodes.length >= 3 && r.episodes.length <= 5, `${r.episodes.length} episodes ran`);
@@ -73,7 +102,14 @@ test('a deployment run where every episode fails the same way stops after 3', as
 test('the rule: a run where some episodes work, or that fails in different ways, goes on; calibration stops at over 10%', async () => {
   const ff = new FailFast('deployment');
   const ep = (reason: EpisodeResult['reason'], message?: string): EpisodeResult => ({
-    episodeId: 'e', seed: 0, steps: 1, finalScore: 0, flaggedStep: null, reason, trace: '', increments: new Float64Array(),
+    episodeId: 'e',
+    seed: 0,
+    steps: 1,
+    finalScore: 0,
+    flaggedStep: null,
+    reason,
+    trace: '',
+    increments: new Float64Array(),
     ...(message ? { error: { message, file: '/a.ts', line: 3 } } : {}),
   });
   assert.equal(ff.observe(ep('crashed', 'x')), false);
@@ -101,10 +137,23 @@ test('the rule: a run where some episodes work, or that fails in different ways,
 test('CLI: calibrating a throwing agent exits 2 with the first error on stderr and writes no calibration', () => {
   const dir = tmpDir();
   fs.cpSync(path.join(root, 'examples/corridor'), dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'broken.ts'), 'export default () => ({\n  act(): number {\n    throw new Error("no policy loaded");\n  },\n});\n');
-  const r = spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), 'calibrate', 'corridor.scenario.json', '--agent', './broken.ts'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  fs.writeFileSync(
+    path.join(dir, 'broken.ts'),
+    'export default () => ({\n  act(): number {\n    throw new Error("no policy loaded");\n  },\n});\n',
+  );
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'dist/cli.js'), 'calibrate', 'corridor.scenario.json', '--agent', './broken.ts'],
+    { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+  );
   assert.equal(r.status, 2, r.stdout + r.stderr);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /calibration stopped early: 3 calibration episodes in a row failed; nothing was saved\. First error \(seed \d+\): crashed: no policy loaded at .*broken\.ts:3:\d+/);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.calibration.json')), []);
+  assert.match(
+    r.stderr,
+    /calibration stopped early: 3 calibration episodes in a row failed; nothing was saved\. First error \(seed \d+\): crashed: no policy loaded at .*broken\.ts:3:\d+/,
+  );
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.calibration.json')),
+    [],
+  );
 });

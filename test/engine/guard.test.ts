@@ -17,7 +17,10 @@ const guard = (g: Partial<GuardConfig> = {}): GuardConfig => ({ ...DEFAULT_GUARD
 const fixed = { kind: 'fixed' as const, threshold: -50 };
 
 function guarded(o: ReqOptions & { guard?: GuardConfig | null; env?: Record<string, unknown> }) {
-  return { ...request({ detector: fixed, spec: cliff(o.env), ...o }), guard: o.guard === undefined ? guard() : o.guard };
+  return {
+    ...request({ detector: fixed, spec: cliff(o.env), ...o }),
+    guard: o.guard === undefined ? guard() : o.guard,
+  };
 }
 
 test('reactive: the fall is flagged on the step it happens, with the harm already done', async () => {
@@ -56,7 +59,9 @@ for (const recording of ['full', 'scores'] as const) {
     const fired = events.find((e) => e.type === 'prediction');
     assert.ok(fired && fired.type === 'prediction' && fired.prediction.step === 5);
     const end = events.find((e) => e.type === 'episode_end');
-    assert.ok(end && end.type === 'episode_end' && end.reason === 'predicted_stop' && end.prediction?.crossingStep === 5);
+    assert.ok(
+      end && end.type === 'episode_end' && end.reason === 'predicted_stop' && end.prediction?.crossingStep === 5,
+    );
   });
 }
 
@@ -76,14 +81,23 @@ test('no clone(): the guard says it is unavailable (which module, why) and the r
   assert.equal(ep.reason, 'flagged_stop');
   assert.equal(ep.flaggedStep, 5);
   assert.equal(ep.guard?.status, 'unavailable');
-  assert.match(ep.guard?.message ?? '', /cliffEnv\.ts: the environment has no clone\(\) method.*guard is off for this run/);
+  assert.match(
+    ep.guard?.message ?? '',
+    /cliffEnv\.ts: the environment has no clone\(\) method.*guard is off for this run/,
+  );
   const notice = events.find((e) => e.type === 'guard');
   assert.ok(notice && notice.type === 'guard' && notice.notice.status === 'unavailable');
   assert.equal(trace(ep.trace).end?.guard?.status, 'unavailable');
 });
 
 test('a copy that changes the original is reported and not trusted', async () => {
-  const res = await runEpisodes(guarded({ env: { shareState: true }, guard: guard({ horizon: 1 }), spec: { ...cliff({ shareState: true }), harm: undefined } }));
+  const res = await runEpisodes(
+    guarded({
+      env: { shareState: true },
+      guard: guard({ horizon: 1 }),
+      spec: { ...cliff({ shareState: true }), harm: undefined },
+    }),
+  );
   const ep = res.episodes[0];
   assert.equal(ep.guard?.status, 'corrupted');
   assert.match(ep.guard?.message ?? '', /differs from that of a copy made before the look-ahead/);
@@ -127,7 +141,10 @@ test('record all: each look-ahead made is on the next step record; every k steps
   assert.equal(ep.reason, 'predicted_stop');
   assert.equal(ep.steps, 4, 'looks at steps 0, 2, 4: at 4 the path 4..5 crosses');
   const t = trace(ep.trace);
-  assert.deepEqual(t.steps.map((s) => s.lookahead?.step ?? null), [0, null, 2, null]);
+  assert.deepEqual(
+    t.steps.map((s) => s.lookahead?.step ?? null),
+    [0, null, 2, null],
+  );
   assert.deepEqual(t.steps[2].lookahead?.scores, [6, 8]);
   assert.equal(t.steps[2].lookahead?.fired, false);
 });

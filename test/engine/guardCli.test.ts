@@ -18,7 +18,26 @@ function corridor(): string {
 }
 
 function run(dir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--detector', 'fixed', '--threshold', '-3', '--episodes', '6', '--out', path.join(dir, 'out'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'run',
+      'corridor.scenario.json',
+      '--agent',
+      'misaligned',
+      '--detector',
+      'fixed',
+      '--threshold',
+      '-3',
+      '--episodes',
+      '6',
+      '--out',
+      path.join(dir, 'out'),
+      ...args,
+    ],
+    { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -67,7 +86,27 @@ test('--horizon without --guard is a usage error; a bad horizon names the flag',
 
 test('many predicted stops are not failures: fail-fast lets the whole run go on', () => {
   const dir = corridor();
-  const r = spawnSync(process.execPath, [cli, 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--detector', 'fixed', '--threshold', '-3', '--episodes', '8', '--guard', '--json', '--out', path.join(dir, 'out')], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'run',
+      'corridor.scenario.json',
+      '--agent',
+      'misaligned',
+      '--detector',
+      'fixed',
+      '--threshold',
+      '-3',
+      '--episodes',
+      '8',
+      '--guard',
+      '--json',
+      '--out',
+      path.join(dir, 'out'),
+    ],
+    { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+  );
   assert.equal(r.status, 1, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.episodes.length, 8);

@@ -15,13 +15,23 @@ for (const fault of ['hang', 'hangAsync', 'ignoreTerm'] as const) {
     const K = 7;
     const pidFile = path.join(tmpDir(), 'pid');
     const markFile = path.join(tmpDir(), 'mark');
-    const res = await runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { at: K, fault, pidFile, markFile }, spec: { maxSteps: 100 }, limits: { stepTimeoutMs: STEP_TIMEOUT } }));
+    const res = await runEpisodes(
+      request({
+        agent: 'faultAgent.js',
+        agentOptions: { at: K, fault, pidFile, markFile },
+        spec: { maxSteps: 100 },
+        limits: { stepTimeoutMs: STEP_TIMEOUT },
+      }),
+    );
     const resolvedAt = Date.now();
     const [ep] = res.episodes;
     const t = trace(ep.trace);
     assert.deepEqual(problems(t), []);
     assert.equal(ep.reason, 'step_timeout');
-    assert.deepEqual(t.steps.map((s) => s.step), [...Array(K).keys()]);
+    assert.deepEqual(
+      t.steps.map((s) => s.step),
+      [...Array(K).keys()],
+    );
     assert.equal(t.end?.detail?.limitMs, STEP_TIMEOUT);
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
     // runEpisodes resolves only after the kill completed, so hang start -> resolve bounds the kill time
@@ -35,25 +45,52 @@ for (const fault of ['hang', 'hangAsync', 'ignoreTerm'] as const) {
 test('grandchildren (plain, detached, double-forked + setsid) then hang: 0 alive 2 s after the kill', async () => {
   const pidsFile = path.join(tmpDir(), 'pids');
   const t0 = Date.now();
-  const [ep] = (await runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { at: 3, fault: 'grandchildren', pidsFile }, limits: { stepTimeoutMs: STEP_TIMEOUT } }))).episodes;
+  const [ep] = (
+    await runEpisodes(
+      request({
+        agent: 'faultAgent.js',
+        agentOptions: { at: 3, fault: 'grandchildren', pidsFile },
+        limits: { stepTimeoutMs: STEP_TIMEOUT },
+      }),
+    )
+  ).episodes;
   const resolvedAt = Date.now();
   assert.equal(ep.reason, 'step_timeout');
   assert.equal(ep.steps, 3);
   const pids = JSON.parse(fs.readFileSync(pidsFile, 'utf8')) as number[];
   assert.equal(pids.length, 3);
-  assert.ok(pids.every((p) => Number.isInteger(p) && p > 1), `pids ${pids}`);
+  assert.ok(
+    pids.every((p) => Number.isInteger(p) && p > 1),
+    `pids ${pids}`,
+  );
   const allDead = await waitFor(() => pids.every((p) => !alive(p)), 2000);
   assert.ok(allDead, `alive after 2 s: ${pids.filter(alive)}`);
   console.log(`# grandchildren: run took ${resolvedAt - t0} ms; alive at resolve: ${pids.filter(alive).length}`);
 });
 
 test('episode timeout ends a slow episode; Stop Run (abort) ends it killed_by_user', async () => {
-  const [slow] = (await runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { at: 2, fault: 'hangAsync' }, limits: { stepTimeoutMs: 30_000, episodeTimeoutMs: 3000 } }))).episodes;
+  const [slow] = (
+    await runEpisodes(
+      request({
+        agent: 'faultAgent.js',
+        agentOptions: { at: 2, fault: 'hangAsync' },
+        limits: { stepTimeoutMs: 30_000, episodeTimeoutMs: 3000 },
+      }),
+    )
+  ).episodes;
   assert.equal(slow.reason, 'episode_timeout');
   assert.equal(slow.steps, 2);
   const ac = new AbortController();
   const pidFile = path.join(tmpDir(), 'pid');
-  const run = runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { at: 2, fault: 'hang', pidFile }, seeds: [1, 2, 3], limits: { stepTimeoutMs: 30_000 }, signal: ac.signal }));
+  const run = runEpisodes(
+    request({
+      agent: 'faultAgent.js',
+      agentOptions: { at: 2, fault: 'hang', pidFile },
+      seeds: [1, 2, 3],
+      limits: { stepTimeoutMs: 30_000 },
+      signal: ac.signal,
+    }),
+  );
   assert.ok(await waitFor(() => fs.existsSync(pidFile), 10_000));
   ac.abort();
   const res = await run;

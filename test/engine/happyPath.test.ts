@@ -32,9 +32,20 @@ function expected(steps: number, dropAt: number, threshold: number, protocol: 's
 for (const recording of ['full', 'scores'] as const) {
   test(`${recording} recording: all steps, scores equal the in-process computation`, async () => {
     const events: EngineEvent[] = [];
-    const res = await runEpisodes(request({ recording, seeds: [3, 4], spec: { maxSteps: 40, environment: { module: 'counterEnv', options: { length: 30 } } }, events, workers: 2 }));
+    const res = await runEpisodes(
+      request({
+        recording,
+        seeds: [3, 4],
+        spec: { maxSteps: 40, environment: { module: 'counterEnv', options: { length: 30 } } },
+        events,
+        workers: 2,
+      }),
+    );
     assert.equal(res.episodes.length, 2);
-    assert.deepEqual(res.episodes.map((e) => e.seed), [3, 4]);
+    assert.deepEqual(
+      res.episodes.map((e) => e.seed),
+      [3, 4],
+    );
     const exp = expected(30, Infinity, -1e9, 'stop');
     for (const ep of res.episodes) {
       assert.equal(ep.reason, 'completed');
@@ -45,8 +56,14 @@ for (const recording of ['full', 'scores'] as const) {
       assert.equal(t.header?.seed, ep.seed);
       assert.match(t.header?.agent.hash ?? '', /^[0-9a-f]{64}$/);
       assert.equal(t.steps.length, 30);
-      assert.deepEqual(t.steps.map((s) => s.score), exp.scores);
-      assert.deepEqual(t.steps.map((s) => s.step), [...Array(30).keys()]);
+      assert.deepEqual(
+        t.steps.map((s) => s.score),
+        exp.scores,
+      );
+      assert.deepEqual(
+        t.steps.map((s) => s.step),
+        [...Array(30).keys()],
+      );
       assert.equal(t.end?.reason, 'completed');
       assert.equal(t.end?.score, exp.scores[29]);
       if (recording === 'full') {
@@ -60,13 +77,25 @@ for (const recording of ['full', 'scores'] as const) {
         assert.equal(t.steps[4].observation, undefined);
       }
     }
-    const steps = events.filter((e): e is Extract<EngineEvent, { type: 'steps' }> => e.type === 'steps' && e.episodeId === 'seed-3');
-    assert.deepEqual(steps.flatMap((e) => e.scores), exp.scores);
+    const steps = events.filter(
+      (e): e is Extract<EngineEvent, { type: 'steps' }> => e.type === 'steps' && e.episodeId === 'seed-3',
+    );
+    assert.deepEqual(
+      steps.flatMap((e) => e.scores),
+      exp.scores,
+    );
     assert.deepEqual(events.filter((e) => e.type === 'run_end').length, 1);
   });
 
   test(`${recording}: stop at the exact flagged step`, async () => {
-    const res = await runEpisodes(request({ recording, protocol: 'stop', detector: { kind: 'fixed', threshold: -5 }, spec: { maxSteps: 100, environment: { module: 'counterEnv', options: { dropAt: 20 } } } }));
+    const res = await runEpisodes(
+      request({
+        recording,
+        protocol: 'stop',
+        detector: { kind: 'fixed', threshold: -5 },
+        spec: { maxSteps: 100, environment: { module: 'counterEnv', options: { dropAt: 20 } } },
+      }),
+    );
     // S = 40 after 20 steps, then -20 per step: S_21 = 0, ..., first S < -5 at step 22 (S = -20)
     const exp = expected(100, 20, -5, 'stop');
     const [ep] = res.episodes;
@@ -76,9 +105,18 @@ for (const recording of ['full', 'scores'] as const) {
     const t = trace(ep.trace);
     assert.deepEqual(problems(t), []);
     assert.equal(t.steps.length, 23);
-    assert.equal(t.steps.filter((s) => s.flag).map((s) => s.step).join(), '22');
+    assert.equal(
+      t.steps
+        .filter((s) => s.flag)
+        .map((s) => s.step)
+        .join(),
+      '22',
+    );
     assert.equal(t.end?.flaggedStep, 22);
-    assert.deepEqual(t.steps.map((s) => s.score), exp.scores);
+    assert.deepEqual(
+      t.steps.map((s) => s.score),
+      exp.scores,
+    );
   });
 
   test(`${recording}: flag-only continues past the flag; fallback takes over from it`, async () => {
@@ -89,7 +127,8 @@ for (const recording of ['full', 'scores'] as const) {
     assert.equal(only.steps, 60);
     assert.equal(only.flaggedStep, 22);
     assert.deepEqual([...only.increments], expected(60, 20, -5, 'flag-only').incs);
-    const [fb] = (await runEpisodes(request({ recording, protocol: { fallback: 'safe' }, detector: det, spec }))).episodes;
+    const [fb] = (await runEpisodes(request({ recording, protocol: { fallback: 'safe' }, detector: det, spec })))
+      .episodes;
     assert.equal(fb.reason, 'completed');
     assert.equal(fb.flaggedStep, 22);
     assert.deepEqual([...fb.increments], expected(60, 20, -5, 'fallback').incs);
@@ -106,18 +145,47 @@ for (const recording of ['full', 'scores'] as const) {
 
 test('async agent (promises)', async () => {
   const res = await runEpisodes(request({ agentOptions: { async: true }, seeds: [1, 2], spec: { maxSteps: 25 } }));
-  assert.deepEqual(res.episodes.map((e) => [e.reason, e.steps]), [['completed', 25], ['completed', 25]]);
+  assert.deepEqual(
+    res.episodes.map((e) => [e.reason, e.steps]),
+    [
+      ['completed', 25],
+      ['completed', 25],
+    ],
+  );
 });
 
 test('one runner serves every episode of a worker; a crashed one is replaced', async () => {
   const log = path.join(tmpDir(), 'pids');
-  const ok = await runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { pidLog: log, at: -1 }, seeds: [1, 2, 3], spec: { maxSteps: 10 } }));
-  assert.deepEqual(ok.episodes.map((e) => e.reason), ['completed', 'completed', 'completed']);
+  const ok = await runEpisodes(
+    request({
+      agent: 'faultAgent.js',
+      agentOptions: { pidLog: log, at: -1 },
+      seeds: [1, 2, 3],
+      spec: { maxSteps: 10 },
+    }),
+  );
+  assert.deepEqual(
+    ok.episodes.map((e) => e.reason),
+    ['completed', 'completed', 'completed'],
+  );
   const pids = fs.readFileSync(log, 'utf8').trim().split('\n');
   assert.equal(pids.length, 3);
   assert.equal(new Set(pids).size, 1);
   const log2 = path.join(tmpDir(), 'pids');
-  const crash = await runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { pidLog: log2, at: 2, fault: 'exit1' }, seeds: [1, 2], spec: { maxSteps: 10 } }));
-  assert.deepEqual(crash.episodes.map((e) => [e.reason, e.steps]), [['crashed', 2], ['crashed', 2]]);
+  const crash = await runEpisodes(
+    request({
+      agent: 'faultAgent.js',
+      agentOptions: { pidLog: log2, at: 2, fault: 'exit1' },
+      seeds: [1, 2],
+      spec: { maxSteps: 10 },
+    }),
+  );
+  assert.deepEqual(
+    crash.episodes.map((e) => [e.reason, e.steps]),
+    [
+      ['crashed', 2],
+      ['crashed', 2],
+    ],
+  );
   assert.equal(new Set(fs.readFileSync(log2, 'utf8').trim().split('\n')).size, 2);
 });

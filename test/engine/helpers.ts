@@ -24,7 +24,13 @@ export function scenario(spec: Partial<ScenarioFile> = {}): LoadedScenario {
     deployment: { seeds: { from: 100, count: 4 } },
     ...spec,
   };
-  return { file: path.join(FIXTURES, 'fixture.scenario.json'), dir: FIXTURES, hash: 'f'.repeat(64), spec: full, builtin: false };
+  return {
+    file: path.join(FIXTURES, 'fixture.scenario.json'),
+    dir: FIXTURES,
+    hash: 'f'.repeat(64),
+    spec: full,
+    builtin: false,
+  };
 }
 
 export function tmpDir(): string {

@@ -18,20 +18,24 @@ const cli = path.join(root, 'dist/cli.js');
 const T = 40;
 const EPISODES = 100;
 
-
 function copyScenario(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-longer-'));
   fs.cpSync(path.join(root, 'test/fixtures/engine/longer'), dir, { recursive: true });
   return dir;
 }
 
-const om = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
+const om = (cwd: string, ...args: string[]) =>
+  spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
 
 test('deployment 3x longer than training: a drop after T is flagged by every detector, steady behaviour within the bound', () => {
   const dir = copyScenario();
   const r = om(dir, 'report', 'longer.scenario.json', '--episodes', String(EPISODES), '--alpha', '0.05', '--json');
   assert.equal(r.status, 0, r.stderr);
-  const rows = (JSON.parse(r.stdout) as { rows: { agent: string; detector: string; flagged: number; episodes: number; medianFlagStep: number | null }[] }).rows;
+  const rows = (
+    JSON.parse(r.stdout) as {
+      rows: { agent: string; detector: string; flagged: number; episodes: number; medianFlagStep: number | null }[];
+    }
+  ).rows;
   const cal = JSON.parse(fs.readFileSync(path.join(dir, 'longer.aligned.calibration.json'), 'utf8'));
   assert.equal(cal.longestEpisode, T);
   assert.equal(cal.episodeLengths.length, 200);
@@ -41,17 +45,34 @@ test('deployment 3x longer than training: a drop after T is flagged by every det
     const aligned = rows.find((x) => x.agent === 'aligned' && x.detector === detector)!;
     assert.equal(careless.episodes, EPISODES);
     assert.ok(careless.flagged >= 0.9 * EPISODES, `${detector}: careless flagged ${careless.flagged}/${EPISODES}`);
-    assert.ok(careless.medianFlagStep! >= T, `${detector}: flagged after the drop at ${T}, median step ${careless.medianFlagStep}`);
+    assert.ok(
+      careless.medianFlagStep! >= T,
+      `${detector}: flagged after the drop at ${T}, median step ${careless.medianFlagStep}`,
+    );
     const d = cal.detectors[detector];
     const allowed = betaBinomialQuantile(EPISODES, d.k, d.n + 1 - d.k, 0.999);
-    assert.ok(aligned.flagged <= allowed, `${detector}: aligned flagged ${aligned.flagged}/${EPISODES}, calibration allows <= ${allowed} (k=${d.k}, n=${d.n})`);
+    assert.ok(
+      aligned.flagged <= allowed,
+      `${detector}: aligned flagged ${aligned.flagged}/${EPISODES}, calibration allows <= ${allowed} (k=${d.k}, n=${d.n})`,
+    );
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('a deployment episode past the longest calibration episode is marked beyond training in its trace', () => {
   const dir = copyScenario();
-  const r = om(dir, 'run', 'longer.scenario.json', '--agent', 'aligned', '--episodes', '2', '--protocol', 'flag-only', '--json');
+  const r = om(
+    dir,
+    'run',
+    'longer.scenario.json',
+    '--agent',
+    'aligned',
+    '--episodes',
+    '2',
+    '--protocol',
+    'flag-only',
+    '--json',
+  );
   assert.ok(r.status === 0 || r.status === 1, r.stderr);
   for (const e of JSON.parse(r.stdout).episodes) {
     const t = readTrace(fs.readFileSync(e.trace));
@@ -61,7 +82,18 @@ test('a deployment episode past the longest calibration episode is marked beyond
     assert.deepEqual(t.end?.beyondTraining, { fromStep: T, steps: 2 * T });
   }
   // a calibration episode (within training) carries no such mark
-  const c = om(dir, 'run', 'longer.scenario.json', '--agent', 'aligned', '--seed', '3', '--distribution', 'calibration', '--json');
+  const c = om(
+    dir,
+    'run',
+    'longer.scenario.json',
+    '--agent',
+    'aligned',
+    '--seed',
+    '3',
+    '--distribution',
+    'calibration',
+    '--json',
+  );
   const t = readTrace(fs.readFileSync(JSON.parse(c.stdout).episodes[0].trace));
   assert.equal(t.steps.length, T);
   assert.equal(t.end?.beyondTraining, undefined);

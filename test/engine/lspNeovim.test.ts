@@ -68,14 +68,25 @@ test('Neovim (headless) shows the flagged-step diagnostic and the step hover fro
     const flagLine = trace.lineOfStep(trace.flaggedStep!);
     const r = spawnSync('nvim', ['--headless', '--clean', '-u', init], {
       env: {
-        ...process.env, OM_OUT: out, OM_TRACE: file, OM_NODE: process.execPath, OM_SERVER: await serverBundle(),
-        OM_HOVER_LINE: String(flagLine), XDG_STATE_HOME: dir, XDG_DATA_HOME: dir, XDG_CACHE_HOME: dir,
+        ...process.env,
+        OM_OUT: out,
+        OM_TRACE: file,
+        OM_NODE: process.execPath,
+        OM_SERVER: await serverBundle(),
+        OM_HOVER_LINE: String(flagLine),
+        XDG_STATE_HOME: dir,
+        XDG_DATA_HOME: dir,
+        XDG_CACHE_HOME: dir,
       },
-      timeout: 60_000, encoding: 'utf8',
+      timeout: 60_000,
+      encoding: 'utf8',
     });
     assert.ok(fs.existsSync(out), `nvim wrote no result (status ${r.status}, signal ${r.signal}): ${r.stderr}`);
     const got = JSON.parse(fs.readFileSync(out, 'utf8')) as {
-      attached: boolean; flagged: boolean; error?: string; hover?: string;
+      attached: boolean;
+      flagged: boolean;
+      error?: string;
+      hover?: string;
       diagnostics: { lnum: number; message: string; severity: number; source: string }[];
     };
     assert.equal(got.error, undefined);
@@ -83,12 +94,14 @@ test('Neovim (headless) shows the flagged-step diagnostic and the step hover fro
     assert.equal(got.flagged, true, JSON.stringify(got.diagnostics));
     // S after 40 steps of +1 is 40; then -3 per step: S_57 = 40 - 54 = -14 < -10 (S_56 = -11 also < -10 -> the flag is at 56)
     assert.equal(trace.flaggedStep, 56);
-    assert.deepEqual(got.diagnostics, [{
-      lnum: flagLine,
-      message: 'running objective -11 fell below the threshold -10 at step 56 (detector fixed -10)',
-      severity: 1, // Error: the episode was stopped at the flag
-      source: 'objective-monitor',
-    }]);
+    assert.deepEqual(got.diagnostics, [
+      {
+        lnum: flagLine,
+        message: 'running objective -11 fell below the threshold -10 at step 56 (detector fixed -10)',
+        severity: 1, // Error: the episode was stopped at the flag
+        source: 'objective-monitor',
+      },
+    ]);
     assert.match(got.hover ?? '', /\*\*Step 56\*\* — flagged/);
     assert.match(got.hover ?? '', /margin \(score − threshold\): -1/);
   } finally {

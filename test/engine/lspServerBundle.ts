@@ -30,8 +30,13 @@ export async function serverBundle(): Promise<string> {
   const out = path.join(os.tmpdir(), `om-lsp-bundle-${Math.floor(newest)}`, 'server.js');
   if (fs.existsSync(out)) return out;
   await esbuild.build({
-    entryPoints: [path.join(root, 'src/server/server.ts')], outfile: out,
-    bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error',
+    entryPoints: [path.join(root, 'src/server/server.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'error',
   });
   return out;
 }

@@ -27,7 +27,15 @@ for (const fault of ['oom', 'buffers'] as const) {
   test(`${fault === 'oom' ? 'heap' : '2 GiB of Buffers'} blow-up: oom within 5 s, engine RSS grows < 100 MB`, async () => {
     const markFile = path.join(tmpDir(), 'mark');
     const K = 4;
-    const { value: res, growthMb } = await withRss(() => runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { at: K, fault, markFile }, limits: { memoryLimitMb: 200, stepTimeoutMs: 10_000 } })));
+    const { value: res, growthMb } = await withRss(() =>
+      runEpisodes(
+        request({
+          agent: 'faultAgent.js',
+          agentOptions: { at: K, fault, markFile },
+          limits: { memoryLimitMb: 200, stepTimeoutMs: 10_000 },
+        }),
+      ),
+    );
     const elapsed = Date.now() - Number(fs.readFileSync(markFile, 'utf8'));
     const [ep] = res.episodes;
     const t = trace(ep.trace);
@@ -39,14 +47,24 @@ for (const fault of ['oom', 'buffers'] as const) {
     // V8's cap (SIGABRT, "Reached heap limit") or the RSS poll, whichever comes first.
     if (fault === 'buffers') assert.equal(t.end?.detail?.cause, 'resident memory of the runner and its descendants');
     assert.ok(growthMb < 100, `engine RSS grew ${growthMb.toFixed(1)} MB`);
-    console.log(`# ${fault}: fault -> episode over and tree dead ${elapsed} ms; engine RSS +${growthMb.toFixed(1)} MB; detail ${JSON.stringify({ ...t.end?.detail, stderr: undefined })}`);
+    console.log(
+      `# ${fault}: fault -> episode over and tree dead ${elapsed} ms; engine RSS +${growthMb.toFixed(1)} MB; detail ${JSON.stringify({ ...t.end?.detail, stderr: undefined })}`,
+    );
   });
 }
 
 for (const fault of ['stdoutFlood', 'longLine'] as const) {
   test(`${fault === 'stdoutFlood' ? '1 GB of stdout' : 'a 400 MiB stdout line without newline'}: child killed, engine RSS <= baseline + 100 MB`, async () => {
     const markFile = path.join(tmpDir(), 'mark');
-    const { value: res, growthMb } = await withRss(() => runEpisodes(request({ agent: 'faultAgent.js', agentOptions: { at: 2, fault, markFile }, limits: { stepTimeoutMs: 20_000 } })));
+    const { value: res, growthMb } = await withRss(() =>
+      runEpisodes(
+        request({
+          agent: 'faultAgent.js',
+          agentOptions: { at: 2, fault, markFile },
+          limits: { stepTimeoutMs: 20_000 },
+        }),
+      ),
+    );
     const elapsed = Date.now() - Number(fs.readFileSync(markFile, 'utf8'));
     const [ep] = res.episodes;
     const t = trace(ep.trace);

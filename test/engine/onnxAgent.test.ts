@@ -18,7 +18,8 @@ const example = path.join(root, 'examples/trained-cartpole');
 /** A temp copy of the example's scenario parts (not its training script or results). */
 function exampleCopy(agents?: Record<string, unknown>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-onnx-'));
-  for (const f of ['environment.ts', 'objective.ts', 'policy.onnx', 'cartpole.scenario.json']) fs.copyFileSync(path.join(example, f), path.join(dir, f));
+  for (const f of ['environment.ts', 'objective.ts', 'policy.onnx', 'cartpole.scenario.json'])
+    fs.copyFileSync(path.join(example, f), path.join(dir, f));
   if (agents) {
     const file = path.join(dir, 'cartpole.scenario.json');
     const spec = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -33,18 +34,45 @@ function om(cwd: string, ...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface JsonRun { episodes: { seed: number; steps: number; flaggedStep: number | null; reason: string; trace: string; error?: { message: string; file?: string } }[] }
+interface JsonRun {
+  episodes: {
+    seed: number;
+    steps: number;
+    flaggedStep: number | null;
+    reason: string;
+    trace: string;
+    error?: { message: string; file?: string };
+  }[];
+}
 
 test('the trained policy balances the training pole for the full 500 steps', () => {
   const dir = exampleCopy();
-  const r = om(dir, 'run', 'cartpole.scenario.json', '--agent', 'trained', '--seed', '7', '--distribution', 'calibration', '--detector', 'fixed', '--threshold', '-1e9', '--json');
+  const r = om(
+    dir,
+    'run',
+    'cartpole.scenario.json',
+    '--agent',
+    'trained',
+    '--seed',
+    '7',
+    '--distribution',
+    'calibration',
+    '--detector',
+    'fixed',
+    '--threshold',
+    '-1e9',
+    '--json',
+  );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const [e] = (JSON.parse(r.stdout) as JsonRun).episodes;
   assert.equal(e.reason, 'completed');
   assert.equal(e.steps, 500);
   const t = readTrace(fs.readFileSync(e.trace));
   assert.deepEqual(t.problems, []);
-  assert.ok(t.steps.every((s) => s.action === 0 || s.action === 1), 'actions mapped through options.actions [0, 1]');
+  assert.ok(
+    t.steps.every((s) => s.action === 0 || s.action === 1),
+    'actions mapped through options.actions [0, 1]',
+  );
 });
 
 test('on the long deployment pole the trained policy is flagged before the pole falls', () => {
@@ -57,13 +85,30 @@ test('on the long deployment pole the trained policy is flagged before the pole 
     assert.equal(e.reason, 'flagged_stop', JSON.stringify(e));
     const t = readTrace(fs.readFileSync(e.trace));
     assert.equal(t.steps.at(-1)?.flag, true);
-    assert.equal(t.steps.some((s) => s.terminated), false, `seed ${e.seed}: flagged at step ${e.flaggedStep}, before the pole fell`);
+    assert.equal(
+      t.steps.some((s) => s.terminated),
+      false,
+      `seed ${e.seed}: flagged at step ${e.flaggedStep}, before the pole fell`,
+    );
   }
 });
 
 test('"actions": "continuous" returns the output vector, exactly what onnxruntime computes on the observation', async () => {
   const dir = exampleCopy({ raw: { onnx: './policy.onnx', options: { actions: 'continuous' } } });
-  const r = om(dir, 'run', 'cartpole.scenario.json', '--agent', 'raw', '--seed', '3', '--detector', 'fixed', '--threshold', '-1e9', '--json');
+  const r = om(
+    dir,
+    'run',
+    'cartpole.scenario.json',
+    '--agent',
+    'raw',
+    '--seed',
+    '3',
+    '--detector',
+    'fixed',
+    '--threshold',
+    '-1e9',
+    '--json',
+  );
   // The environment pushes right only for action 1; a vector is "not 1": the cart is pushed left
   // every step and the pole falls, which is fine here.
   assert.ok(r.code === 0 || r.code === 1, r.stdout + r.stderr);
@@ -79,16 +124,49 @@ test('"actions": "continuous" returns the output vector, exactly what onnxruntim
 
 test('observation mapping: a wrong number of values is an error naming the model input, its shape and the observation', () => {
   const dir = exampleCopy({ three: { onnx: './policy.onnx', options: { observation: ['0', '2', '3'] } } });
-  const r = om(dir, 'run', 'cartpole.scenario.json', '--agent', 'three', '--seed', '1', '--detector', 'fixed', '--threshold', '-1e9', '--json');
+  const r = om(
+    dir,
+    'run',
+    'cartpole.scenario.json',
+    '--agent',
+    'three',
+    '--seed',
+    '1',
+    '--detector',
+    'fixed',
+    '--threshold',
+    '-1e9',
+    '--json',
+  );
   assert.equal(r.code, 2, r.stdout + r.stderr);
   const [e] = (JSON.parse(r.stdout) as JsonRun).episodes;
   assert.equal(e.reason, 'crashed');
-  assert.match(e.error!.message, /policy\.onnx: the model's input "observation" has shape \[batch, 4\], 4 numbers per observation, but the observation \[-?[\d.e-]+,-?[\d.e-]+,-?[\d.e-]+,-?[\d.e-]+\] flattens to 3 \(options\.observation: \["0","2","3"\]\)/);
+  assert.match(
+    e.error!.message,
+    /policy\.onnx: the model's input "observation" has shape \[batch, 4\], 4 numbers per observation, but the observation \[-?[\d.e-]+,-?[\d.e-]+,-?[\d.e-]+,-?[\d.e-]+\] flattens to 3 \(options\.observation: \["0","2","3"\]\)/,
+  );
 });
 
 test('observation mapping by keys feeds the named values in order', () => {
-  const dir = exampleCopy({ mapped: { onnx: './policy.onnx', options: { observation: ['0', '1', '2', '3'], actions: [0, 1] } } });
-  const r = om(dir, 'run', 'cartpole.scenario.json', '--agent', 'mapped', '--seed', '7', '--distribution', 'calibration', '--detector', 'fixed', '--threshold', '-1e9', '--json');
+  const dir = exampleCopy({
+    mapped: { onnx: './policy.onnx', options: { observation: ['0', '1', '2', '3'], actions: [0, 1] } },
+  });
+  const r = om(
+    dir,
+    'run',
+    'cartpole.scenario.json',
+    '--agent',
+    'mapped',
+    '--seed',
+    '7',
+    '--distribution',
+    'calibration',
+    '--detector',
+    'fixed',
+    '--threshold',
+    '-1e9',
+    '--json',
+  );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal((JSON.parse(r.stdout) as JsonRun).episodes[0].steps, 500, 'the same policy, fed the same four values');
 });
@@ -100,12 +178,31 @@ test('mistakes in options are errors that say what was expected', () => {
     missing: { onnx: './policy.onnx', options: { observation: ['pole.angle'] } },
   });
   const run = (agent: string) => {
-    const r = om(dir, 'run', 'cartpole.scenario.json', '--agent', agent, '--seed', '1', '--detector', 'fixed', '--threshold', '-1e9', '--json');
+    const r = om(
+      dir,
+      'run',
+      'cartpole.scenario.json',
+      '--agent',
+      agent,
+      '--seed',
+      '1',
+      '--detector',
+      'fixed',
+      '--threshold',
+      '-1e9',
+      '--json',
+    );
     assert.equal(r.code, 2, r.stdout + r.stderr);
     return (JSON.parse(r.stdout) as JsonRun).episodes[0].error!.message;
   };
-  assert.match(run('typo'), /policy\.onnx: agent options: unknown option "action" \(expected input, output, observation, actions\)/);
-  assert.match(run('three'), /the model's output "logits" has 2 values \(shape \[1, 2\]\) but options\.actions lists 3 actions/);
+  assert.match(
+    run('typo'),
+    /policy\.onnx: agent options: unknown option "action" \(expected input, output, observation, actions\)/,
+  );
+  assert.match(
+    run('three'),
+    /the model's output "logits" has 2 values \(shape \[1, 2\]\) but options\.actions lists 3 actions/,
+  );
   assert.match(run('missing'), /options\.observation names "pole\.angle", which the observation \[.*\] does not have/);
 });
 
@@ -116,7 +213,10 @@ test('a scenario naming a file that is not .onnx, or both module and onnx, is re
   fs.writeFileSync(file, JSON.stringify({ ...spec, agent: { onnx: './policy.pt' } }, null, 2));
   let r = om(dir, 'run', 'cartpole.scenario.json');
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /cartpole\.scenario\.json:\d+:\d+: agent\.onnx: expected a path to an \.onnx model relative to the scenario file/);
+  assert.match(
+    r.stderr,
+    /cartpole\.scenario\.json:\d+:\d+: agent\.onnx: expected a path to an \.onnx model relative to the scenario file/,
+  );
   fs.writeFileSync(file, JSON.stringify({ ...spec, agent: { onnx: './policy.onnx', module: './x' } }, null, 2));
   r = om(dir, 'run', 'cartpole.scenario.json');
   assert.equal(r.code, 2);

@@ -10,15 +10,38 @@ import type { CalibrationFile, DetectorCalibration } from '../../src/core/calibr
 import type { DetectorConfig } from '../../src/core/detectorConfig';
 import { fx, PYTHON } from './pythonHarness';
 
-interface Case { config: DetectorConfig; calibration: CalibrationFile | null; increments: number[] }
+interface Case {
+  config: DetectorConfig;
+  calibration: CalibrationFile | null;
+  increments: number[];
+}
 
 function calFile(det: DetectorCalibration): CalibrationFile {
-  const flat = (kind: DetectorCalibration['kind']): DetectorCalibration => ({ kind, params: {}, model: { mean: [0], sd: [1] }, h: -3, k: 1, n: 19, bound: 0.05, guaranteed: true });
+  const flat = (kind: DetectorCalibration['kind']): DetectorCalibration => ({
+    kind,
+    params: {},
+    model: { mean: [0], sd: [1] },
+    h: -3,
+    k: 1,
+    n: 19,
+    bound: 0.05,
+    guaranteed: true,
+  });
   return {
-    version: 1, scenario: { name: 's', file: '/s.json', hash: 'h' }, agent: { name: 'a', module: '/a.py', hash: 'h' },
-    environmentHash: 'h', objectiveHash: null, computedAt: '2024-01-01T00:00:00Z', alpha: 0.05, seeds: { from: 0, count: 40 },
-    maxSteps: 10, fitEpisodes: 20, conformalEpisodes: 20, band: { p05: [], p50: [], p95: [] },
-    detectors: { envelope: flat('envelope'), window: flat('window'), cusum: flat('cusum'), [det.kind]: det }, warnings: [],
+    version: 1,
+    scenario: { name: 's', file: '/s.json', hash: 'h' },
+    agent: { name: 'a', module: '/a.py', hash: 'h' },
+    environmentHash: 'h',
+    objectiveHash: null,
+    computedAt: '2024-01-01T00:00:00Z',
+    alpha: 0.05,
+    seeds: { from: 0, count: 40 },
+    maxSteps: 10,
+    fitEpisodes: 20,
+    conformalEpisodes: 20,
+    band: { p05: [], p50: [], p95: [] },
+    detectors: { envelope: flat('envelope'), window: flat('window'), cusum: flat('cusum'), [det.kind]: det },
+    warnings: [],
   };
 }
 
@@ -34,18 +57,55 @@ const caseArb = fc.boolean().chain((isTiny) => {
   const pos = isTiny ? positiveTiny : positiveWide;
   // past the model's end (most cases: up to 60 increments on up to 25 steps) the extrapolation
   // fields decide; each present or absent (an older file), growth 0 included
-  const model = fc.integer({ min: 1, max: 25 }).chain((n) => fc.record({
-    mean: fc.array(v, { minLength: n, maxLength: n }), sd: fc.array(pos, { minLength: n, maxLength: n }),
-    drift: v, growth: fc.oneof(fc.constant(0), pos), tailMean: v, tailSd: pos,
-  }, { requiredKeys: ['mean', 'sd'] }));
+  const model = fc.integer({ min: 1, max: 25 }).chain((n) =>
+    fc.record(
+      {
+        mean: fc.array(v, { minLength: n, maxLength: n }),
+        sd: fc.array(pos, { minLength: n, maxLength: n }),
+        drift: v,
+        growth: fc.oneof(fc.constant(0), pos),
+        tailMean: v,
+        tailSd: pos,
+      },
+      { requiredKeys: ['mean', 'sd'] },
+    ),
+  );
   const incs = fc.array(v, { minLength: 1, maxLength: 60 });
   const cal = (kind: DetectorCalibration['kind'], params: DetectorCalibration['params'], h: fc.Arbitrary<number>) =>
-    fc.record({ model, h }).map(({ model: m, h: hh }) => calFile({ kind, params, model: m, h: hh, k: 1, n: 19, bound: 0.05, guaranteed: true }));
+    fc
+      .record({ model, h })
+      .map(({ model: m, h: hh }) =>
+        calFile({ kind, params, model: m, h: hh, k: 1, n: 19, bound: 0.05, guaranteed: true }),
+      );
   return fc.oneof(
-    fc.record({ config: v.map((threshold) => ({ kind: 'fixed', threshold }) as DetectorConfig), calibration: fc.constant(null), increments: incs }),
-    fc.record({ config: fc.constant({ kind: 'envelope' } as DetectorConfig), calibration: cal('envelope', {}, v), increments: incs }),
-    fc.integer({ min: 1, max: 8 }).chain((w) => fc.record({ config: fc.constant({ kind: 'window', window: w } as DetectorConfig), calibration: cal('window', { window: w }, v), increments: incs })),
-    fc.constantFrom(0, 0.5, 1.25).chain((k) => fc.record({ config: fc.constant({ kind: 'cusum', k } as DetectorConfig), calibration: cal('cusum', { k }, isTiny ? fc.integer({ min: 0, max: 6 }).map((i) => i / 2) : positiveWide), increments: incs })),
+    fc.record({
+      config: v.map((threshold) => ({ kind: 'fixed', threshold }) as DetectorConfig),
+      calibration: fc.constant(null),
+      increments: incs,
+    }),
+    fc.record({
+      config: fc.constant({ kind: 'envelope' } as DetectorConfig),
+      calibration: cal('envelope', {}, v),
+      increments: incs,
+    }),
+    fc
+      .integer({ min: 1, max: 8 })
+      .chain((w) =>
+        fc.record({
+          config: fc.constant({ kind: 'window', window: w } as DetectorConfig),
+          calibration: cal('window', { window: w }, v),
+          increments: incs,
+        }),
+      ),
+    fc
+      .constantFrom(0, 0.5, 1.25)
+      .chain((k) =>
+        fc.record({
+          config: fc.constant({ kind: 'cusum', k } as DetectorConfig),
+          calibration: cal('cusum', { k }, isTiny ? fc.integer({ min: 0, max: 6 }).map((i) => i / 2) : positiveWide),
+          increments: incs,
+        }),
+      ),
   );
 }) as fc.Arbitrary<Case>;
 
@@ -53,9 +113,17 @@ const num = (x: number): number | string => (Number.isFinite(x) ? x : String(x).
 
 test('Python and TypeScript monitors agree to the bit on every step of 600 random episodes', () => {
   const cases = fc.sample(caseArb, { numRuns: 600, seed: 20240605 });
-  const r = spawnSync(PYTHON, [fx('detectorsCheck.py')], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(PYTHON, [fx('detectorsCheck.py')], {
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   assert.equal(r.status, 0, r.stderr);
-  const py = JSON.parse(r.stdout) as Array<{ rows?: Array<[boolean, number, number | string, number | string, number | string]>; flagged?: number; error?: string }>;
+  const py = JSON.parse(r.stdout) as Array<{
+    rows?: Array<[boolean, number, number | string, number | string, number | string]>;
+    flagged?: number;
+    error?: string;
+  }>;
   assert.equal(py.length, cases.length);
   let alarms = 0;
   let ties = 0;
@@ -64,7 +132,7 @@ test('Python and TypeScript monitors agree to the bit on every step of 600 rando
     const rows = c.increments.map((u) => {
       const alarm = m.push(u);
       if (alarm) alarms++;
-      if (m.score === m.threshold || m.statistic === (c.calibration?.detectors[c.config.kind as 'envelope']?.h)) ties++;
+      if (m.score === m.threshold || m.statistic === c.calibration?.detectors[c.config.kind as 'envelope']?.h) ties++;
       return [alarm, m.step, num(m.score), num(m.statistic), num(m.threshold)];
     });
     assert.equal(py[i].error, undefined, `case ${i}: ${py[i].error}`);
@@ -77,17 +145,68 @@ test('Python and TypeScript monitors agree to the bit on every step of 600 rando
 });
 
 test('the Python monitor refuses what the TypeScript one refuses, with the same words', () => {
-  const cal = calFile({ kind: 'window', params: { window: 3 }, model: { mean: [1], sd: [1] }, h: -1, k: 1, n: 19, bound: 0.05, guaranteed: true });
+  const cal = calFile({
+    kind: 'window',
+    params: { window: 3 },
+    model: { mean: [1], sd: [1] },
+    h: -1,
+    k: 1,
+    n: 19,
+    bound: 0.05,
+    guaranteed: true,
+  });
   const bad: Case[] = [
     { config: { kind: 'envelope' }, calibration: null, increments: [] },
     { config: { kind: 'window', window: 4 }, calibration: cal, increments: [] },
-    { config: { kind: 'cusum', k: 0.5 }, calibration: calFile({ kind: 'cusum', params: {}, model: { mean: [1], sd: [0] }, h: 1, k: 1, n: 19, bound: 0.05, guaranteed: true }), increments: [] },
-    { config: { kind: 'envelope' }, calibration: calFile({ kind: 'envelope', params: {}, model: { mean: [1], sd: [1], growth: -1 }, h: 1, k: 1, n: 19, bound: 0.05, guaranteed: true }), increments: [] },
-    { config: { kind: 'cusum', k: 0.5 }, calibration: calFile({ kind: 'cusum', params: {}, model: { mean: [1], sd: [1], tailSd: 0 }, h: 1, k: 1, n: 19, bound: 0.05, guaranteed: true }), increments: [] },
+    {
+      config: { kind: 'cusum', k: 0.5 },
+      calibration: calFile({
+        kind: 'cusum',
+        params: {},
+        model: { mean: [1], sd: [0] },
+        h: 1,
+        k: 1,
+        n: 19,
+        bound: 0.05,
+        guaranteed: true,
+      }),
+      increments: [],
+    },
+    {
+      config: { kind: 'envelope' },
+      calibration: calFile({
+        kind: 'envelope',
+        params: {},
+        model: { mean: [1], sd: [1], growth: -1 },
+        h: 1,
+        k: 1,
+        n: 19,
+        bound: 0.05,
+        guaranteed: true,
+      }),
+      increments: [],
+    },
+    {
+      config: { kind: 'cusum', k: 0.5 },
+      calibration: calFile({
+        kind: 'cusum',
+        params: {},
+        model: { mean: [1], sd: [1], tailSd: 0 },
+        h: 1,
+        k: 1,
+        n: 19,
+        bound: 0.05,
+        guaranteed: true,
+      }),
+      increments: [],
+    },
   ];
   const r = spawnSync(PYTHON, [fx('detectorsCheck.py')], { input: JSON.stringify(bad), encoding: 'utf8' });
   const py = JSON.parse(r.stdout) as Array<{ error?: string }>;
   bad.forEach((c, i) => {
-    assert.throws(() => createMonitor(c.config, c.calibration), (e: Error) => e.message === py[i].error);
+    assert.throws(
+      () => createMonitor(c.config, c.calibration),
+      (e: Error) => e.message === py[i].error,
+    );
   });
 });

@@ -13,7 +13,16 @@ import { FIX, fx } from './pythonHarness';
 
 const STEP_TIMEOUT = 600;
 
-function pyRequest(o: { agentOptions?: Record<string, unknown>; recording?: 'full' | 'scores'; limits?: Partial<RunRequest['limits']>; spec?: Partial<ScenarioFile>; seeds?: number[]; agent?: string } = {}): RunRequest {
+function pyRequest(
+  o: {
+    agentOptions?: Record<string, unknown>;
+    recording?: 'full' | 'scores';
+    limits?: Partial<RunRequest['limits']>;
+    spec?: Partial<ScenarioFile>;
+    seeds?: number[];
+    agent?: string;
+  } = {},
+): RunRequest {
   const spec: ScenarioFile = {
     name: 'python-fixture',
     environment: { module: 'countEnv', options: {} },
@@ -23,7 +32,13 @@ function pyRequest(o: { agentOptions?: Record<string, unknown>; recording?: 'ful
     deployment: { seeds: { from: 100, count: 4 } },
     ...o.spec,
   };
-  const scenario: LoadedScenario = { file: path.join(FIX, 'fixture.scenario.json'), dir: FIX, hash: 'f'.repeat(64), spec, builtin: false };
+  const scenario: LoadedScenario = {
+    file: path.join(FIX, 'fixture.scenario.json'),
+    dir: FIX,
+    hash: 'f'.repeat(64),
+    spec,
+    builtin: false,
+  };
   return {
     scenario,
     agent: { name: 'fault', module: fx(o.agent ?? 'faultAgent.py'), options: o.agentOptions ?? {} },
@@ -35,7 +50,13 @@ function pyRequest(o: { agentOptions?: Record<string, unknown>; recording?: 'ful
     calibration: null,
     calibrationFile: null,
     tracesDir: tmpDir(),
-    limits: { startupTimeoutMs: 15_000, stepTimeoutMs: STEP_TIMEOUT, episodeTimeoutMs: 60_000, memoryLimitMb: 400, ...o.limits },
+    limits: {
+      startupTimeoutMs: 15_000,
+      stepTimeoutMs: STEP_TIMEOUT,
+      episodeTimeoutMs: 60_000,
+      memoryLimitMb: 400,
+      ...o.limits,
+    },
     workers: 1,
   };
 }
@@ -52,7 +73,10 @@ for (const recording of ['full', 'scores'] as const) {
     assert.deepEqual(problems(t), []);
     assert.equal(ep.reason, 'step_timeout');
     assert.equal(t.steps.length, K);
-    assert.deepEqual(t.steps.map((s) => s.step), [...Array(K).keys()]);
+    assert.deepEqual(
+      t.steps.map((s) => s.step),
+      [...Array(K).keys()],
+    );
     assert.equal(alive(Number(fs.readFileSync(pidFile, 'utf8'))), false);
     const hangToDead = resolvedAt - Number(fs.readFileSync(markFile, 'utf8'));
     assert.ok(hangToDead <= STEP_TIMEOUT + 2000, `killed ${hangToDead} ms after the hang began`);
@@ -74,7 +98,13 @@ test('python: an exception at step K ends crashed with the error, its file and l
   }
 });
 
-for (const [mode, recording] of [['sys_exit', 'full'], ['sys_exit', 'scores'], ['os_exit', 'full'], ['os_exit', 'scores'], ['kill', 'full']] as const) {
+for (const [mode, recording] of [
+  ['sys_exit', 'full'],
+  ['sys_exit', 'scores'],
+  ['os_exit', 'full'],
+  ['os_exit', 'scores'],
+  ['kill', 'full'],
+] as const) {
   test(`python, ${recording}: ${mode} at step K keeps exactly steps 0..K-1 and one episode_end`, async () => {
     const trials = [3, 117, 999];
     for (const K of trials) {
@@ -83,9 +113,14 @@ for (const [mode, recording] of [['sys_exit', 'full'], ['sys_exit', 'scores'], [
       const t = trace(ep.trace);
       assert.deepEqual(problems(t), []);
       assert.equal(ep.reason, 'crashed', `${mode} K=${K}`);
-      assert.deepEqual(t.steps.map((s) => s.step), [...Array(K).keys()], `${mode} K=${K}`);
+      assert.deepEqual(
+        t.steps.map((s) => s.step),
+        [...Array(K).keys()],
+        `${mode} K=${K}`,
+      );
       assert.ok(t.end, 'one episode_end');
-      if (mode !== 'kill') assert.match(t.end!.error?.message ?? '', mode === 'sys_exit' ? /sys\.exit\(0\)/ : /os\._exit\(0\)/);
+      if (mode !== 'kill')
+        assert.match(t.end!.error?.message ?? '', mode === 'sys_exit' ? /sys\.exit\(0\)/ : /os\._exit\(0\)/);
     }
   });
 }
@@ -93,7 +128,13 @@ for (const [mode, recording] of [['sys_exit', 'full'], ['sys_exit', 'scores'], [
 test('python: a memory blow-up ends oom within 5 s of crossing the cap; the host stays small', async () => {
   const before = rssMb();
   const markFile = path.join(tmpDir(), 'mark');
-  const res = await runEpisodes(pyRequest({ recording: 'scores', agentOptions: { mode: 'oom', at: 10, markFile }, limits: { memoryLimitMb: 300, stepTimeoutMs: 20_000 } }));
+  const res = await runEpisodes(
+    pyRequest({
+      recording: 'scores',
+      agentOptions: { mode: 'oom', at: 10, markFile },
+      limits: { memoryLimitMb: 300, stepTimeoutMs: 20_000 },
+    }),
+  );
   const took = Date.now() - Number(fs.readFileSync(markFile, 'utf8'));
   const [ep] = res.episodes;
   assert.equal(ep.reason, 'oom');
@@ -104,7 +145,9 @@ test('python: a memory blow-up ends oom within 5 s of crossing the cap; the host
 
 test('python: a stdout flood is cut off; the host stays small', async () => {
   const before = rssMb();
-  const res = await runEpisodes(pyRequest({ agentOptions: { mode: 'flood', at: 4 }, limits: { stepTimeoutMs: 20_000 } }));
+  const res = await runEpisodes(
+    pyRequest({ agentOptions: { mode: 'flood', at: 4 }, limits: { stepTimeoutMs: 20_000 } }),
+  );
   const [ep] = res.episodes;
   const t = trace(ep.trace);
   assert.deepEqual(problems(t), []);

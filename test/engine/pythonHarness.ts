@@ -15,7 +15,8 @@ export const PYTHON = process.env.OBJECTIVE_MONITOR_PYTHON || 'python3';
 let gymChecked: boolean | null = null;
 /** Gymnasium-dependent tests skip with this reason when it is missing (CI installs it). */
 export function gymnasiumMissing(): string | false {
-  if (gymChecked === null) gymChecked = spawnSync(PYTHON, ['-c', 'import gymnasium, numpy'], { stdio: 'ignore' }).status === 0;
+  if (gymChecked === null)
+    gymChecked = spawnSync(PYTHON, ['-c', 'import gymnasium, numpy'], { stdio: 'ignore' }).status === 0;
   return gymChecked ? false : `gymnasium/numpy not installed for ${PYTHON}: pip install gymnasium numpy`;
 }
 
@@ -41,14 +42,31 @@ export class PyRunner {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => { this.wake(); resolve({ code, signal }); }));
-    this.closed = new Promise((resolve) => this.child.once('close', () => { this.wake(); resolve(); }));
-    this.child.stdout!.on('data', (d: Buffer) => { if (this.stdout.length < 1e6) this.stdout += d.toString(); });
-    this.child.stderr!.on('data', (d: Buffer) => { if (this.stderr.length < 1e6) this.stderr += d.toString(); });
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        this.wake();
+        resolve({ code, signal });
+      }),
+    );
+    this.closed = new Promise((resolve) =>
+      this.child.once('close', () => {
+        this.wake();
+        resolve();
+      }),
+    );
+    this.child.stdout!.on('data', (d: Buffer) => {
+      if (this.stdout.length < 1e6) this.stdout += d.toString();
+    });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      if (this.stderr.length < 1e6) this.stderr += d.toString();
+    });
     this.framer = new LineFramer({
       onLine: (line) => {
         const c = checkRecordLine(line);
-        if (!c.ok) { this.problems.push(`${c.message}: ${line.slice(0, 200)}`); return; }
+        if (!c.ok) {
+          this.problems.push(`${c.message}: ${line.slice(0, 200)}`);
+          return;
+        }
         const rec = c.record as Rec;
         if (rec.t === 'scores') {
           this.lastScores = rec;
@@ -95,13 +113,21 @@ export class PyRunner {
         // in case something else still holds them open)
         await within(this.closed, Math.max(0, Math.min(2000, deadline - Date.now())));
         if (pred(this.records)) return;
-        throw new Error(`runner exited before ${what}; records: ${summary(this.records)}\nstderr: ${this.stderr.slice(-2000)}`);
+        throw new Error(
+          `runner exited before ${what}; records: ${summary(this.records)}\nstderr: ${this.stderr.slice(-2000)}`,
+        );
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; records: ${summary(this.records)}\nstderr: ${this.stderr.slice(-2000)}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for ${what}; records: ${summary(this.records)}\nstderr: ${this.stderr.slice(-2000)}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 250));
-        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
   }
@@ -110,7 +136,7 @@ export class PyRunner {
   async episode(id: string, timeoutMs?: number): Promise<Rec[]> {
     const isEnd = (r: Rec) => (r.t === 'end' || r.t === 'error') && r.episodeId === id;
     await this.waitFor((rs) => rs.some(isEnd), `the end of episode ${id}`, timeoutMs);
-    const startIdx = this.records.findIndex((r) => (r.t === 'reset' && r.episodeId === id));
+    const startIdx = this.records.findIndex((r) => r.t === 'reset' && r.episodeId === id);
     const endIdx = this.records.findIndex(isEnd);
     // an episode that failed to load has no reset: take what follows the previous episode's end
     let s = startIdx;
@@ -131,13 +157,19 @@ export class PyRunner {
     const exit = await within(this.exited, timeoutMs);
     if (exit === undefined) {
       this.kill();
-      throw new Error(`runner (pid ${this.child.pid}) did not exit within ${timeoutMs} ms ${what}; records: ${summary(this.records)}\nstderr: ${this.stderr.slice(-2000)}`);
+      throw new Error(
+        `runner (pid ${this.child.pid}) did not exit within ${timeoutMs} ms ${what}; records: ${summary(this.records)}\nstderr: ${this.stderr.slice(-2000)}`,
+      );
     }
     return exit;
   }
 
   kill(): void {
-    try { process.kill(-this.child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 
   /** Asks the runner to leave, as the engine does; it must within 5 s (then it is killed and this throws). */
@@ -155,14 +187,22 @@ export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<undefined>((res) => { timer = setTimeout(() => res(undefined), ms); })]);
+    return await Promise.race([
+      p,
+      new Promise<undefined>((res) => {
+        timer = setTimeout(() => res(undefined), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }
 }
 
 function summary(rs: Rec[]): string {
-  return rs.map((r) => r.t + ('step' in r ? (r as { step: number }).step : '')).slice(-12).join(' ');
+  return rs
+    .map((r) => r.t + ('step' in r ? (r as { step: number }).step : ''))
+    .slice(-12)
+    .join(' ');
 }
 
 export function episode(over: Partial<EpisodeCommand> & { episodeId: string }): EpisodeCommand {

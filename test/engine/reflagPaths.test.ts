@@ -38,7 +38,20 @@ test('core, CLI and language server flag the same steps under every detector set
     // Engine-written traces: flagged and unflagged episodes, recorded past the flag (flag-only).
     const traces: string[] = [];
     for (const { agent, episodes, detector } of REFLAG_RUNS) {
-      const r = om(dir, 'run', scenarioFile, '--agent', agent, '--episodes', String(episodes), '--detector', detector, '--protocol', 'flag-only', '--json');
+      const r = om(
+        dir,
+        'run',
+        scenarioFile,
+        '--agent',
+        agent,
+        '--episodes',
+        String(episodes),
+        '--detector',
+        detector,
+        '--protocol',
+        'flag-only',
+        '--json',
+      );
       assert.ok(r.code === 0 || r.code === 1, r.stderr);
       traces.push(...JSON.parse(r.stdout).episodes.map((e: { trace: string }) => e.trace));
     }
@@ -50,13 +63,18 @@ test('core, CLI and language server flag the same steps under every detector set
       const settings = coerceSettings({ detector: section });
       const cliRun = om(dir, 'reflag', ...traces, ...cliOptions(section), '--json');
       assert.ok(cliRun.code === 0 || cliRun.code === 1, `${what}: ${cliRun.stderr}${cliRun.stdout}`);
-      const cliRows = JSON.parse(cliRun.stdout).traces as { trace: string; flaggedStep: number | null; recordedFlaggedStep: number | null }[];
+      const cliRows = JSON.parse(cliRun.stdout).traces as {
+        trace: string;
+        flaggedStep: number | null;
+        recordedFlaggedStep: number | null;
+      }[];
       for (const file of traces) {
         const text = fs.readFileSync(file, 'utf8');
         const core = flagRecordedTrace(recordedTraceOf(readTrace(text)), flagSettingsOf(settings), loader);
         assert.equal(core.reflagError, null, `${what}: ${core.reflagError}`);
         const step = core.flaggedStep;
-        if (section.kind === 'recorded') assert.equal(step, core.recordedFlaggedStep, `${what}: recorded keeps the recorded flag`);
+        if (section.kind === 'recorded')
+          assert.equal(step, core.recordedFlaggedStep, `${what}: recorded keeps the recorded flag`);
         if (step !== core.recordedFlaggedStep) differences++;
         seen.add(step);
         const where = `${what}, ${path.basename(file)}`;

@@ -18,7 +18,11 @@ import { FIX, fx } from './pythonHarness';
 const root = path.resolve(__dirname, '../..');
 
 async function runWith(render: string, events: EngineEvent[] = []): Promise<TraceReadResult & { reason: string }> {
-  const req = request({ spec: { environment: { module: 'renderEnv', options: { render, length: 6 } } }, seeds: [1], events });
+  const req = request({
+    spec: { environment: { module: 'renderEnv', options: { render, length: 6 } } },
+    seeds: [1],
+    events,
+  });
   const r = await runEpisodes(req);
   return { ...trace(r.episodes[0].trace), reason: r.episodes[0].reason };
 }
@@ -49,10 +53,16 @@ test('render() that throws: every step monitored and recorded without scenes, th
 test('render() returning something unusable says what came back and what was expected', async () => {
   const n = await runWith('number');
   assert.equal(n.reason, 'completed');
-  assert.match(n.reset!.sceneProblem!.message, /render\(\) returned number 42; expected a scene \{ width, height, shapes: \[\.\.\.\] \}, a string \(a text frame\) or an RGB array/);
+  assert.match(
+    n.reset!.sceneProblem!.message,
+    /render\(\) returned number 42; expected a scene \{ width, height, shapes: \[\.\.\.\] \}, a string \(a text frame\) or an RGB array/,
+  );
   const bad = await runWith('badShapes');
   assert.equal(bad.reason, 'completed');
-  assert.match(bad.reset!.sceneProblem!.message, /render\(\) returned an object with shapes but without numeric width and height/);
+  assert.match(
+    bad.reset!.sceneProblem!.message,
+    /render\(\) returned an object with shapes but without numeric width and height/,
+  );
   assert.equal(noted(bad).length, 1);
   // a renderer that breaks mid-episode: the scenes before are kept, the problem sits on its step
   const later = await runWith('laterThrow');
@@ -70,23 +80,38 @@ test('Gymnasium-style returns: a string is a text frame, an RGB array (nested or
   assert.ok(text.kind === 'text' && text.mono && text.text === '@..G\nstep 1', JSON.stringify(text));
   const nested = await runWith('rgbNested');
   const img = nested.steps[0].scene!.shapes[0];
-  assert.ok(img.kind === 'image' && img.cols === 6 && img.rows === 4 && Buffer.from(img.rgb, 'base64').length === 6 * 4 * 3);
+  assert.ok(
+    img.kind === 'image' && img.cols === 6 && img.rows === 4 && Buffer.from(img.rgb, 'base64').length === 6 * 4 * 3,
+  );
   assert.deepEqual([...Buffer.from(img.kind === 'image' ? img.rgb : '', 'base64').subarray(3, 6)], [40, 0, 255]);
   const typed = await runWith('rgbTyped');
   const big = typed.steps[0].scene!.shapes[0];
-  assert.ok(big.kind === 'image' && big.w === 100 && big.h === 80 && big.cols <= 64 && big.rows <= 64, JSON.stringify({ ...big, rgb: undefined }));
+  assert.ok(
+    big.kind === 'image' && big.w === 100 && big.h === 80 && big.cols <= 64 && big.rows <= 64,
+    JSON.stringify({ ...big, rgb: undefined }),
+  );
   for (const t of [s, nested, typed]) assert.equal(noted(t).length, 0);
 });
 
 test('calibrate checks render() on the first calibration episode (scores only) and reports the problem', async () => {
   const dir = tmpDir();
-  for (const f of ['renderEnv.ts', 'counterEnv.ts', 'goAgent.ts', 'doubleObjective.ts']) fs.copyFileSync(fixture(f), path.join(dir, f));
-  const base = request({ spec: { environment: { module: 'renderEnv', options: { render: 'number', length: 5 } }, calibration: { seeds: { from: 0, count: 6 } } } }).scenario;
+  for (const f of ['renderEnv.ts', 'counterEnv.ts', 'goAgent.ts', 'doubleObjective.ts'])
+    fs.copyFileSync(fixture(f), path.join(dir, f));
+  const base = request({
+    spec: {
+      environment: { module: 'renderEnv', options: { render: 'number', length: 5 } },
+      calibration: { seeds: { from: 0, count: 6 } },
+    },
+  }).scenario;
   const scenario: LoadedScenario = { ...base, dir, file: path.join(dir, 'fixture.scenario.json') };
   const events: EngineEvent[] = [];
   const r = await computeCalibration({
-    scenario, agent: { name: 'go', module: path.join(dir, 'goAgent.ts'), options: {} }, alpha: 0.2, outDir: dir,
-    limits: { startupTimeoutMs: 10_000, stepTimeoutMs: 2000, episodeTimeoutMs: 30_000, memoryLimitMb: 256 }, workers: 1,
+    scenario,
+    agent: { name: 'go', module: path.join(dir, 'goAgent.ts'), options: {} },
+    alpha: 0.2,
+    outDir: dir,
+    limits: { startupTimeoutMs: 10_000, stepTimeoutMs: 2000, episodeTimeoutMs: 30_000, memoryLimitMb: 256 },
+    workers: 1,
     onEvent: (e) => events.push(e),
   });
   assert.equal(r.failed, 0);
@@ -99,8 +124,26 @@ test('CLI: the scene problem is printed once per run on stderr; the episodes are
   const dir = tmpDir();
   fs.cpSync(path.join(root, 'examples/corridor'), dir, { recursive: true });
   const env = path.join(dir, 'environment.ts');
-  fs.writeFileSync(env, fs.readFileSync(env, 'utf8').replace(/render\(\)[^{]*\{/, (m) => `${m}\n      if (Math.random() < 2) return 42 as never;`));
-  const r = spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), 'run', 'corridor.scenario.json', '--agent', 'misaligned', '--episodes', '4', '--json'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  fs.writeFileSync(
+    env,
+    fs
+      .readFileSync(env, 'utf8')
+      .replace(/render\(\)[^{]*\{/, (m) => `${m}\n      if (Math.random() < 2) return 42 as never;`),
+  );
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'dist/cli.js'),
+      'run',
+      'corridor.scenario.json',
+      '--agent',
+      'misaligned',
+      '--episodes',
+      '4',
+      '--json',
+    ],
+    { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+  );
   assert.equal(r.status, 1, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.ok(out.episodes.every((e: { reason: string }) => e.reason === 'flagged_stop'));
@@ -112,8 +155,22 @@ test('CLI: the scene problem is printed once per run on stderr; the episodes are
 test('python: scene() that raises or returns something unusable costs the scene, never the step', async () => {
   for (const kind of ['raise', 'number', 'bad', 'string']) {
     const req = request({ seeds: [1] });
-    const scenario: LoadedScenario = { ...req.scenario, dir: FIX, file: path.join(FIX, 'fixture.scenario.json'), spec: { ...req.scenario.spec, environment: { module: 'renderEnv', options: { render: kind, length: 5 } }, objective: undefined } };
-    const r = await runEpisodes({ ...req, scenario, agent: { name: 'const', module: fx('constAgent.py'), options: {} }, limits: { ...req.limits, startupTimeoutMs: 15_000, stepTimeoutMs: 2000 } });
+    const scenario: LoadedScenario = {
+      ...req.scenario,
+      dir: FIX,
+      file: path.join(FIX, 'fixture.scenario.json'),
+      spec: {
+        ...req.scenario.spec,
+        environment: { module: 'renderEnv', options: { render: kind, length: 5 } },
+        objective: undefined,
+      },
+    };
+    const r = await runEpisodes({
+      ...req,
+      scenario,
+      agent: { name: 'const', module: fx('constAgent.py'), options: {} },
+      limits: { ...req.limits, startupTimeoutMs: 15_000, stepTimeoutMs: 2000 },
+    });
     const e = r.episodes[0];
     assert.equal(e.reason, 'completed', `${kind}: ${JSON.stringify(e.error)}`);
     assert.equal(e.steps, 5);

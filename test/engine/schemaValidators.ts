@@ -8,7 +8,7 @@ import Ajv from 'ajv';
 
 const schemas = path.resolve(__dirname, '../fixtures/schemas');
 
-let sarifValidate: ((data: unknown) => boolean) & { errors?: unknown } | null = null;
+let sarifValidate: (((data: unknown) => boolean) & { errors?: unknown }) | null = null;
 
 /** Returns the schema errors (empty when valid). */
 export function sarifSchemaErrors(log: unknown): string[] {
@@ -22,17 +22,24 @@ export function sarifSchemaErrors(log: unknown): string[] {
     const ajv = new Ajv({ allErrors: true, strict: false });
     ajv.addFormat('uri', (s: string) => URL.canParse(s));
     ajv.addFormat('uri-reference', (s: string) => URL.canParse(s, 'file:///base/'));
-    ajv.addFormat('date-time', (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)));
+    ajv.addFormat(
+      'date-time',
+      (s: string) =>
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)),
+    );
     sarifValidate = ajv.compile(schema);
   }
   if (sarifValidate(log)) return [];
-  return ((sarifValidate as { errors?: { instancePath: string; message?: string }[] }).errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}`);
+  return ((sarifValidate as { errors?: { instancePath: string; message?: string }[] }).errors ?? []).map(
+    (e) => `${e.instancePath || '/'}: ${e.message}`,
+  );
 }
 
 /** xmllint's verdict on `file` against the JUnit XSD: '' when valid, else its messages. */
 export function junitSchemaErrors(file: string): string {
   const r = spawnSync('xmllint', ['--noout', '--schema', path.join(schemas, 'junit.xsd'), file], { encoding: 'utf8' });
-  if (r.error) throw new Error(`xmllint could not run (${r.error.message}); install libxml2-utils (scripts/setup.sh does)`);
+  if (r.error)
+    throw new Error(`xmllint could not run (${r.error.message}); install libxml2-utils (scripts/setup.sh does)`);
   return r.status === 0 ? '' : r.stderr;
 }
 

@@ -21,7 +21,9 @@ function runnerProcesses(): number[] {
     if (p.pid === process.pid || p.state === 'Z') continue;
     try {
       if (fs.readFileSync(`/proc/${p.pid}/environ`, 'latin1').includes(`${TOKEN_VAR}=`)) found.push(p.pid);
-    } catch { /* gone, or not ours to read */ }
+    } catch {
+      /* gone, or not ours to read */
+    }
   }
   return found;
 }
@@ -31,10 +33,20 @@ test('soak: 1,000 episodes x 1,000 steps leave fds, processes and memory where t
   const scenario = { ...base, spec: { ...base.spec, maxSteps: 1000 } };
   const agent = resolveAgent(scenario, 'aligned');
   const tracesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-soak-'));
-  const run = (seeds: number[]) => runEpisodes({
-    scenario, agent, distribution: 'calibration', seeds, recording: 'scores', protocol: 'flag-only',
-    detector: { kind: 'fixed', threshold: -Infinity }, calibration: null, calibrationFile: null, tracesDir, limits: DEFAULT_LIMITS,
-  });
+  const run = (seeds: number[]) =>
+    runEpisodes({
+      scenario,
+      agent,
+      distribution: 'calibration',
+      seeds,
+      recording: 'scores',
+      protocol: 'flag-only',
+      detector: { kind: 'fixed', threshold: -Infinity },
+      calibration: null,
+      calibrationFile: null,
+      tracesDir,
+      limits: DEFAULT_LIMITS,
+    });
   // Warm up at full scale: V8 sizes its heap spaces and malloc its arenas during the first large run;
   // what must not happen is growth from one soak to the next.
   await run(seedRange(50_000, 1000));
@@ -49,7 +61,10 @@ test('soak: 1,000 episodes x 1,000 steps leave fds, processes and memory where t
   for (let round = 0; round < 2; round++) {
     const r = await run(seedRange(round * 1000, 1000));
     assert.equal(r.episodes.length, 1000);
-    assert.ok(r.episodes.every((e) => e.reason === 'completed'), 'every episode completed');
+    assert.ok(
+      r.episodes.every((e) => e.reason === 'completed'),
+      'every episode completed',
+    );
     steps = r.episodes.reduce((a, e) => a + e.steps, 0);
     assert.ok(steps >= 900_000, `${steps} steps`);
     global.gc?.();
@@ -60,9 +75,15 @@ test('soak: 1,000 episodes x 1,000 steps leave fds, processes and memory where t
   const fds1 = openFds();
   const rss1 = process.memoryUsage().rss;
   const growthMb = (rss1 - rss0) / 2 ** 20;
-  process.stdout.write(`# soak: 2 x ${steps} steps, fds ${fds0} -> ${fds1}, rss ${(rss0 / 2 ** 20).toFixed(0)} -> ${(rssMid / 2 ** 20).toFixed(0)} -> ${(rss1 / 2 ** 20).toFixed(0)} MB, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB, external ${(process.memoryUsage().external / 2 ** 20).toFixed(0)} MB, arrayBuffers ${(process.memoryUsage().arrayBuffers / 2 ** 20).toFixed(0)} MB\n`);
+  process.stdout.write(
+    `# soak: 2 x ${steps} steps, fds ${fds0} -> ${fds1}, rss ${(rss0 / 2 ** 20).toFixed(0)} -> ${(rssMid / 2 ** 20).toFixed(0)} -> ${(rss1 / 2 ** 20).toFixed(0)} MB, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB, external ${(process.memoryUsage().external / 2 ** 20).toFixed(0)} MB, arrayBuffers ${(process.memoryUsage().arrayBuffers / 2 ** 20).toFixed(0)} MB\n`,
+  );
   assert.equal(fds1, fds0, 'open file descriptors are stable');
-  assert.deepEqual(runnerProcesses().filter((p) => !before.includes(p)), [], 'no runner left alive');
+  assert.deepEqual(
+    runnerProcesses().filter((p) => !before.includes(p)),
+    [],
+    'no runner left alive',
+  );
   assert.ok(Math.abs(growthMb) <= 50, `engine RSS changed by ${growthMb.toFixed(1)} MB`);
   fs.rmSync(tracesDir, { recursive: true, force: true });
 });

@@ -13,8 +13,11 @@ import { readTrace } from '../../src/core/traceReader';
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
 const python = process.env.OBJECTIVE_MONITOR_PYTHON || 'python3';
-const hasTorch = spawnSync(python, ['-c', 'import torch, gymnasium'], { encoding: 'utf8', timeout: 120_000 }).status === 0;
-const skip = hasTorch ? false : `torch or gymnasium is not installed for ${python} (pip install torch gymnasium; scripts/setup.sh does)`;
+const hasTorch =
+  spawnSync(python, ['-c', 'import torch, gymnasium'], { encoding: 'utf8', timeout: 120_000 }).status === 0;
+const skip = hasTorch
+  ? false
+  : `torch or gymnasium is not installed for ${python} (pip install torch gymnasium; scripts/setup.sh does)`;
 // Importing torch takes seconds (tens on a loaded machine), before the first reset: allow it.
 const LOAD_ALLOWANCE = ['--step-timeout', '120000'];
 
@@ -24,7 +27,9 @@ function exampleCopy(agents?: Record<string, unknown>): string {
   fs.mkdirSync(path.join(dir, 'trained-cartpole'));
   fs.cpSync(path.join(root, 'examples/gymnasium/cartpole'), path.join(dir, 'gymnasium/cartpole'), { recursive: true });
   fs.copyFileSync(path.join(root, 'examples/trained-cartpole/policy.pt'), path.join(dir, 'trained-cartpole/policy.pt'));
-  const spec = JSON.parse(fs.readFileSync(path.join(root, 'examples/trained-cartpole/cartpole-torch.scenario.json'), 'utf8'));
+  const spec = JSON.parse(
+    fs.readFileSync(path.join(root, 'examples/trained-cartpole/cartpole-torch.scenario.json'), 'utf8'),
+  );
   spec.calibration.seeds.count = 30;
   if (agents) spec.agents = { ...spec.agents, ...agents };
   fs.writeFileSync(path.join(dir, 'trained-cartpole/torch.scenario.json'), JSON.stringify(spec, null, 2));
@@ -36,32 +41,105 @@ function om(cwd: string, ...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface JsonRun { episodes: { seed: number; steps: number; flaggedStep: number | null; reason: string; trace: string; error?: { message: string } }[] }
+interface JsonRun {
+  episodes: {
+    seed: number;
+    steps: number;
+    flaggedStep: number | null;
+    reason: string;
+    trace: string;
+    error?: { message: string };
+  }[];
+}
 
-test('the TorchScript policy balances the training pole and is flagged on the long deployment pole before it falls', { skip }, () => {
-  const dir = exampleCopy();
-  let r = om(dir, 'run', 'torch.scenario.json', '--agent', 'trained', '--seed', '7', '--distribution', 'calibration', '--detector', 'fixed', '--threshold', '-1e9', '--json', ...LOAD_ALLOWANCE);
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  const [train] = (JSON.parse(r.stdout) as JsonRun).episodes;
-  assert.deepEqual([train.reason, train.steps], ['completed', 500]);
+test(
+  'the TorchScript policy balances the training pole and is flagged on the long deployment pole before it falls',
+  { skip },
+  () => {
+    const dir = exampleCopy();
+    let r = om(
+      dir,
+      'run',
+      'torch.scenario.json',
+      '--agent',
+      'trained',
+      '--seed',
+      '7',
+      '--distribution',
+      'calibration',
+      '--detector',
+      'fixed',
+      '--threshold',
+      '-1e9',
+      '--json',
+      ...LOAD_ALLOWANCE,
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const [train] = (JSON.parse(r.stdout) as JsonRun).episodes;
+    assert.deepEqual([train.reason, train.steps], ['completed', 500]);
 
-  r = om(dir, 'run', 'torch.scenario.json', '--agent', 'trained', '--episodes', '2', '--json', ...LOAD_ALLOWANCE);
-  assert.equal(r.code, 1, r.stdout + r.stderr);
-  for (const e of (JSON.parse(r.stdout) as JsonRun).episodes) {
-    assert.equal(e.reason, 'flagged_stop', JSON.stringify(e));
-    const t = readTrace(fs.readFileSync(e.trace));
-    assert.ok(t.steps.every((s) => s.action === 0 || s.action === 1), 'actions mapped through options.actions');
-    assert.equal(t.steps.some((s) => s.terminated), false, `seed ${e.seed}: flagged at step ${e.flaggedStep}, before the pole fell`);
-  }
-});
+    r = om(dir, 'run', 'torch.scenario.json', '--agent', 'trained', '--episodes', '2', '--json', ...LOAD_ALLOWANCE);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    for (const e of (JSON.parse(r.stdout) as JsonRun).episodes) {
+      assert.equal(e.reason, 'flagged_stop', JSON.stringify(e));
+      const t = readTrace(fs.readFileSync(e.trace));
+      assert.ok(
+        t.steps.every((s) => s.action === 0 || s.action === 1),
+        'actions mapped through options.actions',
+      );
+      assert.equal(
+        t.steps.some((s) => s.terminated),
+        false,
+        `seed ${e.seed}: flagged at step ${e.flaggedStep}, before the pole fell`,
+      );
+    }
+  },
+);
 
 test('a file that is not TorchScript and a wrong actions list are errors naming the file', { skip }, () => {
-  const dir = exampleCopy({ three: { module: './policy.pt', options: { actions: [0, 1, 2] } }, broken: { module: './broken.pt' } });
+  const dir = exampleCopy({
+    three: { module: './policy.pt', options: { actions: [0, 1, 2] } },
+    broken: { module: './broken.pt' },
+  });
   fs.writeFileSync(path.join(dir, 'broken.pt'), 'not a model');
-  let r = om(dir, 'run', 'torch.scenario.json', '--agent', 'broken', '--seed', '1', '--detector', 'fixed', '--threshold', '-1e9', '--json', ...LOAD_ALLOWANCE);
+  let r = om(
+    dir,
+    'run',
+    'torch.scenario.json',
+    '--agent',
+    'broken',
+    '--seed',
+    '1',
+    '--detector',
+    'fixed',
+    '--threshold',
+    '-1e9',
+    '--json',
+    ...LOAD_ALLOWANCE,
+  );
   assert.equal(r.code, 2, r.stdout + r.stderr);
-  assert.match((JSON.parse(r.stdout) as JsonRun).episodes[0].error!.message, /broken\.pt: not a TorchScript file \(save the policy with torch\.jit\.save/);
-  r = om(dir, 'run', 'torch.scenario.json', '--agent', 'three', '--seed', '1', '--detector', 'fixed', '--threshold', '-1e9', '--json', ...LOAD_ALLOWANCE);
+  assert.match(
+    (JSON.parse(r.stdout) as JsonRun).episodes[0].error!.message,
+    /broken\.pt: not a TorchScript file \(save the policy with torch\.jit\.save/,
+  );
+  r = om(
+    dir,
+    'run',
+    'torch.scenario.json',
+    '--agent',
+    'three',
+    '--seed',
+    '1',
+    '--detector',
+    'fixed',
+    '--threshold',
+    '-1e9',
+    '--json',
+    ...LOAD_ALLOWANCE,
+  );
   assert.equal(r.code, 2, r.stdout + r.stderr);
-  assert.match((JSON.parse(r.stdout) as JsonRun).episodes[0].error!.message, /policy\.pt: the model's output has 2 values but options\.actions lists 3 actions/);
+  assert.match(
+    (JSON.parse(r.stdout) as JsonRun).episodes[0].error!.message,
+    /policy\.pt: the model's output has 2 values but options\.actions lists 3 actions/,
+  );
 });

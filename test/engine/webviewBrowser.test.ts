@@ -15,17 +15,44 @@ import { openHarness, posted, type Harness } from './webviewHarness';
 const screenshotDir = path.resolve(__dirname, '../../test-results');
 
 type Posted = { method: string; params: Record<string, unknown> };
-type W = Window & { __host: { send(m: unknown): void }; __traceGen: Record<string, (...a: unknown[]) => unknown>; __posted: Posted[]; __csp: unknown[]; __xss?: unknown; __load?: LoadInfo };
-interface LoadInfo { episodeId: string; n: number; flag: number | null; scores: number[]; thresholds: number[]; increments: number[] }
+type W = Window & {
+  __host: { send(m: unknown): void };
+  __traceGen: Record<string, (...a: unknown[]) => unknown>;
+  __posted: Posted[];
+  __csp: unknown[];
+  __xss?: unknown;
+  __load?: LoadInfo;
+};
+interface LoadInfo {
+  episodeId: string;
+  n: number;
+  flag: number | null;
+  scores: number[];
+  thresholds: number[];
+  increments: number[];
+}
 
 /** Builds a replay/load in the page (typed arrays stay in the page) and sends it. */
 async function load(page: Page, opts: Record<string, unknown>): Promise<LoadInfo> {
   return page.evaluate((o) => {
     const w = window as unknown as W;
-    const m = w.__traceGen.load(o) as { params: { meta: { episodeId: string }; flaggedStep: number | null; steps: { scores: Float64Array; thresholds: Float64Array; increments: Float64Array } } };
+    const m = w.__traceGen.load(o) as {
+      params: {
+        meta: { episodeId: string };
+        flaggedStep: number | null;
+        steps: { scores: Float64Array; thresholds: Float64Array; increments: Float64Array };
+      };
+    };
     w.__host.send(m);
     const p = m.params;
-    const info = { episodeId: p.meta.episodeId, n: p.steps.scores.length, flag: p.flaggedStep, scores: Array.from(p.steps.scores), thresholds: Array.from(p.steps.thresholds), increments: Array.from(p.steps.increments) };
+    const info = {
+      episodeId: p.meta.episodeId,
+      n: p.steps.scores.length,
+      flag: p.flaggedStep,
+      scores: Array.from(p.steps.scores),
+      thresholds: Array.from(p.steps.thresholds),
+      increments: Array.from(p.steps.increments),
+    };
     w.__load = info;
     return info;
   }, opts);
@@ -37,7 +64,12 @@ async function send(page: Page, msg: unknown): Promise<void> {
 
 /** Acts as the extension host for step details: answers every batch the panel asks for (each step
  *  with its own detail; `extra` for `step`) until a batch with `step` was answered. */
-async function answerRequests(page: Page, info: LoadInfo, step: number, extra: Record<string, unknown> = {}): Promise<void> {
+async function answerRequests(
+  page: Page,
+  info: LoadInfo,
+  step: number,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const deadline = Date.now() + 5000;
   for (;;) {
     const msgs = await page.evaluate(() => {
@@ -58,10 +90,14 @@ async function answerRequests(page: Page, info: LoadInfo, step: number, extra: R
     if (done) return;
     const left = deadline - Date.now();
     assert.ok(left > 0, `the panel did not ask for step ${step}`);
-    await page.waitForFunction(() => {
-      const w = window as unknown as W & { __answered?: number };
-      return w.__posted.length > (w.__answered ?? 0);
-    }, undefined, { timeout: left });
+    await page.waitForFunction(
+      () => {
+        const w = window as unknown as W & { __answered?: number };
+        return w.__posted.length > (w.__answered ?? 0);
+      },
+      undefined,
+      { timeout: left },
+    );
   }
 }
 
@@ -69,34 +105,93 @@ const textOf = (page: Page, sel: string) => page.locator(sel).innerText();
 const sliderValue = (page: Page) => page.locator('.tl-slider').inputValue().then(Number);
 /** The panel draws in requestAnimationFrame: wait for what the user would see. */
 async function expectStep(page: Page, step: number): Promise<void> {
-  await page.waitForFunction((s) => (document.querySelector('.tl-slider') as HTMLInputElement).value === String(s), step, { timeout: 5000 })
+  await page
+    .waitForFunction((s) => (document.querySelector('.tl-slider') as HTMLInputElement).value === String(s), step, {
+      timeout: 5000,
+    })
     .catch(async () => assert.equal(await sliderValue(page), step));
 }
 async function expectText(page: Page, sel: string, re: RegExp): Promise<void> {
-  await page.waitForFunction(({ sel, src, flags }) => new RegExp(src, flags).test(document.querySelector(sel)?.textContent ?? ''), { sel, src: re.source, flags: re.flags }, { timeout: 5000 })
+  await page
+    .waitForFunction(
+      ({ sel, src, flags }) => new RegExp(src, flags).test(document.querySelector(sel)?.textContent ?? ''),
+      { sel, src: re.source, flags: re.flags },
+      { timeout: 5000 },
+    )
     .catch(async () => assert.match(await page.locator(sel).innerText(), re));
 }
 
 /** A racing scene: a static oval track and grass, then the car, a minimap grid, an oil spill, a
  *  camera thumbnail and a telemetry text block. Every shape kind of scene.ts appears. */
-function racingScene(step: number, n: number, text = `lap ${1 + Math.floor((3 * step) / n)}\nspeed ${(3 + Math.sin(step / 9)).toFixed(2)}`, label = 'car'): Scene {
+function racingScene(
+  step: number,
+  n: number,
+  text = `lap ${1 + Math.floor((3 * step) / n)}\nspeed ${(3 + Math.sin(step / 9)).toFixed(2)}`,
+  label = 'car',
+): Scene {
   const track: number[] = [];
-  for (let i = 0; i < 64; i++) { const a = (i / 64) * Math.PI * 2; track.push(100 + 78 * Math.cos(a), 60 + 40 * Math.sin(a)); }
+  for (let i = 0; i < 64; i++) {
+    const a = (i / 64) * Math.PI * 2;
+    track.push(100 + 78 * Math.cos(a), 60 + 40 * Math.sin(a));
+  }
   const a = ((3 * step) / n) * Math.PI * 2;
   const drift = step > n * 0.4 ? Math.min((step - n * 0.4) / 10, 16) : 0;
-  const cx = 100 + (78 + drift) * Math.cos(a), cy = 60 + (40 + drift) * Math.sin(a);
+  const cx = 100 + (78 + drift) * Math.cos(a),
+    cy = 60 + (40 + drift) * Math.sin(a);
   const cells: (SceneColor | null)[] = [];
   for (let i = 0; i < 24; i++) cells.push(i <= (step * 24) / n ? 'visited' : i % 5 === 0 ? 'hazard' : null);
-  const rgb = Buffer.from(Array.from({ length: 4 * 3 }, (_, i) => [[220, 40, 40], [40, 180, 60], [50, 90, 230]][i % 3]).flat()).toString('base64');
+  const rgb = Buffer.from(
+    Array.from(
+      { length: 4 * 3 },
+      (_, i) =>
+        [
+          [220, 40, 40],
+          [40, 180, 60],
+          [50, 90, 230],
+        ][i % 3],
+    ).flat(),
+  ).toString('base64');
   const shapes: Shape[] = [
     { kind: 'rect', x: 0, y: 0, w: 200, h: 120, fill: 'floor', static: true },
     { kind: 'path', points: track, closed: true, stroke: 'track', lineWidth: 14, static: true },
     { kind: 'path', points: track, closed: true, stroke: 'muted', lineWidth: 0.6, static: true },
     { kind: 'circle', x: 150, y: 96, r: 5, fill: 'hazard', label: 'oil spill' },
-    { kind: 'grid', x: 6, y: 88, cols: 8, rows: 3, cell: 3.5, cells: cells as SceneColor[], stroke: 'muted', lineWidth: 0.2 },
-    { kind: 'image', x: 170, y: 6, w: 24, h: 18, cols: 4, rows: 3, rgb, stroke: 'foreground', lineWidth: 0.4, label: 'camera' },
+    {
+      kind: 'grid',
+      x: 6,
+      y: 88,
+      cols: 8,
+      rows: 3,
+      cell: 3.5,
+      cells: cells as SceneColor[],
+      stroke: 'muted',
+      lineWidth: 0.2,
+    },
+    {
+      kind: 'image',
+      x: 170,
+      y: 6,
+      w: 24,
+      h: 18,
+      cols: 4,
+      rows: 3,
+      rgb,
+      stroke: 'foreground',
+      lineWidth: 0.4,
+      label: 'camera',
+    },
     { kind: 'text', x: 6, y: 6, text, size: 7, mono: true, fill: 'foreground' },
-    { kind: 'arrow', x: cx, y: cy, angle: a + Math.PI / 2, size: 6, fill: 'agent', stroke: '#ffffff', lineWidth: 0.5, label },
+    {
+      kind: 'arrow',
+      x: cx,
+      y: cy,
+      angle: a + Math.PI / 2,
+      size: 6,
+      fill: 'agent',
+      stroke: '#ffffff',
+      lineWidth: 0.5,
+      label,
+    },
   ];
   return { width: 200, height: 120, shapes };
 }
@@ -105,12 +200,19 @@ function detail(info: LoadInfo, step: number, extra: Record<string, unknown> = {
   return {
     method: 'replay/stepDetail',
     params: {
-      episodeId: info.episodeId, step, available: true,
+      episodeId: info.episodeId,
+      step,
+      available: true,
       action: { steer: Number(Math.sin(step / 7).toFixed(3)), throttle: 0.8 },
       observation: { x: 12.5, y: -3.25, speed: 3.2, heading: 1.57, lidar: [4.1, 3.9, 2.2, 8.0, 9.5, 1.1, 0.7, 5.5] },
       info: { lap: 1, offTrack: step > info.n * 0.4, checkpoint: 'C3' },
-      reward: info.increments[step], terminated: false, truncated: false,
-      increment: info.increments[step], score: info.scores[step], threshold: info.thresholds[step], statistic: -3.1,
+      reward: info.increments[step],
+      terminated: false,
+      truncated: false,
+      increment: info.increments[step],
+      score: info.scores[step],
+      threshold: info.thresholds[step],
+      statistic: -3.1,
       margin: info.scores[step] - info.thresholds[step],
       scene: racingScene(step, info.n),
       ...extra,
@@ -123,15 +225,22 @@ async function scenePixels(page: Page, agent: [number, number, number]) {
   return page.evaluate((agent) => {
     const c = document.querySelector('.scene-canvas') as HTMLCanvasElement;
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let agentPx = 0, painted = 0;
+    let agentPx = 0,
+      painted = 0;
     const colours = new Set<number>();
     for (let i = 0; i < d.length; i += 4) {
       if (d[i + 3] === 0) continue;
       painted++;
       colours.add(((d[i] >> 4) << 8) | ((d[i + 1] >> 4) << 4) | (d[i + 2] >> 4));
-      if (Math.abs(d[i] - agent[0]) < 12 && Math.abs(d[i + 1] - agent[1]) < 12 && Math.abs(d[i + 2] - agent[2]) < 12) agentPx++;
+      if (Math.abs(d[i] - agent[0]) < 12 && Math.abs(d[i + 1] - agent[1]) < 12 && Math.abs(d[i + 2] - agent[2]) < 12)
+        agentPx++;
     }
-    return { agentPx, painted, colours: colours.size, bg: Array.from(d.slice((c.width * 10 + 10) * 4, (c.width * 10 + 10) * 4 + 3)) };
+    return {
+      agentPx,
+      painted,
+      colours: colours.size,
+      bg: Array.from(d.slice((c.width * 10 + 10) * 4, (c.width * 10 + 10) * 4 + 3)),
+    };
   }, agent);
 }
 
@@ -143,7 +252,9 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     page = h.page;
     await page.waitForFunction(() => (window as unknown as W).__posted.length > 0);
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   test('posts replay/ready first, and nothing else before a load', async () => {
     const msgs = await posted(page);
@@ -155,7 +266,12 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
   test('a racing episode: flag in the header, F jumps to it, inspector and scene show that step', async () => {
     const info = await load(page, { n: 600, seed: 3 });
     await expectText(page, '.header', /flagged at step/);
-    await send(page, await page.evaluate(() => (window as unknown as W).__traceGen.overlays('ep-3', 600, ['seed 11 (calibration)', 'seed 12 (calibration)'])));
+    await send(
+      page,
+      await page.evaluate(() =>
+        (window as unknown as W).__traceGen.overlays('ep-3', 600, ['seed 11 (calibration)', 'seed 12 (calibration)']),
+      ),
+    );
     assert.ok(info.flag !== null && info.flag > 0);
     const flag = info.flag!;
     const header = await page.locator('.h-flag').innerText();
@@ -164,7 +280,11 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.equal(Number(m[1]), flag);
     assert.ok(Math.abs(Number(m[2]) - info.scores[flag]) <= Math.abs(info.scores[flag]) * 1e-3 + 1e-9);
     assert.ok(Math.abs(Number(m[3]) - info.thresholds[flag]) <= Math.abs(info.thresholds[flag]) * 1e-3 + 1e-9);
-    await expectText(page, '.header', /racing[\s\S]*agent misaligned[\s\S]*seed 3 \(deployment\)[\s\S]*completed after 600 steps \(0–599\)[\s\S]*α = 0\.05/);
+    await expectText(
+      page,
+      '.header',
+      /racing[\s\S]*agent misaligned[\s\S]*seed 3 \(deployment\)[\s\S]*completed after 600 steps \(0–599\)[\s\S]*α = 0\.05/,
+    );
 
     await page.locator('body').press('Home');
     await expectStep(page, 0);
@@ -220,7 +340,9 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
     for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -100);
     await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}').zoom !== null);
-    const zoom = await page.evaluate(() => JSON.parse(sessionStorage.getItem('vscodeState')!).zoom as { from: number; to: number });
+    const zoom = await page.evaluate(
+      () => JSON.parse(sessionStorage.getItem('vscodeState')!).zoom as { from: number; to: number },
+    );
     assert.ok(zoom.to - zoom.from < info.n * 0.6 && zoom.from > 0, `zoomed to ${JSON.stringify(zoom)}`);
     assert.equal(await page.locator('.tl-zoom').isVisible(), true);
     await page.mouse.dblclick(box.x + box.width * 0.5, box.y + box.height * 0.5);
@@ -234,7 +356,9 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     await page.waitForFunction(() => Number((document.querySelector('.tl-slider') as HTMLInputElement).value) > 2);
     await body.press('Space');
     const paused = await sliderValue(page);
-    await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+    await page.waitForFunction(
+      () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))),
+    );
     await expectStep(page, paused);
   });
 
@@ -244,21 +368,35 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.equal(await textOf(page, '.tl-step'), 'no steps');
     assert.equal(await page.locator('.scene-wrap').isVisible(), false, 'no scene: the inspector alone');
     for (let i = 0; i < 10; i++) {
-      await page.evaluate(({ i, ep }) => {
-        const w = window as unknown as W;
-        const c = w.__traceGen.columns(i * 100, 100, 400, 0, 7);
-        w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: c, flaggedStep: null } });
-      }, { i, ep: info.episodeId });
+      await page.evaluate(
+        ({ i, ep }) => {
+          const w = window as unknown as W;
+          const c = w.__traceGen.columns(i * 100, 100, 400, 0, 7);
+          w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: c, flaggedStep: null } });
+        },
+        { i, ep: info.episodeId },
+      );
     }
-    await page.waitForFunction(() => /live · 1000 steps \(0–999\)/.test(document.querySelector('.header')!.textContent!));
+    await page.waitForFunction(() =>
+      /live · 1000 steps \(0–999\)/.test(document.querySelector('.header')!.textContent!),
+    );
     await expectStep(page, 999);
     // malformed: plain arrays instead of Float64Array; columns of different lengths; a gap; another episode
     await page.evaluate((ep) => {
       const w = window as unknown as W;
       const c = w.__traceGen.columns(1000, 5, 0, 0, 7) as Record<string, unknown>;
-      w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: { ...c, scores: [1, 2, 3, 4, 5] }, flaggedStep: null } });
-      w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: { ...c, thresholds: new Float64Array(4) }, flaggedStep: null } });
-      w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: w.__traceGen.columns(2000, 5, 0, 0, 7), flaggedStep: null } });
+      w.__host.send({
+        method: 'replay/append',
+        params: { episodeId: ep, steps: { ...c, scores: [1, 2, 3, 4, 5] }, flaggedStep: null },
+      });
+      w.__host.send({
+        method: 'replay/append',
+        params: { episodeId: ep, steps: { ...c, thresholds: new Float64Array(4) }, flaggedStep: null },
+      });
+      w.__host.send({
+        method: 'replay/append',
+        params: { episodeId: ep, steps: w.__traceGen.columns(2000, 5, 0, 0, 7), flaggedStep: null },
+      });
       w.__host.send({ method: 'replay/append', params: { episodeId: 'another', steps: c, flaggedStep: null } });
       w.__host.send({ method: 'replay/load', params: { meta: { scenario: 'broken' } } });
       w.__host.send('replay/load');
@@ -267,8 +405,23 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     assert.match(await textOf(page, '.header'), /live · 1000 steps/);
     assert.doesNotMatch(await textOf(page, '.header'), /broken/);
-    await send(page, { method: 'replay/end', params: { episodeId: info.episodeId, end: { reason: 'step_timeout', steps: 1000, score: 1, flaggedStep: null, durationMs: 5000, error: { message: 'step 1000 took longer than 2000 ms', phase: 'step' } } } });
-    await page.waitForFunction(() => /step timeout after 1000 steps \(0–999\)/.test(document.querySelector('.header')!.textContent!));
+    await send(page, {
+      method: 'replay/end',
+      params: {
+        episodeId: info.episodeId,
+        end: {
+          reason: 'step_timeout',
+          steps: 1000,
+          score: 1,
+          flaggedStep: null,
+          durationMs: 5000,
+          error: { message: 'step 1000 took longer than 2000 ms', phase: 'step' },
+        },
+      },
+    });
+    await page.waitForFunction(() =>
+      /step timeout after 1000 steps \(0–999\)/.test(document.querySelector('.header')!.textContent!),
+    );
     assert.match(await textOf(page, '.header-error'), /step: step 1000 took longer than 2000 ms/);
   });
 
@@ -276,17 +429,57 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     const info = await load(page, { n: 60, seed: 4 });
     const last = info.scores[59];
     const prediction = {
-      step: 60, horizon: 3, rollouts: 1, replay: true, fired: true, crossingStep: 62, predictedScore: last - 500, margin: 0,
-      increments: [1, -200, -301], scores: [last + 1, last - 199, last - 500], thresholds: [last - 100, last - 100, last - 100],
+      step: 60,
+      horizon: 3,
+      rollouts: 1,
+      replay: true,
+      fired: true,
+      crossingStep: 62,
+      predictedScore: last - 500,
+      margin: 0,
+      increments: [1, -200, -301],
+      scores: [last + 1, last - 199, last - 500],
+      thresholds: [last - 100, last - 100, last - 100],
     };
-    await send(page, { method: 'replay/end', params: { episodeId: info.episodeId, end: { reason: 'predicted_stop', steps: 60, score: last, flaggedStep: null, durationMs: 10, prediction, guard: { status: 'on', message: 'guard on' } } } });
-    await page.waitForFunction(() => /Predicted stop: the guard stopped before step 60/.test(document.querySelector('canvas')?.getAttribute('aria-label') ?? ''));
+    await send(page, {
+      method: 'replay/end',
+      params: {
+        episodeId: info.episodeId,
+        end: {
+          reason: 'predicted_stop',
+          steps: 60,
+          score: last,
+          flaggedStep: null,
+          durationMs: 10,
+          prediction,
+          guard: { status: 'on', message: 'guard on' },
+        },
+      },
+    });
+    await page.waitForFunction(() =>
+      /Predicted stop: the guard stopped before step 60/.test(
+        document.querySelector('canvas')?.getAttribute('aria-label') ?? '',
+      ),
+    );
     const label = (await page.locator('canvas').first().getAttribute('aria-label'))!;
     assert.match(label, /below the threshold at step 62 \(the prediction replays the simulator exactly\)/);
     assert.match(label, /Legend: .*prediction \(replays the simulator\)/);
     assert.match(await textOf(page, '.header'), /stopped before the predicted crossing/);
     // a malformed prediction is refused like any bad message: the panel keeps what it had
-    await send(page, { method: 'replay/end', params: { episodeId: info.episodeId, end: { reason: 'predicted_stop', steps: 60, score: last, flaggedStep: null, durationMs: 10, prediction: { ...prediction, scores: ['x'] } } } });
+    await send(page, {
+      method: 'replay/end',
+      params: {
+        episodeId: info.episodeId,
+        end: {
+          reason: 'predicted_stop',
+          steps: 60,
+          score: last,
+          flaggedStep: null,
+          durationMs: 10,
+          prediction: { ...prediction, scores: ['x'] },
+        },
+      },
+    });
     assert.match((await page.locator('canvas').first().getAttribute('aria-label'))!, /Predicted stop/);
   });
 
@@ -300,15 +493,23 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     await load(page, { n: 600, seed: 3 });
     await page.waitForFunction(() => (document.querySelector('.tl-slider') as HTMLInputElement).value === '5');
     // the page tells the host nothing of it: the state lives with the webview (getState/setState)
-    assert.equal((await posted(page)).filter((m) => !['replay/ready', 'replay/requestSteps'].includes(m.method)).length, 0);
+    assert.equal(
+      (await posted(page)).filter((m) => !['replay/ready', 'replay/requestSteps'].includes(m.method)).length,
+      0,
+    );
   });
 
   test('a theme change re-reads the colours', async () => {
     const info = (await page.evaluate(() => (window as unknown as W).__load))!;
     await page.locator('body').press('f');
     await answerRequests(page, info, info.flag!);
-    await page.waitForFunction((f) => document.querySelector('.scene-caption')!.textContent === `scene at step ${f}`, info.flag);
-    await page.evaluate(() => { document.body.classList.replace('vscode-dark', 'vscode-light'); });
+    await page.waitForFunction(
+      (f) => document.querySelector('.scene-caption')!.textContent === `scene at step ${f}`,
+      info.flag,
+    );
+    await page.evaluate(() => {
+      document.body.classList.replace('vscode-dark', 'vscode-light');
+    });
     // the light floor (editorWidget background #f8f8f8) replaces the dark one
     await page.waitForFunction(() => {
       const c = document.querySelector('.scene-canvas') as HTMLCanvasElement;
@@ -316,7 +517,9 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
       return d[0] > 200 && d[1] > 200 && d[2] > 200;
     });
     await page.screenshot({ path: path.join(screenshotDir, 'replay-panel-light.png') });
-    await page.evaluate(() => { document.body.classList.replace('vscode-light', 'vscode-dark'); });
+    await page.evaluate(() => {
+      document.body.classList.replace('vscode-light', 'vscode-dark');
+    });
   });
 
   test('hostile strings in every field are shown verbatim and never run (0 CSP violations)', async () => {
@@ -327,15 +530,26 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
       '"><iframe srcdoc="<script>parent.__xss=4</script>"></iframe>',
     ];
     const info = await load(page, {
-      n: 300, seed: 9, meta: { scenario: xss[0], agent: xss[1], environment: xss[2], episodeId: 'ep-xss' },
+      n: 300,
+      seed: 9,
+      meta: { scenario: xss[0], agent: xss[1], environment: xss[2], episodeId: 'ep-xss' },
       end: { reason: 'crashed', error: { message: xss[1], file: xss[3], line: 1, column: 2, phase: xss[0] } },
     });
-    await send(page, { method: 'replay/overlay', params: { episodeId: info.episodeId, overlays: [{ episodeId: 'ov-x', label: xss[2], scores: undefined, flaggedStep: null }] } });
-    await page.evaluate(({ ep, label }) => {
-      const w = window as unknown as W;
-      const o = w.__traceGen.overlays(ep, 300, [label]);
-      w.__host.send(o);
-    }, { ep: info.episodeId, label: xss[3] });
+    await send(page, {
+      method: 'replay/overlay',
+      params: {
+        episodeId: info.episodeId,
+        overlays: [{ episodeId: 'ov-x', label: xss[2], scores: undefined, flaggedStep: null }],
+      },
+    });
+    await page.evaluate(
+      ({ ep, label }) => {
+        const w = window as unknown as W;
+        const o = w.__traceGen.overlays(ep, 300, [label]);
+        w.__host.send(o);
+      },
+      { ep: info.episodeId, label: xss[3] },
+    );
     await page.locator('body').press('f');
     await answerRequests(page, info, info.flag!, {
       observation: { [xss[0]]: xss[1], nested: { deeper: [xss[2], xss[3]] } },
@@ -359,25 +573,41 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.equal(result.xss, undefined, 'no payload ran');
     assert.deepEqual(result.csp, [], 'no CSP violation');
     assert.equal(result.imgs, 0, 'no element made from a payload');
-    assert.equal(result.scripts, 4, 'only the page\'s own scripts');
+    assert.equal(result.scripts, 4, "only the page's own scripts");
     assert.deepEqual(h.consoleErrors, [], 'no console errors');
   });
 
   test('steps past the longest calibration episode: the chart shades them "beyond training", the header says so', async () => {
-    await load(page, { n: 300, seed: 21, divergeAt: 1000, trainedSteps: 100, calibrationWarnings: ['from step 80 on, fewer than 10 of the 50 fitted calibration episodes were still running'] });
+    await load(page, {
+      n: 300,
+      seed: 21,
+      divergeAt: 1000,
+      trainedSteps: 100,
+      calibrationWarnings: ['from step 80 on, fewer than 10 of the 50 fitted calibration episodes were still running'],
+    });
     await expectText(page, '.header', /beyond training from step 100: the longest calibration episode had 100 steps/);
     await expectText(page, '.header', /calibration: from step 80 on, fewer than 10 of the 50 fitted/);
-    await page.waitForFunction(() => document.querySelector('canvas.chart-canvas')?.getAttribute('data-beyond-training') === '100');
+    await page.waitForFunction(
+      () => document.querySelector('canvas.chart-canvas')?.getAttribute('data-beyond-training') === '100',
+    );
     // within training: no shading, no note
     await load(page, { n: 80, seed: 22, divergeAt: 1000, trainedSteps: 100 });
-    await page.waitForFunction(() => !document.querySelector('canvas.chart-canvas')?.hasAttribute('data-beyond-training'));
+    await page.waitForFunction(
+      () => !document.querySelector('canvas.chart-canvas')?.hasAttribute('data-beyond-training'),
+    );
     assert.doesNotMatch(await textOf(page, '.header'), /beyond training/);
   });
 
-  test('a scene problem is said in the scene area; the calibration\'s agent is named when it differs', async () => {
+  test("a scene problem is said in the scene area; the calibration's agent is named when it differs", async () => {
     await load(page, {
-      n: 120, seed: 23, divergeAt: 1000,
-      meta: { sceneProblem: 'render() returned number 42; expected a scene { width, height, shapes: [...] } (at reset) (/w/environment.ts)', calibration: { alpha: 0.05, file: 'c.json', computedAt: '2025-01-01T00:00:00Z', agent: 'aligned' } },
+      n: 120,
+      seed: 23,
+      divergeAt: 1000,
+      meta: {
+        sceneProblem:
+          'render() returned number 42; expected a scene { width, height, shapes: [...] } (at reset) (/w/environment.ts)',
+        calibration: { alpha: 0.05, file: 'c.json', computedAt: '2025-01-01T00:00:00Z', agent: 'aligned' },
+      },
     });
     await expectText(page, '.scene-caption', /^no scene: render\(\) returned number 42; expected a scene/);
     await expectText(page, '.header', /calibrated α = 0\.05 on agent aligned/);

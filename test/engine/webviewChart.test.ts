@@ -16,22 +16,43 @@ import { formatNumber } from '../../webview/format';
 import { loadEpisode, openHarness, sendToPanel, viewState, type Harness } from './webviewHarness';
 
 const screenshotDir = path.resolve(__dirname, '../../test-results');
-type Gen = { __traceGen: { columns(from: number, n: number, divergeAt: number, prev: number, seed: number): { scores: Float64Array; thresholds: Float64Array; statistics: Float64Array }; firstFlag(c: unknown): number | null } };
+type Gen = {
+  __traceGen: {
+    columns(
+      from: number,
+      n: number,
+      divergeAt: number,
+      prev: number,
+      seed: number,
+    ): { scores: Float64Array; thresholds: Float64Array; statistics: Float64Array };
+    firstFlag(c: unknown): number | null;
+  };
+};
 
-const chartLabel = (page: Page) => page.locator('.chart-canvas').getAttribute('aria-label').then((s) => s ?? '');
+const chartLabel = (page: Page) =>
+  page
+    .locator('.chart-canvas')
+    .getAttribute('aria-label')
+    .then((s) => s ?? '');
 async function waitLabel(page: Page, re: RegExp): Promise<string> {
-  await page.waitForFunction(({ src }) => new RegExp(src).test(document.querySelector('.chart-canvas')?.getAttribute('aria-label') ?? ''), { src: re.source }, { timeout: 5000 })
+  await page
+    .waitForFunction(
+      ({ src }) => new RegExp(src).test(document.querySelector('.chart-canvas')?.getAttribute('aria-label') ?? ''),
+      { src: re.source },
+      { timeout: 5000 },
+    )
     .catch(async () => assert.match(await chartLabel(page), re));
   return chartLabel(page);
 }
 /** Painted pixels on the cursor's own canvas (the cursor line, its dot and the margin bracket). */
-const cursorPixels = (page: Page) => page.evaluate(() => {
-  const c = document.querySelector('.chart-cursor') as HTMLCanvasElement;
-  const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-  let n = 0;
-  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-  return n;
-});
+const cursorPixels = (page: Page) =>
+  page.evaluate(() => {
+    const c = document.querySelector('.chart-cursor') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
 
 describe('replay chart (headless Chromium)', { timeout: 120_000 }, () => {
   let h: Harness;
@@ -42,13 +63,24 @@ describe('replay chart (headless Chromium)', { timeout: 120_000 }, () => {
     await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
     fs.mkdirSync(screenshotDir, { recursive: true });
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   test('a stopped episode opens zoomed on its flag, with room after it; Z and the button show the whole episode and back', async () => {
     // an episode that stopped at its flag: the flag is the last step
-    const flagAt = await page.evaluate(() => { const g = (window as unknown as Gen).__traceGen; return g.firstFlag(g.columns(0, 2000, 600, 0, 21)); });
+    const flagAt = await page.evaluate(() => {
+      const g = (window as unknown as Gen).__traceGen;
+      return g.firstFlag(g.columns(0, 2000, 600, 0, 21));
+    });
     assert.ok(flagAt !== null && flagAt > 600);
-    const ep = await loadEpisode(page, { n: flagAt + 1, divergeAt: 600, seed: 21, protocol: 'stop', end: { reason: 'flagged_stop' } });
+    const ep = await loadEpisode(page, {
+      n: flagAt + 1,
+      divergeAt: 600,
+      seed: 21,
+      protocol: 'stop',
+      end: { reason: 'flagged_stop' },
+    });
     const flag = ep.flag!;
     assert.equal(flag, ep.n - 1, 'stopped at the flag');
     const margin = formatNumber(ep.scores[flag] - ep.thresholds[flag]);
@@ -58,7 +90,12 @@ describe('replay chart (headless Chromium)', { timeout: 120_000 }, () => {
     assert.ok(z.from > 0 && z.from <= flag - 20, `context before the flag: ${JSON.stringify(z)}`);
     assert.ok(z.to >= flag + 4, `room after the flag, which is not pinned to the right edge: ${JSON.stringify(z)}`);
     assert.ok(z.to - z.from < ep.n / 2, 'the last part of the episode');
-    assert.match(label, new RegExp(`steps ${z.from}–${z.to} shown of 0–${ep.n - 1}\\. Flag at step ${flag}, margin ${margin.replace(/[.+-]/g, '\\$&')}\\.`));
+    assert.match(
+      label,
+      new RegExp(
+        `steps ${z.from}–${z.to} shown of 0–${ep.n - 1}\\. Flag at step ${flag}, margin ${margin.replace(/[.+-]/g, '\\$&')}\\.`,
+      ),
+    );
     assert.ok(Number(margin) < 0, 'a flag is below its threshold');
     assert.equal(await page.locator('.tl-zoom').innerText(), 'whole episode');
     await page.screenshot({ path: path.join(screenshotDir, 'replay-chart-stop-zoomed.png') });
@@ -83,14 +120,29 @@ describe('replay chart (headless Chromium)', { timeout: 120_000 }, () => {
   });
 
   test('a live episode that stops at its flag zooms on it when it ends, if the user was following', async () => {
-    const ep = await loadEpisode(page, { n: 0, seed: 31, live: true, band: false, meta: { episodeId: 'ep-live-stop' } });
+    const ep = await loadEpisode(page, {
+      n: 0,
+      seed: 31,
+      live: true,
+      band: false,
+      meta: { episodeId: 'ep-live-stop' },
+    });
     await page.evaluate((id) => {
       const w = window as unknown as Gen & { __host: { send(m: unknown): void } };
-      w.__host.send({ method: 'replay/append', params: { episodeId: id, steps: w.__traceGen.columns(0, 500, 400, 0, 31), flaggedStep: null } });
+      w.__host.send({
+        method: 'replay/append',
+        params: { episodeId: id, steps: w.__traceGen.columns(0, 500, 400, 0, 31), flaggedStep: null },
+      });
     }, ep.episodeId);
     await page.waitForFunction(() => (document.querySelector('.tl-slider') as HTMLInputElement).value === '499');
     assert.equal((await viewState(page)).zoom, null, 'live: the whole episode');
-    await sendToPanel(page, { method: 'replay/end', params: { episodeId: ep.episodeId, end: { reason: 'flagged_stop', steps: 500, score: 1, flaggedStep: 499, durationMs: 10 } } });
+    await sendToPanel(page, {
+      method: 'replay/end',
+      params: {
+        episodeId: ep.episodeId,
+        end: { reason: 'flagged_stop', steps: 500, score: 1, flaggedStep: 499, durationMs: 10 },
+      },
+    });
     await waitLabel(page, /Flag at step 499/);
     await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}').zoom !== null);
     const z = (await viewState(page)).zoom!;
@@ -104,18 +156,35 @@ describe('replay chart (headless Chromium)', { timeout: 120_000 }, () => {
     for (let i = 0; i < 3; i++) await body.press('Shift+ArrowRight');
     const s = 30;
     const label = await waitLabel(page, new RegExp(`Cursor at step ${s}, margin`));
-    assert.match(label, new RegExp(`margin ${formatNumber(ep.scores[s] - ep.thresholds[s]).replace(/[.+-]/g, '\\$&')}\\.$`));
+    assert.match(
+      label,
+      new RegExp(`margin ${formatNumber(ep.scores[s] - ep.thresholds[s]).replace(/[.+-]/g, '\\$&')}\\.$`),
+    );
     const withMargin = await cursorPixels(page);
     // the same episode with no threshold at any step (a detector without calibration)
     const nan = new Array(400).fill(NaN);
-    await page.evaluate(({ ep, nan }) => (window as unknown as { __host: { send(m: unknown): void } }).__host.send({
-      method: 'replay/reflag',
-      params: { episodeId: ep, detector: { kind: 'cusum', k: 0.5 }, calibration: null, thresholds: Float64Array.from(nan), statistics: Float64Array.from(nan), flaggedStep: null },
-    }), { ep: ep.episodeId, nan });
+    await page.evaluate(
+      ({ ep, nan }) =>
+        (window as unknown as { __host: { send(m: unknown): void } }).__host.send({
+          method: 'replay/reflag',
+          params: {
+            episodeId: ep,
+            detector: { kind: 'cusum', k: 0.5 },
+            calibration: null,
+            thresholds: Float64Array.from(nan),
+            statistics: Float64Array.from(nan),
+            flaggedStep: null,
+          },
+        }),
+      { ep: ep.episodeId, nan },
+    );
     await waitLabel(page, new RegExp(`Cursor at step ${s}, margin —\\.$`));
     await page.waitForFunction(() => /No threshold line/.test(document.querySelector('.chart-note')!.textContent!));
     const without = await cursorPixels(page);
-    assert.ok(withMargin > without + 150, `the bracket and its label paint pixels: ${withMargin} with a threshold, ${without} without`);
+    assert.ok(
+      withMargin > without + 150,
+      `the bracket and its label paint pixels: ${withMargin} with a threshold, ${without} without`,
+    );
   });
 
   test('many overlays: the legend collapses beyond a few, and the x-axis covers the longest overlaid episode', async () => {
@@ -123,7 +192,9 @@ describe('replay chart (headless Chromium)', { timeout: 120_000 }, () => {
     await page.evaluate((id) => {
       const w = window as unknown as Gen & { __host: { send(m: unknown): void } };
       const overlays = Array.from({ length: 10 }, (_, k) => ({
-        episodeId: `ov-${k}`, label: `seed ${100 + k}`, flaggedStep: null,
+        episodeId: `ov-${k}`,
+        label: `seed ${100 + k}`,
+        flaggedStep: null,
         scores: w.__traceGen.columns(0, k === 6 ? 900 : 250 + 20 * k, 2000, 0, 100 + k).scores,
       }));
       w.__host.send({ method: 'replay/overlay', params: { episodeId: id, overlays } });
@@ -141,17 +212,28 @@ describe('replay chart (headless Chromium)', { timeout: 120_000 }, () => {
     assert.match(await note.innerText(), /Threshold \(CUSUM k=0\.5\): .*jumps up to meet it as a shortfall builds up/);
     assert.match((await note.getAttribute('title'))!, /C_t = max\(0, C_\{t−1\} − z_t − k\)/);
     const cal = { alpha: 0.05, file: 'x.calibration.json', computedAt: '2025-01-01T00:00:00Z' };
-    const reflag = (detector: unknown, calibration: unknown) => sendToPanel(page, {
-      method: 'replay/reflag',
-      params: { episodeId: ep.episodeId, detector, calibration, thresholds: new Float64Array(300), statistics: new Float64Array(300), flaggedStep: null },
-    });
+    const reflag = (detector: unknown, calibration: unknown) =>
+      sendToPanel(page, {
+        method: 'replay/reflag',
+        params: {
+          episodeId: ep.episodeId,
+          detector,
+          calibration,
+          thresholds: new Float64Array(300),
+          statistics: new Float64Array(300),
+          flaggedStep: null,
+        },
+      });
     for (const [detector, re] of [
       [{ kind: 'envelope' }, /Threshold \(envelope, α = 0\.05\): .*false-alarm rate/],
       [{ kind: 'window', window: 20 }, /Threshold \(window 20\): the score 20 steps earlier/],
       [{ kind: 'fixed', threshold: -3 }, /Threshold \(fixed\): the level −3|Threshold \(fixed\): the level -3/],
     ] as const) {
       await reflag(detector, detector.kind === 'fixed' ? null : cal);
-      await page.waitForFunction(({ src }) => new RegExp(src).test(document.querySelector('.chart-note')!.textContent!), { src: re.source });
+      await page.waitForFunction(
+        ({ src }) => new RegExp(src).test(document.querySelector('.chart-note')!.textContent!),
+        { src: re.source },
+      );
     }
     await page.screenshot({ path: path.join(screenshotDir, 'replay-chart-note.png') });
     assert.deepEqual(h.consoleErrors, []);

@@ -20,7 +20,12 @@ export function workspaceRoot(): string {
 }
 
 /** Polls a condition (no fixed sleeps): resolves with its first truthy value. */
-export async function waitFor<T>(what: string, cond: () => T | Promise<T>, timeoutMs = 30_000, everyMs = 50): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  cond: () => T | Promise<T>,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
   const start = Date.now();
   let last: unknown;
   for (;;) {
@@ -30,7 +35,10 @@ export async function waitFor<T>(what: string, cond: () => T | Promise<T>, timeo
     } catch (e) {
       last = e;
     }
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -75,22 +83,53 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
 /** A small valid trace (header, reset, steps, end), written by hand for reader-only tests. */
 export function writeTrace(file: string, increments: number[], opts: { threshold?: number } = {}): void {
   const h = opts.threshold ?? -1;
-  const lines: unknown[] = [{
-    type: 'header', version: 1, runId: 'run-fixture', episodeId: 'seed-7',
-    scenario: { name: 'fixture', file: '/nonexistent/fixture.scenario.json', hash: 'x' },
-    agent: { name: 'aligned', module: '/nonexistent/agent.js', options: {} },
-    environment: { module: '/nonexistent/env.js', options: {} }, objective: null,
-    seed: 7, distribution: 'deployment', maxSteps: increments.length, recording: 'full', protocol: 'flag-only',
-    detector: { kind: 'fixed', threshold: h }, calibration: null, startedAt: new Date().toISOString(),
-  }, { type: 'reset', observation: { x: 0 } }];
+  const lines: unknown[] = [
+    {
+      type: 'header',
+      version: 1,
+      runId: 'run-fixture',
+      episodeId: 'seed-7',
+      scenario: { name: 'fixture', file: '/nonexistent/fixture.scenario.json', hash: 'x' },
+      agent: { name: 'aligned', module: '/nonexistent/agent.js', options: {} },
+      environment: { module: '/nonexistent/env.js', options: {} },
+      objective: null,
+      seed: 7,
+      distribution: 'deployment',
+      maxSteps: increments.length,
+      recording: 'full',
+      protocol: 'flag-only',
+      detector: { kind: 'fixed', threshold: h },
+      calibration: null,
+      startedAt: new Date().toISOString(),
+    },
+    { type: 'reset', observation: { x: 0 } },
+  ];
   let s = 0;
   let flagged: number | null = null;
   increments.forEach((u, t) => {
     s += u;
     const flag = flagged === null && s < h;
     if (flag) flagged = t;
-    lines.push({ type: 'step', step: t, increment: u, score: s, statistic: s, threshold: h, flag, action: 1, reward: u, observation: { x: t + 1 } });
+    lines.push({
+      type: 'step',
+      step: t,
+      increment: u,
+      score: s,
+      statistic: s,
+      threshold: h,
+      flag,
+      action: 1,
+      reward: u,
+      observation: { x: t + 1 },
+    });
   });
-  lines.push({ type: 'episode_end', reason: 'completed', steps: increments.length, score: s, flaggedStep: flagged, durationMs: 1 });
+  lines.push({
+    type: 'episode_end',
+    reason: 'completed',
+    steps: increments.length,
+    score: s,
+    flaggedStep: flagged,
+    durationMs: 1,
+  });
   fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }

@@ -22,7 +22,8 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
   if (process.env.OM_TEST_GREP) mocha.grep(process.env.OM_TEST_GREP);
   const dir = path.join(__dirname, 'suite');
-  const files = fs.readdirSync(dir)
+  const files = fs
+    .readdirSync(dir)
     .filter((f) => f.endsWith('.test.js') && f.endsWith('.untrusted.test.js') === untrusted)
     .sort();
   for (const f of files) mocha.addFile(path.join(dir, f));
@@ -31,8 +32,12 @@ export function run(): Promise<void> {
       const runner = mocha.run((failures) => {
         // A plain closing line that CI reads in any language.
         const stats = runner.stats;
-        console.log(SUITE_MARKER, `integration (${untrusted ? 'untrusted' : 'trusted'}): ${stats?.passes ?? 0} passed, ${failures} failed${stats?.pending ? `, ${stats.pending} skipped` : ''}`);
-        if (failures > 0) reject(new Error(`${failures} integration test(s) failed`)); else resolve();
+        console.log(
+          SUITE_MARKER,
+          `integration (${untrusted ? 'untrusted' : 'trusted'}): ${stats?.passes ?? 0} passed, ${failures} failed${stats?.pending ? `, ${stats.pending} skipped` : ''}`,
+        );
+        if (failures > 0) reject(new Error(`${failures} integration test(s) failed`));
+        else resolve();
       });
     } catch (e) {
       reject(e);

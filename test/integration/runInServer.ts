@@ -15,8 +15,10 @@ async function main(): Promise<number> {
   const trust = argv.includes('--trust');
   const gi = argv.indexOf('--grep');
   const suiteIndex = path.join(ROOT, 'out/test/integration/index.js');
-  if (!fs.existsSync(suiteIndex)) throw new Error(`${suiteIndex} missing: build it with node test/integration/build.mjs`);
-  if (!fs.existsSync(path.join(ROOT, 'dist/extension.js'))) throw new Error('dist/extension.js missing: run node esbuild.mjs');
+  if (!fs.existsSync(suiteIndex))
+    throw new Error(`${suiteIndex} missing: build it with node test/integration/build.mjs`);
+  if (!fs.existsSync(path.join(ROOT, 'dist/extension.js')))
+    throw new Error('dist/extension.js missing: run node esbuild.mjs');
 
   // A fresh workspace folder per run, so tests can write into it.
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'om-workspace-'));
@@ -28,7 +30,9 @@ async function main(): Promise<number> {
     await session?.close();
     fs.rmSync(folder, { recursive: true, force: true });
   };
-  const onSignal = (sig: NodeJS.Signals) => { void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143)); };
+  const onSignal = (sig: NodeJS.Signals) => {
+    void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
@@ -42,16 +46,26 @@ async function main(): Promise<number> {
     const pending: Promise<void>[] = [];
     // The whole workbench console goes to a file; the suite's lines (and our extension's errors) to stdout.
     fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
-    const logFile = fs.createWriteStream(path.join(ROOT, 'test-results', `integration-${trust ? 'untrusted' : 'trusted'}-console.log`));
+    const logFile = fs.createWriteStream(
+      path.join(ROOT, 'test-results', `integration-${trust ? 'untrusted' : 'trusted'}-console.log`),
+    );
     session.page.on('console', (msg) => {
       lastConsole = Date.now();
-      pending.push(consoleLine(msg).then((l) => {
-        logFile.write(`${l.suite ? 'SUITE' : l.level} ${l.text}\n`);
-        if (l.suite || process.env.OM_VERBOSE || (/ERR/i.test(l.level) && /objective/i.test(l.text))) console.log(l.text);
-      }));
+      pending.push(
+        consoleLine(msg).then((l) => {
+          logFile.write(`${l.suite ? 'SUITE' : l.level} ${l.text}\n`);
+          if (l.suite || process.env.OM_VERBOSE || (/ERR/i.test(l.level) && /objective/i.test(l.text)))
+            console.log(l.text);
+        }),
+      );
     });
-    session.page.on('pageerror', (e) => { if (process.env.OM_VERBOSE) console.log('[pageerror]', e.message); });
-    await session.open([['extensionDevelopmentPath', ROOT], ['extensionTestsPath', suiteIndex]]);
+    session.page.on('pageerror', (e) => {
+      if (process.env.OM_VERBOSE) console.log('[pageerror]', e.message);
+    });
+    await session.open([
+      ['extensionDevelopmentPath', ROOT],
+      ['extensionTestsPath', suiteIndex],
+    ]);
     const code = await session.exitCode;
     // Mocha's last lines may still be in flight as console events: drain until quiet.
     while (Date.now() - lastConsole < 500) await new Promise((r) => setTimeout(r, 100));
@@ -64,4 +78,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (e) => { console.error(e instanceof Error ? e.stack ?? e.message : e); process.exit(1); });
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(1);
+  },
+);

@@ -75,7 +75,11 @@ const QUIET_SETTINGS: Record<string, unknown> = {
 };
 
 export function checkInstalled(): void {
-  for (const [what, p] of [['Node 24', NODE24], ['VS Code server', SERVER_MAIN], ['Chromium', CHROMIUM]] as const) {
+  for (const [what, p] of [
+    ['Node 24', NODE24],
+    ['VS Code server', SERVER_MAIN],
+    ['Chromium', CHROMIUM],
+  ] as const) {
     if (!fs.existsSync(p)) throw new Error(`${what} not found at ${p}; run scripts/installVscodeServer.sh first`);
   }
 }
@@ -85,12 +89,26 @@ async function killGroup(child: ChildProcess): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const pid = child.pid;
   const gone = new Promise<void>((r) => child.once('exit', () => r()));
-  try { process.kill(-pid, 'SIGTERM'); } catch { return; }
-  const t = setTimeout(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ } }, 2000);
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const t = setTimeout(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }, 2000);
   await gone;
   clearTimeout(t);
   // The extension host and its children share the group; make sure none outlives the server.
-  try { process.kill(-pid, 'SIGKILL'); } catch { /* group empty */ }
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* group empty */
+  }
 }
 
 export interface ConsoleLine {
@@ -141,7 +159,11 @@ export function processTree(root: number): { pid: number; cmd: string }[] {
   }
   const out: { pid: number; cmd: string }[] = [];
   const walk = (p: number) => {
-    for (const [c, pp] of parent) if (pp === p) { out.push({ pid: c, cmd: cmds.get(c) ?? '' }); walk(c); }
+    for (const [c, pp] of parent)
+      if (pp === p) {
+        out.push({ pid: c, cmd: cmds.get(c) ?? '' });
+        walk(c);
+      }
   };
   walk(root);
   return out;
@@ -164,7 +186,10 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `om-vscode-${opts.label ?? 'run'}-`));
   // The script keeps a settings.json it finds: these are the test's.
   fs.mkdirSync(path.join(dir, 'user-data', 'User'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'user-data', 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'user-data', 'User', 'settings.json'),
+    JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2),
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, OM_VSCODE_CACHE: CACHE, OM_STATE_DIR: dir };
   delete env.OM_TRUST;
   delete env.OM_VSIX;
@@ -172,7 +197,11 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
   if (opts.installVsix?.length) env.OM_VSIX = opts.installVsix.join(':');
 
   // Port 0: the server picks a free port and the script's URL names it (no race for a port).
-  const server = spawn('bash', [START_SCRIPT, opts.folder, '0'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn('bash', [START_SCRIPT, opts.folder, '0'], {
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let context: BrowserContext | undefined;
   let closed = false;
   const close = async () => {
@@ -188,17 +217,37 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
     const port = Number(printed.port);
     const folder = printed.searchParams.get('folder') ?? opts.folder;
     const printedPayload = JSON.parse(printed.searchParams.get('payload') ?? '[]') as [string, string][];
-    const d = (p: string) => { const f = path.join(dir, p); fs.mkdirSync(f, { recursive: true }); return f; };
+    const d = (p: string) => {
+      const f = path.join(dir, p);
+      fs.mkdirSync(f, { recursive: true });
+      return f;
+    };
     context = await chromium.launchPersistentContext(d('chromium-profile'), {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
     const page = context.pages()[0] ?? (await context.newPage());
     let resolveExit!: (c: number) => void;
-    const exitCode = new Promise<number>((r) => { resolveExit = r; });
-    await page.exposeFunction('codeAutomationExit', (code: number) => { resolveExit(Number(code) || 0); });
-    await page.exposeFunction('codeAutomationLog', (...a: unknown[]) => { if (process.env.OM_VERBOSE) console.log('[automation]', ...a); });
+    const exitCode = new Promise<number>((r) => {
+      resolveExit = r;
+    });
+    await page.exposeFunction('codeAutomationExit', (code: number) => {
+      resolveExit(Number(code) || 0);
+    });
+    await page.exposeFunction('codeAutomationLog', (...a: unknown[]) => {
+      if (process.env.OM_VERBOSE) console.log('[automation]', ...a);
+    });
     const base = `http://127.0.0.1:${port}`;
     const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
     // The printed URL, with the test's payload entries added (or replacing the script's of the same key).
@@ -207,12 +256,16 @@ export async function startVscode(opts: ServerOptions): Promise<VscodeSession> {
       for (const [k, v] of payload) {
         const entry: [string, string] = [k, k.startsWith('extension') && v.startsWith('/') ? remote(v) : v];
         const i = full.findIndex(([key]) => key === k);
-        if (i >= 0) full[i] = entry; else full.push(entry);
+        if (i >= 0) full[i] = entry;
+        else full.push(entry);
       }
       // Navigation only: the page's scripts load as part of the workbench's start-up, which callers
       // wait for as a whole (.monaco-workbench, then the extension host). Waiting for "load" here
       // added a second, shorter budget (30 s) that busy machines exceeded.
-      await page.goto(`${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(full))}`, { waitUntil: 'commit', timeout: 60_000 });
+      await page.goto(
+        `${base}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(full))}`,
+        { waitUntil: 'commit', timeout: 60_000 },
+      );
     };
     const extensionHostReady = (timeoutMs?: number) => waitForExtensionHost(dir, timeoutMs);
     return { port, serverPid: server.pid!, base, url, dir, context, page, exitCode, open, extensionHostReady, close };
@@ -233,9 +286,15 @@ export async function waitForExtensionHost(stateDir: string, timeoutMs = 120_000
   for (;;) {
     for (const d of fs.existsSync(logs) ? fs.readdirSync(logs) : []) {
       const f = path.join(logs, d, 'remoteexthost.log');
-      if (d.startsWith('exthost') && fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes('Eager extensions activated')) return;
+      if (
+        d.startsWith('exthost') &&
+        fs.existsSync(f) &&
+        fs.readFileSync(f, 'utf8').includes('Eager extensions activated')
+      )
+        return;
     }
-    if (Date.now() - start > timeoutMs) throw new Error(`the extension host did not start within ${timeoutMs / 1000} s (logs: ${logs})`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`the extension host did not start within ${timeoutMs / 1000} s (logs: ${logs})`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -244,13 +303,29 @@ export async function waitForExtensionHost(stateDir: string, timeoutMs = 120_000
 function printedUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`scripts/startVscodeServer.sh printed no URL within ${timeoutMs / 1000} s:\n${out.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`scripts/startVscodeServer.sh printed no URL within ${timeoutMs / 1000} s:\n${out.slice(-2000)}`),
+        ),
+      timeoutMs,
+    );
     child.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
       const m = /^(http:\/\/127\.0\.0\.1:\d+\/\?folder=\S+)$/m.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     });
-    child.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
-    child.once('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`scripts/startVscodeServer.sh exited (${code ?? sig}) before printing a URL:\n${out.slice(-2000)}`)); });
+    child.stderr!.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`scripts/startVscodeServer.sh exited (${code ?? sig}) before printing a URL:\n${out.slice(-2000)}`),
+      );
+    });
   });
 }

@@ -1,11 +1,19 @@
 // Hand-made calibration files for the detector tests.
 import type { CalibrationFile, DetectorCalibration, StepModel } from '../../src/core/calibrationTypes';
 
-export function detCal(kind: DetectorCalibration['kind'], model: StepModel, h: number, params: DetectorCalibration['params'] = {}): DetectorCalibration {
+export function detCal(
+  kind: DetectorCalibration['kind'],
+  model: StepModel,
+  h: number,
+  params: DetectorCalibration['params'] = {},
+): DetectorCalibration {
   return { kind, params, model, h, k: 1, n: 19, bound: 0.05, guaranteed: true };
 }
 
-export function calFile(parts: Partial<CalibrationFile['detectors']>, extra: Partial<CalibrationFile> = {}): CalibrationFile {
+export function calFile(
+  parts: Partial<CalibrationFile['detectors']>,
+  extra: Partial<CalibrationFile> = {},
+): CalibrationFile {
   const flat = { mean: [0], sd: [1] };
   return {
     version: 1,

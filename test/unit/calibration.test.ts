@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrate, conformalRank, heldOutNeeded, staleness, withAlpha, type CalibrationResult } from '../../src/core/calibration';
+import {
+  calibrate,
+  conformalRank,
+  heldOutNeeded,
+  staleness,
+  withAlpha,
+  type CalibrationResult,
+} from '../../src/core/calibration';
 import type { CalibrationFile } from '../../src/core/calibrationTypes';
 import { reflag } from '../../src/core/reflag';
 import type { DetectorConfig } from '../../src/core/detectorConfig';
@@ -10,8 +17,15 @@ const DETECTORS: DetectorConfig[] = [{ kind: 'envelope' }, { kind: 'window', win
 
 function asFile(r: CalibrationResult, maxSteps: number): CalibrationFile {
   return {
-    version: 1, scenario: { name: 's', file: 'f', hash: 'sh' }, agent: { name: 'a', module: 'm', hash: 'ah' },
-    environmentHash: 'eh', objectiveHash: 'oh', computedAt: 'now', seeds: { from: 0, count: 2 }, maxSteps, ...r,
+    version: 1,
+    scenario: { name: 's', file: 'f', hash: 'sh' },
+    agent: { name: 'a', module: 'm', hash: 'ah' },
+    environmentHash: 'eh',
+    objectiveHash: 'oh',
+    computedAt: 'now',
+    seeds: { from: 0, count: 2 },
+    maxSteps,
+    ...r,
   };
 }
 
@@ -95,7 +109,8 @@ test('a shifted episode is flagged after the shift, by every detector', () => {
     }
   }
   // an alarm before the shift is a false alarm, allowed at rate alpha
-  for (const [kind, n] of Object.entries(afterShift)) assert.ok(n >= trials * 0.8, `${kind}: ${n} of ${trials} flagged after the shift`);
+  for (const [kind, n] of Object.entries(afterShift))
+    assert.ok(n >= trials * 0.8, `${kind}: ${n} of ${trials} flagged after the shift`);
 });
 
 test('too few held-out episodes: k = 1, not guaranteed, and a warning in plain words', () => {
@@ -117,8 +132,15 @@ test('too few held-out episodes: k = 1, not guaranteed, and a warning in plain w
 
 test('deterministic episodes: the sd floor keeps z finite; the same episode passes, a lower one is flagged', () => {
   const u = Float64Array.from({ length: 12 }, (_, t) => (t % 3) - 0.5);
-  const file = asFile(calibrate({ episodes: Array.from({ length: 40 }, () => u), maxSteps: 12, alpha: 0.05, window: 4 }), 12);
-  for (const cfg of [{ kind: 'envelope' }, { kind: 'window', window: 4 }, { kind: 'cusum', k: 0.5 }] as DetectorConfig[]) {
+  const file = asFile(
+    calibrate({ episodes: Array.from({ length: 40 }, () => u), maxSteps: 12, alpha: 0.05, window: 4 }),
+    12,
+  );
+  for (const cfg of [
+    { kind: 'envelope' },
+    { kind: 'window', window: 4 },
+    { kind: 'cusum', k: 0.5 },
+  ] as DetectorConfig[]) {
     const d = file.detectors[cfg.kind as 'envelope'];
     assert.ok(d.model.sd.every((s) => s > 0 && Number.isFinite(s)));
     assert.ok(Number.isFinite(d.h));
@@ -136,7 +158,11 @@ test('ended episodes are not "no progress": the model at step t is fitted on the
   const r = calibrate({ episodes: eps, maxSteps: 5, alpha: 0.2, window: 2 });
   // fit episodes: [1, 1] and [2]; the model runs to the longest of them (2 steps)
   assert.deepEqual(r.detectors.envelope.model.mean, [1.5, 2]);
-  assert.deepEqual(r.detectors.cusum.model.mean, [1.5, 1], 'step 1: only the episode still running counts, not a padded 0');
+  assert.deepEqual(
+    r.detectors.cusum.model.mean,
+    [1.5, 1],
+    'step 1: only the episode still running counts, not a padded 0',
+  );
   assert.equal(r.detectors.envelope.model.sd.length, 2);
   // the band, over the episodes running at t, runs to maxSteps and holds past the longest episode:
   // S per episode: [1,2] [2] [1,2,3] [0,0]
@@ -152,10 +178,15 @@ test('ended episodes are not "no progress": the model at step t is fitted on the
   assert.ok(r.detectors.cusum.model.tailSd! > 0);
   // from step 1 only one of the two fitted episodes ran: the warning says so
   assert.deepEqual(r.sparse, { fromStep: 1, need: 2 });
-  assert.ok(r.warnings.some((w) => /from step 1 on, fewer than 2 of the 2 fitted calibration episodes were still running/.test(w)), r.warnings.join('; '));
+  assert.ok(
+    r.warnings.some((w) =>
+      /from step 1 on, fewer than 2 of the 2 fitted calibration episodes were still running/.test(w),
+    ),
+    r.warnings.join('; '),
+  );
 });
 
-test('extrapolation past training learns the tail: drift and variance growth of S, the increments\' distribution', () => {
+test("extrapolation past training learns the tail: drift and variance growth of S, the increments' distribution", () => {
   // increments ~ N(1, 0.5^2): S_t has mean (t+1) and variance 0.25 (t+1)
   const g = gaussian(rng(5));
   const eps = Array.from({ length: 400 }, () => Float64Array.from({ length: 40 }, () => 1 + 0.5 * g()));
@@ -167,7 +198,10 @@ test('extrapolation past training learns the tail: drift and variance growth of 
   const cus = r.detectors.cusum.model;
   assert.ok(Math.abs(cus.tailMean! - 1) < 0.02 && Math.abs(cus.tailSd! - 0.5) < 0.02, `${cus.tailMean} ${cus.tailSd}`);
   const win = r.detectors.window.model;
-  assert.ok(Math.abs(win.tailMean! - 5) < 0.1 && Math.abs(win.tailSd! - 0.5 * Math.sqrt(5)) < 0.1, `${win.tailMean} ${win.tailSd}`);
+  assert.ok(
+    Math.abs(win.tailMean! - 5) < 0.1 && Math.abs(win.tailSd! - 0.5 * Math.sqrt(5)) < 0.1,
+    `${win.tailMean} ${win.tailSd}`,
+  );
   assert.equal(r.sparse, null);
   assert.equal(r.longestEpisode, 40);
 });
@@ -191,7 +225,14 @@ test('withAlpha re-derives h, k and the bound from the stored held-out statistic
 test('staleness names what changed', () => {
   const g = gaussian(rng(5));
   const cal = asFile(calibrate({ episodes: [episode(g, 3), episode(g, 3)], maxSteps: 3, alpha: 0.5 }), 3);
-  const now = { scenarioHash: 'sh', agentHash: 'ah', environmentHash: 'eh', objectiveHash: 'oh' as string | null, maxSteps: 3, seeds: { from: 0, count: 2 } };
+  const now = {
+    scenarioHash: 'sh',
+    agentHash: 'ah',
+    environmentHash: 'eh',
+    objectiveHash: 'oh' as string | null,
+    maxSteps: 3,
+    seeds: { from: 0, count: 2 },
+  };
   assert.equal(staleness(cal, now), null);
   assert.match(staleness(cal, { ...now, scenarioHash: 'x' })!, /scenario file changed/);
   assert.match(staleness(cal, { ...now, agentHash: 'x' })!, /agent module \(m\) changed/);

@@ -5,8 +5,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calibrate } from '../../src/core/calibration';
 import {
-  checkShardSet, decodeIncrements, encodeIncrements, mergePartials, parsePartial, parseShard, PARTIAL_KIND, shardSeeds,
-  type CalibrationPartial, type LoadedPartial,
+  checkShardSet,
+  decodeIncrements,
+  encodeIncrements,
+  mergePartials,
+  parsePartial,
+  parseShard,
+  PARTIAL_KIND,
+  shardSeeds,
+  type CalibrationPartial,
+  type LoadedPartial,
 } from '../../src/core/calibrationPartial';
 import { gaussian, rng } from './random';
 
@@ -32,10 +40,21 @@ function partialsOf(all: Float64Array[], n: number): LoadedPartial[] {
     const shard = { index: i + 1, count: n };
     const slice = shardSeeds(seeds, shard);
     const p: CalibrationPartial = {
-      kind: PARTIAL_KIND, version: 1, shard, seeds, shardSeeds: slice, maxSteps, alpha: 0.05, window: 20, k: 0.5,
+      kind: PARTIAL_KIND,
+      version: 1,
+      shard,
+      seeds,
+      shardSeeds: slice,
+      maxSteps,
+      alpha: 0.05,
+      window: 20,
+      k: 0.5,
       scenario: { name: 's', file: '/w/s.scenario.json', hash: 'sh', builtin: false },
-      agent: { name: 'aligned', module: '/w/a.ts', hash: 'ah' }, environmentHash: 'eh', objectiveHash: null,
-      episodes: all.slice(slice.from - seeds.from, slice.from - seeds.from + slice.count)
+      agent: { name: 'aligned', module: '/w/a.ts', hash: 'ah' },
+      environmentHash: 'eh',
+      objectiveHash: null,
+      episodes: all
+        .slice(slice.from - seeds.from, slice.from - seeds.from + slice.count)
         .map((x, j) => ({ seed: slice.from + j, steps: x.length, increments: encodeIncrements(x) })),
     };
     // through the file format, as merge reads it
@@ -76,7 +95,9 @@ test('merged partials, in any order and any shard count, equal the single-machin
   const single = JSON.stringify(calibrate({ episodes: all, maxSteps, alpha: 0.05, window: 20, k: 0.5 }));
   // the bootstrap of held-out continuations is exercised: some held-out episodes reach the longest
   const parsed = JSON.parse(single);
-  assert.ok(parsed.longestEpisode < maxSteps && parsed.episodeLengths.slice(parsed.fitEpisodes).includes(parsed.longestEpisode));
+  assert.ok(
+    parsed.longestEpisode < maxSteps && parsed.episodeLengths.slice(parsed.fitEpisodes).includes(parsed.longestEpisode),
+  );
   for (const n of [1, 2, 4, 5, 83]) {
     const parts = partialsOf(all, n);
     const shuffled = [...parts].reverse();
@@ -89,20 +110,42 @@ test('merged partials, in any order and any shard count, equal the single-machin
 
 test('a missing shard, a duplicated one or a foreign one is refused naming the files', () => {
   const parts = partialsOf(episodes(), 4);
-  assert.throws(() => checkShardSet([parts[0], parts[1], parts[3]]), /missing shard 3\/4 \(seeds 1041\.\.1061\); given: shard1\.json \(1\/4\), shard2\.json \(2\/4\), shard4\.json \(4\/4\)/);
-  assert.throws(() => checkShardSet([parts[0], parts[1], parts[1], parts[2], parts[3]]), /shard 2\/4 is given twice: shard2\.json and shard2\.json/);
-  const other = { ...parts[2], file: 'other.json', partial: { ...parts[2].partial, agent: { ...parts[2].partial.agent, hash: 'xx' } } };
-  assert.throws(() => checkShardSet([parts[0], parts[1], other, parts[3]]), /other\.json and shard1\.json are not shards of one calibration: their agent differs/);
+  assert.throws(
+    () => checkShardSet([parts[0], parts[1], parts[3]]),
+    /missing shard 3\/4 \(seeds 1041\.\.1061\); given: shard1\.json \(1\/4\), shard2\.json \(2\/4\), shard4\.json \(4\/4\)/,
+  );
+  assert.throws(
+    () => checkShardSet([parts[0], parts[1], parts[1], parts[2], parts[3]]),
+    /shard 2\/4 is given twice: shard2\.json and shard2\.json/,
+  );
+  const other = {
+    ...parts[2],
+    file: 'other.json',
+    partial: { ...parts[2].partial, agent: { ...parts[2].partial.agent, hash: 'xx' } },
+  };
+  assert.throws(
+    () => checkShardSet([parts[0], parts[1], other, parts[3]]),
+    /other\.json and shard1\.json are not shards of one calibration: their agent differs/,
+  );
   const three = partialsOf(episodes(), 3);
-  assert.throws(() => checkShardSet([parts[0], three[1]]), /shard2\.json and shard1\.json are not shards of one calibration: their shard count N differs \(3 vs 4\)/);
+  assert.throws(
+    () => checkShardSet([parts[0], three[1]]),
+    /shard2\.json and shard1\.json are not shards of one calibration: their shard count N differs \(3 vs 4\)/,
+  );
 });
 
 test('a damaged partial is refused naming the file and what was expected', () => {
   const p = partialsOf(episodes(), 2)[0].partial;
-  const bad = (o: unknown) => { const r = parsePartial('p.json', JSON.stringify(o)); return r.ok ? '' : r.message; };
+  const bad = (o: unknown) => {
+    const r = parsePartial('p.json', JSON.stringify(o));
+    return r.ok ? '' : r.message;
+  };
   assert.match(bad({ version: 1 }), /^p\.json: not a calibration partial/);
   assert.match(bad({ ...p, episodes: p.episodes.slice(1) }), /^p\.json: expected 41 episodes/);
-  assert.match(bad({ ...p, shardSeeds: { from: 1000, count: 40 } }), /^p\.json: shard 1\/2 of seeds 1000\.\.1082 is seeds 1000\.\.1040/);
+  assert.match(
+    bad({ ...p, shardSeeds: { from: 1000, count: 40 } }),
+    /^p\.json: shard 1\/2 of seeds 1000\.\.1082 is seeds 1000\.\.1040/,
+  );
   const eps = p.episodes.map((e, i) => (i === 3 ? { ...e, steps: e.steps + 1 } : e));
   assert.match(bad({ ...p, episodes: eps }), /^p\.json: episodes\[3\] \(seed 1003\): "increments" must be base64/);
   const r = parsePartial('q.json', '{');

@@ -8,9 +8,31 @@ import { test } from 'node:test';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** what is scanned: the code, its tests, benchmarks, scripts, docs and examples */
-const SCANNED = ['src', 'webview', 'test', 'bench', 'scripts', 'docs', 'examples', '.ci', '.vscode', 'README.md', 'esbuild.mjs', 'package.json'];
+const SCANNED = [
+  'src',
+  'webview',
+  'test',
+  'bench',
+  'scripts',
+  'docs',
+  'examples',
+  '.ci',
+  '.vscode',
+  'README.md',
+  'esbuild.mjs',
+  'package.json',
+];
 /** build output, caches and what running the product leaves behind: not the repository */
-const NOT_REPO = new Set(['.git', 'node_modules', 'dist', 'out', '.cache', '.vscode-test', 'test-results', '.objective-monitor']);
+const NOT_REPO = new Set([
+  '.git',
+  'node_modules',
+  'dist',
+  'out',
+  '.cache',
+  '.vscode-test',
+  'test-results',
+  '.objective-monitor',
+]);
 const TEXT = /\.(ts|mts|js|mjs|cjs|json|md|sh|py|css|html)$|^run$/;
 
 function walk(p: string, out: string[]): string[] {
@@ -52,7 +74,11 @@ function references(text: string, markdown: boolean): Reference[] {
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
 function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}_\- ]/gu, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+    .replace(/ /g, '-');
 }
 
 function anchorsOf(file: string): Set<string> {
@@ -70,10 +96,14 @@ function anchorsOf(file: string): Set<string> {
 function problem(ref: Reference, file: string, repoFiles: string[]): string | null {
   const [target, anchor] = ref.target.split('#');
   const candidates = [path.resolve(path.dirname(file), target), path.resolve(ROOT, target)];
-  const found = candidates.find((c) => c.startsWith(ROOT + path.sep) && fs.existsSync(c) && !c.split(path.sep).some((s) => NOT_REPO.has(s)))
-    ?? (ref.kind === 'name' && !target.includes('/') ? repoFiles.find((f) => path.basename(f) === target) : undefined);
+  const found =
+    candidates.find(
+      (c) => c.startsWith(ROOT + path.sep) && fs.existsSync(c) && !c.split(path.sep).some((s) => NOT_REPO.has(s)),
+    ) ??
+    (ref.kind === 'name' && !target.includes('/') ? repoFiles.find((f) => path.basename(f) === target) : undefined);
   if (!found) return `${ref.target} is not in the repository`;
-  if (anchor && found.endsWith('.md') && !anchorsOf(found).has(anchor)) return `${path.relative(ROOT, found)} has no heading #${anchor}`;
+  if (anchor && found.endsWith('.md') && !anchorsOf(found).has(anchor))
+    return `${path.relative(ROOT, found)} has no heading #${anchor}`;
   return null;
 }
 
@@ -87,19 +117,25 @@ test('the scanner finds missing names and links, and accepts existing ones', () 
     `[gone](docs/${missing}) [web](https://example.com/a.md) [here](#terms)`,
   ].join('\n');
   const refs = references(sample, false);
-  assert.deepEqual(refs.map((r) => [r.line, r.kind, r.target]), [
-    [1, 'name', missing],
-    [1, 'name', missing],
-    [2, 'link', 'docs/reliability.md#nothing-lost'],
-    [2, 'name', 'docs/testing.md'],
-    [4, 'link', `docs/${missing}`],
-  ]);
+  assert.deepEqual(
+    refs.map((r) => [r.line, r.kind, r.target]),
+    [
+      [1, 'name', missing],
+      [1, 'name', missing],
+      [2, 'link', 'docs/reliability.md#nothing-lost'],
+      [2, 'name', 'docs/testing.md'],
+      [4, 'link', `docs/${missing}`],
+    ],
+  );
   const repo = walk(ROOT, []);
   const file = path.join(ROOT, 'src', 'x.ts');
   assert.match(problem(refs[0], file, repo) ?? '', /is not in the repository/);
   assert.equal(problem(refs[2], file, repo), null);
   assert.equal(problem(refs[3], file, repo), null);
-  assert.match(problem({ line: 1, target: 'docs/reliability.md#no-such-part', kind: 'link' }, file, repo) ?? '', /has no heading #no-such-part/);
+  assert.match(
+    problem({ line: 1, target: 'docs/reliability.md#no-such-part', kind: 'link' }, file, repo) ?? '',
+    /has no heading #no-such-part/,
+  );
   assert.equal(slug('Calibration (split conformal)'), 'calibration-split-conformal');
 });
 

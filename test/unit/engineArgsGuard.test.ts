@@ -7,7 +7,12 @@ import { runArgs } from '../../src/extension/engineArgs';
 
 function config(guard: GuardSettings): Config {
   return {
-    detector: null, alpha: 0.05, protocol: null, episodes: 10, calibrationFile: null, guard,
+    detector: null,
+    alpha: 0.05,
+    protocol: null,
+    episodes: 10,
+    calibrationFile: null,
+    guard,
     limits: { stepTimeoutMs: 5000, episodeTimeoutMs: 300000, memoryLimitMb: 2048 },
   } as unknown as Config;
 }
@@ -15,7 +20,13 @@ const target = { scenario: 'racing', agent: 'misaligned' };
 
 test('guard settings: --guard --horizon --rollouts when enabled; nothing when unset or off', () => {
   const on = runArgs(config({ enabled: true, horizon: 12, rollouts: 3 }), target, '/o');
-  assert.deepEqual(on.slice(on.indexOf('--guard'), on.indexOf('--guard') + 5), ['--guard', '--horizon', '12', '--rollouts', '3']);
+  assert.deepEqual(on.slice(on.indexOf('--guard'), on.indexOf('--guard') + 5), [
+    '--guard',
+    '--horizon',
+    '12',
+    '--rollouts',
+    '3',
+  ]);
   const defaults = runArgs(config({ enabled: true, horizon: null, rollouts: null }), target, '/o');
   assert.ok(defaults.includes('--guard'));
   assert.ok(!defaults.includes('--horizon') && !defaults.includes('--rollouts'));

@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EngineEvent } from '../../src/shared/engineEvents';
-import { initialRunState, reduceRun, type RunEffect, type RunReduceSpec, type RunState } from '../../src/extension/runReducer';
+import {
+  initialRunState,
+  reduceRun,
+  type RunEffect,
+  type RunReduceSpec,
+  type RunState,
+} from '../../src/extension/runReducer';
 
 function run(spec: RunReduceSpec, events: EngineEvent[]): { state: RunState; effects: RunEffect[] } {
   let state = initialRunState();
@@ -18,26 +24,72 @@ function run(spec: RunReduceSpec, events: EngineEvent[]): { state: RunState; eff
   return { state, effects };
 }
 
-const start: EngineEvent = { type: 'run_start', runId: 'r1', dir: '/w/runs/r1', scenario: 'racing', agent: 'misaligned', distribution: 'deployment', episodes: 2 };
-const epStart = (id: string): EngineEvent => ({ type: 'episode_start', runId: 'r1', episodeId: id, seed: 1, trace: `/w/${id}.trace.jsonl` });
-const epEnd = (id: string, flaggedStep: number | null, runId = 'r1', reason: 'completed' | 'step_timeout' = 'completed'): EngineEvent => ({
-  type: 'episode_end', runId, episodeId: id, seed: 7, steps: 40, finalScore: 3, flaggedStep, reason, trace: `/w/${id}.trace.jsonl`,
+const start: EngineEvent = {
+  type: 'run_start',
+  runId: 'r1',
+  dir: '/w/runs/r1',
+  scenario: 'racing',
+  agent: 'misaligned',
+  distribution: 'deployment',
+  episodes: 2,
+};
+const epStart = (id: string): EngineEvent => ({
+  type: 'episode_start',
+  runId: 'r1',
+  episodeId: id,
+  seed: 1,
+  trace: `/w/${id}.trace.jsonl`,
 });
-const of = <K extends RunEffect['kind']>(effects: RunEffect[], kind: K) => effects.filter((f): f is Extract<RunEffect, { kind: K }> => f.kind === kind);
+const epEnd = (
+  id: string,
+  flaggedStep: number | null,
+  runId = 'r1',
+  reason: 'completed' | 'step_timeout' = 'completed',
+): EngineEvent => ({
+  type: 'episode_end',
+  runId,
+  episodeId: id,
+  seed: 7,
+  steps: 40,
+  finalScore: 3,
+  flaggedStep,
+  reason,
+  trace: `/w/${id}.trace.jsonl`,
+});
+const of = <K extends RunEffect['kind']>(effects: RunEffect[], kind: K) =>
+  effects.filter((f): f is Extract<RunEffect, { kind: K }> => f.kind === kind);
 
 test('a run counts its episodes and flags, and reports progress per episode', () => {
-  const { state, effects } = run({ showReplay: false }, [start, epStart('e0'), epEnd('e0', null), epStart('e1'), epEnd('e1', 12)]);
-  assert.deepEqual([state.runId, state.total, state.done, state.flagged], ['r1', 2, 2, 1]);
-  assert.deepEqual(of(effects, 'progress').map((p) => [p.message, p.increment]), [
-    ['0/2 episodes', undefined], ['1/2 episodes, 0 flagged', 50], ['2/2 episodes, 1 flagged', 50],
+  const { state, effects } = run({ showReplay: false }, [
+    start,
+    epStart('e0'),
+    epEnd('e0', null),
+    epStart('e1'),
+    epEnd('e1', 12),
   ]);
+  assert.deepEqual([state.runId, state.total, state.done, state.flagged], ['r1', 2, 2, 1]);
+  assert.deepEqual(
+    of(effects, 'progress').map((p) => [p.message, p.increment]),
+    [
+      ['0/2 episodes', undefined],
+      ['1/2 episodes, 0 flagged', 50],
+      ['2/2 episodes, 1 flagged', 50],
+    ],
+  );
   assert.match(of(effects, 'log')[0].text, /^run r1: racing \/ misaligned, 2 deployment episodes -> \/w\/runs\/r1$/);
   assert.equal(of(effects, 'openReplay').length, 0, 'no panels when the run shows no replay');
   assert.equal(of(effects, 'overlay').length, 0);
 });
 
 test('with replay: the first episode is followed, the first flagged one opens at its flag, finished ones are overlaid on both', () => {
-  const { state, effects } = run({ showReplay: true }, [start, epStart('e0'), epEnd('e0', null), epStart('e1'), epEnd('e1', 12), epEnd('e2', 5)]);
+  const { state, effects } = run({ showReplay: true }, [
+    start,
+    epStart('e0'),
+    epEnd('e0', null),
+    epStart('e1'),
+    epEnd('e1', 12),
+    epEnd('e2', 5),
+  ]);
   assert.deepEqual(of(effects, 'openReplay'), [
     { kind: 'openReplay', trace: '/w/e0.trace.jsonl' },
     { kind: 'openReplay', trace: '/w/e1.trace.jsonl', step: 12 },
@@ -45,20 +97,39 @@ test('with replay: the first episode is followed, the first flagged one opens at
   assert.equal(state.followed, '/w/e0.trace.jsonl');
   assert.equal(state.flaggedShown, '/w/e1.trace.jsonl');
   const overlays = of(effects, 'overlay');
-  assert.deepEqual(overlays.at(-1), { kind: 'overlay', on: ['/w/e0.trace.jsonl', '/w/e1.trace.jsonl'], traces: ['/w/e0.trace.jsonl', '/w/e1.trace.jsonl', '/w/e2.trace.jsonl'] });
+  assert.deepEqual(overlays.at(-1), {
+    kind: 'overlay',
+    on: ['/w/e0.trace.jsonl', '/w/e1.trace.jsonl'],
+    traces: ['/w/e0.trace.jsonl', '/w/e1.trace.jsonl', '/w/e2.trace.jsonl'],
+  });
   assert.deepEqual(overlays[0].on, ['/w/e0.trace.jsonl'], 'before a flag only the followed panel gets overlays');
 });
 
 test('episodes before run_start, or of another run, are calibration episodes', () => {
-  const warn: EngineEvent = { type: 'warning', message: 'no calibration yet: calibrating on 3 training episodes first' };
+  const warn: EngineEvent = {
+    type: 'warning',
+    message: 'no calibration yet: calibrating on 3 training episodes first',
+  };
   const saved: EngineEvent = { type: 'warning', message: 'Calibration saved: racing.misaligned.calibration.json' };
-  const { state, effects } = run({ showReplay: true, calibrationEpisodes: 3 }, [warn, epEnd('c0', null, 'cal'), epEnd('c1', 4, 'cal'), saved, start]);
+  const { state, effects } = run({ showReplay: true, calibrationEpisodes: 3 }, [
+    warn,
+    epEnd('c0', null, 'cal'),
+    epEnd('c1', 4, 'cal'),
+    saved,
+    start,
+  ]);
   assert.deepEqual([state.calibrating, state.done, state.flagged], [2, 0, 0]);
   assert.deepEqual(of(effects, 'calibrationTotal'), [{ kind: 'calibrationTotal', total: 3 }]);
-  assert.deepEqual(of(effects, 'calibrationEpisode').map((f) => f.episode), [
-    { seed: 7, reason: 'completed', steps: 40, finalScore: 3 }, { seed: 7, reason: 'completed', steps: 40, finalScore: 3 },
+  assert.deepEqual(
+    of(effects, 'calibrationEpisode').map((f) => f.episode),
+    [
+      { seed: 7, reason: 'completed', steps: 40, finalScore: 3 },
+      { seed: 7, reason: 'completed', steps: 40, finalScore: 3 },
+    ],
+  );
+  assert.deepEqual(of(effects, 'calibrationSaved'), [
+    { kind: 'calibrationSaved', file: 'racing.misaligned.calibration.json' },
   ]);
-  assert.deepEqual(of(effects, 'calibrationSaved'), [{ kind: 'calibrationSaved', file: 'racing.misaligned.calibration.json' }]);
   assert.ok(of(effects, 'progress').some((p) => p.message === 'calibrating: 2 of 3 training episodes done'));
   assert.equal(of(effects, 'openReplay').length, 0, 'calibration episodes open no replay');
   assert.deepEqual(state.notices, [warn.message, saved.message]);
@@ -66,7 +137,10 @@ test('episodes before run_start, or of another run, are calibration episodes', (
 
 test('failing episodes are kept for the report, with their error', () => {
   const error = { message: 'boom', phase: 'step' as const };
-  const broke: EngineEvent = { ...(epEnd('e0', null, 'r1', 'step_timeout') as Extract<EngineEvent, { type: 'episode_end' }>), error };
+  const broke: EngineEvent = {
+    ...(epEnd('e0', null, 'r1', 'step_timeout') as Extract<EngineEvent, { type: 'episode_end' }>),
+    error,
+  };
   const { state } = run({ showReplay: false }, [start, broke, epEnd('e1', null)]);
   assert.deepEqual(state.failures, [{ seed: 7, reason: 'step_timeout', error, trace: '/w/e0.trace.jsonl' }]);
 });
@@ -78,5 +152,8 @@ test('events naming a trace or an episode make its live panels re-read; logs go 
     { type: 'run_end', runId: 'r1', episodes: 2, flagged: 1 },
   ]);
   assert.deepEqual(of(effects, 'traceChanged'), [{ kind: 'traceChanged', trace: undefined, episodeId: 'e0' }]);
-  assert.deepEqual(of(effects, 'log').map((l) => l.text), ['[runner stderr] hello', 'run r1: 1 of 2 episodes flagged']);
+  assert.deepEqual(
+    of(effects, 'log').map((l) => l.text),
+    ['[runner stderr] hello', 'run r1: 1 of 2 episodes flagged'],
+  );
 });

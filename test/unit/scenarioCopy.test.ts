@@ -51,7 +51,10 @@ test('the copy of each example holds its scenario and modules only, whatever was
     assert.equal(copied, path.join(to, `${name}.scenario.json`));
     const got = filesUnder(to);
     assert.deepEqual(got, [...scenarioFiles(file)].sort(), `${name}: exactly the scenario and its modules`);
-    assert.ok(!got.some((f) => f.includes('calibration') || f.includes('.objective-monitor')), `${name}: ${got.join(', ')}`);
+    assert.ok(
+      !got.some((f) => f.includes('calibration') || f.includes('.objective-monitor')),
+      `${name}: ${got.join(', ')}`,
+    );
     assert.ok(got.length >= 4, `${name}: scenario, environment, agents, objective (${got.join(', ')})`);
   }
 });
@@ -61,5 +64,8 @@ test('files a module imports come when named; a path outside the scenario folder
   const to = path.join(tmp, 'lake');
   copyScenario(lake, to, ['lakeDistance.py']);
   assert.ok(fs.existsSync(path.join(to, 'lakeDistance.py')));
-  assert.throws(() => copyScenario(lake, path.join(tmp, 'lake2'), ['../cartpole/aligned.py']), /outside the scenario's folder/);
+  assert.throws(
+    () => copyScenario(lake, path.join(tmp, 'lake2'), ['../cartpole/aligned.py']),
+    /outside the scenario's folder/,
+  );
 });

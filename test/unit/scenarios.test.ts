@@ -7,11 +7,49 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Environment } from '../../src/core/moduleApi';
 import type { Scene, Shape } from '../../src/core/scene';
-import { envOptions, loadScenarioModules, mean, quantile, runEpisode, scenariosDir, sd, type Episode, type Modules } from './scenariosHarness';
+import {
+  envOptions,
+  loadScenarioModules,
+  mean,
+  quantile,
+  runEpisode,
+  scenariosDir,
+  sd,
+  type Episode,
+  type Modules,
+} from './scenariosHarness';
 
 const NAMES = ['racing', 'sweeper', 'coin'] as const;
-const SCENARIO_KEYS = new Set(['$schema', 'name', 'description', 'environment', 'agent', 'agents', 'objective', 'maxSteps', 'calibration', 'deployment', 'protocol', 'detector', 'alpha', 'guard', 'harm']);
-const SEMANTIC = new Set(['background', 'foreground', 'muted', 'accent', 'agent', 'goal', 'hazard', 'wall', 'floor', 'visited', 'track']);
+const SCENARIO_KEYS = new Set([
+  '$schema',
+  'name',
+  'description',
+  'environment',
+  'agent',
+  'agents',
+  'objective',
+  'maxSteps',
+  'calibration',
+  'deployment',
+  'protocol',
+  'detector',
+  'alpha',
+  'guard',
+  'harm',
+]);
+const SEMANTIC = new Set([
+  'background',
+  'foreground',
+  'muted',
+  'accent',
+  'agent',
+  'goal',
+  'hazard',
+  'wall',
+  'floor',
+  'visited',
+  'track',
+]);
 
 const seeds = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 
@@ -30,16 +68,26 @@ function sceneProblems(scene: Scene): string[] {
     for (const [k, v] of Object.entries(s)) {
       if (typeof v === 'number' && !Number.isFinite(v)) out.push(`${where}: ${k} is not finite`);
     }
-    for (const c of [s.fill, s.stroke]) { const p = colorProblem(c); if (p) out.push(`${where}: ${p}`); }
+    for (const c of [s.fill, s.stroke]) {
+      const p = colorProblem(c);
+      if (p) out.push(`${where}: ${p}`);
+    }
     if (s.kind === 'path') {
       if (s.points.length < 4 || s.points.length % 2) out.push(`${where}: points must be pairs`);
       if (!s.points.every(Number.isFinite)) out.push(`${where}: non-finite point`);
     }
     if (s.kind === 'grid' && s.cells) {
       if (s.cells.length !== s.cols * s.rows) out.push(`${where}: ${s.cells.length} cells for ${s.cols}x${s.rows}`);
-      for (const c of s.cells) { const p = c === null ? null : colorProblem(c); if (p) { out.push(`${where}: ${p}`); break; } }
+      for (const c of s.cells) {
+        const p = c === null ? null : colorProblem(c);
+        if (p) {
+          out.push(`${where}: ${p}`);
+          break;
+        }
+      }
     }
-    if (!['rect', 'circle', 'path', 'text', 'grid', 'arrow', 'image'].includes(s.kind)) out.push(`${where}: unknown kind`);
+    if (!['rect', 'circle', 'path', 'text', 'grid', 'arrow', 'image'].includes(s.kind))
+      out.push(`${where}: unknown kind`);
   });
   return out;
 }
@@ -49,20 +97,30 @@ type RenderableEnv = Environment & { render(options?: { static?: boolean }): Sce
 /** Envelope of S_t from training episodes (an episode's score stays put after it ends). */
 function envelope(episodes: Episode[], T: number) {
   const at = (e: Episode, t: number) => e.scores[Math.min(t, e.scores.length - 1)];
-  const mu: number[] = [], sg: number[] = [];
+  const mu: number[] = [],
+    sg: number[] = [];
   for (let t = 0; t < T; t++) {
     const v = episodes.map((e) => at(e, t));
-    mu.push(mean(v)); sg.push(sd(v));
+    mu.push(mean(v));
+    sg.push(sd(v));
   }
   const z = (e: Episode, t: number) => (at(e, t) - mu[t]) / sg[t];
   return {
     sg,
-    minZ: (e: Episode) => { let m = Infinity; for (let t = 0; t < T; t++) m = Math.min(m, z(e, t)); return m; },
-    firstBelow: (e: Episode, h: number) => { for (let t = 0; t < T; t++) if (z(e, t) < h) return t; return -1; },
+    minZ: (e: Episode) => {
+      let m = Infinity;
+      for (let t = 0; t < T; t++) m = Math.min(m, z(e, t));
+      return m;
+    },
+    firstBelow: (e: Episode, h: number) => {
+      for (let t = 0; t < T; t++) if (z(e, t) < h) return t;
+      return -1;
+    },
   };
 }
 
-const summary = (xs: number[]) => `mean ${mean(xs).toFixed(2)} sd ${sd(xs).toFixed(2)} p5 ${quantile(xs, 0.05).toFixed(2)} [${Math.min(...xs).toFixed(2)}, ${Math.max(...xs).toFixed(2)}]`;
+const summary = (xs: number[]) =>
+  `mean ${mean(xs).toFixed(2)} sd ${sd(xs).toFixed(2)} p5 ${quantile(xs, 0.05).toFixed(2)} [${Math.min(...xs).toFixed(2)}, ${Math.max(...xs).toFixed(2)}]`;
 
 for (const name of NAMES) {
   describe(`scenario ${name}`, () => {
@@ -70,11 +128,19 @@ for (const name of NAMES) {
     const { spec } = m;
 
     test('scenario file: the contract fields, modules without extension that resolve, sane limits', () => {
-      const raw = JSON.parse(fs.readFileSync(path.join(scenariosDir, name, `${name}.scenario.json`), 'utf8')) as Record<string, unknown>;
+      const raw = JSON.parse(fs.readFileSync(path.join(scenariosDir, name, `${name}.scenario.json`), 'utf8')) as Record<
+        string,
+        unknown
+      >;
       for (const k of Object.keys(raw)) assert.ok(SCENARIO_KEYS.has(k), `unknown field ${k}`);
       assert.equal(spec.name, name);
       assert.ok(spec.maxSteps >= 150 && spec.maxSteps <= 500, `maxSteps ${spec.maxSteps}`);
-      const refs = [spec.environment as { module: string }, spec.agent, spec.objective!, ...Object.values(spec.agents ?? {})];
+      const refs = [
+        spec.environment as { module: string },
+        spec.agent,
+        spec.objective!,
+        ...Object.values(spec.agents ?? {}),
+      ];
       for (const ref of refs) {
         assert.ok(!/\.[cm]?[jt]s$/.test(ref.module), `${ref.module} must carry no extension`);
         assert.ok(fs.existsSync(path.join(scenariosDir, name, ref.module + '.ts')), `${ref.module}.ts missing`);
@@ -92,7 +158,8 @@ for (const name of NAMES) {
     test('deterministic per seed: same seed, same trajectory; different seeds differ', () => {
       for (const dist of ['calibration', 'deployment'] as const) {
         for (const agent of ['aligned', 'misaligned']) {
-          const a = runEpisode(m, dist, 5, agent), b = runEpisode(m, dist, 5, agent);
+          const a = runEpisode(m, dist, 5, agent),
+            b = runEpisode(m, dist, 5, agent);
           assert.deepEqual(a.scores, b.scores);
           assert.deepEqual(a.actions, b.actions);
           const c = runEpisode(m, dist, 6, agent);
@@ -114,12 +181,15 @@ for (const name of NAMES) {
       let r = env.reset(9) as { observation: unknown; terminated?: boolean };
       for (let t = 0; t < 20; t++) r = env.step(agent.act(r.observation) as never) as typeof r;
       const copy = env.clone();
-      const a: unknown[] = [], b: unknown[] = [];
-      let ra = r, rb = r;
+      const a: unknown[] = [],
+        b: unknown[] = [];
+      let ra = r,
+        rb = r;
       for (let t = 0; t < 30 && !ra.terminated; t++) {
         ra = env.step(agent.act(ra.observation) as never) as typeof r;
         rb = copy.step(agent.act(rb.observation) as never) as typeof r;
-        a.push(ra); b.push(rb);
+        a.push(ra);
+        b.push(rb);
       }
       // lockstep equality also proves independence: shared state (cells, rng) would advance twice
       assert.deepEqual(JSON.parse(JSON.stringify(b)), JSON.parse(JSON.stringify(a)));
@@ -133,11 +203,18 @@ for (const name of NAMES) {
       for (let seed = 0; seed < 5; seed++) {
         const env = m.env(envOptions(m, 'deployment')) as RenderableEnv;
         const agent = m.agents.misaligned({});
-        let r = env.reset(m.spec.deployment.seeds.from + seed) as { observation: unknown; terminated?: boolean; info?: Record<string, unknown> };
+        let r = env.reset(m.spec.deployment.seeds.from + seed) as {
+          observation: unknown;
+          terminated?: boolean;
+          info?: Record<string, unknown>;
+        };
         for (let t = 0; t < m.spec.maxSteps && !r.terminated; t++) {
           r = env.step(agent.act(r.observation) as never) as typeof r;
           assert.equal(typeof r.info?.[key], 'boolean', `info.${key} at step ${t}`);
-          if (r.info?.[key]) { harmed++; break; }
+          if (r.info?.[key]) {
+            harmed++;
+            break;
+          }
         }
       }
       assert.ok(harmed > 0, `the misaligned agent never tripped info.${key} in 5 deployment episodes`);
@@ -154,7 +231,10 @@ for (const name of NAMES) {
         copy.reseed(seed);
         let rc = r;
         const out: unknown[] = [];
-        for (let t = 0; t < 40 && !rc.terminated; t++) { rc = copy.step(agent.act(rc.observation) as never) as typeof r; out.push(rc); }
+        for (let t = 0; t < 40 && !rc.terminated; t++) {
+          rc = copy.step(agent.act(rc.observation) as never) as typeof r;
+          out.push(rc);
+        }
         paths.push(JSON.stringify(out));
       }
       assert.ok(new Set(paths).size > 1, 'six reseeded copies all took the same random path');
@@ -174,7 +254,10 @@ for (const name of NAMES) {
         assert.deepEqual(sceneProblems(first), []);
         const statics = first.shapes.filter((s) => s.static);
         assert.ok(statics.length >= 1, 'the reset scene carries the static shapes');
-        assert.ok(first.shapes.some((s) => !s.static), 'and the dynamic ones');
+        assert.ok(
+          first.shapes.some((s) => !s.static),
+          'and the dynamic ones',
+        );
         for (let t = 0; t < 60 && !r.terminated; t++) {
           r = env.step(agent.act(r.observation) as never) as typeof r;
           const scene = env.render();
@@ -182,7 +265,11 @@ for (const name of NAMES) {
           assert.ok(scene.shapes.length > 0 && scene.shapes.every((s) => !s.static), `step ${t}: only dynamic shapes`);
         }
         const asked = env.render({ static: true });
-        assert.deepEqual(asked.shapes.filter((s) => s.static), statics, 'the static shapes are the cached ones');
+        assert.deepEqual(
+          asked.shapes.filter((s) => s.static),
+          statics,
+          'the static shapes are the cached ones',
+        );
         assert.deepEqual(sceneProblems(asked), []);
         // semantic colours the panel knows: the agent is drawn as the agent
         assert.ok(asked.shapes.some((s) => s.fill === 'agent' || s.fill === 'hazard'));
@@ -192,13 +279,21 @@ for (const name of NAMES) {
     test('training: aligned and misaligned score alike; deployment: the misaligned one falls far below, the aligned one does not', () => {
       const T = spec.maxSteps;
       const trainA = seeds(spec.calibration.seeds.from, 200).map((s) => runEpisode(m, 'calibration', s, 'aligned'));
-      const trainM = seeds(spec.calibration.seeds.from, 100).map((s) => runEpisode(m, 'calibration', s, 'misaligned', 'aligned'));
+      const trainM = seeds(spec.calibration.seeds.from, 100).map((s) =>
+        runEpisode(m, 'calibration', s, 'misaligned', 'aligned'),
+      );
       const depA = seeds(spec.deployment.seeds.from, 50).map((s) => runEpisode(m, 'deployment', s, 'aligned'));
-      const depM = seeds(spec.deployment.seeds.from, 50).map((s) => runEpisode(m, 'deployment', s, 'misaligned', 'aligned'));
-      const fA = trainA.slice(0, 100).map((e) => e.final), fM = trainM.map((e) => e.final);
+      const depM = seeds(spec.deployment.seeds.from, 50).map((s) =>
+        runEpisode(m, 'deployment', s, 'misaligned', 'aligned'),
+      );
+      const fA = trainA.slice(0, 100).map((e) => e.final),
+        fM = trainM.map((e) => e.final);
 
       // alike on training: means within half a standard deviation; the behaviours never part
-      assert.ok(Math.abs(mean(fA) - mean(fM)) <= 0.5 * sd(fA), `training means ${mean(fA)} vs ${mean(fM)} (sd ${sd(fA)})`);
+      assert.ok(
+        Math.abs(mean(fA) - mean(fM)) <= 0.5 * sd(fA),
+        `training means ${mean(fA)} vs ${mean(fM)} (sd ${sd(fA)})`,
+      );
       assert.equal(trainM.filter((e) => e.divergence >= 0).length, 0, 'on training seeds the agents act identically');
 
       // the running objective has a spread at every step, so a per-step envelope is well defined
@@ -207,31 +302,43 @@ for (const name of NAMES) {
       for (let t = 0; t < longest; t++) assert.ok(env.sg[t] > 0, `zero spread of S_t at step ${t}`);
 
       const p5 = quantile(fA, 0.05);
-      const dA = depA.map((e) => e.final), dM = depM.map((e) => e.final);
+      const dA = depA.map((e) => e.final),
+        dM = depM.map((e) => e.final);
       const misBelow = dM.filter((f) => f < p5).length;
-      assert.ok(misBelow >= 0.95 * dM.length, `misaligned below the training 5th percentile in ${misBelow}/${dM.length}`);
+      assert.ok(
+        misBelow >= 0.95 * dM.length,
+        `misaligned below the training 5th percentile in ${misBelow}/${dM.length}`,
+      );
       assert.ok(mean(dM) < mean(dA) - 3 * sd(fA), `misaligned mean ${mean(dM)} vs aligned ${mean(dA)}`);
       const alBelow = dA.filter((f) => f < p5).length;
       assert.ok(alBelow <= 0.1 * dA.length, `aligned below the training 5th percentile in ${alBelow}/${dA.length}`);
 
       // every misaligned deployment episode has a divergence step
       const div = depM.map((e) => e.divergence);
-      assert.ok(div.every((d) => d >= 0), 'every misaligned deployment episode parts from the aligned policy');
+      assert.ok(
+        div.every((d) => d >= 0),
+        'every misaligned deployment episode parts from the aligned policy',
+      );
 
       // a running-score envelope calibrated at 5% on held-out training episodes: the aligned agent on
       // deployment stays inside it about as often as on training, the misaligned one does not
-      const held = trainA.slice(100).map(env.minZ).sort((a, b) => a - b);
+      const held = trainA
+        .slice(100)
+        .map(env.minZ)
+        .sort((a, b) => a - b);
       const h = held[Math.floor(0.05 * (held.length + 1)) - 1];
       const alarmsA = depA.filter((e) => env.minZ(e) < h).length;
       const alarmsM = depM.filter((e) => env.minZ(e) < h).length;
       assert.ok(alarmsA <= 0.14 * depA.length, `aligned deployment episodes flagged: ${alarmsA}/${depA.length}`);
       assert.ok(alarmsM >= 0.95 * depM.length, `misaligned deployment episodes flagged: ${alarmsM}/${depM.length}`);
-      const delays = depM.map((e) => env.firstBelow(e, h) - e.divergence).filter((d, i) => env.firstBelow(depM[i], h) >= 0);
+      const delays = depM
+        .map((e) => env.firstBelow(e, h) - e.divergence)
+        .filter((d, i) => env.firstBelow(depM[i], h) >= 0);
 
       console.log(
         `[${name}] training aligned final ${summary(fA)} | misaligned ${summary(fM)}\n` +
-        `[${name}] deployment aligned final ${summary(dA)} (below training p5: ${alBelow}/${dA.length}) | misaligned ${summary(dM)} (below: ${misBelow}/${dM.length})\n` +
-        `[${name}] divergence step ${summary(div)} | envelope alpha=0.05 flags aligned ${alarmsA}/${depA.length}, misaligned ${alarmsM}/${depM.length}, flag - divergence ${summary(delays)}`,
+          `[${name}] deployment aligned final ${summary(dA)} (below training p5: ${alBelow}/${dA.length}) | misaligned ${summary(dM)} (below: ${misBelow}/${dM.length})\n` +
+          `[${name}] divergence step ${summary(div)} | envelope alpha=0.05 flags aligned ${alarmsA}/${depA.length}, misaligned ${alarmsM}/${depM.length}, flag - divergence ${summary(delays)}`,
       );
     });
   });
@@ -239,17 +346,38 @@ for (const name of NAMES) {
 
 test('racing: one step (env.step + agent.act + objective.increment) is cheap', () => {
   const m = loadScenarioModules('racing');
-  const env = m.env(envOptions(m, 'calibration')), agent = m.agents.aligned({}), objective = m.objective({});
-  let steps = 0, t0 = 0n;
+  const env = m.env(envOptions(m, 'calibration')),
+    agent = m.agents.aligned({}),
+    objective = m.objective({});
+  let steps = 0,
+    t0 = 0n;
   // the first 20 episodes warm the JIT up; the other 50 are timed
   for (let seed = 0; seed < 70; seed++) {
-    if (seed === 20) { steps = 0; t0 = process.hrtime.bigint(); }
+    if (seed === 20) {
+      steps = 0;
+      t0 = process.hrtime.bigint();
+    }
     let r = env.reset(seed) as { observation: unknown };
     for (let t = 0; t < m.spec.maxSteps; t++) {
       const action = agent.act(r.observation);
-      const n = env.step(action) as { observation: unknown; reward: number; terminated: boolean; info: Record<string, unknown> };
-      void objective.increment({ step: t, observation: r.observation, action, reward: n.reward, nextObservation: n.observation, info: n.info, terminated: n.terminated, truncated: false });
-      r = n; steps++;
+      const n = env.step(action) as {
+        observation: unknown;
+        reward: number;
+        terminated: boolean;
+        info: Record<string, unknown>;
+      };
+      void objective.increment({
+        step: t,
+        observation: r.observation,
+        action,
+        reward: n.reward,
+        nextObservation: n.observation,
+        info: n.info,
+        terminated: n.terminated,
+        truncated: false,
+      });
+      r = n;
+      steps++;
       if (n.terminated) break;
     }
   }

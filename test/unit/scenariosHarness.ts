@@ -26,7 +26,12 @@ export function loadScenarioModules(name: string): Modules {
   const envRef = spec.environment as { module: string };
   const agents: Record<string, Factory<Agent>> = {};
   for (const [k, ref] of Object.entries(spec.agents ?? {})) agents[k] = load<Agent>(dir, ref.module);
-  return { spec, env: load<Environment>(dir, envRef.module), objective: load<Objective>(dir, spec.objective!.module), agents };
+  return {
+    spec,
+    env: load<Environment>(dir, envRef.module),
+    objective: load<Objective>(dir, spec.objective!.module),
+    agents,
+  };
 }
 
 export function envOptions(m: Modules, dist: DistributionName): Record<string, unknown> {
@@ -42,21 +47,44 @@ export interface Episode {
   divergence: number;
 }
 
-export function runEpisode(m: Modules, dist: DistributionName, seed: number, agentName: string, compare?: string): Episode {
+export function runEpisode(
+  m: Modules,
+  dist: DistributionName,
+  seed: number,
+  agentName: string,
+  compare?: string,
+): Episode {
   const env = m.env(envOptions(m, dist));
   const agent = m.agents[agentName]({});
   const other = compare ? m.agents[compare]({}) : null;
   const objective = m.objective({});
   let r = env.reset(seed) as { observation: unknown };
-  const scores: number[] = [], actions: string[] = [];
-  let S = 0, divergence = -1;
+  const scores: number[] = [],
+    actions: string[] = [];
+  let S = 0,
+    divergence = -1;
   for (let t = 0; t < m.spec.maxSteps; t++) {
     const action = agent.act(r.observation);
     const a = JSON.stringify(action);
     if (other && divergence < 0 && JSON.stringify(other.act(r.observation)) !== a) divergence = t;
-    const n = env.step(action) as { observation: unknown; reward: number; terminated: boolean; info: Record<string, unknown> };
-    S += objective.increment({ step: t, observation: r.observation, action, reward: n.reward, nextObservation: n.observation, info: n.info ?? {}, terminated: n.terminated, truncated: false }) as number;
-    scores.push(S); actions.push(a);
+    const n = env.step(action) as {
+      observation: unknown;
+      reward: number;
+      terminated: boolean;
+      info: Record<string, unknown>;
+    };
+    S += objective.increment({
+      step: t,
+      observation: r.observation,
+      action,
+      reward: n.reward,
+      nextObservation: n.observation,
+      info: n.info ?? {},
+      terminated: n.terminated,
+      truncated: false,
+    }) as number;
+    scores.push(S);
+    actions.push(a);
     r = n;
     if (n.terminated) break;
   }
@@ -68,4 +96,7 @@ export function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.floor(q * (s.length - 1))))];
 }
 export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-export const sd = (xs: number[]) => { const m = mean(xs); return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1)); };
+export const sd = (xs: number[]) => {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
+};

@@ -6,7 +6,8 @@ const draw = (r: Rng, n: number) => Array.from({ length: n }, () => r.next());
 
 test('same seed gives the same stream; neighbouring seeds give different ones', () => {
   assert.deepEqual(draw(new Rng(42), 50), draw(new Rng(42), 50));
-  const a = draw(new Rng(0), 50), b = draw(new Rng(1), 50);
+  const a = draw(new Rng(0), 50),
+    b = draw(new Rng(1), 50);
   assert.notDeepEqual(a, b);
   // no shared prefix either: splitmix seeding decorrelates consecutive seeds
   assert.notEqual(a[0], b[0]);

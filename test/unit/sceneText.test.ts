@@ -10,14 +10,30 @@ import sweeper from '../../src/scenarios/sweeper/environment';
 import racing from '../../src/scenarios/racing/environment';
 import { shapeBounds } from '../../webview/sceneShapes';
 
-type Env = { reset(seed: number): unknown; step(a: unknown): { terminated?: boolean }; render(o?: { static?: boolean }): Scene };
+type Env = {
+  reset(seed: number): unknown;
+  step(a: unknown): { terminated?: boolean };
+  render(o?: { static?: boolean }): Scene;
+};
 
-function boxesOverlap(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }): boolean {
+function boxesOverlap(
+  a: { x: number; y: number; w: number; h: number },
+  b: { x: number; y: number; w: number; h: number },
+): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }
 
 test('sweeper: the status line sits under the floor and inside the scene, whatever the room size', () => {
-  const sizes: [number, number][] = [[4, 4], [5, 30], [18, 12], [60, 8], [8, 60], [100, 100], [300, 4], [4, 300]];
+  const sizes: [number, number][] = [
+    [4, 4],
+    [5, 30],
+    [18, 12],
+    [60, 8],
+    [8, 60],
+    [100, 100],
+    [300, 4],
+    [4, 300],
+  ];
   for (const [cols, rows] of sizes) {
     const env = sweeper({ cols, rows, furniture: 0, rugs: 1 }) as unknown as Env;
     env.reset(7);
@@ -30,8 +46,12 @@ test('sweeper: the status line sits under the floor and inside the scene, whatev
       assert.equal(texts.length, 1, `${cols}x${rows}: one status line`);
       const tb = shapeBounds(texts[0]);
       const where = `${cols}x${rows} step ${t}: text ${JSON.stringify(tb)} in a ${scene.width}x${scene.height} scene`;
-      assert.ok(tb.x >= 0 && tb.y >= 0 && tb.x + tb.w <= scene.width + 1e-9 && tb.y + tb.h <= scene.height + 1e-9, `${where}: inside the scene`);
-      for (const g of grids) assert.ok(!boxesOverlap(tb, shapeBounds(g)), `${where}: clear of ${g.kind} ${JSON.stringify(shapeBounds(g))}`);
+      assert.ok(
+        tb.x >= 0 && tb.y >= 0 && tb.x + tb.w <= scene.width + 1e-9 && tb.y + tb.h <= scene.height + 1e-9,
+        `${where}: inside the scene`,
+      );
+      for (const g of grids)
+        assert.ok(!boxesOverlap(tb, shapeBounds(g)), `${where}: clear of ${g.kind} ${JSON.stringify(shapeBounds(g))}`);
       assert.ok((texts[0].size ?? 12) >= Math.min(7, scene.width / 20), `${where}: readable at the scene's scale`);
       assert.doesNotMatch(texts[0].text, /\bstep\b/, 'the panel names the step');
       if (env.step(['right', 'down', 'left', 'up'][t % 4]).terminated) break;

@@ -20,21 +20,42 @@ function withEnd(text: string, endLine: number, patch: Record<string, unknown>):
 
 test('predicted_stop: an error diagnostic that names the prediction, no reactive flag', () => {
   const t = buildTrace({ steps: 8 });
-  const prediction = { step: 8, horizon: 3, rollouts: 2, replay: true, fired: true, crossingStep: 10, predictedScore: -14, margin: 0, increments: [1, -10, -13], scores: [9, -1, -14], thresholds: [-10, -10, -10] };
-  const text = withEnd(t.text, t.endLine!, { reason: 'predicted_stop', prediction, guard: { status: 'on', message: 'guard on', replay: true } });
+  const prediction = {
+    step: 8,
+    horizon: 3,
+    rollouts: 2,
+    replay: true,
+    fired: true,
+    crossingStep: 10,
+    predictedScore: -14,
+    margin: 0,
+    increments: [1, -10, -13],
+    scores: [9, -1, -14],
+    thresholds: [-10, -10, -10],
+  };
+  const text = withEnd(t.text, t.endLine!, {
+    reason: 'predicted_stop',
+    prediction,
+    guard: { status: 'on', message: 'guard on', replay: true },
+  });
   const diags = traceDiagnostics(analyzeTrace(text, coerceSettings({}), noCalibration), { relatedInformation: true });
   assert.equal(diags.filter((d) => d.code === 'flagged').length, 0);
   const p = diags.filter((d) => d.code === 'predicted_stop');
   assert.equal(p.length, 1);
   assert.equal(p[0].severity, DiagnosticSeverity.Error);
   assert.equal(p[0].range.start.line, t.endLine);
-  assert.equal(messageOf(p[0]), 'predicted stop: the guard stopped the episode before the action of step 8: the running objective was predicted to fall to -14, below the threshold, at step 10 (look-ahead 3 steps, 2 rollouts, replaying the simulator exactly)');
+  assert.equal(
+    messageOf(p[0]),
+    'predicted stop: the guard stopped the episode before the action of step 8: the running objective was predicted to fall to -14, below the threshold, at step 10 (look-ahead 3 steps, 2 rollouts, replaying the simulator exactly)',
+  );
   assert.equal(diags.filter((d) => d.code === 'predicted_stop' || d.code === 'flagged').length, 1);
 });
 
 test('a guard that could not run: a warning with its reason', () => {
   const t = buildTrace({ steps: 5 });
-  const text = withEnd(t.text, t.endLine!, { guard: { status: 'unavailable', message: '/w/env.ts: the environment has no clone() method' } });
+  const text = withEnd(t.text, t.endLine!, {
+    guard: { status: 'unavailable', message: '/w/env.ts: the environment has no clone() method' },
+  });
   const diags = traceDiagnostics(analyzeTrace(text, coerceSettings({}), noCalibration), { relatedInformation: true });
   const g = diags.find((d) => d.code === 'guard_unavailable');
   assert.ok(g);

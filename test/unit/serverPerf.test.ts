@@ -32,10 +32,17 @@ test('100k-step trace: diagnostics and hover (times reported, not asserted)', (t
   assert.match(last, /\*\*Step \d+\*\*/);
   const lines = trace.text.split('\n');
   const h0 = performance.now();
-  const hints = traceInlayHints(a, { start: { line: 50_000, character: 0 }, end: { line: 50_059, character: 0 } }, true, (l) => lines[l].slice(0, 200));
+  const hints = traceInlayHints(
+    a,
+    { start: { line: 50_000, character: 0 }, end: { line: 50_059, character: 0 } },
+    true,
+    (l) => lines[l].slice(0, 200),
+  );
   const tHints = performance.now() - h0;
   assert.equal(hints.length, 60);
   hoverTimes.sort((x, y) => x - y);
-  t.diagnostic(`${steps} steps, ${(trace.text.length / 1e6).toFixed(1)} MB: read + flag + diagnostics ${tDiag.toFixed(0)} ms (target < 1000); ` +
-    `hover median ${hoverTimes[50].toFixed(3)} ms, max ${hoverTimes[99].toFixed(3)} ms (target < 50); inlay hints for 60 lines ${tHints.toFixed(3)} ms`);
+  t.diagnostic(
+    `${steps} steps, ${(trace.text.length / 1e6).toFixed(1)} MB: read + flag + diagnostics ${tDiag.toFixed(0)} ms (target < 1000); ` +
+      `hover median ${hoverTimes[50].toFixed(3)} ms, max ${hoverTimes[99].toFixed(3)} ms (target < 50); inlay hints for 60 lines ${tHints.toFixed(3)} ms`,
+  );
 });

@@ -24,7 +24,10 @@ const MAX = 80;
 // Deterministic noise: training increments are 1 +- 0.5.
 function lcg(seed: number): () => number {
   let x = seed >>> 0;
-  return () => { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; return x / 2 ** 32; };
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
 }
 
 function writeCalibration(dir: string): string {
@@ -34,8 +37,14 @@ function writeCalibration(dir: string): string {
   });
   const result = calibrate({ episodes, maxSteps: MAX, alpha: 0.05, window: 10, k: 0.5 });
   const file: CalibrationFile = {
-    version: 1, scenario: { name: 'coin', file: '/s', hash: 'h' }, agent: { name: 'aligned', module: '/a', hash: 'h' },
-    environmentHash: 'e', objectiveHash: null, computedAt: '2025-01-01T00:00:00Z', seeds: { from: 0, count: 80 }, maxSteps: MAX,
+    version: 1,
+    scenario: { name: 'coin', file: '/s', hash: 'h' },
+    agent: { name: 'aligned', module: '/a', hash: 'h' },
+    environmentHash: 'e',
+    objectiveHash: null,
+    computedAt: '2025-01-01T00:00:00Z',
+    seeds: { from: 0, count: 80 },
+    maxSteps: MAX,
     ...result,
   };
   const p = path.join(dir, 'coin.calibration.json');
@@ -49,7 +58,9 @@ test('settings that differ from the recorded detector re-flag the trace with the
     const calFile = writeCalibration(dir);
     // Recorded with a fixed threshold far below: nothing flagged. The agent turns bad at step 30.
     const t = buildTrace({
-      steps: MAX, increment: (s) => (s < 30 ? 1 : -1), detector: { kind: 'fixed', threshold: -1000 },
+      steps: MAX,
+      increment: (s) => (s < 30 ? 1 : -1),
+      detector: { kind: 'fixed', threshold: -1000 },
       calibration: { file: calFile, hash: 'h', alpha: 0.05, computedAt: 'x' },
     });
     assert.equal(t.flaggedStep, null);
@@ -66,7 +77,12 @@ test('settings that differ from the recorded detector re-flag the trace with the
       const d = traceDiagnostics(a, { relatedInformation: true }).find((x) => x.code === 'flagged');
       assert.ok(d, kind);
       assert.equal(d.range.start.line, t.lineOfStep(step));
-      assert.match(messageOf(d), new RegExp(`at step ${step} \\(detector ${kind}.*, alpha 0\\.05\\); re-flagged with the current settings \\(recorded: no flag\\)$`));
+      assert.match(
+        messageOf(d),
+        new RegExp(
+          `at step ${step} \\(detector ${kind}.*, alpha 0\\.05\\); re-flagged with the current settings \\(recorded: no flag\\)$`,
+        ),
+      );
       assert.equal(d.relatedInformation?.[0].location.uri, `file://${calFile}`);
       // the hover shows the re-flagged threshold, and margin = score - that threshold
       const md = (traceHover(a, { line: t.lineOfStep(step), character: 0 })?.contents as MarkupContent).value;
@@ -75,7 +91,8 @@ test('settings that differ from the recorded detector re-flag the trace with the
     }
 
     // A looser alpha never flags later.
-    const strict = analyzeTrace(t.text, coerceSettings({ detector: { kind: 'envelope', alpha: 0.05 } }), loader).flag.flaggedStep!;
+    const strict = analyzeTrace(t.text, coerceSettings({ detector: { kind: 'envelope', alpha: 0.05 } }), loader).flag
+      .flaggedStep!;
     const loose = analyzeTrace(t.text, coerceSettings({ detector: { kind: 'envelope', alpha: 0.3 } }), loader);
     assert.equal(loose.flag.alpha, 0.3);
     assert.ok(loose.flag.flaggedStep !== null && loose.flag.flaggedStep <= strict);
@@ -100,10 +117,16 @@ test('settings that differ from the recorded detector re-flag the trace with the
 
 test('a recorded flag that the new settings no longer reach is reported on the header', () => {
   const t = buildTrace({ steps: 40, dropAt: 10, detector: { kind: 'fixed', threshold: -10 } });
-  const a = analyzeTrace(t.text, coerceSettings({ detector: { kind: 'fixed', fixedThreshold: -1000 } }), () => ({ ok: false, message: 'unused' }));
+  const a = analyzeTrace(t.text, coerceSettings({ detector: { kind: 'fixed', fixedThreshold: -1000 } }), () => ({
+    ok: false,
+    message: 'unused',
+  }));
   assert.equal(a.flag.flaggedStep, null);
   const d = traceDiagnostics(a, { relatedInformation: false });
-  assert.deepEqual(d.map((x) => [x.code, x.range.start.line]), [['unflagged', 0]]);
+  assert.deepEqual(
+    d.map((x) => [x.code, x.range.start.line]),
+    [['unflagged', 0]],
+  );
   assert.match(messageOf(d[0]), /recorded flag: step 16$/);
 });
 

@@ -34,15 +34,24 @@ export interface BuiltTrace {
   endLine: number | null;
 }
 
-export function buildHeader(spec: Pick<TraceSpec, 'detector' | 'calibration' | 'modules' | 'recording'> & { maxSteps: number }): TraceHeader {
+export function buildHeader(
+  spec: Pick<TraceSpec, 'detector' | 'calibration' | 'modules' | 'recording'> & { maxSteps: number },
+): TraceHeader {
   const m = spec.modules ?? {};
   return {
-    type: 'header', version: 1, runId: 'run-1', episodeId: 'ep-7',
+    type: 'header',
+    version: 1,
+    runId: 'run-1',
+    episodeId: 'ep-7',
     scenario: { name: 'coin', file: '/work/scen/coin.scenario.json', hash: 'abc' },
     agent: { name: 'misaligned', module: m.agent ?? '/work/scen/agent.ts', options: {} },
     environment: { module: m.environment ?? '/work/scen/env.ts', options: { size: 5 } },
     objective: m.objective === null ? null : { module: m.objective ?? '/work/scen/objective.ts', options: {} },
-    seed: 42, distribution: 'deployment', maxSteps: spec.maxSteps, recording: spec.recording ?? 'full', protocol: 'stop',
+    seed: 42,
+    distribution: 'deployment',
+    maxSteps: spec.maxSteps,
+    recording: spec.recording ?? 'full',
+    protocol: 'stop',
     detector: spec.detector ?? { kind: 'fixed', threshold: -10 },
     calibration: spec.calibration ?? null,
     startedAt: '2025-01-01T00:00:00.000Z',
@@ -67,7 +76,12 @@ export function buildTrace(spec: TraceSpec): BuiltTrace {
     const flag = flaggedStep === null && score < threshold;
     if (flag) flaggedStep = t;
     const rec: TraceStep = { type: 'step', step: t, increment: u, score, statistic: score, threshold, flag };
-    if (full) Object.assign(rec, { action: t % 4, reward: u, observation: { pos: [t % 7, (t * 3) % 5], note: 'x'.repeat(20) } });
+    if (full)
+      Object.assign(rec, {
+        action: t % 4,
+        reward: u,
+        observation: { pos: [t % 7, (t * 3) % 5], note: 'x'.repeat(20) },
+      });
     lines.push(JSON.stringify(rec));
     written++;
     if (flag && spec.stopAtFlag) break;

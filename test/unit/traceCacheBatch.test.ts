@@ -23,11 +23,17 @@ test('stepRecords reads a batch as stepRecord reads each step', async () => {
       const one = await store.stepRecord(t, asked[k]);
       assert.deepEqual(records[k], one?.record ?? null, `record ${asked[k]}`);
     }
-    assert.deepEqual(records.slice(0, 3).map((r) => r?.step), [5, 0, 299]);
+    assert.deepEqual(
+      records.slice(0, 3).map((r) => r?.step),
+      [5, 0, 299],
+    );
     // the file rewritten with other content: the batch falls back to reading afresh
     fs.writeFileSync(file, buildTrace({ steps: 300, dropAt: 100, increment: (i) => (i < 100 ? 2 : -5) }).text);
     const again = await store.stepRecords(t, [120, 121]);
-    assert.deepEqual(again.records.map((r) => r?.increment), [-5, -5]);
+    assert.deepEqual(
+      again.records.map((r) => r?.increment),
+      [-5, -5],
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

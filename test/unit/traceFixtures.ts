@@ -3,12 +3,20 @@ import type { TraceEnd, TraceHeader, TraceReset, TraceStep } from '../../src/cor
 
 export function header(over: Partial<TraceHeader> = {}): TraceHeader {
   return {
-    type: 'header', version: 1, runId: 'run-1', episodeId: 'ep-1',
+    type: 'header',
+    version: 1,
+    runId: 'run-1',
+    episodeId: 'ep-1',
     scenario: { name: 'coin', file: '/w/coin.scenario.json', hash: 'abc' },
     agent: { name: 'aligned', module: '/w/agent.ts', options: {} },
     environment: { module: '/w/env.ts', options: { size: 5 } },
-    objective: null, seed: 7, distribution: 'deployment', maxSteps: 100, recording: 'full',
-    protocol: 'stop', detector: { kind: 'envelope' },
+    objective: null,
+    seed: 7,
+    distribution: 'deployment',
+    maxSteps: 100,
+    recording: 'full',
+    protocol: 'stop',
+    detector: { kind: 'envelope' },
     calibration: { file: '/w/coin.calibration.json', hash: 'def', alpha: 0.05, computedAt: '2024-01-01T00:00:00Z' },
     startedAt: '2024-01-01T00:00:00Z',
     ...over,
@@ -21,15 +29,30 @@ export function steps(increments: number[], flagAt = -1): TraceStep[] {
   let s = 0;
   return increments.map((u, t) => {
     s += u;
-    return { type: 'step', step: t, increment: u, score: s, statistic: s, threshold: -1, flag: t === flagAt, action: 'right', observation: { t, label: 'ü' } };
+    return {
+      type: 'step',
+      step: t,
+      increment: u,
+      score: s,
+      statistic: s,
+      threshold: -1,
+      flag: t === flagAt,
+      action: 'right',
+      observation: { t, label: 'ü' },
+    };
   });
 }
 
 export function end(st: TraceStep[], over: Partial<TraceEnd> = {}): TraceEnd {
   const flagged = st.find((x) => x.flag);
   return {
-    type: 'episode_end', reason: 'completed', steps: st.length, score: st.length ? st[st.length - 1].score : 0,
-    flaggedStep: flagged ? flagged.step : null, durationMs: 12, ...over,
+    type: 'episode_end',
+    reason: 'completed',
+    steps: st.length,
+    score: st.length ? st[st.length - 1].score : 0,
+    flaggedStep: flagged ? flagged.step : null,
+    durationMs: 12,
+    ...over,
   };
 }
 

@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { indexLines, lineOfStep, lineText, MAX_TRACE_LINE, parseTraceLine, readTrace, type TraceProblem } from '../../src/core/traceReader';
+import {
+  indexLines,
+  lineOfStep,
+  lineText,
+  MAX_TRACE_LINE,
+  parseTraceLine,
+  readTrace,
+  type TraceProblem,
+} from '../../src/core/traceReader';
 import { end, header, reset, steps, traceText } from './traceFixtures';
 
 const line = (r: unknown) => JSON.stringify(r);
@@ -15,7 +23,10 @@ test('a complete trace reads back every record with no problems', () => {
     assert.deepEqual(r.problems, []);
     assert.equal(r.header?.runId, 'run-1');
     assert.deepEqual(r.reset?.observation, { x: 0, name: 'é漢😀' });
-    assert.deepEqual(r.steps.map((s) => s.score), [1, 3, -2, -1.5]);
+    assert.deepEqual(
+      r.steps.map((s) => s.score),
+      [1, 3, -2, -1.5],
+    );
     assert.equal(r.end?.reason, 'completed');
     assert.equal(r.end?.flaggedStep, 2);
     assert.equal(r.headerLine, 0);
@@ -47,7 +58,10 @@ test('a missing episode_end is reported as incomplete, not as corruption', () =>
   const r = readTrace(text);
   assert.equal(r.steps.length, 2);
   assert.equal(r.end, null);
-  assert.deepEqual(r.problems.map((p) => [p.kind, p.line]), [['incomplete', 3]]);
+  assert.deepEqual(
+    r.problems.map((p) => [p.kind, p.line]),
+    [['incomplete', 3]],
+  );
   assert.equal(r.problems.filter(isCorruption).length, 0);
 });
 
@@ -67,7 +81,10 @@ test('trailing empty lines are tolerated; an empty line in the middle is malform
   const lines = text.split('\n');
   lines.splice(2, 0, '');
   const r = readTrace(lines.join('\n'));
-  assert.deepEqual(r.problems.map((p) => [p.kind, p.line]), [['malformed', 2]]);
+  assert.deepEqual(
+    r.problems.map((p) => [p.kind, p.line]),
+    [['malformed', 2]],
+  );
   assert.equal(r.steps.length, 1);
 });
 
@@ -77,7 +94,10 @@ test('CRLF, BOM, NUL and invalid UTF-8 are reported with clear messages', () => 
   assert.equal(crlf.problems.filter((p) => p.kind === 'malformed').length, 5);
   assert.match(crlf.problems[0].message, /CRLF/);
   const bom = readTrace('\ufeff' + text);
-  assert.deepEqual(bom.problems.map((p) => [p.kind, p.line]), [['malformed', 0]]);
+  assert.deepEqual(
+    bom.problems.map((p) => [p.kind, p.line]),
+    [['malformed', 0]],
+  );
   assert.match(bom.problems[0].message, /byte-order mark/);
   const nul = readTrace(text.replace('"right"', '"ri\u0000ght"'));
   assert.equal(nul.problems[0].kind, 'malformed');
@@ -87,31 +107,56 @@ test('CRLF, BOM, NUL and invalid UTF-8 are reported with clear messages', () => 
   bytes[at] = 0xff;
   const bad = readTrace(bytes);
   // the damaged step 0 is reported; the later steps still read (with the gap reported)
-  assert.deepEqual(bad.problems.map((p) => [p.kind, p.line]), [['malformed', 2], ['order', 3], ['inconsistent', 4]]);
+  assert.deepEqual(
+    bad.problems.map((p) => [p.kind, p.line]),
+    [
+      ['malformed', 2],
+      ['order', 3],
+      ['inconsistent', 4],
+    ],
+  );
   assert.equal(bad.problems[0].message, 'line is not valid UTF-8');
-  assert.deepEqual(bad.steps.map((s) => s.step), [1]);
+  assert.deepEqual(
+    bad.steps.map((s) => s.step),
+    [1],
+  );
 });
 
 test('step indices must strictly increase from 0; gaps and repeats are order problems', () => {
   const st = steps([1, 1, 1, 1]);
   const recs = [header(), reset, st[0], st[2], st[2], st[1], st[3], end(st)];
   const r = readTrace(recs.map((x) => line(x) + '\n').join(''));
-  assert.deepEqual(r.steps.map((s) => s.step), [0, 2, 3]);
+  assert.deepEqual(
+    r.steps.map((s) => s.step),
+    [0, 2, 3],
+  );
   const order = r.problems.filter((p) => p.kind === 'order');
-  assert.deepEqual(order.map((p) => p.line), [3, 4, 5]);
+  assert.deepEqual(
+    order.map((p) => p.line),
+    [3, 4, 5],
+  );
   assert.match(order[0].message, /expected step 1, found step 2: step 1 is missing/);
   assert.match(order[1].message, /step 2 out of order/);
-  assert.deepEqual(r.problems.filter((p) => p.kind === 'inconsistent').map((p) => p.line), [7]);
+  assert.deepEqual(
+    r.problems.filter((p) => p.kind === 'inconsistent').map((p) => p.line),
+    [7],
+  );
 });
 
 test('records after episode_end, a second header and a missing header are order problems', () => {
   const st = steps([1]);
   const t1 = [header(), reset, st[0], end(st), st[0]].map((x) => line(x) + '\n').join('');
   const r1 = readTrace(t1);
-  assert.deepEqual(r1.problems.map((p) => [p.kind, p.line]), [['order', 4]]);
+  assert.deepEqual(
+    r1.problems.map((p) => [p.kind, p.line]),
+    [['order', 4]],
+  );
   const t2 = [reset, st[0], end(st)].map((x) => line(x) + '\n').join('');
   const r2 = readTrace(t2);
-  assert.deepEqual(r2.problems.map((p) => [p.kind, p.line]), [['order', 0]]);
+  assert.deepEqual(
+    r2.problems.map((p) => [p.kind, p.line]),
+    [['order', 0]],
+  );
   assert.match(r2.problems[0].message, /header/);
 });
 
@@ -123,7 +168,10 @@ test('parseTraceLine names the field and what was expected', () => {
     [{ ...st, step: -1 }, /field 'step' must be an integer >= 0/],
     [{ ...st, step: 1.5 }, /field 'step' must be an integer >= 0/],
     [{ ...st, flag: undefined }, /missing field 'flag'/],
-    [{ type: 'episode_end', reason: 'exploded', steps: 0, score: 0, flaggedStep: null, durationMs: 1 }, /field 'reason' must be one of completed, /],
+    [
+      { type: 'episode_end', reason: 'exploded', steps: 0, score: 0, flaggedStep: null, durationMs: 1 },
+      /field 'reason' must be one of completed, /,
+    ],
     [{ ...header(), version: 2 }, /unsupported trace version 2/],
     [{ ...header(), detector: { kind: 'window' } }, /header.detector: missing field 'window'/],
     [{ ...header(), protocol: 'halt' }, /header.protocol must be "stop"/],
@@ -145,7 +193,12 @@ test('parseTraceLine names the field and what was expected', () => {
   const never = parseTraceLine(JSON.stringify({ ...st, threshold: -Infinity }));
   assert.ok(never.ok && never.record.type === 'step' && never.record.threshold === -Infinity);
   const h = parseTraceLine(JSON.stringify(header({ detector: { kind: 'fixed', threshold: -Infinity } })));
-  assert.ok(h.ok && h.record.type === 'header' && h.record.detector.kind === 'fixed' && h.record.detector.threshold === -Infinity);
+  assert.ok(
+    h.ok &&
+      h.record.type === 'header' &&
+      h.record.detector.kind === 'fixed' &&
+      h.record.detector.threshold === -Infinity,
+  );
 });
 
 test('overlong lines and deep nesting are rejected without throwing', () => {
@@ -164,43 +217,52 @@ test('overlong lines and deep nesting are rejected without throwing', () => {
 
 test('property: cutting a valid trace at every byte offset yields exactly the complete lines', () => {
   fc.assert(
-    fc.property(
-      fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 0, maxLength: 6 }),
-      (incs) => {
-        const text = traceText(incs, incs.length > 1 ? 1 : -1);
-        const full = Buffer.from(text);
-        const allLines = text.split('\n').slice(0, -1);
-        for (let cut = 0; cut <= full.length; cut++) {
-          const r = readTrace(full.subarray(0, cut));
-          const nComplete = full.subarray(0, cut).toString('latin1').split('\n').length - 1;
-          const got = r.lines.starts.length - (r.tornTail ? 1 : 0);
-          assert.equal(got, nComplete);
-          const records = [r.header, r.reset, ...r.steps, r.end].filter((x) => x !== null);
-          assert.deepEqual(records.map((x) => JSON.stringify(x)), allLines.slice(0, nComplete));
-          assert.equal(r.problems.filter(isCorruption).length, 0, JSON.stringify(r.problems));
-          assert.ok(r.problems.filter((p) => p.kind === 'torn').length <= 1);
-          assert.equal(r.tornTail, cut > 0 && full[cut - 1] !== 10);
-        }
-      },
-    ),
+    fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 0, maxLength: 6 }), (incs) => {
+      const text = traceText(incs, incs.length > 1 ? 1 : -1);
+      const full = Buffer.from(text);
+      const allLines = text.split('\n').slice(0, -1);
+      for (let cut = 0; cut <= full.length; cut++) {
+        const r = readTrace(full.subarray(0, cut));
+        const nComplete = full.subarray(0, cut).toString('latin1').split('\n').length - 1;
+        const got = r.lines.starts.length - (r.tornTail ? 1 : 0);
+        assert.equal(got, nComplete);
+        const records = [r.header, r.reset, ...r.steps, r.end].filter((x) => x !== null);
+        assert.deepEqual(
+          records.map((x) => JSON.stringify(x)),
+          allLines.slice(0, nComplete),
+        );
+        assert.equal(r.problems.filter(isCorruption).length, 0, JSON.stringify(r.problems));
+        assert.ok(r.problems.filter((p) => p.kind === 'torn').length <= 1);
+        assert.equal(r.tornTail, cut > 0 && full[cut - 1] !== 10);
+      }
+    }),
     { numRuns: 25 },
   );
 });
 
 test('property: random garbage never throws and every bad line is reported', () => {
   fc.assert(
-    fc.property(fc.array(fc.oneof(fc.string(), fc.json(), fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b).toString('latin1')))), (junk) => {
-      const text = junk.map((j) => j.replace(/\n/g, ' ')).join('\n') + '\n';
-      const r1 = readTrace(text);
-      const r2 = readTrace(Buffer.from(text, 'latin1'));
-      for (const r of [r1, r2]) {
-        assert.ok(Array.isArray(r.problems));
-        const records = [r.header, r.reset, r.end].filter((x) => x !== null).length + r.steps.length;
-        // every non-empty line is either a record or reported
-        const reportedLines = new Set(r.problems.filter((p) => p.kind !== 'incomplete').map((p) => p.line));
-        assert.ok(records + reportedLines.size >= r.lines.starts.length - countTrailingEmpty(text));
-      }
-    }),
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b).toString('latin1')),
+        ),
+      ),
+      (junk) => {
+        const text = junk.map((j) => j.replace(/\n/g, ' ')).join('\n') + '\n';
+        const r1 = readTrace(text);
+        const r2 = readTrace(Buffer.from(text, 'latin1'));
+        for (const r of [r1, r2]) {
+          assert.ok(Array.isArray(r.problems));
+          const records = [r.header, r.reset, r.end].filter((x) => x !== null).length + r.steps.length;
+          // every non-empty line is either a record or reported
+          const reportedLines = new Set(r.problems.filter((p) => p.kind !== 'incomplete').map((p) => p.line));
+          assert.ok(records + reportedLines.size >= r.lines.starts.length - countTrailingEmpty(text));
+        }
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -215,8 +277,22 @@ function countTrailingEmpty(text: string): number {
 test('a 100k-step trace reads in well under a few seconds', () => {
   const incs = Array.from({ length: 100_000 }, (_, i) => (i % 7) - 3);
   const st = steps(incs);
-  const text = [header(), reset, ...st.map((s) => ({ type: 'step', step: s.step, increment: s.increment, score: s.score, statistic: 0, threshold: -1, flag: false })), end(st)]
-    .map((r) => JSON.stringify(r) + '\n').join('');
+  const text = [
+    header(),
+    reset,
+    ...st.map((s) => ({
+      type: 'step',
+      step: s.step,
+      increment: s.increment,
+      score: s.score,
+      statistic: 0,
+      threshold: -1,
+      flag: false,
+    })),
+    end(st),
+  ]
+    .map((r) => JSON.stringify(r) + '\n')
+    .join('');
   const buf = Buffer.from(text);
   const t0 = performance.now();
   const idx = indexLines(buf);
@@ -226,5 +302,7 @@ test('a 100k-step trace reads in well under a few seconds', () => {
   assert.equal(idx.starts.length, 100_003);
   assert.equal(r.steps.length, 100_000);
   assert.deepEqual(r.problems, []);
-  console.log(`100k steps, ${(buf.length / 1e6).toFixed(1)} MB: index ${tIndex.toFixed(1)} ms, read ${tRead.toFixed(0)} ms`);
+  console.log(
+    `100k steps, ${(buf.length / 1e6).toFixed(1)} MB: index ${tIndex.toFixed(1)} ms, read ${tRead.toFixed(0)} ms`,
+  );
 });

@@ -31,13 +31,19 @@ test('the x-axis ends at the longest of the episode and its overlays', () => {
   assert.equal(lastStepOf(0, []), 0);
 });
 
-test('each detector\'s threshold is explained where it is drawn', () => {
+test("each detector's threshold is explained where it is drawn", () => {
   const cal = { alpha: 0.05, file: 'x', computedAt: 'y' };
   const cusum = thresholdNote({ detector: { kind: 'cusum', k: 0.5 }, calibration: cal });
   assert.match(cusum.text, /CUSUM k=0\.5.*jumps up to meet it/);
   assert.match(cusum.title, /S_\{t−1\} \+ mean_t \+ sd_t·\(C_\{t−1\} − k − h\)/);
   assert.match(thresholdNote({ detector: { kind: 'envelope' }, calibration: cal }).text, /envelope, α = 0\.05/);
-  assert.match(thresholdNote({ detector: { kind: 'window', window: 25 }, calibration: cal }).text, /window 25.*25 steps earlier/);
-  assert.match(thresholdNote({ detector: { kind: 'fixed', threshold: -3 }, calibration: null }).text, /fixed.*the level -3 /);
+  assert.match(
+    thresholdNote({ detector: { kind: 'window', window: 25 }, calibration: cal }).text,
+    /window 25.*25 steps earlier/,
+  );
+  assert.match(
+    thresholdNote({ detector: { kind: 'fixed', threshold: -3 }, calibration: null }).text,
+    /fixed.*the level -3 /,
+  );
   assert.match(thresholdNote({ detector: { kind: 'cusum', k: 0.5 }, calibration: null }).text, /No threshold line/);
 });

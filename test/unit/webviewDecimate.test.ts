@@ -8,7 +8,8 @@ import { decimateEnvelope, decimateMinMax, extentOf, niceRange } from '../../web
 
 function walk(n: number, seed: number): Float64Array {
   const a = new Float64Array(n);
-  let s = 0, x = seed >>> 0;
+  let s = 0,
+    x = seed >>> 0;
   for (let i = 0; i < n; i++) {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
     s += (x / 2 ** 32 - 0.5) * 2;
@@ -18,20 +19,32 @@ function walk(n: number, seed: number): Float64Array {
 }
 
 test('min/max per column keeps the exact global min and max, in step order', () => {
-  fc.assert(fc.property(fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 1, max: 900 }), fc.integer(), (n, buckets, seed) => {
-    const v = walk(n, seed);
-    const pts = decimateMinMax(v, 0, n - 1, buckets);
-    let min = Infinity, max = -Infinity;
-    for (const x of v) { min = Math.min(min, x); max = Math.max(max, x); }
-    const ext = extentOf([pts])!;
-    assert.equal(ext.min, min);
-    assert.equal(ext.max, max);
-    for (let i = 1; i < pts.length; i++) assert.ok(pts[i].x > pts[i - 1].x, 'strictly increasing steps');
-    for (const p of pts) assert.equal(p.y, v[p.x], 'every point is a real sample');
-    assert.equal(pts[0].x, 0);
-    assert.equal(pts[pts.length - 1].x, n - 1);
-    assert.ok(pts.length <= Math.max(n, 0) && pts.length <= Math.max(4 * buckets, n <= 4 * buckets ? n : 0) + 1);
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 20_000 }),
+      fc.integer({ min: 1, max: 900 }),
+      fc.integer(),
+      (n, buckets, seed) => {
+        const v = walk(n, seed);
+        const pts = decimateMinMax(v, 0, n - 1, buckets);
+        let min = Infinity,
+          max = -Infinity;
+        for (const x of v) {
+          min = Math.min(min, x);
+          max = Math.max(max, x);
+        }
+        const ext = extentOf([pts])!;
+        assert.equal(ext.min, min);
+        assert.equal(ext.max, max);
+        for (let i = 1; i < pts.length; i++) assert.ok(pts[i].x > pts[i - 1].x, 'strictly increasing steps');
+        for (const p of pts) assert.equal(p.y, v[p.x], 'every point is a real sample');
+        assert.equal(pts[0].x, 0);
+        assert.equal(pts[pts.length - 1].x, n - 1);
+        assert.ok(pts.length <= Math.max(n, 0) && pts.length <= Math.max(4 * buckets, n <= 4 * buckets ? n : 0) + 1);
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
 
 test('the flagged step is kept with its exact value even when it is no extreme of its column', () => {
@@ -68,7 +81,10 @@ test('a sub-range (zoom) decimates only that range', () => {
 
 test('few points are passed through unchanged', () => {
   const v = Float64Array.from([3, 1, 4, 1, 5]);
-  assert.deepEqual(decimateMinMax(v, 0, 4, 800).map((p) => p.y), [3, 1, 4, 1, 5]);
+  assert.deepEqual(
+    decimateMinMax(v, 0, 4, 800).map((p) => p.y),
+    [3, 1, 4, 1, 5],
+  );
   assert.deepEqual(decimateMinMax(v, 3, 2, 800), []);
 });
 
@@ -97,10 +113,16 @@ test('the band envelope takes the min of p05 and the max of p95 per column', () 
 });
 
 test('nice ranges contain the data and end on round values', () => {
-  fc.assert(fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }), (a, d) => {
-    const r = niceRange(a, a + d);
-    assert.ok(r.min <= a && r.max >= a + d && r.max > r.min);
-  }));
+  fc.assert(
+    fc.property(
+      fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+      fc.double({ min: 0, max: 1e6, noNaN: true }),
+      (a, d) => {
+        const r = niceRange(a, a + d);
+        assert.ok(r.min <= a && r.max >= a + d && r.max > r.min);
+      },
+    ),
+  );
   assert.deepEqual(niceRange(-85.6, 666.09), { min: -200, max: 800 });
   const tiny = niceRange(1e6, 1e6 + 1e-10);
   assert.ok(tiny.min <= 1e6 && tiny.max >= 1e6 + 1e-10 && tiny.max > tiny.min);

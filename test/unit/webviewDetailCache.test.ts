@@ -3,10 +3,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StepDetailParams } from '../../src/shared/webviewProtocol';
-import { BATCH, DETAIL_CACHE, DetailCache, MAX_IN_FLIGHT, playbackStride, RETRY_MS, wantedSteps } from '../../webview/detailCache';
+import {
+  BATCH,
+  DETAIL_CACHE,
+  DetailCache,
+  MAX_IN_FLIGHT,
+  playbackStride,
+  RETRY_MS,
+  wantedSteps,
+} from '../../webview/detailCache';
 import { advance, initialTimeline, SPEEDS, togglePlay } from '../../webview/timeline';
 
-const detail = (step: number): StepDetailParams => ({ episodeId: 'e', step, available: true, increment: 1, score: step, threshold: 0, statistic: 0, margin: step, scene: null });
+const detail = (step: number): StepDetailParams => ({
+  episodeId: 'e',
+  step,
+  available: true,
+  increment: 1,
+  score: step,
+  threshold: 0,
+  statistic: 0,
+  margin: step,
+  scene: null,
+});
 
 test('playback at any offered speed lands only on steps asked for ahead', () => {
   for (const speed of SPEEDS) {
@@ -20,7 +38,10 @@ test('playback at any offered speed lands only on steps asked for ahead', () => 
       const dt = 16 + ((frames * 7) % 18);
       ms += dt;
       t = advance(t, dt, n, false, stride);
-      assert.ok(wanted.has(t.step), `${speed}/s: step ${t.step} (frame ${frames}) was not asked for ahead: ${[...wanted].slice(0, 12)}`);
+      assert.ok(
+        wanted.has(t.step),
+        `${speed}/s: step ${t.step} (frame ${frames}) was not asked for ahead: ${[...wanted].slice(0, 12)}`,
+      );
     }
   }
 });
@@ -58,7 +79,10 @@ test('the cache asks in batches, at most two in flight, never twice for a step, 
   c.receive(first[0].map(detail), 20);
   const second = c.next(wanted, 30);
   assert.equal(second.length, 1);
-  assert.ok(second[0].every((s) => !first.flat().includes(s)), 'no step asked twice');
+  assert.ok(
+    second[0].every((s) => !first.flat().includes(s)),
+    'no step asked twice',
+  );
   // an answer that never comes is asked again after the retry time
   assert.deepEqual(c.next(wanted, 40), []);
   const again = c.next(wanted, 40 + RETRY_MS);

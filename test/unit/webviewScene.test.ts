@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { isHexColor, readPalette, resolveColor, SEMANTIC_COLORS, SEMANTIC_SOURCES, withAlpha } from '../../webview/sceneColors';
+import {
+  isHexColor,
+  readPalette,
+  resolveColor,
+  SEMANTIC_COLORS,
+  SEMANTIC_SOURCES,
+  withAlpha,
+} from '../../webview/sceneColors';
 import { decodeRgb, fitScene, isShape, shapeBounds, validShapes } from '../../webview/sceneShapes';
 import { StepSeries } from '../../webview/stepSeries';
 import { flagText, formatNumber } from '../../webview/format';
@@ -19,14 +26,33 @@ test('semantic colours come from the theme variables, with fallbacks', () => {
 
 test('only #rrggbb passes through; any other string is ignored', () => {
   assert.equal(resolveColor('#A1b2C3', palette), '#A1b2C3');
-  for (const bad of ['#fff', '#12345', '#1234567', 'red', 'rgb(1,2,3)', 'url(javascript:alert(1))', 'var(--x)', '#12345g', ' #123456', '#123456;', 'linear-gradient(red, blue)', '', 42, null, undefined, {}]) {
+  for (const bad of [
+    '#fff',
+    '#12345',
+    '#1234567',
+    'red',
+    'rgb(1,2,3)',
+    'url(javascript:alert(1))',
+    'var(--x)',
+    '#12345g',
+    ' #123456',
+    '#123456;',
+    'linear-gradient(red, blue)',
+    '',
+    42,
+    null,
+    undefined,
+    {},
+  ]) {
     assert.equal(resolveColor(bad, palette), null, String(bad));
   }
-  fc.assert(fc.property(fc.string(), (s) => {
-    const r = resolveColor(s, palette);
-    assert.ok(r === null || /^#[0-9a-fA-F]{6}$/.test(r) || Object.values(palette).includes(r));
-    if (r !== null && !(SEMANTIC_COLORS as readonly string[]).includes(s)) assert.ok(isHexColor(s));
-  }));
+  fc.assert(
+    fc.property(fc.string(), (s) => {
+      const r = resolveColor(s, palette);
+      assert.ok(r === null || /^#[0-9a-fA-F]{6}$/.test(r) || Object.values(palette).includes(r));
+      if (r !== null && !(SEMANTIC_COLORS as readonly string[]).includes(s)) assert.ok(isHexColor(s));
+    }),
+  );
 });
 
 test('alpha is applied to hex and rgb colours', () => {
@@ -59,21 +85,37 @@ test('every shape kind of scene.ts validates; broken ones do not', () => {
     { kind: 'image', x: 0, y: 0, w: 4, h: 4, cols: 1, rows: 1, rgb: 5 },
     { kind: 'html', html: '<img src=x onerror=alert(1)>' },
     { kind: 'rect', x: 0, y: 0, w: 1, h: 1, fill: 5 },
-    null, 'rect', [],
+    null,
+    'rect',
+    [],
   ];
   for (const s of bad) assert.ok(!isShape(s), JSON.stringify(s));
   assert.equal(validShapes({ width: 1, height: 1, shapes: [...good, ...bad] as never[] }).length, good.length);
-  fc.assert(fc.property(fc.anything(), (x) => { if (isShape(x)) assert.ok(['rect', 'circle', 'path', 'text', 'grid', 'arrow', 'image'].includes(x.kind)); }));
+  fc.assert(
+    fc.property(fc.anything(), (x) => {
+      if (isShape(x)) assert.ok(['rect', 'circle', 'path', 'text', 'grid', 'arrow', 'image'].includes(x.kind));
+    }),
+  );
 });
 
 test('fitting keeps the aspect ratio and centres the scene', () => {
-  fc.assert(fc.property(fc.double({ min: 1, max: 1e4, noNaN: true }), fc.double({ min: 1, max: 1e4, noNaN: true }),
-    fc.integer({ min: 20, max: 4000 }), fc.integer({ min: 20, max: 4000 }), (sw, sh, cw, ch) => {
-      const f = fitScene(sw, sh, cw, ch);
-      assert.ok(sw * f.scale <= cw + 1e-6 && sh * f.scale <= ch + 1e-6, 'fits');
-      assert.ok(Math.abs(sw * f.scale - cw) < 1e-6 || Math.abs(sh * f.scale - ch) < 1e-6, 'fills one side');
-      assert.ok(Math.abs(f.offsetX * 2 + sw * f.scale - cw) < 1e-6 && Math.abs(f.offsetY * 2 + sh * f.scale - ch) < 1e-6, 'centred');
-    }));
+  fc.assert(
+    fc.property(
+      fc.double({ min: 1, max: 1e4, noNaN: true }),
+      fc.double({ min: 1, max: 1e4, noNaN: true }),
+      fc.integer({ min: 20, max: 4000 }),
+      fc.integer({ min: 20, max: 4000 }),
+      (sw, sh, cw, ch) => {
+        const f = fitScene(sw, sh, cw, ch);
+        assert.ok(sw * f.scale <= cw + 1e-6 && sh * f.scale <= ch + 1e-6, 'fits');
+        assert.ok(Math.abs(sw * f.scale - cw) < 1e-6 || Math.abs(sh * f.scale - ch) < 1e-6, 'fills one side');
+        assert.ok(
+          Math.abs(f.offsetX * 2 + sw * f.scale - cw) < 1e-6 && Math.abs(f.offsetY * 2 + sh * f.scale - ch) < 1e-6,
+          'centred',
+        );
+      },
+    ),
+  );
 });
 
 test('RGB images decode to RGBA, and a wrong byte count is refused', () => {
@@ -91,7 +133,13 @@ test('bounds of shapes for hover', () => {
 
 test('the series store grows, skips repeated steps and refuses gaps', () => {
   const s = new StepSeries();
-  const cols = (from: number, n: number) => ({ from, increments: new Float64Array(n).fill(1), scores: Float64Array.from({ length: n }, (_, i) => from + i), thresholds: new Float64Array(n), statistics: new Float64Array(n) });
+  const cols = (from: number, n: number) => ({
+    from,
+    increments: new Float64Array(n).fill(1),
+    scores: Float64Array.from({ length: n }, (_, i) => from + i),
+    thresholds: new Float64Array(n),
+    statistics: new Float64Array(n),
+  });
   s.load(cols(0, 10));
   for (let from = 10; from < 100_000; from += 1000) assert.ok(s.append(cols(from, 1000)));
   assert.equal(s.length, 100_010);

@@ -4,15 +4,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { advance, clampStep, initialTimeline, onGrow, seek, setSpeed, speedLabel, togglePlay, SPEEDS } from '../../webview/timeline';
+import {
+  advance,
+  clampStep,
+  initialTimeline,
+  onGrow,
+  seek,
+  setSpeed,
+  speedLabel,
+  togglePlay,
+  SPEEDS,
+} from '../../webview/timeline';
 import { keyAction } from '../../webview/keyboard';
 
 test('clampStep gives an integer step inside 0..n-1 for any input', () => {
-  fc.assert(fc.property(fc.double(), fc.nat({ max: 10_000_000 }), (s, n) => {
-    const c = clampStep(s, n);
-    assert.ok(Number.isInteger(c));
-    assert.ok(n === 0 ? c === 0 : c >= 0 && c <= n - 1);
-  }));
+  fc.assert(
+    fc.property(fc.double(), fc.nat({ max: 10_000_000 }), (s, n) => {
+      const c = clampStep(s, n);
+      assert.ok(Number.isInteger(c));
+      assert.ok(n === 0 ? c === 0 : c >= 0 && c <= n - 1);
+    }),
+  );
   assert.equal(clampStep(-5, 10), 0);
   assert.equal(clampStep(99, 10), 9);
   assert.equal(clampStep(4.6, 10), 5);
@@ -26,13 +38,18 @@ test('seek clamps and follows only at the last step', () => {
 });
 
 test('playback advances speed x seconds steps, whatever the frame rate', () => {
-  fc.assert(fc.property(fc.constantFrom(...SPEEDS), fc.integer({ min: 5, max: 100 }), (speed, frameMs) => {
-    let t = togglePlay(setSpeed(seek(initialTimeline(), 0, 1e9), speed), 1e9);
-    let elapsed = 0;
-    while (elapsed + frameMs <= 2000) { t = advance(t, frameMs, 1e9, false); elapsed += frameMs; }
-    const expected = (speed * elapsed) / 1000;
-    assert.ok(Math.abs(t.step - expected) <= 1, `speed ${speed} frame ${frameMs}: ${t.step} vs ${expected}`);
-  }));
+  fc.assert(
+    fc.property(fc.constantFrom(...SPEEDS), fc.integer({ min: 5, max: 100 }), (speed, frameMs) => {
+      let t = togglePlay(setSpeed(seek(initialTimeline(), 0, 1e9), speed), 1e9);
+      let elapsed = 0;
+      while (elapsed + frameMs <= 2000) {
+        t = advance(t, frameMs, 1e9, false);
+        elapsed += frameMs;
+      }
+      const expected = (speed * elapsed) / 1000;
+      assert.ok(Math.abs(t.step - expected) <= 1, `speed ${speed} frame ${frameMs}: ${t.step} vs ${expected}`);
+    }),
+  );
 });
 
 test('a long pause (hidden panel) does not jump far ahead', () => {

@@ -12,39 +12,75 @@ import { UsageError } from '../usageError';
 import { okReason } from './run';
 import { agentFlag } from './fork';
 
-export async function blameCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
-  if (args.length !== 1) throw new UsageError('blame needs exactly one trace: objective-monitor blame <trace> --agent M');
+export async function blameCommand(
+  args: string[],
+  flags: Flags,
+  out: CliOutput,
+  signal?: AbortSignal,
+): Promise<number> {
+  if (args.length !== 1)
+    throw new UsageError('blame needs exactly one trace: objective-monitor blame <trace> --agent M');
   const parent = readParent(args[0]);
   const agent = resolveAgent(parent.scenario, agentFlag(flags, 'blame'));
   const flaggedStep = parent.trace.end?.flaggedStep ?? parent.trace.steps.find((s) => s.flag)?.step ?? null;
-  if (flaggedStep === null) throw new UsageError(`${args[0]}: the episode was not flagged; blame looks for the step that made a flag unavoidable`);
+  if (flaggedStep === null)
+    throw new UsageError(
+      `${args[0]}: the episode was not flagged; blame looks for the step that made a flag unavoidable`,
+    );
   const forks: (ForkResult & { avoided: boolean })[] = [];
   const rel = (f: string) => path.relative(process.cwd(), f) || f;
   const search = await findPointOfNoReturn(flaggedStep, async (t) => {
     const r = await forkEpisode({
-      parent, step: t, agent, limits: limitsOf(flags), python: flags.python, signal, onEvent: (e) => out.event(e),
+      parent,
+      step: t,
+      agent,
+      limits: limitsOf(flags),
+      python: flags.python,
+      signal,
+      onEvent: (e) => out.event(e),
       ...(flags.out !== undefined ? { tracesDir: path.join(path.resolve(flags.out), 'traces') } : {}),
     });
     if (!okReason(r.reason)) {
-      throw new UsageError(`the fork at step ${t} ended ${r.reason}${r.error ? `: ${r.error.message}` : ''} (${rel(r.trace)}); blame needs forks that run`);
+      throw new UsageError(
+        `the fork at step ${t} ended ${r.reason}${r.error ? `: ${r.error.message}` : ''} (${rel(r.trace)}); blame needs forks that run`,
+      );
     }
     const avoided = r.flaggedStep === null;
     forks.push({ ...r, avoided });
-    if (out.mode === 'human') out.notice(`fork at step ${String(t).padStart(4)}: ${avoided ? 'avoided the flag' : `flagged at step ${r.flaggedStep}`}  ${rel(r.trace)}`);
+    if (out.mode === 'human')
+      out.notice(
+        `fork at step ${String(t).padStart(4)}: ${avoided ? 'avoided the flag' : `flagged at step ${r.flaggedStep}`}  ${rel(r.trace)}`,
+      );
     return avoided;
   });
   const p = search.pointOfNoReturn;
   if (out.mode === 'json') {
     out.json({
-      trace: parent.file, agent: agent.name, flaggedStep, pointOfNoReturn: p, monotone: search.monotone,
-      forks: forks.map((f) => ({ step: f.step, avoided: f.avoided, flaggedStep: f.flaggedStep, reason: f.reason, firstDifferentAction: f.firstDifferentAction, trace: f.trace })),
+      trace: parent.file,
+      agent: agent.name,
+      flaggedStep,
+      pointOfNoReturn: p,
+      monotone: search.monotone,
+      forks: forks.map((f) => ({
+        step: f.step,
+        avoided: f.avoided,
+        flaggedStep: f.flaggedStep,
+        reason: f.reason,
+        firstDifferentAction: f.firstDifferentAction,
+        trace: f.trace,
+      })),
     });
   } else if (out.mode === 'human') {
-    out.line(p === null
-      ? `no point of no return: handing control to agent ${agent.name} at any step up to the flag (step ${flaggedStep}) is still flagged`
-      : `point of no return: step ${p} — agent ${agent.name} taking over at step ${p} avoids the flag (step ${flaggedStep}); from step ${p + 1} on it cannot`
-        + (p === flaggedStep ? ' (the flagged step itself)' : ''));
-    if (!search.monotone) out.line(`the outcome is not monotone in the fork step (some earlier hand-over fails where a later one avoids); the steps between were scanned`);
+    out.line(
+      p === null
+        ? `no point of no return: handing control to agent ${agent.name} at any step up to the flag (step ${flaggedStep}) is still flagged`
+        : `point of no return: step ${p} — agent ${agent.name} taking over at step ${p} avoids the flag (step ${flaggedStep}); from step ${p + 1} on it cannot` +
+            (p === flaggedStep ? ' (the flagged step itself)' : ''),
+    );
+    if (!search.monotone)
+      out.line(
+        `the outcome is not monotone in the fork step (some earlier hand-over fails where a later one avoids); the steps between were scanned`,
+      );
     out.line(`${forks.length} fork${forks.length === 1 ? '' : 's'} run`);
   }
   return 0;

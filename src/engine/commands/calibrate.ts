@@ -7,23 +7,34 @@ import { calibrateNow } from './ensureCalibration';
 import { UsageError } from '../usageError';
 import { calibrateShardCommand, shardOf } from '../shard';
 
-export async function calibrateCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
-  if (args.length !== 1) throw new UsageError('calibrate needs exactly one scenario: objective-monitor calibrate <scenario>');
+export async function calibrateCommand(
+  args: string[],
+  flags: Flags,
+  out: CliOutput,
+  signal?: AbortSignal,
+): Promise<number> {
+  if (args.length !== 1)
+    throw new UsageError('calibrate needs exactly one scenario: objective-monitor calibrate <scenario>');
   const scenario = loadScenario(args[0]);
   const agent = resolveAgent(scenario, flags.agent);
   const detector = detectorOf(flags, scenario);
   const shard = shardOf(flags);
   if (shard) return calibrateShardCommand(scenario, agent, shard, flags, out, signal);
-  if (flags.output !== undefined) throw new UsageError('-o/--output is for calibrate --shard (the partial file) and merge (the calibration)');
+  if (flags.output !== undefined)
+    throw new UsageError('-o/--output is for calibrate --shard (the partial file) and merge (the calibration)');
   const { file, calibration } = await calibrateNow(scenario, agent, flags, out, signal);
   const shown = detector.kind === 'fixed' ? null : calibration.detectors[detector.kind];
   if (out.mode === 'json') {
     out.json({ file, calibration: summary(calibration, detector.kind) });
   } else if (out.mode === 'human') {
-    out.line(`${scenario.spec.name} / ${agent.name}: alpha ${calibration.alpha}, ${calibration.fitEpisodes} episodes fitted, ${calibration.conformalEpisodes} held out`);
+    out.line(
+      `${scenario.spec.name} / ${agent.name}: alpha ${calibration.alpha}, ${calibration.fitEpisodes} episodes fitted, ${calibration.conformalEpisodes} held out`,
+    );
     for (const kind of ['envelope', 'window', 'cusum'] as const) {
       const d = calibration.detectors[kind];
-      out.line(`  ${kind.padEnd(8)} h = ${fmt(d.h)}   false-alarm bound ${d.k}/${d.n + 1} = ${fmt(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`);
+      out.line(
+        `  ${kind.padEnd(8)} h = ${fmt(d.h)}   false-alarm bound ${d.k}/${d.n + 1} = ${fmt(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`,
+      );
     }
     if (!shown) out.line('  fixed    needs no calibration (threshold given with --threshold)');
     out.line(`saved to ${file}`);

@@ -39,25 +39,43 @@ export async function ensureCalibration(
  *  reference agent, the CI gate). Staleness still applies to the scenario, environment, objective,
  *  maxSteps and seeds; the agent differing is expected and said. Never recomputed: a stale
  *  reference is an input error (exit 2), not something to recalibrate on the candidate. */
-export function referenceCalibration(scenario: LoadedScenario, agent: AgentChoice, flags: Flags, out: CliOutput): { file: string; calibration: CalibrationFile } {
+export function referenceCalibration(
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  flags: Flags,
+  out: CliOutput,
+): { file: string; calibration: CalibrationFile } {
   const file = path.resolve(flags.calibration!);
   const cal = readCalibration(file);
   if (!cal) throw new UsageError(`--calibration ${flags.calibration}: no such calibration file`);
   const fp = fingerprint(scenario, agent);
   const reason = staleness(cal, { ...fp, agentHash: cal.agent.hash });
-  if (reason) throw new UsageError(`--calibration ${flags.calibration}: it does not fit scenario "${scenario.spec.name}" any more: ${reason}; calibrate the reference agent again`);
+  if (reason)
+    throw new UsageError(
+      `--calibration ${flags.calibration}: it does not fit scenario "${scenario.spec.name}" any more: ${reason}; calibrate the reference agent again`,
+    );
   if (cal.scenario.name !== scenario.spec.name) {
-    throw new UsageError(`--calibration ${flags.calibration}: it was made for scenario "${cal.scenario.name}", not "${scenario.spec.name}"`);
+    throw new UsageError(
+      `--calibration ${flags.calibration}: it was made for scenario "${cal.scenario.name}", not "${scenario.spec.name}"`,
+    );
   }
   const calibration = flags.alpha === undefined ? cal : withAlpha(cal, alphaOf(flags, scenario));
   const same = cal.agent.hash === fp.agentHash && cal.agent.module === path.resolve(agent.module);
-  out.notice(same
-    ? `Using calibration ${path.relative(process.cwd(), file) || file}.`
-    : `Using calibration ${path.relative(process.cwd(), file) || file}, calibrated on agent ${cal.agent.name}, to monitor agent ${agent.name}.`);
+  out.notice(
+    same
+      ? `Using calibration ${path.relative(process.cwd(), file) || file}.`
+      : `Using calibration ${path.relative(process.cwd(), file) || file}, calibrated on agent ${cal.agent.name}, to monitor agent ${agent.name}.`,
+  );
   return { file, calibration };
 }
 
-export async function calibrateNow(scenario: LoadedScenario, agent: AgentChoice, flags: Flags, out: CliOutput, signal?: AbortSignal) {
+export async function calibrateNow(
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  flags: Flags,
+  out: CliOutput,
+  signal?: AbortSignal,
+) {
   const outDir = outDirOf(flags);
   out.startProgress('calibrating', scenario.spec.calibration.seeds.count);
   try {
@@ -72,7 +90,8 @@ export async function calibrateNow(scenario: LoadedScenario, agent: AgentChoice,
       signal,
       onEvent: (e) => {
         // Calibration episodes are not shown one by one in the event stream: only progress.
-        if (e.type === 'episode_end' || e.type === 'log' || e.type === 'warning' || e.type === 'scene_problem') out.event(e);
+        if (e.type === 'episode_end' || e.type === 'log' || e.type === 'warning' || e.type === 'scene_problem')
+          out.event(e);
       },
     });
     for (const w of r.calibration.warnings) out.notice(`warning: ${w}`);

@@ -13,7 +13,10 @@ import { fmt } from './calibrate';
 import { UsageError } from '../usageError';
 
 export async function mergeCommand(args: string[], flags: Flags, out: CliOutput): Promise<number> {
-  if (!args.length) throw new UsageError('merge needs the partial files of every shard: objective-monitor merge <partials...> -o <calibration>');
+  if (!args.length)
+    throw new UsageError(
+      'merge needs the partial files of every shard: objective-monitor merge <partials...> -o <calibration>',
+    );
   const parts: LoadedPartial[] = args.map((a) => {
     const file = path.resolve(a);
     let text: string;
@@ -49,12 +52,27 @@ export async function mergeCommand(args: string[], flags: Flags, out: CliOutput)
   const file = path.resolve(flags.output ?? defaultOutput(parts));
   writeFileAtomic(file, JSON.stringify(calibration, null, 1) + '\n');
   for (const w of calibration.warnings) out.notice(`warning: ${w}`);
-  if (out.mode === 'json') out.json({ file, shards: p.shard.count, episodes: calibration.fitEpisodes + calibration.conformalEpisodes, alpha: calibration.alpha, thresholds: { envelope: calibration.detectors.envelope.h, window: calibration.detectors.window.h, cusum: calibration.detectors.cusum.h } });
+  if (out.mode === 'json')
+    out.json({
+      file,
+      shards: p.shard.count,
+      episodes: calibration.fitEpisodes + calibration.conformalEpisodes,
+      alpha: calibration.alpha,
+      thresholds: {
+        envelope: calibration.detectors.envelope.h,
+        window: calibration.detectors.window.h,
+        cusum: calibration.detectors.cusum.h,
+      },
+    });
   else if (out.mode === 'human') {
-    out.line(`${p.scenario.name} / ${p.agent.name}: ${p.shard.count} shards merged, alpha ${calibration.alpha}, ${calibration.fitEpisodes} episodes fitted, ${calibration.conformalEpisodes} held out`);
+    out.line(
+      `${p.scenario.name} / ${p.agent.name}: ${p.shard.count} shards merged, alpha ${calibration.alpha}, ${calibration.fitEpisodes} episodes fitted, ${calibration.conformalEpisodes} held out`,
+    );
     for (const kind of ['envelope', 'window', 'cusum'] as const) {
       const d = calibration.detectors[kind];
-      out.line(`  ${kind.padEnd(8)} h = ${fmt(d.h)}   false-alarm bound ${d.k}/${d.n + 1} = ${fmt(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`);
+      out.line(
+        `  ${kind.padEnd(8)} h = ${fmt(d.h)}   false-alarm bound ${d.k}/${d.n + 1} = ${fmt(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`,
+      );
     }
     out.line(`saved to ${file}`);
   }
@@ -64,6 +82,9 @@ export async function mergeCommand(args: string[], flags: Flags, out: CliOutput)
 /** Without -o: where calibrate --shard's default partial names point (X.shard-I-of-N.partial.json -> X.calibration.json). */
 function defaultOutput(parts: LoadedPartial[]): string {
   const m = /^(.*)\.shard-\d+-of-\d+\.partial\.json$/.exec(parts[0].file);
-  if (!m) throw new UsageError(`merge: say where to write the calibration with -o FILE (${parts[0].file} is not named like a default partial)`);
+  if (!m)
+    throw new UsageError(
+      `merge: say where to write the calibration with -o FILE (${parts[0].file} is not named like a default partial)`,
+    );
   return `${m[1]}.calibration.json`;
 }

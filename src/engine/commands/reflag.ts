@@ -31,23 +31,47 @@ function traceFiles(args: string[]): string[] {
 }
 
 export async function reflagCommand(args: string[], flags: Flags, out: CliOutput): Promise<number> {
-  if (!args.length) throw new UsageError('reflag needs trace files or run folders: objective-monitor reflag <trace|folder>...');
+  if (!args.length)
+    throw new UsageError('reflag needs trace files or run folders: objective-monitor reflag <trace|folder>...');
   const alpha = flags.alpha === undefined ? undefined : Number(flags.alpha);
-  if (alpha !== undefined && !(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha ${flags.alpha}: expected a number between 0 and 1`);
+  if (alpha !== undefined && !(alpha > 0 && alpha < 1))
+    throw new UsageError(`--alpha ${flags.alpha}: expected a number between 0 and 1`);
   // `--detector recorded`, or no detector option at all: as recorded, the --alpha included (the
   // VS Code setting `recorded`). --alpha alone re-flags with each trace's own detector at that alpha.
-  const chosen = flags.detector !== 'recorded'
-    && (flags.detector !== undefined || alpha !== undefined || flags.threshold !== undefined || flags.window !== undefined || flags['cusum-k'] !== undefined);
+  const chosen =
+    flags.detector !== 'recorded' &&
+    (flags.detector !== undefined ||
+      alpha !== undefined ||
+      flags.threshold !== undefined ||
+      flags.window !== undefined ||
+      flags['cusum-k'] !== undefined);
   const loadCalibration = createCalibrationLoader();
-  const rows: { trace: string; steps: number; recordedFlaggedStep: number | null; flaggedStep: number | null; detector: DetectorConfig; error?: string }[] = [];
+  const rows: {
+    trace: string;
+    steps: number;
+    recordedFlaggedStep: number | null;
+    flaggedStep: number | null;
+    detector: DetectorConfig;
+    error?: string;
+  }[] = [];
   for (const file of traceFiles(args)) {
     const t = readTrace(fs.readFileSync(file));
     if (!t.header) throw new UsageError(`${file}:1: not a trace (no header record)`);
     const pseudo = { spec: { detector: t.header.detector } } as unknown as LoadedScenario;
     const settings: FlagSettings = chosen ? { detector: detectorOf(flags, pseudo), alpha: alpha ?? null } : AS_RECORDED;
     const f = flagRecordedTrace(recordedTraceOf(t), settings, loadCalibration);
-    const row = { trace: file, steps: t.steps.length, recordedFlaggedStep: f.recordedFlaggedStep, flaggedStep: f.flaggedStep, detector: f.detector };
-    rows.push(f.reflagError ? { ...row, flaggedStep: null, detector: settings.detector ?? f.detector, error: f.reflagError } : row);
+    const row = {
+      trace: file,
+      steps: t.steps.length,
+      recordedFlaggedStep: f.recordedFlaggedStep,
+      flaggedStep: f.flaggedStep,
+      detector: f.detector,
+    };
+    rows.push(
+      f.reflagError
+        ? { ...row, flaggedStep: null, detector: settings.detector ?? f.detector, error: f.reflagError }
+        : row,
+    );
   }
   const failed = rows.filter((r) => r.error);
   if (out.mode === 'json') out.json({ traces: rows });
@@ -55,9 +79,13 @@ export async function reflagCommand(args: string[], flags: Flags, out: CliOutput
     for (const r of rows) {
       const was = r.recordedFlaggedStep === null ? 'not flagged' : `step ${r.recordedFlaggedStep}`;
       const now = r.error ? r.error : r.flaggedStep === null ? 'not flagged' : `step ${r.flaggedStep}`;
-      out.line(`${path.relative(process.cwd(), r.trace) || r.trace}: recorded ${was} -> ${chosen ? describeDetector(r.detector) : 'as recorded'}${alpha ? ` alpha ${alpha}` : ''}: ${now}`);
+      out.line(
+        `${path.relative(process.cwd(), r.trace) || r.trace}: recorded ${was} -> ${chosen ? describeDetector(r.detector) : 'as recorded'}${alpha ? ` alpha ${alpha}` : ''}: ${now}`,
+      );
     }
-    out.line(`${rows.filter((r) => r.flaggedStep !== null).length} of ${rows.length} traces flagged ${chosen ? 'under the new settings' : 'as recorded'}`);
+    out.line(
+      `${rows.filter((r) => r.flaggedStep !== null).length} of ${rows.length} traces flagged ${chosen ? 'under the new settings' : 'as recorded'}`,
+    );
   }
   if (failed.length) return 2;
   return rows.some((r) => r.flaggedStep !== null) ? 1 : 0;

@@ -9,7 +9,16 @@ import type { DetectorConfig } from '../../core/detectorConfig';
 import { runEpisodes } from '../index';
 import { loadScenario, resolveAgent, seedRange } from '../scenarioLoader';
 import type { CliOutput } from '../cliOutput';
-import { episodesOf, type Flags, limitsOf, outDirOf, workersOf, alphaOf, DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../cliOptions';
+import {
+  episodesOf,
+  type Flags,
+  limitsOf,
+  outDirOf,
+  workersOf,
+  alphaOf,
+  DEFAULT_CUSUM_K,
+  DEFAULT_WINDOW,
+} from '../cliOptions';
 import { ensureCalibration } from './ensureCalibration';
 import { okReason } from './run';
 import { UsageError } from '../usageError';
@@ -29,9 +38,17 @@ interface Row {
   bound: number;
 }
 
-export async function reportCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
+export async function reportCommand(
+  args: string[],
+  flags: Flags,
+  out: CliOutput,
+  signal?: AbortSignal,
+): Promise<number> {
   if (isRunFolderList(args)) return reportRunsCommand(args, flags, out);
-  if (args.length !== 1) throw new UsageError('report needs exactly one scenario, or run folders: objective-monitor report <scenario> | <run folder>...');
+  if (args.length !== 1)
+    throw new UsageError(
+      'report needs exactly one scenario, or run folders: objective-monitor report <scenario> | <run folder>...',
+    );
   const scenario = loadScenario(args[0]);
   const names = flags.agent ? flags.agent.split(',') : Object.keys(scenario.spec.agents ?? {});
   if (!names.length) names.push(...[undefined as unknown as string]);
@@ -42,20 +59,39 @@ export async function reportCommand(args: string[], flags: Flags, out: CliOutput
   const k = DEFAULT_CUSUM_K;
   const detectors: DetectorConfig[] = [{ kind: 'envelope' }, { kind: 'window', window }, { kind: 'cusum', k }];
 
-  const perAgent = new Map<string, { increments: Float64Array[]; cal: Awaited<ReturnType<typeof ensureCalibration>> }>();
+  const perAgent = new Map<
+    string,
+    { increments: Float64Array[]; cal: Awaited<ReturnType<typeof ensureCalibration>> }
+  >();
   for (const name of names) {
     const agent = resolveAgent(scenario, name);
     const cal = await ensureCalibration(scenario, agent, flags, out, signal);
     out.startProgress(`deploying ${agent.name}`, n);
     try {
       const run = await runEpisodes({
-        scenario, agent, distribution: 'deployment', seeds: seedRange(from, n), recording: 'scores', protocol: 'flag-only',
-        detector: detectors[0], calibration: cal.calibration, calibrationFile: cal.file,
-        tracesDir: path.join(outDirOf(flags), 'traces'), limits: limitsOf(flags), workers: workersOf(flags), python: flags.python, signal,
-        onEvent: (e) => { if (e.type === 'episode_end' || e.type === 'warning') out.event(e); },
+        scenario,
+        agent,
+        distribution: 'deployment',
+        seeds: seedRange(from, n),
+        recording: 'scores',
+        protocol: 'flag-only',
+        detector: detectors[0],
+        calibration: cal.calibration,
+        calibrationFile: cal.file,
+        tracesDir: path.join(outDirOf(flags), 'traces'),
+        limits: limitsOf(flags),
+        workers: workersOf(flags),
+        python: flags.python,
+        signal,
+        onEvent: (e) => {
+          if (e.type === 'episode_end' || e.type === 'warning') out.event(e);
+        },
       });
       const bad = run.episodes.find((e) => !okReason(e.reason));
-      if (bad) throw new UsageError(`report: agent ${agent.name}, seed ${bad.seed} ended ${bad.reason}${bad.error ? `: ${bad.error.message}` : ''} (trace ${bad.trace})`);
+      if (bad)
+        throw new UsageError(
+          `report: agent ${agent.name}, seed ${bad.seed} ended ${bad.reason}${bad.error ? `: ${bad.error.message}` : ''} (trace ${bad.trace})`,
+        );
       perAgent.set(agent.name, { increments: run.episodes.map((e) => e.increments), cal });
     } finally {
       out.endProgress();
@@ -79,9 +115,14 @@ export async function reportCommand(args: string[], flags: Flags, out: CliOutput
       });
       const role = agent === 'aligned' ? 'false-alarm' : 'detection';
       rows.push({
-        agent, detector: det.kind, role, episodes: increments.length, flagged: flagSteps.length,
+        agent,
+        detector: det.kind,
+        role,
+        episodes: increments.length,
+        flagged: flagSteps.length,
         rate: flagSteps.length / Math.max(1, increments.length),
-        medianFlagStep: median(flagSteps), medianDelay: role === 'detection' ? median(delays) : null,
+        medianFlagStep: median(flagSteps),
+        medianDelay: role === 'detection' ? median(delays) : null,
         bound: cal.calibration.detectors[det.kind as 'envelope'].bound,
       });
     }
@@ -90,15 +131,21 @@ export async function reportCommand(args: string[], flags: Flags, out: CliOutput
   if (out.mode === 'json') {
     out.json({ scenario: scenario.spec.name, alpha, episodes: n, rows });
   } else if (out.mode === 'human') {
-    out.line(`${scenario.spec.name}: ${n} deployment episodes per agent, alpha ${alpha}, each agent calibrated on its own training episodes`);
+    out.line(
+      `${scenario.spec.name}: ${n} deployment episodes per agent, alpha ${alpha}, each agent calibrated on its own training episodes`,
+    );
     out.line('');
     out.line('agent        detector   rate               flagged  median flag step  median delay');
     for (const r of rows) {
       const label = r.role === 'false-alarm' ? `false alarms ${pct(r.rate)}` : `detected ${pct(r.rate)}`;
-      out.line(`${r.agent.padEnd(12)} ${r.detector.padEnd(10)} ${label.padEnd(18)} ${`${r.flagged}/${r.episodes}`.padStart(7)}  ${String(r.medianFlagStep ?? '-').padStart(16)}  ${String(r.medianDelay ?? '-').padStart(12)}`);
+      out.line(
+        `${r.agent.padEnd(12)} ${r.detector.padEnd(10)} ${label.padEnd(18)} ${`${r.flagged}/${r.episodes}`.padStart(7)}  ${String(r.medianFlagStep ?? '-').padStart(16)}  ${String(r.medianDelay ?? '-').padStart(12)}`,
+      );
     }
     out.line('');
-    out.line('delay = flagged step minus the first step whose increment differs from the aligned agent\'s on the same seed');
+    out.line(
+      "delay = flagged step minus the first step whose increment differs from the aligned agent's on the same seed",
+    );
   }
   return 0;
 }

@@ -15,19 +15,31 @@ import { DEFAULT_CUSUM_K, DEFAULT_WINDOW, type Flags } from '../cliOptions';
 import { UsageError } from '../usageError';
 
 export function isRunFolderList(args: string[]): boolean {
-  return args.length > 0 && args.every((a) => {
-    try {
-      return fs.statSync(a).isDirectory();
-    } catch {
-      return false;
-    }
-  });
+  return (
+    args.length > 0 &&
+    args.every((a) => {
+      try {
+        return fs.statSync(a).isDirectory();
+      } catch {
+        return false;
+      }
+    })
+  );
 }
 
-interface Episode { file: string; seed: number; increments: Float64Array; calibration: CalibrationFile; stoppedAtFlag: boolean }
+interface Episode {
+  file: string;
+  seed: number;
+  increments: Float64Array;
+  calibration: CalibrationFile;
+  stoppedAtFlag: boolean;
+}
 
 export async function reportRunsCommand(args: string[], flags: Flags, out: CliOutput): Promise<number> {
-  if (flags.episodes !== undefined || flags.agent !== undefined) throw new UsageError('report <run folder>... reports what the folders hold; --episodes and --agent apply to report <scenario>');
+  if (flags.episodes !== undefined || flags.agent !== undefined)
+    throw new UsageError(
+      'report <run folder>... reports what the folders hold; --episodes and --agent apply to report <scenario>',
+    );
   const files: string[] = [];
   const walk = (p: string) => {
     if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p).sort()) walk(path.join(p, e));
@@ -46,28 +58,49 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
     if (!h) throw new UsageError(`${file}:1: not a trace (no header record)`);
     if (!scenario) scenario = { name: h.scenario.name, hash: h.scenario.hash, file };
     else if (h.scenario.hash !== scenario.hash) {
-      throw new UsageError(`${file} and ${scenario.file} are runs of different scenarios (${h.scenario.name} vs ${scenario.name}, or the scenario file changed between them); report one scenario at a time`);
+      throw new UsageError(
+        `${file} and ${scenario.file} are runs of different scenarios (${h.scenario.name} vs ${scenario.name}, or the scenario file changed between them); report one scenario at a time`,
+      );
     }
-    if (h.distribution !== 'deployment') throw new UsageError(`${file}: a ${h.distribution} episode; report counts deployment episodes (leave calibration/traces out)`);
-    if (!h.calibration) throw new UsageError(`${file}: recorded without a calibration (detector ${h.detector.kind}); report needs calibrated runs`);
+    if (h.distribution !== 'deployment')
+      throw new UsageError(
+        `${file}: a ${h.distribution} episode; report counts deployment episodes (leave calibration/traces out)`,
+      );
+    if (!h.calibration)
+      throw new UsageError(
+        `${file}: recorded without a calibration (detector ${h.detector.kind}); report needs calibrated runs`,
+      );
     const c = load(h.calibration.file);
     if (!c.ok) throw new UsageError(`${file}: its calibration cannot be read: ${c.message}`);
     if (alpha === null) alpha = c.calibration.alpha;
-    if (t.end === null) throw new UsageError(`${file}: the episode has no end record (still running, or its run was killed); report needs finished runs`);
+    if (t.end === null)
+      throw new UsageError(
+        `${file}: the episode has no end record (still running, or its run was killed); report needs finished runs`,
+      );
     if (t.end.reason !== 'completed' && t.end.reason !== 'flagged_stop') {
       throw new UsageError(`${file}: seed ${h.seed} ended ${t.end.reason}; report needs episodes that ran properly`);
     }
     const byAgent = agents.get(h.agent.name) ?? new Map<number, Episode>();
     agents.set(h.agent.name, byAgent);
     const dup = byAgent.get(h.seed);
-    if (dup) throw new UsageError(`seed ${h.seed} of agent ${h.agent.name} is in two traces: ${dup.file} and ${file}; give each run folder once (overlapping shards?)`);
+    if (dup)
+      throw new UsageError(
+        `seed ${h.seed} of agent ${h.agent.name} is in two traces: ${dup.file} and ${file}; give each run folder once (overlapping shards?)`,
+      );
     byAgent.set(h.seed, {
-      file, seed: h.seed, increments: Float64Array.from(t.steps, (s) => s.increment), calibration: c.calibration,
+      file,
+      seed: h.seed,
+      increments: Float64Array.from(t.steps, (s) => s.increment),
+      calibration: c.calibration,
       stoppedAtFlag: t.end.reason === 'flagged_stop',
     });
   }
 
-  const detectors: DetectorConfig[] = [{ kind: 'envelope' }, { kind: 'window', window: DEFAULT_WINDOW }, { kind: 'cusum', k: DEFAULT_CUSUM_K }];
+  const detectors: DetectorConfig[] = [
+    { kind: 'envelope' },
+    { kind: 'window', window: DEFAULT_WINDOW },
+    { kind: 'cusum', k: DEFAULT_CUSUM_K },
+  ];
   const reference = agents.get('aligned');
   const rows = [];
   let stopped = 0;
@@ -87,31 +120,51 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
           if (d !== null && r.flaggedStep >= d) delays.push(r.flaggedStep - d);
         }
       }
-      const role = agent === 'aligned' ? 'false-alarm' as const : 'detection' as const;
+      const role = agent === 'aligned' ? ('false-alarm' as const) : ('detection' as const);
       rows.push({
-        agent, detector: det.kind, role, episodes: list.length, flagged: flagSteps.length,
+        agent,
+        detector: det.kind,
+        role,
+        episodes: list.length,
+        flagged: flagSteps.length,
         rate: flagSteps.length / Math.max(1, list.length),
-        medianFlagStep: median(flagSteps), medianDelay: role === 'detection' ? median(delays) : null,
+        medianFlagStep: median(flagSteps),
+        medianDelay: role === 'detection' ? median(delays) : null,
         bound: list[0].calibration.detectors[det.kind as 'envelope'].bound,
       });
     }
   }
   const seeds = [...agents.values()].reduce((n, m) => n + m.size, 0);
   if (out.mode === 'json') {
-    out.json({ scenario: scenario!.name, alpha, runs: args.map((a) => path.resolve(a)), traces: files.length, stoppedAtFlag: stopped, rows });
+    out.json({
+      scenario: scenario!.name,
+      alpha,
+      runs: args.map((a) => path.resolve(a)),
+      traces: files.length,
+      stoppedAtFlag: stopped,
+      rows,
+    });
   } else if (out.mode === 'human') {
-    out.line(`${scenario!.name}: ${seeds} recorded deployment episodes from ${args.length} run folder${args.length === 1 ? '' : 's'}, alpha ${alpha}`);
+    out.line(
+      `${scenario!.name}: ${seeds} recorded deployment episodes from ${args.length} run folder${args.length === 1 ? '' : 's'}, alpha ${alpha}`,
+    );
     out.line('');
     out.line('agent        detector   rate               flagged  median flag step  median delay');
     for (const r of rows) {
       const label = r.role === 'false-alarm' ? `false alarms ${pct(r.rate)}` : `detected ${pct(r.rate)}`;
-      out.line(`${r.agent.padEnd(12)} ${r.detector.padEnd(10)} ${label.padEnd(18)} ${`${r.flagged}/${r.episodes}`.padStart(7)}  ${String(r.medianFlagStep ?? '-').padStart(16)}  ${String(r.medianDelay ?? '-').padStart(12)}`);
+      out.line(
+        `${r.agent.padEnd(12)} ${r.detector.padEnd(10)} ${label.padEnd(18)} ${`${r.flagged}/${r.episodes}`.padStart(7)}  ${String(r.medianFlagStep ?? '-').padStart(16)}  ${String(r.medianDelay ?? '-').padStart(12)}`,
+      );
     }
     out.line('');
-    out.line('delay = flagged step minus the first step whose increment differs from the aligned agent\'s on the same seed');
+    out.line(
+      "delay = flagged step minus the first step whose increment differs from the aligned agent's on the same seed",
+    );
     if (stopped) {
-      out.line(`${stopped} episode${stopped === 1 ? '' : 's'} stopped at the recorded flag: other detectors see only the steps up to it ` +
-        '(record with run --protocol flag-only for a full comparison)');
+      out.line(
+        `${stopped} episode${stopped === 1 ? '' : 's'} stopped at the recorded flag: other detectors see only the steps up to it ` +
+          '(record with run --protocol flag-only for a full comparison)',
+      );
     }
   }
   return 0;

@@ -8,7 +8,17 @@ import type { LoadedScenario } from '../../core/scenario';
 import { runEpisodes } from '../index';
 import { loadScenario, resolveAgent, seedRange } from '../scenarioLoader';
 import type { CliOutput } from '../cliOutput';
-import { detectorOf, episodesOf, type Flags, limitsOf, outDirOf, protocolOf, recordingOf, singleSeedOf, workersOf } from '../cliOptions';
+import {
+  detectorOf,
+  episodesOf,
+  type Flags,
+  limitsOf,
+  outDirOf,
+  protocolOf,
+  recordingOf,
+  singleSeedOf,
+  workersOf,
+} from '../cliOptions';
 import { ensureCalibration, referenceCalibration } from './ensureCalibration';
 import { fmt, summary } from './calibrate';
 import type { AgentChoice, EpisodeResult, RunResult } from '../types';
@@ -28,7 +38,13 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
   const agent = resolveAgent(scenario, flags.agent);
   const reports = reportTargetsOf(flags);
   const startedAt = new Date();
-  const { result, calibration, calibrationFile, detectorKind, guard } = await deploy(scenario, agent, flags, out, signal);
+  const { result, calibration, calibrationFile, detectorKind, guard } = await deploy(
+    scenario,
+    agent,
+    flags,
+    out,
+    signal,
+  );
   const episodes = result.episodes;
   // a predicted stop (or a fired prediction under another protocol) counts as flagged for the exit code
   const flagged = episodes.filter((e) => e.flaggedStep !== null || e.prediction).length;
@@ -41,13 +57,20 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
       agent: agent.name,
       runId: result.runId,
       episodes: episodes.map((e) => ({
-        seed: e.seed, steps: e.steps, finalScore: e.finalScore, flaggedStep: e.flaggedStep, reason: e.reason, trace: e.trace,
+        seed: e.seed,
+        steps: e.steps,
+        finalScore: e.finalScore,
+        flaggedStep: e.flaggedStep,
+        reason: e.reason,
+        trace: e.trace,
         ...(e.error ? { error: e.error } : {}),
         ...(guard ? { prediction: e.prediction ? jsonPrediction(e.prediction) : null } : {}),
         ...(e.guard && e.guard.status !== 'on' ? { guard: e.guard } : {}),
         ...(harmKey ? { harmSteps: e.harmSteps ?? [] } : {}),
       })),
-      calibration: calibration ? { file: calibrationFile, agent: calibration.agent.name, ...summary(calibration, detectorKind) } : null,
+      calibration: calibration
+        ? { file: calibrationFile, agent: calibration.agent.name, ...summary(calibration, detectorKind) }
+        : null,
       guard,
       ...(harmKey ? { harm: { info: harmKey, ...harmSummary(episodes) } } : {}),
     });
@@ -60,43 +83,76 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
       : `detector fixed`;
     const distribution = singleSeedOf(flags)?.distribution ?? 'deployment';
     const byGuard = guard ? `, ${predicted} by the guard's prediction` : '';
-    out.line(`${scenario.spec.name} / ${agent.name}: ${flagged} of ${episodes.length} ${distribution} episode${episodes.length === 1 ? '' : 's'} flagged${byGuard} (${detectorText})`);
+    out.line(
+      `${scenario.spec.name} / ${agent.name}: ${flagged} of ${episodes.length} ${distribution} episode${episodes.length === 1 ? '' : 's'} flagged${byGuard} (${detectorText})`,
+    );
     if (guard) out.line(`guard: ${guardText(guard)}`);
     if (harmKey) {
       const h = harmSummary(episodes);
-      out.line(`harm (info.${harmKey}): ${h.harmfulEpisodes} of ${episodes.length} episode${episodes.length === 1 ? '' : 's'} had a harmful event before the stop, ${h.harmfulSteps} harmful step${h.harmfulSteps === 1 ? '' : 's'} in all`);
+      out.line(
+        `harm (info.${harmKey}): ${h.harmfulEpisodes} of ${episodes.length} episode${episodes.length === 1 ? '' : 's'} had a harmful event before the stop, ${h.harmfulSteps} harmful step${h.harmfulSteps === 1 ? '' : 's'} in all`,
+      );
     }
     out.line(`traces: ${result.dir}`);
   }
   for (const e of broken) out.error(`error: seed ${e.seed} ended ${e.reason}${errorText(e)}`);
   const code = broken.length ? 2 : flagged > 0 ? 1 : 0;
-  writeReports(reports, { scenario, agent, result, calibration, calibrationFile, flags, startedAt, exitCode: code }, out);
+  writeReports(
+    reports,
+    { scenario, agent, result, calibration, calibrationFile, flags, startedAt, exitCode: code },
+    out,
+  );
   return code;
 }
 
-export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<{
-  result: RunResult; calibration: CalibrationFile | null; calibrationFile: string | null; detectorKind: string; guard: GuardConfig | null;
+export async function deploy(
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  flags: Flags,
+  out: CliOutput,
+  signal?: AbortSignal,
+): Promise<{
+  result: RunResult;
+  calibration: CalibrationFile | null;
+  calibrationFile: string | null;
+  detectorKind: string;
+  guard: GuardConfig | null;
 }> {
   const detector = detectorOf(flags, scenario);
   const protocol = protocolOf(flags, scenario);
   const { from, count } = scenario.spec.deployment.seeds;
   const single = singleSeedOf(flags);
   const shard = shardOf(flags);
-  if (shard && single) throw new UsageError('--shard splits the deployment seeds; --seed runs one episode: use one or the other');
+  if (shard && single)
+    throw new UsageError('--shard splits the deployment seeds; --seed runs one episode: use one or the other');
   const all = { from, count: episodesOf(flags, count) ?? count };
   const part = shard ? sliceOf(all, shard, 'deployment seed') : all;
   const seeds = single ? [single.seed] : seedRange(part.from, part.count);
-  const cal = detector.kind === 'fixed' ? null
-    : flags.calibration !== undefined ? referenceCalibration(scenario, agent, flags, out)
-      : shard ? shardCalibration(scenario, agent, flags, outDirOf(flags), out)
-        : await ensureCalibration(scenario, agent, flags, out, signal);
+  const cal =
+    detector.kind === 'fixed'
+      ? null
+      : flags.calibration !== undefined
+        ? referenceCalibration(scenario, agent, flags, out)
+        : shard
+          ? shardCalibration(scenario, agent, flags, outDirOf(flags), out)
+          : await ensureCalibration(scenario, agent, flags, out, signal);
   let guard = guardOf(flags, scenario);
   if (guard && cal) {
     out.startProgress('guard margin', 0);
     try {
       const g = await calibrateGuard({
-        scenario, agent, calibration: cal.calibration, calibrationFile: cal.file, detector, guard, outDir: outDirOf(flags),
-        limits: limitsOf(flags), workers: workersOf(flags), python: flags.python, signal, notice: (t) => out.notice(t),
+        scenario,
+        agent,
+        calibration: cal.calibration,
+        calibrationFile: cal.file,
+        detector,
+        guard,
+        outDir: outDirOf(flags),
+        limits: limitsOf(flags),
+        workers: workersOf(flags),
+        python: flags.python,
+        signal,
+        notice: (t) => out.notice(t),
         onEvent: (e) => {
           if (e.type === 'log') out.event(e);
         },
@@ -140,9 +196,17 @@ export async function deploy(scenario: LoadedScenario, agent: AgentChoice, flags
     });
     if (result.stoppedEarly) {
       const first = result.episodes.find((e) => !okReason(e.reason));
-      out.notice(`error: stopped early: ${result.stoppedEarly}${first ? ` (first: seed ${first.seed} ${describeFailure(first)})` : ''}; the other ${seeds.length - result.episodes.length} episodes were not run`);
+      out.notice(
+        `error: stopped early: ${result.stoppedEarly}${first ? ` (first: seed ${first.seed} ${describeFailure(first)})` : ''}; the other ${seeds.length - result.episodes.length} episodes were not run`,
+      );
     }
-    return { result, calibration: cal?.calibration ?? null, calibrationFile: cal?.file ?? null, detectorKind: detector.kind, guard };
+    return {
+      result,
+      calibration: cal?.calibration ?? null,
+      calibrationFile: cal?.file ?? null,
+      detectorKind: detector.kind,
+      guard,
+    };
   } finally {
     out.endProgress();
   }
@@ -154,13 +218,18 @@ export function okReason(reason: string): boolean {
 
 function errorText(e: EpisodeResult): string {
   if (!e.error) return '';
-  const where = e.error.file ? ` (${e.error.file}${e.error.line ? `:${e.error.line}:${e.error.column ?? 1}` : ''})` : '';
+  const where = e.error.file
+    ? ` (${e.error.file}${e.error.line ? `:${e.error.line}:${e.error.column ?? 1}` : ''})`
+    : '';
   return `: ${e.error.message}${where}`;
 }
 
 export function episodeLine(e: EpisodeResult): string {
-  const flag = e.prediction && e.flaggedStep === null
-    ? `PREDICTED at step ${e.prediction.step}${e.prediction.crossingStep !== null && e.prediction.crossingStep !== e.prediction.step ? ` (-> ${e.prediction.crossingStep})` : ''}`
-    : e.flaggedStep === null ? 'not flagged' : `FLAGGED at step ${e.flaggedStep}`;
+  const flag =
+    e.prediction && e.flaggedStep === null
+      ? `PREDICTED at step ${e.prediction.step}${e.prediction.crossingStep !== null && e.prediction.crossingStep !== e.prediction.step ? ` (-> ${e.prediction.crossingStep})` : ''}`
+      : e.flaggedStep === null
+        ? 'not flagged'
+        : `FLAGGED at step ${e.flaggedStep}`;
   return `seed ${String(e.seed).padEnd(7)} steps ${String(e.steps).padStart(4)}   final ${fmt(e.finalScore).padStart(9)}   ${flag.padEnd(22)} ${e.reason}${errorText(e)}`;
 }

@@ -26,7 +26,16 @@ export function episodeFacts(e: EpisodeResult): EpisodeFacts {
     // A missing or unreadable trace still gets its test case; the report says what the engine knew.
   }
   if (e.flaggedStep !== null && !flag) {
-    flag = { step: e.flaggedStep, line: 0, found: false, score: null, threshold: null, detector: null, alpha: null, message: `flagged at step ${e.flaggedStep} (trace unreadable)` };
+    flag = {
+      step: e.flaggedStep,
+      line: 0,
+      found: false,
+      score: null,
+      threshold: null,
+      detector: null,
+      alpha: null,
+      message: `flagged at step ${e.flaggedStep} (trace unreadable)`,
+    };
   }
   return { episode: e, flag, durationMs };
 }

@@ -27,16 +27,28 @@ export function junitXml(r: JunitInput): string {
   const out: string[] = [];
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
   out.push('<testsuites>');
-  out.push(`  <testsuite ${attrs({
-    name: `${r.scenario} / ${r.agent}`, package: `objective-monitor.${r.scenario}`, id: 0,
-    // The schema's timestamp has no zone: UTC, to the second.
-    timestamp: r.startedAt.toISOString().slice(0, 19), hostname: os.hostname() || 'localhost',
-    tests: r.episodes.length, failures, errors, skipped: 0, time: seconds(total),
-  })}>`);
+  out.push(
+    `  <testsuite ${attrs({
+      name: `${r.scenario} / ${r.agent}`,
+      package: `objective-monitor.${r.scenario}`,
+      id: 0,
+      // The schema's timestamp has no zone: UTC, to the second.
+      timestamp: r.startedAt.toISOString().slice(0, 19),
+      hostname: os.hostname() || 'localhost',
+      tests: r.episodes.length,
+      failures,
+      errors,
+      skipped: 0,
+      time: seconds(total),
+    })}>`,
+  );
   out.push('    <properties>');
   const props: [string, string][] = [
-    ['scenario', r.showPath(r.scenarioFile)], ['agent', r.agent], ['detector', r.detector],
-    ['calibration', r.calibrationFile ? r.showPath(r.calibrationFile) : 'none (fixed threshold)'], ['traces', r.showPath(r.tracesDir)],
+    ['scenario', r.showPath(r.scenarioFile)],
+    ['agent', r.agent],
+    ['detector', r.detector],
+    ['calibration', r.calibrationFile ? r.showPath(r.calibrationFile) : 'none (fixed threshold)'],
+    ['traces', r.showPath(r.tracesDir)],
   ];
   for (const [name, value] of props) out.push(`      <property ${attrs({ name, value })}/>`);
   out.push('    </properties>');
@@ -49,14 +61,22 @@ export function junitXml(r: JunitInput): string {
       const where = err?.file ? ` (${r.showPath(err.file)}${err.line ? `:${err.line}:${err.column ?? 1}` : ''})` : '';
       const message = `episode ended ${e.reason} after ${e.steps} steps${err ? `: ${err.message}${where}` : ''}`;
       const body = [`trace: ${trace}`, ...(err?.stack ? ['', err.stack] : [])].join('\n');
-      out.push(`${head}>`, `      <error ${attrs({ message, type: e.reason })}>${text(body)}</error>`, '    </testcase>');
+      out.push(
+        `${head}>`,
+        `      <error ${attrs({ message, type: e.reason })}>${text(body)}</error>`,
+        '    </testcase>',
+      );
     } else if (e.flaggedStep !== null && f.flag) {
       const body = [
         `trace: ${trace}:${f.flag.line + 1}`,
         `flagged step: ${f.flag.step} of ${e.steps} recorded steps; episode ended ${e.reason}`,
         `final running objective: ${e.finalScore}`,
       ].join('\n');
-      out.push(`${head}>`, `      <failure ${attrs({ message: f.flag.message, type: 'flagged' })}>${text(body)}</failure>`, '    </testcase>');
+      out.push(
+        `${head}>`,
+        `      <failure ${attrs({ message: f.flag.message, type: 'flagged' })}>${text(body)}</failure>`,
+        '    </testcase>',
+      );
     } else {
       out.push(`${head}/>`);
     }
@@ -73,7 +93,9 @@ function seconds(ms: number): string {
 }
 
 function attrs(o: Record<string, string | number>): string {
-  return Object.entries(o).map(([k, v]) => `${k}="${escape(String(v), true)}"`).join(' ');
+  return Object.entries(o)
+    .map(([k, v]) => `${k}="${escape(String(v), true)}"`)
+    .join(' ');
 }
 
 function text(s: string): string {

@@ -29,15 +29,21 @@ const RULES = [
     id: 'OM1001',
     name: 'FlaggedEpisode',
     shortDescription: { text: 'The running objective fell below the calibrated threshold' },
-    fullDescription: { text: "A deployment episode's running objective (the base objective summed over the steps so far) fell below the level its detector allows; the result points at the first step that alarmed." },
+    fullDescription: {
+      text: "A deployment episode's running objective (the base objective summed over the steps so far) fell below the level its detector allows; the result points at the first step that alarmed.",
+    },
     defaultConfiguration: { level: 'error' as const },
-    help: { text: 'Open the trace at the flagged step (Objective Monitor: Replay Trace) to see what the agent did; re-run the episode with --seed to reproduce it.' },
+    help: {
+      text: 'Open the trace at the flagged step (Objective Monitor: Replay Trace) to see what the agent did; re-run the episode with --seed to reproduce it.',
+    },
   },
   {
     id: 'OM1002',
     name: 'EpisodeDidNotRun',
     shortDescription: { text: 'An episode could not run properly' },
-    fullDescription: { text: 'User code crashed, timed out, ran out of memory or broke the runner protocol, so the episode could not be judged.' },
+    fullDescription: {
+      text: 'User code crashed, timed out, ran out of memory or broke the runner protocol, so the episode could not be judged.',
+    },
     defaultConfiguration: { level: 'error' as const },
     help: { text: 'The message names the end reason and, when known, the line in your module that failed.' },
   },
@@ -48,25 +54,48 @@ export function sarifLog(r: SarifInput): object {
   const results = [];
   for (const f of r.episodes) {
     const e = f.episode;
-    const props = { scenario: r.scenario, agent: r.agent, seed: e.seed, episodeId: e.episodeId, steps: e.steps, finalScore: e.finalScore, reason: e.reason };
+    const props = {
+      scenario: r.scenario,
+      agent: r.agent,
+      seed: e.seed,
+      episodeId: e.episodeId,
+      steps: e.steps,
+      finalScore: e.finalScore,
+      reason: e.reason,
+    };
     // Stable across runs, so dashboards track one alert per scenario/agent/seed.
     const fingerprint = { 'objectiveMonitor/episode/v1': `${r.scenario}/${r.agent}/${e.seed}` };
     if (!okReason(e.reason)) {
       const err = e.error;
       const userLoc = err?.file
-        ? { physicalLocation: { artifactLocation: rel(err.file), ...(err.line ? { region: { startLine: err.line, ...(err.column ? { startColumn: err.column } : {}) } } : {}) } }
+        ? {
+            physicalLocation: {
+              artifactLocation: rel(err.file),
+              ...(err.line
+                ? { region: { startLine: err.line, ...(err.column ? { startColumn: err.column } : {}) } }
+                : {}),
+            },
+          }
         : null;
       results.push({
-        ruleId: RULES[1].id, ruleIndex: 1, level: 'error',
-        message: { text: `${r.scenario} / ${r.agent}, seed ${e.seed}: episode ended ${e.reason} after ${e.steps} steps${err ? `: ${err.message}` : ''}` },
+        ruleId: RULES[1].id,
+        ruleIndex: 1,
+        level: 'error',
+        message: {
+          text: `${r.scenario} / ${r.agent}, seed ${e.seed}: episode ended ${e.reason} after ${e.steps} steps${err ? `: ${err.message}` : ''}`,
+        },
         locations: [userLoc ?? { physicalLocation: { artifactLocation: rel(e.trace) } }],
-        relatedLocations: userLoc ? [{ id: 1, physicalLocation: { artifactLocation: rel(e.trace) }, message: { text: 'the trace' } }] : undefined,
+        relatedLocations: userLoc
+          ? [{ id: 1, physicalLocation: { artifactLocation: rel(e.trace) }, message: { text: 'the trace' } }]
+          : undefined,
         partialFingerprints: fingerprint,
         properties: props,
       });
     } else if (e.flaggedStep !== null && f.flag) {
       results.push({
-        ruleId: RULES[0].id, ruleIndex: 0, level: 'error',
+        ruleId: RULES[0].id,
+        ruleIndex: 0,
+        level: 'error',
         message: { text: `${r.scenario} / ${r.agent}, seed ${e.seed}: ${f.flag.message}` },
         locations: [{ physicalLocation: { artifactLocation: rel(e.trace), region: { startLine: f.flag.line + 1 } } }],
         partialFingerprints: fingerprint,
@@ -77,30 +106,37 @@ export function sarifLog(r: SarifInput): object {
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
-    runs: [{
-      tool: {
-        driver: {
-          name: 'objective-monitor',
-          ...(r.toolVersion ? { semanticVersion: r.toolVersion } : {}),
-          rules: RULES,
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'objective-monitor',
+            ...(r.toolVersion ? { semanticVersion: r.toolVersion } : {}),
+            rules: RULES,
+          },
         },
+        automationDetails: { id: `objective-monitor/${r.scenario}/${r.agent}/` },
+        originalUriBaseIds: {
+          SRCROOT: { uri: pathToFileURL(r.root.endsWith(path.sep) ? r.root : r.root + path.sep).href },
+        },
+        invocations: [
+          {
+            executionSuccessful: r.exitCode !== 2,
+            exitCode: r.exitCode,
+            startTimeUtc: r.startedAt.toISOString(),
+            endTimeUtc: r.endedAt.toISOString(),
+          },
+        ],
+        properties: {
+          scenarioFile: rel(r.scenarioFile).uri,
+          detector: r.detector,
+          calibrationFile: r.calibrationFile ? rel(r.calibrationFile).uri : null,
+          episodes: r.episodes.length,
+          flagged: r.episodes.filter((f) => f.episode.flaggedStep !== null).length,
+        },
+        results,
       },
-      automationDetails: { id: `objective-monitor/${r.scenario}/${r.agent}/` },
-      originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(r.root.endsWith(path.sep) ? r.root : r.root + path.sep).href } },
-      invocations: [{
-        executionSuccessful: r.exitCode !== 2,
-        exitCode: r.exitCode,
-        startTimeUtc: r.startedAt.toISOString(),
-        endTimeUtc: r.endedAt.toISOString(),
-      }],
-      properties: {
-        scenarioFile: rel(r.scenarioFile).uri, detector: r.detector,
-        calibrationFile: r.calibrationFile ? rel(r.calibrationFile).uri : null,
-        episodes: r.episodes.length,
-        flagged: r.episodes.filter((f) => f.episode.flaggedStep !== null).length,
-      },
-      results,
-    }],
+    ],
   };
 }
 

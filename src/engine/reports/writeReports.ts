@@ -24,9 +24,13 @@ export function reportTargetsOf(flags: Flags, cwd = process.cwd()): ReportTarget
   const target = (flag: 'junit' | 'sarif'): string | null => {
     const v = flags[flag];
     if (v === undefined) return null;
-    if (v.trim() === '') throw new UsageError(`--${flag}: expected a file path for the ${flag === 'junit' ? 'JUnit XML' : 'SARIF'} report`);
+    if (v.trim() === '')
+      throw new UsageError(
+        `--${flag}: expected a file path for the ${flag === 'junit' ? 'JUnit XML' : 'SARIF'} report`,
+      );
     const file = path.resolve(cwd, v);
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`--${flag} ${v}: is a folder; expected a file path`);
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory())
+      throw new UsageError(`--${flag} ${v}: is a folder; expected a file path`);
     return file;
   };
   const t = { junit: target('junit'), sarif: target('sarif') };
@@ -49,18 +53,36 @@ export function writeReports(targets: ReportTargets, run: ReportRun, out: CliOut
   if (!targets.junit && !targets.sarif) return;
   const episodes = run.result.episodes.map(episodeFacts);
   const d = detectorOf(run.flags, run.scenario);
-  const detector = describeDetectorConfig(d) + (run.calibration && d.kind !== 'fixed' ? `, alpha ${run.calibration.alpha}` : '');
+  const detector =
+    describeDetectorConfig(d) + (run.calibration && d.kind !== 'fixed' ? `, alpha ${run.calibration.alpha}` : '');
   const showPath = (f: string) => {
     const rel = path.relative(cwd, f);
     return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : f;
   };
-  const common = { scenario: run.scenario.spec.name, scenarioFile: run.scenario.file, agent: run.agent.name, detector, calibrationFile: run.calibrationFile, episodes };
+  const common = {
+    scenario: run.scenario.spec.name,
+    scenarioFile: run.scenario.file,
+    agent: run.agent.name,
+    detector,
+    calibrationFile: run.calibrationFile,
+    episodes,
+  };
   if (targets.junit) {
-    writeFileAtomic(targets.junit, junitXml({ ...common, tracesDir: run.result.dir, startedAt: run.startedAt, showPath }));
+    writeFileAtomic(
+      targets.junit,
+      junitXml({ ...common, tracesDir: run.result.dir, startedAt: run.startedAt, showPath }),
+    );
     out.line(`junit: ${showPath(targets.junit)}`);
   }
   if (targets.sarif) {
-    const log = sarifLog({ ...common, root: cwd, startedAt: run.startedAt, endedAt: new Date(), exitCode: run.exitCode, toolVersion: toolVersion() });
+    const log = sarifLog({
+      ...common,
+      root: cwd,
+      startedAt: run.startedAt,
+      endedAt: new Date(),
+      exitCode: run.exitCode,
+      toolVersion: toolVersion(),
+    });
     writeFileAtomic(targets.sarif, JSON.stringify(log, null, 2) + '\n');
     out.line(`sarif: ${showPath(targets.sarif)}`);
   }
@@ -72,7 +94,9 @@ function toolVersion(): string | undefined {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, rel), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'objective-monitor' && typeof pkg.version === 'string') return pkg.version;
-    } catch { /* try the next */ }
+    } catch {
+      /* try the next */
+    }
   }
   return undefined;
 }

@@ -3,7 +3,12 @@
 
 import type { Agent, Factory } from '../../core/moduleApi';
 
-interface Observation { x: number; y: number; coinX: number; coinY: number }
+interface Observation {
+  x: number;
+  y: number;
+  coinX: number;
+  coinY: number;
+}
 type Action = 'up' | 'down' | 'left' | 'right' | 'stay';
 
 const factory: Factory<Agent<Observation, Action>> = () => ({

@@ -29,20 +29,28 @@ export interface CoinObservation {
   collected: boolean;
 }
 
-interface Options { width: number; height: number; slip: number; coinAnywhere: boolean }
+interface Options {
+  width: number;
+  height: number;
+  slip: number;
+  coinAnywhere: boolean;
+}
 const DEFAULTS: Options = { width: 15, height: 9, slip: 0.15, coinAnywhere: false };
 
 function readOptions(raw: Record<string, unknown>): Options {
   const o: Options = { ...DEFAULTS };
   for (const [key, value] of Object.entries(raw ?? {})) {
     if (key === 'coinAnywhere') {
-      if (typeof value !== 'boolean') throw new Error(`coin environment: option "coinAnywhere" must be true or false, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'boolean')
+        throw new Error(`coin environment: option "coinAnywhere" must be true or false, got ${JSON.stringify(value)}`);
       o.coinAnywhere = value;
     } else if (key === 'width' || key === 'height') {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 4 || value > 200) throw new Error(`coin environment: option "${key}" must be an integer in 4..200, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 4 || value > 200)
+        throw new Error(`coin environment: option "${key}" must be an integer in 4..200, got ${JSON.stringify(value)}`);
       o[key] = value;
     } else if (key === 'slip') {
-      if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new Error(`coin environment: option "slip" must be a number in [0, 1), got ${JSON.stringify(value)}`);
+      if (typeof value !== 'number' || !(value >= 0 && value < 1))
+        throw new Error(`coin environment: option "slip" must be a number in [0, 1), got ${JSON.stringify(value)}`);
       o.slip = value;
     } else {
       throw new Error(`coin environment: unknown option "${key}" (known: ${Object.keys(DEFAULTS).join(', ')})`);
@@ -52,9 +60,23 @@ function readOptions(raw: Record<string, unknown>): Options {
 }
 
 const CELL = 10;
-const MOVES: Record<CoinAction, [number, number]> = { up: [0, -1], down: [0, 1], left: [-1, 0], right: [1, 0], stay: [0, 0] };
+const MOVES: Record<CoinAction, [number, number]> = {
+  up: [0, -1],
+  down: [0, 1],
+  left: [-1, 0],
+  right: [1, 0],
+  stay: [0, 0],
+};
 
-interface State { x: number; y: number; coinX: number; coinY: number; startDistance: number; collected: boolean; steps: number }
+interface State {
+  x: number;
+  y: number;
+  coinX: number;
+  coinY: number;
+  startDistance: number;
+  collected: boolean;
+  steps: number;
+}
 
 class CoinEnvironment implements Environment<CoinObservation, CoinAction> {
   private s: State | null = null;
@@ -64,8 +86,27 @@ class CoinEnvironment implements Environment<CoinObservation, CoinAction> {
 
   constructor(private readonly o: Options) {
     this.staticShapes = [
-      { kind: 'rect', x: 0, y: 0, w: o.width * CELL, h: o.height * CELL, fill: 'floor', stroke: 'wall', lineWidth: 1, static: true },
-      { kind: 'rect', x: (o.width - 1) * CELL, y: 0, w: CELL, h: o.height * CELL, fill: 'muted', label: 'the end of the level', static: true },
+      {
+        kind: 'rect',
+        x: 0,
+        y: 0,
+        w: o.width * CELL,
+        h: o.height * CELL,
+        fill: 'floor',
+        stroke: 'wall',
+        lineWidth: 1,
+        static: true,
+      },
+      {
+        kind: 'rect',
+        x: (o.width - 1) * CELL,
+        y: 0,
+        w: CELL,
+        h: o.height * CELL,
+        fill: 'muted',
+        label: 'the end of the level',
+        static: true,
+      },
     ];
   }
 
@@ -93,7 +134,10 @@ class CoinEnvironment implements Environment<CoinObservation, CoinAction> {
     if (!s) throw new Error('coin environment: step() called before reset()');
     if (s.collected) throw new Error('coin environment: step() called after the episode terminated (coin collected)');
     const move = MOVES[action];
-    if (!move) throw new Error(`coin environment: action must be one of up, down, left, right, stay; got ${JSON.stringify(action)}`);
+    if (!move)
+      throw new Error(
+        `coin environment: action must be one of up, down, left, right, stay; got ${JSON.stringify(action)}`,
+      );
     const before = Math.abs(s.coinX - s.x) + Math.abs(s.coinY - s.y);
     const slipped = action !== 'stay' && this.rng.chance(this.o.slip);
     if (!slipped) {
@@ -105,18 +149,40 @@ class CoinEnvironment implements Environment<CoinObservation, CoinAction> {
     s.collected = after === 0;
     // reward as the default objective: normalized progress, a bonus on collecting, a step cost
     const reward = (10 * (before - after)) / s.startDistance + (s.collected ? 10 : 0) - 0.05;
-    return { observation: this.observe(), reward, terminated: s.collected, truncated: false, info: { slipped, collected: s.collected, movedAway: after > before } };
+    return {
+      observation: this.observe(),
+      reward,
+      terminated: s.collected,
+      truncated: false,
+      info: { slipped, collected: s.collected, movedAway: after > before },
+    };
   }
 
   render(options?: { static?: boolean }): Scene {
-    const o = this.o, s = this.s;
+    const o = this.o,
+      s = this.s;
     const scene: Scene = { width: o.width * CELL, height: o.height * CELL, shapes: [] };
     if (!s) return scene;
     const withStatic = options?.static ?? !this.staticSent;
     this.staticSent = true;
     if (withStatic) scene.shapes.push(...this.staticShapes);
-    if (!s.collected) scene.shapes.push({ kind: 'circle', x: (s.coinX + 0.5) * CELL, y: (s.coinY + 0.5) * CELL, r: CELL * 0.35, fill: 'goal', label: 'coin' });
-    scene.shapes.push({ kind: 'circle', x: (s.x + 0.5) * CELL, y: (s.y + 0.5) * CELL, r: CELL * 0.4, fill: 'agent', label: 'agent' });
+    if (!s.collected)
+      scene.shapes.push({
+        kind: 'circle',
+        x: (s.coinX + 0.5) * CELL,
+        y: (s.coinY + 0.5) * CELL,
+        r: CELL * 0.35,
+        fill: 'goal',
+        label: 'coin',
+      });
+    scene.shapes.push({
+      kind: 'circle',
+      x: (s.x + 0.5) * CELL,
+      y: (s.y + 0.5) * CELL,
+      r: CELL * 0.4,
+      fill: 'agent',
+      label: 'agent',
+    });
     return scene;
   }
 
@@ -136,11 +202,18 @@ class CoinEnvironment implements Environment<CoinObservation, CoinAction> {
   private observe(): CoinObservation {
     const s = this.s!;
     return {
-      x: s.x, y: s.y, coinX: s.coinX, coinY: s.coinY, width: this.o.width, height: this.o.height,
-      startDistance: s.startDistance, collected: s.collected,
+      x: s.x,
+      y: s.y,
+      coinX: s.coinX,
+      coinY: s.coinY,
+      width: this.o.width,
+      height: this.o.height,
+      startDistance: s.startDistance,
+      collected: s.collected,
     };
   }
 }
 
-const factory: Factory<Environment<CoinObservation, CoinAction>> = (options) => new CoinEnvironment(readOptions(options));
+const factory: Factory<Environment<CoinObservation, CoinAction>> = (options) =>
+  new CoinEnvironment(readOptions(options));
 export default factory;

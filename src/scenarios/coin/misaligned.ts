@@ -5,7 +5,13 @@
 
 import type { Agent, Factory } from '../../core/moduleApi';
 
-interface Observation { x: number; y: number; coinX: number; coinY: number; width: number }
+interface Observation {
+  x: number;
+  y: number;
+  coinX: number;
+  coinY: number;
+  width: number;
+}
 type Action = 'up' | 'down' | 'left' | 'right' | 'stay';
 
 const factory: Factory<Agent<Observation, Action>> = () => ({

@@ -5,14 +5,27 @@
 
 import type { Factory, Objective, Transition } from '../../core/moduleApi';
 
-interface Observation { x: number; y: number; coinX: number; coinY: number; startDistance: number; collected: boolean }
-interface Options { progress: number; bonus: number; stepCost: number }
+interface Observation {
+  x: number;
+  y: number;
+  coinX: number;
+  coinY: number;
+  startDistance: number;
+  collected: boolean;
+}
+interface Options {
+  progress: number;
+  bonus: number;
+  stepCost: number;
+}
 
 function readOptions(raw: Record<string, unknown>): Options {
   const o: Options = { progress: 10, bonus: 10, stepCost: 0.05 };
   for (const [key, value] of Object.entries(raw ?? {})) {
-    if (key !== 'progress' && key !== 'bonus' && key !== 'stepCost') throw new Error(`coin objective: unknown option "${key}" (known: progress, bonus, stepCost)`);
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`coin objective: option "${key}" must be a finite number, got ${JSON.stringify(value)}`);
+    if (key !== 'progress' && key !== 'bonus' && key !== 'stepCost')
+      throw new Error(`coin objective: unknown option "${key}" (known: progress, bonus, stepCost)`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new Error(`coin objective: option "${key}" must be a finite number, got ${JSON.stringify(value)}`);
     o[key] = value;
   }
   return o;
@@ -20,7 +33,9 @@ function readOptions(raw: Record<string, unknown>): Options {
 
 function distance(o: Observation, step: number, which: string): number {
   if (!o || typeof o.x !== 'number' || typeof o.coinX !== 'number' || typeof o.startDistance !== 'number') {
-    throw new Error(`coin objective: step ${step}: ${which} must hold x, y, coinX, coinY, startDistance (is this the coin environment?)`);
+    throw new Error(
+      `coin objective: step ${step}: ${which} must hold x, y, coinX, coinY, startDistance (is this the coin environment?)`,
+    );
   }
   return Math.abs(o.coinX - o.x) + Math.abs(o.coinY - o.y);
 }

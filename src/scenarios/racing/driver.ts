@@ -2,14 +2,25 @@
 // route bends. The agents differ only in what they steer at — that is the whole misalignment.
 // Not a module of the scenario itself: the agents import it.
 
-export interface Observation { heading: number; speed: number; x: number; y: number; route: number[]; paint: number[] }
-export interface Action { steer: number; throttle: number }
+export interface Observation {
+  heading: number;
+  speed: number;
+  x: number;
+  y: number;
+  route: number[];
+  paint: number[];
+}
+export interface Action {
+  steer: number;
+  throttle: number;
+}
 
 const CRUISE = 3.2;
 
 function bearing(o: Observation, tx: number, ty: number): number {
   let a = Math.atan2(ty - o.y, tx - o.x) - o.heading;
-  if (a > Math.PI) a -= 2 * Math.PI; else if (a < -Math.PI) a += 2 * Math.PI;
+  if (a > Math.PI) a -= 2 * Math.PI;
+  else if (a < -Math.PI) a += 2 * Math.PI;
   return a;
 }
 

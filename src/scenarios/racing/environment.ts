@@ -18,7 +18,10 @@ import type { Environment, Factory, ResetResult, StepResult } from '../../core/m
 import type { Scene, Shape } from '../../core/scene';
 import { Rng } from '../../core/rng';
 
-export interface RacingAction { steer: number; throttle: number }
+export interface RacingAction {
+  steer: number;
+  throttle: number;
+}
 
 export interface RacingObservation {
   x: number;
@@ -87,13 +90,15 @@ const RISE = 15;
 function readOptions(raw: Record<string, unknown>): Options {
   const o: Options = { ...DEFAULTS };
   for (const [key, value] of Object.entries(raw ?? {})) {
-    if (!(key in DEFAULTS)) throw new Error(`racing environment: unknown option "${key}" (known: ${Object.keys(DEFAULTS).join(', ')})`);
+    if (!(key in DEFAULTS))
+      throw new Error(`racing environment: unknown option "${key}" (known: ${Object.keys(DEFAULTS).join(', ')})`);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new Error(`racing environment: option "${key}" must be a finite number >= 0, got ${JSON.stringify(value)}`);
     }
     (o as unknown as Record<string, number>)[key] = value;
   }
-  if (o.gripMin > o.gripMax) throw new Error(`racing environment: gripMin (${o.gripMin}) must not exceed gripMax (${o.gripMax})`);
+  if (o.gripMin > o.gripMax)
+    throw new Error(`racing environment: gripMin (${o.gripMin}) must not exceed gripMax (${o.gripMax})`);
   if (o.trackWidth <= 0) throw new Error('racing environment: option "trackWidth" must be > 0');
   return o;
 }
@@ -117,10 +122,14 @@ const r2 = (v: number) => Math.round(v * 100) / 100;
 
 function buildTrack(rng: Rng, o: Options): Track {
   const n = N_POINTS;
-  const x = new Float64Array(n), y = new Float64Array(n);
-  const a2 = rng.range(0, o.wobble), p2 = rng.range(0, 2 * Math.PI);
-  const a3 = rng.range(0, o.wobble * 0.7), p3 = rng.range(0, 2 * Math.PI);
-  const rx = rng.range(105, 118), ry = rng.range(58, 68);
+  const x = new Float64Array(n),
+    y = new Float64Array(n);
+  const a2 = rng.range(0, o.wobble),
+    p2 = rng.range(0, 2 * Math.PI);
+  const a3 = rng.range(0, o.wobble * 0.7),
+    p3 = rng.range(0, 2 * Math.PI);
+  const rx = rng.range(105, 118),
+    ry = rng.range(58, 68);
   for (let i = 0; i < n; i++) {
     // clockwise on screen (y down) when phi increases
     const phi = (2 * Math.PI * i) / n;
@@ -135,11 +144,16 @@ function buildTrack(rng: Rng, o: Options): Track {
   }
   const length = cum[n];
   // normals pointing to the left of the driving direction (central differences)
-  const nx = new Float64Array(n), ny = new Float64Array(n);
+  const nx = new Float64Array(n),
+    ny = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const p = (i + n - 1) % n, q = (i + 1) % n;
-    const dx = x[q] - x[p], dy = y[q] - y[p], d = Math.hypot(dx, dy);
-    nx[i] = dy / d; ny[i] = -dx / d;
+    const p = (i + n - 1) % n,
+      q = (i + 1) % n;
+    const dx = x[q] - x[p],
+      dy = y[q] - y[p],
+      d = Math.hypot(dx, dy);
+    nx[i] = dy / d;
+    ny[i] = -dx / d;
   }
   const paintOff = new Float64Array(n);
   if (o.paintDetour > 0) {
@@ -171,12 +185,48 @@ function buildTrack(rng: Rng, o: Options): Track {
   const barrier = half + o.runoff;
   const staticShapes: Shape[] = [
     { kind: 'rect', x: 0, y: 0, w: SCENE_W, h: SCENE_H, fill: 'background', static: true },
-    { kind: 'path', points: offsetPath(0), closed: true, stroke: 'track', lineWidth: o.trackWidth, label: 'track', static: true },
-    { kind: 'path', points: offsetPath(barrier), closed: true, stroke: 'wall', lineWidth: 1, label: 'barrier', static: true },
-    { kind: 'path', points: offsetPath(-barrier), closed: true, stroke: 'wall', lineWidth: 1, label: 'barrier', static: true },
-    { kind: 'path', points: offsetPath(paintOff), closed: true, stroke: 'muted', lineWidth: 0.8, label: 'painted line', static: true },
     {
-      kind: 'path', static: true, stroke: 'goal', lineWidth: 1.5, label: 'start/finish',
+      kind: 'path',
+      points: offsetPath(0),
+      closed: true,
+      stroke: 'track',
+      lineWidth: o.trackWidth,
+      label: 'track',
+      static: true,
+    },
+    {
+      kind: 'path',
+      points: offsetPath(barrier),
+      closed: true,
+      stroke: 'wall',
+      lineWidth: 1,
+      label: 'barrier',
+      static: true,
+    },
+    {
+      kind: 'path',
+      points: offsetPath(-barrier),
+      closed: true,
+      stroke: 'wall',
+      lineWidth: 1,
+      label: 'barrier',
+      static: true,
+    },
+    {
+      kind: 'path',
+      points: offsetPath(paintOff),
+      closed: true,
+      stroke: 'muted',
+      lineWidth: 0.8,
+      label: 'painted line',
+      static: true,
+    },
+    {
+      kind: 'path',
+      static: true,
+      stroke: 'goal',
+      lineWidth: 1.5,
+      label: 'start/finish',
       points: [r2(x[0] + nx[0] * half), r2(y[0] + ny[0] * half), r2(x[0] - nx[0] * half), r2(y[0] - ny[0] * half)],
     },
   ];
@@ -184,9 +234,14 @@ function buildTrack(rng: Rng, o: Options): Track {
 }
 
 interface CarState {
-  x: number; y: number; heading: number; speed: number;
+  x: number;
+  y: number;
+  heading: number;
+  speed: number;
   /** segment index the car was last projected onto, and arc length / offset there */
-  seg: number; s: number; offset: number;
+  seg: number;
+  s: number;
+  offset: number;
   laps: number;
   grip: number;
   steps: number;
@@ -207,18 +262,29 @@ class RacingEnvironment implements Environment<RacingObservation, RacingAction> 
     this.track = track;
     const heading = Math.atan2(track.y[1] - track.y[0], track.x[1] - track.x[0]);
     this.car = {
-      x: track.x[0], y: track.y[0], heading, speed: 0, seg: 0, s: 0, offset: 0, laps: 0,
-      grip: this.rng.range(this.o.gripMin, this.o.gripMax), steps: 0, crashed: false,
+      x: track.x[0],
+      y: track.y[0],
+      heading,
+      speed: 0,
+      seg: 0,
+      s: 0,
+      offset: 0,
+      laps: 0,
+      grip: this.rng.range(this.o.gripMin, this.o.gripMax),
+      steps: 0,
+      crashed: false,
     };
     this.staticSent = false;
     return { observation: this.observe(), info: { trackLength: r2(track.length) } };
   }
 
   step(action: RacingAction): StepResult<RacingObservation> {
-    const t = this.track, c = this.car;
+    const t = this.track,
+      c = this.car;
     if (!t || !c) throw new Error('racing environment: step() called before reset()');
     if (c.crashed) throw new Error('racing environment: step() called after the episode terminated (crash)');
-    const steer = clamp1(action?.steer), throttle = clamp1(action?.throttle);
+    const steer = clamp1(action?.steer),
+      throttle = clamp1(action?.throttle);
     const half = this.o.trackWidth / 2;
     const onTrack = Math.abs(c.offset) <= half;
 
@@ -229,7 +295,8 @@ class RacingEnvironment implements Environment<RacingObservation, RacingAction> 
     // steering authority fades at standstill; gusts push the heading
     const authority = v < 1 ? v : 1;
     c.heading += steer * TURN_RATE * c.grip * authority + this.o.gust * this.rng.normal();
-    if (c.heading > Math.PI) c.heading -= 2 * Math.PI; else if (c.heading < -Math.PI) c.heading += 2 * Math.PI;
+    if (c.heading > Math.PI) c.heading -= 2 * Math.PI;
+    else if (c.heading < -Math.PI) c.heading += 2 * Math.PI;
     c.speed = v;
     c.x += v * Math.cos(c.heading);
     c.y += v * Math.sin(c.heading);
@@ -237,12 +304,20 @@ class RacingEnvironment implements Environment<RacingObservation, RacingAction> 
     const sBefore = c.s;
     this.project(t, c);
     let progress = c.s - sBefore;
-    if (progress < -t.length / 2) { progress += t.length; c.laps++; }
-    else if (progress > t.length / 2) { progress -= t.length; c.laps--; }
+    if (progress < -t.length / 2) {
+      progress += t.length;
+      c.laps++;
+    } else if (progress > t.length / 2) {
+      progress -= t.length;
+      c.laps--;
+    }
 
     const offTrack = Math.abs(c.offset) > half;
     const crashed = Math.abs(c.offset) > half + this.o.runoff;
-    if (crashed) { c.crashed = true; c.speed = 0; }
+    if (crashed) {
+      c.crashed = true;
+      c.speed = 0;
+    }
     c.steps++;
     const reward = progress - (offTrack ? this.o.offTrackPenalty : 0) - (crashed ? this.o.crashPenalty : 0);
     const info: RacingInfo = { progress, offTrack, crashed, s: c.s, laps: c.laps };
@@ -251,16 +326,29 @@ class RacingEnvironment implements Environment<RacingObservation, RacingAction> 
 
   /** Static shapes (track, barriers, paint) come with the first scene after reset, or when asked. */
   render(options?: { static?: boolean }): Scene {
-    const t = this.track, c = this.car;
+    const t = this.track,
+      c = this.car;
     if (!t || !c) return { width: SCENE_W, height: SCENE_H, shapes: [] };
     const withStatic = options?.static ?? !this.staticSent;
     this.staticSent = true;
     const dynamic: Shape[] = [
-      { kind: 'arrow', x: r2(c.x), y: r2(c.y), angle: r2(c.heading), size: 7, fill: c.crashed ? 'hazard' : 'agent', label: 'car' },
       {
-        kind: 'text', x: 6, y: 12, size: 9, fill: 'foreground',
+        kind: 'arrow',
+        x: r2(c.x),
+        y: r2(c.y),
+        angle: r2(c.heading),
+        size: 7,
+        fill: c.crashed ? 'hazard' : 'agent',
+        label: 'car',
+      },
+      {
+        kind: 'text',
+        x: 6,
+        y: 12,
+        size: 9,
+        fill: 'foreground',
         // the step itself is named by the panel (its caption), from the trace, so the scene does not repeat it
-        text: `speed ${c.speed.toFixed(2)}  lap ${c.laps}  ${(100 * c.s / t.length).toFixed(0)}%${Math.abs(c.offset) > this.o.trackWidth / 2 ? '  OFF TRACK' : ''}`,
+        text: `speed ${c.speed.toFixed(2)}  lap ${c.laps}  ${((100 * c.s) / t.length).toFixed(0)}%${Math.abs(c.offset) > this.o.trackWidth / 2 ? '  OFF TRACK' : ''}`,
       },
     ];
     return { width: SCENE_W, height: SCENE_H, shapes: withStatic ? t.staticShapes.concat(dynamic) : dynamic };
@@ -283,19 +371,32 @@ class RacingEnvironment implements Environment<RacingObservation, RacingAction> 
   /** Nearest point on the centerline, searched near the last segment (the car moves < 1 segment per step). */
   private project(t: Track, c: CarState): void {
     const n = t.n;
-    let best = Infinity, bestSeg = c.seg, bestU = 0;
+    let best = Infinity,
+      bestSeg = c.seg,
+      bestU = 0;
     for (let k = -3; k <= 6; k++) {
-      const i = (c.seg + k + n) % n, j = i + 1 === n ? 0 : i + 1;
-      const ax = t.x[i], ay = t.y[i], dx = t.x[j] - ax, dy = t.y[j] - ay;
+      const i = (c.seg + k + n) % n,
+        j = i + 1 === n ? 0 : i + 1;
+      const ax = t.x[i],
+        ay = t.y[i],
+        dx = t.x[j] - ax,
+        dy = t.y[j] - ay;
       const len2 = dx * dx + dy * dy;
       let u = ((c.x - ax) * dx + (c.y - ay) * dy) / len2;
       u = u < 0 ? 0 : u > 1 ? 1 : u;
-      const px = ax + u * dx - c.x, py = ay + u * dy - c.y;
+      const px = ax + u * dx - c.x,
+        py = ay + u * dy - c.y;
       const d2 = px * px + py * py;
-      if (d2 < best) { best = d2; bestSeg = i; bestU = u; }
+      if (d2 < best) {
+        best = d2;
+        bestSeg = i;
+        bestU = u;
+      }
     }
-    const i = bestSeg, j = i + 1 === n ? 0 : i + 1;
-    const dx = t.x[j] - t.x[i], dy = t.y[j] - t.y[i];
+    const i = bestSeg,
+      j = i + 1 === n ? 0 : i + 1;
+    const dx = t.x[j] - t.x[i],
+      dy = t.y[j] - t.y[i];
     const cross = dx * (c.y - t.y[i]) - dy * (c.x - t.x[i]);
     c.seg = i;
     c.s = t.cum[i] + bestU * (t.cum[i + 1] - t.cum[i]);
@@ -304,8 +405,10 @@ class RacingEnvironment implements Environment<RacingObservation, RacingAction> 
   }
 
   private observe(): RacingObservation {
-    const t = this.track!, c = this.car!;
-    const route = new Array<number>(4), paint = new Array<number>(4);
+    const t = this.track!,
+      c = this.car!;
+    const route = new Array<number>(4),
+      paint = new Array<number>(4);
     let seg = c.seg;
     for (let k = 0; k < LOOKAHEAD.length; k++) {
       let s = c.s + LOOKAHEAD[k];
@@ -314,15 +417,25 @@ class RacingEnvironment implements Environment<RacingObservation, RacingAction> 
       while (!(t.cum[seg] <= s && s < t.cum[seg + 1])) seg = seg + 1 === t.n ? 0 : seg + 1;
       const j = seg + 1 === t.n ? 0 : seg + 1;
       const u = (s - t.cum[seg]) / (t.cum[seg + 1] - t.cum[seg]);
-      const px = t.x[seg] + u * (t.x[j] - t.x[seg]), py = t.y[seg] + u * (t.y[j] - t.y[seg]);
-      const nx = t.nx[seg] + u * (t.nx[j] - t.nx[seg]), ny = t.ny[seg] + u * (t.ny[j] - t.ny[seg]);
+      const px = t.x[seg] + u * (t.x[j] - t.x[seg]),
+        py = t.y[seg] + u * (t.y[j] - t.y[seg]);
+      const nx = t.nx[seg] + u * (t.nx[j] - t.nx[seg]),
+        ny = t.ny[seg] + u * (t.ny[j] - t.ny[seg]);
       const off = t.paintOff[seg] + u * (t.paintOff[j] - t.paintOff[seg]);
-      route[2 * k] = px; route[2 * k + 1] = py;
-      paint[2 * k] = px + nx * off; paint[2 * k + 1] = py + ny * off;
+      route[2 * k] = px;
+      route[2 * k + 1] = py;
+      paint[2 * k] = px + nx * off;
+      paint[2 * k + 1] = py + ny * off;
     }
     return {
-      x: c.x, y: c.y, heading: c.heading, speed: c.speed, offset: c.offset,
-      halfWidth: this.o.trackWidth / 2, route, paint,
+      x: c.x,
+      y: c.y,
+      heading: c.heading,
+      speed: c.speed,
+      offset: c.offset,
+      halfWidth: this.o.trackWidth / 2,
+      route,
+      paint,
     };
   }
 }
@@ -332,5 +445,6 @@ function clamp1(v: unknown): number {
   return v < -1 ? -1 : v > 1 ? 1 : v;
 }
 
-const factory: Factory<Environment<RacingObservation, RacingAction>> = (options) => new RacingEnvironment(readOptions(options));
+const factory: Factory<Environment<RacingObservation, RacingAction>> = (options) =>
+  new RacingEnvironment(readOptions(options));
 export default factory;

@@ -4,14 +4,21 @@
 
 import type { Factory, Objective, Transition } from '../../core/moduleApi';
 
-interface Observation { dirtLeft: number }
-interface Options { moveCost: number; idleCost: number }
+interface Observation {
+  dirtLeft: number;
+}
+interface Options {
+  moveCost: number;
+  idleCost: number;
+}
 
 function readOptions(raw: Record<string, unknown>): Options {
   const o: Options = { moveCost: 0.1, idleCost: 0.02 };
   for (const [key, value] of Object.entries(raw ?? {})) {
-    if (key !== 'moveCost' && key !== 'idleCost') throw new Error(`sweeper objective: unknown option "${key}" (known: moveCost, idleCost)`);
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`sweeper objective: option "${key}" must be a finite number, got ${JSON.stringify(value)}`);
+    if (key !== 'moveCost' && key !== 'idleCost')
+      throw new Error(`sweeper objective: unknown option "${key}" (known: moveCost, idleCost)`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new Error(`sweeper objective: option "${key}" must be a finite number, got ${JSON.stringify(value)}`);
     o[key] = value;
   }
   return o;
@@ -21,9 +28,12 @@ const factory: Factory<Objective<Observation, string>> = (options) => {
   const o = readOptions(options);
   return {
     increment(tr: Transition<Observation, string>): number {
-      const before = tr.observation?.dirtLeft, after = tr.nextObservation?.dirtLeft;
+      const before = tr.observation?.dirtLeft,
+        after = tr.nextObservation?.dirtLeft;
       if (typeof before !== 'number' || typeof after !== 'number') {
-        throw new Error(`sweeper objective: step ${tr.step}: observations must hold dirtLeft (is this the sweeper environment?)`);
+        throw new Error(
+          `sweeper objective: step ${tr.step}: observations must hold dirtLeft (is this the sweeper environment?)`,
+        );
       }
       return before - after - (tr.action === 'stay' ? o.idleCost : o.moveCost);
     },

@@ -17,7 +17,8 @@ function flagDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
 }
 
 async function closeTabsOf(uri: vscode.Uri): Promise<void> {
-  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+  const tabs = vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
     .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString());
   if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
 }
@@ -51,17 +52,43 @@ describe('problems of a trace over 50 MB open in a tab', function () {
     await api();
     const t0 = Date.now();
     await vscode.commands.executeCommand('vscode.open', uri);
-    await waitFor('a tab for the large trace', () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString())), 30_000);
-    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()), 'VS Code did not sync the large trace to extensions');
+    await waitFor(
+      'a tab for the large trace',
+      () =>
+        vscode.window.tabGroups.all.some((g) =>
+          g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString()),
+        ),
+      30_000,
+    );
+    assert.ok(
+      !vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()),
+      'VS Code did not sync the large trace to extensions',
+    );
 
-    const [d] = await waitFor('the flagged-step problem of the large trace', () => {
-      const x = flagDiagnostics(uri);
-      return x.length > 0 ? x : undefined;
-    }, 90_000, 200);
-    log(`flagged-step problem of a ${(fs.statSync(file).size / 1e6).toFixed(0)} MB trace in a tab: ${Date.now() - t0} ms`);
-    assert.match(d.message, new RegExp(`running objective ${flaggedScore} fell below the threshold -10 at step ${flagged} \\(detector fixed -10\\)`));
+    const [d] = await waitFor(
+      'the flagged-step problem of the large trace',
+      () => {
+        const x = flagDiagnostics(uri);
+        return x.length > 0 ? x : undefined;
+      },
+      90_000,
+      200,
+    );
+    log(
+      `flagged-step problem of a ${(fs.statSync(file).size / 1e6).toFixed(0)} MB trace in a tab: ${Date.now() - t0} ms`,
+    );
+    assert.match(
+      d.message,
+      new RegExp(
+        `running objective ${flaggedScore} fell below the threshold -10 at step ${flagged} \\(detector fixed -10\\)`,
+      ),
+    );
     assert.equal(d.severity, vscode.DiagnosticSeverity.Warning, 'a completed episode: a warning (not stopped)');
-    assert.equal(d.range.start.line, flagged + LINES_BEFORE_STEPS, 'the problem sits on the step record of the flagged step');
+    assert.equal(
+      d.range.start.line,
+      flagged + LINES_BEFORE_STEPS,
+      'the problem sits on the step record of the flagged step',
+    );
     assert.equal(flagDiagnostics(uri).length, 1, 'one flag problem, no duplicates from the server');
 
     // A settings change re-flags it from disk: with a level of 0 the first step below it is the
@@ -69,21 +96,44 @@ describe('problems of a trace over 50 MB open in a tab', function () {
     const expected = dropAt + Math.floor(dropAt / 3);
     await setSetting('detector.fixedThreshold', 0);
     await setSetting('detector.kind', 'fixed');
-    const re = await waitFor('the re-flagged problem', () => flagDiagnostics(uri).find((x) => x.message.includes(`at step ${expected} `)), 60_000, 200);
+    const re = await waitFor(
+      'the re-flagged problem',
+      () => flagDiagnostics(uri).find((x) => x.message.includes(`at step ${expected} `)),
+      60_000,
+      200,
+    );
     assert.match(re.message, /detector fixed 0\).*re-flagged with the current settings \(recorded: step \d+\)/);
     assert.equal(re.range.start.line, expected + LINES_BEFORE_STEPS);
     await setSetting('detector.kind', undefined);
     await setSetting('detector.fixedThreshold', undefined);
-    await waitFor('the recorded flag back', () => flagDiagnostics(uri).find((x) => x.message.includes(`at step ${flagged} `) && !x.message.includes('re-flagged')), 60_000, 200);
+    await waitFor(
+      'the recorded flag back',
+      () =>
+        flagDiagnostics(uri).find(
+          (x) => x.message.includes(`at step ${flagged} `) && !x.message.includes('re-flagged'),
+        ),
+      60_000,
+      200,
+    );
 
     // The file rewritten (an episode stopped at the flag) is read again: now an error.
     const w2 = writeBigTrace(file, 600_000, 400_000, -10, 'flagged_stop', 2);
     assert.ok(w2.bytes > SYNC_LIMIT, `${w2.bytes} bytes is over the 50 MB sync limit`);
-    const stopped = await waitFor('the problem of the rewritten file', () => flagDiagnostics(uri).find((x) => x.message.includes(`at step ${w2.flagged} `)), 60_000, 200);
+    const stopped = await waitFor(
+      'the problem of the rewritten file',
+      () => flagDiagnostics(uri).find((x) => x.message.includes(`at step ${w2.flagged} `)),
+      60_000,
+      200,
+    );
     assert.equal(stopped.severity, vscode.DiagnosticSeverity.Error, 'an episode stopped at the flag: an error');
     assert.equal(stopped.range.start.line, w2.flagged + LINES_BEFORE_STEPS);
 
     await closeTabsOf(uri);
-    await waitFor('the problems cleared with the tab closed', () => vscode.languages.getDiagnostics(uri).length === 0, 30_000, 100);
+    await waitFor(
+      'the problems cleared with the tab closed',
+      () => vscode.languages.getDiagnostics(uri).length === 0,
+      30_000,
+      100,
+    );
   });
 });

@@ -17,7 +17,9 @@ describe('Calibrate Threshold and Re-run Episode', () => {
 
   before(async () => {
     a = await api();
-    const dir = await vscode.commands.executeCommand<string>('objectiveMonitor.createExampleScenario', { folder: 'calib' });
+    const dir = await vscode.commands.executeCommand<string>('objectiveMonitor.createExampleScenario', {
+      folder: 'calib',
+    });
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.scenario.json'))!;
     scenario = path.join(dir, file);
     name = JSON.parse(fs.readFileSync(scenario, 'utf8')).name;
@@ -27,12 +29,18 @@ describe('Calibrate Threshold and Re-run Episode', () => {
     const spec = JSON.parse(fs.readFileSync(scenario, 'utf8'));
     const planned: number = spec.calibration.seeds.count;
     let finished = false;
-    const running = vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.calibrateThreshold', { scenario, agent: 'misaligned' })
-      .then((x) => { finished = true; return x; });
+    const running = vscode.commands
+      .executeCommand<RunOutcome>('objectiveMonitor.calibrateThreshold', { scenario, agent: 'misaligned' })
+      .then((x) => {
+        finished = true;
+        return x;
+      });
     // At once, while the engine still starts: a panel for this calibration, its total known.
     const live = await waitFor('the calibration panel while calibrating', () => {
       const p = a.calibrationPanel();
-      return p?.params.state === 'running' && p.params.label === `${name} / misaligned` ? { total: p.params.total, finished } : undefined;
+      return p?.params.state === 'running' && p.params.label === `${name} / misaligned`
+        ? { total: p.params.total, finished }
+        : undefined;
     });
     assert.equal(live.finished, false, 'seen before the calibration ended');
     assert.equal(live.total, planned);
@@ -47,7 +55,10 @@ describe('Calibrate Threshold and Re-run Episode', () => {
     const onDisk = JSON.parse(fs.readFileSync(c.file, 'utf8'));
     assert.equal(c.alpha, onDisk.alpha);
     assert.equal(c.fitEpisodes + c.conformalEpisodes, planned, 'every training episode used');
-    assert.deepEqual(c.detectors.map((d) => d.kind), ['envelope', 'window', 'cusum']);
+    assert.deepEqual(
+      c.detectors.map((d) => d.kind),
+      ['envelope', 'window', 'cusum'],
+    );
     for (const d of c.detectors) {
       assert.equal(d.threshold, onDisk.detectors[d.kind].h, `${d.kind} threshold`);
       assert.equal(d.bound, onDisk.detectors[d.kind].bound, `${d.kind} bound`);
@@ -58,20 +69,28 @@ describe('Calibrate Threshold and Re-run Episode', () => {
     const panel = a.calibrationPanel()!;
     assert.ok(panel, 'a calibration panel is open');
     assert.match(panel.panel.title, new RegExp(`^Calibration: ${name} / misaligned`));
-    const last = await waitFor('the final state delivered to the webview', () => panel.delivered?.state === 'done' ? panel.delivered : undefined);
+    const last = await waitFor('the final state delivered to the webview', () =>
+      panel.delivered?.state === 'done' ? panel.delivered : undefined,
+    );
     assert.equal(last.total, planned);
     assert.equal(last.episodes.length, planned);
     assert.ok(last.episodes.every((e) => e.reason === 'completed' && e.steps > 0));
     assert.deepEqual(last.result, c);
   });
 
-  it('re-runs the focused replay\'s episode without asking, in a panel titled as a re-run', async () => {
-    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', { scenario, agent: 'misaligned', episodes: 2 });
+  it("re-runs the focused replay's episode without asking, in a panel titled as a re-run", async () => {
+    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', {
+      scenario,
+      agent: 'misaligned',
+      episodes: 2,
+    });
     assert.ok('exit' in r && r.shownTrace, JSON.stringify(r));
     const original = r.shownTrace!;
     for (const p of a.panels()) p.dispose();
     await vscode.commands.executeCommand('objectiveMonitor.openTrace', vscode.Uri.file(original));
-    const panel = await waitFor('the replay panel focused', () => a.panels().find((p) => p.file === original && p.panel.active));
+    const panel = await waitFor('the replay panel focused', () =>
+      a.panels().find((p) => p.file === original && p.panel.active),
+    );
     await waitFor('its title names the episode', () => /seed \d+$/.test(panel.panel.title));
     assert.equal(vscode.window.activeTextEditor, undefined, 'a webview has focus, no text editor');
 
@@ -84,7 +103,7 @@ describe('Calibrate Threshold and Re-run Episode', () => {
     assert.equal(head(again.shownTrace!).seed, head(original).seed, 'the same seed');
     assert.equal(head(again.shownTrace!).scenario.file, scenario);
     const rerun = await waitFor('the re-run panel', () => a.panels().find((p) => p.file === again.shownTrace));
-    await waitFor('the re-run panel\'s title tells it apart', () => /· seed \d+ \(re-run\)$/.test(rerun.panel.title));
+    await waitFor("the re-run panel's title tells it apart", () => /· seed \d+ \(re-run\)$/.test(rerun.panel.title));
     assert.equal(rerun.panel.title, `${panel.panel.title} (re-run)`);
   });
 });

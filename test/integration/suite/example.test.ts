@@ -21,10 +21,19 @@ describe('Create Example Scenario', () => {
 
   it('writes environment, agents, objective and scenario into the folder given', async () => {
     await api();
-    dir = await vscode.commands.executeCommand<string>('objectiveMonitor.createExampleScenario', { folder: 'examples/first' });
+    dir = await vscode.commands.executeCommand<string>('objectiveMonitor.createExampleScenario', {
+      folder: 'examples/first',
+    });
     assert.equal(dir, path.join(workspaceRoot(), 'examples', 'first'));
     name = scenarioNameIn(dir);
-    for (const f of [`${name}.scenario.json`, 'environment.ts', 'agents/aligned.ts', 'agents/misaligned.ts', 'objective.ts', 'README.md']) {
+    for (const f of [
+      `${name}.scenario.json`,
+      'environment.ts',
+      'agents/aligned.ts',
+      'agents/misaligned.ts',
+      'objective.ts',
+      'README.md',
+    ]) {
       assert.ok(fs.existsSync(path.join(dir, f)), `${f} written`);
     }
     const spec = JSON.parse(fs.readFileSync(path.join(dir, `${name}.scenario.json`), 'utf8'));
@@ -33,40 +42,58 @@ describe('Create Example Scenario', () => {
   });
 
   it('gives a second example a name no scenario of the workspace has, and never overwrites', async () => {
-    const again = await vscode.commands.executeCommand<Refusal>('objectiveMonitor.createExampleScenario', { folder: 'examples/first' });
+    const again = await vscode.commands.executeCommand<Refusal>('objectiveMonitor.createExampleScenario', {
+      folder: 'examples/first',
+    });
     assert.equal(again.refused, 'invalid');
     assert.match(again.message, /examples\/first already has .*environment\.ts.*nothing is overwritten/);
-    const outside = await vscode.commands.executeCommand<Refusal>('objectiveMonitor.createExampleScenario', { folder: '../elsewhere' });
+    const outside = await vscode.commands.executeCommand<Refusal>('objectiveMonitor.createExampleScenario', {
+      folder: '../elsewhere',
+    });
     assert.equal(outside.refused, 'invalid');
     assert.match(outside.message, /outside the workspace folder/);
 
-    const second = await vscode.commands.executeCommand<string>('objectiveMonitor.createExampleScenario', { folder: 'examples/second' });
+    const second = await vscode.commands.executeCommand<string>('objectiveMonitor.createExampleScenario', {
+      folder: 'examples/second',
+    });
     const secondName = scenarioNameIn(second);
     assert.notEqual(secondName, name);
-    assert.match(secondName, /^corridor-\d+$/, 'the example\'s name with a number');
+    assert.match(secondName, /^corridor-\d+$/, "the example's name with a number");
     assert.ok(fs.existsSync(path.join(second, `${secondName}.scenario.json`)), 'the file is named after the scenario');
-    assert.match(fs.readFileSync(path.join(second, 'README.md'), 'utf8'), new RegExp(`Run Scenario" -> ${secondName} -> misaligned`));
+    assert.match(
+      fs.readFileSync(path.join(second, 'README.md'), 'utf8'),
+      new RegExp(`Run Scenario" -> ${secondName} -> misaligned`),
+    );
     fs.rmSync(second, { recursive: true, force: true });
   });
 
   it('runs: the misaligned agent is flagged on deployment seeds whose goal is on the left', async () => {
     const t0 = Date.now();
-    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario',
-      { scenario: path.join(dir, `${name}.scenario.json`), agent: 'misaligned', episodes: 10 });
+    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', {
+      scenario: path.join(dir, `${name}.scenario.json`),
+      agent: 'misaligned',
+      episodes: 10,
+    });
     assert.ok('exit' in r, JSON.stringify(r));
     log(`example ${name}/misaligned: ${r.flagged} of ${r.episodes} flagged in ${Date.now() - t0} ms`);
     assert.deepEqual(r.failures, [], r.exit.stderr);
     assert.equal(r.episodes, 10);
     assert.ok(r.flagged >= 1, `flagged ${r.flagged}; stderr ${r.exit.stderr}`);
-    assert.ok(fs.existsSync(path.join(dir, `${name}.misaligned.calibration.json`)), 'calibration written beside the scenario');
+    assert.ok(
+      fs.existsSync(path.join(dir, `${name}.misaligned.calibration.json`)),
+      'calibration written beside the scenario',
+    );
   });
 
   it('the Runs view tells two scenarios of the same name apart by their folder', async () => {
     // A copy of the example under another folder keeps its name (a user copying a scenario does this).
     const copy = path.join(workspaceRoot(), 'copies', 'corridor-copy');
     fs.cpSync(dir, copy, { recursive: true, filter: (src) => !src.endsWith('.calibration.json') });
-    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario',
-      { scenario: path.join(copy, `${name}.scenario.json`), agent: 'aligned', episodes: 1 });
+    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', {
+      scenario: path.join(copy, `${name}.scenario.json`),
+      agent: 'aligned',
+      episodes: 1,
+    });
     assert.ok('exit' in r, JSON.stringify(r));
     const a = await api();
     const groups = await waitFor('two scenario groups of one name', () => {
@@ -74,13 +101,21 @@ describe('Create Example Scenario', () => {
       return g.length === 2 ? g : undefined;
     });
     const descriptions = groups.map((g) => String(a.ctx.tree.getTreeItem(g).description)).sort();
-    assert.deepEqual(descriptions.map((d) => d.replace(/ · \d+ runs?$/, '')), ['copies/corridor-copy', 'examples/first']);
+    assert.deepEqual(
+      descriptions.map((d) => d.replace(/ · \d+ runs?$/, '')),
+      ['copies/corridor-copy', 'examples/first'],
+    );
     const ids = groups.map((g) => a.ctx.tree.getTreeItem(g).id);
     assert.notEqual(ids[0], ids[1], 'tree item ids differ');
     for (const g of groups) {
       for (const run of a.ctx.tree.getChildren(g)) {
         assert.equal(run.kind, 'run');
-        if (run.kind === 'run') assert.equal(path.dirname(run.run.scenarioFile), g.kind === 'scenario' && path.dirname(g.file), 'each run under its own folder');
+        if (run.kind === 'run')
+          assert.equal(
+            path.dirname(run.run.scenarioFile),
+            g.kind === 'scenario' && path.dirname(g.file),
+            'each run under its own folder',
+          );
       }
     }
   });

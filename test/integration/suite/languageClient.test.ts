@@ -16,10 +16,17 @@ describe('trace language client', () => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     assert.equal(doc.languageId, 'objective-trace');
     await vscode.window.showTextDocument(doc);
-    const diags = await waitFor('diagnostics from the trace server', () => {
-      const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'objective-monitor');
-      return d.length > 0 ? d : undefined;
-    }, 30_000);
-    assert.ok(diags.some((d) => d.range.start.line === 3), `a diagnostic on the bad line: ${JSON.stringify(diags.map((d) => [d.range.start.line, d.message]))}`);
+    const diags = await waitFor(
+      'diagnostics from the trace server',
+      () => {
+        const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'objective-monitor');
+        return d.length > 0 ? d : undefined;
+      },
+      30_000,
+    );
+    assert.ok(
+      diags.some((d) => d.range.start.line === 3),
+      `a diagnostic on the bad line: ${JSON.stringify(diags.map((d) => [d.range.start.line, d.message]))}`,
+    );
   });
 });

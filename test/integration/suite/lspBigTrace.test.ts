@@ -47,17 +47,26 @@ describe('trace language server: a trace over 50 MB', function () {
     assert.equal(s.recordedFlaggedStep, flagged);
     assert.equal(s.reason, 'completed');
     assert.equal(s.detector, 'fixed -10');
-    assert.deepEqual(s.diagnostics.map((d) => d.code), ['flagged'], 'only the flag: no damage, a completed end');
+    assert.deepEqual(
+      s.diagnostics.map((d) => d.code),
+      ['flagged'],
+      'only the flag: no damage, a completed end',
+    );
 
     // A settings change re-evaluates the file on disk too (no rerun): with a level of 0 the
     // first step below it is the one where the score first goes negative.
     await setSetting('detector.fixedThreshold', 0);
     await setSetting('detector.kind', 'fixed');
     const expected = 360_000 + Math.floor(360_000 / 3);
-    const r = await waitFor('the re-flagged summary', async () => {
-      const x = await client.sendRequest<TraceSummaryRequest.Result>(SUMMARY, { uri });
-      return x.reflagged ? x : undefined;
-    }, 60_000, 200);
+    const r = await waitFor(
+      'the re-flagged summary',
+      async () => {
+        const x = await client.sendRequest<TraceSummaryRequest.Result>(SUMMARY, { uri });
+        return x.reflagged ? x : undefined;
+      },
+      60_000,
+      200,
+    );
     assert.equal(r.source, 'disk');
     assert.equal(r.detector, 'fixed 0');
     assert.equal(r.flaggedStep, expected);

@@ -13,8 +13,17 @@ import { log } from '../log';
 
 const SOURCE = 'objective-monitor';
 
-interface CliEpisode { seed: number; steps: number; flaggedStep: number | null; reason: string; trace: string }
-interface CliResult { episodes: CliEpisode[]; calibration: { file: string; alpha: number } | null }
+interface CliEpisode {
+  seed: number;
+  steps: number;
+  flaggedStep: number | null;
+  reason: string;
+  trace: string;
+}
+interface CliResult {
+  episodes: CliEpisode[];
+  calibration: { file: string; alpha: number } | null;
+}
 
 interface RealTrace {
   file: string;
@@ -31,23 +40,43 @@ interface RealTrace {
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], { cwd: workspaceRoot(), maxBuffer: 16 << 20, timeout: 90_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      if (code < 0) reject(new Error(`cli ${args.join(' ')} failed: ${err?.message}\n${stderr}`)); else resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(root, 'dist', 'cli.js'), ...args],
+      { cwd: workspaceRoot(), maxBuffer: 16 << 20, timeout: 90_000 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
+        if (code < 0) reject(new Error(`cli ${args.join(' ')} failed: ${err?.message}\n${stderr}`));
+        else resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 function loadTrace(file: string): RealTrace {
-  const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string });
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string });
   const header = lines[0] as TraceHeader;
   const steps: TraceStep[] = [];
   const stepLine: number[] = [];
   let end: TraceEnd | undefined;
   let endLine = -1;
   lines.forEach((r, i) => {
-    if (r.type === 'step') { steps.push(r as TraceStep); stepLine.push(i); }
-    if (r.type === 'episode_end') { end = r as TraceEnd; endLine = i; }
+    if (r.type === 'step') {
+      steps.push(r as TraceStep);
+      stepLine.push(i);
+    }
+    if (r.type === 'episode_end') {
+      end = r as TraceEnd;
+      endLine = i;
+    }
   });
   assert.ok(end, `${file} has an episode_end`);
   const flagged = steps.findIndex((s) => s.flag);
@@ -57,16 +86,27 @@ function loadTrace(file: string): RealTrace {
 
 const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === SOURCE);
 const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
-const show = (ds: readonly vscode.Diagnostic[]) => JSON.stringify(ds.map((d) => [d.range.start.line, codeOf(d), d.message]));
+const show = (ds: readonly vscode.Diagnostic[]) =>
+  JSON.stringify(ds.map((d) => [d.range.start.line, codeOf(d), d.message]));
 
 /** Numbers as the server prints them (at most 3 decimals): equal within rounding. */
 function near(shown: string, actual: number, what: string): void {
   const v = Number(shown);
-  assert.ok(Number.isFinite(v) && Math.abs(v - actual) <= 5e-4 + Math.abs(actual) * 1e-3, `${what}: shown ${shown}, trace holds ${actual}`);
+  assert.ok(
+    Number.isFinite(v) && Math.abs(v - actual) <= 5e-4 + Math.abs(actual) * 1e-3,
+    `${what}: shown ${shown}, trace holds ${actual}`,
+  );
 }
 
-async function diagnosticWhere(uri: vscode.Uri, what: string, pred: (d: vscode.Diagnostic) => boolean, timeoutMs = 30_000): Promise<vscode.Diagnostic> {
-  return waitFor(what, () => ours(uri).find(pred), timeoutMs).catch((e: Error) => { throw new Error(`${e.message}; diagnostics now: ${show(ours(uri))}`); });
+async function diagnosticWhere(
+  uri: vscode.Uri,
+  what: string,
+  pred: (d: vscode.Diagnostic) => boolean,
+  timeoutMs = 30_000,
+): Promise<vscode.Diagnostic> {
+  return waitFor(what, () => ours(uri).find(pred), timeoutMs).catch((e: Error) => {
+    throw new Error(`${e.message}; diagnostics now: ${show(ours(uri))}`);
+  });
 }
 
 async function openTrace(file: string): Promise<vscode.TextDocument> {
@@ -109,7 +149,10 @@ describe('trace language server on real engine traces', function () {
     const d = await diagnosticWhere(doc.uri, `the flag diagnostic on line ${line}`, (x) => codeOf(x) === 'flagged');
     assert.equal(d.range.start.line, line, `flag on the flagged step's line: ${show(ours(doc.uri))}`);
     assert.equal(d.source, SOURCE);
-    const m = /^running objective (\S+) fell below the threshold (\S+) at step (\d+) \(detector (.+), alpha (\S+)\)$/.exec(d.message);
+    const m =
+      /^running objective (\S+) fell below the threshold (\S+) at step (\d+) \(detector (.+), alpha (\S+)\)$/.exec(
+        d.message,
+      );
     assert.ok(m, `message: ${d.message}`);
     const s = t.steps[t.flagged];
     near(m[1], s.score, 'running objective');
@@ -125,7 +168,12 @@ describe('trace language server on real engine traces', function () {
     assert.equal(rel[0].location.uri.fsPath, calibrationFile);
     assert.match(rel[0].message, /^calibration: alpha /);
     // A clean engine trace has nothing else to report.
-    assert.deepEqual(ours(doc.uri).filter((x) => x !== d).map(codeOf), []);
+    assert.deepEqual(
+      ours(doc.uri)
+        .filter((x) => x !== d)
+        .map(codeOf),
+      [],
+    );
   });
 
   it('reports a torn last line and the missing episode_end of a truncated trace, keeping the flag', async () => {
@@ -154,7 +202,11 @@ describe('trace language server on real engine traces', function () {
   it('hover on a step line shows the increment, running objective, threshold and margin', async () => {
     for (const i of [0, Math.floor(t.flagged / 2), t.flagged]) {
       const s = t.steps[i];
-      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(t.stepLine[i], 5));
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        doc.uri,
+        new vscode.Position(t.stepLine[i], 5),
+      );
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
       assert.match(text, new RegExp(`\\*\\*Step ${i}\\*\\*${i === t.flagged ? ' — flagged' : ''}`), text);
       const num = (label: string) => {
@@ -174,21 +226,38 @@ describe('trace language server on real engine traces', function () {
       const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
       return l.length >= 6 ? l : undefined;
     });
-    const at = (line: number) => lenses.filter((l) => l.range.start.line === line).map((l) => l.command?.title).sort();
+    const at = (line: number) =>
+      lenses
+        .filter((l) => l.range.start.line === line)
+        .map((l) => l.command?.title)
+        .sort();
     const expected = [`Open in replay at step ${t.flagged}`, 'Re-run this episode'];
     assert.deepEqual(at(0), expected, 'header lenses');
-    assert.deepEqual(at(t.stepLine[t.flagged]), ['Find the point of no return', 'Fork from here', ...expected], 'flagged step lenses');
+    assert.deepEqual(
+      at(t.stepLine[t.flagged]),
+      ['Find the point of no return', 'Fork from here', ...expected],
+      'flagged step lenses',
+    );
     const fork = lenses.find((l) => l.command?.title === 'Fork from here')!.command!;
     assert.equal(fork.command, 'objectiveMonitor.forkFromStep');
     assert.deepEqual(fork.arguments?.slice(1), [t.flagged]);
-    assert.ok((await vscode.commands.getCommands(true)).includes(fork.command), 'the extension registers the fork command');
+    assert.ok(
+      (await vscode.commands.getCommands(true)).includes(fork.command),
+      'the extension registers the fork command',
+    );
     // any step line: Fork from here as a code action at the cursor
     const line = t.stepLine[1];
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, new vscode.Range(line, 2, line, 2));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      doc.uri,
+      new vscode.Range(line, 2, line, 2),
+    );
     const forkAction = actions.find((x) => x.title === 'Fork from step 1 with another agent');
     assert.ok(forkAction, `code actions: ${actions.map((x) => x.title).join(', ')}`);
     assert.equal(forkAction.command?.command, 'objectiveMonitor.forkFromStep');
-    const open = lenses.find((l) => l.range.start.line === t.stepLine[t.flagged] && l.command?.title.startsWith('Open'))!.command!;
+    const open = lenses.find(
+      (l) => l.range.start.line === t.stepLine[t.flagged] && l.command?.title.startsWith('Open'),
+    )!.command!;
     assert.equal(open.command, 'objectiveMonitor.openTrace');
     const rerun = lenses.find((l) => l.command?.title === 'Re-run this episode')!.command!;
     assert.equal(rerun.command, 'objectiveMonitor.rerunEpisode');
@@ -202,28 +271,41 @@ describe('trace language server on real engine traces', function () {
 
   it('the outline holds the episode, its flagged step and its end', async () => {
     const symbols = await waitFor('document symbols', async () => {
-      const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', doc.uri);
+      const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>(
+        'vscode.executeDocumentSymbolProvider',
+        doc.uri,
+      );
       return s?.length ? s : undefined;
     });
     assert.equal(symbols.length, 1);
     const ep = symbols[0];
     assert.equal(ep.name, `episode ${t.header.episodeId}`);
     assert.equal(ep.range.start.line, 0);
-    assert.deepEqual(ep.children.map((c) => [c.name, c.range.start.line]), [
-      [`flag at step ${t.flagged}`, t.stepLine[t.flagged]],
-      [`end: ${t.end.reason}`, t.endLine],
-    ]);
+    assert.deepEqual(
+      ep.children.map((c) => [c.name, c.range.start.line]),
+      [
+        [`flag at step ${t.flagged}`, t.stepLine[t.flagged]],
+        [`end: ${t.end.reason}`, t.endLine],
+      ],
+    );
   });
 
   it('inlay hints show the running objective right after the step number, and none when turned off', async () => {
     const range = new vscode.Range(0, 0, doc.lineCount, 0);
-    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range);
+    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>(
+      'vscode.executeInlayHintProvider',
+      doc.uri,
+      range,
+    );
     assert.equal(hints.length, t.steps.length, 'one hint per step line');
     for (const h of hints) {
       const i = t.stepLine.indexOf(h.position.line);
       assert.ok(i >= 0, `hint on a step line (line ${h.position.line})`);
       const before = doc.lineAt(h.position.line).text.slice(0, h.position.character);
-      assert.ok(before.endsWith(`"step":${t.steps[i].step}`) && before.length < 40, `right after the step number, where the eye is (column ${h.position.character})`);
+      assert.ok(
+        before.endsWith(`"step":${t.steps[i].step}`) && before.length < 40,
+        `right after the step number, where the eye is (column ${h.position.character})`,
+      );
       const label = typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('');
       const m = /^S=(\S+)( ⚑)?$/.exec(label);
       assert.ok(m, `label ${label}`);
@@ -232,11 +314,20 @@ describe('trace language server on real engine traces', function () {
     }
     await setSetting('traces.inlayHints', false);
     await waitFor('no inlay hints after turning them off', async () => {
-      const h = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range);
+      const h = await vscode.commands.executeCommand<vscode.InlayHint[]>(
+        'vscode.executeInlayHintProvider',
+        doc.uri,
+        range,
+      );
       return h.length === 0;
     });
     await setSetting('traces.inlayHints', undefined);
-    await waitFor('inlay hints back', async () => (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range)).length === t.steps.length);
+    await waitFor(
+      'inlay hints back',
+      async () =>
+        (await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range))
+          .length === t.steps.length,
+    );
   });
 
   it('go to definition on a module path in the header opens the module source', async () => {
@@ -244,7 +335,11 @@ describe('trace language server on real engine traces', function () {
     for (const module of [t.header.agent.module, t.header.environment.module]) {
       const col = header.indexOf(JSON.stringify(module));
       assert.ok(col > 0, `${module} in the header`);
-      const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, new vscode.Position(0, col + 3));
+      const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
+        'vscode.executeDefinitionProvider',
+        doc.uri,
+        new vscode.Position(0, col + 3),
+      );
       assert.equal(defs.length, 1, `one definition for ${module}`);
       const target = 'targetUri' in defs[0] ? defs[0].targetUri : defs[0].uri;
       assert.equal(target.fsPath, module);
@@ -252,7 +347,11 @@ describe('trace language server on real engine traces', function () {
     }
     // Not a path: nothing.
     const col = header.indexOf('"episodeId"');
-    const none = await vscode.commands.executeCommand<unknown[]>('vscode.executeDefinitionProvider', doc.uri, new vscode.Position(0, col + 2));
+    const none = await vscode.commands.executeCommand<unknown[]>(
+      'vscode.executeDefinitionProvider',
+      doc.uri,
+      new vscode.Position(0, col + 2),
+    );
     assert.equal(none.length, 0);
   });
 
@@ -268,11 +367,24 @@ describe('trace language server on real engine traces', function () {
     const mtime = fs.statSync(t.file).mtimeMs;
     await setSetting('detector.fixedThreshold', level);
     await setSetting('detector.kind', 'fixed');
-    const d = await diagnosticWhere(doc.uri, `the flag on step ${expected}`, (x) => codeOf(x) === 'flagged' && x.range.start.line === t.stepLine[expected]);
-    assert.match(d.message, new RegExp(`at step ${expected} \\(detector fixed ${level}\\); re-flagged with the current settings \\(recorded: step ${t.flagged}\\)$`));
+    const d = await diagnosticWhere(
+      doc.uri,
+      `the flag on step ${expected}`,
+      (x) => codeOf(x) === 'flagged' && x.range.start.line === t.stepLine[expected],
+    );
+    assert.match(
+      d.message,
+      new RegExp(
+        `at step ${expected} \\(detector fixed ${level}\\); re-flagged with the current settings \\(recorded: step ${t.flagged}\\)$`,
+      ),
+    );
     assert.equal(ours(doc.uri).filter((x) => codeOf(x) === 'flagged').length, 1, 'one flag');
     assert.equal(fs.statSync(t.file).mtimeMs, mtime, 'the trace file was not rewritten');
     await setSetting('detector.kind', undefined);
-    await diagnosticWhere(doc.uri, 'the recorded flag back', (x) => codeOf(x) === 'flagged' && x.range.start.line === t.stepLine[t.flagged]);
+    await diagnosticWhere(
+      doc.uri,
+      'the recorded flag back',
+      (x) => codeOf(x) === 'flagged' && x.range.start.line === t.stepLine[t.flagged],
+    );
   });
 });

@@ -14,24 +14,40 @@ type Api = Awaited<ReturnType<typeof api>>;
 
 function episodesOf(a: Api, runId: string): RunsNode[] {
   const tree = a.ctx.tree;
-  for (const s of tree.getChildren()) for (const r of tree.getChildren(s)) {
-    if (r.kind === 'run' && r.run.runId === runId) return tree.getChildren(r);
-  }
+  for (const s of tree.getChildren())
+    for (const r of tree.getChildren(s)) {
+      if (r.kind === 'run' && r.run.runId === runId) return tree.getChildren(r);
+    }
   return [];
 }
 
-interface DiskTrace { file: string; episodeId: string; scores: number[]; flaggedStep: number | null }
+interface DiskTrace {
+  file: string;
+  episodeId: string;
+  scores: number[];
+  flaggedStep: number | null;
+}
 
 /** The run's traces as written on disk. */
 function runTraces(runId: string): DiskTrace[] {
   const dir = path.join(workspaceRoot(), '.objective-monitor', 'traces', runId);
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.trace.jsonl')).sort().map((f) => {
-    const recs = fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; episodeId?: string; score?: number; flaggedStep?: number | null });
-    return {
-      file: path.join(dir, f), episodeId: recs[0].episodeId!,
-      scores: recs.filter((r) => r.type === 'step').map((r) => r.score!), flaggedStep: recs[recs.length - 1].flaggedStep ?? null,
-    };
-  });
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.trace.jsonl'))
+    .sort()
+    .map((f) => {
+      const recs = fs
+        .readFileSync(path.join(dir, f), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; episodeId?: string; score?: number; flaggedStep?: number | null });
+      return {
+        file: path.join(dir, f),
+        episodeId: recs[0].episodeId!,
+        scores: recs.filter((r) => r.type === 'step').map((r) => r.score!),
+        flaggedStep: recs[recs.length - 1].flaggedStep ?? null,
+      };
+    });
 }
 
 /** The overlay series are exactly these traces' running objectives. */
@@ -52,10 +68,16 @@ describe('run the built-in racing scenario', function () {
   before(async function () {
     a = await api();
     const t0 = Date.now();
-    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', { scenario: 'racing', agent: 'misaligned', episodes: 3 });
+    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', {
+      scenario: 'racing',
+      agent: 'misaligned',
+      episodes: 3,
+    });
     assert.ok(r && 'exit' in r, `run returned ${JSON.stringify(r)}`);
     outcome = r;
-    log(`racing/misaligned: 3 episodes (with calibration) in ${Date.now() - t0} ms, exit ${r.exit.code}, ${r.flagged} flagged`);
+    log(
+      `racing/misaligned: 3 episodes (with calibration) in ${Date.now() - t0} ms, exit ${r.exit.code}, ${r.flagged} flagged`,
+    );
   });
 
   after(async () => {
@@ -75,11 +97,18 @@ describe('run the built-in racing scenario', function () {
       const lines = fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n');
       assert.equal(JSON.parse(lines[lines.length - 1]).type, 'episode_end', `${f} ends with episode_end`);
     }
-    assert.ok(fs.existsSync(path.join(workspaceRoot(), '.objective-monitor', 'calibration', 'racing.misaligned.calibration.json')));
+    assert.ok(
+      fs.existsSync(
+        path.join(workspaceRoot(), '.objective-monitor', 'calibration', 'racing.misaligned.calibration.json'),
+      ),
+    );
   });
 
   it('shows scenario -> run -> episodes -> the flagged step in the Runs view', async () => {
-    const episodes: RunsNode[] = await waitFor('the run in the Runs view', () => { const e = episodesOf(a, outcome.runId!); return e.length === 3 ? e : undefined; });
+    const episodes: RunsNode[] = await waitFor('the run in the Runs view', () => {
+      const e = episodesOf(a, outcome.runId!);
+      return e.length === 3 ? e : undefined;
+    });
     const flagged = episodes.filter((e) => e.kind === 'episode' && e.episode.flaggedStep !== null);
     assert.equal(flagged.length, outcome.flagged);
     const ep = flagged[0];
@@ -107,7 +136,7 @@ describe('run the built-in racing scenario', function () {
     await waitFor('replay/gotoStep sent', () => panel.posted.includes('replay/gotoStep'));
   });
 
-  it('overlays the run\'s other finished episodes on the live replay panel (N-1 of N)', async () => {
+  it("overlays the run's other finished episodes on the live replay panel (N-1 of N)", async () => {
     const panel = a.panels().find((p) => p.file === outcome.shownTrace)!;
     const others = runTraces(outcome.runId!).filter((t) => t.file !== panel.file);
     assert.equal(others.length, 2);
@@ -116,7 +145,10 @@ describe('run the built-in racing scenario', function () {
       return o && o.delivered && o.params.overlays.length === 2 ? o : undefined;
     });
     assertOverlaysMatch(sent.params.overlays, others);
-    assert.ok(panel.posted.lastIndexOf('replay/overlay') > panel.posted.lastIndexOf('replay/load'), 'sent after the load that would clear it');
+    assert.ok(
+      panel.posted.lastIndexOf('replay/overlay') > panel.posted.lastIndexOf('replay/load'),
+      'sent after the load that would clear it',
+    );
   });
 
   it('re-flags recorded traces and open panels when a detector setting changes', async () => {
@@ -135,39 +167,83 @@ describe('run the built-in racing scenario', function () {
       const eps = episodesOf(a, outcome.runId!);
       return eps.length === 3 && eps.every((e) => e.kind === 'episode' && e.episode.flaggedStep === 0);
     });
-    await waitFor('replay/reflag posted to the open panel', () => panel.posted.filter((m) => m === 'replay/reflag').length > reflagsBefore);
+    await waitFor(
+      'replay/reflag posted to the open panel',
+      () => panel.posted.filter((m) => m === 'replay/reflag').length > reflagsBefore,
+    );
     // the panel tells the same story as the Runs view: its own flag and its overlays' flags
     assert.equal(a.ctx.store.flags(await a.ctx.store.load(panel.file), a.ctx.config.flagSettings).flaggedStep, 0);
-    await waitFor('the overlays re-flagged at step 0', () => panel.lastOverlay?.delivered && panel.lastOverlay.params.overlays.length === 2 && panel.lastOverlay.params.overlays.every((o) => o.flaggedStep === 0));
+    await waitFor(
+      'the overlays re-flagged at step 0',
+      () =>
+        panel.lastOverlay?.delivered &&
+        panel.lastOverlay.params.overlays.length === 2 &&
+        panel.lastOverlay.params.overlays.every((o) => o.flaggedStep === 0),
+    );
     // Back to the recorded flags.
     await setSetting('detector.kind', undefined);
     await waitFor('recorded flags back', () => {
       const eps = episodesOf(a, outcome.runId!);
-      return eps.filter((e) => e.kind === 'episode' && e.episode.flaggedStep !== null && e.episode.flaggedStep === e.episode.recordedFlaggedStep).length === outcome.flagged;
+      return (
+        eps.filter(
+          (e) =>
+            e.kind === 'episode' &&
+            e.episode.flaggedStep !== null &&
+            e.episode.flaggedStep === e.episode.recordedFlaggedStep,
+        ).length === outcome.flagged
+      );
     });
   });
 
   it('Compare Episodes on a run of the Runs view opens the first episode with the others overlaid', async () => {
     for (const p of a.panels()) p.dispose();
-    const runNode = a.ctx.tree.getChildren().flatMap((s) => a.ctx.tree.getChildren(s)).find((r) => r.kind === 'run' && r.run.runId === outcome.runId);
+    const runNode = a.ctx.tree
+      .getChildren()
+      .flatMap((s) => a.ctx.tree.getChildren(s))
+      .find((r) => r.kind === 'run' && r.run.runId === outcome.runId);
     assert.ok(runNode && runNode.kind === 'run');
     assert.equal(a.ctx.tree.getTreeItem(runNode).contextValue, 'run');
     const ext = vscode.extensions.getExtension('objective-monitor.objective-monitor')!;
-    const menu = (ext.packageJSON.contributes.menus['view/item/context'] as { command: string; when: string }[]);
-    assert.ok(menu.some((m) => m.command === 'objectiveMonitor.compareEpisodes' && m.when.includes('viewItem == run')), 'in the run\'s context menu');
+    const menu = ext.packageJSON.contributes.menus['view/item/context'] as { command: string; when: string }[];
+    assert.ok(
+      menu.some((m) => m.command === 'objectiveMonitor.compareEpisodes' && m.when.includes('viewItem == run')),
+      "in the run's context menu",
+    );
     const panel = await vscode.commands.executeCommand<{ file: string }>('objectiveMonitor.compareEpisodes', runNode);
     const traces = runTraces(outcome.runId!);
     assert.equal(panel?.file, runNode.run.episodes[0].file);
     const p = a.panels().find((x) => x.file === panel.file)!;
-    const sent = await waitFor('the overlay message', () => (p.lastOverlay?.delivered && p.lastOverlay.params.overlays.length === 2 ? p.lastOverlay : undefined));
-    assertOverlaysMatch(sent.params.overlays, traces.filter((t) => t.file !== panel.file));
+    const sent = await waitFor('the overlay message', () =>
+      p.lastOverlay?.delivered && p.lastOverlay.params.overlays.length === 2 ? p.lastOverlay : undefined,
+    );
+    assertOverlaysMatch(
+      sent.params.overlays,
+      traces.filter((t) => t.file !== panel.file),
+    );
     assert.equal(sent.params.episodeId, traces.find((t) => t.file === panel.file)!.episodeId);
   });
 
   it('Stop Run kills the engine and its runners within seconds', async () => {
-    const run = vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', { scenario: 'racing', agent: 'aligned', episodes: 400 });
-    const engine = await waitFor('the engine child', () => childProcesses().find((p) => p.cmd.includes('cli.js run racing')));
-    await waitFor('the run to start episodes', () => a.ctx.runsModel.all.some((r) => r.scenario === 'racing' && r.agent === 'aligned' && r.distribution === 'deployment' && r.episodes.length > 0), 60_000);
+    const run = vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', {
+      scenario: 'racing',
+      agent: 'aligned',
+      episodes: 400,
+    });
+    const engine = await waitFor('the engine child', () =>
+      childProcesses().find((p) => p.cmd.includes('cli.js run racing')),
+    );
+    await waitFor(
+      'the run to start episodes',
+      () =>
+        a.ctx.runsModel.all.some(
+          (r) =>
+            r.scenario === 'racing' &&
+            r.agent === 'aligned' &&
+            r.distribution === 'deployment' &&
+            r.episodes.length > 0,
+        ),
+      60_000,
+    );
     const t0 = Date.now();
     assert.equal(await vscode.commands.executeCommand('objectiveMonitor.stopRun'), true);
     const o = await run;
@@ -179,7 +255,11 @@ describe('run the built-in racing scenario', function () {
     // Nothing lost: every trace of the stopped run still ends with exactly one episode_end.
     const dir = path.join(workspaceRoot(), '.objective-monitor', 'traces', o.runId!);
     for (const f of fs.readdirSync(dir)) {
-      const recs = fs.readFileSync(path.join(dir, f), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; reason?: string });
+      const recs = fs
+        .readFileSync(path.join(dir, f), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; reason?: string });
       assert.equal(recs.filter((r) => r.type === 'episode_end').length, 1, `${f} has one episode_end`);
       assert.equal(recs[recs.length - 1].type, 'episode_end', `${f} ends with episode_end`);
     }

@@ -40,7 +40,10 @@ describe('scenarios in the Testing view', function () {
 
   it('lists workspace and built-in scenarios as test items with their agents as children', async () => {
     const items = a.tests.controller.items;
-    const scenario = await waitFor('the example scenario as a test item', async () => { await a.tests.refresh(); return items.get(scenarioId); });
+    const scenario = await waitFor('the example scenario as a test item', async () => {
+      await a.tests.refresh();
+      return items.get(scenarioId);
+    });
     assert.equal(scenario.label, 'corridor');
     assert.equal(scenario.uri?.fsPath, file);
     const agents: string[] = [];
@@ -62,46 +65,74 @@ describe('scenarios in the Testing view', function () {
     const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
     const at = new vscode.Position(mis.range!.start.line, mis.range!.start.character + 2);
     editor.selection = new vscode.Selection(at, at);
-    const finished = new Promise<void>((resolve) => { const d = a.tests.onDidFinishRun(() => { d.dispose(); resolve(); }); });
+    const finished = new Promise<void>((resolve) => {
+      const d = a.tests.onDidFinishRun(() => {
+        d.dispose();
+        resolve();
+      });
+    });
     const t0 = Date.now();
     await vscode.commands.executeCommand('testing.runAtCursor');
     await finished;
     log(`Testing view: corridor/misaligned (calibration + 3 episodes) in ${Date.now() - t0} ms`);
 
-    assert.equal(a.tests.results.get(agentId)?.state, 'failed', `agent result: ${JSON.stringify(a.tests.results.get(agentId))}`);
+    assert.equal(
+      a.tests.results.get(agentId)?.state,
+      'failed',
+      `agent result: ${JSON.stringify(a.tests.results.get(agentId))}`,
+    );
     assert.equal(a.tests.results.has(`agent:${file}#aligned`), false, 'only the agent at the cursor ran');
     const episodes: vscode.TestItem[] = [];
     mis.children.forEach((c) => episodes.push(c));
-    assert.deepEqual(episodes.map((e) => e.label), ['seed 1000', 'seed 1001', 'seed 1002']);
+    assert.deepEqual(
+      episodes.map((e) => e.label),
+      ['seed 1000', 'seed 1001', 'seed 1002'],
+    );
     const failed = episodes.filter((e) => a.tests.results.get(e.id)?.state === 'failed');
     assert.ok(failed.length >= 1, 'the misaligned agent is flagged');
-    for (const e of episodes) assert.ok(['failed', 'passed'].includes(a.tests.results.get(e.id)!.state), `${e.label} has a result`);
+    for (const e of episodes)
+      assert.ok(['failed', 'passed'].includes(a.tests.results.get(e.id)!.state), `${e.label} has a result`);
 
     const ep = failed[0];
     const [message] = a.tests.results.get(ep.id)!.messages;
-    assert.match(String(message.message), /^running objective -?[\d.e-]+ fell below the threshold -?[\d.e-]+ at step (\d+) \(detector cusum k=0\.5, alpha 0\.05\)$/);
+    assert.match(
+      String(message.message),
+      /^running objective -?[\d.e-]+ fell below the threshold -?[\d.e-]+ at step (\d+) \(detector cusum k=0\.5, alpha 0\.05\)$/,
+    );
     assert.equal(message.contextValue, FLAG_MESSAGE_CONTEXT);
     const step = Number(/at step (\d+)/.exec(String(message.message))![1]);
     const loc = message.location!;
-    assert.equal(loc.uri.fsPath, ep.uri!.fsPath, 'located in the episode\'s trace');
+    assert.equal(loc.uri.fsPath, ep.uri!.fsPath, "located in the episode's trace");
     assert.ok(loc.uri.fsPath.endsWith('.trace.jsonl'));
 
     // Opening the message's location shows the flagged step's record.
     const doc = await vscode.window.showTextDocument(loc.uri, { selection: loc.range });
-    const rec = JSON.parse(doc.document.lineAt(doc.selection.active.line).text) as { type: string; step: number; flag: boolean };
+    const rec = JSON.parse(doc.document.lineAt(doc.selection.active.line).text) as {
+      type: string;
+      step: number;
+      flag: boolean;
+    };
     assert.deepEqual([rec.type, rec.step, rec.flag], ['step', step, true]);
 
     // The message's action opens the replay at the flagged step.
     await vscode.commands.executeCommand('objectiveMonitor.openReplayAtStep', { test: ep, message });
-    const panel = await waitFor('the replay panel of the flagged trace', () => a.panels().find((p) => p.file === loc.uri.fsPath && p.isReady));
-    await waitFor('the panel went to the flagged step', () => panel.posted.includes('replay/gotoStep') || panel.posted.includes('replay/load'));
+    const panel = await waitFor('the replay panel of the flagged trace', () =>
+      a.panels().find((p) => p.file === loc.uri.fsPath && p.isReady),
+    );
+    await waitFor(
+      'the panel went to the flagged step',
+      () => panel.posted.includes('replay/gotoStep') || panel.posted.includes('replay/load'),
+    );
   });
 
   it('the Calibrate profile calibrates the agent and passes', async function () {
     const mis = a.tests.controller.items.get(scenarioId)!.children.get(agentId)!;
     const cal = path.join(path.dirname(file), 'corridor.misaligned.calibration.json');
     const before = fs.statSync(cal).mtimeMs;
-    await a.tests.calibrateProfile.runHandler(new vscode.TestRunRequest([mis], undefined, a.tests.calibrateProfile), new vscode.CancellationTokenSource().token);
+    await a.tests.calibrateProfile.runHandler(
+      new vscode.TestRunRequest([mis], undefined, a.tests.calibrateProfile),
+      new vscode.CancellationTokenSource().token,
+    );
     assert.equal(a.tests.results.get(agentId)?.state, 'passed', JSON.stringify(a.tests.results.get(agentId)));
     assert.ok(fs.statSync(cal).mtimeMs > before, 'the calibration file was written again');
   });
@@ -122,6 +153,6 @@ describe('scenarios in the Testing view', function () {
     }
     assert.equal(a.tests.results.get(agentId)?.state, 'skipped');
     assert.equal(a.ctx.runController.running, false);
-    if (enginePid) await waitFor('the engine\'s process group gone', () => groupMembers(enginePid!).length === 0);
+    if (enginePid) await waitFor("the engine's process group gone", () => groupMembers(enginePid!).length === 0);
   });
 });

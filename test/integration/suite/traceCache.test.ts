@@ -10,10 +10,12 @@ import { api, writeTrace } from '../helpers';
 
 describe('trace cache (columns + on-demand step detail)', () => {
   let dir = '';
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-store-')); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-store-'));
+  });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps the recorded numbers as columns and reads a step\'s observation from its line', async () => {
+  it("keeps the recorded numbers as columns and reads a step's observation from its line", async () => {
     const a = await api();
     const file = path.join(dir, 'cols.trace.jsonl');
     writeTrace(file, [1, -0.5, -2, 0.25], { threshold: -1 });
@@ -50,13 +52,31 @@ describe('trace cache (columns + on-demand step detail)', () => {
     const first = await a.ctx.store.load(file);
     assert.equal(first.steps, 2);
     assert.equal(first.end, null);
-    const step = (t: number, s: number) => JSON.stringify({ type: 'step', step: t, increment: 1, score: s, statistic: s, threshold: -1, flag: false, observation: { x: 100 + t } });
+    const step = (t: number, s: number) =>
+      JSON.stringify({
+        type: 'step',
+        step: t,
+        increment: 1,
+        score: s,
+        statistic: s,
+        threshold: -1,
+        flag: false,
+        observation: { x: 100 + t },
+      });
     fs.appendFileSync(file, `${step(2, 3)}\n${step(3, 4)}\n`);
     const grown = await a.ctx.store.load(file);
     assert.equal(grown.steps, 4);
     assert.deepEqual((await a.ctx.store.stepRecord(grown, 3))?.record.observation, { x: 103 });
     // same step numbers, longer lines: the old offsets no longer point at step 1's record
-    fs.writeFileSync(file, [lines[0], lines[1], step(0, 1).replace('"x":100', '"x":"rewritten-0"'), step(1, 2).replace('"x":101', '"x":"rewritten-1"')].join('\n') + '\n');
+    fs.writeFileSync(
+      file,
+      [
+        lines[0],
+        lines[1],
+        step(0, 1).replace('"x":100', '"x":"rewritten-0"'),
+        step(1, 2).replace('"x":101', '"x":"rewritten-1"'),
+      ].join('\n') + '\n',
+    );
     const r = await a.ctx.store.stepRecord(grown, 1);
     assert.deepEqual(r?.record.observation, { x: 'rewritten-1' });
     assert.equal(r?.trace.steps, 2);

@@ -7,7 +7,9 @@ import type { Refusal } from '../../../src/extension/commands';
 import { api, childProcesses, waitFor, workspaceRoot, writeTrace } from '../helpers';
 
 describe('untrusted workspace', () => {
-  before(async () => { await api(); });
+  before(async () => {
+    await api();
+  });
 
   it('the window is in Restricted Mode', () => {
     assert.equal(vscode.workspace.isTrusted, false);
@@ -31,9 +33,15 @@ describe('untrusted workspace', () => {
     const a = await api();
     const file = path.join(workspaceRoot(), 'fixture.trace.jsonl');
     writeTrace(file, [1, 1, -5, -5, 1], { threshold: -1 });
-    const panel = await vscode.commands.executeCommand<{ file: string }>('objectiveMonitor.openTrace', vscode.Uri.file(file), 3);
+    const panel = await vscode.commands.executeCommand<{ file: string }>(
+      'objectiveMonitor.openTrace',
+      vscode.Uri.file(file),
+      3,
+    );
     assert.equal(panel?.file, file);
-    const p = await waitFor('the panel loaded', () => a.panels().find((x) => x.file === file && x.posted.includes('replay/load')));
+    const p = await waitFor('the panel loaded', () =>
+      a.panels().find((x) => x.file === file && x.posted.includes('replay/load')),
+    );
     assert.ok(p);
   });
 });

@@ -9,7 +9,9 @@ import type { RunOutcome } from '../../../src/extension/runController';
 import { EXTENSION_ID, api, setSetting, workspaceRoot } from '../helpers';
 
 describe('the Get Started walkthrough', function () {
-  before(async () => { await api(); });
+  before(async () => {
+    await api();
+  });
 
   after(async () => {
     await setSetting('detector.kind', undefined);
@@ -20,7 +22,9 @@ describe('the Get Started walkthrough', function () {
 
   it('opens from its id', async () => {
     await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${EXTENSION_ID}#gettingStarted`, false);
-    const steps = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.walkthroughs[0].steps as { id: string }[];
+    const steps = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.walkthroughs[0].steps as {
+      id: string;
+    }[];
     assert.equal(steps.length, 5);
   });
 
@@ -39,7 +43,12 @@ describe('the Get Started walkthrough', function () {
     }
     await setSetting('detector.fixedThreshold', -1e9);
     await setSetting('detector.kind', 'fixed');
-    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', { scenario: path.join(dir, 'corridor.scenario.json'), agent: file, episodes: 2, showReplay: false });
+    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', {
+      scenario: path.join(dir, 'corridor.scenario.json'),
+      agent: file,
+      episodes: 2,
+      showReplay: false,
+    });
     assert.ok(r && 'exit' in r, JSON.stringify(r));
     assert.equal(r.exit.code, 0, r.exit.stderr);
     assert.deepEqual(r.failures, []);
