@@ -13,7 +13,12 @@ const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
 const fixtures = path.join(root, 'test/fixtures/fork');
 
-function copy(scenario: string, edit?: (spec: Record<string, any>) => void): string {
+interface EditableSpec {
+  environment: { options: Record<string, unknown> };
+  detector?: unknown;
+}
+
+function copy(scenario: string, edit?: (spec: EditableSpec) => void): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-fork-'));
   const file = copyScenario(path.join(fixtures, scenario), dir);
   if (edit) {
@@ -78,16 +83,23 @@ test('fork one step later cannot avoid the flag: exit 1, flagged where the paren
 });
 
 test('fork reports a scenario that is not deterministic per seed, naming the step', () => {
-  const dir = copy('cliff.scenario.json', (s) => { s.environment.options.noisy = true; });
+  const dir = copy('cliff.scenario.json', (s) => {
+    s.environment.options.noisy = true;
+  });
   const parent = parentTrace(dir, 'cliff.scenario.json');
   const r = om(dir, 'fork', parent, '--step', '3', '--agent', 'back', '--json');
   assert.equal(r.code, 2, r.stdout);
-  assert.match(r.stderr, /not deterministic at step 0: replaying action "push" gave observation \{"d":1,"doomed":false,"noise":[0-9.e-]+,"t":1\}, the parent recorded/);
+  assert.match(
+    r.stderr,
+    /not deterministic at step 0: replaying action "push" gave observation \{"d":1,"doomed":false,"noise":[0-9.e-]+,"t":1\}, the parent recorded/,
+  );
   assert.equal(r.stdout, '');
 });
 
-test('fork is monitored with the parent\'s calibration and detector', () => {
-  const dir = copy('cliff.scenario.json', (s) => { delete s.detector; });
+test("fork is monitored with the parent's calibration and detector", () => {
+  const dir = copy('cliff.scenario.json', (s) => {
+    delete s.detector;
+  });
   const parent = parentTrace(dir, 'cliff.scenario.json', '--detector', 'envelope');
   const r = om(dir, 'fork', parent, '--step', '2', '--agent', 'back', '--json');
   assert.ok(r.code === 0 || r.code === 1, r.stderr);
@@ -109,7 +121,18 @@ test('fork: bad input is named', () => {
   assert.match(r.stderr, /fork needs --agent M/);
   r = om(dir, 'fork', parent, '--step', '2', '--agent', 'nobody');
   assert.match(r.stderr, /--agent nobody: not an agent of scenario "cliff" \(push, back\)/);
-  const scores = om(dir, 'run', 'cliff.scenario.json', '--agent', 'push', '--seed', '1', '--recording', 'scores', '--json');
+  const scores = om(
+    dir,
+    'run',
+    'cliff.scenario.json',
+    '--agent',
+    'push',
+    '--seed',
+    '1',
+    '--recording',
+    'scores',
+    '--json',
+  );
   r = om(dir, 'fork', JSON.parse(scores.stdout).episodes[0].trace, '--step', '2', '--agent', 'back');
   assert.equal(r.code, 2);
   assert.match(r.stderr, /recorded scores only/);
@@ -124,7 +147,10 @@ test('fork replays through the Python runner too', () => {
   assert.equal(out.flaggedStep, null);
   assert.equal(out.firstDifferentAction, 4);
   const f = read(out.trace);
-  assert.deepEqual(f.steps.slice(0, 4).map((s) => s.action), ['push', 'push', 'push', 'push']);
+  assert.deepEqual(
+    f.steps.slice(0, 4).map((s) => s.action),
+    ['push', 'push', 'push', 'push'],
+  );
   assert.deepEqual(f.steps[3].observation, { t: 4, d: 4, doomed: false });
   r = om(dir, 'fork', parent, '--step', '5', '--agent', 'back', '--json');
   assert.equal(r.code, 1, r.stderr);
@@ -152,11 +178,16 @@ test('blame finds the known point of no return by forks, and lists them', () => 
 
 test('blame says when the outcome is not monotone and still finds the latest saving step', () => {
   // stepping back at step 1 is a trap: hand-overs at 0 and 1 fail, 2..4 avoid the flag, 5.. fail
-  const dir = copy('cliff.scenario.json', (s) => { s.environment.options.trapAt = 1; });
+  const dir = copy('cliff.scenario.json', (s) => {
+    s.environment.options.trapAt = 1;
+  });
   const parent = parentTrace(dir, 'cliff.scenario.json');
   const r = om(dir, 'blame', parent, '--agent', 'back');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /point of no return: step 4 — agent back taking over at step 4 avoids the flag \(step 8\); from step 5 on it cannot/);
+  assert.match(
+    r.stdout,
+    /point of no return: step 4 — agent back taking over at step 4 avoids the flag \(step 8\); from step 5 on it cannot/,
+  );
   assert.match(r.stdout, /not monotone/);
   assert.match(r.stderr, /fork at step +0: flagged at step/);
 });
