@@ -88,24 +88,20 @@ const caseArb = fc.boolean().chain((isTiny) => {
       calibration: cal('envelope', {}, v),
       increments: incs,
     }),
-    fc
-      .integer({ min: 1, max: 8 })
-      .chain((w) =>
-        fc.record({
-          config: fc.constant({ kind: 'window', window: w } as DetectorConfig),
-          calibration: cal('window', { window: w }, v),
-          increments: incs,
-        }),
-      ),
-    fc
-      .constantFrom(0, 0.5, 1.25)
-      .chain((k) =>
-        fc.record({
-          config: fc.constant({ kind: 'cusum', k } as DetectorConfig),
-          calibration: cal('cusum', { k }, isTiny ? fc.integer({ min: 0, max: 6 }).map((i) => i / 2) : positiveWide),
-          increments: incs,
-        }),
-      ),
+    fc.integer({ min: 1, max: 8 }).chain((w) =>
+      fc.record({
+        config: fc.constant({ kind: 'window', window: w } as DetectorConfig),
+        calibration: cal('window', { window: w }, v),
+        increments: incs,
+      }),
+    ),
+    fc.constantFrom(0, 0.5, 1.25).chain((k) =>
+      fc.record({
+        config: fc.constant({ kind: 'cusum', k } as DetectorConfig),
+        calibration: cal('cusum', { k }, isTiny ? fc.integer({ min: 0, max: 6 }).map((i) => i / 2) : positiveWide),
+        increments: incs,
+      }),
+    ),
   );
 }) as fc.Arbitrary<Case>;
 
