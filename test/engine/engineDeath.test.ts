@@ -62,6 +62,12 @@ test('engine SIGKILLed mid-episode: runner gone within 2 s, trace a valid prefix
     const runner = Number(fs.readFileSync(pidFile, 'utf8'));
     const [grandchild] = JSON.parse(fs.readFileSync(pidsFile, 'utf8')) as number[];
     const traceFile = events().find((e) => e.type === 'episode_start')!.trace!;
+    // The runner wrote steps 0..K-1 before its fault; on a loaded machine the engine may not have read
+    // them off the pipe yet. Wait until it has written them, so the kill tests what a crash keeps.
+    assert.ok(
+      await waitFor(() => fs.existsSync(traceFile) && trace(traceFile).steps.length >= K, 20_000),
+      'the engine recorded the steps before the fault',
+    );
     // the runner is in a synchronous loop: only the parent watch can see the engine go
     host.kill('SIGKILL');
     const killedAt = Date.now();
