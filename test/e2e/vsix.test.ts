@@ -59,6 +59,7 @@ test('the .vsix holds only what runs: dist without maps, media, manifest, readme
     /^extension\/LICENSE(\.txt)?$/,
     /^extension\/dist\/.+\.(js|json|py|css)$/,
     /^extension\/media\/[^/]+$/,
+    /^extension\/media\/walkthrough\/[^/]+\.md$/, // the Get Started walkthrough's pages
     /^extension\/node_modules\/esbuild\/(package\.json|LICENSE\.md|lib\/main\.js)$/,
     /^extension\/node_modules\/@esbuild\/linux-x64\/(package\.json|bin\/esbuild)$/,
   ];
