@@ -15,10 +15,21 @@ const root = path.resolve(__dirname, '../..');
 const openFds = () => fs.readdirSync('/proc/self/fd').length;
 
 /** Processes (other than this one) whose environment carries a runner token. */
+/** Runner processes started by this test file's engine: descendants of this process (another test file
+ *  running at the same time has runners of its own, which are not this soak's leftovers). A leaked
+ *  runner stays this process's child while the test runs. */
 function runnerProcesses(): number[] {
   const found: number[] = [];
-  for (const p of listProcesses()) {
-    if (p.pid === process.pid || p.state === 'Z') continue;
+  const all = listProcesses();
+  const parent = new Map(all.map((p) => [p.pid, p.ppid]));
+  const ours = (pid: number) => {
+    for (let p = parent.get(pid), hops = 0; p !== undefined && p > 1 && hops < 64; p = parent.get(p), hops++) {
+      if (p === process.pid) return true;
+    }
+    return false;
+  };
+  for (const p of all) {
+    if (p.pid === process.pid || p.state === 'Z' || !ours(p.pid)) continue;
     try {
       if (fs.readFileSync(`/proc/${p.pid}/environ`, 'latin1').includes(`${TOKEN_VAR}=`)) found.push(p.pid);
     } catch {
