@@ -9,6 +9,9 @@ import { clear, h } from './dom';
 import { formatNumber } from './format';
 import type { ChartColors } from './theme';
 
+/** the flag's label sits at the plot's top, a guard's prediction under it: the marks' labels start below both */
+const LABEL_TOP = 42;
+
 export interface MarksState {
   compare: ForkCompare | null;
   blame: BlameParams | null;
@@ -30,7 +33,7 @@ export function marksText(s: MarksState): MarkText[] {
   const c = s.compare;
   if (c) {
     const who = c.role === 'fork' ? `its fork (agent ${c.forkAgent})` : `its parent`;
-    out.push({ kind: 'fork', step: c.forkStep, text: `⑂ fork point: step ${c.forkStep}, compared with ${who}` });
+    out.push({ kind: 'fork', step: c.forkStep, text: `↳ fork point: step ${c.forkStep}, compared with ${who}` });
     out.push({
       kind: 'action',
       step: c.firstDifferentAction,
@@ -67,26 +70,32 @@ export function marksText(s: MarksState): MarkText[] {
   return out;
 }
 
+export interface MarksDraw {
+  state: MarksState;
+  colors: ChartColors;
+  /** the colour the other episode of the fork pair is drawn in on the chart */
+  otherColor: string;
+  font: string;
+}
+
 /** Draws the marks on the chart, reading the state through `get` at draw time. */
-export function forkMarksPlugin(
-  get: () => { state: MarksState; colors: ChartColors; font: string } | null,
-): Plugin<'line'> {
+export function forkMarksPlugin(get: () => MarksDraw | null): Plugin<'line'> {
   return {
     id: 'forkMarks',
     afterDatasetsDraw: (chart) => {
       const g = get();
       if (!g) return;
-      const { state: s, colors: c, font } = g;
+      const { state: s, colors: c, font, otherColor } = g;
       const ctx = chart.ctx;
       ctx.save();
       ctx.font = `600 11px ${font}`;
       let row = 0;
       const cmp = s.compare;
       if (cmp) {
-        vline(chart, c, cmp.forkStep, c.fg, [], `⑂ fork ${cmp.forkStep}`, row++);
+        vline(chart, c, cmp.forkStep, c.fg, [], `↳ fork ${cmp.forkStep}`, row++);
         const d = cmp.firstDifferentAction;
-        if (d !== null && d !== cmp.forkStep) vline(chart, c, d, c.score, [2, 3], `≠ action ${d}`, row++);
-        else if (d !== null) labelAt(chart, c, d, c.score, `≠ first different action`, row++);
+        if (d !== null && d !== cmp.forkStep) vline(chart, c, d, otherColor, [2, 3], `≠ action ${d}`, row++);
+        else if (d !== null) labelAt(chart, c, d, otherColor, `≠ first different action`, row++);
         if (cmp.gap) gapBracket(chart, cmp.gap, c);
       }
       const b = s.blame;
@@ -97,7 +106,8 @@ export function forkMarksPlugin(
   };
 }
 
-/** A vertical line across the plot at `step`, labelled at the bottom (`row` stacks labels upward). */
+/** A vertical line across the plot at `step`, labelled near the top (`row` stacks labels downward),
+ *  under the rows the flag's and the guard's labels use. */
 function vline(
   chart: Chart,
   c: ChartColors,
@@ -131,7 +141,7 @@ function labelAt(chart: Chart, c: ChartColors, step: number, color: string, labe
   const ctx = chart.ctx;
   const w = ctx.measureText(label).width + 8;
   const lx = px + 4 + w > a.right ? px - 4 - w : px + 4;
-  const ly = a.bottom - 18 - row * 18;
+  const ly = a.top + LABEL_TOP + row * 18;
   ctx.globalAlpha = 0.85;
   ctx.fillStyle = c.bg;
   ctx.fillRect(lx, ly, w, 15);
@@ -156,7 +166,7 @@ function gapBracket(chart: Chart, gap: NonNullable<ForkCompare['gap']>, c: Chart
   const bx = Math.round(right ? px + 9 : px - 9) + 0.5;
   const tick = right ? -5 : 5;
   const ctx = chart.ctx;
-  ctx.strokeStyle = c.score;
+  ctx.strokeStyle = c.fg;
   ctx.lineWidth = 1.5;
   ctx.beginPath();
   ctx.moveTo(bx + tick, y0);
@@ -172,7 +182,7 @@ function gapBracket(chart: Chart, gap: NonNullable<ForkCompare['gap']>, c: Chart
   ctx.globalAlpha = 0.85;
   ctx.fillRect(lx - 2, (y0 + y1) / 2 - 8, w + 4, 16);
   ctx.globalAlpha = 1;
-  ctx.fillStyle = c.score;
+  ctx.fillStyle = c.fg;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'left';
   ctx.fillText(label, lx, (y0 + y1) / 2);

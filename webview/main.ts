@@ -117,7 +117,7 @@ for (const s of SPEEDS) {
   o.value = String(s);
   speedSel.append(o);
 }
-const forkBtn = button('⑂ Fork from here', 'Fork from here: another agent takes over at the step at the cursor', () => {
+const forkBtn = button('↳ Fork from here', 'Fork from here: another agent takes over at the step at the cursor', () => {
   if (meta && meta.recording === 'full' && series.length)
     vscode.post(ForkHereMessage.create({ episodeId: meta.episodeId, step: timeline.step }));
 });
@@ -142,7 +142,9 @@ const chart = new ScoreChart(chartBox, {
 });
 chart.chart.config.plugins?.push(
   forkMarksPlugin(() =>
-    meta && (compare || blame) ? { state: marksState(), colors: theme.chart, font: theme.fontFamily } : null,
+    meta && (compare || blame)
+      ? { state: marksState(), colors: theme.chart, otherColor: otherColor(), font: theme.fontFamily }
+      : null,
   ),
 );
 const marksStrip = h('div', 'fork-marks hidden');
@@ -239,6 +241,13 @@ function fullLast(): number {
 
 function marksState() {
   return { compare, blame, agent: meta?.agent ?? '', steps: series.length };
+}
+
+/** the colour the chart gives the fork pair's other episode (overlays take the palette in order) */
+function otherColor(): string {
+  const c = theme.chart;
+  const i = compare ? overlays.findIndex((o) => o.episodeId === compare!.otherEpisodeId) : -1;
+  return i >= 0 ? c.overlays[i % c.overlays.length] : c.fg;
 }
 
 function seekTo(step: number): void {
