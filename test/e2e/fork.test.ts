@@ -47,7 +47,7 @@ const aria = (f: Frame, selector: string) => f.$eval(selector, (e) => e.getAttri
 
 test(
   'Fork from here in the replay panel: parent and fork overlaid and marked, the fork ghosted; blame marks its step',
-  { timeout: 240_000 },
+  { timeout: 420_000 },
   async () => {
     const page = session!.page;
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
@@ -111,15 +111,15 @@ test(
     assert.equal(await aria(f, '.tl-mark-blame'), 'point of no return: step 4');
 
     // for the screenshot: a step where the parent (pushed over the edge) and the ghost (stepped back) are apart
-  await f.focus('.tl-slider');
-  await page.keyboard.press('End');
-  await page.keyboard.press('ArrowLeft');
-  await page.keyboard.press('ArrowLeft');
-  await f.waitForFunction(
-    () => document.querySelector('.scene-caption')?.textContent === 'scene at step 6 · ghost: the fork (agent back)',
-    undefined,
-    { timeout: 10_000 },
-  );
-  await page.screenshot({ path: '/tmp/fork-panel.png' });
+    await f.focus('.tl-slider');
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await f.waitForFunction(
+      () => document.querySelector('.scene-caption')?.textContent === 'scene at step 6 · ghost: the fork (agent back)',
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.screenshot({ path: '/tmp/fork-panel.png' });
   },
 );
