@@ -2,7 +2,8 @@
 // (pushing reaches the edge at step 4, the flag follows at step 8) -> in the replay panel, cursor to
 // step 4 -> "Fork from here" -> agent 'back' in the quick pick. The parent's panel then shows the fork
 // overlaid with the fork point, the first different action and the score gap marked (chart, timeline,
-// words), and the fork's agent as a ghost in the scene. "Find the Point of No Return" then marks step 4.
+// words), and the fork's agent as a ghost in the scene. "Find the Point of No Return" then marks step 4
+// with 'back', and says that there is none with 'push' (the agent that was flagged).
 // Screenshot: /tmp/fork-panel.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -121,5 +122,19 @@ test(
       { timeout: 10_000 },
     );
     await page.screenshot({ path: '/tmp/fork-panel.png' });
+
+    // blame with the flagged agent itself: no hand-over avoids the flag, and the panel says so
+    await runCommand(page, 'Objective Monitor: Find the Point of No Return');
+    await pick(page, 'push');
+    await f.waitForFunction(
+      () => (document.querySelector('.mark-blame')?.textContent ?? '').includes('no point of no return found'),
+      undefined,
+      { timeout: 120_000 },
+    );
+    assert.match(
+      await text(f, '.mark-blame'),
+      /^⊘ no point of no return found: agent push taking over at any step up to the flag \(step 8\) is still flagged/,
+    );
+    assert.equal(await f.$('.tl-mark-blame'), null, 'no step to tick on the timeline');
   },
 );
