@@ -212,7 +212,7 @@ export function renderTrackMarks(
   steps: number,
   onSeek: (step: number) => void,
 ): void {
-  for (const old of [...track.querySelectorAll('.tl-mark')]) old.remove();
+  track.querySelectorAll('.tl-mark').forEach((old) => old.remove());
   const last = Math.max(steps - 1, 1);
   for (const m of marks) {
     if (m.step === null || (m.kind !== 'fork' && m.kind !== 'blame') || m.step > last) continue;
