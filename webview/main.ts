@@ -4,7 +4,10 @@
 
 import {
   AppendMessage,
+  BlameMessage,
   EndMessage,
+  ForkCompareMessage,
+  ForkHereMessage,
   GotoStepMessage,
   OverlayMessage,
   ReadyMessage,
@@ -14,6 +17,8 @@ import {
   StepDetailsMessage,
   isReplayViewState,
   parseHostMessage,
+  type BlameParams,
+  type ForkCompare,
   type HostToWebviewMessage,
   type OverlaySeries,
   type ReplayBand,
@@ -27,6 +32,7 @@ import { h } from './dom';
 import { showCalibration } from './calibrationView';
 import { focusZoom } from './flagZoom';
 import { positionText } from './format';
+import { forkMarksPlugin, marksText, renderMarksStrip, renderTrackMarks } from './forkMarks';
 import { renderHeader } from './header';
 import { Inspector } from './inspector';
 import { keyAction, type KeyAction } from './keyboard';
@@ -64,6 +70,9 @@ let timeline: Timeline = initialTimeline();
 const details = new DetailCache();
 let lastDetail: StepDetailParams | null = null;
 let theme: Theme = readTheme();
+/** a fork beside its parent, and what blame found (issue 14) */
+let compare: ForkCompare | null = null;
+let blame: BlameParams | null = null;
 
 // ----- view
 const app = h('div', 'app');
@@ -108,9 +117,16 @@ for (const s of SPEEDS) {
   o.value = String(s);
   speedSel.append(o);
 }
+const forkBtn = button('↳ Fork from here', 'Fork from here: another agent takes over at the step at the cursor', () => {
+  if (meta && meta.recording === 'full' && series.length)
+    vscode.post(ForkHereMessage.create({ episodeId: meta.episodeId, step: timeline.step }));
+});
+forkBtn.classList.add('tl-fork');
+const track = h('div', 'tl-track');
+track.append(slider);
 const zoomBtn = button('whole episode', 'show all steps (Z, or double-click the chart)', () => act('toggleZoom'));
 zoomBtn.classList.add('tl-zoom');
-timelineEl.append(firstBtn, backBtn, playBtn, fwdBtn, lastBtn, slider, stepLabel, flagBtn, speedSel, zoomBtn);
+timelineEl.append(firstBtn, backBtn, playBtn, fwdBtn, lastBtn, track, stepLabel, flagBtn, forkBtn, speedSel, zoomBtn);
 
 const chart = new ScoreChart(chartBox, {
   onPick: (step) => {
@@ -124,6 +140,17 @@ const chart = new ScoreChart(chartBox, {
     invalidate('chart', 'state');
   },
 });
+chart.chart.config.plugins?.push(
+  forkMarksPlugin(() =>
+    meta && (compare || blame)
+      ? { state: marksState(), colors: theme.chart, otherColor: otherColor(), font: theme.fontFamily }
+      : null,
+  ),
+);
+const marksStrip = h('div', 'fork-marks hidden');
+marksStrip.setAttribute('role', 'status');
+marksStrip.setAttribute('aria-label', 'fork and point-of-no-return marks');
+chartBox.append(marksStrip);
 const scene = new SceneView(sceneWrap);
 const inspector = new Inspector(inspectorEl);
 
@@ -212,6 +239,30 @@ function fullLast(): number {
   return lastStepOf(series.length, overlays);
 }
 
+function marksState() {
+  return { compare, blame, agent: meta?.agent ?? '', steps: series.length };
+}
+
+/** the colour the chart gives the fork pair's other episode (overlays take the palette in order) */
+function otherColor(): string {
+  const c = theme.chart;
+  const i = compare ? overlays.findIndex((o) => o.episodeId === compare!.otherEpisodeId) : -1;
+  return i >= 0 ? c.overlays[i % c.overlays.length] : c.fg;
+}
+
+function seekTo(step: number): void {
+  timeline = seek({ ...timeline, playing: false }, step, series.length);
+  revealStep();
+  invalidate('step');
+}
+
+function renderMarks(): void {
+  const marks = meta ? marksText(marksState()) : [];
+  renderMarksStrip(marksStrip, marks, seekTo);
+  renderTrackMarks(track, marks, series.length, seekTo);
+  forkBtn.disabled = !meta || meta.recording !== 'full' || series.length === 0;
+}
+
 function setZoom(z: { from: number; to: number } | null): void {
   zoom = z;
   invalidate('chart', 'state');
@@ -289,6 +340,7 @@ function renderChart(): number {
     thresholdNote: meta ? thresholdNote(meta) : { text: '', title: '' },
   });
   renderZoomButton();
+  renderMarks();
   flagBtn.disabled = flaggedStep === null;
   chart.setCursor(series.length ? timeline.step : null);
   return decimateMs;
@@ -379,13 +431,18 @@ function renderDetail(): void {
   if (d) {
     if (d !== lastDetail) {
       lastDetail = d;
-      scene.show(d.scene, d.step, theme);
+      scene.show(d.scene, d.step, theme, d.ghost ?? null, ghostLabel());
     }
     inspector.showDetail(d, false);
   } else {
     inspector.showDetail(lastDetail, true);
   }
   prefetch();
+}
+
+function ghostLabel(): string {
+  if (!compare) return '';
+  return compare.role === 'fork' ? `the fork (agent ${compare.forkAgent})` : 'the parent';
 }
 
 function unrecorded(step: number): StepDetailParams {
@@ -468,6 +525,15 @@ function onHostMessage(m: HostToWebviewMessage): void {
   } else if (OverlayMessage.is(m)) {
     overlays = m.params.overlays;
     invalidate('chart');
+  } else if (ForkCompareMessage.is(m)) {
+    compare = m.params.compare;
+    // details asked before the comparison came carry no ghost: ask again
+    details.clear();
+    lastDetail = null;
+    invalidate('chart', 'detail');
+  } else if (BlameMessage.is(m)) {
+    blame = m.params;
+    invalidate('chart');
   } else if (GotoStepMessage.is(m)) {
     timeline = seek({ ...timeline, playing: false }, m.params.step, series.length);
     revealStep();
@@ -484,6 +550,8 @@ function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['param
   end = p.end;
   band = p.band;
   overlays = [];
+  compare = null;
+  blame = null;
   details.clear();
   lastDetail = null;
   app.classList.toggle('no-scene', !p.meta.hasScene);

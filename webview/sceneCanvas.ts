@@ -10,11 +10,15 @@ import type { Theme } from './theme';
 
 const MAX_TEXT_LINES = 400;
 
+/** the other episode's shapes show through: visible, yet not taken for this episode's */
+const GHOST_ALPHA = 0.4;
+
 export class SceneView {
   readonly canvas: HTMLCanvasElement;
   private readonly caption: HTMLElement;
   private scene: Scene | null = null;
   private shapes: Shape[] = [];
+  private ghostShapes: Shape[] = [];
   private theme: Theme | null = null;
   private fit = { scale: 1, offsetX: 0, offsetY: 0 };
   private readonly images = new WeakMap<object, HTMLCanvasElement | null>();
@@ -28,12 +32,15 @@ export class SceneView {
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
   }
 
-  show(scene: Scene | null, step: number | null, theme: Theme): void {
+  /** `ghost`: another episode's moving shapes at the same step (a fork beside its parent), drawn
+   *  semi-transparent over this one's and named in the caption by `ghostLabel`. */
+  show(scene: Scene | null, step: number | null, theme: Theme, ghost: Scene | null = null, ghostLabel = ''): void {
     this.scene = scene;
     this.shapes = scene ? validShapes(scene) : [];
+    this.ghostShapes = scene && ghost ? validShapes(ghost) : [];
     this.theme = theme;
     this.caption.textContent = scene
-      ? `scene at step ${step ?? '—'}`
+      ? `scene at step ${step ?? '—'}${this.ghostShapes.length ? ` · ghost: ${ghostLabel}` : ''}`
       : this.problem
         ? `no scene: ${this.problem}`
         : 'no scene for this step';
@@ -81,6 +88,15 @@ export class SceneView {
     for (const s of this.shapes) {
       ctx.save();
       try {
+        this.drawShape(ctx, s, theme, scale);
+      } finally {
+        ctx.restore();
+      }
+    }
+    for (const s of this.ghostShapes) {
+      ctx.save();
+      try {
+        ctx.globalAlpha = GHOST_ALPHA;
         this.drawShape(ctx, s, theme, scale);
       } finally {
         ctx.restore();

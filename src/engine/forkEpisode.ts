@@ -8,6 +8,7 @@ import { withAlpha } from '../core/calibration';
 import type { CalibrationFile } from '../core/calibrationTypes';
 import type { LoadedScenario } from '../core/scenario';
 import { readTrace, type TraceReadResult } from '../core/traceReader';
+import { canonicalJson, sameJson } from '../core/sameJson';
 import type { EndReason, TraceHeader, UserError } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
 import { readCalibration } from './calibrationStore';
@@ -102,26 +103,8 @@ export class ReplayMismatch extends Error {
   }
 }
 
-/** Key order aside, the same JSON data (what the trace holds is JSON, so this is exact). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(
-          Object.keys(x as object)
-            .sort()
-            .map((k) => [k, (x as Record<string, unknown>)[k]]),
-        )
-      : x,
-  );
-}
-
 function short(v: unknown): string {
-  const s = canonical(v);
+  const s = canonicalJson(v);
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 

@@ -63,8 +63,17 @@ export function forkFromStep(ctx: Ctx): Cmd {
       replayNote: `fork at step ${step}`,
       scenarioFile: p.header.scenario.file,
     });
-    // the parent overlaid on the fork, aligned by step
-    if (outcome.shownTrace) ReplayPanel.get(outcome.shownTrace)?.setOverlays([p.uri.fsPath]);
+    // the parent and the fork overlaid, aligned by step, each marked and ghosted with the other; the
+    // parent's panel (where "Fork from here" was clicked) comes back to the front
+    const fork = outcome.shownTrace;
+    if (fork) {
+      await ReplayPanel.get(fork)?.setFork(p.uri.fsPath);
+      const parentPanel = ReplayPanel.get(p.uri.fsPath);
+      if (parentPanel) {
+        await parentPanel.setFork(fork);
+        parentPanel.panel.reveal();
+      }
+    }
     return outcome;
   };
 }
@@ -123,8 +132,15 @@ export function findPointOfNoReturn(ctx: Ctx): Cmd {
         : `Point of no return: step ${r.pointOfNoReturn} — agent ${p.agent} taking over there avoids the flag at step ${r.flaggedStep}; from step ${r.pointOfNoReturn + 1} on it cannot (${r.forks.length} forks${r.monotone ? '' : '; the outcome was not monotone, the steps between were scanned'}).`;
     void vscode.window.showInformationMessage(text);
     ctx.output.info(text);
-    if (r.pointOfNoReturn !== null)
-      void vscode.commands.executeCommand('objectiveMonitor.openTrace', p.uri, r.pointOfNoReturn);
+    // the trace's panel marks the step (or says that none was found), opened at it (or at the flag)
+    const panel = ReplayPanel.createOrShow(ctx.replayHost, p.uri.fsPath, r.pointOfNoReturn ?? r.flaggedStep);
+    await panel.showBlame({
+      agent: p.agent,
+      flaggedStep: r.flaggedStep,
+      pointOfNoReturn: r.pointOfNoReturn,
+      forks: r.forks.length,
+      monotone: r.monotone,
+    });
     return r;
   };
 }

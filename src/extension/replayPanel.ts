@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import type { Scene, Shape } from '../core/scene';
 import {
   AppendMessage,
+  BlameMessage,
   EndMessage,
+  ForkCompareMessage,
   GotoStepMessage,
   LoadMessage,
   MAX_OVERLAYS,
@@ -17,6 +19,8 @@ import {
   ReflagMessage,
   StepDetailsMessage,
   parseWebviewMessage,
+  type BlameParams,
+  type ForkCompare,
   type OverlayParams,
   type OverlaySeries,
   type ReplayBand,
@@ -27,6 +31,7 @@ import {
 } from '../shared/webviewProtocol';
 import type { TraceStep } from '../core/traceFormat';
 import type { FlagSettings, TraceFlags } from '../core/reflag';
+import { compareFork } from './forkCompare';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
 
 export const REPLAY_VIEW_TYPE = 'objectiveMonitor.replay';
@@ -73,6 +78,11 @@ export class ReplayPanel implements vscode.Disposable {
   /** other episodes' traces drawn over this one (Compare Episodes, and the live run's finished episodes) */
   private overlayFiles: string[] = [];
   private overlayTimer: NodeJS.Timeout | undefined;
+  /** the other episode of a fork pair (this trace's fork, or its parent): overlaid, marked, ghosted */
+  private forkWith: string | undefined;
+  private forkCompare: ForkCompare | null = null;
+  /** the last "Find the point of no return" result for this trace */
+  private blame: Omit<BlameParams, 'episodeId'> | undefined;
   /** messages posted, for tests: method names in order */
   readonly posted: string[] = [];
   /** the last `replay/overlay` message and whether the webview took it, for tests */
@@ -201,6 +211,30 @@ export class ReplayPanel implements vscode.Disposable {
     return this.overlayFiles;
   }
 
+  /** Shows this trace beside the other episode of its fork pair: overlaid on the chart, with the fork
+   *  point, the first different action and the gap marked, and the other's moving shapes as a ghost in
+   *  the scene. Called again when the fork finished (a live fork's comparison grows). */
+  async setFork(other: string): Promise<void> {
+    this.forkWith = path.resolve(other);
+    this.setOverlays([...this.overlayFiles.filter((f) => f !== this.forkWith), this.forkWith]);
+    if (this.ready) await this.sendForkCompare();
+  }
+
+  /** Marks what "Find the point of no return" found (or that it found none). */
+  async showBlame(result: Omit<BlameParams, 'episodeId'>): Promise<void> {
+    this.blame = result;
+    if (this.ready) await this.post(BlameMessage.create({ episodeId: this.episodeId, ...result }));
+  }
+
+  private async sendForkCompare(): Promise<void> {
+    const other = this.forkWith;
+    if (!other || !fs.existsSync(other)) return;
+    this.host.store.forget(other);
+    const [own, them] = await Promise.all([this.host.store.load(this.file), this.host.store.load(other)]);
+    this.forkCompare = await compareFork(this.host.store, own, them, this.host.flagSettings());
+    await this.post(ForkCompareMessage.create({ episodeId: this.episodeId, compare: this.forkCompare }));
+  }
+
   private async sendOverlays(): Promise<void> {
     if (!this.ready) return;
     const series: OverlaySeries[] = [];
@@ -216,7 +250,14 @@ export class ReplayPanel implements vscode.Disposable {
       if (!h) continue;
       const scores = t.scores.slice();
       const flaggedStep = this.flags(t).flaggedStep;
-      const label = `seed ${h.seed}${h.distribution === 'calibration' ? ' (calibration)' : ''}${flaggedStep === null ? '' : ` · flagged at step ${flaggedStep}`}`;
+      // the other episode of a fork pair is named for what it is: both share the seed
+      const who =
+        file !== this.forkWith
+          ? `seed ${h.seed}${h.distribution === 'calibration' ? ' (calibration)' : ''}`
+          : h.forkOf
+            ? `fork at step ${h.forkOf.step} · agent ${h.agent.name}`
+            : `parent · agent ${h.agent.name}`;
+      const label = `${who}${flaggedStep === null ? '' : ` · flagged at step ${flaggedStep}`}`;
       series.push({ episodeId: h.episodeId, label: label.slice(0, 256), scores, flaggedStep });
     }
     const params: OverlayParams = { episodeId: this.episodeId, overlays: series };
@@ -242,6 +283,7 @@ export class ReplayPanel implements vscode.Disposable {
     if (f.reflagError) this.host.log(`${path.basename(this.file)}: ${f.reflagError}`);
     // the overlays' flags (in their legend labels) follow the settings too
     if (this.overlayFiles.length) await this.sendOverlays();
+    if (this.forkWith) await this.sendForkCompare();
   }
 
   private flags(t: LoadedTrace): TraceFlags {
@@ -261,6 +303,15 @@ export class ReplayPanel implements vscode.Disposable {
           break;
         case 'replay/requestSteps':
           await this.sendSteps(msg.params.steps);
+          break;
+        case 'replay/forkHere':
+          // the command asks for the agent (quick pick) and runs the fork through its usual checks
+          if (msg.params.episodeId === this.episodeId)
+            await vscode.commands.executeCommand(
+              'objectiveMonitor.forkFromStep',
+              vscode.Uri.file(this.file),
+              msg.params.step,
+            );
           break;
       }
     } catch (e) {
@@ -329,8 +380,15 @@ export class ReplayPanel implements vscode.Disposable {
         ...(goto !== undefined && goto < Math.max(n, h.maxSteps) ? { gotoStep: goto } : {}),
       }),
     );
+    // a fork opened on its own is shown beside its parent, when the parent is still there
+    if (!this.forkWith && h.forkOf && fs.existsSync(h.forkOf.trace)) {
+      this.forkWith = path.resolve(h.forkOf.trace);
+      this.overlayFiles = [...this.overlayFiles.filter((f) => f !== this.forkWith), this.forkWith].slice(-MAX_OVERLAYS);
+    }
     // A load clears the webview's overlays (a reloaded webview starts empty): send them again.
     if (this.overlayFiles.length) await this.sendOverlays();
+    if (this.forkWith) await this.sendForkCompare();
+    if (this.blame) await this.post(BlameMessage.create({ episodeId: this.episodeId, ...this.blame }));
   }
 
   private async refresh(): Promise<void> {
@@ -378,6 +436,7 @@ export class ReplayPanel implements vscode.Disposable {
     );
     const t = read.trace;
     const details: StepDetailParams[] = [];
+    const ghosts = this.forkCompare ? await this.ghostScenes(steps) : undefined;
     for (let k = 0; k < steps.length; k++) {
       const s = read.records[k];
       if (!s) continue;
@@ -395,6 +454,7 @@ export class ReplayPanel implements vscode.Disposable {
         margin: s.score - threshold,
         scene: sceneAt(t, s, s.scene ? null : await this.host.store.sceneRecord(t, i)),
       };
+      if (ghosts) detail.ghost = ghosts[k];
       if (s.action !== undefined) detail.action = s.action;
       if (s.observation !== undefined) detail.observation = s.observation;
       if (s.info !== undefined) detail.info = s.info;
@@ -405,6 +465,26 @@ export class ReplayPanel implements vscode.Disposable {
       details.push(detail);
     }
     await this.post(StepDetailsMessage.create({ episodeId: this.episodeId, details }));
+  }
+
+  /** The other episode's moving shapes at these steps (null where it has no scene, e.g. past its end). */
+  private async ghostScenes(steps: readonly number[]): Promise<(Scene | null)[]> {
+    const other = await this.host.store.load(this.forkWith!);
+    const read = await this.host.store.stepRecords(
+      other,
+      steps.map((s) => recordOfStep(other, s)),
+    );
+    const out: (Scene | null)[] = [];
+    for (let k = 0; k < steps.length; k++) {
+      const r = read.records[k];
+      const i = recordOfStep(read.trace, steps[k]);
+      const scene = r
+        ? sceneAt(read.trace, r, r.scene ? null : await this.host.store.sceneRecord(read.trace, i))
+        : null;
+      const moving = scene?.shapes.filter((sh) => !sh.static) ?? [];
+      out.push(scene && moving.length ? { width: scene.width, height: scene.height, shapes: moving } : null);
+    }
+    return out;
   }
 
   private async post(msg: { method: string; params: unknown }): Promise<boolean> {

@@ -170,6 +170,8 @@ export interface StepDetailParams {
   margin: number;
   /** the step's scene resolved: static shapes of the reset scene first, then this step's shapes */
   scene: Scene | null;
+  /** in a fork comparison: the other episode's moving shapes at the same step, drawn semi-transparent */
+  ghost?: Scene | null;
 }
 /** Details of steps the webview asked for, in the order asked; a step the host could not read is left out. */
 export interface StepDetailsParams {
@@ -224,6 +226,34 @@ export interface CalibrationParams {
   /** why it failed */
   message: string | null;
 }
+/** A fork and its parent shown together (issue 14): where they part and how far apart they end.
+ *  `role` is what the other episode is to this one. null clears the comparison. */
+export interface ForkCompare {
+  role: 'fork' | 'parent';
+  otherEpisodeId: string;
+  /** the fork's agent (the agent that took over) */
+  forkAgent: string;
+  /** the step where the fork's agent took over */
+  forkStep: number;
+  /** the first step (>= forkStep) whose action differs; null when none does over the steps both have */
+  firstDifferentAction: number | null;
+  /** the fork's running objective minus the parent's, at the fork's flag, else at the fork's last step */
+  gap: { step: number; at: 'flag' | 'end'; fork: number; parent: number } | null;
+}
+export interface ForkCompareParams {
+  episodeId: string;
+  compare: ForkCompare | null;
+}
+/** What "Find the point of no return" found for this episode. */
+export interface BlameParams {
+  episodeId: string;
+  agent: string;
+  flaggedStep: number;
+  /** null: no hand-over up to the flag avoided it */
+  pointOfNoReturn: number | null;
+  forks: number;
+  monotone: boolean;
+}
 export interface GotoStepParams {
   episodeId: string;
   step: number;
@@ -237,6 +267,8 @@ export const StepDetailsMessage = new IpcMessageType('replay/stepDetails', isSte
 export const OverlayMessage = new IpcMessageType('replay/overlay', isOverlayParams);
 export const GotoStepMessage = new IpcMessageType('replay/gotoStep', isGotoStepParams);
 export const CalibrationMessage = new IpcMessageType('replay/calibration', isCalibrationParams);
+export const ForkCompareMessage = new IpcMessageType('replay/forkCompare', isForkCompareParams);
+export const BlameMessage = new IpcMessageType('replay/blame', isBlameParams);
 
 export type HostToWebviewMessage =
   | IpcMessage<'replay/load', LoadParams>
@@ -246,7 +278,9 @@ export type HostToWebviewMessage =
   | IpcMessage<'replay/stepDetails', StepDetailsParams>
   | IpcMessage<'replay/overlay', OverlayParams>
   | IpcMessage<'replay/gotoStep', GotoStepParams>
-  | IpcMessage<'replay/calibration', CalibrationParams>;
+  | IpcMessage<'replay/calibration', CalibrationParams>
+  | IpcMessage<'replay/forkCompare', ForkCompareParams>
+  | IpcMessage<'replay/blame', BlameParams>;
 
 const HOST_TYPES = [
   LoadMessage,
@@ -257,6 +291,8 @@ const HOST_TYPES = [
   OverlayMessage,
   GotoStepMessage,
   CalibrationMessage,
+  ForkCompareMessage,
+  BlameMessage,
 ] as const;
 
 /** The webview's gate: the message if it is one of ours and well-formed, else undefined. */
@@ -266,7 +302,9 @@ export function parseHostMessage(msg: unknown): HostToWebviewMessage | undefined
 }
 
 // ---------------------------------------------------------------------------------------------
-// webview -> host (nothing here makes the host run, open or execute anything)
+// webview -> host. Nothing here makes the host run anything by itself: `replay/forkHere` only asks the
+// host to offer a fork; the user picks the agent in a VS Code quick pick (or cancels), and the fork
+// goes through the same trust and preflight checks as the command.
 
 export interface ReadyParams {
   protocol: number;
@@ -277,13 +315,22 @@ export interface RequestStepsParams {
   steps: number[];
 }
 
+/** "Fork from here": the step at the cursor. */
+export interface ForkHereParams {
+  episodeId: string;
+  step: number;
+}
+
 export const ReadyMessage = new IpcMessageType('replay/ready', isReadyParams);
 export const RequestStepsMessage = new IpcMessageType('replay/requestSteps', isRequestStepsParams);
+export const ForkHereMessage = new IpcMessageType('replay/forkHere', isForkHereParams);
 
 export type WebviewToHostMessage =
-  IpcMessage<'replay/ready', ReadyParams> | IpcMessage<'replay/requestSteps', RequestStepsParams>;
+  | IpcMessage<'replay/ready', ReadyParams>
+  | IpcMessage<'replay/requestSteps', RequestStepsParams>
+  | IpcMessage<'replay/forkHere', ForkHereParams>;
 
-const WEBVIEW_TYPES = [ReadyMessage, RequestStepsMessage] as const;
+const WEBVIEW_TYPES = [ReadyMessage, RequestStepsMessage, ForkHereMessage] as const;
 
 /** The host's gate for `webview.onDidReceiveMessage`: the message if valid, else undefined. */
 export function parseWebviewMessage(msg: unknown): WebviewToHostMessage | undefined {
@@ -543,7 +590,8 @@ function isStepDetailParams(x: unknown): x is StepDetailParams {
     (x.terminated === undefined || typeof x.terminated === 'boolean') &&
     (x.truncated === undefined || typeof x.truncated === 'boolean') &&
     (x.fallback === undefined || typeof x.fallback === 'boolean') &&
-    (x.scene === null || isSceneShape(x.scene))
+    (x.scene === null || isSceneShape(x.scene)) &&
+    (x.ghost === undefined || x.ghost === null || isSceneShape(x.ghost))
   );
 }
 function isStepDetailsParams(x: unknown): x is StepDetailsParams {
@@ -560,6 +608,41 @@ function isOverlayParams(x: unknown): x is OverlayParams {
     x.overlays.length <= MAX_OVERLAYS &&
     everyIndex(x.overlays, isOverlaySeries)
   );
+}
+function isForkCompare(x: unknown): x is ForkCompare {
+  if (!isRecord(x)) return false;
+  const g = x.gap;
+  return (
+    (x.role === 'fork' || x.role === 'parent') &&
+    isId(x.otherEpisodeId) &&
+    isStr(x.forkAgent, MAX_ID) &&
+    isStepIndex(x.forkStep) &&
+    isOptStepIndex(x.firstDifferentAction) &&
+    (g === null ||
+      (isRecord(g) &&
+        isStepIndex(g.step) &&
+        (g.at === 'flag' || g.at === 'end') &&
+        isFiniteNum(g.fork) &&
+        isFiniteNum(g.parent)))
+  );
+}
+function isForkCompareParams(x: unknown): x is ForkCompareParams {
+  return isRecord(x) && isId(x.episodeId) && (x.compare === null || isForkCompare(x.compare));
+}
+function isBlameParams(x: unknown): x is BlameParams {
+  return (
+    isRecord(x) &&
+    isId(x.episodeId) &&
+    isStr(x.agent, MAX_ID) &&
+    isStepIndex(x.flaggedStep) &&
+    isOptStepIndex(x.pointOfNoReturn) &&
+    Number.isInteger(x.forks) &&
+    (x.forks as number) >= 0 &&
+    typeof x.monotone === 'boolean'
+  );
+}
+function isForkHereParams(x: unknown): x is ForkHereParams {
+  return isRecord(x) && isId(x.episodeId) && isStepIndex(x.step) && Object.keys(x).length === 2;
 }
 function isGotoStepParams(x: unknown): x is GotoStepParams {
   return isRecord(x) && isId(x.episodeId) && isStepIndex(x.step);
