@@ -20,21 +20,24 @@ function withEnd(text: string, endLine: number, patch: Record<string, unknown>):
   return replaceLine(text, endLine, JSON.stringify({ ...end, ...patch }));
 }
 
+/** A look-ahead before step 8 of a trace at S = 8: the running objective falls to -14 by step 10. */
+const PREDICTION = {
+  step: 8,
+  horizon: 3,
+  rollouts: 2,
+  replay: true,
+  fired: true,
+  crossingStep: 10,
+  predictedScore: -14,
+  margin: 0,
+  increments: [1, -10, -13],
+  scores: [9, -1, -14],
+  thresholds: [-10, -10, -10],
+};
+
 test('predicted_stop: an error diagnostic that names the prediction, no reactive flag', () => {
   const t = buildTrace({ steps: 8 });
-  const prediction = {
-    step: 8,
-    horizon: 3,
-    rollouts: 2,
-    replay: true,
-    fired: true,
-    crossingStep: 10,
-    predictedScore: -14,
-    margin: 0,
-    increments: [1, -10, -13],
-    scores: [9, -1, -14],
-    thresholds: [-10, -10, -10],
-  };
+  const prediction = PREDICTION;
   const text = withEnd(t.text, t.endLine!, {
     reason: 'predicted_stop',
     prediction,
@@ -69,19 +72,7 @@ test('re-flagged predicted_stop: the guard decision re-made under the settings, 
   const lines = t.text.split('\n');
   const header = JSON.parse(lines[0]);
   lines[0] = JSON.stringify({ ...header, guard: { ...DEFAULT_GUARD, horizon: 3 } });
-  const prediction = {
-    step: 8,
-    horizon: 3,
-    rollouts: 1,
-    replay: false,
-    fired: true,
-    crossingStep: 10,
-    predictedScore: -14,
-    margin: 0,
-    increments: [1, -10, -13],
-    scores: [9, -1, -14],
-    thresholds: [-10, -10, -10],
-  };
+  const prediction = { ...PREDICTION, rollouts: 1, replay: false };
   const text = withEnd(lines.join('\n'), t.endLine!, { reason: 'predicted_stop', prediction });
   const under = (threshold: number) =>
     traceDiagnostics(
