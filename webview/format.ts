@@ -40,12 +40,18 @@ export function flagText(step: number, score: number, threshold: number): string
   return `flagged at step ${step}: running objective ${formatNumber(score)} < threshold ${formatNumber(threshold)}`;
 }
 
+/** The guard's prediction that fired, as the header says it: a predicted stop, not a reactive flag. */
+export function predictedText(p: { step: number; predictedScore: number; crossingStep: number | null }): string {
+  return `predicted stop before step ${p.step}: running objective predicted ${formatNumber(p.predictedScore)}${p.crossingStep === null ? '' : ` < threshold at step ${p.crossingStep}`} (guard)`;
+}
+
 export type ReasonTone = 'ok' | 'flag' | 'fault' | 'stopped';
 
 export const REASONS: Record<EndReason, { icon: string; text: string; tone: ReasonTone }> = {
   completed: { icon: '✔', text: 'completed', tone: 'ok' },
   flagged_stop: { icon: '⚑', text: 'stopped at the flag', tone: 'flag' },
-  predicted_stop: { icon: '⛨', text: 'stopped before the predicted crossing', tone: 'flag' },
+  // ◆ (the chart's marker where the projection crosses): a glyph every font has, unlike a shield
+  predicted_stop: { icon: '◆', text: 'stopped before the predicted crossing', tone: 'flag' },
   step_timeout: { icon: '⏱', text: 'step timeout', tone: 'fault' },
   episode_timeout: { icon: '⏱', text: 'episode timeout', tone: 'fault' },
   oom: { icon: '✖', text: 'out of memory', tone: 'fault' },

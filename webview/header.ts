@@ -2,7 +2,7 @@
 
 import type { ReplayEnd, ReplayMeta } from '../src/shared/webviewProtocol';
 import { clear, h } from './dom';
-import { calibrationText, flagText, REASONS, stepsText } from './format';
+import { calibrationText, flagText, predictedText, REASONS, stepsText } from './format';
 
 export interface HeaderInput {
   meta: ReplayMeta;
@@ -44,6 +44,8 @@ export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
   const second = h('div', 'header-line second');
   if (v.flaggedStep !== null && v.flagScore !== null && v.flagThreshold !== null) {
     second.append(h('span', 'h-flag', flagText(v.flaggedStep, v.flagScore, v.flagThreshold)));
+  } else if (end?.prediction?.fired) {
+    second.append(h('span', 'h-predicted', predictedText(end.prediction)));
   } else {
     second.append(h('span', 'h-noflag', end ? 'not flagged' : 'not flagged so far'));
   }

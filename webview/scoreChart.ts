@@ -210,7 +210,8 @@ export class ScoreChart {
     const n = series.length;
     const pred = input.prediction && input.prediction.scores.length ? input.prediction : null;
     // the projection runs past the recorded steps (a predicted stop records none of them)
-    const predLast = pred ? pred.step + pred.scores.length - 1 : -1;
+    // one step of room after it, so the crossing's marker is not cut by the chart's edge
+    const predLast = pred ? pred.step + pred.scores.length : -1;
     const { from, to } = ScoreChart.range(Math.max(lastStepOf(n, input.overlays), predLast), input.zoom);
     const last = Math.min(to, n - 1);
     const buckets = Math.max(50, Math.round(this.chart.chartArea?.width || this.chart.width || 800));
@@ -529,7 +530,7 @@ export class ScoreChart {
       ctx.closePath();
       ctx.fill();
     }
-    const label = `⛨ ${p.fired ? 'guard' : 'look-ahead'} before step ${p.step}: predicted ${formatNumber(p.predictedScore)} at step ${at}${p.replay ? ' (replay)' : ''}`;
+    const label = `◆ ${p.fired ? 'guard' : 'look-ahead'} before step ${p.step}: predicted ${formatNumber(p.predictedScore)} at step ${at}${p.replay ? ' (replay)' : ''}`;
     ctx.font = `600 11px ${inp.fontFamily}`;
     const w = ctx.measureText(label).width + 10;
     const lx = sx + 6 + w > a.right ? sx - 6 - w : sx + 6;

@@ -1,7 +1,8 @@
 // CartPole in TypeScript: the equations and constants of Gymnasium's CartPole-v1 (Euler steps of
 // 0.02 s, push of 10 N left or right, failure at 12 degrees or 2.4 m), with the pole's half-length
 // as an option. The observation is Gymnasium's: [cart position, cart velocity, pole angle, pole
-// angular velocity]. Action 0 pushes left, 1 pushes right (the policy's argmax).
+// angular velocity]. Action 0 pushes left, 1 pushes right (the policy's argmax). info.fell marks the
+// failure (the scenario's harm key, as in examples/gymnasium/cartpole).
 export interface Options { length?: number; maxSteps?: number }
 
 export default function cartPole(options: Options) {
@@ -35,7 +36,8 @@ export default function cartPole(options: Options) {
       const xAcc = temp - (poleMassLength * thetaAcc * cos) / total;
       s = [x + tau * xDot, xDot + tau * xAcc, theta + tau * thetaDot, thetaDot + tau * thetaAcc];
       const terminated = Math.abs(s[0]) > 2.4 || Math.abs(s[2]) > thetaLimit;
-      return { observation: [...s], reward: 1, terminated };
+      // the pole past 12 degrees or the cart off the track: CartPole's failure, the scenario's harm
+      return { observation: [...s], reward: 1, terminated, info: { fell: terminated } };
     },
     render() {
       // Scene units: centimetres, y down.

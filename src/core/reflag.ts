@@ -11,6 +11,8 @@ import { describeDetector, sameDetector, type DetectorConfig } from './detectorC
 import type { TraceHeader } from './traceFormat';
 import type { TraceReadResult } from './traceReader';
 import { firstMissingStep } from './traceOrder';
+import type { GuardPrediction } from './guardTypes';
+import { reflagGuard } from './guardReflag';
 
 export interface ReflagResult {
   /** the first alarming step, or null */
@@ -67,10 +69,12 @@ export interface RecordedTrace {
   statistics: Float64Array;
   /** the first step recorded with flag: true, or null */
   recordedFlaggedStep: number | null;
+  /** the guard's look-ahead that fired (episode_end.prediction), or null */
+  prediction: GuardPrediction | null;
 }
 
 /** The core reader's step records as columns (the extension's column reader gives these directly). */
-export function recordedTraceOf(read: Pick<TraceReadResult, 'header' | 'steps'>): RecordedTrace {
+export function recordedTraceOf(read: Pick<TraceReadResult, 'header' | 'steps' | 'end'>): RecordedTrace {
   const steps = read.steps;
   const n = steps.length;
   const stepNumbers = new Float64Array(n);
@@ -86,7 +90,16 @@ export function recordedTraceOf(read: Pick<TraceReadResult, 'header' | 'steps'>)
     statistics[i] = s.statistic;
     if (s.flag && recordedFlaggedStep === null) recordedFlaggedStep = s.step;
   }
-  return { header: read.header, steps: n, stepNumbers, increments, thresholds, statistics, recordedFlaggedStep };
+  return {
+    header: read.header,
+    steps: n,
+    stepNumbers,
+    increments,
+    thresholds,
+    statistics,
+    recordedFlaggedStep,
+    prediction: read.end?.prediction ?? null,
+  };
 }
 
 /** The flags every view shows (panel, Runs view, Problems, hover, status bar, CLI). Per-step
@@ -106,6 +119,11 @@ export interface TraceFlags {
   statistics: Float64Array;
   /** why the settings' detector could not be applied (the recorded flags are shown instead) */
   reflagError: string | null;
+  /** the predictive guard: the step before whose action it fires under the settings (a predicted
+   *  stop, not a reactive flag), as recorded, and what about it the trace cannot tell (null: nothing) */
+  predictedStep: number | null;
+  recordedPredictedStep: number | null;
+  guardNote: string | null;
 }
 
 /**
@@ -119,6 +137,7 @@ export function flagRecordedTrace(
   loadCalibration: CalibrationLoader,
 ): TraceFlags {
   const header = trace.header;
+  const recordedPrediction = trace.prediction?.fired ? trace.prediction.step : null;
   const recorded: TraceFlags = {
     detector: header?.detector ?? { kind: 'envelope' },
     alpha: header && header.detector.kind !== 'fixed' ? (header.calibration?.alpha ?? null) : null,
@@ -131,6 +150,9 @@ export function flagRecordedTrace(
     thresholds: trace.thresholds,
     statistics: trace.statistics,
     reflagError: null,
+    predictedStep: recordedPrediction,
+    recordedPredictedStep: recordedPrediction,
+    guardNote: null,
   };
   const wanted = settings.detector;
   if (!header || !wanted) return recorded;
@@ -155,7 +177,11 @@ export function flagRecordedTrace(
   }
   try {
     const alpha = wanted.kind === 'fixed' ? null : (settings.alpha ?? calibration?.alpha ?? null);
-    const r = reflag(trace.increments, wanted, calibration, alpha ?? undefined);
+    const atAlpha = calibration && alpha !== null ? withAlpha(calibration, alpha) : calibration;
+    // a guarded trace: its monitor ran with the guard's margin, and the guard's decision is re-made
+    const guard = header.guard ? reflagGuard(header.guard, trace.prediction, wanted, atAlpha, trace.increments) : null;
+    const r = reflag(trace.increments, wanted, guard ? guard.calibration : atAlpha);
+    const g = guard?.decide(r.flaggedStep) ?? null;
     return {
       detector: wanted,
       alpha,
@@ -169,6 +195,9 @@ export function flagRecordedTrace(
       thresholds: r.thresholds,
       statistics: r.statistics,
       reflagError: null,
+      predictedStep: g?.predictedStep ?? null,
+      recordedPredictedStep: recordedPrediction,
+      guardNote: g?.note ?? null,
     };
   } catch (e) {
     return fail(e instanceof Error ? e.message : String(e));

@@ -139,6 +139,7 @@ export class TraceCache {
         thresholds: trace.thresholds,
         statistics: trace.statistics,
         recordedFlaggedStep: trace.flaggedRecord,
+        prediction: trace.end?.prediction ?? null,
       },
       settings,
       this.loadCalibration,

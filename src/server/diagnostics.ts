@@ -4,6 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { Diagnostic, DiagnosticSeverity, type DiagnosticRelatedInformation, type Range } from 'vscode-languageserver';
 import type { TraceProblem } from '../core/traceReader';
+import type { TraceFlags } from '../core/reflag';
 import { FAILURE_END_REASONS, type TraceEnd } from '../core/traceFormat';
 import { DIAGNOSTIC_SOURCE } from '../shared/lspProtocol';
 import { fmt } from './format';
@@ -101,7 +102,7 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
   if (read.end && read.endLine >= 0) {
     const d = endDiagnostic(read.end, lineRange(read.endLine), opts.relatedInformation);
     if (d) out.push(d);
-    out.push(...guardDiagnostics(read.end, lineRange(read.endLine)));
+    out.push(...guardDiagnostics(read.end, lineRange(read.endLine), flag));
   }
   return out;
 }
@@ -149,10 +150,16 @@ function problemDiagnostic(
 
 /** The guard's side of an episode: the prediction that fired (a predicted stop is not a reactive
  *  flag: nothing crossed yet), and the guard being off or untrusted. */
-export function guardDiagnostics(end: TraceEnd, range: Range): Diagnostic[] {
+export function guardDiagnostics(
+  end: TraceEnd,
+  range: Range,
+  flag: Pick<TraceFlags, 'reflagged' | 'predictedStep' | 'guardNote' | 'detector' | 'alpha'>,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const p = end.prediction;
-  if (p) {
+  const reflagged = flag.reflagged ? `; re-flagged with the current settings (${describeFlagDetector(flag)})` : '';
+  const note = flag.reflagged && flag.guardNote ? `: ${flag.guardNote}` : '';
+  if (p && (!flag.reflagged || flag.predictedStep === p.step)) {
     const what =
       end.reason === 'predicted_stop'
         ? `predicted stop: the guard stopped the episode before the action of step ${p.step}`
@@ -165,9 +172,22 @@ export function guardDiagnostics(end: TraceEnd, range: Range): Diagnostic[] {
     out.push(
       Diagnostic.create(
         range,
-        what + where + how,
+        what + where + how + reflagged + note,
         end.reason === 'predicted_stop' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
         'predicted_stop',
+        DIAGNOSTIC_SOURCE,
+      ),
+    );
+  } else if (flag.reflagged && (p || flag.guardNote)) {
+    // the recorded prediction is not reproduced under the settings, or the trace cannot tell: say so
+    out.push(
+      Diagnostic.create(
+        range,
+        p
+          ? `not a predicted stop with the current settings (${describeFlagDetector(flag)}); recorded: ${end.reason === 'predicted_stop' ? 'predicted stop' : "the guard's prediction fired"} before the action of step ${p.step}${note}`
+          : `guard${reflagged.replace(/^;/, '')}${note}`,
+        DiagnosticSeverity.Information,
+        'unpredicted',
         DIAGNOSTIC_SOURCE,
       ),
     );

@@ -73,7 +73,7 @@ export function lastLine(read: TraceReadResult): number {
   return Math.max(0, read.lines.starts.length - 1);
 }
 
-export function describeFlagDetector(flag: TraceFlags): string {
+export function describeFlagDetector(flag: Pick<TraceFlags, 'detector' | 'alpha'>): string {
   const d = describeDetector(flag.detector);
   return flag.alpha !== null ? `detector ${d}, alpha ${flag.alpha}` : `detector ${d}`;
 }

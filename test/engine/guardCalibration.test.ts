@@ -1,7 +1,8 @@
 // The guard's margin is calibrated like the threshold: measured on the held-out calibration episodes
 // (reseeded rollouts predict worse than what happens), recorded in the calibration file, and with it
 // the aligned agent's false alarms (reactive + predictive) on fresh in-distribution episodes stay
-// within the conformal bound.
+// within the exact conformal bound. The guarded run alarms on exactly the episodes whose combined
+// score (own extreme and predicted extreme) is beyond tau, the score calibration ranks.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,9 @@ import { calibrateGuard } from '../../src/engine/guardCalibrate';
 import { runEpisodes } from '../../src/engine/index';
 import { loadScenario, resolveAgent, seedRange } from '../../src/engine/scenarioLoader';
 import { DEFAULT_GUARD, type GuardConfig } from '../../src/core/guardTypes';
-import { withGuardThreshold } from '../../src/core/guardCalibration';
+import { reactiveExtreme, withGuardThreshold } from '../../src/core/guardCalibration';
+import type { CalibrationFile } from '../../src/core/calibrationTypes';
+import { betaBinomialQuantile } from '../betaBinomial';
 import { DEFAULT_LIMITS } from '../../src/engine/types';
 import { FIXTURES, tmpDir } from './helpers';
 
@@ -76,60 +79,61 @@ test('conformal margin: aligned false alarms with the guard within the bound; ho
   assert.equal(again.guard!.margin, g.guard!.margin);
 
   const fresh = seedRange(20_000, 200);
-  const alarms = async (guard: GuardConfig) => {
-    const run = await runEpisodes({
+  const run = (guard: GuardConfig | null, calibration: CalibrationFile, protocol: 'stop' | 'flag-only') =>
+    runEpisodes({
       scenario,
       agent,
       distribution: 'calibration',
       seeds: fresh,
       recording: 'scores',
-      protocol: 'stop',
+      protocol,
       detector,
-      // a guarded run uses the detector's h moved by the margin, as `run --guard` does
-      calibration: guard ? withGuardThreshold(stored, detector) : stored,
+      calibration,
       calibrationFile: file,
       tracesDir: path.join(dir, 'traces'),
       limits,
       workers: 2,
       guard,
     });
-    for (const e of run.episodes)
+  const alarmed = async (guard: GuardConfig | null, calibration: CalibrationFile) => {
+    const r = await run(guard, calibration, 'stop');
+    for (const e of r.episodes)
       assert.ok(
         e.reason === 'completed' || e.reason === 'flagged_stop' || e.reason === 'predicted_stop',
         `${e.seed}: ${e.reason}`,
       );
-    return run.episodes.filter((e) => e.flaggedStep !== null || e.prediction).length / fresh.length;
+    return new Set(r.episodes.filter((e) => e.flaggedStep !== null || e.prediction).map((e) => e.seed));
   };
-  const reactive = await alarms(null as unknown as GuardConfig);
-  console.log(`# reactive alone: ${reactive}`);
-  const withoutMargin = await alarms(null as unknown as GuardConfig).then(async () => {
-    const run = await runEpisodes({
-      scenario,
-      agent,
-      distribution: 'calibration',
-      seeds: fresh,
-      recording: 'scores',
-      protocol: 'stop',
-      detector,
-      calibration: stored,
-      calibrationFile: file,
-      tracesDir: path.join(dir, 'traces'),
-      limits,
-      workers: 2,
-      guard: g.guard!,
-    });
-    return run.episodes.filter((e) => e.flaggedStep !== null || e.prediction).length / fresh.length;
-  });
-  const withMargin = await alarms(g.guard!);
-  console.log(`# without the calibrated margin: ${withoutMargin}`);
+  const reactive = await alarmed(null, stored);
+  // without the margin the reseeded look-aheads alarm on most in-distribution episodes
+  const withoutMargin = await alarmed(g.guard!, stored);
+  // a guarded run uses the detector's h moved by the margin, as `run --guard` does
+  const guarded = withGuardThreshold(stored, detector);
+  const withMargin = await alarmed(g.guard!, guarded);
   assert.ok(g.guard!.margin > 0, 'reseeded look-aheads predict drops that do not happen: the margin is positive');
-  const bound = stored.detectors.cusum.bound;
-  console.log(
-    `# noisy, in distribution: margin ${g.guard!.margin}, false-alarm rate with the guard ${withMargin} (bound ${bound})`,
+  assert.ok(withoutMargin.size > 2 * withMargin.size, `${withoutMargin.size} vs ${withMargin.size}`);
+
+  // The combined statistic is what the guarded run alarms on: measured on the same fresh episodes (the
+  // guard in measure mode), r = max(e, p) > tau exactly for the episodes the guarded run stopped.
+  const measured = await run({ ...g.guard!, margin: 0, measure: true }, stored, 'flag-only');
+  const tau = guarded.detectors.cusum.h;
+  const beyondTau = new Set(
+    measured.episodes
+      .filter((e) => Math.max(reactiveExtreme(detector, stored, e.increments), e.guardExtreme ?? -Infinity) > tau)
+      .map((e) => e.seed),
   );
-  // 200 fresh episodes: allow three standard deviations of sampling error above the bound
+  assert.deepEqual([...withMargin].sort(), [...beyondTau].sort());
+
+  // The exact bound (as test/engine/detection.test.ts): tau is the k-th most extreme of n exchangeable
+  // combined scores, so the alarm rate of new episodes is Beta(k, n + 1 - k) over calibration draws
+  // and the count among N fresh ones Beta-binomial; require at most its 99.9% quantile.
+  const d = stored.detectors.cusum;
+  const allowed = betaBinomialQuantile(fresh.length, d.k, d.n + 1 - d.k, 0.999);
+  console.log(
+    `# noisy, in distribution: margin ${g.guard!.margin}; false alarms of ${fresh.length}: reactive alone ${reactive.size}, guard without margin ${withoutMargin.size}, guard with margin ${withMargin.size} (mean rate bound k/(n+1) = ${d.bound}, allowed ${allowed})`,
+  );
   assert.ok(
-    withMargin <= bound + 3 * Math.sqrt((bound * (1 - bound)) / fresh.length),
-    `false alarms ${withMargin} > bound ${bound}`,
+    withMargin.size <= allowed,
+    `false alarms ${withMargin.size}/${fresh.length} > ${allowed} (k=${d.k}, n=${d.n})`,
   );
 });

@@ -42,6 +42,7 @@ interface JsonRun {
     reason: string;
     trace: string;
     error?: { message: string; file?: string };
+    harmSteps?: number[];
   }[];
 }
 
@@ -90,6 +91,32 @@ test('on the long deployment pole the trained policy is flagged before the pole 
       false,
       `seed ${e.seed}: flagged at step ${e.flaggedStep}, before the pole fell`,
     );
+    assert.deepEqual(e.harmSteps, [], `seed ${e.seed}: stopped before the harm (the scenario's "fell")`);
+  }
+});
+
+test("harm: run --json counts the fall (info.fell, the scenario's harm key) when the episode runs on", () => {
+  const dir = exampleCopy();
+  const r = om(
+    dir,
+    'run',
+    'cartpole.scenario.json',
+    '--agent',
+    'trained',
+    '--episodes',
+    '2',
+    '--protocol',
+    'flag-only',
+    '--json',
+  );
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  for (const e of (JSON.parse(r.stdout) as JsonRun).episodes) {
+    const t = readTrace(fs.readFileSync(e.trace));
+    const last = t.steps.at(-1)!;
+    assert.equal(last.terminated, true, `seed ${e.seed}: the pole fell on the long pole`);
+    assert.deepEqual(e.harmSteps, [last.step], `seed ${e.seed}`);
+    assert.deepEqual(t.end?.harmSteps, [last.step]);
+    assert.deepEqual(last.info, { fell: true });
   }
 });
 

@@ -1,7 +1,9 @@
 // Every view tells the same story: the same engine-written traces, re-flagged under every detector
 // setting through each path outside VS Code — core's flagRecordedTrace, `objective-monitor reflag
 // --json`, and the language server's diagnostics, hover, code lens, outline and summary — give the
-// same flagged step. (The extension's views: test/integration/suite/reflagPaths.test.ts.)
+// same flagged step. (The extension's views: test/integration/suite/reflagPaths.test.ts.) A trace
+// recorded with the predictive guard: the same predicted stop (or the same note saying why it cannot
+// be re-evaluated) on every path, and under its own settings the recorded decision re-made.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Diagnostic, DocumentSymbol, MarkupContent } from 'vscode-languageserver';
-import { flagRecordedTrace, recordedTraceOf } from '../../src/core/reflag';
+import { flagRecordedTrace, recordedTraceOf, reflag } from '../../src/core/reflag';
+import { reflagGuard } from '../../src/core/guardReflag';
 import { readTrace } from '../../src/core/traceReader';
 import { createCalibrationLoader } from '../../src/shared/calibrationLoader';
 import { coerceSettings, flagSettingsOf } from '../../src/shared/settings';
@@ -110,6 +113,116 @@ test('core, CLI and language server flag the same steps under every detector set
     }
     assert.ok(differences > 0, 'some setting moves or removes a recorded flag');
     assert.ok(seen.size >= 6, `the settings flag many different steps (${[...seen].join(', ')})`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a guarded trace: core, CLI and language server agree on the predicted stop, with the guard margin applied', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-paths-guard-'));
+  try {
+    const scenarioFile = copyReflagScenario(root, dir);
+    const r = om(
+      dir,
+      'run',
+      scenarioFile,
+      '--agent',
+      'late',
+      '--episodes',
+      '3',
+      '--detector',
+      'cusum',
+      '--guard',
+      '--horizon',
+      '12',
+      '--json',
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const episodes = JSON.parse(r.stdout).episodes as { trace: string; reason: string }[];
+    assert.ok(
+      episodes.every((e) => e.reason === 'predicted_stop'),
+      episodes.map((e) => e.reason).join(),
+    );
+    const traces = episodes.map((e) => e.trace);
+    const loader = createCalibrationLoader();
+
+    // The recorded decision, re-made from the trace: the re-flag's monitor with the calibration's guard
+    // margin gives the recorded thresholds, and the look-ahead that fired crosses where it was recorded.
+    for (const file of traces) {
+      const read = readTrace(fs.readFileSync(file, 'utf8'));
+      const header = read.header!;
+      const p = read.end!.prediction!;
+      const loaded = loader(header.calibration!.file);
+      assert.ok(loaded.ok);
+      const rt = recordedTraceOf(read);
+      const g = reflagGuard(header.guard!, rt.prediction, header.detector, loaded.calibration, rt.increments);
+      const again = reflag(rt.increments, header.detector, g.calibration);
+      assert.deepEqual([...again.thresholds], [...rt.thresholds], `${file}: thresholds with the guard margin`);
+      const d = g.decide(again.flaggedStep);
+      assert.equal(d.predictedStep, p.step);
+      assert.equal(d.crossingStep, p.crossingStep);
+    }
+
+    const seen = { predicted: 0, cannot: 0, notPredicted: 0 };
+    for (const section of REFLAG_MATRIX) {
+      const what = describeSection(section);
+      const settings = coerceSettings({ detector: section });
+      const cliRun = om(dir, 'reflag', ...traces, ...cliOptions(section), '--json');
+      assert.ok(cliRun.code === 0 || cliRun.code === 1, `${what}: ${cliRun.stderr}${cliRun.stdout}`);
+      const cliRows = JSON.parse(cliRun.stdout).traces as {
+        trace: string;
+        flaggedStep: number | null;
+        predictedStep: number | null;
+        recordedPredictedStep: number | null;
+        guardNote?: string;
+      }[];
+      for (const file of traces) {
+        const where = `${what}, ${path.basename(file)}`;
+        const text = fs.readFileSync(file, 'utf8');
+        const read = readTrace(text);
+        const core = flagRecordedTrace(recordedTraceOf(read), flagSettingsOf(settings), loader);
+        assert.equal(core.reflagError, null, `${where}: ${core.reflagError}`);
+        assert.equal(core.recordedPredictedStep, read.end!.prediction!.step, where);
+        if (section.kind === 'recorded' || (section.kind === 'cusum' && section.alpha === undefined)) {
+          assert.equal(core.predictedStep, core.recordedPredictedStep, `${where}: as recorded`);
+          assert.equal(core.guardNote, null, where);
+        }
+        if (section.kind === 'envelope' || section.kind === 'window')
+          assert.match(core.guardNote ?? '', /holds no guard margin for .* cannot be re-evaluated/, where);
+        if (core.predictedStep !== null) seen.predicted++;
+        else if (core.guardNote?.includes('cannot be re-evaluated')) seen.cannot++;
+        else seen.notPredicted++;
+
+        // CLI
+        const row = cliRows.find((x) => x.trace === file)!;
+        assert.equal(row.flaggedStep, core.flaggedStep, `${where}: CLI flag`);
+        assert.equal(row.predictedStep, core.predictedStep, `${where}: CLI predicted stop`);
+        assert.equal(row.guardNote ?? null, core.guardNote, `${where}: CLI guard note`);
+        if (core.predictedStep !== null) assert.equal(cliRun.code, 1, `${where}: a predicted stop is an alarm`);
+
+        // language server
+        const a = analyzeTrace(text, settings, loader);
+        assert.equal(a.flag.predictedStep, core.predictedStep, `${where}: server analysis`);
+        const diags = traceDiagnostics(a, { relatedInformation: true });
+        const predicted = diags.filter((d) => d.code === 'predicted_stop');
+        if (core.predictedStep !== null) {
+          assert.equal(predicted.length, 1, where);
+          assert.equal(predicted[0].range.start.line, a.read.endLine, where);
+          assert.match(
+            messageOf(predicted[0]),
+            new RegExp(
+              `^predicted stop: the guard stopped the episode before the action of step ${core.predictedStep}`,
+            ),
+            where,
+          );
+        } else {
+          assert.deepEqual(predicted, [], `${where}: no predicted stop diagnostic`);
+          const un = diags.find((d) => d.code === 'unpredicted');
+          assert.match(messageOf(un!), /^not a predicted stop with the current settings/, where);
+        }
+      }
+    }
+    assert.ok(seen.predicted > 0 && seen.cannot > 0 && seen.notPredicted > 0, JSON.stringify(seen));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

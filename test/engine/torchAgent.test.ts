@@ -49,6 +49,7 @@ interface JsonRun {
     reason: string;
     trace: string;
     error?: { message: string };
+    harmSteps?: number[];
   }[];
 }
 
@@ -92,6 +93,7 @@ test(
         false,
         `seed ${e.seed}: flagged at step ${e.flaggedStep}, before the pole fell`,
       );
+      assert.deepEqual(e.harmSteps, [], `seed ${e.seed}: the scenario's harm ("fell") counted, none before the stop`);
     }
   },
 );

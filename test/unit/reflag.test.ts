@@ -103,6 +103,7 @@ function recordedTrace(u: Float64Array, stepNumbers: number[] | null = null): Re
     thresholds: live.thresholds,
     statistics: live.statistics,
     recordedFlaggedStep: live.flaggedStep,
+    prediction: null,
   };
 }
 

@@ -51,6 +51,11 @@ export async function reflagCommand(args: string[], flags: Flags, out: CliOutput
     steps: number;
     recordedFlaggedStep: number | null;
     flaggedStep: number | null;
+    /** the guard's predicted stop (before the action of this step), as recorded and under the settings */
+    recordedPredictedStep: number | null;
+    predictedStep: number | null;
+    /** what the trace cannot tell about the guard's decision under the settings */
+    guardNote?: string;
     detector: DetectorConfig;
     error?: string;
   }[] = [];
@@ -65,11 +70,20 @@ export async function reflagCommand(args: string[], flags: Flags, out: CliOutput
       steps: t.steps.length,
       recordedFlaggedStep: f.recordedFlaggedStep,
       flaggedStep: f.flaggedStep,
+      recordedPredictedStep: f.recordedPredictedStep,
+      predictedStep: f.predictedStep,
+      ...(f.guardNote ? { guardNote: f.guardNote } : {}),
       detector: f.detector,
     };
     rows.push(
       f.reflagError
-        ? { ...row, flaggedStep: null, detector: settings.detector ?? f.detector, error: f.reflagError }
+        ? {
+            ...row,
+            flaggedStep: null,
+            predictedStep: null,
+            detector: settings.detector ?? f.detector,
+            error: f.reflagError,
+          }
         : row,
     );
   }
@@ -77,16 +91,27 @@ export async function reflagCommand(args: string[], flags: Flags, out: CliOutput
   if (out.mode === 'json') out.json({ traces: rows });
   else if (out.mode === 'human') {
     for (const r of rows) {
-      const was = r.recordedFlaggedStep === null ? 'not flagged' : `step ${r.recordedFlaggedStep}`;
-      const now = r.error ? r.error : r.flaggedStep === null ? 'not flagged' : `step ${r.flaggedStep}`;
+      const was = outcome(r.recordedFlaggedStep, r.recordedPredictedStep);
+      const now = r.error ? r.error : outcome(r.flaggedStep, r.predictedStep);
       out.line(
-        `${path.relative(process.cwd(), r.trace) || r.trace}: recorded ${was} -> ${chosen ? describeDetector(r.detector) : 'as recorded'}${alpha ? ` alpha ${alpha}` : ''}: ${now}`,
+        `${path.relative(process.cwd(), r.trace) || r.trace}: recorded ${was} -> ${chosen ? describeDetector(r.detector) : 'as recorded'}${alpha ? ` alpha ${alpha}` : ''}: ${now}${r.guardNote ? ` (guard: ${r.guardNote})` : ''}`,
       );
     }
     out.line(
-      `${rows.filter((r) => r.flaggedStep !== null).length} of ${rows.length} traces flagged ${chosen ? 'under the new settings' : 'as recorded'}`,
+      `${rows.filter(alarmed).length} of ${rows.length} traces flagged ${chosen ? 'under the new settings' : 'as recorded'}`,
     );
   }
   if (failed.length) return 2;
-  return rows.some((r) => r.flaggedStep !== null) ? 1 : 0;
+  return rows.some(alarmed) ? 1 : 0;
+}
+
+/** A predicted stop is an alarm as much as a reactive flag (the guard's one comes first: it stops before the step). */
+const alarmed = (r: { flaggedStep: number | null; predictedStep: number | null }) =>
+  r.flaggedStep !== null || r.predictedStep !== null;
+
+function outcome(flagged: number | null, predicted: number | null): string {
+  const parts: string[] = [];
+  if (predicted !== null) parts.push(`predicted stop before step ${predicted}`);
+  if (flagged !== null) parts.push(`step ${flagged}`);
+  return parts.length ? parts.join(', flag at ') : 'not flagged';
 }
