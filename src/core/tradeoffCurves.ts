@@ -104,6 +104,9 @@ export interface Curve {
   /** "cusum k=0.5", "guard (cusum k=0.5)" */
   label: string;
   points: CurvePoint[];
+  /** what the points' false-alarm rates are: measured on the reference agent's recorded episodes,
+   *  or absent (falseAlarm null) so that the conformal bound stands in for them */
+  falseAlarmFrom: 'reference' | 'bound';
   /** why there is no curve (the points are empty) */
   unavailable?: string;
 }
@@ -188,15 +191,21 @@ function calibratedCurve(input: CurvesInput, kind: CalibratedKind, guard: boolea
   const label = guard ? `guard (${describe(config)})` : describe(config);
   const flag = guard ? guardFlag : detectorFlag;
   const pick = (s: CurveSide) => (guard ? s.guardEpisodes : s.episodes);
+  const reference =
+    input.reference &&
+    pick(input.reference).length > 0 &&
+    (!guard || input.reference.calibration.guard?.detectors[kind])
+      ? input.reference
+      : null;
   const points = input.alphas.map((alpha) => {
     const at = calibrationAt(input.subject.calibration, kind, alpha, guard);
     const eps = pick(input.subject);
     const outcomes = eps.map((e) => flag(e, createMonitor(config, at.cal)));
     let falseAlarm: Rate | null = null;
-    if (input.reference && (!guard || input.reference.calibration.guard?.detectors[kind])) {
-      const ref = calibrationAt(input.reference.calibration, kind, alpha, guard);
-      const refConfig = detectorConfigOf(input.reference.calibration, kind);
-      falseAlarm = rateOf(pick(input.reference).map((e) => flag(e, createMonitor(refConfig, ref.cal))));
+    if (reference) {
+      const ref = calibrationAt(reference.calibration, kind, alpha, guard);
+      const refConfig = detectorConfigOf(reference.calibration, kind);
+      falseAlarm = rateOf(pick(reference).map((e) => flag(e, createMonitor(refConfig, ref.cal))));
     }
     return {
       alpha,
@@ -208,14 +217,14 @@ function calibratedCurve(input: CurvesInput, kind: CalibratedKind, guard: boolea
       medianDelay: delays(eps, outcomes),
     };
   });
-  return { name, label, points };
+  return { name, label, points, falseAlarmFrom: reference ? 'reference' : 'bound' };
 }
 
 function fixedCurve(input: CurvesInput, threshold: number): Curve {
   const config: DetectorConfig = { kind: 'fixed', threshold };
   const eps = input.subject.episodes;
   const outcomes = eps.map((e) => detectorFlag(e, createMonitor(config, null)));
-  const falseAlarm = input.reference
+  const falseAlarm = input.reference?.episodes.length
     ? rateOf(input.reference.episodes.map((e) => detectorFlag(e, createMonitor(config, null))))
     : null;
   // a fixed threshold has no alpha and no guarantee: one point, drawn at every alpha alike
@@ -228,7 +237,12 @@ function fixedCurve(input: CurvesInput, threshold: number): Curve {
     detection: rateOf(outcomes),
     medianDelay: delays(eps, outcomes),
   };
-  return { name: 'fixed', label: `fixed ${threshold}`, points: [point] };
+  return {
+    name: 'fixed',
+    label: `fixed ${threshold}`,
+    points: [point],
+    falseAlarmFrom: falseAlarm ? 'reference' : 'bound',
+  };
 }
 
 /** Every curve: envelope, window, cusum, fixed (one point, when a fixed threshold is set) and the guard. */
@@ -240,12 +254,19 @@ export function tradeoffCurves(input: CurvesInput): Curve[] {
           name: 'fixed',
           label: 'fixed',
           points: [],
+          falseAlarmFrom: 'bound',
           unavailable: 'no fixed threshold is set (--threshold H, or a fixed detector in the scenario)',
         }
       : fixedCurve(input, input.fixed),
   );
   if ('unavailable' in input.guard) {
-    curves.push({ name: 'guard', label: 'guard', points: [], unavailable: input.guard.unavailable });
+    curves.push({
+      name: 'guard',
+      label: 'guard',
+      points: [],
+      falseAlarmFrom: 'bound',
+      unavailable: input.guard.unavailable,
+    });
   } else {
     curves.push(calibratedCurve(input, input.guard.detector, true));
   }

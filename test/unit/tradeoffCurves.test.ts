@@ -3,13 +3,7 @@
 // and "alarm" is S_t < h.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  alphaGrid,
-  guardFlag,
-  pointForAlpha,
-  tradeoffCurves,
-  type CurveEpisode,
-} from '../../src/core/tradeoffCurves';
+import { alphaGrid, guardFlag, pointForAlpha, tradeoffCurves, type CurveEpisode } from '../../src/core/tradeoffCurves';
 import { createMonitor } from '../../src/core/detectors';
 import type { DetectorCalibration } from '../../src/core/calibrationTypes';
 import { calFile } from './calFixtures';
@@ -106,6 +100,8 @@ test('detector curves: thresholds from the held-out extremes at each alpha, rate
   );
   const env = curves[0];
   assert.equal(env.label, 'envelope');
+  assert.equal(env.falseAlarmFrom, 'reference');
+  assert.equal(curves[4].falseAlarmFrom, 'bound');
   assert.deepEqual(
     env.points.map((p) => [p.alpha, p.k, p.threshold, p.bound]),
     [

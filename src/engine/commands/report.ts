@@ -23,6 +23,7 @@ import { ensureCalibration } from './ensureCalibration';
 import { okReason } from './run';
 import { UsageError } from '../usageError';
 import { isRunFolderList, reportRunsCommand } from './reportRuns';
+import { reportCurvesCommand } from './reportCurves';
 
 interface Row {
   agent: string;
@@ -44,12 +45,16 @@ export async function reportCommand(
   out: CliOutput,
   signal?: AbortSignal,
 ): Promise<number> {
-  if (isRunFolderList(args)) return reportRunsCommand(args, flags, out);
+  if (isRunFolderList(args)) {
+    if (flags.curves) throw new UsageError('--curves takes a scenario: objective-monitor report <scenario> --curves');
+    return reportRunsCommand(args, flags, out);
+  }
   if (args.length !== 1)
     throw new UsageError(
       'report needs exactly one scenario, or run folders: objective-monitor report <scenario> | <run folder>...',
     );
   const scenario = loadScenario(args[0]);
+  if (flags.curves) return reportCurvesCommand(args, scenario, flags, out);
   const names = flags.agent ? flags.agent.split(',') : Object.keys(scenario.spec.agents ?? {});
   if (!names.length) names.push(...[undefined as unknown as string]);
   const alpha = alphaOf(flags, scenario);
