@@ -74,7 +74,7 @@ test('report --curves: detectors and guard across alpha from recorded traces, ag
   const r = cliIn(dir, 'report', s, '--curves', '--json');
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.ok(validate(out), JSON.stringify(validate.errors));
+  assert.equal(validate(out), true, JSON.stringify(validate.errors));
   assert.equal(out.alpha, 0.05);
   assert.equal(out.agents.length, 1);
   const a = out.agents[0];
