@@ -278,3 +278,19 @@ export function pointForAlpha(points: CurvePoint[], alpha: number, n: number): n
   const k = Math.max(1, conformalRank(alpha, n));
   return points.findIndex((p) => p.k === k);
 }
+
+/** One agent's curves as `report <scenario> --curves --json` prints them (test/fixtures/schemas/tradeoff-curves.schema.json). */
+export interface AgentCurves {
+  agent: string;
+  /** whose recorded episodes the false-alarm rates are measured on; null: the bound is used */
+  reference: string | null;
+  falseAlarmFrom: 'reference' | 'bound';
+  calibration: string;
+  heldOut: number;
+  episodes: number;
+  guardEpisodes: number;
+  /** index into each calibrated curve's points of the current alpha's threshold (-1: none) */
+  current: number;
+  notes: string[];
+  curves: Curve[];
+}

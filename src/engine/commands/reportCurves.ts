@@ -11,7 +11,7 @@ import {
   alphaGrid,
   pointForAlpha,
   tradeoffCurves,
-  type Curve,
+  type AgentCurves,
   type CurveSide,
   type Rate,
 } from '../../core/tradeoffCurves';
@@ -24,21 +24,6 @@ import type { AgentChoice } from '../types';
 import { UsageError } from '../usageError';
 
 const REFERENCE = 'aligned';
-
-export interface AgentCurves {
-  agent: string;
-  /** whose recorded episodes the false-alarm rates are measured on; null: the bound is used */
-  reference: string | null;
-  falseAlarmFrom: 'reference' | 'bound';
-  calibration: string;
-  heldOut: number;
-  episodes: number;
-  guardEpisodes: number;
-  /** index into each calibrated curve's points of the current alpha's threshold (-1: none) */
-  current: number;
-  notes: string[];
-  curves: Curve[];
-}
 
 interface Loaded {
   agent: AgentChoice;
