@@ -24,6 +24,10 @@ import { okReason } from './run';
 import { UsageError } from '../usageError';
 import { isRunFolderList, reportRunsCommand } from './reportRuns';
 import { reportCurvesCommand } from './reportCurves';
+import fs from 'node:fs';
+import { readTrace, type TraceReadResult } from '../../core/traceReader';
+import { traceFiles } from '../curveEpisodes';
+import { harmByKind, harmLines } from '../reports/harmByKind';
 
 interface Row {
   agent: string;
@@ -133,8 +137,9 @@ export async function reportCommand(
     }
   }
 
+  const harm = scenario.spec.harm ? harmByKind(recordedTraces(outDirOf(flags), scenario.hash)) : null;
   if (out.mode === 'json') {
-    out.json({ scenario: scenario.spec.name, alpha, episodes: n, rows });
+    out.json({ scenario: scenario.spec.name, alpha, episodes: n, rows, ...(harm ? { harm } : {}) });
   } else if (out.mode === 'human') {
     out.line(
       `${scenario.spec.name}: ${n} deployment episodes per agent, alpha ${alpha}, each agent calibrated on its own training episodes`,
@@ -151,8 +156,26 @@ export async function reportCommand(
     out.line(
       "delay = flagged step minus the first step whose increment differs from the aligned agent's on the same seed",
     );
+    if (harm) {
+      out.line('');
+      for (const l of harmLines(harm)) out.line(l);
+    }
   }
   return 0;
+}
+
+/** The recorded traces of this version of the scenario (the report's own runs among them). */
+function recordedTraces(outDir: string, scenarioHash: string): TraceReadResult[] {
+  const out: TraceReadResult[] = [];
+  for (const f of traceFiles(path.join(outDir, 'traces'))) {
+    try {
+      const t = readTrace(fs.readFileSync(f));
+      if (t.header?.scenario.hash === scenarioHash && !t.header.forkOf) out.push(t);
+    } catch {
+      // unreadable: not ours to judge here (the trace's own views say what is wrong with it)
+    }
+  }
+  return out;
 }
 
 function firstDifference(a: Float64Array, b: Float64Array | undefined): number | null {

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { reflag } from '../../core/reflag';
-import { readTrace } from '../../core/traceReader';
+import { readTrace, type TraceReadResult } from '../../core/traceReader';
+import { harmByKind, harmLines } from '../reports/harmByKind';
 import { TRACE_EXTENSION } from '../../core/traceFormat';
 import type { CalibrationFile } from '../../core/calibrationTypes';
 import type { DetectorConfig } from '../../core/detectorConfig';
@@ -49,6 +50,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
   if (!files.length) throw new UsageError(`no ${TRACE_EXTENSION} files in ${args.join(', ')}`);
 
   const load = createCalibrationLoader();
+  const read: TraceReadResult[] = [];
   const agents = new Map<string, Map<number, Episode>>();
   let scenario: { name: string; hash: string; file: string } | null = null;
   let alpha: number | null = null;
@@ -77,7 +79,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
       throw new UsageError(
         `${file}: the episode has no end record (still running, or its run was killed); report needs finished runs`,
       );
-    if (t.end.reason !== 'completed' && t.end.reason !== 'flagged_stop') {
+    if (t.end.reason !== 'completed' && t.end.reason !== 'flagged_stop' && t.end.reason !== 'predicted_stop') {
       throw new UsageError(`${file}: seed ${h.seed} ended ${t.end.reason}; report needs episodes that ran properly`);
     }
     const byAgent = agents.get(h.agent.name) ?? new Map<number, Episode>();
@@ -92,8 +94,9 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
       seed: h.seed,
       increments: Float64Array.from(t.steps, (s) => s.increment),
       calibration: c.calibration,
-      stoppedAtFlag: t.end.reason === 'flagged_stop',
+      stoppedAtFlag: t.end.reason === 'flagged_stop' || t.end.reason === 'predicted_stop',
     });
+    read.push(t);
   }
 
   const detectors: DetectorConfig[] = [
@@ -135,6 +138,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
     }
   }
   const seeds = [...agents.values()].reduce((n, m) => n + m.size, 0);
+  const harm = harmByKind(read);
   if (out.mode === 'json') {
     out.json({
       scenario: scenario!.name,
@@ -143,6 +147,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
       traces: files.length,
       stoppedAtFlag: stopped,
       rows,
+      ...(harm ? { harm } : {}),
     });
   } else if (out.mode === 'human') {
     out.line(
@@ -162,9 +167,13 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
     );
     if (stopped) {
       out.line(
-        `${stopped} episode${stopped === 1 ? '' : 's'} stopped at the recorded flag: other detectors see only the steps up to it ` +
+        `${stopped} episode${stopped === 1 ? '' : 's'} stopped at the recorded flag or prediction: other detectors see only the steps up to it ` +
           '(record with run --protocol flag-only for a full comparison)',
       );
+    }
+    if (harm) {
+      out.line('');
+      for (const l of harmLines(harm)) out.line(l);
     }
   }
   return 0;
