@@ -11,6 +11,7 @@
 // would fall in what was not recorded; rates are over the determined episodes and say how many
 // were not.
 
+import { median } from './median';
 import type { CalibrationFile } from './calibrationTypes';
 import { conformalRank, detectorWithAlpha } from './calibration';
 import { createMonitor, type Monitor } from './detectors';
@@ -135,13 +136,6 @@ export function alphaGrid(n: number, max = 0.5): number[] {
   const out: number[] = [];
   for (let k = 1; k <= n && k / (n + 1) <= max; k++) out.push(k / (n + 1));
   return out;
-}
-
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function rateOf(outcomes: FlagOutcome[]): Rate {

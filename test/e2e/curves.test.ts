@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
 import { copyScenario } from '../scenarioCopy';
-import { pick, runCommand, webview } from './workbench';
+import { pick, runCommand, until, webview } from './workbench';
 
 const RESULTS = path.join(ROOT, 'test-results');
 let session: VscodeSession | undefined;
@@ -43,16 +43,6 @@ after(async () => {
   await session?.close();
   fs.rmSync(folder, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, cond: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function workspaceAlpha(): number | undefined {
   const file = path.join(folder, '.vscode', 'settings.json');
@@ -121,7 +111,7 @@ test(
 
     // a click on alpha 5/51 sets the workspace's alpha setting; the marker follows it
     await frame.locator('.curves-alpha', { hasText: /^0\.09804$/ }).click();
-    const alpha = await until('the alpha in .vscode/settings.json', () => workspaceAlpha());
+    const alpha = await until('the alpha in .vscode/settings.json', () => workspaceAlpha(), 30_000);
     assert.ok(Math.abs(alpha - 5 / 51) < 1e-12, `alpha ${alpha}`);
     await frame
       .locator('.curves-current', { hasText: /^alpha 0\.09804 \(setting\): threshold at rank 5 of 50/ })

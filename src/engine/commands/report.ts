@@ -3,6 +3,7 @@
 // Each agent is calibrated on its own training episodes (the agent under test), its deployment
 // episodes are run once with scores recorded and `flag-only`, and every detector re-flags those
 // recorded increments: one run, no rerun per detector.
+import { median } from '../../core/median';
 import path from 'node:path';
 import { reflag } from '../../core/reflag';
 import type { DetectorConfig } from '../../core/detectorConfig';
@@ -183,13 +184,6 @@ function firstDifference(a: Float64Array, b: Float64Array | undefined): number |
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return null;
-}
-
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function pct(x: number): string {

@@ -2,6 +2,7 @@
 // ones — the run folders of `run --shard I/N` gathered from N machines, or any runs of one scenario.
 // Every trace is re-flagged by every detector from its recorded increments and the calibration its
 // header names (core's reflag), exactly as `report <scenario>` does with the runs it makes.
+import { median } from '../../core/median';
 import fs from 'node:fs';
 import path from 'node:path';
 import { reflag } from '../../core/reflag';
@@ -183,13 +184,6 @@ function firstDifference(a: Float64Array, b: Float64Array): number | null {
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return null;
-}
-
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function pct(x: number): string {
