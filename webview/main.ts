@@ -14,6 +14,7 @@ import {
   ReflagMessage,
   REPLAY_PROTOCOL_VERSION,
   RequestStepsMessage,
+  SetAlphaMessage,
   StepDetailsMessage,
   isReplayViewState,
   parseHostMessage,
@@ -30,6 +31,7 @@ import {
 import { DetailCache, playbackStride, wantedSteps } from './detailCache';
 import { h } from './dom';
 import { showCalibration } from './calibrationView';
+import { showCurves } from './curvesView';
 import { focusZoom } from './flagZoom';
 import { positionText } from './format';
 import { forkMarksPlugin, marksText, renderMarksStrip, renderTrackMarks } from './forkMarks';
@@ -496,6 +498,10 @@ function onHostMessage(m: HostToWebviewMessage): void {
   }
   if (m.method === 'replay/calibration') {
     showCalibration(app, m.params);
+    return;
+  }
+  if (m.method === 'replay/curves') {
+    showCurves(app, m.params, (alpha) => vscode.post(SetAlphaMessage.create({ alpha })));
     return;
   }
   if (!meta || m.params.episodeId !== meta.episodeId) return; // stale: for an episode no longer shown

@@ -21,6 +21,7 @@ usage:
   objective-monitor run <scenario> [--agent M] [--calibration FILE] [--episodes N | --seed S] [--shard I/N] [--protocol stop|flag-only|fallback] [--guard [--horizon H] [--rollouts N]] [--json]
                               [--junit FILE] [--sarif FILE]
   objective-monitor report <scenario> [--episodes N] [--json]
+  objective-monitor report <scenario> --curves [--agent M] [--json]   trade-off curves from recorded traces (runs nothing)
   objective-monitor report <run folder>... [--json]   the same table from recorded runs (e.g. the shards of a run)
   objective-monitor merge <partials...> [-o CALIBRATION]   one calibration from the partials of calibrate --shard
   objective-monitor reflag <trace|run folder>... [--detector K] [--alpha A] [--json]   re-flag recorded traces

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import * as commands from './commands';
 import { findPointOfNoReturn, forkFromStep } from './forkCommands';
 import { CalibrationPanel } from './calibrationPanel';
+import { showTradeoffCurves } from './curvesCommand';
 import { Ctx } from './ctx';
 import { ReplayPanel } from './replayPanel';
 import { newAgentModule } from './newModule';
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     register('forkFromStep', forkFromStep);
     register('findPointOfNoReturn', findPointOfNoReturn);
     register('compareEpisodes', commands.compareEpisodes);
+    register('showTradeoffCurves', showTradeoffCurves);
     register('createExampleScenario', commands.createExampleScenario);
     register('showOutput', commands.showOutput);
     register('refreshRuns', commands.refreshRuns);

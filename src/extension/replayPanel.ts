@@ -575,6 +575,7 @@ export function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): s
   for (const p of [
     ['media', 'replay.css'],
     ['media', 'calibration.css'],
+    ['media', 'curves.css'],
   ]) {
     if (fs.existsSync(path.join(extensionUri.fsPath, ...p))) css.push(`<link rel="stylesheet" href="${asset(...p)}">`);
   }

@@ -254,6 +254,38 @@ export interface BlameParams {
   forks: number;
   monotone: boolean;
 }
+/** One point of a trade-off curve as the chart draws it (report --curves, core/tradeoffCurves.ts). */
+export interface CurvePointView {
+  /** null for a fixed threshold (one point, no alpha) */
+  alpha: number | null;
+  k: number;
+  /** the false-alarm rate on the reference agent's episodes, or the bound k/(n+1) (curve.falseAlarmFrom) */
+  x: number | null;
+  /** detection rate over the episodes the recording decides */
+  detection: number | null;
+  medianDelay: number | null;
+  /** "18/20, 2 undecided": what the rate rests on */
+  detail: string;
+}
+export interface CurveView {
+  name: 'envelope' | 'window' | 'cusum' | 'fixed' | 'guard';
+  label: string;
+  falseAlarmFrom: 'reference' | 'bound';
+  points: CurvePointView[];
+  unavailable: string | null;
+}
+/** The trade-off curves panel's whole state (Show Trade-off Curves), sent again when the alpha setting changes. */
+export interface CurvesParams {
+  /** "corridor / misaligned" */
+  label: string;
+  /** the alpha setting now */
+  alpha: number;
+  /** held-out calibration episodes: the point of the setting is the one with rank floor(alpha (n+1)) */
+  heldOut: number;
+  reference: string | null;
+  curves: CurveView[];
+  notes: string[];
+}
 export interface GotoStepParams {
   episodeId: string;
   step: number;
@@ -269,6 +301,7 @@ export const GotoStepMessage = new IpcMessageType('replay/gotoStep', isGotoStepP
 export const CalibrationMessage = new IpcMessageType('replay/calibration', isCalibrationParams);
 export const ForkCompareMessage = new IpcMessageType('replay/forkCompare', isForkCompareParams);
 export const BlameMessage = new IpcMessageType('replay/blame', isBlameParams);
+export const CurvesMessage = new IpcMessageType('replay/curves', isCurvesParams);
 
 export type HostToWebviewMessage =
   | IpcMessage<'replay/load', LoadParams>
@@ -280,7 +313,8 @@ export type HostToWebviewMessage =
   | IpcMessage<'replay/gotoStep', GotoStepParams>
   | IpcMessage<'replay/calibration', CalibrationParams>
   | IpcMessage<'replay/forkCompare', ForkCompareParams>
-  | IpcMessage<'replay/blame', BlameParams>;
+  | IpcMessage<'replay/blame', BlameParams>
+  | IpcMessage<'replay/curves', CurvesParams>;
 
 const HOST_TYPES = [
   LoadMessage,
@@ -293,6 +327,7 @@ const HOST_TYPES = [
   CalibrationMessage,
   ForkCompareMessage,
   BlameMessage,
+  CurvesMessage,
 ] as const;
 
 /** The webview's gate: the message if it is one of ours and well-formed, else undefined. */
@@ -320,17 +355,23 @@ export interface ForkHereParams {
   episodeId: string;
   step: number;
 }
+/** The user picked a point of the trade-off curves: set the alpha setting to it (0 < alpha <= 0.5, the setting's range). */
+export interface SetAlphaParams {
+  alpha: number;
+}
 
 export const ReadyMessage = new IpcMessageType('replay/ready', isReadyParams);
 export const RequestStepsMessage = new IpcMessageType('replay/requestSteps', isRequestStepsParams);
 export const ForkHereMessage = new IpcMessageType('replay/forkHere', isForkHereParams);
+export const SetAlphaMessage = new IpcMessageType('replay/setAlpha', isSetAlphaParams);
 
 export type WebviewToHostMessage =
   | IpcMessage<'replay/ready', ReadyParams>
   | IpcMessage<'replay/requestSteps', RequestStepsParams>
-  | IpcMessage<'replay/forkHere', ForkHereParams>;
+  | IpcMessage<'replay/forkHere', ForkHereParams>
+  | IpcMessage<'replay/setAlpha', SetAlphaParams>;
 
-const WEBVIEW_TYPES = [ReadyMessage, RequestStepsMessage, ForkHereMessage] as const;
+const WEBVIEW_TYPES = [ReadyMessage, RequestStepsMessage, ForkHereMessage, SetAlphaMessage] as const;
 
 /** The host's gate for `webview.onDidReceiveMessage`: the message if valid, else undefined. */
 export function parseWebviewMessage(msg: unknown): WebviewToHostMessage | undefined {
@@ -731,4 +772,60 @@ export function isReplayViewState(x: unknown): x is ReplayViewState {
     x.speed > 0 &&
     x.speed <= 1e7
   );
+}
+
+const MAX_CURVE_POINTS = 10_000;
+const MAX_NOTES = 64;
+
+function isOptFinite(x: unknown): x is number | null {
+  return x === null || isFiniteNum(x);
+}
+
+function isCurvePointView(x: unknown): x is CurvePointView {
+  return (
+    isRecord(x) &&
+    (x.alpha === null || (isFiniteNum(x.alpha) && x.alpha > 0 && x.alpha < 1)) &&
+    Number.isInteger(x.k) &&
+    (x.k as number) >= 0 &&
+    isOptFinite(x.x) &&
+    isOptFinite(x.detection) &&
+    isOptFinite(x.medianDelay) &&
+    isStr(x.detail)
+  );
+}
+
+function isCurveView(x: unknown): x is CurveView {
+  return (
+    isRecord(x) &&
+    ['envelope', 'window', 'cusum', 'fixed', 'guard'].includes(x.name as string) &&
+    isStr(x.label, MAX_ID) &&
+    (x.falseAlarmFrom === 'reference' || x.falseAlarmFrom === 'bound') &&
+    Array.isArray(x.points) &&
+    x.points.length <= MAX_CURVE_POINTS &&
+    everyIndex(x.points, isCurvePointView) &&
+    (x.unavailable === null || isStr(x.unavailable))
+  );
+}
+
+export function isCurvesParams(x: unknown): x is CurvesParams {
+  return (
+    isRecord(x) &&
+    isStr(x.label, MAX_ID) &&
+    isFiniteNum(x.alpha) &&
+    x.alpha > 0 &&
+    x.alpha < 1 &&
+    Number.isInteger(x.heldOut) &&
+    (x.heldOut as number) >= 1 &&
+    (x.reference === null || isStr(x.reference, MAX_ID)) &&
+    Array.isArray(x.curves) &&
+    x.curves.length <= 16 &&
+    everyIndex(x.curves, isCurveView) &&
+    Array.isArray(x.notes) &&
+    x.notes.length <= MAX_NOTES &&
+    everyIndex(x.notes, (n) => isStr(n))
+  );
+}
+
+export function isSetAlphaParams(x: unknown): x is SetAlphaParams {
+  return isRecord(x) && isFiniteNum(x.alpha) && x.alpha > 0 && x.alpha <= 0.5;
 }

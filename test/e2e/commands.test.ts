@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
-import { pick, runCommand, webview } from './workbench';
+import { pick, runCommand, until, webview } from './workbench';
 
 const RESULTS = path.join(ROOT, 'test-results');
 let session: VscodeSession | undefined;
@@ -28,16 +28,6 @@ after(async () => {
   await session?.close();
   fs.rmSync(folder, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, cond: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = cond();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The notification whose text holds `text`: a toast, or in the notification center (an info toast
  *  hides after a while on a slow machine; the center keeps it). */

@@ -58,3 +58,14 @@ export async function replayFrame(page: Page, timeoutMs = 10_000): Promise<Frame
     await page.waitForTimeout(100);
   }
 }
+
+/** Polls `cond` (every 100 ms) until it gives a value; throws naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, cond: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = cond();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -3,6 +3,7 @@
 // Each agent is calibrated on its own training episodes (the agent under test), its deployment
 // episodes are run once with scores recorded and `flag-only`, and every detector re-flags those
 // recorded increments: one run, no rerun per detector.
+import { median } from '../../core/median';
 import path from 'node:path';
 import { reflag } from '../../core/reflag';
 import type { DetectorConfig } from '../../core/detectorConfig';
@@ -23,6 +24,11 @@ import { ensureCalibration } from './ensureCalibration';
 import { okReason } from './run';
 import { UsageError } from '../usageError';
 import { isRunFolderList, reportRunsCommand } from './reportRuns';
+import { reportCurvesCommand } from './reportCurves';
+import fs from 'node:fs';
+import { readTrace, type TraceReadResult } from '../../core/traceReader';
+import { traceFiles } from '../curveEpisodes';
+import { harmByKind, harmLines } from '../reports/harmByKind';
 
 interface Row {
   agent: string;
@@ -44,12 +50,16 @@ export async function reportCommand(
   out: CliOutput,
   signal?: AbortSignal,
 ): Promise<number> {
-  if (isRunFolderList(args)) return reportRunsCommand(args, flags, out);
+  if (isRunFolderList(args)) {
+    if (flags.curves) throw new UsageError('--curves takes a scenario: objective-monitor report <scenario> --curves');
+    return reportRunsCommand(args, flags, out);
+  }
   if (args.length !== 1)
     throw new UsageError(
       'report needs exactly one scenario, or run folders: objective-monitor report <scenario> | <run folder>...',
     );
   const scenario = loadScenario(args[0]);
+  if (flags.curves) return reportCurvesCommand(args, scenario, flags, out);
   const names = flags.agent ? flags.agent.split(',') : Object.keys(scenario.spec.agents ?? {});
   if (!names.length) names.push(...[undefined as unknown as string]);
   const alpha = alphaOf(flags, scenario);
@@ -128,8 +138,9 @@ export async function reportCommand(
     }
   }
 
+  const harm = scenario.spec.harm ? harmByKind(recordedTraces(outDirOf(flags), scenario.hash)) : null;
   if (out.mode === 'json') {
-    out.json({ scenario: scenario.spec.name, alpha, episodes: n, rows });
+    out.json({ scenario: scenario.spec.name, alpha, episodes: n, rows, ...(harm ? { harm } : {}) });
   } else if (out.mode === 'human') {
     out.line(
       `${scenario.spec.name}: ${n} deployment episodes per agent, alpha ${alpha}, each agent calibrated on its own training episodes`,
@@ -146,8 +157,26 @@ export async function reportCommand(
     out.line(
       "delay = flagged step minus the first step whose increment differs from the aligned agent's on the same seed",
     );
+    if (harm) {
+      out.line('');
+      for (const l of harmLines(harm)) out.line(l);
+    }
   }
   return 0;
+}
+
+/** The recorded traces of this version of the scenario (the report's own runs among them). */
+function recordedTraces(outDir: string, scenarioHash: string): TraceReadResult[] {
+  const out: TraceReadResult[] = [];
+  for (const f of traceFiles(path.join(outDir, 'traces'))) {
+    try {
+      const t = readTrace(fs.readFileSync(f));
+      if (t.header?.scenario.hash === scenarioHash && !t.header.forkOf) out.push(t);
+    } catch {
+      // unreadable: not ours to judge here (the trace's own views say what is wrong with it)
+    }
+  }
+  return out;
 }
 
 function firstDifference(a: Float64Array, b: Float64Array | undefined): number | null {
@@ -155,13 +184,6 @@ function firstDifference(a: Float64Array, b: Float64Array | undefined): number |
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return null;
-}
-
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function pct(x: number): string {

@@ -2,10 +2,12 @@
 // ones — the run folders of `run --shard I/N` gathered from N machines, or any runs of one scenario.
 // Every trace is re-flagged by every detector from its recorded increments and the calibration its
 // header names (core's reflag), exactly as `report <scenario>` does with the runs it makes.
+import { median } from '../../core/median';
 import fs from 'node:fs';
 import path from 'node:path';
 import { reflag } from '../../core/reflag';
-import { readTrace } from '../../core/traceReader';
+import { readTrace, type TraceReadResult } from '../../core/traceReader';
+import { harmByKind, harmLines } from '../reports/harmByKind';
 import { TRACE_EXTENSION } from '../../core/traceFormat';
 import type { CalibrationFile } from '../../core/calibrationTypes';
 import type { DetectorConfig } from '../../core/detectorConfig';
@@ -49,6 +51,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
   if (!files.length) throw new UsageError(`no ${TRACE_EXTENSION} files in ${args.join(', ')}`);
 
   const load = createCalibrationLoader();
+  const read: TraceReadResult[] = [];
   const agents = new Map<string, Map<number, Episode>>();
   let scenario: { name: string; hash: string; file: string } | null = null;
   let alpha: number | null = null;
@@ -77,7 +80,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
       throw new UsageError(
         `${file}: the episode has no end record (still running, or its run was killed); report needs finished runs`,
       );
-    if (t.end.reason !== 'completed' && t.end.reason !== 'flagged_stop') {
+    if (t.end.reason !== 'completed' && t.end.reason !== 'flagged_stop' && t.end.reason !== 'predicted_stop') {
       throw new UsageError(`${file}: seed ${h.seed} ended ${t.end.reason}; report needs episodes that ran properly`);
     }
     const byAgent = agents.get(h.agent.name) ?? new Map<number, Episode>();
@@ -92,8 +95,9 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
       seed: h.seed,
       increments: Float64Array.from(t.steps, (s) => s.increment),
       calibration: c.calibration,
-      stoppedAtFlag: t.end.reason === 'flagged_stop',
+      stoppedAtFlag: t.end.reason === 'flagged_stop' || t.end.reason === 'predicted_stop',
     });
+    read.push(t);
   }
 
   const detectors: DetectorConfig[] = [
@@ -135,6 +139,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
     }
   }
   const seeds = [...agents.values()].reduce((n, m) => n + m.size, 0);
+  const harm = harmByKind(read);
   if (out.mode === 'json') {
     out.json({
       scenario: scenario!.name,
@@ -143,6 +148,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
       traces: files.length,
       stoppedAtFlag: stopped,
       rows,
+      ...(harm ? { harm } : {}),
     });
   } else if (out.mode === 'human') {
     out.line(
@@ -162,9 +168,13 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
     );
     if (stopped) {
       out.line(
-        `${stopped} episode${stopped === 1 ? '' : 's'} stopped at the recorded flag: other detectors see only the steps up to it ` +
+        `${stopped} episode${stopped === 1 ? '' : 's'} stopped at the recorded flag or prediction: other detectors see only the steps up to it ` +
           '(record with run --protocol flag-only for a full comparison)',
       );
+    }
+    if (harm) {
+      out.line('');
+      for (const l of harmLines(harm)) out.line(l);
     }
   }
   return 0;
@@ -174,13 +184,6 @@ function firstDifference(a: Float64Array, b: Float64Array): number | null {
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return null;
-}
-
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function pct(x: number): string {
