@@ -18,7 +18,8 @@ import { runCommand, webview } from '../test/e2e/workbench';
 import { FLAG_AT, STEPS, writeMillionStepTrace } from './millionStepTrace';
 
 const BASELINE_REF = process.env.OM_BENCH_BASELINE_REF ?? '2bfda2f';
-const ROUNDS = 3;
+/** opens per extension (OM_BENCH_ROUNDS to change) */
+const ROUNDS = Number(process.env.OM_BENCH_ROUNDS ?? 3);
 const MB = 2 ** 20;
 
 /** The baseline extension: `ref`'s files (git archive), this checkout's node_modules, built. */
@@ -45,10 +46,21 @@ async function openOnce(extension: string, folder: string, file: string): Promis
     const early = view.locator('.header-note', { hasText: 'reading the trace' });
     const t0 = Date.now();
     await row.click();
-    await early.or(whole).first().waitFor({ state: 'visible', timeout: 120_000 });
+    await early.or(whole).first().waitFor({ state: 'visible', timeout: 600_000 });
     const first = Date.now() - t0;
-    await whole.waitFor({ state: 'visible', timeout: 120_000 });
+    await whole.waitFor({ state: 'visible', timeout: 600_000 });
     return { first, whole: Date.now() - t0 };
+  } catch (e) {
+    // what the extension said, to see why
+    const logs = session && path.join(session.dir, 'logs');
+    const log =
+      logs &&
+      fs
+        .readdirSync(logs, { recursive: true })
+        .map(String)
+        .find((x) => x.endsWith('Objective Monitor.log'));
+    if (logs && log) console.error(fs.readFileSync(path.join(logs, log), 'utf8').slice(-3000));
+    throw e;
   } finally {
     await session?.close();
   }
