@@ -36,7 +36,7 @@ async function openOnce(extension: string, folder: string, file: string): Promis
     session = await startVscode({ folder, label: 'bench-open' });
     await session.open([['extensionDevelopmentPath', extension]]);
     const page = session.page;
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 300_000 });
     await runCommand(page, 'Objective Monitor: Show Output'); // activates the extension: not timed
     await runCommand(page, 'Objective Monitor: Open Trace in Replay');
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first();

@@ -276,8 +276,13 @@ export class ReplayPanel implements vscode.Disposable {
     let preview: Promise<boolean> | undefined;
     const t = await this.host.store.load(this.file, (first, reading) => {
       if (!first.header) return;
-      this.panel.title = this.titleOf(first.header);
-      preview = this.post(LoadMessage.create({ ...this.loadParams(first, first.header), reading }));
+      // the early view is a courtesy: if it cannot be made, the whole load still comes
+      try {
+        this.panel.title = this.titleOf(first.header);
+        preview = this.post(LoadMessage.create({ ...this.loadParams(first, first.header), reading }));
+      } catch (e) {
+        this.host.log(`replay panel ${path.basename(this.file)}: early view: ${(e as Error).message}`);
+      }
     });
     await preview;
     const h = t.header;
