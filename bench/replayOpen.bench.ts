@@ -42,7 +42,8 @@ async function openOnce(extension: string, folder: string, file: string): Promis
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first();
     await row.waitFor({ state: 'visible', timeout: 30_000 });
     const view = webview(page);
-    const whole = view.locator('.h-flag', { hasText: new RegExp(`flagged at step ${FLAG_AT.toLocaleString('en')}`) });
+    // the header writes the step as a plain integer (900000)
+    const whole = view.locator('.h-flag', { hasText: new RegExp(`flagged at step ${FLAG_AT}\\b`) });
     const early = view.locator('.header-note', { hasText: 'reading the trace' });
     const t0 = Date.now();
     await row.click();
