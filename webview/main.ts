@@ -318,6 +318,7 @@ function renderHeaderNow(): void {
       flagScore: f === null ? null : series.scores[f],
       flagThreshold: f === null ? null : series.thresholds[f],
       notes: [...readingNote(), ...calibrationNotes(band, series.length)],
+      reading: reading !== null,
     },
   );
 }

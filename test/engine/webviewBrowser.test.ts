@@ -529,6 +529,9 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     });
     await expectText(page, '.header-note', /reading the trace: 1\.0 of 8\.0 MB so far; showing its first 300 steps/);
     await page.waitForFunction(() => (document.querySelector('.tl-slider') as HTMLInputElement).max === '299');
+    // not shown as a live episode: no pulsing dot
+    await expectText(page, '.h-reason', /^reading · 300 steps \(0–299\) so far$/);
+    assert.equal(await page.locator('.live-dot').count(), 0);
     // the early view saves no view state: the whole load must not restore "step 299 of 300"
     assert.equal(await page.evaluate(() => sessionStorage.getItem('vscodeState')), before);
     await page.evaluate(() => {
