@@ -20,54 +20,9 @@ import {
   type VscodeSession,
 } from '../test/integration/vscodeServer';
 import { runCommand, webview } from '../test/e2e/workbench';
+import { STEPS, writeMillionStepTrace } from './millionStepTrace';
 
-const STEPS = 1_000_000;
-const FLAG_AT = 900_000;
-const THRESHOLD = -50;
 const MB = 2 ** 20;
-
-/** A scores-only trace (no observations): header, reset, STEPS steps, episode_end; flagged at FLAG_AT. */
-function writeTrace(file: string): number {
-  const fd = fs.openSync(file, 'w');
-  const header = {
-    type: 'header',
-    version: 1,
-    runId: 'bench-run',
-    episodeId: 'seed-1',
-    scenario: { name: 'bench', file: '/nonexistent/bench.scenario.json', hash: 'x' },
-    agent: { name: 'bench', module: '/nonexistent/agent.js', options: {} },
-    environment: { module: '/nonexistent/env.js', options: {} },
-    objective: null,
-    seed: 1,
-    distribution: 'deployment',
-    maxSteps: STEPS,
-    recording: 'scores',
-    protocol: 'flag-only',
-    detector: { kind: 'fixed', threshold: THRESHOLD },
-    calibration: null,
-    startedAt: new Date().toISOString(),
-  };
-  let out = `${JSON.stringify(header)}\n${JSON.stringify({ type: 'reset' })}\n`;
-  let s = 0;
-  let flagged: number | null = null;
-  for (let t = 0; t < STEPS; t++) {
-    // a slow wave, then a drop at FLAG_AT that takes the running objective below the threshold
-    const u = t === FLAG_AT ? -1e6 : Math.round(Math.sin(t / 5000) * 1000) / 1000 + 0.001;
-    s += u;
-    const flag = flagged === null && s < THRESHOLD;
-    if (flag) flagged = t;
-    out += `{"type":"step","step":${t},"increment":${u},"score":${s},"statistic":${s},"threshold":${THRESHOLD},"flag":${flag}}\n`;
-    if (out.length > 1 << 20) {
-      fs.writeSync(fd, out);
-      out = '';
-    }
-  }
-  out += `${JSON.stringify({ type: 'episode_end', reason: 'completed', steps: STEPS, score: s, flaggedStep: flagged, durationMs: 1 })}\n`;
-  fs.writeSync(fd, out);
-  fs.closeSync(fd);
-  if (flagged !== FLAG_AT) throw new Error(`generated trace flags step ${flagged}, expected ${FLAG_AT}`);
-  return fs.statSync(file).size;
-}
 
 /** Waits until the process's RSS moves less than 2 MB over 2 s (at most 30 s): start-up settles. */
 async function settledRss(pid: number): Promise<number> {
@@ -104,7 +59,7 @@ async function main(): Promise<void> {
   let session: VscodeSession | undefined;
   try {
     const file = path.join(folder, 'big.trace.jsonl');
-    const bytes = writeTrace(file);
+    const bytes = writeMillionStepTrace(file);
     session = await startVscode({ folder, label: 'bench-mem' });
     await session.open([['extensionDevelopmentPath', ROOT]]);
     const page = session.page;

@@ -13,6 +13,9 @@ export interface HeaderInput {
   steps: number;
   /** notes under the header (beyond training, calibration warnings), one line each */
   notes?: string[];
+  /** the trace is still being read (not a live episode: no pulsing dot, which would also keep
+   *  the page repainting while the extension host reads) */
+  reading?: boolean;
 }
 
 export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
@@ -36,6 +39,8 @@ export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
     const reason = h('span', `h-reason tone-${r.tone}`);
     reason.append(h('span', 'icon', r.icon), document.createTextNode(` ${r.text} after ${stepsText(end.steps)}`));
     line.append(reason);
+  } else if (v.reading) {
+    line.append(h('span', 'h-reason', `reading · ${stepsText(v.steps)} so far`));
   } else {
     const live = h('span', 'h-reason tone-live');
     live.append(h('span', 'icon live-dot', '●'), document.createTextNode(` live · ${stepsText(v.steps)}`));

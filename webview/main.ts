@@ -75,6 +75,8 @@ let theme: Theme = readTheme();
 /** a fork beside its parent, and what blame found (issue 14) */
 let compare: ForkCompare | null = null;
 let blame: BlameParams | null = null;
+/** the trace is still being read: the steps shown are its first ones, and a full load follows */
+let reading: { bytesRead: number; bytes: number } | null = null;
 
 // ----- view
 const app = h('div', 'app');
@@ -369,9 +371,19 @@ function renderHeaderNow(): void {
       steps: series.length,
       flagScore: f === null ? null : series.scores[f],
       flagThreshold: f === null ? null : series.thresholds[f],
-      notes: calibrationNotes(band, series.length),
+      notes: [...readingNote(), ...calibrationNotes(band, series.length)],
+      reading: reading !== null,
     },
   );
+}
+
+/** While the trace is read, what the chart shows of it (the first steps, drawn early). */
+function readingNote(): string[] {
+  if (!reading) return [];
+  const mb = (b: number) => (b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0);
+  return [
+    `reading the trace: ${mb(reading.bytesRead)} of ${mb(reading.bytes)} MB so far; showing its first ${series.length.toLocaleString('en')} steps`,
+  ];
 }
 
 /** What the calibration cannot vouch for here: steps beyond its longest episode, and its warnings
@@ -480,6 +492,9 @@ function prefetch(): void {
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
 function saveState(): void {
+  // an early view of a trace still being read is not what the user chose to look at: the full
+  // load that follows restores the state saved before it
+  if (reading) return;
   const state: ReplayViewState = {
     episodeId: meta?.episodeId ?? null,
     step: timeline.step,
@@ -550,6 +565,7 @@ function onHostMessage(m: HostToWebviewMessage): void {
 function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['params']): void {
   performance.mark('replay/load-received');
   loadPending = true;
+  reading = p.reading ?? null;
   meta = p.meta;
   series.load(p.steps);
   flaggedStep = p.flaggedStep ?? p.end?.flaggedStep ?? null;

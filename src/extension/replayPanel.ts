@@ -21,6 +21,7 @@ import {
   parseWebviewMessage,
   type BlameParams,
   type ForkCompare,
+  type LoadParams,
   type OverlayParams,
   type OverlaySeries,
   type ReplayBand,
@@ -29,7 +30,7 @@ import {
   type StepColumns,
   type StepDetailParams,
 } from '../shared/webviewProtocol';
-import type { TraceStep } from '../core/traceFormat';
+import type { TraceHeader, TraceStep } from '../core/traceFormat';
 import type { FlagSettings, TraceFlags } from '../core/reflag';
 import { compareFork } from './forkCompare';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
@@ -319,9 +320,22 @@ export class ReplayPanel implements vscode.Disposable {
     }
   }
 
+  /** Posts the trace to the webview. A trace read in more than one chunk is drawn twice: its
+   *  first steps as soon as they are read (a `reading` load), then the whole trace. */
   private async load(): Promise<void> {
     this.host.store.forget(this.file);
-    const t = await this.host.store.load(this.file);
+    let preview: Promise<boolean> | undefined;
+    const t = await this.host.store.load(this.file, (first, reading) => {
+      if (!first.header) return;
+      // the early view is a courtesy: if it cannot be made, the whole load still comes
+      try {
+        this.panel.title = this.titleOf(first.header);
+        preview = this.post(LoadMessage.create({ ...this.loadParams(first, first.header), reading }));
+      } catch (e) {
+        this.host.log(`replay panel ${path.basename(this.file)}: early view: ${(e as Error).message}`);
+      }
+    });
+    await preview;
     const h = t.header;
     if (!h) {
       this.panel.webview.html = messageHtml(
@@ -331,10 +345,39 @@ export class ReplayPanel implements vscode.Disposable {
       return;
     }
     this.episodeId = h.episodeId;
-    this.panel.title = titleFor(this.file, `${h.scenario.name} / ${h.agent.name} · seed ${h.seed}`, this.note);
+    this.panel.title = this.titleOf(h);
     const files = this.host.workspaceState.get<Record<string, string>>(FILES_KEY, {});
     if (files[h.episodeId] !== this.file)
       void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
+    const params = this.loadParams(t, h);
+    this.ready = true;
+    this.sentSteps = t.steps;
+    this.sentEnd = t.end !== null;
+    const goto = this.pendingGoto;
+    this.pendingGoto = undefined;
+    await this.post(
+      LoadMessage.create({
+        ...params,
+        ...(goto !== undefined && goto < Math.max(t.steps, h.maxSteps) ? { gotoStep: goto } : {}),
+      }),
+    );
+    // a fork opened on its own is shown beside its parent, when the parent is still there
+    if (!this.forkWith && h.forkOf && fs.existsSync(h.forkOf.trace)) {
+      this.forkWith = path.resolve(h.forkOf.trace);
+      this.overlayFiles = [...this.overlayFiles.filter((f) => f !== this.forkWith), this.forkWith].slice(-MAX_OVERLAYS);
+    }
+    // A load clears the webview's overlays (a reloaded webview starts empty): send them again.
+    if (this.overlayFiles.length) await this.sendOverlays();
+    if (this.forkWith) await this.sendForkCompare();
+    if (this.blame) await this.post(BlameMessage.create({ episodeId: this.episodeId, ...this.blame }));
+  }
+
+  private titleOf(h: TraceHeader): string {
+    return titleFor(this.file, `${h.scenario.name} / ${h.agent.name} · seed ${h.seed}`, this.note);
+  }
+
+  /** The load message for trace `t` (whole, or the first steps of a read under way). */
+  private loadParams(t: LoadedTrace, h: TraceHeader): LoadParams {
     const f = this.flags(t);
     const n = t.steps;
     const calibratedOn = h.calibration?.agent && h.calibration.agent !== h.agent.name ? h.calibration.agent : undefined;
@@ -365,30 +408,13 @@ export class ReplayPanel implements vscode.Disposable {
         t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0) || sceneProblem !== undefined,
       ...(sceneProblem ? { sceneProblem } : {}),
     };
-    this.ready = true;
-    this.sentSteps = n;
-    this.sentEnd = t.end !== null;
-    const goto = this.pendingGoto;
-    this.pendingGoto = undefined;
-    await this.post(
-      LoadMessage.create({
-        meta,
-        steps: columns(t, f, 0, n),
-        flaggedStep: f.flaggedStep,
-        end: endOf(t, f),
-        band: bandOf(this.host.store, t),
-        ...(goto !== undefined && goto < Math.max(n, h.maxSteps) ? { gotoStep: goto } : {}),
-      }),
-    );
-    // a fork opened on its own is shown beside its parent, when the parent is still there
-    if (!this.forkWith && h.forkOf && fs.existsSync(h.forkOf.trace)) {
-      this.forkWith = path.resolve(h.forkOf.trace);
-      this.overlayFiles = [...this.overlayFiles.filter((f) => f !== this.forkWith), this.forkWith].slice(-MAX_OVERLAYS);
-    }
-    // A load clears the webview's overlays (a reloaded webview starts empty): send them again.
-    if (this.overlayFiles.length) await this.sendOverlays();
-    if (this.forkWith) await this.sendForkCompare();
-    if (this.blame) await this.post(BlameMessage.create({ episodeId: this.episodeId, ...this.blame }));
+    return {
+      meta,
+      steps: columns(t, f, 0, n),
+      flaggedStep: f.flaggedStep,
+      end: endOf(t, f),
+      band: bandOf(this.host.store, t),
+    };
   }
 
   private async refresh(): Promise<void> {

@@ -14,7 +14,7 @@ import { flagRecordedTrace, type FlagSettings, type TraceFlags } from '../core/r
 import type { TraceStep } from '../core/traceFormat';
 import { parseTraceLine } from '../core/traceReader';
 import { createCalibrationLoader } from '../shared/calibrationLoader';
-import { readTraceColumns, type TraceColumns } from './traceColumns';
+import { readTraceColumns, type ReadProgress, type TraceColumns } from './traceColumns';
 
 /** the most bytes stepRecords reads in one go (a batch of nearby steps); farther apart, a read each */
 const BATCH_READ_MAX = 4 * 1024 * 1024;
@@ -36,15 +36,32 @@ interface Cached<T> {
 
 export class TraceCache {
   private traces = new Map<string, Cached<LoadedTrace>>();
+  /** reads under way: a second caller for the same file version waits for the same read */
+  private reading = new Map<string, Cached<Promise<LoadedTrace>>>();
   private loadCalibration = createCalibrationLoader();
 
-  async load(file: string): Promise<LoadedTrace> {
+  /** The trace's columns. `preview` (see readTraceColumns) gets the first steps of a trace that
+   *  takes more than one chunk, while the rest is read; a caller that joins a read under way gets none. */
+  async load(file: string, preview?: (partial: LoadedTrace, progress: ReadProgress) => void): Promise<LoadedTrace> {
     const st = await fs.promises.stat(file);
+    const version = { size: st.size, mtimeMs: st.mtimeMs };
+    const same = (c: { size: number; mtimeMs: number } | undefined) =>
+      c !== undefined && c.size === version.size && c.mtimeMs === version.mtimeMs;
     const hit = this.traces.get(file);
-    if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.value;
-    const value: LoadedTrace = { file, size: st.size, mtimeMs: st.mtimeMs, ...(await readTraceColumns(file)) };
-    this.traces.set(file, { size: st.size, mtimeMs: st.mtimeMs, value });
-    return value;
+    if (same(hit)) return hit!.value;
+    const under = this.reading.get(file);
+    if (same(under)) return under!.value;
+    const read = readTraceColumns(file, preview && ((c, progress) => preview({ file, ...version, ...c }, progress)))
+      .then((c): LoadedTrace => {
+        const value: LoadedTrace = { file, ...version, ...c };
+        this.traces.set(file, { ...version, value });
+        return value;
+      })
+      .finally(() => {
+        if (this.reading.get(file)?.value === read) this.reading.delete(file);
+      });
+    this.reading.set(file, { ...version, value: read });
+    return read;
   }
 
   /** Record `i` of a loaded trace, read from its line in the file. Re-reads the trace once when the
@@ -121,10 +138,12 @@ export class TraceCache {
 
   forget(file: string): void {
     this.traces.delete(file);
+    this.reading.delete(file);
   }
 
   clear(): void {
     this.traces.clear();
+    this.reading.clear();
     this.loadCalibration = createCalibrationLoader();
   }
 

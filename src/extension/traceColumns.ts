@@ -11,6 +11,7 @@
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import type { TraceEnd, TraceHeader, TraceReset, TraceStep } from '../core/traceFormat';
+import { readEngineStepLine } from '../core/stepLineFast';
 import { RecordOrder } from '../core/traceOrder';
 import { MAX_TRACE_LINE, parseTraceLine, type TraceProblem } from '../core/traceReader';
 
@@ -41,24 +42,67 @@ export interface TraceColumns {
   lastScene: Int32Array | null;
 }
 
-class Column<T extends Float64Array | Int32Array> {
-  constructor(public data: T) {}
+/** A growable column. One class per element type keeps `set` monomorphic: it runs for every
+ *  number of a 1M-step trace. */
+class Column {
+  data: Float64Array;
+  constructor(capacity: number) {
+    this.data = new Float64Array(capacity);
+  }
   set(i: number, v: number): void {
     if (i >= this.data.length) {
-      const bigger = new (this.data.constructor as new (n: number) => T)(this.data.length * 2);
+      const bigger = new Float64Array(this.data.length * 2);
       bigger.set(this.data);
       this.data = bigger;
     }
     this.data[i] = v;
   }
-  done(n: number): T {
-    return this.data.slice(0, n) as T;
+  done(n: number): Float64Array {
+    return this.data.slice(0, n);
   }
 }
 
-const f64 = () => new Column(new Float64Array(1024));
+class IndexColumn {
+  data: Int32Array;
+  constructor(capacity: number) {
+    this.data = new Int32Array(capacity);
+  }
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[i] = v;
+  }
+  done(n: number): Int32Array {
+    return this.data.slice(0, n);
+  }
+}
 
-export async function readTraceColumns(file: string): Promise<TraceColumns> {
+/** How far a read has got: bytes of whole lines parsed, of the file's size when the read began. */
+export interface ReadProgress {
+  bytesRead: number;
+  bytes: number;
+}
+
+/**
+ * Reads `file` into columns. `preview`, when given, is called once with the columns of the steps
+ * read so far, after the first chunk that holds a step when more of the file is left: the replay
+ * panel draws those while the rest is read (a 1M-step trace takes a second or more).
+ */
+export async function readTraceColumns(
+  file: string,
+  preview?: (partial: TraceColumns, progress: ReadProgress) => void,
+): Promise<TraceColumns> {
+  const fh = await fs.promises.open(file, 'r');
+  // columns sized for the file's lines up front (scores-only step lines are ~100 bytes): no regrowth
+  // (capped: a full recording's lines are longer, and untouched capacity costs no memory anyway)
+  const size = await fh.stat().then(
+    (st) => st.size,
+    () => 0,
+  );
+  const capacity = Math.min(1 << 22, Math.max(1024, Math.ceil(size / 96)));
   const header: { v: TraceHeader | null } = { v: null };
   let reset: TraceReset | null = null;
   let end: TraceEnd | null = null;
@@ -66,20 +110,52 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
   const problem = (p: TraceProblem) => {
     if (problems.length < MAX_PROBLEMS) problems.push(p);
   };
-  const inc = f64();
-  const sc = f64();
-  const th = f64();
-  const st = f64();
-  const ls = f64();
-  const ll = f64();
-  let nums: Column<Float64Array> | null = null;
-  let scenes: Column<Int32Array> | null = null;
+  const inc = new Column(capacity);
+  const sc = new Column(capacity);
+  const th = new Column(capacity);
+  const st = new Column(capacity);
+  const ls = new Column(capacity);
+  const ll = new Column(capacity);
+  let nums: Column | null = null;
+  let scenes: IndexColumn | null = null;
   let n = 0;
   const order = new RecordOrder();
   let lastScene = -1;
   let lineNo = 0;
   let lastContentLine = -1;
   let pendingEmpty: number | null = null;
+
+  const fast: TraceStep = {
+    type: 'step',
+    step: 0,
+    increment: 0,
+    score: 0,
+    statistic: 0,
+    threshold: 0,
+    flag: false,
+  };
+  const addStep = (step: TraceStep, offset: number, length: number): void => {
+    inc.set(n, step.increment);
+    sc.set(n, step.score);
+    th.set(n, step.threshold);
+    st.set(n, step.statistic);
+    ls.set(n, offset);
+    ll.set(n, length);
+    if (step.step !== n && !nums) {
+      nums = new Column(capacity);
+      for (let j = 0; j < n; j++) nums.set(j, j);
+    }
+    nums?.set(n, step.step);
+    if (step.scene !== undefined) {
+      if (!scenes) {
+        scenes = new IndexColumn(Math.max(1024, n + 1));
+        for (let j = 0; j < n; j++) scenes.set(j, -1);
+      }
+      lastScene = n;
+    }
+    scenes?.set(n, lastScene);
+    n++;
+  };
 
   const onLine = (buf: Buffer, s: number, e: number, offset: number): void => {
     const line = lineNo++;
@@ -93,6 +169,11 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
       pendingEmpty = null;
     }
     lastContentLine = line;
+    // the engine's own scores-only step line: its numbers straight from the bytes (core/stepLineFast.ts)
+    if (readEngineStepLine(buf, s, e, fast)) {
+      if (order.accept(fast, line, problem)) addStep(fast, offset, e - s);
+      return;
+    }
     if (e - s > MAX_TRACE_LINE) {
       problem({ line, kind: 'malformed', message: `line is ${e - s} bytes long; the limit is ${MAX_TRACE_LINE}` });
       return;
@@ -118,47 +199,54 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
       case 'reset':
         reset = rec;
         break;
-      case 'step': {
-        const step: TraceStep = rec;
-        inc.set(n, step.increment);
-        sc.set(n, step.score);
-        th.set(n, step.threshold);
-        st.set(n, step.statistic);
-        ls.set(n, offset);
-        ll.set(n, e - s);
-        if (step.step !== n && !nums) {
-          nums = f64();
-          for (let j = 0; j < n; j++) nums.set(j, j);
-        }
-        nums?.set(n, step.step);
-        if (step.scene !== undefined) {
-          if (!scenes) {
-            scenes = new Column(new Int32Array(Math.max(1024, n + 1)));
-            for (let j = 0; j < n; j++) scenes.set(j, -1);
-          }
-          lastScene = n;
-        }
-        scenes?.set(n, lastScene);
-        n++;
+      case 'step':
+        addStep(rec, offset, e - s);
         break;
-      }
       case 'episode_end':
         end = rec;
         break;
     }
   };
 
-  const fh = await fs.promises.open(file, 'r');
+  const columns = (): TraceColumns => {
+    const numbers = nums as Column | null;
+    const sceneCol = scenes as IndexColumn | null;
+    return {
+      header: header.v,
+      reset,
+      end,
+      problems: problems.slice(),
+      steps: n,
+      stepNumbers: numbers ? numbers.done(n) : null,
+      increments: inc.done(n),
+      scores: sc.done(n),
+      thresholds: th.done(n),
+      statistics: st.done(n),
+      flaggedRecord: order.flaggedStep < 0 ? null : order.flaggedStep,
+      lineStart: ls.done(n),
+      lineLength: ll.done(n),
+      lastScene: sceneCol ? sceneCol.done(n) : null,
+    };
+  };
+
   try {
     let carry: Buffer = Buffer.alloc(0);
     let carryOffset = 0;
     let pos = 0;
+    let previewed = !preview;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await fh.read(chunk, 0, CHUNK, pos);
+      // the unfinished line carried over goes first, the next chunk is read in right after it
+      const into = Buffer.allocUnsafe(carry.length + CHUNK);
+      carry.copy(into);
+      const { bytesRead } = await fh.read(into, carry.length, CHUNK, pos);
       if (bytesRead === 0) break;
+      if (!previewed && n > 0) {
+        // the chunk just read proves there is more: show what is read so far
+        previewed = true;
+        preview?.(columns(), { bytesRead: carryOffset, bytes: Math.max(size, carryOffset) });
+      }
       pos += bytesRead;
-      const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const buf = into.subarray(0, carry.length + bytesRead);
       let s = 0;
       for (;;) {
         const nl = buf.indexOf(10, s);
@@ -168,10 +256,7 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
       }
       carryOffset += s;
       // a line longer than the cap is still scanned to its end, but only its length is kept
-      carry =
-        buf.length - s > MAX_TRACE_LINE + 1
-          ? Buffer.from(buf.subarray(s, s + MAX_TRACE_LINE + 1))
-          : Buffer.from(buf.subarray(s));
+      carry = buf.subarray(s, s + MAX_TRACE_LINE + 1);
       if (buf.length - s > MAX_TRACE_LINE + 1) {
         // skip the rest of an over-long line: find its newline directly in the file
         const skip = await skipToNewline(fh, pos);
@@ -207,24 +292,7 @@ export async function readTraceColumns(file: string): Promise<TraceColumns> {
     });
   if (!header.v && lastContentLine >= 0)
     problem({ line: 0, kind: 'order', message: 'the first line must be the header record' });
-  const numbers = nums as Column<Float64Array> | null;
-  const sceneCol = scenes as Column<Int32Array> | null;
-  return {
-    header: header.v,
-    reset,
-    end,
-    problems,
-    steps: n,
-    stepNumbers: numbers ? numbers.done(n) : null,
-    increments: inc.done(n),
-    scores: sc.done(n),
-    thresholds: th.done(n),
-    statistics: st.done(n),
-    flaggedRecord: order.flaggedStep < 0 ? null : order.flaggedStep,
-    lineStart: ls.done(n),
-    lineLength: ll.done(n),
-    lastScene: sceneCol ? sceneCol.done(n) : null,
-  };
+  return columns();
 }
 
 /** The file offset of the next '\n' at or after `pos`, or -1. */

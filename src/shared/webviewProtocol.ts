@@ -130,6 +130,9 @@ export interface LoadParams {
   band: ReplayBand | null;
   /** open at this step (e.g. a code lens "open replay at step 137"); else restored state / the flag */
   gotoStep?: number;
+  /** the trace is still being read: these are its first steps, drawn early; a load of the whole
+   *  trace follows (the view state is kept for it, not taken from this one) */
+  reading?: { bytesRead: number; bytes: number };
 }
 /** New steps of a live episode; `steps.from` must equal the number of steps already loaded. Post at most ~30 Hz. */
 export interface AppendParams {
@@ -579,8 +582,13 @@ function isLoadParams(x: unknown): x is LoadParams {
     isOptStepIndex(x.flaggedStep) &&
     (x.end === null || isReplayEnd(x.end)) &&
     (x.band === null || isBand(x.band)) &&
-    (x.gotoStep === undefined || isStepIndex(x.gotoStep))
+    (x.gotoStep === undefined || isStepIndex(x.gotoStep)) &&
+    (x.reading === undefined ||
+      (isRecord(x.reading) && isByteCount(x.reading.bytesRead) && isByteCount(x.reading.bytes)))
   );
+}
+function isByteCount(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
 function isAppendParams(x: unknown): x is AppendParams {
   return isRecord(x) && isId(x.episodeId) && isStepColumns(x.steps) && isOptStepIndex(x.flaggedStep);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Scene, SceneColor, Shape } from '../../src/core/scene';
-import { openHarness, posted, type Harness } from './webviewHarness';
+import { openHarness, posted, viewState, type Harness } from './webviewHarness';
 
 const screenshotDir = path.resolve(__dirname, '../../test-results');
 
@@ -497,6 +497,52 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
       (await posted(page)).filter((m) => !['replay/ready', 'replay/requestSteps'].includes(m.method)).length,
       0,
     );
+  });
+
+  test('a trace still being read: its first steps drawn with a note, then the whole trace opens as a plain load would', async () => {
+    // the whole episode loaded at once, under one id ...
+    await load(page, { n: 2000, seed: 4, meta: { episodeId: 'open-direct' } });
+    await expectText(page, '.header', /flagged at step/);
+    const direct = await viewState(page);
+    // ... and streamed under another: the first 300 steps while "reading", then the whole load
+    const before = await page.evaluate(() => sessionStorage.getItem('vscodeState'));
+    await page.evaluate(() => {
+      const w = window as unknown as W;
+      const whole = w.__traceGen.load({ n: 2000, seed: 4, meta: { episodeId: 'open-streamed' } }) as {
+        params: { steps: Record<string, Float64Array | number> } & Record<string, unknown>;
+      };
+      const p = whole.params;
+      const first = Object.fromEntries(
+        Object.entries(p.steps).map(([k, v]) => [k, typeof v === 'number' ? v : v.slice(0, 300)]),
+      );
+      w.__host.send({
+        method: 'replay/load',
+        params: {
+          ...p,
+          steps: first,
+          flaggedStep: null,
+          end: null,
+          reading: { bytesRead: 2 ** 20, bytes: 8 * 2 ** 20 },
+        },
+      });
+      (w as unknown as { __whole: unknown }).__whole = whole;
+    });
+    await expectText(page, '.header-note', /reading the trace: 1\.0 of 8\.0 MB so far; showing its first 300 steps/);
+    await page.waitForFunction(() => (document.querySelector('.tl-slider') as HTMLInputElement).max === '299');
+    // not shown as a live episode: no pulsing dot
+    await expectText(page, '.h-reason', /^reading · 300 steps \(0–299\) so far$/);
+    assert.equal(await page.locator('.live-dot').count(), 0);
+    // the early view saves no view state: the whole load must not restore "step 299 of 300"
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('vscodeState')), before);
+    await page.evaluate(() => {
+      const w = window as unknown as W & { __whole: unknown };
+      w.__host.send(w.__whole);
+    });
+    await expectText(page, '.header', /flagged at step/);
+    await page.waitForFunction(() => (document.querySelector('.tl-slider') as HTMLInputElement).max === '1999');
+    assert.equal(await page.locator('.header-note', { hasText: 'reading the trace' }).count(), 0);
+    const streamed = await viewState(page);
+    assert.deepEqual({ step: streamed.step, zoom: streamed.zoom }, { step: direct.step, zoom: direct.zoom });
   });
 
   test('a theme change re-reads the colours', async () => {
