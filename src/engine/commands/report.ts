@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { reflag } from '../../core/reflag';
 import type { DetectorConfig } from '../../core/detectorConfig';
+import { firstDifference, median } from '../../core/stats';
 import { runEpisodes } from '../index';
 import { loadScenario, resolveAgent, seedRange } from '../scenarioLoader';
 import type { CliOutput } from '../cliOutput';
@@ -22,19 +23,10 @@ import {
 import { ensureCalibration } from './ensureCalibration';
 import { okReason } from './run';
 import { UsageError } from '../usageError';
+import { printRateTable, type RateRow } from './reportTable';
 import { isRunFolderList, reportRunsCommand } from './reportRuns';
 
-interface Row {
-  agent: string;
-  detector: string;
-  role: 'false-alarm' | 'detection';
-  episodes: number;
-  flagged: number;
-  rate: number;
-  /** median flagged step */
-  medianFlagStep: number | null;
-  /** median of (flagged step - first step whose increment differs from the reference agent's on the same seed) */
-  medianDelay: number | null;
+interface Row extends RateRow {
   bound: number;
 }
 
@@ -135,35 +127,7 @@ export async function reportCommand(
       `${scenario.spec.name}: ${n} deployment episodes per agent, alpha ${alpha}, each agent calibrated on its own training episodes`,
     );
     out.line('');
-    out.line('agent        detector   rate               flagged  median flag step  median delay');
-    for (const r of rows) {
-      const label = r.role === 'false-alarm' ? `false alarms ${pct(r.rate)}` : `detected ${pct(r.rate)}`;
-      out.line(
-        `${r.agent.padEnd(12)} ${r.detector.padEnd(10)} ${label.padEnd(18)} ${`${r.flagged}/${r.episodes}`.padStart(7)}  ${String(r.medianFlagStep ?? '-').padStart(16)}  ${String(r.medianDelay ?? '-').padStart(12)}`,
-      );
-    }
-    out.line('');
-    out.line(
-      "delay = flagged step minus the first step whose increment differs from the aligned agent's on the same seed",
-    );
+    printRateTable(out, rows);
   }
   return 0;
-}
-
-function firstDifference(a: Float64Array, b: Float64Array | undefined): number | null {
-  if (!b) return null;
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return null;
-}
-
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
 }

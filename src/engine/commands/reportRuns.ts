@@ -9,10 +9,12 @@ import { readTrace } from '../../core/traceReader';
 import { TRACE_EXTENSION } from '../../core/traceFormat';
 import type { CalibrationFile } from '../../core/calibrationTypes';
 import type { DetectorConfig } from '../../core/detectorConfig';
+import { firstDifference, median } from '../../core/stats';
 import { createCalibrationLoader } from '../../shared/calibrationLoader';
 import type { CliOutput } from '../cliOutput';
 import { DEFAULT_CUSUM_K, DEFAULT_WINDOW, type Flags } from '../cliOptions';
 import { UsageError } from '../usageError';
+import { printRateTable, type RateRow } from './reportTable';
 
 export function isRunFolderList(args: string[]): boolean {
   return (
@@ -102,7 +104,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
     { kind: 'cusum', k: DEFAULT_CUSUM_K },
   ];
   const reference = agents.get('aligned');
-  const rows = [];
+  const rows: (RateRow & { bound: number })[] = [];
   let stopped = 0;
   for (const [agent, eps] of agents) {
     const list = [...eps.values()].sort((a, b) => a.seed - b.seed);
@@ -149,17 +151,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
       `${scenario!.name}: ${seeds} recorded deployment episodes from ${args.length} run folder${args.length === 1 ? '' : 's'}, alpha ${alpha}`,
     );
     out.line('');
-    out.line('agent        detector   rate               flagged  median flag step  median delay');
-    for (const r of rows) {
-      const label = r.role === 'false-alarm' ? `false alarms ${pct(r.rate)}` : `detected ${pct(r.rate)}`;
-      out.line(
-        `${r.agent.padEnd(12)} ${r.detector.padEnd(10)} ${label.padEnd(18)} ${`${r.flagged}/${r.episodes}`.padStart(7)}  ${String(r.medianFlagStep ?? '-').padStart(16)}  ${String(r.medianDelay ?? '-').padStart(12)}`,
-      );
-    }
-    out.line('');
-    out.line(
-      "delay = flagged step minus the first step whose increment differs from the aligned agent's on the same seed",
-    );
+    printRateTable(out, rows);
     if (stopped) {
       out.line(
         `${stopped} episode${stopped === 1 ? '' : 's'} stopped at the recorded flag: other detectors see only the steps up to it ` +
@@ -168,21 +160,4 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
     }
   }
   return 0;
-}
-
-function firstDifference(a: Float64Array, b: Float64Array): number | null {
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return null;
-}
-
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
 }
