@@ -17,7 +17,6 @@ import {
   ReflagMessage,
   StepDetailsMessage,
   parseWebviewMessage,
-  type OverlayParams,
   type OverlaySeries,
   type ReplayBand,
   type ReplayEnd,
@@ -73,10 +72,6 @@ export class ReplayPanel implements vscode.Disposable {
   /** other episodes' traces drawn over this one (Compare Episodes, and the live run's finished episodes) */
   private overlayFiles: string[] = [];
   private overlayTimer: NodeJS.Timeout | undefined;
-  /** messages posted, for tests: method names in order */
-  readonly posted: string[] = [];
-  /** the last `replay/overlay` message and whether the webview took it, for tests */
-  lastOverlay: { params: OverlayParams; delivered: boolean } | undefined;
 
   static get all(): ReplayPanel[] {
     return [...ReplayPanel.panels.values()];
@@ -197,10 +192,6 @@ export class ReplayPanel implements vscode.Disposable {
     }, OVERLAY_MS);
   }
 
-  get overlays(): readonly string[] {
-    return this.overlayFiles;
-  }
-
   private async sendOverlays(): Promise<void> {
     if (!this.ready) return;
     const series: OverlaySeries[] = [];
@@ -219,9 +210,7 @@ export class ReplayPanel implements vscode.Disposable {
       const label = `seed ${h.seed}${h.distribution === 'calibration' ? ' (calibration)' : ''}${flaggedStep === null ? '' : ` · flagged at step ${flaggedStep}`}`;
       series.push({ episodeId: h.episodeId, label: label.slice(0, 256), scores, flaggedStep });
     }
-    const params: OverlayParams = { episodeId: this.episodeId, overlays: series };
-    const delivered = await this.post(OverlayMessage.create(params));
-    this.lastOverlay = { params, delivered };
+    await this.post(OverlayMessage.create({ episodeId: this.episodeId, overlays: series }));
   }
 
   /** Settings changed: re-evaluate flags of all loaded steps. */
@@ -408,7 +397,6 @@ export class ReplayPanel implements vscode.Disposable {
   }
 
   private async post(msg: { method: string; params: unknown }): Promise<boolean> {
-    this.posted.push(msg.method);
     return this.panel.webview.postMessage(msg);
   }
 }

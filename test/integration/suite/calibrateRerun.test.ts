@@ -10,6 +10,13 @@ import { api, waitFor } from '../helpers';
 
 type Api = Awaited<ReturnType<typeof api>>;
 
+/** The open tab of a webview panel whose title starts with `title`. */
+function calibrationTab(title: string): vscode.Tab | undefined {
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .find((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith(title));
+}
+
 describe('Calibrate Threshold and Re-run Episode', () => {
   let a: Api;
   let scenario: string;
@@ -35,15 +42,13 @@ describe('Calibrate Threshold and Re-run Episode', () => {
         finished = true;
         return x;
       });
-    // At once, while the engine still starts: a panel for this calibration, its total known.
-    const live = await waitFor('the calibration panel while calibrating', () => {
-      const p = a.calibrationPanel();
-      return p?.params.state === 'running' && p.params.label === `${name} / misaligned`
-        ? { total: p.params.total, finished }
-        : undefined;
-    });
+    // At once, while the engine still starts: a tab for this calibration's panel. (What the panel
+    // shows, its count of training episodes and what was found: e2e commands.test.ts.)
+    const title = `Calibration: ${name} / misaligned`;
+    const live = await waitFor('the calibration panel while calibrating', () =>
+      calibrationTab(title) ? { finished } : undefined,
+    );
     assert.equal(live.finished, false, 'seen before the calibration ended');
-    assert.equal(live.total, planned);
     const r = await running;
     assert.ok(r && 'exit' in r, JSON.stringify(r));
     assert.equal(r.exit.code, 0, r.exit.stderr);
@@ -65,17 +70,7 @@ describe('Calibrate Threshold and Re-run Episode', () => {
       assert.ok(d.bound > 0 && d.bound <= c.alpha + 1e-12, `${d.kind} bound ${d.bound} within alpha`);
     }
 
-    // The panel: progress while running, then the result.
-    const panel = a.calibrationPanel()!;
-    assert.ok(panel, 'a calibration panel is open');
-    assert.match(panel.panel.title, new RegExp(`^Calibration: ${name} / misaligned`));
-    const last = await waitFor('the final state delivered to the webview', () =>
-      panel.delivered?.state === 'done' ? panel.delivered : undefined,
-    );
-    assert.equal(last.total, planned);
-    assert.equal(last.episodes.length, planned);
-    assert.ok(last.episodes.every((e) => e.reason === 'completed' && e.steps > 0));
-    assert.deepEqual(last.result, c);
+    assert.ok(calibrationTab(title), 'the calibration panel stays open with the result');
   });
 
   it("re-runs the focused replay's episode without asking, in a panel titled as a re-run", async () => {
