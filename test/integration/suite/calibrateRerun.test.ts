@@ -10,11 +10,11 @@ import { api, waitFor } from '../helpers';
 
 type Api = Awaited<ReturnType<typeof api>>;
 
-/** The open tab of a webview panel whose title starts with `title`. */
+/** The open tab of a webview panel titled `title`. */
 function calibrationTab(title: string): vscode.Tab | undefined {
   return vscode.window.tabGroups.all
     .flatMap((g) => g.tabs)
-    .find((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith(title));
+    .find((t) => t.input instanceof vscode.TabInputWebview && t.label === title);
 }
 
 describe('Calibrate Threshold and Re-run Episode', () => {
@@ -44,9 +44,8 @@ describe('Calibrate Threshold and Re-run Episode', () => {
       });
     // At once, while the engine still starts: a tab for this calibration's panel. (What the panel
     // shows, its count of training episodes and what was found: e2e commands.test.ts.)
-    const title = `Calibration: ${name} / misaligned`;
     const live = await waitFor('the calibration panel while calibrating', () =>
-      calibrationTab(title) ? { finished } : undefined,
+      calibrationTab(`Calibrating ${name} / misaligned`) ? { finished } : undefined,
     );
     assert.equal(live.finished, false, 'seen before the calibration ended');
     const r = await running;
@@ -70,7 +69,9 @@ describe('Calibrate Threshold and Re-run Episode', () => {
       assert.ok(d.bound > 0 && d.bound <= c.alpha + 1e-12, `${d.kind} bound ${d.bound} within alpha`);
     }
 
-    assert.ok(calibrationTab(title), 'the calibration panel stays open with the result');
+    await waitFor('the calibration panel titled with the result', () =>
+      calibrationTab(`Calibration: ${name} / misaligned`),
+    );
   });
 
   it("re-runs the focused replay's episode without asking, in a panel titled as a re-run", async () => {

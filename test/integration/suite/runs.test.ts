@@ -93,10 +93,12 @@ describe('run the built-in racing scenario', function () {
     await vscode.commands.executeCommand('objectiveMonitor.openTrace', vscode.Uri.file(shown), ep.flaggedStep);
     assert.equal(a.panels().filter((p) => p.file === shown).length, 1, 'one panel per trace');
     const seed = JSON.parse(fs.readFileSync(shown, 'utf8').split('\n')[0]).seed;
-    const tabs = vscode.window.tabGroups.all
-      .flatMap((g) => g.tabs)
-      .filter((t) => t.input instanceof vscode.TabInputWebview && t.label.endsWith(`· seed ${seed}`));
-    assert.equal(tabs.length, 1, `one replay tab: ${tabs.map((t) => t.label)}`);
+    const replayTabs = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputWebview && t.label.endsWith(`· seed ${seed}`));
+    await waitFor('the replay tab titled with the episode', () => replayTabs().length > 0);
+    assert.equal(replayTabs().length, 1, `one replay tab: ${replayTabs().map((t) => t.label)}`);
   });
 
   it('re-flags recorded traces and open panels when a detector setting changes', async () => {
