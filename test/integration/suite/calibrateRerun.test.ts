@@ -36,6 +36,12 @@ describe('Calibrate Threshold and Re-run Episode', () => {
     const spec = JSON.parse(fs.readFileSync(scenario, 'utf8'));
     const planned: number = spec.calibration.seeds.count;
     let finished = false;
+    // every webview tab label the workbench reported, and whether the calibration had ended then
+    const seen: string[] = [];
+    const tabSub = vscode.window.tabGroups.onDidChangeTabs(() => {
+      for (const t of vscode.window.tabGroups.all.flatMap((g) => g.tabs))
+        if (t.input instanceof vscode.TabInputWebview) seen.push(`${t.label}${finished ? ' (ended)' : ''}`);
+    });
     const running = vscode.commands
       .executeCommand<RunOutcome>('objectiveMonitor.calibrateThreshold', { scenario, agent: 'misaligned' })
       .then((x) => {
@@ -46,8 +52,8 @@ describe('Calibrate Threshold and Re-run Episode', () => {
     // shows, its count of training episodes and what was found: e2e commands.test.ts.)
     const live = await waitFor('the calibration panel while calibrating', () =>
       calibrationTab(`Calibrating ${name} / misaligned`) ? { finished } : undefined,
-    );
-    assert.equal(live.finished, false, 'seen before the calibration ended');
+    ).finally(() => tabSub.dispose());
+    assert.equal(live.finished, false, `seen before the calibration ended; tabs seen: ${seen.join(', ')}`);
     const r = await running;
     assert.ok(r && 'exit' in r, JSON.stringify(r));
     assert.equal(r.exit.code, 0, r.exit.stderr);
