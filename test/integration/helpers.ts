@@ -1,5 +1,7 @@
 // Shared helpers for suites running inside the extension host.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ObjectiveMonitorApi } from '../../src/extension/extension';
 
@@ -81,3 +83,25 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
 }
 
 export { writeTrace } from '../traceFixture';
+
+/** The extension's CLI (dist/cli.js) run in the workspace: exit code and output; rejects only when it
+ *  could not run (killed, timed out). */
+export function runCli(args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [path.join(root, 'dist', 'cli.js'), ...args],
+      { cwd: workspaceRoot(), maxBuffer: 16 << 20, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
+        if (code < 0) reject(new Error(`cli ${args.join(' ')} failed: ${err?.message}\n${stderr}`));
+        else resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}

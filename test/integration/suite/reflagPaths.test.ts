@@ -5,7 +5,6 @@
 // flagRecordedTrace. (Core, CLI and server outside VS Code: test/engine/reflagPaths.test.ts; the
 // panel's header and overlays re-flagged, in its DOM: test/e2e/panelStory.test.ts.)
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -22,31 +21,11 @@ import {
   describeSection,
   type DetectorSection,
 } from '../../reflagMatrix';
-import { EXTENSION_ID, api, setSetting, waitFor, workspaceRoot } from '../helpers';
+import { EXTENSION_ID, api, setSetting, waitFor, workspaceRoot, runCli } from '../helpers';
 import { log } from '../log';
 
 type Api = Awaited<ReturnType<typeof api>>;
 const KEYS = ['window', 'cusumK', 'alpha', 'fixedThreshold', 'kind'] as const;
-
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [path.join(root, 'dist', 'cli.js'), ...args],
-      { cwd: workspaceRoot(), maxBuffer: 16 << 20, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err
-          ? typeof (err as { code?: unknown }).code === 'number'
-            ? (err as { code: number }).code
-            : -1
-          : 0;
-        if (code < 0) reject(new Error(`cli ${args.join(' ')} failed: ${err?.message}\n${stderr}`));
-        else resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 function episodesOf(a: Api, runId: string): RunsNode[] {
   const tree = a.ctx.tree;
