@@ -2,7 +2,7 @@
 // built-ins). It holds what it was computed from, so a stale one is detected, and a fitted model
 // for every calibrated detector, so switching detectors re-flags without recalibrating.
 
-import type { GuardCalibration } from './guardCalibration';
+import type { GuardCalibration } from './guardTypes';
 
 export interface StepModel {
   /** per step t = 0..L-1, L the longest fitted episode; at step t only the episodes still running

@@ -11,27 +11,9 @@
 import { createMonitor } from './detectors';
 import type { CalibrationFile } from './calibrationTypes';
 import type { DetectorConfig } from './detectorConfig';
-import type { GuardConfig } from './guardTypes';
+import type { CalibratedKind, GuardConfig, GuardSettings } from './guardTypes';
 
-export type CalibratedKind = 'envelope' | 'window' | 'cusum';
-
-/** The look-ahead settings that change what the guard predicts (the margin is calibrated, recording is not). */
-export type GuardSettings = Pick<GuardConfig, 'horizon' | 'rollouts' | 'quantile' | 'every' | 'below' | 'budgetMs'>;
-
-export interface GuardDetectorCalibration {
-  /** the detector parameters it was measured with (window w, cusum k) */
-  params: { window?: number; k?: number };
-  /** per held-out episode in seed order: [e_j its extreme statistic, p_j its predictions' extreme or null] */
-  pairs: [number, number | null][];
-  /** the margin at the calibration's alpha */
-  margin: number;
-}
-export interface GuardCalibration {
-  settings: GuardSettings;
-  /** the held-out seeds it was measured on */
-  seeds: { from: number; count: number };
-  detectors: Partial<Record<CalibratedKind, GuardDetectorCalibration>>;
-}
+export type { CalibratedKind, GuardCalibration, GuardDetectorCalibration, GuardSettings } from './guardTypes';
 
 export function settingsOf(g: GuardConfig): GuardSettings {
   return {

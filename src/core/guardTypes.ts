@@ -74,3 +74,25 @@ export interface GuardNotice {
    *  factory (exact only when act / increment depend on the transition alone) */
   copies?: { agent: 'clone' | 'factory'; objective: 'clone' | 'factory' | null };
 }
+
+// What a calibration file keeps of the guard's calibration (calibrationTypes.ts refers to it: kept
+// here, with the guard's other types, so the two files do not import each other).
+export type CalibratedKind = 'envelope' | 'window' | 'cusum';
+
+/** The look-ahead settings that change what the guard predicts (the margin is calibrated, recording is not). */
+export type GuardSettings = Pick<GuardConfig, 'horizon' | 'rollouts' | 'quantile' | 'every' | 'below' | 'budgetMs'>;
+
+export interface GuardDetectorCalibration {
+  /** the detector parameters it was measured with (window w, cusum k) */
+  params: { window?: number; k?: number };
+  /** per held-out episode in seed order: [e_j its extreme statistic, p_j its predictions' extreme or null] */
+  pairs: [number, number | null][];
+  /** the margin at the calibration's alpha */
+  margin: number;
+}
+export interface GuardCalibration {
+  settings: GuardSettings;
+  /** the held-out seeds it was measured on */
+  seeds: { from: number; count: number };
+  detectors: Partial<Record<CalibratedKind, GuardDetectorCalibration>>;
+}

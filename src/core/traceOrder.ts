@@ -5,7 +5,7 @@
 // episode_end, and an episode_end that agrees with the steps before it.
 
 import type { TraceRecord } from './traceFormat';
-import type { TraceProblem } from './traceReader';
+import type { TraceProblem } from './traceProblem';
 
 export class RecordOrder {
   headerLine = -1;

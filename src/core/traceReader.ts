@@ -11,6 +11,7 @@
 import { isUtf8 } from 'node:buffer';
 import { indexLines, type LineIndex } from './lineIndex';
 import { RecordOrder } from './traceOrder';
+import type { TraceProblem } from './traceProblem';
 import {
   checkEnd,
   checkHeader,
@@ -23,6 +24,8 @@ import {
 import type { TraceEnd, TraceHeader, TraceRecord, TraceReset, TraceStep } from './traceFormat';
 import { MAX_RECORD_BYTES } from './wire';
 
+export type { TraceProblem, TraceProblemKind } from './traceProblem';
+
 export { indexLines, lineText, type LineIndex } from './lineIndex';
 
 /** A trace line holds a wire record (<= MAX_RECORD_BYTES) plus the engine's few added fields
@@ -30,17 +33,6 @@ export { indexLines, lineText, type LineIndex } from './lineIndex';
 export const MAX_TRACE_LINE = MAX_RECORD_BYTES + 64 * 1024;
 
 export type ParsedLine = { ok: true; record: TraceRecord } | { ok: false; message: string; column?: number };
-
-export type TraceProblemKind = 'malformed' | 'torn' | 'incomplete' | 'order' | 'inconsistent';
-
-export interface TraceProblem {
-  /** 0-based line number */
-  line: number;
-  kind: TraceProblemKind;
-  message: string;
-  /** 0-based column within the line, when known (JSON syntax errors) */
-  column?: number;
-}
 
 export interface TraceReadResult {
   header: TraceHeader | null;

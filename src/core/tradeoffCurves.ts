@@ -11,7 +11,7 @@
 // would fall in what was not recorded; rates are over the determined episodes and say how many
 // were not.
 
-import { median } from './median';
+import { median } from './stats';
 import type { CalibrationFile } from './calibrationTypes';
 import { conformalRank, detectorWithAlpha } from './calibration';
 import { createMonitor, type Monitor } from './detectors';

@@ -22,13 +22,6 @@ export class CalibrationPanel implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly state: CalibrationParams;
-  /** the last state the webview took, for tests */
-  delivered: CalibrationParams | undefined;
-
-  static get active(): CalibrationPanel | undefined {
-    return CalibrationPanel.current;
-  }
-
   /** Opens the panel for a new calibration (the open one, if any, is reused and starts over). */
   static start(extensionUri: vscode.Uri, label: string, total: number): CalibrationPanel {
     const old = CalibrationPanel.current;
@@ -80,10 +73,6 @@ export class CalibrationPanel implements vscode.Disposable {
     } else panel.webview.html = replayHtml(panel.webview, extensionUri);
   }
 
-  get params(): Readonly<CalibrationParams> {
-    return this.state;
-  }
-
   episodeEnded(e: CalibrationEpisode): void {
     this.state.episodes.push(e);
     if (this.state.total > 0 && this.state.episodes.length > this.state.total)
@@ -126,9 +115,7 @@ export class CalibrationPanel implements vscode.Disposable {
     clearTimeout(this.timer);
     this.timer = undefined;
     const snapshot: CalibrationParams = { ...this.state, episodes: this.state.episodes.slice() };
-    void this.panel.webview.postMessage(CalibrationMessage.create(snapshot)).then((ok) => {
-      if (ok) this.delivered = snapshot;
-    });
+    void this.panel.webview.postMessage(CalibrationMessage.create(snapshot));
   }
 
   /** A newer calibration took the webview over: stop listening, keep the panel. */

@@ -3,7 +3,6 @@
 import * as vscode from 'vscode';
 import * as commands from './commands';
 import { findPointOfNoReturn, forkFromStep } from './forkCommands';
-import { CalibrationPanel } from './calibrationPanel';
 import { showTradeoffCurves } from './curvesCommand';
 import { Ctx } from './ctx';
 import { ReplayPanel } from './replayPanel';
@@ -19,8 +18,6 @@ export interface ObjectiveMonitorApi {
   panels(): ReplayPanel[];
   /** the Testing view's controller */
   tests: ScenarioTests;
-  /** the calibration panel of the latest calibration, while open */
-  calibrationPanel(): CalibrationPanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi | undefined {
@@ -57,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     context.subscriptions.push(tests);
     register('openReplayAtStep', () => openReplayAtStep(tests));
     register('newAgentModule', newAgentModule);
-    return { ctx, panels: () => ReplayPanel.all, calibrationPanel: () => CalibrationPanel.active, tests };
+    return { ctx, panels: () => ReplayPanel.all, tests };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     void vscode.window.showErrorMessage(`Objective Monitor failed to start: ${msg}`);

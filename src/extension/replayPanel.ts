@@ -22,7 +22,6 @@ import {
   type BlameParams,
   type ForkCompare,
   type LoadParams,
-  type OverlayParams,
   type OverlaySeries,
   type ReplayBand,
   type ReplayEnd,
@@ -84,10 +83,6 @@ export class ReplayPanel implements vscode.Disposable {
   private forkCompare: ForkCompare | null = null;
   /** the last "Find the point of no return" result for this trace */
   private blame: Omit<BlameParams, 'episodeId'> | undefined;
-  /** messages posted, for tests: method names in order */
-  readonly posted: string[] = [];
-  /** the last `replay/overlay` message and whether the webview took it, for tests */
-  lastOverlay: { params: OverlayParams; delivered: boolean } | undefined;
 
   static get all(): ReplayPanel[] {
     return [...ReplayPanel.panels.values()];
@@ -208,10 +203,6 @@ export class ReplayPanel implements vscode.Disposable {
     }, OVERLAY_MS);
   }
 
-  get overlays(): readonly string[] {
-    return this.overlayFiles;
-  }
-
   /** Shows this trace beside the other episode of its fork pair: overlaid on the chart, with the fork
    *  point, the first different action and the gap marked, and the other's moving shapes as a ghost in
    *  the scene. Called again when the fork finished (a live fork's comparison grows). */
@@ -261,9 +252,7 @@ export class ReplayPanel implements vscode.Disposable {
       const label = `${who}${flaggedStep === null ? '' : ` · flagged at step ${flaggedStep}`}`;
       series.push({ episodeId: h.episodeId, label: label.slice(0, 256), scores, flaggedStep });
     }
-    const params: OverlayParams = { episodeId: this.episodeId, overlays: series };
-    const delivered = await this.post(OverlayMessage.create(params));
-    this.lastOverlay = { params, delivered };
+    await this.post(OverlayMessage.create({ episodeId: this.episodeId, overlays: series }));
   }
 
   /** Settings changed: re-evaluate flags of all loaded steps. */
@@ -514,7 +503,6 @@ export class ReplayPanel implements vscode.Disposable {
   }
 
   private async post(msg: { method: string; params: unknown }): Promise<boolean> {
-    this.posted.push(msg.method);
     return this.panel.webview.postMessage(msg);
   }
 }

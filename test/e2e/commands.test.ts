@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
-import { pick, runCommand, until, webview } from './workbench';
+import { pick, runCommand, waitUntil, webview } from './workbench';
 
 const RESULTS = path.join(ROOT, 'test-results');
 let session: VscodeSession | undefined;
@@ -65,7 +65,7 @@ test(
     await input.fill('scenarios/walk');
     await page.keyboard.press('Enter');
     const scenarioFile = path.join(folder, 'scenarios', 'walk', 'corridor.scenario.json');
-    await until('the example written where asked', () => fs.existsSync(scenarioFile));
+    await waitUntil('the example written where asked', () => fs.existsSync(scenarioFile));
 
     // Calibrate Threshold: both pickers carry its title.
     await runCommand(page, 'Objective Monitor: Calibrate Threshold');

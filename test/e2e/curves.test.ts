@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
 import { copyScenario } from '../scenarioCopy';
-import { pick, runCommand, until, webview } from './workbench';
+import { pick, runCommand, waitUntil, webview } from './workbench';
 
 const RESULTS = path.join(ROOT, 'test-results');
 let session: VscodeSession | undefined;
@@ -111,7 +111,7 @@ test(
 
     // a click on alpha 5/51 sets the workspace's alpha setting; the marker follows it
     await frame.locator('.curves-alpha', { hasText: /^0\.09804$/ }).click();
-    const alpha = await until('the alpha in .vscode/settings.json', () => workspaceAlpha(), 30_000);
+    const alpha = await waitUntil('the alpha in .vscode/settings.json', () => workspaceAlpha(), 30_000);
     assert.ok(Math.abs(alpha - 5 / 51) < 1e-12, `alpha ${alpha}`);
     await frame
       .locator('.curves-current', { hasText: /^alpha 0\.09804 \(setting\): threshold at rank 5 of 50/ })

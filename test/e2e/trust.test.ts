@@ -1,6 +1,7 @@
 // Workspace Trust granted without a reload: the folder opens in Restricted Mode, Run Scenario is
 // refused with a message offering "Manage Workspace Trust"; the user follows it and clicks Trust in
 // the Workspace Trust editor; Run Scenario then runs — same page, same extension host process.
+// Replaying a recorded trace works while restricted.
 // Screenshot: test-results/e2e-trust.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, extensionHostPid, startVscode, type VscodeSession } from '../integration/vscodeServer';
+import { writeTrace } from '../traceFixture';
 import { pick, runCommand, webview } from './workbench';
 
 let session: VscodeSession | undefined;
@@ -15,6 +17,8 @@ let folder = '';
 
 before(async () => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'om-e2e-trust-'));
+  // a recorded trace to replay in Restricted Mode (flagged at step 2: the running objective 1, 2, -3 < -1)
+  writeTrace(path.join(folder, 'fixture.trace.jsonl'), [1, 1, -5, -5, 1], { threshold: -1 });
   session = await startVscode({
     folder,
     trust: true,
@@ -49,6 +53,24 @@ test(
       .first();
     await refusal.waitFor({ state: 'visible', timeout: 30_000 });
     assert.ok(!fs.existsSync(path.join(folder, '.objective-monitor', 'traces')), 'nothing ran');
+    await page.keyboard.press('Escape');
+
+    // Replaying is reading: a trace opens in the replay, loaded, in Restricted Mode.
+    await runCommand(page, 'Go to File...');
+    await page.locator('.quick-input-widget input').fill('fixture.trace.jsonl');
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'fixture.trace.jsonl' })
+      .first()
+      .click({ timeout: 30_000 });
+    await page
+      .locator('.tabs-container .tab.active', { hasText: 'fixture.trace.jsonl' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    await runCommand(page, 'Objective Monitor: Open Trace in Replay');
+    await webview(page)
+      .locator('.h-flag', { hasText: /^flagged at step 2\b/ })
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'Notifications: Show Notifications');
 
     const hostBefore = extensionHostPid(session!);
     assert.ok(hostBefore, 'the extension host is running');

@@ -1,6 +1,6 @@
 // Driving the real workbench from Playwright: the command palette, quick picks and the replay webview.
 import path from 'node:path';
-import type { Frame, FrameLocator, Page } from 'playwright-core';
+import type { Frame, FrameLocator, Locator, Page } from 'playwright-core';
 import { ROOT } from '../integration/vscodeServer';
 
 /** F1, type the command's title, click it. Retried: right after start-up the extension's commands
@@ -59,13 +59,35 @@ export async function replayFrame(page: Page, timeoutMs = 10_000): Promise<Frame
   }
 }
 
-/** Polls `cond` (every 100 ms) until it gives a value; throws naming `what` after `timeoutMs`. */
-export async function until<T>(what: string, cond: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+/** Polls `cond` until it returns a truthy value (returned), or throws naming `what` after `timeoutMs`. */
+export async function waitUntil<T>(
+  what: string,
+  cond: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
-    const v = cond();
+    const v = await cond();
     if (v) return v;
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The rows of the Objective Monitor Runs view, in order. */
+export function runsRows(page: Page): Locator {
+  return page
+    .locator('.pane', { has: page.locator('.pane-header', { hasText: 'Objective Monitor Runs' }) })
+    .locator('.monaco-list-row');
+}
+
+/** The Runs view's row labels (without descriptions) by position (a list's rows are not in DOM order;
+ *  `data-index` orders them). */
+export async function runsRowTexts(page: Page): Promise<string[]> {
+  const rows = await runsRows(page).evaluateAll((els) =>
+    els.map((e) => [Number(e.getAttribute('data-index')), e.querySelector('.label-name')?.textContent ?? ''] as const),
+  );
+  const out: string[] = [];
+  for (const [i, t] of rows) out[i] = t;
+  return out;
 }

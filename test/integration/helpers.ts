@@ -1,5 +1,7 @@
 // Shared helpers for suites running inside the extension host.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ObjectiveMonitorApi } from '../../src/extension/extension';
 
@@ -80,56 +82,26 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('objectiveMonitor').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
-/** A small valid trace (header, reset, steps, end), written by hand for reader-only tests. */
-export function writeTrace(file: string, increments: number[], opts: { threshold?: number } = {}): void {
-  const h = opts.threshold ?? -1;
-  const lines: unknown[] = [
-    {
-      type: 'header',
-      version: 1,
-      runId: 'run-fixture',
-      episodeId: 'seed-7',
-      scenario: { name: 'fixture', file: '/nonexistent/fixture.scenario.json', hash: 'x' },
-      agent: { name: 'aligned', module: '/nonexistent/agent.js', options: {} },
-      environment: { module: '/nonexistent/env.js', options: {} },
-      objective: null,
-      seed: 7,
-      distribution: 'deployment',
-      maxSteps: increments.length,
-      recording: 'full',
-      protocol: 'flag-only',
-      detector: { kind: 'fixed', threshold: h },
-      calibration: null,
-      startedAt: new Date().toISOString(),
-    },
-    { type: 'reset', observation: { x: 0 } },
-  ];
-  let s = 0;
-  let flagged: number | null = null;
-  increments.forEach((u, t) => {
-    s += u;
-    const flag = flagged === null && s < h;
-    if (flag) flagged = t;
-    lines.push({
-      type: 'step',
-      step: t,
-      increment: u,
-      score: s,
-      statistic: s,
-      threshold: h,
-      flag,
-      action: 1,
-      reward: u,
-      observation: { x: t + 1 },
-    });
+export { writeTrace } from '../traceFixture';
+
+/** The extension's CLI (dist/cli.js) run in the workspace: exit code and output; rejects only when it
+ *  could not run (killed, timed out). */
+export function runCli(args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [path.join(root, 'dist', 'cli.js'), ...args],
+      { cwd: workspaceRoot(), maxBuffer: 16 << 20, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
+        if (code < 0) reject(new Error(`cli ${args.join(' ')} failed: ${err?.message}\n${stderr}`));
+        else resolve({ code, stdout, stderr });
+      },
+    );
   });
-  lines.push({
-    type: 'episode_end',
-    reason: 'completed',
-    steps: increments.length,
-    score: s,
-    flaggedStep: flagged,
-    durationMs: 1,
-  });
-  fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }

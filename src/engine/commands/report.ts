@@ -3,10 +3,10 @@
 // Each agent is calibrated on its own training episodes (the agent under test), its deployment
 // episodes are run once with scores recorded and `flag-only`, and every detector re-flags those
 // recorded increments: one run, no rerun per detector.
-import { median } from '../../core/median';
 import path from 'node:path';
 import { reflag } from '../../core/reflag';
 import type { DetectorConfig } from '../../core/detectorConfig';
+import { firstDifference, median } from '../../core/stats';
 import { runEpisodes } from '../index';
 import { loadScenario, resolveAgent, seedRange } from '../scenarioLoader';
 import type { CliOutput } from '../cliOutput';
@@ -23,6 +23,7 @@ import {
 import { ensureCalibration } from './ensureCalibration';
 import { okReason } from './run';
 import { UsageError } from '../usageError';
+import { printRateTable, type RateRow } from './reportTable';
 import { isRunFolderList, reportRunsCommand } from './reportRuns';
 import { reportCurvesCommand } from './reportCurves';
 import fs from 'node:fs';
@@ -30,17 +31,7 @@ import { readTrace, type TraceReadResult } from '../../core/traceReader';
 import { traceFiles } from '../curveEpisodes';
 import { harmByKind, harmLines } from '../reports/harmByKind';
 
-interface Row {
-  agent: string;
-  detector: string;
-  role: 'false-alarm' | 'detection';
-  episodes: number;
-  flagged: number;
-  rate: number;
-  /** median flagged step */
-  medianFlagStep: number | null;
-  /** median of (flagged step - first step whose increment differs from the reference agent's on the same seed) */
-  medianDelay: number | null;
+interface Row extends RateRow {
   bound: number;
 }
 
@@ -146,17 +137,7 @@ export async function reportCommand(
       `${scenario.spec.name}: ${n} deployment episodes per agent, alpha ${alpha}, each agent calibrated on its own training episodes`,
     );
     out.line('');
-    out.line('agent        detector   rate               flagged  median flag step  median delay');
-    for (const r of rows) {
-      const label = r.role === 'false-alarm' ? `false alarms ${pct(r.rate)}` : `detected ${pct(r.rate)}`;
-      out.line(
-        `${r.agent.padEnd(12)} ${r.detector.padEnd(10)} ${label.padEnd(18)} ${`${r.flagged}/${r.episodes}`.padStart(7)}  ${String(r.medianFlagStep ?? '-').padStart(16)}  ${String(r.medianDelay ?? '-').padStart(12)}`,
-      );
-    }
-    out.line('');
-    out.line(
-      "delay = flagged step minus the first step whose increment differs from the aligned agent's on the same seed",
-    );
+    printRateTable(out, rows);
     if (harm) {
       out.line('');
       for (const l of harmLines(harm)) out.line(l);
@@ -177,15 +158,4 @@ function recordedTraces(outDir: string, scenarioHash: string): TraceReadResult[]
     }
   }
   return out;
-}
-
-function firstDifference(a: Float64Array, b: Float64Array | undefined): number | null {
-  if (!b) return null;
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return null;
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
 }

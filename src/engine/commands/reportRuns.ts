@@ -2,7 +2,6 @@
 // ones — the run folders of `run --shard I/N` gathered from N machines, or any runs of one scenario.
 // Every trace is re-flagged by every detector from its recorded increments and the calibration its
 // header names (core's reflag), exactly as `report <scenario>` does with the runs it makes.
-import { median } from '../../core/median';
 import fs from 'node:fs';
 import path from 'node:path';
 import { reflag } from '../../core/reflag';
@@ -11,10 +10,12 @@ import { harmByKind, harmLines } from '../reports/harmByKind';
 import { TRACE_EXTENSION } from '../../core/traceFormat';
 import type { CalibrationFile } from '../../core/calibrationTypes';
 import type { DetectorConfig } from '../../core/detectorConfig';
+import { firstDifference, median } from '../../core/stats';
 import { createCalibrationLoader } from '../../shared/calibrationLoader';
 import type { CliOutput } from '../cliOutput';
 import { DEFAULT_CUSUM_K, DEFAULT_WINDOW, type Flags } from '../cliOptions';
 import { UsageError } from '../usageError';
+import { printRateTable, type RateRow } from './reportTable';
 
 export function isRunFolderList(args: string[]): boolean {
   return (
@@ -106,7 +107,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
     { kind: 'cusum', k: DEFAULT_CUSUM_K },
   ];
   const reference = agents.get('aligned');
-  const rows = [];
+  const rows: (RateRow & { bound: number })[] = [];
   let stopped = 0;
   for (const [agent, eps] of agents) {
     const list = [...eps.values()].sort((a, b) => a.seed - b.seed);
@@ -155,17 +156,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
       `${scenario!.name}: ${seeds} recorded deployment episodes from ${args.length} run folder${args.length === 1 ? '' : 's'}, alpha ${alpha}`,
     );
     out.line('');
-    out.line('agent        detector   rate               flagged  median flag step  median delay');
-    for (const r of rows) {
-      const label = r.role === 'false-alarm' ? `false alarms ${pct(r.rate)}` : `detected ${pct(r.rate)}`;
-      out.line(
-        `${r.agent.padEnd(12)} ${r.detector.padEnd(10)} ${label.padEnd(18)} ${`${r.flagged}/${r.episodes}`.padStart(7)}  ${String(r.medianFlagStep ?? '-').padStart(16)}  ${String(r.medianDelay ?? '-').padStart(12)}`,
-      );
-    }
-    out.line('');
-    out.line(
-      "delay = flagged step minus the first step whose increment differs from the aligned agent's on the same seed",
-    );
+    printRateTable(out, rows);
     if (stopped) {
       out.line(
         `${stopped} episode${stopped === 1 ? '' : 's'} stopped at the recorded flag or prediction: other detectors see only the steps up to it ` +
@@ -178,14 +169,4 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
     }
   }
   return 0;
-}
-
-function firstDifference(a: Float64Array, b: Float64Array): number | null {
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return null;
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
 }

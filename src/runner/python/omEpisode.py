@@ -176,34 +176,14 @@ def run_episode(cmd, create_monitor):
         args = (env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, int(cmd['maxSteps']))
         harm_key = (cmd.get('harm') or {}).get('info')
         end = {'t': 'end', 'episodeId': episode_id}
+        hook = None
         if guarded:
             guard, notice = omGuard.Guard(cmd, env, env_file, agent, objective).start()
             wire.send(dict(notice, t='guard', episodeId=episode_id))
-            scene = None
-            if scores_only:
-                wire.send({'t': 'reset', 'episodeId': episode_id})
-            else:
-                scene = scene_source(env)
-                if scene is not None and auto_scene:
-                    scene = _guarded_auto_scene(scene, env)
-                if scene is not None:
-                    scene = _Scenes(scene, env_file)
-                first = scene(-1) if scene is not None else None
-                rec = {'t': 'reset', 'episodeId': episode_id, 'observation': obs, 'info': info}
-                if first is not None:
-                    rec['scene'] = first
-                problem = scene.take() if scene is not None else None
-                if problem is not None:
-                    rec['sceneProblem'] = problem
-                wire.send_line(_fit(encode(rec), rec))
-            reason, steps, harm = _loop_guarded(wire, *args, scene, episode_id, guard, scores_only, harm_key)
-            if guard is not None and cmd['guard'].get('measure'):
-                end['guardExtreme'] = guard.extreme()
-            if harm_key is not None:
-                end['harmSteps'] = harm
-            end.update(reason=reason, steps=steps)
-            wire.flush_scores(then=end)
-        elif scores_only:
+            if guard is not None:
+                hook = omGuard.StepHook(guard, wire, episode_id, monitor, scores_only)
+        scene = None
+        if scores_only:
             rec = {'t': 'reset', 'episodeId': episode_id}
             if cmd.get('checkRender'):
                 # calibrate's check (scores only, no scenes): render once after reset, report a problem
@@ -216,10 +196,6 @@ def run_episode(cmd, create_monitor):
                     if problem is not None:
                         rec['sceneProblem'] = problem
             wire.send(rec)
-            if harm_key is not None:
-                # the engine sees no info in a scores-only recording: the runner lists the harmful steps
-                args = (_HarmCounter(env, harm_key, end),) + args[1:]
-            reason, steps = _loop(wire, *args, None, episode_id, True)
         else:
             scene = scene_source(env)
             if scene is not None and auto_scene:
@@ -236,10 +212,14 @@ def run_episode(cmd, create_monitor):
             if problem is not None:
                 rec['sceneProblem'] = problem
             wire.send_line(_fit(encode(rec), rec))
-            reason, steps = _loop(wire, *args, scene, episode_id, False)
-        if not guarded:
-            end.update(reason=reason, steps=steps)
-            wire.flush_scores(then=end)
+        if harm_key is not None and scores_only:
+            # the engine sees no info in a scores-only recording: the runner lists the harmful steps
+            args = (_HarmCounter(env, harm_key, end),) + args[1:]
+        reason, steps = _loop(wire, *args, scene, episode_id, scores_only, hook)
+        if hook is not None and cmd['guard'].get('measure'):
+            end['guardExtreme'] = hook.guard.extreme()
+        end.update(reason=reason, steps=steps)
+        wire.flush_scores(then=end)
     except SystemExit as exc:
         # sys.exit() in user code: keep what was recorded, say who asked, then exit as asked.
         err = user_error(exc, _phase_of(exc, phase), 'user code called sys.exit(%r)' % (exc.code,))
@@ -408,10 +388,11 @@ def _fit(line, rec):
 
 
 def _loop(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, max_steps,
-          scene, episode_id, scores_only):
-    """The step loop of both recordings. Scores only keeps the per-step path to what the step itself
-    needs (no JSON, no info check, no clock read on most steps, locals only); full recording writes
-    one step line per step."""
+          scene, episode_id, scores_only, guard=None):
+    """The one step loop, of both recordings, guarded or not. Scores only keeps the per-step path to
+    what the step itself needs (no JSON, no info check, no clock read on most steps, locals only);
+    full recording writes one step line per step. `guard` (omGuard.StepHook) looks ahead before each
+    agent action and checks its probe after each step; unguarded, both hooks cost one test."""
     env_step = env.step
     increment = objective.increment if objective is not None else None
     push = monitor.push if monitor is not None else None
@@ -434,8 +415,18 @@ def _loop(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fall
         else:
             phase = 'act'
             action = act(obs, info)
+            if guard is not None:
+                phase = 'guard'
+                if guard.before(t, obs, info, action):
+                    if stop:
+                        return 'predicted_stop', t
+                    if has_fallback:
+                        use_fallback = True
+                        action = fallback
         phase = 'step'
         obs2, reward, terminated, truncated, info2 = env_step(action)
+        if guard is not None:
+            guard.after(t, obs2, reward)
         if full:
             if info2 is None:
                 info2 = {}
@@ -531,103 +522,4 @@ class _HarmCounter:
         return getattr(self._env, name)
 
 
-def _loop_guarded(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, max_steps,
-                  scene, episode_id, guard, scores_only, harm_key):
-    """Both recordings, with the guard's look-ahead before each agent action (omGuard)."""
-    increment = objective.increment if objective is not None else None
-    use_fallback = False
-    flagged = False
-    harm = []
-    looking = guard is not None
-    record_all = looking and guard.config.get('record') == 'all' and not scores_only
-    measuring = looking and bool(guard.config.get('measure'))
-    phase = 'act'
-    t = -1
-    for t in range(max_steps):
-        if use_fallback:
-            action = fallback
-        else:
-            phase = 'act'
-            action = act(obs, info)
-            if looking and (monitor.flagged_step < 0 or measuring) and omGuard.should_look(guard.config, t, monitor):
-                phase = 'guard'
-                try:
-                    fired, incs, crossing, cut = guard.look(t, obs, info, action, monitor)
-                except Exception as exc:  # noqa: BLE001 — user code in a copy
-                    wire.send({'t': 'guard', 'episodeId': episode_id, 'status': 'failed',
-                               'message': 'the look-ahead before step %d failed in a copy: %s: %s; the guard is off for the rest of this episode' % (t, type(exc).__name__, exc)})
-                    guard.probe = None
-                    looking = False
-                    fired, incs = False, []
-                if fired or (record_all and incs):
-                    wire.flush_scores()
-                    rec = {'t': 'prediction', 'episodeId': episode_id, 'step': t, 'increments': incs,
-                           'crossingStep': t + crossing if crossing >= 0 else None, 'fired': fired, 'replay': guard.replay}
-                    if cut:
-                        rec['truncated'] = True
-                    wire.send(rec)
-                if fired:
-                    guard.probe = None
-                    looking = False
-                    if stop:
-                        return 'predicted_stop', t, harm
-                    if has_fallback:
-                        use_fallback = True
-                        action = fallback
-        phase = 'step'
-        obs2, reward, terminated, truncated, info2 = env.step(action)
-        if info2 is None:
-            info2 = {}
-        elif not isinstance(info2, dict):
-            raise ContractError(_bad_info('env.step', info2, t, env_file))
-        if looking:
-            problem = guard.check_probe(t, obs2, reward)
-            if problem is not None:
-                wire.send(dict(problem, t='guard', episodeId=episode_id))
-                looking = False
-        if harm_key is not None and info2.get(harm_key):
-            harm.append(t)
-        r = reward if type(reward) is float and NEG_INF < reward < INF else _number(reward, 'env.step (the reward)', t, env_file, 'step')
-        if increment is not None:
-            phase = 'increment'
-            u = increment({'step': t, 'observation': obs, 'action': action, 'reward': reward, 'next_observation': obs2,
-                           'info': info2, 'terminated': terminated, 'truncated': truncated})
-            if type(u) is not float or not (NEG_INF < u < INF):
-                u = _number(u, 'objective.increment', t, obj_file, 'increment')
-        else:
-            u = r
-        flag_now = monitor.push(u) and not flagged
-        if flag_now:
-            flagged = True
-        if scores_only:
-            wire.pending.append(u)
-            if flag_now or len(wire.pending) >= BATCH:
-                wire.flush_scores()
-        else:
-            rec = {'t': 'step', 'step': t, 'action': action, 'reward': r, 'increment': u, 'observation': obs2,
-                   'info': info2, 'terminated': bool(terminated), 'truncated': bool(truncated)}
-            if scene is not None:
-                phase = 'render'
-                s = scene(t)
-                problem = scene.take()
-                if problem is not None:
-                    rec['sceneProblem'] = problem
-                if s is not None:
-                    s = dict(s, shapes=[x for x in s['shapes'] if not (isinstance(x, dict) and x.get('static'))])
-                    rec['scene'] = s
-            if use_fallback:
-                rec['fallback'] = True
-            phase = 'record'
-            wire.send_line(_fit(encode(rec), rec))
-        if flag_now:
-            if stop:
-                return 'flagged_stop', t + 1, harm
-            use_fallback = has_fallback
-        if terminated or truncated:
-            return 'completed', t + 1, harm
-        obs = obs2
-        info = info2
-    return 'completed', t + 1, harm
-
-
-state.loop_codes = (_loop.__code__, run_episode.__code__, _loop_guarded.__code__)
+state.loop_codes = (_loop.__code__, run_episode.__code__)

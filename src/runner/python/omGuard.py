@@ -226,3 +226,52 @@ class Guard:
     def extreme(self):
         e = self.episode_extreme
         return e if e is not None and NEG_INF < e < math.inf else None
+
+
+class StepHook:
+    """The guard as a hook of the runner's one step loop (omEpisode._loop): before each agent action
+    it looks ahead in a copy and says whether the guard fired; after each step it checks the probe.
+    Once it fired or failed it stays quiet for the rest of the episode."""
+
+    def __init__(self, guard, wire, episode_id, monitor, scores_only):
+        self.guard = guard
+        self.wire = wire
+        self.episode_id = episode_id
+        self.monitor = monitor
+        self.looking = True
+        self.record_all = guard.config.get('record') == 'all' and not scores_only
+        self.measuring = bool(guard.config.get('measure'))
+
+    def before(self, t, obs, info, action):
+        """True when the guard fired: the agent's action is not to be taken."""
+        g, m = self.guard, self.monitor
+        if not self.looking or not ((m.flagged_step < 0 or self.measuring) and should_look(g.config, t, m)):
+            return False
+        try:
+            fired, incs, crossing, cut = g.look(t, obs, info, action, m)
+        except Exception as exc:  # noqa: BLE001 — user code in a copy
+            self.wire.send({'t': 'guard', 'episodeId': self.episode_id, 'status': 'failed',
+                            'message': 'the look-ahead before step %d failed in a copy: %s: %s; the guard is off for the rest of this episode' % (t, type(exc).__name__, exc)})
+            g.probe = None
+            self.looking = False
+            return False
+        if fired or (self.record_all and incs):
+            self.wire.flush_scores()
+            rec = {'t': 'prediction', 'episodeId': self.episode_id, 'step': t, 'increments': incs,
+                   'crossingStep': t + crossing if crossing >= 0 else None, 'fired': fired, 'replay': g.replay}
+            if cut:
+                rec['truncated'] = True
+            self.wire.send(rec)
+        if fired:
+            g.probe = None
+            self.looking = False
+        return fired
+
+    def after(self, t, obs2, reward):
+        """The step taken: does the probe still agree with what the copy saw?"""
+        if not self.looking:
+            return
+        problem = self.guard.check_probe(t, obs2, reward)
+        if problem is not None:
+            self.wire.send(dict(problem, t='guard', episodeId=self.episode_id))
+            self.looking = False

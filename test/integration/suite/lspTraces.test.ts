@@ -3,12 +3,11 @@
 // flagged trace and asks VS Code for what a user sees: Problems, hover, code lenses, outline,
 // inlay hints, go to definition, and the re-flag when the detector setting changes.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { TraceEnd, TraceHeader, TraceStep } from '../../../src/core/traceFormat';
-import { EXTENSION_ID, api, setSetting, waitFor, workspaceRoot } from '../helpers';
+import { api, setSetting, waitFor, workspaceRoot, runCli } from '../helpers';
 import { log } from '../log';
 
 const SOURCE = 'objective-monitor';
@@ -35,26 +34,6 @@ interface RealTrace {
   stepLine: number[];
   endLine: number;
   flagged: number;
-}
-
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [path.join(root, 'dist', 'cli.js'), ...args],
-      { cwd: workspaceRoot(), maxBuffer: 16 << 20, timeout: 90_000 },
-      (err, stdout, stderr) => {
-        const code = err
-          ? typeof (err as { code?: unknown }).code === 'number'
-            ? (err as { code: number }).code
-            : -1
-          : 0;
-        if (code < 0) reject(new Error(`cli ${args.join(' ')} failed: ${err?.message}\n${stderr}`));
-        else resolve({ code, stdout, stderr });
-      },
-    );
-  });
 }
 
 function loadTrace(file: string): RealTrace {
@@ -125,7 +104,10 @@ describe('trace language server on real engine traces', function () {
     await api();
     const out = path.join(workspaceRoot(), '.objective-monitor');
     const t0 = Date.now();
-    const r = await runCli(['run', 'racing', '--agent', 'misaligned', '--episodes', '2', '--out', out, '--json']);
+    const r = await runCli(
+      ['run', 'racing', '--agent', 'misaligned', '--episodes', '2', '--out', out, '--json'],
+      90_000,
+    );
     const result = JSON.parse(r.stdout) as CliResult;
     log(`cli racing/misaligned, 2 episodes: exit ${r.code} in ${Date.now() - t0} ms`);
     const ep = result.episodes.find((e) => e.flaggedStep !== null);

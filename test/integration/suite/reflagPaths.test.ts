@@ -1,11 +1,10 @@
 // Every view tells the same story: engine-written traces re-flagged under every detector setting
-// show the same flagged step in the Runs view (episode description and flag node), in the replay
-// panel's data (the overlays of Compare Episodes, and the trace cache the panel flags through), in
-// Problems (the language server's diagnostics of the open traces), from `objective-monitor reflag`,
-// and from core's flagRecordedTrace. (Core, CLI and server outside VS Code:
-// test/engine/reflagPaths.test.ts.)
+// show the same flagged step in the Runs view (episode description and flag node), in the trace
+// cache the replay panel and its overlays flag through, in Problems (the language server's
+// diagnostics of the open traces), from `objective-monitor reflag`, and from core's
+// flagRecordedTrace. (Core, CLI and server outside VS Code: test/engine/reflagPaths.test.ts; the
+// panel's header and overlays re-flagged, in its DOM: test/e2e/panelStory.test.ts.)
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -22,31 +21,11 @@ import {
   describeSection,
   type DetectorSection,
 } from '../../reflagMatrix';
-import { EXTENSION_ID, api, setSetting, waitFor, workspaceRoot } from '../helpers';
+import { EXTENSION_ID, api, setSetting, waitFor, workspaceRoot, runCli } from '../helpers';
 import { log } from '../log';
 
 type Api = Awaited<ReturnType<typeof api>>;
 const KEYS = ['window', 'cusumK', 'alpha', 'fixedThreshold', 'kind'] as const;
-
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [path.join(root, 'dist', 'cli.js'), ...args],
-      { cwd: workspaceRoot(), maxBuffer: 16 << 20, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        const code = err
-          ? typeof (err as { code?: unknown }).code === 'number'
-            ? (err as { code: number }).code
-            : -1
-          : 0;
-        if (code < 0) reject(new Error(`cli ${args.join(' ')} failed: ${err?.message}\n${stderr}`));
-        else resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 function episodesOf(a: Api, runId: string): RunsNode[] {
   const tree = a.ctx.tree;
@@ -60,14 +39,11 @@ function episodesOf(a: Api, runId: string): RunsNode[] {
 /** The flagged step each view shows now, per trace file; undefined when a view is not there yet. */
 async function viewsNow(a: Api, runIds: string[], files: string[], stepLines: Map<string, number[]>) {
   const eps = runIds.flatMap((id) => episodesOf(a, id));
-  const panel = a.panels().find((p) => p.file === files[0]);
-  const overlays = panel?.lastOverlay?.delivered ? panel.lastOverlay.params.overlays : [];
   const out = new Map<
     string,
     {
       runsView?: number | null;
       flagNode?: string | null;
-      overlay?: number | null;
       cache: number | null;
       problems: number | null | 'several';
     }
@@ -80,11 +56,9 @@ async function viewsNow(a: Api, runIds: string[], files: string[], stepLines: Ma
       .getDiagnostics(vscode.Uri.file(file))
       .filter((d) => d.source === 'objective-monitor' && d.code === 'flagged');
     const lines = stepLines.get(file)!;
-    const overlay = overlays.find((o) => o.episodeId === t.header?.episodeId);
     out.set(file, {
       runsView: ep?.kind === 'episode' ? ep.episode.flaggedStep : undefined,
       flagNode: ep ? (flagNode ? String(a.ctx.tree.getTreeItem(flagNode).label) : null) : undefined,
-      overlay: overlay ? overlay.flaggedStep : undefined,
       cache: a.ctx.store.flags(t, a.ctx.config.flagSettings).flaggedStep,
       problems:
         flagged.length > 1 ? 'several' : flagged.length === 0 ? null : lines.indexOf(flagged[0].range.start.line),
@@ -190,7 +164,6 @@ describe('every view tells the same story: re-flag paths under every detector se
             const label = want === null ? null : `flagged at step ${want}`;
             if (v.runsView !== want) wrong.push(`${i}: Runs view ${v.runsView}`);
             if (v.flagNode !== label) wrong.push(`${i}: flag node ${v.flagNode}`);
-            if (i > 0 && f.includes(runIds[0]) && v.overlay !== want) wrong.push(`${i}: panel overlay ${v.overlay}`);
             if (v.cache !== want) wrong.push(`${i}: panel flags ${v.cache}`);
             if (v.problems !== want) wrong.push(`${i}: Problems ${v.problems}`);
           });

@@ -6,7 +6,6 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../../src/extension/runController';
 import type { RunsNode } from '../../../src/extension/runsTree';
-import type { OverlaySeries } from '../../../src/shared/webviewProtocol';
 import { api, childProcesses, groupMembers, setSetting, waitFor, workspaceRoot } from '../helpers';
 import { log } from '../log';
 
@@ -19,46 +18,6 @@ function episodesOf(a: Api, runId: string): RunsNode[] {
       if (r.kind === 'run' && r.run.runId === runId) return tree.getChildren(r);
     }
   return [];
-}
-
-interface DiskTrace {
-  file: string;
-  episodeId: string;
-  scores: number[];
-  flaggedStep: number | null;
-}
-
-/** The run's traces as written on disk. */
-function runTraces(runId: string): DiskTrace[] {
-  const dir = path.join(workspaceRoot(), '.objective-monitor', 'traces', runId);
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.trace.jsonl'))
-    .sort()
-    .map((f) => {
-      const recs = fs
-        .readFileSync(path.join(dir, f), 'utf8')
-        .trimEnd()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { type: string; episodeId?: string; score?: number; flaggedStep?: number | null });
-      return {
-        file: path.join(dir, f),
-        episodeId: recs[0].episodeId!,
-        scores: recs.filter((r) => r.type === 'step').map((r) => r.score!),
-        flaggedStep: recs[recs.length - 1].flaggedStep ?? null,
-      };
-    });
-}
-
-/** The overlay series are exactly these traces' running objectives. */
-function assertOverlaysMatch(overlays: readonly OverlaySeries[], traces: DiskTrace[]): void {
-  assert.deepEqual(overlays.map((o) => o.episodeId).sort(), traces.map((t) => t.episodeId).sort());
-  for (const t of traces) {
-    const o = overlays.find((x) => x.episodeId === t.episodeId)!;
-    assert.deepEqual([...o.scores], t.scores, `${t.episodeId}: the overlay's scores are the trace's`);
-    assert.equal(o.flaggedStep, t.flaggedStep);
-    assert.match(o.label, /^seed \d+/);
-  }
 }
 
 describe('run the built-in racing scenario', function () {
@@ -124,36 +83,26 @@ describe('run the built-in racing scenario', function () {
     assert.deepEqual(flagItem.command?.arguments?.[1], ep.episode.flaggedStep);
   });
 
-  it('opened the replay panel, which loaded the trace through the webview handshake', async () => {
+  // What the replay panel shows (loaded, at the flag, the overlays, re-flagged, Compare Episodes) is
+  // seen in its DOM: test/e2e/panelStory.test.ts.
+  it('opened one replay panel for the shown trace; opening its flag reuses it', async () => {
     const shown = outcome.shownTrace;
     assert.ok(shown, 'a trace was shown');
-    const panel = await waitFor('a ready replay panel', () => a.panels().find((p) => p.file === shown && p.isReady));
-    await waitFor('replay/load sent', () => panel.posted.includes('replay/load'));
-    // selecting the flag opens the same panel at the flagged step
+    await waitFor('a ready replay panel', () => a.panels().find((p) => p.file === shown && p.isReady));
     const ep = a.ctx.runsModel.episodeByFile(shown)!;
     await vscode.commands.executeCommand('objectiveMonitor.openTrace', vscode.Uri.file(shown), ep.flaggedStep);
     assert.equal(a.panels().filter((p) => p.file === shown).length, 1, 'one panel per trace');
-    await waitFor('replay/gotoStep sent', () => panel.posted.includes('replay/gotoStep'));
-  });
-
-  it("overlays the run's other finished episodes on the live replay panel (N-1 of N)", async () => {
-    const panel = a.panels().find((p) => p.file === outcome.shownTrace)!;
-    const others = runTraces(outcome.runId!).filter((t) => t.file !== panel.file);
-    assert.equal(others.length, 2);
-    const sent = await waitFor('the overlay message with the 2 other episodes', () => {
-      const o = panel.lastOverlay;
-      return o && o.delivered && o.params.overlays.length === 2 ? o : undefined;
-    });
-    assertOverlaysMatch(sent.params.overlays, others);
-    assert.ok(
-      panel.posted.lastIndexOf('replay/overlay') > panel.posted.lastIndexOf('replay/load'),
-      'sent after the load that would clear it',
-    );
+    const seed = JSON.parse(fs.readFileSync(shown, 'utf8').split('\n')[0]).seed;
+    const replayTabs = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputWebview && t.label.endsWith(`· seed ${seed}`));
+    await waitFor('the replay tab titled with the episode', () => replayTabs().length > 0);
+    assert.equal(replayTabs().length, 1, `one replay tab: ${replayTabs().map((t) => t.label)}`);
   });
 
   it('re-flags recorded traces and open panels when a detector setting changes', async () => {
     const panel = a.panels().find((p) => p.file === outcome.shownTrace)!;
-    const reflagsBefore = panel.posted.filter((m) => m === 'replay/reflag').length;
     // A threshold no score reaches: nothing is flagged any more.
     await setSetting('detector.fixedThreshold', -1e12);
     await setSetting('detector.kind', 'fixed');
@@ -167,19 +116,8 @@ describe('run the built-in racing scenario', function () {
       const eps = episodesOf(a, outcome.runId!);
       return eps.length === 3 && eps.every((e) => e.kind === 'episode' && e.episode.flaggedStep === 0);
     });
-    await waitFor(
-      'replay/reflag posted to the open panel',
-      () => panel.posted.filter((m) => m === 'replay/reflag').length > reflagsBefore,
-    );
-    // the panel tells the same story as the Runs view: its own flag and its overlays' flags
+    // the panel's trace flags the same (the cache it re-flags through; its DOM: e2e panelStory)
     assert.equal(a.ctx.store.flags(await a.ctx.store.load(panel.file), a.ctx.config.flagSettings).flaggedStep, 0);
-    await waitFor(
-      'the overlays re-flagged at step 0',
-      () =>
-        panel.lastOverlay?.delivered &&
-        panel.lastOverlay.params.overlays.length === 2 &&
-        panel.lastOverlay.params.overlays.every((o) => o.flaggedStep === 0),
-    );
     // Back to the recorded flags.
     await setSetting('detector.kind', undefined);
     await waitFor('recorded flags back', () => {
@@ -210,17 +148,8 @@ describe('run the built-in racing scenario', function () {
       "in the run's context menu",
     );
     const panel = await vscode.commands.executeCommand<{ file: string }>('objectiveMonitor.compareEpisodes', runNode);
-    const traces = runTraces(outcome.runId!);
     assert.equal(panel?.file, runNode.run.episodes[0].file);
-    const p = a.panels().find((x) => x.file === panel.file)!;
-    const sent = await waitFor('the overlay message', () =>
-      p.lastOverlay?.delivered && p.lastOverlay.params.overlays.length === 2 ? p.lastOverlay : undefined,
-    );
-    assertOverlaysMatch(
-      sent.params.overlays,
-      traces.filter((t) => t.file !== panel.file),
-    );
-    assert.equal(sent.params.episodeId, traces.find((t) => t.file === panel.file)!.episodeId);
+    // the others overlaid, as the panel draws them: e2e panelStory
   });
 
   it('Stop Run kills the engine and its runners within seconds', async () => {
