@@ -67,7 +67,7 @@ export class CurvesPanel implements vscode.Disposable {
       : vscode.ConfigurationTarget.Global;
     try {
       await vscode.workspace.getConfiguration(SECTION).update(ALPHA_KEY, alpha, target);
-      void vscode.window.setStatusBarMessage(`Objective Monitor: alpha set to ${alpha}`, 5000);
+      void vscode.window.setStatusBarMessage(`Objective Monitor: alpha set to ${Number(alpha.toPrecision(4))}`, 5000);
     } catch (e) {
       void vscode.window.showErrorMessage(`Objective Monitor: could not set alpha: ${(e as Error).message}`);
     }
