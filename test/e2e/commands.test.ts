@@ -66,6 +66,11 @@ test(
     await page.keyboard.press('Enter');
     const scenarioFile = path.join(folder, 'scenarios', 'walk', 'corridor.scenario.json');
     await waitUntil('the example written where asked', () => fs.existsSync(scenarioFile));
+    // The command then opens the scenario in an editor, which takes the focus: a picker shown before
+    // that editor is open would be closed by it.
+    await page
+      .locator('.tabs-container .tab', { hasText: 'corridor.scenario.json' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
 
     // Calibrate Threshold: both pickers carry its title.
     await runCommand(page, 'Objective Monitor: Calibrate Threshold');

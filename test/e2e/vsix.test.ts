@@ -120,9 +120,12 @@ test(
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await session.extensionHostReady(); // start-up first: the commands run only once the extension host is up
     await runCommand(page, 'Objective Monitor: Create Example Scenario');
-    // It asks for the folder; the default shown is taken.
-    await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    // It asks for the folder; the default shown is taken. Wait for the question itself: the palette's
+    // own input is the same widget, and an Enter while the palette is still closing answers nothing.
+    await page
+      .locator('.quick-input-widget .quick-input-title', { hasText: 'Create Example Scenario' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.quick-input-widget input').press('Enter');
     await waitForFile(path.join(folder, 'objective-monitor-example', 'corridor.scenario.json'));
     await runCommand(page, 'Objective Monitor: Run Scenario');
     await pick(page, 'corridor');
