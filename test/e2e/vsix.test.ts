@@ -127,6 +127,11 @@ test(
       .waitFor({ state: 'visible', timeout: 30_000 });
     await page.locator('.quick-input-widget input').press('Enter');
     await waitForFile(path.join(folder, 'objective-monitor-example', 'corridor.scenario.json'));
+    // The command then opens the scenario in an editor, which takes the focus and would close a picker
+    // shown before it.
+    await page
+      .locator('.tabs-container .tab', { hasText: 'corridor.scenario.json' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await runCommand(page, 'Objective Monitor: Run Scenario');
     await pick(page, 'corridor');
     await pick(page, 'misaligned');
