@@ -22,6 +22,7 @@ import {
   type DetectorSection,
 } from '../../reflagMatrix';
 import { EXTENSION_ID, api, setSetting, waitFor, workspaceRoot, runCli } from '../helpers';
+import { closeReplayTabs } from '../replayTabs';
 import { log } from '../log';
 
 type Api = Awaited<ReturnType<typeof api>>;
@@ -127,7 +128,7 @@ describe('every view tells the same story: re-flag paths under every detector se
   after(async () => {
     for (const k of KEYS) await setSetting(`detector.${k}`, undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    for (const p of (await api()).panels()) p.dispose();
+    await closeReplayTabs();
   });
 
   it('Runs view, replay panel, Problems, CLI and core agree on every trace', async () => {

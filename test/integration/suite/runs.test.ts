@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { RunOutcome } from '../../../src/extension/runController';
 import type { RunsNode } from '../../../src/extension/runsTree';
 import { api, childProcesses, groupMembers, setSetting, waitFor, workspaceRoot } from '../helpers';
+import { closeReplayTabs, replayTabs, replayTabsOf } from '../replayTabs';
 import { log } from '../log';
 
 type Api = Awaited<ReturnType<typeof api>>;
@@ -88,21 +89,15 @@ describe('run the built-in racing scenario', function () {
   it('opened one replay panel for the shown trace; opening its flag reuses it', async () => {
     const shown = outcome.shownTrace;
     assert.ok(shown, 'a trace was shown');
-    await waitFor('a ready replay panel', () => a.panels().find((p) => p.file === shown && p.isReady));
+    await waitFor('a ready replay tab', () => replayTabsOf(shown).length > 0);
     const ep = a.ctx.runsModel.episodeByFile(shown)!;
     await vscode.commands.executeCommand('objectiveMonitor.openTrace', vscode.Uri.file(shown), ep.flaggedStep);
-    assert.equal(a.panels().filter((p) => p.file === shown).length, 1, 'one panel per trace');
-    const seed = JSON.parse(fs.readFileSync(shown, 'utf8').split('\n')[0]).seed;
-    const replayTabs = () =>
-      vscode.window.tabGroups.all
-        .flatMap((g) => g.tabs)
-        .filter((t) => t.input instanceof vscode.TabInputWebview && t.label.endsWith(`· seed ${seed}`));
-    await waitFor('the replay tab titled with the episode', () => replayTabs().length > 0);
-    assert.equal(replayTabs().length, 1, `one replay tab: ${replayTabs().map((t) => t.label)}`);
+    await waitFor('the replay tab titled with the episode', () => replayTabsOf(shown).length > 0);
+    assert.equal(replayTabs().length, 1, `one replay tab per trace: ${replayTabs().map((t) => t.label)}`);
   });
 
   it('re-flags recorded traces and open panels when a detector setting changes', async () => {
-    const panel = a.panels().find((p) => p.file === outcome.shownTrace)!;
+    const panelFile = outcome.shownTrace!;
     // A threshold no score reaches: nothing is flagged any more.
     await setSetting('detector.fixedThreshold', -1e12);
     await setSetting('detector.kind', 'fixed');
@@ -117,7 +112,7 @@ describe('run the built-in racing scenario', function () {
       return eps.length === 3 && eps.every((e) => e.kind === 'episode' && e.episode.flaggedStep === 0);
     });
     // the panel's trace flags the same (the cache it re-flags through; its DOM: e2e panelStory)
-    assert.equal(a.ctx.store.flags(await a.ctx.store.load(panel.file), a.ctx.config.flagSettings).flaggedStep, 0);
+    assert.equal(a.ctx.store.flags(await a.ctx.store.load(panelFile), a.ctx.config.flagSettings).flaggedStep, 0);
     // Back to the recorded flags.
     await setSetting('detector.kind', undefined);
     await waitFor('recorded flags back', () => {
@@ -134,7 +129,7 @@ describe('run the built-in racing scenario', function () {
   });
 
   it('Compare Episodes on a run of the Runs view opens the first episode with the others overlaid', async () => {
-    for (const p of a.panels()) p.dispose();
+    await closeReplayTabs();
     const runNode = a.ctx.tree
       .getChildren()
       .flatMap((s) => a.ctx.tree.getChildren(s))
