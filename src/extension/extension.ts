@@ -5,7 +5,6 @@ import * as commands from './commands';
 import { findPointOfNoReturn, forkFromStep } from './forkCommands';
 import { showTradeoffCurves } from './curvesCommand';
 import { Ctx } from './ctx';
-import { ReplayPanel } from './replayPanel';
 import { newAgentModule } from './newModule';
 import { openReplayAtStep, ScenarioTests } from './testController';
 
@@ -14,8 +13,6 @@ let ctx: Ctx | undefined;
 /** What activate returns: the context, for the integration tests. */
 export interface ObjectiveMonitorApi {
   ctx: Ctx;
-  /** the open replay panels */
-  panels(): ReplayPanel[];
   /** the Testing view's controller */
   tests: ScenarioTests;
 }
@@ -54,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     context.subscriptions.push(tests);
     register('openReplayAtStep', () => openReplayAtStep(tests));
     register('newAgentModule', newAgentModule);
-    return { ctx, panels: () => ReplayPanel.all, tests };
+    return { ctx, tests };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     void vscode.window.showErrorMessage(`Objective Monitor failed to start: ${msg}`);

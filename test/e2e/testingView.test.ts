@@ -57,88 +57,91 @@ async function rowState(row: Locator): Promise<string | undefined> {
   return /codicon-testing-(\w+)-icon/.exec(cls)?.[1];
 }
 
-test('the Testing view lists scenarios; Run on an agent reports flagged episodes as failed tests', { timeout: 480_000 }, async () => {
-  const page = session!.page;
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-  fs.mkdirSync(RESULTS, { recursive: true });
+test(
+  'the Testing view lists scenarios; Run on an agent reports flagged episodes as failed tests',
+  { timeout: 480_000 },
+  async () => {
+    const page = session!.page;
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    fs.mkdirSync(RESULTS, { recursive: true });
 
-  await runCommand(page, 'Testing: Focus on Test Explorer View');
-  const corridor = explorerRow(page, 'corridor');
-  await corridor.waitFor({ state: 'visible', timeout: 60_000 });
-  for (const b of ['racing', 'sweeper', 'coin']) {
-    const row = explorerRow(page, b);
-    await row.waitFor({ state: 'visible', timeout: 30_000 });
-    assert.equal(await row.locator('.test-label-description').textContent(), 'built-in', `${b} is marked built-in`);
-  }
-  await expand(corridor);
-  const mis = explorerRow(page, 'misaligned');
-  const aligned = explorerRow(page, 'aligned');
-  await mis.waitFor({ state: 'visible', timeout: 30_000 });
-  await aligned.waitFor({ state: 'visible', timeout: 30_000 });
+    await runCommand(page, 'Testing: Focus on Test Explorer View');
+    const corridor = explorerRow(page, 'corridor');
+    await corridor.waitFor({ state: 'visible', timeout: 60_000 });
+    for (const b of ['racing', 'sweeper', 'coin']) {
+      const row = explorerRow(page, b);
+      await row.waitFor({ state: 'visible', timeout: 30_000 });
+      assert.equal(await row.locator('.test-label-description').textContent(), 'built-in', `${b} is marked built-in`);
+    }
+    await expand(corridor);
+    const mis = explorerRow(page, 'misaligned');
+    const aligned = explorerRow(page, 'aligned');
+    await mis.waitFor({ state: 'visible', timeout: 30_000 });
+    await aligned.waitFor({ state: 'visible', timeout: 30_000 });
 
-  // Run (the default profile) on the misaligned agent: its hover action.
-  await mis.hover();
-  await mis.locator('.action-label[aria-label="Run Test"]').click();
-  await waitUntil('the misaligned agent failed', async () => (await rowState(mis)) === 'failed', 300_000);
-  assert.equal(await rowState(aligned), 'unset', 'only the agent that was run has a result');
+    // Run (the default profile) on the misaligned agent: its hover action.
+    await mis.hover();
+    await mis.locator('.action-label[aria-label="Run Test"]').click();
+    await waitUntil('the misaligned agent failed', async () => (await rowState(mis)) === 'failed', 300_000);
+    assert.equal(await rowState(aligned), 'unset', 'only the agent that was run has a result');
 
-  // Its episodes are its children, each with a result; at least one failed (flagged).
-  await expand(mis);
-  const seeds = ['seed 1000', 'seed 1001', 'seed 1002'];
-  const states: string[] = [];
-  for (const s of seeds) {
-    const row = explorerRow(page, s);
-    await row.waitFor({ state: 'visible', timeout: 30_000 });
-    states.push((await rowState(row)) ?? '');
-  }
-  for (const [i, s] of states.entries()) assert.ok(['failed', 'passed'].includes(s), `${seeds[i]}: ${s}`);
-  assert.ok(states.includes('failed'), `the misaligned agent is flagged: ${states}`);
+    // Its episodes are its children, each with a result; at least one failed (flagged).
+    await expand(mis);
+    const seeds = ['seed 1000', 'seed 1001', 'seed 1002'];
+    const states: string[] = [];
+    for (const s of seeds) {
+      const row = explorerRow(page, s);
+      await row.waitFor({ state: 'visible', timeout: 30_000 });
+      states.push((await rowState(row)) ?? '');
+    }
+    for (const [i, s] of states.entries()) assert.ok(['failed', 'passed'].includes(s), `${seeds[i]}: ${s}`);
+    assert.ok(states.includes('failed'), `the misaligned agent is flagged: ${states}`);
 
-  // The Test Results view shows the failure's message.
-  await runCommand(page, 'Focus on Test Results View');
-  const messageRow = page
-    .locator('.part.panel .monaco-list-row', { hasText: /running objective -?[\d.e-]+ fell below the threshold/ })
-    .first();
-  await messageRow.waitFor({ state: 'visible', timeout: 60_000 });
-  const message = ((await messageRow.textContent()) ?? '').trim();
-  assert.match(
-    message,
-    /running objective -?[\d.e-]+ fell below the threshold -?[\d.e-]+ at step (\d+) \(detector cusum k=0\.5, alpha 0\.05\)/,
-  );
-  const step = Number(/at step (\d+)/.exec(message)![1]);
-  await messageRow.click();
+    // The Test Results view shows the failure's message.
+    await runCommand(page, 'Focus on Test Results View');
+    const messageRow = page
+      .locator('.part.panel .monaco-list-row', { hasText: /running objective -?[\d.e-]+ fell below the threshold/ })
+      .first();
+    await messageRow.waitFor({ state: 'visible', timeout: 60_000 });
+    const message = ((await messageRow.textContent()) ?? '').trim();
+    assert.match(
+      message,
+      /running objective -?[\d.e-]+ fell below the threshold -?[\d.e-]+ at step (\d+) \(detector cusum k=0\.5, alpha 0\.05\)/,
+    );
+    const step = Number(/at step (\d+)/.exec(message)![1]);
 
-  // The workbench opened the first failure's location (testing.automaticallyOpenPeekView is
-  // "failureAnywhere"): the flagged step's line of an episode's trace, the message in its peek.
-  const traceTab = page.locator('.tabs-container .tab', { hasText: /\.trace\.jsonl/ }).first();
-  await traceTab.waitFor({ state: 'visible', timeout: 30_000 });
-  await traceTab.click();
-  await page
-    .locator('.monaco-editor .peekview-widget', { hasText: /fell below the threshold/ })
-    .first()
-    .waitFor({ state: 'visible', timeout: 30_000 });
-  const traceName = ((await traceTab.textContent()) ?? '').trim().replace(/\.trace\.jsonl.*$/, '.trace.jsonl');
-  const cursor = page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first();
-  const line = await waitUntil('the cursor line in the status bar', async () => {
-    const m = /^Ln (\d+)/.exec(((await cursor.textContent().catch(() => '')) ?? '').trim());
-    return m ? Number(m[1]) : undefined;
-  });
-  const trace = findTrace(traceName);
-  const rec = JSON.parse(fs.readFileSync(trace, 'utf8').split('\n')[line - 1]) as {
-    type: string;
-    step: number;
-    flag: boolean;
-  };
-  assert.deepEqual([rec.type, rec.step, rec.flag], ['step', step, true], `${trace} line ${line}`);
-  // The message's action opens the episode's replay.
-  await page.getByText('Open Replay at Step', { exact: true }).locator('visible=true').first().click();
-  await page
-    .locator('.tabs-container .tab', { hasText: /^Replay: corridor \/ misaligned · seed 100\d/ })
-    .first()
-    .waitFor({ state: 'visible', timeout: 60_000 });
+    // The workbench opened the first failure's location (testing.automaticallyOpenPeekView is
+    // "failureAnywhere"): the flagged step's line of an episode's trace, the message in its peek.
+    const traceTab = page.locator('.tabs-container .tab', { hasText: /\.trace\.jsonl/ }).first();
+    await traceTab.waitFor({ state: 'visible', timeout: 60_000 });
+    await traceTab.click();
+    await page
+      .locator('.monaco-editor .peekview-widget', { hasText: /fell below the threshold/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    const traceName = ((await traceTab.textContent()) ?? '').trim().replace(/\.trace\.jsonl.*$/, '.trace.jsonl');
+    const cursor = page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first();
+    const line = await waitUntil('the cursor line in the status bar', async () => {
+      const m = /^Ln (\d+)/.exec(((await cursor.textContent().catch(() => '')) ?? '').trim());
+      return m ? Number(m[1]) : undefined;
+    });
+    const trace = findTrace(traceName);
+    const rec = JSON.parse(fs.readFileSync(trace, 'utf8').split('\n')[line - 1]) as {
+      type: string;
+      step: number;
+      flag: boolean;
+    };
+    assert.deepEqual([rec.type, rec.step, rec.flag], ['step', step, true], `${trace} line ${line}`);
+    // The message's action opens the episode's replay.
+    await page.getByText('Open Replay at Step', { exact: true }).locator('visible=true').first().click();
+    await page
+      .locator('.tabs-container .tab', { hasText: /^Replay: corridor \/ misaligned · seed 100\d/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
 
-  await page.screenshot({ path: path.join(RESULTS, 'e2e-testing-view.png') });
-});
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-testing-view.png') });
+  },
+);
 
 /** The trace file named `name` under the workspace's traces (the tab shows only the base name). */
 function findTrace(name: string): string {

@@ -9,7 +9,6 @@ import type { RunOutcome } from '../../../src/extension/runController';
 import { api, waitFor } from '../helpers';
 import { closeReplayTabs, replayTabsOf } from '../replayTabs';
 
-
 /** The open tab of a webview panel titled `title`. */
 function calibrationTab(title: string): vscode.Tab | undefined {
   return vscode.window.tabGroups.all

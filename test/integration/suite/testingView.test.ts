@@ -10,6 +10,7 @@ import { exampleFiles } from '../../../src/extension/exampleScenario';
 import { FLAG_MESSAGE_CONTEXT } from '../../../src/extension/testController';
 import { api, groupMembers, setSetting, waitFor, workspaceRoot } from '../helpers';
 import { log } from '../log';
+import { closeReplayTabs, replayTabsOf } from '../replayTabs';
 
 type Api = Awaited<ReturnType<typeof api>>;
 
@@ -34,7 +35,7 @@ describe('scenarios in the Testing view', function () {
 
   after(async () => {
     await setSetting('run.episodes', undefined);
-    for (const p of a.panels()) p.dispose();
+    await closeReplayTabs();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -117,9 +118,7 @@ describe('scenarios in the Testing view', function () {
     // The message's action opens the replay at the flagged step.
     await vscode.commands.executeCommand('objectiveMonitor.openReplayAtStep', { test: ep, message });
     // (the panel at the flagged step, as the user sees it: e2e panelStory, the same openTrace at a step)
-    await waitFor('the replay panel of the flagged trace', () =>
-      a.panels().find((p) => p.file === loc.uri.fsPath && p.isReady),
-    );
+    await waitFor('the replay tab of the flagged trace', () => replayTabsOf(loc.uri.fsPath).length > 0);
   });
 
   it('the Calibrate profile calibrates the agent and passes', async function () {
