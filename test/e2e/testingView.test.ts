@@ -64,6 +64,13 @@ test(
     const page = session!.page;
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     fs.mkdirSync(RESULTS, { recursive: true });
+    // The Testing view and its commands exist only once a test controller is registered: wait for the
+    // extension host's start-up, then for the Testing view's entry in the activity bar (the palette
+    // offered no "Testing: Focus on Test Explorer View" before it).
+    await session!.extensionHostReady();
+    await page
+      .locator('.activitybar a.action-label[aria-label="Testing"]')
+      .waitFor({ state: 'attached', timeout: 120_000 });
 
     await runCommand(page, 'Testing: Focus on Test Explorer View');
     const corridor = explorerRow(page, 'corridor');
@@ -84,6 +91,13 @@ test(
     await mis.locator('.action-label[aria-label="Run Test"]').click();
     await waitUntil('the misaligned agent failed', async () => (await rowState(mis)) === 'failed', 300_000);
     assert.equal(await rowState(aligned), 'unset', 'only the agent that was run has a result');
+    // The workbench opens the first failure's location (testing.automaticallyOpenPeekView is
+    // "failureAnywhere"): an editor that takes the focus. Wait for it and its peek before the next
+    // palette command, which the editor opening would otherwise close.
+    const traceTab = page.locator('.tabs-container .tab', { hasText: /\.trace\.jsonl/ }).first();
+    await traceTab.waitFor({ state: 'visible', timeout: 60_000 });
+    const peek = page.locator('.monaco-editor .peekview-widget', { hasText: /fell below the threshold/ }).first();
+    await peek.waitFor({ state: 'visible', timeout: 30_000 });
 
     // Its episodes are its children, each with a result; at least one failed (flagged).
     await expand(mis);
@@ -110,15 +124,10 @@ test(
     );
     const step = Number(/at step (\d+)/.exec(message)![1]);
 
-    // The workbench opened the first failure's location (testing.automaticallyOpenPeekView is
-    // "failureAnywhere"): the flagged step's line of an episode's trace, the message in its peek.
-    const traceTab = page.locator('.tabs-container .tab', { hasText: /\.trace\.jsonl/ }).first();
-    await traceTab.waitFor({ state: 'visible', timeout: 60_000 });
+    // The failure's location that the workbench opened: the flagged step's line of an episode's trace,
+    // the message in its peek.
     await traceTab.click();
-    await page
-      .locator('.monaco-editor .peekview-widget', { hasText: /fell below the threshold/ })
-      .first()
-      .waitFor({ state: 'visible', timeout: 30_000 });
+    await peek.waitFor({ state: 'visible', timeout: 30_000 });
     const traceName = ((await traceTab.textContent()) ?? '').trim().replace(/\.trace\.jsonl.*$/, '.trace.jsonl');
     const cursor = page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first();
     const line = await waitUntil('the cursor line in the status bar', async () => {
