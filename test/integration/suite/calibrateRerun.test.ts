@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../../src/extension/runController';
-import { api, waitFor } from '../helpers';
+import { activateExtension, waitFor } from '../helpers';
 import { closeReplayTabs, replayTabsOf } from '../replayTabs';
 
 /** The open tab of a webview panel titled `title`. */
@@ -21,7 +21,7 @@ describe('Calibrate Threshold and Re-run Episode', () => {
   let name: string;
 
   before(async () => {
-    await api();
+    await activateExtension();
     const dir = await vscode.commands.executeCommand<string>('objectiveMonitor.createExampleScenario', {
       folder: 'calib',
     });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { TraceEnd, TraceHeader, TraceStep } from '../../../src/core/traceFormat';
-import { api, setSetting, waitFor, workspaceRoot, runCli } from '../helpers';
+import { activateExtension, setSetting, waitFor, workspaceRoot, runCli } from '../helpers';
 import { replayTabsOf } from '../replayTabs';
 import { log } from '../log';
 
@@ -102,7 +102,7 @@ describe('trace language server on real engine traces', function () {
   let doc: vscode.TextDocument;
 
   before(async function () {
-    await api();
+    await activateExtension();
     const out = path.join(workspaceRoot(), '.objective-monitor');
     const t0 = Date.now();
     const r = await runCli(
