@@ -19,6 +19,7 @@ import {
   cliOptions,
   copyReflagScenario,
   describeSection,
+  reflagRunArgs,
   type DetectorSection,
 } from '../../reflagMatrix';
 import { EXTENSION_ID, api, setSetting, waitFor, workspaceRoot, runCli } from '../helpers';
@@ -78,20 +79,8 @@ describe('every view tells the same story: re-flag paths under every detector se
     const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
     const scenarioFile = copyReflagScenario(root, path.join(workspaceRoot(), 'paths-scenario'));
     // Engine-written, past the flag (flag-only), into the workspace's .objective-monitor: the Runs view's folder.
-    for (const { agent, episodes, detector } of REFLAG_RUNS) {
-      const r = await runCli([
-        'run',
-        scenarioFile,
-        '--agent',
-        agent,
-        '--episodes',
-        String(episodes),
-        '--detector',
-        detector,
-        '--protocol',
-        'flag-only',
-        '--json',
-      ]);
+    for (const run of REFLAG_RUNS) {
+      const r = await runCli(reflagRunArgs(scenarioFile, run));
       assert.ok(r.code === 0 || r.code === 1, r.stderr);
       const traces = (JSON.parse(r.stdout).episodes as { trace: string }[]).map((e) => e.trace);
       runIds.push(path.basename(path.dirname(traces[0])));
