@@ -41,12 +41,7 @@ export class ScenarioTests implements vscode.Disposable {
       if (!item) await this.refresh();
     };
     c.refreshHandler = () => this.refresh();
-    c.createRunProfile(
-      'Run',
-      vscode.TestRunProfileKind.Run,
-      (req, token) => this.run(req, token, 'run'),
-      true,
-    );
+    c.createRunProfile('Run', vscode.TestRunProfileKind.Run, (req, token) => this.run(req, token, 'run'), true);
     c.createRunProfile(
       'Calibrate',
       vscode.TestRunProfileKind.Run,
