@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
 import { copyScenario } from '../scenarioCopy';
-import { pick, runCommand, webview } from './workbench';
+import { pick, runCommand, runScenarioFromPalette } from './workbench';
 
 let session: VscodeSession | undefined;
 let folder = '';
@@ -51,12 +51,7 @@ test(
   { timeout: 420_000 },
   async () => {
     const page = session!.page;
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await session!.extensionHostReady();
-    await runCommand(page, 'Objective Monitor: Run Scenario');
-    await pick(page, 'cliff');
-    await pick(page, 'push');
-    const frame = webview(page);
+    const frame = await runScenarioFromPalette(session!, 'cliff', 'push');
     await frame.locator('.h-flag', { hasText: 'flagged at step 8' }).waitFor({ state: 'visible', timeout: 120_000 });
 
     // cursor to step 4, then the panel's button; the agent is picked in VS Code's quick pick
