@@ -102,13 +102,25 @@ export function runsRows(page: Page): Locator {
     .locator('.monaco-list-row');
 }
 
-/** The Runs view's row labels (without descriptions) by position (a list's rows are not in DOM order;
- *  `data-index` orders them). */
-export async function runsRowTexts(page: Page): Promise<string[]> {
+/** The Runs view's rows by position (a list's rows are not in DOM order; `data-index` orders them):
+ *  each row's label (without its description) and tree depth (`aria-level`, 1 for a scenario). */
+export async function runsTreeRows(page: Page): Promise<{ label: string; level: number }[]> {
   const rows = await runsRows(page).evaluateAll((els) =>
-    els.map((e) => [Number(e.getAttribute('data-index')), e.querySelector('.label-name')?.textContent ?? ''] as const),
+    els.map(
+      (e) =>
+        [
+          Number(e.getAttribute('data-index')),
+          e.querySelector('.label-name')?.textContent ?? '',
+          Number(e.getAttribute('aria-level')),
+        ] as const,
+    ),
   );
-  const out: string[] = [];
-  for (const [i, t] of rows) out[i] = t;
+  const out: { label: string; level: number }[] = [];
+  for (const [i, label, level] of rows) out[i] = { label, level };
   return out;
+}
+
+/** The Runs view's row labels (without descriptions) by position. */
+export async function runsRowTexts(page: Page): Promise<string[]> {
+  return (await runsTreeRows(page)).map((r) => r?.label);
 }
