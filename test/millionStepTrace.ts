@@ -2,6 +2,7 @@
 // bigTraceOpen open: a valid scores-only trace (src/core/traceFormat.ts) in the engine's own line layout,
 // with a fixed threshold so the flagged step is known: a slow wave of increments, then a drop at FLAG_AT.
 import fs from 'node:fs';
+import { header } from '../test/traceFixture';
 
 export const STEPS = 1_000_000;
 export const FLAG_AT = 900_000;
@@ -10,25 +11,21 @@ const THRESHOLD = -50;
 /** A scores-only trace (no observations): header, reset, STEPS steps, episode_end; flagged at FLAG_AT. */
 export function writeMillionStepTrace(file: string): number {
   const fd = fs.openSync(file, 'w');
-  const header = {
-    type: 'header',
-    version: 1,
+  const h = header({
     runId: 'bench-run',
     episodeId: 'seed-1',
     scenario: { name: 'bench', file: '/nonexistent/bench.scenario.json', hash: 'x' },
     agent: { name: 'bench', module: '/nonexistent/agent.js', options: {} },
     environment: { module: '/nonexistent/env.js', options: {} },
-    objective: null,
     seed: 1,
-    distribution: 'deployment',
     maxSteps: STEPS,
     recording: 'scores',
     protocol: 'flag-only',
     detector: { kind: 'fixed', threshold: THRESHOLD },
     calibration: null,
     startedAt: new Date().toISOString(),
-  };
-  let out = `${JSON.stringify(header)}\n${JSON.stringify({ type: 'reset' })}\n`;
+  });
+  let out = `${JSON.stringify(h)}\n${JSON.stringify({ type: 'reset' })}\n`;
   let s = 0;
   let flagged: number | null = null;
   for (let t = 0; t < STEPS; t++) {

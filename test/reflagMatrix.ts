@@ -50,6 +50,25 @@ export const REFLAG_RUNS: readonly { agent: string; episodes: number; detector: 
   { agent: 'aligned', episodes: 3, detector: 'cusum' },
 ];
 
+/** `objective-monitor run` arguments of one of REFLAG_RUNS: traces recorded past the flag (flag-only),
+ *  the run's summary as JSON (its episodes name their traces). */
+export function reflagRunArgs(scenarioFile: string, run: (typeof REFLAG_RUNS)[number]): string[] {
+  const { agent, episodes, detector } = run;
+  return [
+    'run',
+    scenarioFile,
+    '--agent',
+    agent,
+    '--episodes',
+    String(episodes),
+    '--detector',
+    detector,
+    '--protocol',
+    'flag-only',
+    '--json',
+  ];
+}
+
 export function describeSection(d: DetectorSection): string {
   return Object.entries(d)
     .map(([k, v]) => `${k}=${v}`)

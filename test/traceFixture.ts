@@ -1,28 +1,46 @@
-// A hand-written trace for tests that only read traces (integration and e2e alike: no vscode import).
+// Hand-written traces for tests that only read traces (unit, integration and e2e alike: no vscode import).
 import fs from 'node:fs';
+import type { TraceHeader } from '../src/core/traceFormat';
+
+/** A valid trace header; `over` replaces any of its fields (every trace a test writes starts with one). */
+export function header(over: Partial<TraceHeader> = {}): TraceHeader {
+  return {
+    type: 'header',
+    version: 1,
+    runId: 'run-1',
+    episodeId: 'ep-1',
+    scenario: { name: 'coin', file: '/w/coin.scenario.json', hash: 'abc' },
+    agent: { name: 'aligned', module: '/w/agent.ts', options: {} },
+    environment: { module: '/w/env.ts', options: { size: 5 } },
+    objective: null,
+    seed: 7,
+    distribution: 'deployment',
+    maxSteps: 100,
+    recording: 'full',
+    protocol: 'stop',
+    detector: { kind: 'envelope' },
+    calibration: { file: '/w/coin.calibration.json', hash: 'def', alpha: 0.05, computedAt: '2024-01-01T00:00:00Z' },
+    startedAt: '2024-01-01T00:00:00Z',
+    ...over,
+  };
+}
 
 /** A small valid trace (header, reset, steps, end), written by hand for reader-only tests. */
 export function writeTrace(file: string, increments: number[], opts: { threshold?: number } = {}): void {
   const h = opts.threshold ?? -1;
   const lines: unknown[] = [
-    {
-      type: 'header',
-      version: 1,
+    header({
       runId: 'run-fixture',
       episodeId: 'seed-7',
       scenario: { name: 'fixture', file: '/nonexistent/fixture.scenario.json', hash: 'x' },
       agent: { name: 'aligned', module: '/nonexistent/agent.js', options: {} },
       environment: { module: '/nonexistent/env.js', options: {} },
-      objective: null,
-      seed: 7,
-      distribution: 'deployment',
       maxSteps: increments.length,
-      recording: 'full',
       protocol: 'flag-only',
       detector: { kind: 'fixed', threshold: h },
       calibration: null,
       startedAt: new Date().toISOString(),
-    },
+    }),
     { type: 'reset', observation: { x: 0 } },
   ];
   let s = 0;

@@ -7,6 +7,7 @@ import type { Chart, Plugin } from 'chart.js';
 import type { BlameParams, ForkCompare } from '../src/shared/webviewProtocol';
 import { clear, h } from './dom';
 import { formatNumber } from './format';
+import { placeBracket, strokeBracket } from './strokeBracket';
 import type { ChartColors } from './theme';
 
 /** the flag's label sits at the plot's top, a guard's prediction under it: the marks' labels start below both */
@@ -159,21 +160,10 @@ function gapBracket(chart: Chart, gap: NonNullable<ForkCompare['gap']>, c: Chart
     a = chart.chartArea;
   const px = x.getPixelForValue(gap.step);
   if (px < a.left - 0.5 || px > a.right + 0.5) return;
-  const clampY = (v: number) => Math.min(Math.max(v, a.top), a.bottom);
-  const y0 = clampY(y.getPixelForValue(gap.parent)),
-    y1 = clampY(y.getPixelForValue(gap.fork));
-  const right = px + 14 <= a.right;
-  const bx = Math.round(right ? px + 9 : px - 9) + 0.5;
-  const tick = right ? -5 : 5;
+  const b = placeBracket(a, px, y.getPixelForValue(gap.parent), y.getPixelForValue(gap.fork), 9, 5);
+  const { right, x: bx, y0, y1 } = b;
   const ctx = chart.ctx;
-  ctx.strokeStyle = c.fg;
-  ctx.lineWidth = 1.5;
-  ctx.beginPath();
-  ctx.moveTo(bx + tick, y0);
-  ctx.lineTo(bx, y0);
-  ctx.lineTo(bx, y1);
-  ctx.lineTo(bx + tick, y1);
-  ctx.stroke();
+  strokeBracket(ctx, b, c.fg, 1.5);
   const d = gap.fork - gap.parent;
   const label = `Δ ${d > 0 ? '+' : ''}${formatNumber(d)}`;
   const w = ctx.measureText(label).width;

@@ -22,6 +22,7 @@ import {
 import { decimateEnvelope, decimateMinMax, extentOf, niceRange, type XY } from './decimate';
 import { formatNumber } from './format';
 import { withAlpha } from './sceneColors';
+import { placeBracket, strokeBracket, type PlotBox } from './strokeBracket';
 import type { StepSeries } from './stepSeries';
 import type { ChartColors } from './theme';
 import type { ReplayBand } from '../src/shared/webviewProtocol';
@@ -644,7 +645,7 @@ export class ScoreChart {
  *  when the step has no threshold; a threshold off the plot is bracketed up to the plot's edge. */
 function drawMargin(
   ctx: CanvasRenderingContext2D,
-  a: { left: number; right: number; top: number; bottom: number },
+  a: PlotBox,
   px: number,
   scoreY: number,
   thresholdY: number,
@@ -653,28 +654,15 @@ function drawMargin(
   inp: ChartInput,
 ): void {
   if (!Number.isFinite(margin) || !Number.isFinite(scoreY) || !Number.isFinite(thresholdY)) return;
-  const clampY = (v: number) => Math.min(Math.max(v, a.top), a.bottom);
-  const y0 = clampY(scoreY),
-    y1 = clampY(thresholdY);
   const label = `margin ${margin > 0 ? '+' : ''}${formatNumber(margin)}`;
   ctx.save();
   ctx.font = `600 10px ${inp.fontFamily}`;
   const tw = ctx.measureText(label).width;
-  // bracket on the right of the step's line, or on its left at the plot's right edge
-  const right = px + 12 <= a.right;
-  const bx = Math.round(right ? px + 7 : px - 7) + 0.5;
-  const tick = right ? -4 : 4;
+  const b = placeBracket(a, px, scoreY, thresholdY, 7, 4);
+  const { x: bx, y0, y1 } = b;
   ctx.fillStyle = withAlpha(color, 0.18);
   ctx.fillRect(Math.min(px, bx), Math.min(y0, y1), Math.abs(bx - px), Math.abs(y1 - y0));
-  ctx.strokeStyle = color;
-  ctx.lineWidth = 1.25;
-  ctx.setLineDash([]);
-  ctx.beginPath();
-  ctx.moveTo(bx + tick, y0);
-  ctx.lineTo(bx, y0);
-  ctx.lineTo(bx, y1);
-  ctx.lineTo(bx + tick, y1);
-  ctx.stroke();
+  strokeBracket(ctx, b, color, 1.25);
   // the value goes under the lower end (after a drop the score is the lowest line, and the space under
   // it is free), else over the upper end: beside the bracket it would cover the steps leading up to it
   const below = Math.max(y0, y1) + 12;

@@ -26,24 +26,13 @@ type ItemData =
   | { kind: 'agent'; scenario: ScenarioChoice; agent: string }
   | { kind: 'episode'; trace: string; seed: number; flaggedStep: number | null };
 
-/** What the last run reported for an item (the Testing API offers no way to read results back). */
-export interface ReportedResult {
-  state: 'passed' | 'failed' | 'errored' | 'skipped';
-  messages: vscode.TestMessage[];
-}
+type ResultState = 'passed' | 'failed' | 'errored' | 'skipped';
 
 export class ScenarioTests implements vscode.Disposable {
-  readonly controller: vscode.TestController;
-  readonly runProfile: vscode.TestRunProfile;
-  readonly calibrateProfile: vscode.TestRunProfile;
+  private readonly controller: vscode.TestController;
   private readonly data = new WeakMap<vscode.TestItem, ItemData>();
   private readonly subs: vscode.Disposable[] = [];
   private refreshing: Promise<void> | undefined;
-  /** by test id, the latest run's result */
-  readonly results = new Map<string, ReportedResult>();
-  private readonly finished = new vscode.EventEmitter<void>();
-  /** fires when a Testing-view run (or calibration) has ended and its results are reported */
-  readonly onDidFinishRun = this.finished.event;
 
   constructor(private readonly ctx: Ctx) {
     const c = vscode.tests.createTestController(TEST_CONTROLLER_ID, 'Objective Monitor');
@@ -52,13 +41,8 @@ export class ScenarioTests implements vscode.Disposable {
       if (!item) await this.refresh();
     };
     c.refreshHandler = () => this.refresh();
-    this.runProfile = c.createRunProfile(
-      'Run',
-      vscode.TestRunProfileKind.Run,
-      (req, token) => this.run(req, token, 'run'),
-      true,
-    );
-    this.calibrateProfile = c.createRunProfile(
+    c.createRunProfile('Run', vscode.TestRunProfileKind.Run, (req, token) => this.run(req, token, 'run'), true);
+    c.createRunProfile(
       'Calibrate',
       vscode.TestRunProfileKind.Run,
       (req, token) => this.run(req, token, 'calibrate'),
@@ -70,7 +54,7 @@ export class ScenarioTests implements vscode.Disposable {
       clearTimeout(timer);
       timer = setTimeout(() => void this.refresh(), 300);
     };
-    this.subs.push(c, w, w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon), this.finished, {
+    this.subs.push(c, w, w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon), {
       dispose: () => clearTimeout(timer),
     });
   }
@@ -80,7 +64,7 @@ export class ScenarioTests implements vscode.Disposable {
   }
 
   /** Finds scenarios again; items of scenarios still present keep their episodes. */
-  refresh(): Promise<void> {
+  private refresh(): Promise<void> {
     this.refreshing ??= this.load().finally(() => {
       this.refreshing = undefined;
     });
@@ -186,18 +170,16 @@ export class ScenarioTests implements vscode.Disposable {
     } finally {
       cancel.dispose();
       run.end();
-      this.finished.fire();
     }
   }
 
   private report(
     run: vscode.TestRun,
     item: vscode.TestItem,
-    state: ReportedResult['state'],
+    state: ResultState,
     messages: vscode.TestMessage[] = [],
     durationMs?: number,
   ): void {
-    this.results.set(item.id, { state, messages });
     switch (state) {
       case 'passed':
         run.passed(item, durationMs);

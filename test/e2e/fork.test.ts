@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
 import { copyScenario } from '../scenarioCopy';
-import { pick, runCommand, webview } from './workbench';
+import { pick, runCommand, runScenarioFromPalette, runsRows, runsTreeRows, waitUntil } from './workbench';
 
 let session: VscodeSession | undefined;
 let folder = '';
@@ -29,6 +29,21 @@ after(async () => {
   await session?.close();
   fs.rmSync(folder, { recursive: true, force: true });
 });
+
+/** The run's trace of agent 'push' (the parent: a fork's header names its parent in forkOf). */
+function parentTrace(): string {
+  const traces = path.join(folder, '.objective-monitor', 'traces');
+  for (const run of fs.readdirSync(traces))
+    for (const f of fs.readdirSync(path.join(traces, run))) {
+      const file = path.join(traces, run, f);
+      const h = JSON.parse(fs.readFileSync(file, 'utf8').split('\n')[0]) as {
+        agent: { name: string };
+        forkOf?: unknown;
+      };
+      if (h.agent.name === 'push' && !h.forkOf) return file;
+    }
+  throw new Error(`no trace of agent push under ${traces}`);
+}
 
 /** The replay panel frame whose `selector` says `text` (several panels may be open: parent and fork). */
 async function frameWith(page: Page, selector: string, text: string, timeoutMs: number): Promise<Frame> {
@@ -51,12 +66,7 @@ test(
   { timeout: 420_000 },
   async () => {
     const page = session!.page;
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await session!.extensionHostReady();
-    await runCommand(page, 'Objective Monitor: Run Scenario');
-    await pick(page, 'cliff');
-    await pick(page, 'push');
-    const frame = webview(page);
+    const frame = await runScenarioFromPalette(session!, 'cliff', 'push');
     await frame.locator('.h-flag', { hasText: 'flagged at step 8' }).waitFor({ state: 'visible', timeout: 120_000 });
 
     // cursor to step 4, then the panel's button; the agent is picked in VS Code's quick pick
@@ -81,6 +91,28 @@ test(
       /^Δ score gap \+\d[\d.]* \(fork -?[\d.]+ vs parent -?[\d.]+\) at the end, step 19$/,
     );
     assert.equal(await aria(f, '.tl-mark-fork'), 'fork point: step 4');
+
+    // The Runs view lists the fork once, right under its parent's episode (not as a run of its own).
+    const runsHeader = page.locator('.pane-header', { hasText: 'Objective Monitor Runs' });
+    if ((await runsHeader.getAttribute('aria-expanded')) !== 'true') await runsHeader.click();
+    await runsRows(page).filter({ hasText: 'push · deployment' }).first().click();
+    const parentSeed = await waitUntil('the fork under its parent in the Runs view', async () => {
+      const rows = await runsTreeRows(page);
+      const forks = rows.flatMap((r, i) => (r?.label === 'fork at step 4 · back' ? [i] : []));
+      if (forks.length !== 1) return undefined;
+      const at = forks[0];
+      const parent = rows
+        .slice(0, at)
+        .reverse()
+        .find((r) => r && r.level < rows[at].level);
+      return parent && parent.level === rows[at].level - 1 && /^seed \d+$/.test(parent.label)
+        ? parent.label
+        : undefined;
+    }).catch(async (e: Error) => {
+      throw new Error(`${e.message}: rows ${JSON.stringify(await runsTreeRows(page))}`);
+    });
+    const parentHeader = JSON.parse(fs.readFileSync(parentTrace(), 'utf8').split('\n')[0]) as { seed: number };
+    assert.equal(parentSeed, `seed ${parentHeader.seed}`, "under the parent's episode");
     // the chart overlays the fork, named as a fork in the legend
     await f.waitForFunction(
       () =>

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
-import { pick, runCommand, runsRowTexts, runsRows, waitUntil, webview } from './workbench';
+import { pick, runCommand, runScenarioFromPalette, runsRowTexts, runsRows, waitUntil, webview } from './workbench';
 
 let session: VscodeSession | undefined;
 let folder = '';
@@ -95,12 +95,7 @@ test(
   { timeout: 420_000 },
   async () => {
     const page = session!.page;
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await session!.extensionHostReady();
-    await runCommand(page, 'Objective Monitor: Run Scenario');
-    await pick(page, 'racing');
-    await pick(page, 'misaligned');
-    const frame = webview(page);
+    const frame = await runScenarioFromPalette(session!, 'racing', 'misaligned');
     await frame.locator('.h-flag').waitFor({ state: 'visible', timeout: 120_000 });
     const traces = await waitUntil(
       '3 finished deployment traces on disk',

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
-import { pick, replayFrame, runCommand, webview } from './workbench';
+import { replayFrame, runScenarioFromPalette, webview } from './workbench';
 
 const RESULTS = path.join(ROOT, 'test-results');
 let session: VscodeSession | undefined;
@@ -53,11 +53,7 @@ test(
   { timeout: 240_000 },
   async () => {
     const page = session!.page;
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await session!.extensionHostReady(); // start-up first: the commands run only once the extension host is up
-    await runCommand(page, 'Objective Monitor: Run Scenario');
-    await pick(page, 'racing');
-    await pick(page, 'misaligned');
+    await runScenarioFromPalette(session!, 'racing', 'misaligned');
 
     // The panel header names the flagged step: "flagged at step N: running objective S < threshold H".
     const frame = webview(page);

@@ -1,7 +1,7 @@
 // Driving the real workbench from Playwright: the command palette, quick picks and the replay webview.
 import path from 'node:path';
 import type { Frame, FrameLocator, Locator, Page } from 'playwright-core';
-import { ROOT } from '../integration/vscodeServer';
+import { ROOT, type VscodeSession } from '../integration/vscodeServer';
 
 /** F1, type the command's title, click it. Retried: right after start-up the extension's commands
  *  may not be registered yet, and F1 can land on something that keeps keys (a modal editor, a
@@ -39,6 +39,27 @@ export async function pick(page: Page, label: string): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
   await row.waitFor({ state: 'visible', timeout: 30_000 });
   await row.click();
+}
+
+/** The opening of a run as a user makes it: once the workbench and its extension host are up, F1 ->
+ *  Run Scenario -> `scenario` -> `agent`, each picker answered only once it shows its title (the
+ *  palette's input is the same widget, and text typed while it closes answers nothing). Returns the
+ *  replay webview that the run opens. */
+export async function runScenarioFromPalette(
+  session: VscodeSession,
+  scenario: string,
+  agent: string,
+): Promise<FrameLocator> {
+  const page = session.page;
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  await session.extensionHostReady(); // the commands run only once the extension host is up
+  await runCommand(page, 'Objective Monitor: Run Scenario');
+  const title = page.locator('.quick-input-widget .quick-input-title');
+  await title.filter({ hasText: 'Objective Monitor: Run Scenario' }).waitFor({ state: 'visible', timeout: 30_000 });
+  await pick(page, scenario);
+  await title.filter({ hasText: 'agent for' }).waitFor({ state: 'visible', timeout: 30_000 });
+  await pick(page, agent);
+  return webview(page);
 }
 
 /** The content frame of the most recently created webview (the replay panel). */
@@ -81,13 +102,25 @@ export function runsRows(page: Page): Locator {
     .locator('.monaco-list-row');
 }
 
-/** The Runs view's row labels (without descriptions) by position (a list's rows are not in DOM order;
- *  `data-index` orders them). */
-export async function runsRowTexts(page: Page): Promise<string[]> {
+/** The Runs view's rows by position (a list's rows are not in DOM order; `data-index` orders them):
+ *  each row's label (without its description) and tree depth (`aria-level`, 1 for a scenario). */
+export async function runsTreeRows(page: Page): Promise<{ label: string; level: number }[]> {
   const rows = await runsRows(page).evaluateAll((els) =>
-    els.map((e) => [Number(e.getAttribute('data-index')), e.querySelector('.label-name')?.textContent ?? ''] as const),
+    els.map(
+      (e) =>
+        [
+          Number(e.getAttribute('data-index')),
+          e.querySelector('.label-name')?.textContent ?? '',
+          Number(e.getAttribute('aria-level')),
+        ] as const,
+    ),
   );
-  const out: string[] = [];
-  for (const [i, t] of rows) out[i] = t;
+  const out: { label: string; level: number }[] = [];
+  for (const [i, label, level] of rows) out[i] = { label, level };
   return out;
+}
+
+/** The Runs view's row labels (without descriptions) by position. */
+export async function runsRowTexts(page: Page): Promise<string[]> {
+  return (await runsTreeRows(page)).map((r) => r?.label);
 }

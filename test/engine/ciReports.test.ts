@@ -2,15 +2,14 @@
 // the reports are checked against the formats' own schemas and against the traces they point at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { junitSchemaErrors, sarifSchemaErrors, xpath } from './schemaValidators';
+import { cliRunner } from './cliRunner';
 
 const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli.js');
 
 function corridorCopy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-reports-'));
@@ -18,10 +17,7 @@ function corridorCopy(): string {
   return dir;
 }
 
-function om(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const om = cliRunner(120_000);
 
 /** The 1-based line `n` of a file, parsed. */
 function lineOf(file: string, n: number): Record<string, unknown> {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readTrace } from '../../src/core/traceReader';
 import { copyScenario } from '../scenarioCopy';
+import { cliRunner } from './cliRunner';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -18,10 +19,7 @@ function tmpCopyOfCorridor(): string {
   return dir;
 }
 
-function om(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const om = cliRunner(120_000);
 
 test('calibrate writes a calibration beside the scenario, atomically, with its provenance', () => {
   const dir = tmpCopyOfCorridor();

@@ -4,15 +4,14 @@
 // option mistakes are clear errors naming the model's input and the observation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readTrace } from '../../src/core/traceReader';
+import { cliRunner, type RunJson } from './cliRunner';
 
 const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli.js');
 const example = path.join(root, 'examples/trained-cartpole');
 
 /** A temp copy of the example's scenario parts (not its training script or results). */
@@ -29,43 +28,32 @@ function exampleCopy(agents?: Record<string, unknown>): string {
   return dir;
 }
 
-function om(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 180_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const om = cliRunner(180_000);
 
-interface JsonRun {
-  episodes: {
-    seed: number;
-    steps: number;
-    flaggedStep: number | null;
-    reason: string;
-    trace: string;
-    error?: { message: string; file?: string };
-    harmSteps?: number[];
-  }[];
-}
-
-test('the trained policy balances the training pole for the full 500 steps', () => {
-  const dir = exampleCopy();
-  const r = om(
+/** One cartpole episode of `agent` on `seed`, never flagged (a fixed threshold no score reaches). */
+function oneEpisode(dir: string, agent: string, seed: number, ...more: string[]) {
+  return om(
     dir,
     'run',
     'cartpole.scenario.json',
     '--agent',
-    'trained',
+    agent,
     '--seed',
-    '7',
-    '--distribution',
-    'calibration',
+    String(seed),
     '--detector',
     'fixed',
     '--threshold',
     '-1e9',
+    ...more,
     '--json',
   );
+}
+
+test('the trained policy balances the training pole for the full 500 steps', () => {
+  const dir = exampleCopy();
+  const r = oneEpisode(dir, 'trained', 7, '--distribution', 'calibration');
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  const [e] = (JSON.parse(r.stdout) as JsonRun).episodes;
+  const [e] = (JSON.parse(r.stdout) as RunJson).episodes;
   assert.equal(e.reason, 'completed');
   assert.equal(e.steps, 500);
   const t = readTrace(fs.readFileSync(e.trace));
@@ -80,7 +68,7 @@ test('on the long deployment pole the trained policy is flagged before the pole 
   const dir = exampleCopy();
   const r = om(dir, 'run', 'cartpole.scenario.json', '--agent', 'trained', '--episodes', '4', '--json');
   assert.equal(r.code, 1, r.stdout + r.stderr);
-  const run = JSON.parse(r.stdout) as JsonRun;
+  const run = JSON.parse(r.stdout) as RunJson;
   assert.equal(run.episodes.length, 4);
   for (const e of run.episodes) {
     assert.equal(e.reason, 'flagged_stop', JSON.stringify(e));
@@ -110,7 +98,7 @@ test("harm: run --json counts the fall (info.fell, the scenario's harm key) when
     '--json',
   );
   assert.equal(r.code, 1, r.stdout + r.stderr);
-  for (const e of (JSON.parse(r.stdout) as JsonRun).episodes) {
+  for (const e of (JSON.parse(r.stdout) as RunJson).episodes) {
     const t = readTrace(fs.readFileSync(e.trace));
     const last = t.steps.at(-1)!;
     assert.equal(last.terminated, true, `seed ${e.seed}: the pole fell on the long pole`);
@@ -122,24 +110,11 @@ test("harm: run --json counts the fall (info.fell, the scenario's harm key) when
 
 test('"actions": "continuous" returns the output vector, exactly what onnxruntime computes on the observation', async () => {
   const dir = exampleCopy({ raw: { onnx: './policy.onnx', options: { actions: 'continuous' } } });
-  const r = om(
-    dir,
-    'run',
-    'cartpole.scenario.json',
-    '--agent',
-    'raw',
-    '--seed',
-    '3',
-    '--detector',
-    'fixed',
-    '--threshold',
-    '-1e9',
-    '--json',
-  );
+  const r = oneEpisode(dir, 'raw', 3);
   // The environment pushes right only for action 1; a vector is "not 1": the cart is pushed left
   // every step and the pole falls, which is fine here.
   assert.ok(r.code === 0 || r.code === 1, r.stdout + r.stderr);
-  const [e] = (JSON.parse(r.stdout) as JsonRun).episodes;
+  const [e] = (JSON.parse(r.stdout) as RunJson).episodes;
   const t = readTrace(fs.readFileSync(e.trace));
   const action = t.steps[0].action as number[];
   assert.ok(Array.isArray(action) && action.length === 2, `action ${JSON.stringify(action)}`);
@@ -151,22 +126,9 @@ test('"actions": "continuous" returns the output vector, exactly what onnxruntim
 
 test('observation mapping: a wrong number of values is an error naming the model input, its shape and the observation', () => {
   const dir = exampleCopy({ three: { onnx: './policy.onnx', options: { observation: ['0', '2', '3'] } } });
-  const r = om(
-    dir,
-    'run',
-    'cartpole.scenario.json',
-    '--agent',
-    'three',
-    '--seed',
-    '1',
-    '--detector',
-    'fixed',
-    '--threshold',
-    '-1e9',
-    '--json',
-  );
+  const r = oneEpisode(dir, 'three', 1);
   assert.equal(r.code, 2, r.stdout + r.stderr);
-  const [e] = (JSON.parse(r.stdout) as JsonRun).episodes;
+  const [e] = (JSON.parse(r.stdout) as RunJson).episodes;
   assert.equal(e.reason, 'crashed');
   assert.match(
     e.error!.message,
@@ -178,24 +140,9 @@ test('observation mapping by keys feeds the named values in order', () => {
   const dir = exampleCopy({
     mapped: { onnx: './policy.onnx', options: { observation: ['0', '1', '2', '3'], actions: [0, 1] } },
   });
-  const r = om(
-    dir,
-    'run',
-    'cartpole.scenario.json',
-    '--agent',
-    'mapped',
-    '--seed',
-    '7',
-    '--distribution',
-    'calibration',
-    '--detector',
-    'fixed',
-    '--threshold',
-    '-1e9',
-    '--json',
-  );
+  const r = oneEpisode(dir, 'mapped', 7, '--distribution', 'calibration');
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.equal((JSON.parse(r.stdout) as JsonRun).episodes[0].steps, 500, 'the same policy, fed the same four values');
+  assert.equal((JSON.parse(r.stdout) as RunJson).episodes[0].steps, 500, 'the same policy, fed the same four values');
 });
 
 test('mistakes in options are errors that say what was expected', () => {
@@ -205,22 +152,9 @@ test('mistakes in options are errors that say what was expected', () => {
     missing: { onnx: './policy.onnx', options: { observation: ['pole.angle'] } },
   });
   const run = (agent: string) => {
-    const r = om(
-      dir,
-      'run',
-      'cartpole.scenario.json',
-      '--agent',
-      agent,
-      '--seed',
-      '1',
-      '--detector',
-      'fixed',
-      '--threshold',
-      '-1e9',
-      '--json',
-    );
+    const r = oneEpisode(dir, agent, 1);
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    return (JSON.parse(r.stdout) as JsonRun).episodes[0].error!.message;
+    return (JSON.parse(r.stdout) as RunJson).episodes[0].error!.message;
   };
   assert.match(
     run('typo'),

@@ -6,7 +6,6 @@
 // be re-evaluated) on every path, and under its own settings the recorded decision re-made.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,14 +21,30 @@ import { traceSymbols } from '../../src/server/documentSymbols';
 import { traceHover } from '../../src/server/hover';
 import { analyzeTrace } from '../../src/server/traceAnalysis';
 import { traceSummary } from '../../src/server/traceSummary';
-import { REFLAG_MATRIX, REFLAG_RUNS, cliOptions, copyReflagScenario, describeSection } from '../reflagMatrix';
+import {
+  REFLAG_MATRIX,
+  REFLAG_RUNS,
+  cliOptions,
+  copyReflagScenario,
+  describeSection,
+  reflagRunArgs,
+  type DetectorSection,
+} from '../reflagMatrix';
+import { cliRunner } from './cliRunner';
 
 const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli.js');
 
-function om(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 180_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+const om = cliRunner(180_000);
+
+/** `objective-monitor reflag` of `traces` under the section's settings: its exit code (0 or 1) and rows. */
+function cliReflag<Row>(
+  dir: string,
+  traces: string[],
+  section: DetectorSection,
+): { code: number | null; rows: ({ trace: string } & Row)[] } {
+  const r = om(dir, 'reflag', ...traces, ...cliOptions(section), '--json');
+  assert.ok(r.code === 0 || r.code === 1, `${describeSection(section)}: ${r.stderr}${r.stdout}`);
+  return { code: r.code, rows: JSON.parse(r.stdout).traces as ({ trace: string } & Row)[] };
 }
 
 const messageOf = (d: Diagnostic) => (typeof d.message === 'string' ? d.message : d.message.value);
@@ -40,21 +55,8 @@ test('core, CLI and language server flag the same steps under every detector set
     const scenarioFile = copyReflagScenario(root, dir);
     // Engine-written traces: flagged and unflagged episodes, recorded past the flag (flag-only).
     const traces: string[] = [];
-    for (const { agent, episodes, detector } of REFLAG_RUNS) {
-      const r = om(
-        dir,
-        'run',
-        scenarioFile,
-        '--agent',
-        agent,
-        '--episodes',
-        String(episodes),
-        '--detector',
-        detector,
-        '--protocol',
-        'flag-only',
-        '--json',
-      );
+    for (const run of REFLAG_RUNS) {
+      const r = om(dir, ...reflagRunArgs(scenarioFile, run));
       assert.ok(r.code === 0 || r.code === 1, r.stderr);
       traces.push(...JSON.parse(r.stdout).episodes.map((e: { trace: string }) => e.trace));
     }
@@ -64,13 +66,11 @@ test('core, CLI and language server flag the same steps under every detector set
     for (const section of REFLAG_MATRIX) {
       const what = describeSection(section);
       const settings = coerceSettings({ detector: section });
-      const cliRun = om(dir, 'reflag', ...traces, ...cliOptions(section), '--json');
-      assert.ok(cliRun.code === 0 || cliRun.code === 1, `${what}: ${cliRun.stderr}${cliRun.stdout}`);
-      const cliRows = JSON.parse(cliRun.stdout).traces as {
-        trace: string;
-        flaggedStep: number | null;
-        recordedFlaggedStep: number | null;
-      }[];
+      const { rows: cliRows } = cliReflag<{ flaggedStep: number | null; recordedFlaggedStep: number | null }>(
+        dir,
+        traces,
+        section,
+      );
       for (const file of traces) {
         const text = fs.readFileSync(file, 'utf8');
         const core = flagRecordedTrace(recordedTraceOf(readTrace(text)), flagSettingsOf(settings), loader);
@@ -167,15 +167,12 @@ test('a guarded trace: core, CLI and language server agree on the predicted stop
     for (const section of REFLAG_MATRIX) {
       const what = describeSection(section);
       const settings = coerceSettings({ detector: section });
-      const cliRun = om(dir, 'reflag', ...traces, ...cliOptions(section), '--json');
-      assert.ok(cliRun.code === 0 || cliRun.code === 1, `${what}: ${cliRun.stderr}${cliRun.stdout}`);
-      const cliRows = JSON.parse(cliRun.stdout).traces as {
-        trace: string;
+      const { code: cliCode, rows: cliRows } = cliReflag<{
         flaggedStep: number | null;
         predictedStep: number | null;
         recordedPredictedStep: number | null;
         guardNote?: string;
-      }[];
+      }>(dir, traces, section);
       for (const file of traces) {
         const where = `${what}, ${path.basename(file)}`;
         const text = fs.readFileSync(file, 'utf8');
@@ -198,7 +195,7 @@ test('a guarded trace: core, CLI and language server agree on the predicted stop
         assert.equal(row.flaggedStep, core.flaggedStep, `${where}: CLI flag`);
         assert.equal(row.predictedStep, core.predictedStep, `${where}: CLI predicted stop`);
         assert.equal(row.guardNote ?? null, core.guardNote, `${where}: CLI guard note`);
-        if (core.predictedStep !== null) assert.equal(cliRun.code, 1, `${where}: a predicted stop is an alarm`);
+        if (core.predictedStep !== null) assert.equal(cliCode, 1, `${where}: a predicted stop is an alarm`);
 
         // language server
         const a = analyzeTrace(text, settings, loader);

@@ -4,15 +4,14 @@
 // clear input error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readTrace } from '../../src/core/traceReader';
 import { copyScenario } from '../scenarioCopy';
+import { cliRunner } from './cliRunner';
 
 const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli.js');
 
 function corridor(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-shards-'));
@@ -20,10 +19,7 @@ function corridor(): string {
   return dir;
 }
 
-function om(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 240_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const om = cliRunner(240_000);
 
 const withoutComputedAt = (file: string) =>
   fs

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readTrace } from '../../src/core/traceReader';
+import { cliRunner, type RunJson } from './cliRunner';
 
 const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist/cli.js');
 const python = process.env.OBJECTIVE_MONITOR_PYTHON || 'python3';
 const hasTorch =
   spawnSync(python, ['-c', 'import torch, gymnasium'], { encoding: 'utf8', timeout: 120_000 }).status === 0;
@@ -36,22 +36,7 @@ function exampleCopy(agents?: Record<string, unknown>): string {
   return path.join(dir, 'trained-cartpole');
 }
 
-function om(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 600_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-interface JsonRun {
-  episodes: {
-    seed: number;
-    steps: number;
-    flaggedStep: number | null;
-    reason: string;
-    trace: string;
-    error?: { message: string };
-    harmSteps?: number[];
-  }[];
-}
+const om = cliRunner(600_000);
 
 test(
   'the TorchScript policy balances the training pole and is flagged on the long deployment pole before it falls',
@@ -76,12 +61,12 @@ test(
       ...LOAD_ALLOWANCE,
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const [train] = (JSON.parse(r.stdout) as JsonRun).episodes;
+    const [train] = (JSON.parse(r.stdout) as RunJson).episodes;
     assert.deepEqual([train.reason, train.steps], ['completed', 500]);
 
     r = om(dir, 'run', 'torch.scenario.json', '--agent', 'trained', '--episodes', '2', '--json', ...LOAD_ALLOWANCE);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    for (const e of (JSON.parse(r.stdout) as JsonRun).episodes) {
+    for (const e of (JSON.parse(r.stdout) as RunJson).episodes) {
       assert.equal(e.reason, 'flagged_stop', JSON.stringify(e));
       const t = readTrace(fs.readFileSync(e.trace));
       assert.ok(
@@ -121,7 +106,7 @@ test('a file that is not TorchScript and a wrong actions list are errors naming 
   );
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(
-    (JSON.parse(r.stdout) as JsonRun).episodes[0].error!.message,
+    (JSON.parse(r.stdout) as RunJson).episodes[0].error!.message,
     /broken\.pt: not a TorchScript file \(save the policy with torch\.jit\.save/,
   );
   r = om(
@@ -141,7 +126,7 @@ test('a file that is not TorchScript and a wrong actions list are errors naming 
   );
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(
-    (JSON.parse(r.stdout) as JsonRun).episodes[0].error!.message,
+    (JSON.parse(r.stdout) as RunJson).episodes[0].error!.message,
     /policy\.pt: the model's output has 2 values but options\.actions lists 3 actions/,
   );
 });

@@ -7,6 +7,16 @@ import type { ObjectiveMonitorApi } from '../../src/extension/extension';
 
 export const EXTENSION_ID = 'objective-monitor.objective-monitor';
 
+/** Activates the extension, as its activation events would, and fails when it did not start: its
+ *  commands are registered only by a successful activate. */
+export async function activateExtension(): Promise<void> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  await ext.activate();
+  if (!(await vscode.commands.getCommands(true)).includes('objectiveMonitor.runScenario'))
+    throw new Error('the extension failed to activate (see the Objective Monitor output)');
+}
+
 export async function api(): Promise<ObjectiveMonitorApi> {
   const ext = vscode.extensions.getExtension<ObjectiveMonitorApi | undefined>(EXTENSION_ID);
   if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);

@@ -6,7 +6,7 @@ import { createMonitor } from '../../src/core/detectors';
 import type { DetectorConfig } from '../../src/core/detectorConfig';
 import { AS_RECORDED, flagRecordedTrace, reflag, type RecordedTrace } from '../../src/core/reflag';
 import { parseCalibrationFile, type CalibrationLoader } from '../../src/core/calibrationFile';
-import type { TraceHeader } from '../../src/core/traceFormat';
+import { header as traceHeader } from '../traceFixture';
 import { episode, gaussian, rng } from './random';
 
 const g = gaussian(rng(42));
@@ -77,24 +77,12 @@ const loader: CalibrationLoader = (file) =>
   file === calFile ? { ok: true, calibration: cal } : { ok: false, message: `no file ${file}` };
 function recordedTrace(u: Float64Array, stepNumbers: number[] | null = null): RecordedTrace {
   const live = reflag(u, { kind: 'envelope' }, cal);
-  const header = {
-    type: 'header',
-    version: 1,
-    runId: 'r',
-    episodeId: 'e',
-    scenario: { name: 's', file: 'f', hash: 'h' },
-    agent: { name: 'a', module: 'm', options: {} },
-    environment: { module: 'env', options: {} },
-    objective: null,
-    seed: 1,
-    distribution: 'deployment',
+  const header = traceHeader({
     maxSteps: 50,
-    recording: 'full',
     protocol: 'flag-only',
     detector: { kind: 'envelope' },
     calibration: { file: calFile, hash: 'h', alpha: 0.05, computedAt: 'now' },
-    startedAt: 'now',
-  } as TraceHeader;
+  });
   return {
     header,
     steps: u.length,

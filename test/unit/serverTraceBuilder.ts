@@ -3,6 +3,7 @@
 
 import type { DetectorConfig } from '../../src/core/detectorConfig';
 import type { EndReason, TraceEnd, TraceHeader, TraceStep, UserError } from '../../src/core/traceFormat';
+import { header } from '../traceFixture';
 
 export interface TraceSpec {
   steps: number;
@@ -38,24 +39,19 @@ export function buildHeader(
   spec: Pick<TraceSpec, 'detector' | 'calibration' | 'modules' | 'recording'> & { maxSteps: number },
 ): TraceHeader {
   const m = spec.modules ?? {};
-  return {
-    type: 'header',
-    version: 1,
-    runId: 'run-1',
+  return header({
     episodeId: 'ep-7',
     scenario: { name: 'coin', file: '/work/scen/coin.scenario.json', hash: 'abc' },
     agent: { name: 'misaligned', module: m.agent ?? '/work/scen/agent.ts', options: {} },
     environment: { module: m.environment ?? '/work/scen/env.ts', options: { size: 5 } },
     objective: m.objective === null ? null : { module: m.objective ?? '/work/scen/objective.ts', options: {} },
     seed: 42,
-    distribution: 'deployment',
     maxSteps: spec.maxSteps,
     recording: spec.recording ?? 'full',
-    protocol: 'stop',
     detector: spec.detector ?? { kind: 'fixed', threshold: -10 },
     calibration: spec.calibration ?? null,
     startedAt: '2025-01-01T00:00:00.000Z',
-  };
+  });
 }
 
 export function buildTrace(spec: TraceSpec): BuiltTrace {

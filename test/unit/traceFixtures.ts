@@ -1,27 +1,8 @@
 // Builds valid traces for the reader tests.
-import type { TraceEnd, TraceHeader, TraceReset, TraceStep } from '../../src/core/traceFormat';
+import type { TraceEnd, TraceReset, TraceStep } from '../../src/core/traceFormat';
+import { header } from '../traceFixture';
 
-export function header(over: Partial<TraceHeader> = {}): TraceHeader {
-  return {
-    type: 'header',
-    version: 1,
-    runId: 'run-1',
-    episodeId: 'ep-1',
-    scenario: { name: 'coin', file: '/w/coin.scenario.json', hash: 'abc' },
-    agent: { name: 'aligned', module: '/w/agent.ts', options: {} },
-    environment: { module: '/w/env.ts', options: { size: 5 } },
-    objective: null,
-    seed: 7,
-    distribution: 'deployment',
-    maxSteps: 100,
-    recording: 'full',
-    protocol: 'stop',
-    detector: { kind: 'envelope' },
-    calibration: { file: '/w/coin.calibration.json', hash: 'def', alpha: 0.05, computedAt: '2024-01-01T00:00:00Z' },
-    startedAt: '2024-01-01T00:00:00Z',
-    ...over,
-  };
-}
+export { header };
 
 export const reset: TraceReset = { type: 'reset', observation: { x: 0, name: 'é漢😀' } };
 

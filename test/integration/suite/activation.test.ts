@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { log } from '../log';
-import { api, EXTENSION_ID, childProcesses } from '../helpers';
+import { activateExtension, EXTENSION_ID, childProcesses } from '../helpers';
 
 describe('activation', () => {
   it('runs inside a real VS Code extension host', () => {
@@ -13,8 +13,7 @@ describe('activation', () => {
 
   it('activates and registers every command of the manifest, and runs nothing', async () => {
     const before = childProcesses().filter((p) => p.cmd.includes('cli.js'));
-    const a = await api();
-    assert.ok(a.ctx);
+    await activateExtension();
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const declared: string[] = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
     const registered = new Set(await vscode.commands.getCommands(true));

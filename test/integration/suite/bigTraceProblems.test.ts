@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { api, setSetting, waitFor, workspaceRoot } from '../helpers';
+import { activateExtension, setSetting, waitFor, workspaceRoot } from '../helpers';
 import { log } from '../log';
 import { SYNC_LIMIT, writeBigTrace } from '../bigTrace';
 
@@ -49,7 +49,7 @@ describe('problems of a trace over 50 MB open in a tab', function () {
   });
 
   it('shows the flagged step on its line, follows settings and file changes, and clears when the tab closes', async () => {
-    await api();
+    await activateExtension();
     const t0 = Date.now();
     await vscode.commands.executeCommand('vscode.open', uri);
     await waitFor(

@@ -6,9 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../../src/extension/runController';
-import { api, waitFor } from '../helpers';
-
-type Api = Awaited<ReturnType<typeof api>>;
+import { activateExtension, waitFor } from '../helpers';
+import { closeReplayTabs, replayTabsOf } from '../replayTabs';
 
 /** The open tab of a webview panel titled `title`. */
 function calibrationTab(title: string): vscode.Tab | undefined {
@@ -18,12 +17,11 @@ function calibrationTab(title: string): vscode.Tab | undefined {
 }
 
 describe('Calibrate Threshold and Re-run Episode', () => {
-  let a: Api;
   let scenario: string;
   let name: string;
 
   before(async () => {
-    a = await api();
+    await activateExtension();
     const dir = await vscode.commands.executeCommand<string>('objectiveMonitor.createExampleScenario', {
       folder: 'calib',
     });
@@ -96,12 +94,11 @@ describe('Calibrate Threshold and Re-run Episode', () => {
     });
     assert.ok('exit' in r && r.shownTrace, JSON.stringify(r));
     const original = r.shownTrace!;
-    for (const p of a.panels()) p.dispose();
+    await closeReplayTabs();
     await vscode.commands.executeCommand('objectiveMonitor.openTrace', vscode.Uri.file(original));
-    const panel = await waitFor('the replay panel focused', () =>
-      a.panels().find((p) => p.file === original && p.panel.active),
-    );
-    await waitFor('its title names the episode', () => /seed \d+$/.test(panel.panel.title));
+    // focused, its title naming the episode
+    const tab = await waitFor('the replay tab focused', () => replayTabsOf(original).find((t) => t.isActive));
+    assert.match(tab.label, /seed \d+$/);
     assert.equal(vscode.window.activeTextEditor, undefined, 'a webview has focus, no text editor');
 
     // No argument, no trace editor: the focused panel names the episode. A picker would never
@@ -112,8 +109,8 @@ describe('Calibrate Threshold and Re-run Episode', () => {
     const head = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8').split('\n')[0]);
     assert.equal(head(again.shownTrace!).seed, head(original).seed, 'the same seed');
     assert.equal(head(again.shownTrace!).scenario.file, scenario);
-    const rerun = await waitFor('the re-run panel', () => a.panels().find((p) => p.file === again.shownTrace));
-    await waitFor("the re-run panel's title tells it apart", () => /· seed \d+ \(re-run\)$/.test(rerun.panel.title));
-    assert.equal(rerun.panel.title, `${panel.panel.title} (re-run)`);
+    // the re-run panel's title tells it apart
+    await waitFor('the re-run tab', () => replayTabsOf(again.shownTrace!, 're-run').length > 0);
+    assert.equal(replayTabsOf(again.shownTrace!, 're-run')[0].label, `${tab.label} (re-run)`);
   });
 });

@@ -5,12 +5,12 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Refusal } from '../../../src/extension/commands';
 import type { RunOutcome } from '../../../src/extension/runController';
-import { api, childProcesses, workspaceRoot } from '../helpers';
+import { activateExtension, childProcesses, workspaceRoot } from '../helpers';
 
 describe('errors', () => {
   let dir: string;
   before(async () => {
-    await api();
+    await activateExtension();
     dir = path.join(workspaceRoot(), 'bad');
     fs.mkdirSync(dir, { recursive: true });
   });

@@ -3,11 +3,11 @@ import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { api, waitFor, workspaceRoot, writeTrace } from '../helpers';
+import { activateExtension, waitFor, workspaceRoot, writeTrace } from '../helpers';
 
 describe('trace language client', () => {
   it('a *.trace.jsonl file opens as objective-trace and gets diagnostics from the server', async () => {
-    await api();
+    await activateExtension();
     const file = path.join(workspaceRoot(), 'damaged.trace.jsonl');
     writeTrace(file, [1, 2, 3]);
     const lines = fs.readFileSync(file, 'utf8').split('\n');

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { TraceEnd, TraceHeader, TraceStep } from '../../../src/core/traceFormat';
-import { api, setSetting, waitFor, workspaceRoot, runCli } from '../helpers';
+import { activateExtension, setSetting, waitFor, workspaceRoot, runCli } from '../helpers';
+import { replayTabsOf } from '../replayTabs';
 import { log } from '../log';
 
 const SOURCE = 'objective-monitor';
@@ -101,7 +102,7 @@ describe('trace language server on real engine traces', function () {
   let doc: vscode.TextDocument;
 
   before(async function () {
-    await api();
+    await activateExtension();
     const out = path.join(workspaceRoot(), '.objective-monitor');
     const t0 = Date.now();
     const r = await runCli(
@@ -244,10 +245,8 @@ describe('trace language server on real engine traces', function () {
     const rerun = lenses.find((l) => l.command?.title === 'Re-run this episode')!.command!;
     assert.equal(rerun.command, 'objectiveMonitor.rerunEpisode');
     await vscode.commands.executeCommand(open.command, ...(open.arguments ?? []));
-    const a = await api();
-    const panel = await waitFor('the replay panel for the trace', () => a.panels().find((p) => p.file === t.file));
-    assert.equal(panel.panel.viewType, 'objectiveMonitor.replay');
-    panel.panel.dispose();
+    const tab = await waitFor('the replay tab for the trace', () => replayTabsOf(t.file)[0]);
+    await vscode.window.tabGroups.close(tab);
     await vscode.window.showTextDocument(doc);
   });
 

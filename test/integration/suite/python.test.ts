@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Refusal } from '../../../src/extension/commands';
 import type { RunOutcome } from '../../../src/extension/runController';
-import { api, childProcesses, EXTENSION_ID, setSetting, workspaceRoot } from '../helpers';
+import { activateExtension, childProcesses, EXTENSION_ID, setSetting, workspaceRoot } from '../helpers';
 import { log } from '../log';
 import { copyScenario } from '../../scenarioCopy';
 
@@ -35,7 +35,7 @@ describe('Python scenarios', () => {
   let noGymnasium: string;
 
   before(async () => {
-    await api();
+    await activateExtension();
     const root = workspaceRoot();
     const examples = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'examples', 'gymnasium');
     // Exactly the example's files (a calibration left beside it by hand must not come along).

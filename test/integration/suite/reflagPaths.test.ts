@@ -19,9 +19,11 @@ import {
   cliOptions,
   copyReflagScenario,
   describeSection,
+  reflagRunArgs,
   type DetectorSection,
 } from '../../reflagMatrix';
 import { EXTENSION_ID, api, setSetting, waitFor, workspaceRoot, runCli } from '../helpers';
+import { closeReplayTabs } from '../replayTabs';
 import { log } from '../log';
 
 type Api = Awaited<ReturnType<typeof api>>;
@@ -77,20 +79,8 @@ describe('every view tells the same story: re-flag paths under every detector se
     const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
     const scenarioFile = copyReflagScenario(root, path.join(workspaceRoot(), 'paths-scenario'));
     // Engine-written, past the flag (flag-only), into the workspace's .objective-monitor: the Runs view's folder.
-    for (const { agent, episodes, detector } of REFLAG_RUNS) {
-      const r = await runCli([
-        'run',
-        scenarioFile,
-        '--agent',
-        agent,
-        '--episodes',
-        String(episodes),
-        '--detector',
-        detector,
-        '--protocol',
-        'flag-only',
-        '--json',
-      ]);
+    for (const run of REFLAG_RUNS) {
+      const r = await runCli(reflagRunArgs(scenarioFile, run));
       assert.ok(r.code === 0 || r.code === 1, r.stderr);
       const traces = (JSON.parse(r.stdout).episodes as { trace: string }[]).map((e) => e.trace);
       runIds.push(path.basename(path.dirname(traces[0])));
@@ -127,7 +117,7 @@ describe('every view tells the same story: re-flag paths under every detector se
   after(async () => {
     for (const k of KEYS) await setSetting(`detector.${k}`, undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    for (const p of (await api()).panels()) p.dispose();
+    await closeReplayTabs();
   });
 
   it('Runs view, replay panel, Problems, CLI and core agree on every trace', async () => {

@@ -4,11 +4,12 @@ import * as assert from 'node:assert/strict';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Refusal } from '../../../src/extension/commands';
-import { api, childProcesses, waitFor, workspaceRoot, writeTrace } from '../helpers';
+import { activateExtension, childProcesses, waitFor, workspaceRoot, writeTrace } from '../helpers';
+import { replayTabsOf } from '../replayTabs';
 
 describe('untrusted workspace', () => {
   before(async () => {
-    await api();
+    await activateExtension();
   });
 
   it('the window is in Restricted Mode', () => {
@@ -30,7 +31,7 @@ describe('untrusted workspace', () => {
   }
 
   it('replays a trace', async () => {
-    const a = await api();
+    await activateExtension();
     const file = path.join(workspaceRoot(), 'fixture.trace.jsonl');
     writeTrace(file, [1, 1, -5, -5, 1], { threshold: -1 });
     const panel = await vscode.commands.executeCommand<{ file: string }>(
@@ -40,6 +41,6 @@ describe('untrusted workspace', () => {
     );
     assert.equal(panel?.file, file);
     // the webview answered; what it shows in Restricted Mode: e2e trust.test.ts
-    await waitFor('the panel ready', () => a.panels().find((x) => x.file === file && x.isReady));
+    await waitFor('the replay tab titled with the episode', () => replayTabsOf(file).length > 0);
   });
 });

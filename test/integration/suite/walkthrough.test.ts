@@ -6,11 +6,11 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { exampleFiles } from '../../../src/extension/exampleScenario';
 import type { RunOutcome } from '../../../src/extension/runController';
-import { EXTENSION_ID, api, setSetting, workspaceRoot } from '../helpers';
+import { EXTENSION_ID, activateExtension, setSetting, workspaceRoot } from '../helpers';
 
 describe('the Get Started walkthrough', function () {
   before(async () => {
-    await api();
+    await activateExtension();
   });
 
   after(async () => {

@@ -1,0 +1,274 @@
+// E2E: scenarios in VS Code's Testing view, as the user sees them (Chromium driving the workbench).
+// The example scenario is a test item with its agents as children, next to the built-in scenarios
+// (each with its two agents); Go to Test on an agent shows its line in the scenario file. Run on the
+// misaligned agent runs it through the engine, and the flagged episodes come back as failed tests
+// (the aligned agent did not run); the Test Results view shows the failure's message, opening the
+// message shows the flagged step's line of the episode's trace, and its action opens the replay. The
+// Calibrate profile rewrites the calibration and passes; cancelling a run stops the engine.
+// Screenshot: test-results/e2e-testing-view.png.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { exampleFiles } from '../../src/extension/exampleScenario';
+import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
+import { pick, runCommand, waitUntil } from './workbench';
+
+const RESULTS = path.join(ROOT, 'test-results');
+let session: VscodeSession | undefined;
+let folder = '';
+
+before(async () => {
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'om-e2e-testing-'));
+  for (const [rel, content] of Object.entries(exampleFiles())) {
+    fs.mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
+    fs.writeFileSync(path.join(folder, rel), content);
+  }
+  session = await startVscode({
+    folder,
+    label: 'e2e-testing',
+    settings: { 'objectiveMonitor.run.episodes': 3, 'testing.automaticallyOpenPeekView': 'failureAnywhere' },
+  });
+  await session.open([['extensionDevelopmentPath', ROOT]]);
+});
+
+after(async () => {
+  await session?.close();
+  fs.rmSync(folder, { recursive: true, force: true });
+});
+
+/** The Test Explorer's row whose label starts with `label` (its `.label` holds the label, then the
+ *  description in a span). */
+function explorerRow(page: Page, label: string): Locator {
+  return page
+    .locator('.test-explorer .monaco-list-row')
+    .filter({ has: page.locator('.label', { hasText: new RegExp(`^${label}`) }) })
+    .first();
+}
+
+/** Expands a collapsed tree row (its twistie). */
+async function expand(row: Locator): Promise<void> {
+  if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+}
+
+/** The result state the row's icon shows ("failed", "passed", "unset", ...). */
+async function rowState(row: Locator): Promise<string | undefined> {
+  const cls = (await row.locator('.computed-state').first().getAttribute('class')) ?? '';
+  return /codicon-testing-(\w+)-icon/.exec(cls)?.[1];
+}
+
+test(
+  'the Testing view lists scenarios; Run on an agent reports flagged episodes as failed tests',
+  { timeout: 480_000 },
+  async () => {
+    const page = session!.page;
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    fs.mkdirSync(RESULTS, { recursive: true });
+    // The Testing view and its commands exist only once a test controller is registered: wait for the
+    // extension host's start-up, then for the Testing view's entry in the activity bar (the palette
+    // offered no "Testing: Focus on Test Explorer View" before it).
+    await session!.extensionHostReady();
+    await page
+      .locator('.activitybar a.action-label[aria-label="Testing"]')
+      .waitFor({ state: 'attached', timeout: 120_000 });
+
+    await runCommand(page, 'Testing: Focus on Test Explorer View');
+    const corridor = explorerRow(page, 'corridor');
+    await corridor.waitFor({ state: 'visible', timeout: 60_000 });
+    for (const b of ['racing', 'sweeper', 'coin']) {
+      const row = explorerRow(page, b);
+      await row.waitFor({ state: 'visible', timeout: 30_000 });
+      assert.equal(await row.locator('.test-label-description').textContent(), 'built-in', `${b} is marked built-in`);
+      // its two agents as children (collapsed again: the agents' rows below are the example's)
+      await expand(row);
+      assert.deepEqual(
+        await waitUntil(`${b}'s agents`, async () => {
+          const c = await childLabels(page, b);
+          return c.length ? c : undefined;
+        }),
+        ['aligned', 'misaligned'],
+        `${b}'s agents`,
+      );
+      await row.locator('.monaco-tl-twistie').click();
+      await waitUntil(`${b} collapsed`, async () => (await row.getAttribute('aria-expanded')) === 'false');
+    }
+    await expand(corridor);
+    const mis = explorerRow(page, 'misaligned');
+    const aligned = explorerRow(page, 'aligned');
+    await mis.waitFor({ state: 'visible', timeout: 30_000 });
+    await aligned.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.deepEqual(await childLabels(page, 'corridor'), ['aligned', 'misaligned'], "the example's agents");
+
+    // Run (the default profile) on the misaligned agent: its hover action.
+    await mis.hover();
+    await mis.locator('.action-label[aria-label="Run Test"]').click();
+    await waitUntil('the misaligned agent failed', async () => (await rowState(mis)) === 'failed', 300_000);
+    assert.equal(await rowState(aligned), 'unset', 'only the agent that was run has a result');
+    // The workbench opens the first failure's location (testing.automaticallyOpenPeekView is
+    // "failureAnywhere"): an editor that takes the focus. Wait for it and its peek before the next
+    // palette command, which the editor opening would otherwise close.
+    const traceTab = page.locator('.tabs-container .tab', { hasText: /\.trace\.jsonl/ }).first();
+    await traceTab.waitFor({ state: 'visible', timeout: 60_000 });
+    const peek = page.locator('.monaco-editor .peekview-widget', { hasText: /fell below the threshold/ }).first();
+    await peek.waitFor({ state: 'visible', timeout: 30_000 });
+
+    // Its episodes are its children, each with a result; at least one failed (flagged).
+    await expand(mis);
+    const seeds = ['seed 1000', 'seed 1001', 'seed 1002'];
+    const states: string[] = [];
+    for (const s of seeds) {
+      const row = explorerRow(page, s);
+      await row.waitFor({ state: 'visible', timeout: 30_000 });
+      states.push((await rowState(row)) ?? '');
+    }
+    for (const [i, s] of states.entries()) assert.ok(['failed', 'passed'].includes(s), `${seeds[i]}: ${s}`);
+    assert.ok(states.includes('failed'), `the misaligned agent is flagged: ${states}`);
+
+    // The Test Results view shows the failure's message.
+    await runCommand(page, 'Focus on Test Results View');
+    const messageRow = page
+      .locator('.part.panel .monaco-list-row', { hasText: /running objective -?[\d.e-]+ fell below the threshold/ })
+      .first();
+    await messageRow.waitFor({ state: 'visible', timeout: 60_000 });
+    const message = ((await messageRow.textContent()) ?? '').trim();
+    assert.match(
+      message,
+      /running objective -?[\d.e-]+ fell below the threshold -?[\d.e-]+ at step (\d+) \(detector cusum k=0\.5, alpha 0\.05\)/,
+    );
+    const step = Number(/at step (\d+)/.exec(message)![1]);
+
+    // The failure's location that the workbench opened: the flagged step's line of an episode's trace,
+    // the message in its peek.
+    await traceTab.click();
+    await peek.waitFor({ state: 'visible', timeout: 30_000 });
+    const traceName = ((await traceTab.textContent()) ?? '').trim().replace(/\.trace\.jsonl.*$/, '.trace.jsonl');
+    const line = await waitUntil('the cursor line in the status bar', () => cursorLine(page));
+    const trace = findTrace(traceName);
+    const rec = JSON.parse(fs.readFileSync(trace, 'utf8').split('\n')[line - 1]) as {
+      type: string;
+      step: number;
+      flag: boolean;
+    };
+    assert.deepEqual([rec.type, rec.step, rec.flag], ['step', step, true], `${trace} line ${line}`);
+    // The message's action opens the episode's replay.
+    await page.getByText('Open Replay at Step', { exact: true }).locator('visible=true').first().click();
+    await page
+      .locator('.tabs-container .tab', { hasText: /^Replay: corridor \/ misaligned · seed 100\d/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
+
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-testing-view.png') });
+
+    // The Calibrate profile (Execute Using Profile... in the agent's context menu) calibrates the
+    // agent again and passes.
+    // The results so far cleared first: a row's icon is the worst of its own and its children's results,
+    // and the agent's episodes failed.
+    const calibration = path.join(folder, 'corridor.misaligned.calibration.json');
+    const calibratedAt = fs.statSync(calibration).mtimeMs;
+    await runCommand(page, 'Clear All Results');
+    await waitUntil('the results cleared', async () => (await rowState(mis)) === 'unset', 30_000);
+    await mis.click({ button: 'right' });
+    await page.locator('.monaco-menu .action-label', { hasText: 'Execute Using Profile' }).first().click();
+    await pick(page, 'Calibrate');
+    await waitUntil(
+      'the calibration file written again',
+      () => fs.statSync(calibration).mtimeMs > calibratedAt,
+      300_000,
+    );
+    await waitUntil('the agent passed calibration', async () => (await rowState(mis)) === 'passed', 60_000);
+
+    // Cancelling a Testing run stops the engine: without its calibration the run calibrates first,
+    // which lasts long enough to be cancelled while the engine runs.
+    fs.rmSync(calibration);
+    await mis.hover();
+    await mis.locator('.action-label[aria-label="Run Test"]').click();
+    const engines = await waitUntil('the engine running', () => {
+      const e = enginesOn(folder);
+      return e.length ? e : undefined;
+    });
+    await page.locator('.part.sidebar .action-label[aria-label^="Cancel Test Run"]').first().click();
+    await waitUntil('the run skipped', async () => (await rowState(mis)) === 'skipped', 60_000);
+    await waitUntil(`the engine (${engines.map((e) => e.pid)}) gone`, () => enginesOn(folder).length === 0, 30_000);
+
+    // Go to Test (the agent's context menu): the scenario file, at the agent's line. Last: with the
+    // scenario open, a failure's peek would open there instead of at the trace.
+    const scenarioFile = path.join(folder, 'corridor.scenario.json');
+    await mis.click({ button: 'right' });
+    await page.locator('.monaco-menu .action-label', { hasText: 'Go to Test' }).first().click();
+    await page
+      .locator('.tabs-container .tab.active', { hasText: 'corridor.scenario.json' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    const agentLine = await waitUntil(
+      'the cursor on the agent',
+      async () => {
+        const n = await cursorLine(page);
+        const text = n ? fs.readFileSync(scenarioFile, 'utf8').split('\n')[n - 1] : undefined;
+        return text !== undefined && /^\s*"misaligned": \{/.test(text) ? n : undefined;
+      },
+      30_000,
+    );
+    assert.ok(agentLine > 1);
+  },
+);
+
+/** The labels of the tree rows right under the Test Explorer row labelled `parent`, in order (a list's
+ *  rows are ordered by data-index, not by DOM order). */
+async function childLabels(page: Page, parent: string): Promise<string[]> {
+  const rows = await page.locator('.test-explorer .monaco-list-row').evaluateAll((els) =>
+    els.map((e) => {
+      const l = e.querySelector('.label');
+      const d = l?.querySelector('.test-label-description')?.textContent ?? '';
+      const t = l?.textContent ?? '';
+      return {
+        i: Number(e.getAttribute('data-index')),
+        level: Number(e.getAttribute('aria-level')),
+        label: (t.endsWith(d) ? t.slice(0, t.length - d.length) : t).trim(),
+      };
+    }),
+  );
+  rows.sort((x, y) => x.i - y.i);
+  const at = rows.findIndex((r) => r.label === parent);
+  if (at < 0) return [];
+  const out: string[] = [];
+  for (const r of rows.slice(at + 1)) {
+    if (r.level <= rows[at].level) break;
+    if (r.level === rows[at].level + 1) out.push(r.label);
+  }
+  return out;
+}
+
+/** The active editor's cursor line as the status bar shows it ("Ln 12, Col 5"). */
+async function cursorLine(page: Page): Promise<number | undefined> {
+  const item = page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first();
+  const m = /^Ln (\d+)/.exec(((await item.textContent({ timeout: 1_000 }).catch(() => '')) ?? '').trim());
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The engine processes (dist/cli.js) working on a scenario under `dir`, from /proc. */
+function enginesOn(dir: string): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes('cli.js') && cmd.includes(dir)) out.push({ pid: Number(d), cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** The trace file named `name` under the workspace's traces (the tab shows only the base name). */
+function findTrace(name: string): string {
+  const traces = path.join(folder, '.objective-monitor', 'traces');
+  for (const run of fs.readdirSync(traces)) {
+    const f = path.join(traces, run, name);
+    if (fs.existsSync(f)) return f;
+  }
+  throw new Error(`no trace ${name} under ${traces}`);
+}
