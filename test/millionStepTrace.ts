@@ -2,7 +2,7 @@
 // bigTraceOpen open: a valid scores-only trace (src/core/traceFormat.ts) in the engine's own line layout,
 // with a fixed threshold so the flagged step is known: a slow wave of increments, then a drop at FLAG_AT.
 import fs from 'node:fs';
-import { header } from '../test/traceFixture';
+import { header } from './traceFixture';
 
 export const STEPS = 1_000_000;
 export const FLAG_AT = 900_000;
