@@ -103,7 +103,7 @@ export class TraceWriter {
       }
     }
     const buf = this.buf;
-    this.used += buf.utf8Write(json, this.used);
+    this.used += buf.write(json, this.used, 'utf8');
     buf[this.used++] = 10;
     this.lines++;
   }
