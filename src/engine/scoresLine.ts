@@ -1,22 +1,23 @@
 // The engine's scores-only step line, encoded byte by byte into the trace writer's buffer:
 //   {"type":"step","step":N,"increment":U,"score":S,"statistic":Z,"threshold":T,"flag":B}
 // the layout core/stepLineFast.ts reads back. No string per line, no join, no UTF-8 encode: the
-// fixed parts are copied from bytes made once, the step index is written digit by digit, and the
-// numbers (ASCII, from String()) char by char. The same bytes as the template string it replaces
-// (test/unit/scoresLine.test.ts).
+// fixed parts are copied from bytes made once (core/stepLineLayout.ts, shared with the reader), the
+// step index is written digit by digit, and the numbers (ASCII, from String()) char by char. The same
+// bytes as the template string it replaces (test/engine/traceWriterLines.test.ts).
+import { FALSE, FLAG, INCREMENT, PREFIX, SCORE, STATISTIC, THRESHOLD, TRUE } from '../core/stepLineLayout';
 import type { TraceWriter } from './traceWriter';
 
-const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const STEP = bytes('{"type":"step","step":');
-const INCREMENT = bytes(',"increment":');
-const SCORE = bytes(',"score":');
-const STATISTIC = bytes(',"statistic":');
-const THRESHOLD = bytes(',"threshold":');
-const FLAG_TRUE = bytes(',"flag":true}\n');
-const FLAG_FALSE = bytes(',"flag":false}\n');
-/** every fixed part, the longest flag, and a step index of up to 16 digits */
+/** every fixed part, the longest flag, the closing brace and newline, and a step index of up to 16 digits */
 const FIXED =
-  STEP.length + INCREMENT.length + SCORE.length + STATISTIC.length + THRESHOLD.length + FLAG_FALSE.length + 16;
+  PREFIX.length +
+  INCREMENT.length +
+  SCORE.length +
+  STATISTIC.length +
+  THRESHOLD.length +
+  FLAG.length +
+  FALSE.length +
+  2 +
+  16;
 
 function put(buf: Uint8Array, pos: number, src: Uint8Array): number {
   for (let i = 0; i < src.length; i++) buf[pos + i] = src[i];
@@ -50,7 +51,7 @@ export function addScoresLine(
 ): void {
   const buf = w.reserve(FIXED + increment.length + score.length + statistic.length + threshold.length);
   let p = w.offset;
-  p = put(buf, p, STEP);
+  p = put(buf, p, PREFIX);
   p = putIndex(buf, p, step);
   p = put(buf, p, INCREMENT);
   p = putText(buf, p, increment);
@@ -60,6 +61,9 @@ export function addScoresLine(
   p = putText(buf, p, statistic);
   p = put(buf, p, THRESHOLD);
   p = putText(buf, p, threshold);
-  p = put(buf, p, flag ? FLAG_TRUE : FLAG_FALSE);
+  p = put(buf, p, FLAG);
+  p = put(buf, p, flag ? TRUE : FALSE);
+  buf[p++] = 125; // }
+  buf[p++] = 10; // \n
   w.endLine(p);
 }
