@@ -20,7 +20,7 @@ import {
   type VscodeSession,
 } from '../test/integration/vscodeServer';
 import { runCommand, webview } from '../test/e2e/workbench';
-import { STEPS, writeMillionStepTrace } from './millionStepTrace';
+import { STEPS, writeMillionStepTrace } from '../test/millionStepTrace';
 
 const MB = 2 ** 20;
 

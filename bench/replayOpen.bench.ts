@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, checkInstalled, startVscode, type VscodeSession } from '../test/integration/vscodeServer';
 import { runCommand, webview } from '../test/e2e/workbench';
-import { FLAG_AT, STEPS, writeMillionStepTrace } from './millionStepTrace';
+import { FLAG_AT, STEPS, writeMillionStepTrace } from '../test/millionStepTrace';
 
 const BASELINE_REF = process.env.OM_BENCH_BASELINE_REF ?? '2bfda2f';
 /** opens per extension (OM_BENCH_ROUNDS to change) */

@@ -80,15 +80,6 @@ export function guardThreshold(
   return { tau, margin: Math.abs(tau - h) };
 }
 
-/** The margin stored for this detector, re-derived for the calibration's current alpha (k, h). */
-export function marginFor(cal: CalibrationFile, detector: DetectorConfig): number | null {
-  if (detector.kind === 'fixed') return 0;
-  const g = cal.guard?.detectors[detector.kind];
-  if (!g) return null;
-  const d = cal.detectors[detector.kind];
-  return guardThreshold(detector.kind, d.h, d.k, g.pairs).margin;
-}
-
 /** The calibration a guarded run uses: the detector's h moved to tau (reactive and predictive alike). */
 export function withGuardThreshold(cal: CalibrationFile, detector: DetectorConfig): CalibrationFile {
   if (detector.kind === 'fixed') return cal;

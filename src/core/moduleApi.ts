@@ -32,7 +32,7 @@ export interface Environment<O = unknown, A = unknown> {
   step(action: A): MaybePromise<StepResult<O>>;
   /** A declarative scene for the replay panel (shapes, grid, text — never HTML). */
   render?(): Scene;
-  /** A deep copy of the current state; used by the predictive guard. */
+  /** A deep copy of the current state; used by the predictive guard and by a blame's fork snapshots. */
   clone?(): Environment<O, A>;
 }
 
@@ -57,6 +57,9 @@ export interface Objective<O = unknown, A = unknown> {
   /** u_t: this step's utility increment of the base objective. Must be a finite number. */
   increment(transition: Transition<O, A>): MaybePromise<number>;
   reset?(): void;
+  /** An independent copy of its state (an objective that keeps none may return a fresh instance);
+   *  used by the predictive guard and by a blame's fork snapshots, which need it. */
+  clone?(): Objective<O, A>;
 }
 
 export type Factory<T> = (options: Record<string, unknown>) => T;

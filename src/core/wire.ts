@@ -46,7 +46,17 @@ export interface EpisodeCommand {
   checkRender?: boolean;
   /** fork (issue 14): steps 0..actions.length-1 take these recorded actions instead of asking the
    *  agent, then the agent takes over; the engine checks the replayed observations against the parent */
-  replay?: { actions: unknown[] };
+  replay?: ForkReplay;
+}
+/** Fork snapshots (issue 14, docs/forks.md): a blame keeps one runner across its forks. The first
+ *  fork's replay keeps copies of the state every `snapshots.every` steps; a later fork restores the
+ *  copy kept at step `restore` (instead of reset and steps 0..restore-1) and replays only the rest. */
+export interface ForkReplay {
+  actions: unknown[];
+  /** keep snapshots before steps every, 2*every, ... < actions.length (replacing any kept before) */
+  snapshots?: { every: number };
+  /** start from the snapshot kept at this step: a `restored` record in place of the reset record */
+  restore?: number;
 }
 export interface ShutdownCommand {
   t: 'shutdown';
@@ -120,6 +130,20 @@ export interface GuardRecord extends GuardNotice {
   t: 'guard';
   episodeId: string;
 }
+/** Fork snapshots: a copy of the state before `step` was kept; or, with `problem`, could not be made
+ *  (no clone(), copy.deepcopy failed) and no more are kept in this episode. */
+export interface SnapshotRecord {
+  t: 'snapshot';
+  episodeId: string;
+  step: number;
+  problem?: string;
+}
+/** The episode started from the snapshot kept at `step` (sent in place of the reset record). */
+export interface RestoredRecord {
+  t: 'restored';
+  episodeId: string;
+  step: number;
+}
 /** user code threw (or failed to load); the runner is still usable for the next episode */
 export interface ErrorRecord {
   t: 'error';
@@ -130,4 +154,13 @@ export interface ErrorRecord {
   fatal?: boolean;
 }
 export type RunnerRecord =
-  HelloRecord | ResetRecord | StepRecord | ScoresRecord | EndRecord | ErrorRecord | PredictionRecord | GuardRecord;
+  | HelloRecord
+  | ResetRecord
+  | StepRecord
+  | ScoresRecord
+  | EndRecord
+  | ErrorRecord
+  | PredictionRecord
+  | GuardRecord
+  | SnapshotRecord
+  | RestoredRecord;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UsageError } from './usageError';
 import type { ModuleInfo, TraceHeader } from '../core/traceFormat';
 import { TRACE_VERSION } from '../core/traceFormat';
-import type { EpisodeCommand } from '../core/wire';
+import type { EpisodeCommand, ForkReplay } from '../core/wire';
 import { hashFile, resolveModulePath } from './paths';
 import type { Runtime } from './runnerProcess';
 import type { RunRequest } from './types';
@@ -80,7 +80,7 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       calibration: req.calibration,
       ...(req.guard ? { guard: req.guard } : {}),
       ...(spec.harm ? { harm: spec.harm } : {}),
-      ...(req.fork ? { replay: { actions: req.fork.actions } } : {}),
+      ...(req.fork ? { replay: replayOf(req.fork) } : {}),
     },
     header: {
       type: 'header',
@@ -100,4 +100,12 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       ...(req.fork ? { forkOf: req.fork.of } : {}),
     },
   };
+}
+
+/** The fork's replay as the runner gets it: with the snapshots to take, or the one to restore. */
+function replayOf(fork: NonNullable<RunRequest['fork']>): ForkReplay {
+  const plan = fork.snapshots;
+  if (!plan) return { actions: fork.actions };
+  if ('take' in plan) return { actions: fork.actions, snapshots: { every: plan.take.every } };
+  return { actions: fork.actions, restore: plan.restore.step };
 }

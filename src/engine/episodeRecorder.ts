@@ -6,14 +6,14 @@
 import type { Monitor } from '../core/detectors';
 import type { EndReason, TraceEnd, TraceHeader, TraceStep, UserError } from '../core/traceFormat';
 import { checkReset } from '../core/traceRecordValidate';
-import type { PredictionRecord, RunnerRecord, StepRecord } from '../core/wire';
+import type { PredictionRecord, RestoredRecord, RunnerRecord, StepRecord } from '../core/wire';
 import type { EngineEvent } from '../shared/engineEvents';
 import { excerpt } from './recordValidate';
 import type { RunnerSink } from './runnerProcess';
 import type { StreamName } from './outputCapture';
 import { TraceWriter } from './traceWriter';
 import { addScoresLine } from './scoresLine';
-import type { EpisodeResult } from './types';
+import type { EpisodeResult, ForkSnapshotPlan } from './types';
 import type { ProtocolSpec } from '../core/scenario';
 import type { Recording } from '../core/traceFormat';
 import type { GuardConfig, GuardNotice, GuardPrediction } from '../core/guardTypes';
@@ -43,6 +43,8 @@ export interface EpisodeSetup {
   harmKey?: string | null;
   memoryLimitMb: number;
   emit: (e: EngineEvent) => void;
+  /** a fork: how many steps it replays, and the snapshots it takes or restores (forkSession.ts) */
+  fork?: { replaySteps: number; snapshots?: ForkSnapshotPlan };
 }
 
 export class EpisodeRecorder implements RunnerSink {
@@ -120,6 +122,9 @@ export class EpisodeRecorder implements RunnerSink {
   // ---- RunnerSink
   record(rec: RunnerRecord, line = ''): void {
     this.lastInputAt = Date.now();
+    const plan = this.s.fork?.snapshots;
+    if (plan && 'take' in plan && (rec.t === 'reset' || (rec.t === 'step' && rec.step < this.s.fork!.replaySteps)))
+      plan.take.capture.push({ rec, line });
     switch (rec.t) {
       case 'reset':
         if (rec.episodeId !== this.s.episodeId)
@@ -213,6 +218,13 @@ export class EpisodeRecorder implements RunnerSink {
         return;
       case 'hello':
         return this.breach('hello record during an episode', rec);
+      case 'snapshot':
+        if (rec.episodeId !== this.s.episodeId || !plan || !('take' in plan))
+          return this.breach('snapshot record in an episode that keeps no snapshots', rec);
+        plan.take.onSnapshot(rec);
+        return;
+      case 'restored':
+        return this.onRestored(rec, plan);
     }
   }
 
@@ -293,6 +305,16 @@ export class EpisodeRecorder implements RunnerSink {
     }
     if (rec.sceneProblem) this.noteSceneProblem(rec.sceneProblem);
     this.push(rec.increment, rec, line);
+  }
+
+  /** The runner started from a snapshot: the records of the replay that kept it stand for the reset
+   *  and the steps before it, written exactly as they were then (the monitor goes through them too). */
+  private onRestored(rec: RestoredRecord, plan: ForkSnapshotPlan | undefined): void {
+    if (rec.episodeId !== this.s.episodeId || !plan || !('restore' in plan) || plan.restore.step !== rec.step)
+      return this.breach(`restored record (step ${rec.step}) in an episode that restores no such snapshot`, rec);
+    if (this.gotReset) return this.breach('restored record after the reset record', rec);
+    for (const r of plan.restore.records)
+      this.record(r.rec.t === 'reset' ? { ...r.rec, episodeId: this.s.episodeId } : r.rec, r.line);
   }
 
   /** The episode's scene problem: kept for the end record and announced once (the CLI prints it

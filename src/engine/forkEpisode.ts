@@ -1,5 +1,6 @@
 // Fork (issue 14): re-create the exact state at step N of a recorded episode by re-running its seed
-// and replaying its recorded actions for steps 0..N-1 in a runner child (user code runs only there),
+// and replaying its recorded actions for steps 0..N-1 in a runner child (user code runs only there;
+// a blame's later forks restore a snapshot kept by the first and replay from there: forkSession.ts),
 // check every replayed observation against the recording, then let another agent continue, monitored
 // with the parent's detector, protocol and calibration. Used by `fork` and, fork after fork, by `blame`.
 import fs from 'node:fs';
@@ -17,6 +18,7 @@ import { runEpisodes } from './runEpisodes';
 import { loadScenario } from './scenarioLoader';
 import type { AgentChoice, Limits } from './types';
 import { UsageError } from './usageError';
+import type { ForkSession, SnapshotUse } from './forkSession';
 
 /** A parent trace read for forking: header, and per step its action and observation. */
 export interface ParentEpisode {
@@ -73,6 +75,9 @@ export interface ForkRequest {
   python?: string;
   signal?: AbortSignal;
   onEvent?: (e: EngineEvent) => void;
+  /** a blame's forks: one runner kept across them, and snapshots (forkSession.ts); without it the
+   *  fork runs on a runner of its own and replays from reset */
+  session?: ForkSession;
 }
 
 export interface ForkResult {
@@ -89,6 +94,8 @@ export interface ForkResult {
    *  over the steps both have */
   firstDifferentAction: number | null;
   error?: UserError;
+  /** with a session: steps restored from a snapshot and steps replayed */
+  snapshot?: SnapshotUse;
 }
 
 /** Raised when the replay did not reproduce the recording: the scenario is not deterministic per seed
@@ -123,6 +130,7 @@ export async function forkEpisode(req: ForkRequest): Promise<ForkResult> {
   const h = parent.header;
   const parentSteps = parent.trace.steps;
   const tracesDir = req.tracesDir ?? path.dirname(path.dirname(parent.file));
+  const planned = req.session?.plan(step);
   const result = await runEpisodes({
     scenario: parent.scenario,
     agent: req.agent,
@@ -139,12 +147,18 @@ export async function forkEpisode(req: ForkRequest): Promise<ForkResult> {
     python: req.python,
     signal: req.signal,
     onEvent: req.onEvent,
-    fork: { actions: parentSteps.slice(0, step).map((s) => s.action), of: { trace: parent.file, step } },
+    fork: {
+      actions: parentSteps.slice(0, step).map((s) => s.action),
+      of: { trace: parent.file, step },
+      ...(planned?.snapshots ? { snapshots: planned.snapshots } : {}),
+    },
+    ...(req.session ? { keeper: req.session.keeper } : {}),
   });
   const e = result.episodes[0];
+  if (planned) req.session!.done(planned, e !== undefined && RAN.has(e.reason));
   if (!e) throw new UsageError('the fork was stopped before it started');
   const fork = readTrace(fs.readFileSync(e.trace));
-  checkReplay(parent, fork, step, e.trace, e.reason, e.error);
+  checkReplay(parent, fork, step, e.trace, e.reason, e.error, planned?.use.from ?? null);
   let firstDifferentAction: number | null = null;
   for (let i = step; i < Math.max(fork.steps.length, parentSteps.length); i++) {
     const a = fork.steps[i];
@@ -167,8 +181,12 @@ export async function forkEpisode(req: ForkRequest): Promise<ForkResult> {
     reason: e.reason,
     firstDifferentAction,
     ...(e.error ? { error: e.error } : {}),
+    ...(planned ? { snapshot: planned.use } : {}),
   };
 }
+
+/** the fork ran (the runner ended it itself): its snapshots are good for the next fork */
+const RAN = new Set<EndReason>(['completed', 'flagged_stop', 'predicted_stop']);
 
 /** Every replayed step must reproduce the recorded observation (and the reset's): otherwise the state
  *  at the fork step is not the parent's and the fork would compare nothing. */
@@ -178,9 +196,15 @@ function checkReplay(
   step: number,
   file: string,
   reason: EndReason,
-  error?: UserError,
+  error: UserError | undefined,
+  restoredFrom: number | null,
 ): void {
-  const where = `(the fork's trace: ${file})`;
+  // a restored fork's steps before the snapshot are the first replay's records (checked then); the
+  // steps from the snapshot on ran again and are checked here, which is what catches a bad clone()
+  const where =
+    restoredFrom === null
+      ? `(the fork's trace: ${file})`
+      : `(restored from the snapshot kept before step ${restoredFrom}: a clone() that shares state with the original or leaves part of it out gives this too; the fork's trace: ${file})`;
   if (!fork.reset) {
     throw new ReplayMismatch(
       `the fork ended ${reason} before its reset${error ? `: ${error.message}` : ''} ${where}`,

@@ -144,13 +144,21 @@ function checkFields(o: Record<string, unknown>): string | null {
         field(o, 'replay', bool, 'a boolean', true) ??
         field(o, 'copies', isObj, 'an object', true)
       );
+    case 'snapshot':
+      return (
+        field(o, 'episodeId', str, 'a string') ??
+        field(o, 'step', nonNegInt, 'a non-negative integer') ??
+        field(o, 'problem', str, 'a string', true)
+      );
+    case 'restored':
+      return field(o, 'episodeId', str, 'a string') ?? field(o, 'step', nonNegInt, 'a non-negative integer');
     case 'error':
       return (
         field(o, 'episodeId', str, 'a string') ??
         field(o, 'error', (v) => isObj(v) && typeof v.message === 'string', 'an object with a message')
       );
     default:
-      return `unknown record type ${JSON.stringify(o.t)?.slice(0, 40)}; expected hello, reset, step, scores, prediction, guard, end or error`;
+      return `unknown record type ${JSON.stringify(o.t)?.slice(0, 40)}; expected hello, reset, step, scores, prediction, guard, snapshot, restored, end or error`;
   }
 }
 

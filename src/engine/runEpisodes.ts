@@ -52,10 +52,9 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     observed.add(r);
     if (failFast && !failFast.stopped && failFast.observe(r) && req.failFast === 'calibration') inner.abort();
   };
-  const workers = Math.max(
-    1,
-    Math.min(req.workers ?? os.availableParallelism?.() ?? os.cpus().length, episodes.length),
-  );
+  const workers = req.keeper
+    ? 1
+    : Math.max(1, Math.min(req.workers ?? os.availableParallelism?.() ?? os.cpus().length, episodes.length));
   emit({
     type: 'run_start',
     runId,
@@ -73,7 +72,9 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
       python: req.python,
       memoryLimitMb: req.limits.memoryLimitMb,
       cwd: req.scenario.dir,
-      onLog: (stream, text) => emit({ type: 'log', episodeId: running.episodeId, stream, text }),
+      onLog: req.keeper
+        ? (stream, text) => req.keeper!.log(stream, text)
+        : (stream, text) => emit({ type: 'log', episodeId: running.episodeId, stream, text }),
     });
 
   interface Opened {
@@ -97,6 +98,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
       emit,
       guard: req.guard ?? null,
       harmKey: req.scenario.spec.harm?.info ?? null,
+      ...(req.fork ? { fork: { replaySteps: req.fork.actions.length, snapshots: req.fork.snapshots } } : {}),
     });
     const untrack = track.recorder(rec);
     emit({ type: 'episode_start', runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace });
@@ -122,6 +124,11 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     let untrack: () => void = () => {};
     // the episode the worker's child is running, for attributing its output
     const running = { episodeId: null as string | null };
+    // a kept runner (a blame's forks): start on it, and hand it back at the end
+    const kept = req.keeper?.take() ?? null;
+    if (kept) ({ child, untrack } = kept);
+    if (req.keeper)
+      req.keeper.log = (stream, text) => emit({ type: 'log', episodeId: running.episodeId, stream, text });
     /** Claims the next episode and sends its command to `c` now, behind the one it runs. */
     const claimAhead = (c: RunnerProcess): Ahead | null => {
       if (next >= episodes.length || halted() || !c.alive || c.isBroken) return null;
@@ -215,7 +222,8 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
         }
       }
     } finally {
-      if (child) {
+      if (req.keeper) req.keeper.keep(child, untrack);
+      else if (child) {
         await child.shutdown();
         untrack();
       }

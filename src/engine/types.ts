@@ -7,6 +7,8 @@ import type { DistributionName, LoadedScenario, ProtocolSpec } from '../core/sce
 import type { EndReason, ForkOf, Recording, UserError } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
 import type { GuardConfig, GuardNotice, GuardPrediction } from '../core/guardTypes';
+import type { RunnerRecord, SnapshotRecord } from '../core/wire';
+import type { RunnerKeeper } from './runnerKeeper';
 
 export interface Limits {
   /** start-up and handshake of a runner child */
@@ -64,8 +66,32 @@ export interface RunRequest {
    *  display problem shows at calibration (scene_problem event), not first in deployment */
   checkRender?: boolean;
   /** a fork (commands/fork.ts): every episode replays these actions first, and its header says so */
-  fork?: { actions: unknown[]; of: ForkOf };
+  fork?: { actions: unknown[]; of: ForkOf; snapshots?: ForkSnapshotPlan };
+  /** run on this kept runner child and hand it back at the end (a blame's forks; one worker) */
+  keeper?: RunnerKeeper;
 }
+
+/** A runner record as received: parsed, and its line (a step's line is spliced into the trace). */
+export interface ReceivedRecord {
+  rec: RunnerRecord;
+  line: string;
+}
+
+/** Fork snapshots (forkSession.ts): take them during this fork's replay, or restore one. */
+export type ForkSnapshotPlan =
+  | {
+      take: {
+        every: number;
+        /** gets the reset record and the replayed steps' records, as received */
+        capture: ReceivedRecord[];
+        onSnapshot: (rec: SnapshotRecord) => void;
+      };
+    }
+  | {
+      /** the runner starts from the snapshot kept before `step`; `records` (reset and steps
+       *  0..step-1, as the replay that kept it received them) stand for the steps not run again */
+      restore: { step: number; records: ReceivedRecord[] };
+    };
 
 export interface EpisodeResult {
   episodeId: string;

@@ -11,8 +11,6 @@ import { TRACE_EXTENSION } from '../core/traceFormat';
 import { SETTINGS_SECTION, type TraceSummaryRequest } from '../shared/lspProtocol';
 
 export const LARGE_TRACE_COLLECTION = 'objective-monitor-large';
-/** Internal command (not contributed): refreshes one URI, or all tabs; resolves when published. */
-export const REFRESH_LARGE_TRACES_COMMAND = 'objectiveMonitor.refreshLargeTraceProblems';
 // By method name: a RequestType built by another copy of vscode-jsonrpc is not recognised by the
 // client's copy ("Unknown parameter structure auto").
 const SUMMARY_METHOD = 'objectiveMonitor/traceSummary' satisfies typeof TraceSummaryRequest.method;
@@ -50,9 +48,6 @@ export class BigTraceProblems implements vscode.Disposable {
         clearTimeout(this.settingsTimer);
         this.settingsTimer = setTimeout(() => void this.refreshAll(), SETTINGS_DEBOUNCE_MS);
       }),
-      vscode.commands.registerCommand(REFRESH_LARGE_TRACES_COMMAND, (uri?: vscode.Uri | string) =>
-        uri === undefined ? this.refreshAll() : this.refresh(typeof uri === 'string' ? vscode.Uri.parse(uri) : uri),
-      ),
     );
     this.syncTabs();
   }

@@ -31,6 +31,7 @@ import {
 } from '../shared/webviewProtocol';
 import type { TraceHeader, TraceStep } from '../core/traceFormat';
 import type { FlagSettings, TraceFlags } from '../core/reflag';
+import { EarlyRead } from './earlyRead';
 import { compareFork } from './forkCompare';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
 
@@ -83,6 +84,8 @@ export class ReplayPanel implements vscode.Disposable {
   private forkCompare: ForkCompare | null = null;
   /** the last "Find the point of no return" result for this trace */
   private blame: Omit<BlameParams, 'episodeId'> | undefined;
+  /** the read started with the panel, used by the webview's first ready (a later ready re-reads) */
+  private firstRead: EarlyRead | undefined;
 
   static get all(): ReplayPanel[] {
     return [...ReplayPanel.panels.values()];
@@ -157,6 +160,8 @@ export class ReplayPanel implements vscode.Disposable {
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
     panel.webview.html = replayHtml(panel.webview, host.extensionUri);
+    host.store.forget(file);
+    this.firstRead = new EarlyRead(host.store, file);
   }
 
   dispose(): void {
@@ -312,9 +317,15 @@ export class ReplayPanel implements vscode.Disposable {
   /** Posts the trace to the webview. A trace read in more than one chunk is drawn twice: its
    *  first steps as soon as they are read (a `reading` load), then the whole trace. */
   private async load(): Promise<void> {
-    this.host.store.forget(this.file);
+    const early = this.firstRead;
+    let read = early;
+    this.firstRead = undefined;
+    if (!read) {
+      this.host.store.forget(this.file);
+      read = new EarlyRead(this.host.store, this.file);
+    }
     let preview: Promise<boolean> | undefined;
-    const t = await this.host.store.load(this.file, (first, reading) => {
+    read.onEarly((first, reading) => {
       if (!first.header) return;
       // the early view is a courtesy: if it cannot be made, the whole load still comes
       try {
@@ -323,6 +334,12 @@ export class ReplayPanel implements vscode.Disposable {
       } catch (e) {
         this.host.log(`replay panel ${path.basename(this.file)}: early view: ${(e as Error).message}`);
       }
+    });
+    // the read started with the panel may have failed on a file that exists by now: read it again
+    const t = await read.whole.catch((e: unknown) => {
+      if (!early) throw e;
+      this.host.store.forget(this.file);
+      return this.host.store.load(this.file);
     });
     await preview;
     const h = t.header;
@@ -359,6 +376,8 @@ export class ReplayPanel implements vscode.Disposable {
     if (this.overlayFiles.length) await this.sendOverlays();
     if (this.forkWith) await this.sendForkCompare();
     if (this.blame) await this.post(BlameMessage.create({ episodeId: this.episodeId, ...this.blame }));
+    // a live trace may have grown since the read began (it began with the panel): send what came since
+    this.traceChanged();
   }
 
   private titleOf(h: TraceHeader): string {

@@ -14,6 +14,7 @@ import { lookBeforeAction, startGuard, type GuardState } from './guardStep';
 import { LoadError } from './loadModule';
 import { toUserError } from './userError';
 import { withReplay } from './replayActions';
+import { restoreSnapshot, SnapshotTaker } from './forkSnapshots';
 
 /** A value user code returned breaks the module API. */
 class ContractError extends Error {
@@ -102,7 +103,10 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       'step',
     ]);
     envFile = envMod.file;
-    const env = envMod.instance;
+    // a fork restoring a snapshot (forkSnapshots.ts) starts from copies of the state kept there
+    const restoreAt = cmd.replay?.restore;
+    const restored = restoreAt !== undefined ? restoreSnapshot(restoreAt) : null;
+    const env = restored ? restored.env : envMod.instance;
     const agent = withReplay(
       instantiate<Agent>(cmd.agent.module, cmd.agent.options, 'agent', ['act']).instance,
       cmd.replay,
@@ -110,17 +114,19 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     let objective: Objective | null = null;
     if (cmd.objective) {
       const o = instantiate<Objective>(cmd.objective.module, cmd.objective.options, 'objective', ['increment']);
-      objective = o.instance;
+      objective = restored ? restored.objective : o.instance;
       objFile = o.file;
     }
-    const monitor = createMonitor(cmd.detector, cmd.calibration);
+    const monitor = restored ? restored.monitor : createMonitor(cmd.detector, cmd.calibration);
     const stopAtFlag = cmd.protocol === 'stop';
     const fallback =
       typeof cmd.protocol === 'object' && cmd.protocol !== null && 'fallback' in cmd.protocol ? cmd.protocol : null;
-    let useFallback = false;
+    let useFallback = restored ? restored.useFallback : false;
     const render = !scoresOnly && typeof env.render === 'function';
     const renderCall = () => env.render!();
-    const sceneProblems: { first: UserError | null; sent: boolean } = { first: null, sent: false };
+    const sceneProblems: { first: UserError | null; sent: boolean } = restored
+      ? restored.sceneProblems
+      : { first: null, sent: false };
     /** the episode's scene problem, once: on the first record written after it happened */
     const takeProblem = (): UserError | null => {
       if (!sceneProblems.first || sceneProblems.sent) return null;
@@ -128,57 +134,74 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       return sceneProblems.first;
     };
 
-    episodeState.phase = 'reset';
-    let rr: unknown = env.reset(seed);
-    if (isThenable(rr)) rr = await rr;
-    if (!rr || typeof rr !== 'object' || !('observation' in rr)) {
-      throw new ContractError({
-        message: `environment.reset(seed) must return { observation, info? }; got ${describe(rr)}`,
-        file: envFile,
-        phase: 'reset',
-      });
-    }
-    let obs = (rr as { observation: unknown }).observation;
-    let info: Info = ((rr as { info?: Info }).info ?? {}) as Info;
-    if (typeof agent.reset === 'function') agent.reset(seed);
-    if (objective && typeof objective.reset === 'function') objective.reset();
-    if (scoresOnly) {
-      if (cmd.checkRender && typeof env.render === 'function') {
-        episodeState.phase = 'render';
-        renderScene(renderCall, envFile, -1, sceneProblems);
-        episodeState.phase = 'record';
-      }
-      const problem = takeProblem();
-      sendRecord(problem ? { t: 'reset', episodeId, sceneProblem: problem } : { t: 'reset', episodeId });
+    let obs: unknown;
+    let info: Info;
+    if (restored) {
+      obs = restored.obs;
+      info = restored.info;
+      episodeState.phase = 'reset';
+      if (typeof agent.reset === 'function') agent.reset(seed);
+      sendRecord({ t: 'restored', episodeId, step: restoreAt! });
     } else {
-      let scene: Scene | undefined;
-      if (render) {
-        episodeState.phase = 'render';
-        scene = renderScene(renderCall, envFile, -1, sceneProblems);
+      episodeState.phase = 'reset';
+      let rr: unknown = env.reset(seed);
+      if (isThenable(rr)) rr = await rr;
+      if (!rr || typeof rr !== 'object' || !('observation' in rr)) {
+        throw new ContractError({
+          message: `environment.reset(seed) must return { observation, info? }; got ${describe(rr)}`,
+          file: envFile,
+          phase: 'reset',
+        });
       }
-      episodeState.phase = 'record';
-      const problem = takeProblem();
-      sendRecord({
-        t: 'reset',
-        episodeId,
-        observation: obs,
-        info,
-        ...(scene ? { scene } : {}),
-        ...(problem ? { sceneProblem: problem } : {}),
-      });
+      obs = (rr as { observation: unknown }).observation;
+      info = ((rr as { info?: Info }).info ?? {}) as Info;
+      if (typeof agent.reset === 'function') agent.reset(seed);
+      if (objective && typeof objective.reset === 'function') objective.reset();
+      if (scoresOnly) {
+        if (cmd.checkRender && typeof env.render === 'function') {
+          episodeState.phase = 'render';
+          renderScene(renderCall, envFile, -1, sceneProblems);
+          episodeState.phase = 'record';
+        }
+        const problem = takeProblem();
+        sendRecord(problem ? { t: 'reset', episodeId, sceneProblem: problem } : { t: 'reset', episodeId });
+      } else {
+        let scene: Scene | undefined;
+        if (render) {
+          episodeState.phase = 'render';
+          scene = renderScene(renderCall, envFile, -1, sceneProblems);
+        }
+        episodeState.phase = 'record';
+        const problem = takeProblem();
+        sendRecord({
+          t: 'reset',
+          episodeId,
+          observation: obs,
+          info,
+          ...(scene ? { scene } : {}),
+          ...(problem ? { sceneProblem: problem } : {}),
+        });
+      }
     }
 
     const guard: GuardState | null = cmd.guard ? startGuard(cmd, env, envFile, agent, objective) : null;
     const harmKey = cmd.harm?.info ?? null;
-    const harmSteps: number[] = [];
-    let steps = 0;
+    const harmSteps: number[] = restored ? restored.harmSteps : [];
+    const first = restoreAt ?? 0;
+    let steps = first;
+    const snapshots =
+      cmd.replay?.snapshots && !restored
+        ? new SnapshotTaker(episodeId, cmd.replay.snapshots.every, cmd.replay.actions.length)
+        : null;
     let reason: 'completed' | 'flagged_stop' | 'predicted_stop' = 'completed';
     // Clock reads are adaptive: every 16 steps while steps are fast, every step once they are slow,
     // so that a batch is flushed about every 20 ms of progress (the engine's step timeout sees it).
     let checkEvery = 16;
     let sinceCheck = 0;
     let lastCheck = lastFlush;
-    for (let t = 0; t < maxSteps; t++) {
+    for (let t = first; t < maxSteps; t++) {
+      if (snapshots && t === snapshots.next)
+        snapshots.take(t, { env, objective, monitor, obs, info, useFallback, sceneProblems, harmSteps });
       let action: unknown;
       if (useFallback) {
         action = fallback!.fallback;

@@ -38,6 +38,27 @@ export interface LookResult {
 /** The look-ahead's user code failed or produced something the module API forbids. */
 export class GuardFailure extends Error {}
 
+/** An independent copy of the environment by its clone(), checked: a new object with step(). Used by
+ *  the guard's look-aheads and by fork snapshots (forkSnapshots.ts). */
+export function copyEnvironment(env: Environment): Environment {
+  if (typeof env.clone !== 'function') throw new GuardFailure('the environment has no clone() method');
+  const c = env.clone();
+  if (!c || typeof c !== 'object' || typeof c.step !== 'function' || c === env)
+    throw new GuardFailure('environment.clone() must return a new environment object with step()');
+  return c;
+}
+
+/** A copy of the objective by its clone(); without one, a fresh instance from `factory` (the guard:
+ *  exact only for objectives without state), or, with no factory, a GuardFailure (fork snapshots). */
+export function copyObjective(objective: Objective, factory: (() => Objective) | null): Objective {
+  const o = objective as Objective & { clone?: () => Objective };
+  if (typeof o.clone !== 'function' && !factory) throw new GuardFailure('the objective has no clone() method');
+  const c = typeof o.clone === 'function' ? o.clone() : factory!();
+  if (!c || typeof c.increment !== 'function')
+    throw new GuardFailure('objective.clone() must return an objective with increment()');
+  return c;
+}
+
 function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -158,22 +179,15 @@ export class RunnerGuard {
 
   private copyObjective(): Objective | null {
     if (!this.objective || !this.cmd.objective) return null;
-    const o = this.objective as Objective & { clone?: () => Objective };
-    const c =
-      typeof o.clone === 'function'
-        ? o.clone()
-        : instantiate<Objective>(this.cmd.objective.module, this.cmd.objective.options, 'objective', ['increment'])
-            .instance;
-    if (!c || typeof c.increment !== 'function')
-      throw new GuardFailure('objective.clone() must return an objective with increment()');
-    return c;
+    const spec = this.cmd.objective;
+    return copyObjective(
+      this.objective,
+      () => instantiate<Objective>(spec.module, spec.options, 'objective', ['increment']).instance,
+    );
   }
 
   private copyEnv(): Environment {
-    const c = this.env.clone!();
-    if (!c || typeof c !== 'object' || typeof c.step !== 'function' || c === this.env)
-      throw new GuardFailure('environment.clone() must return a new environment object with step()');
-    return c;
+    return copyEnvironment(this.env);
   }
 
   /** Look ahead before the action of step t; `action` is the one the agent chose (the rollouts start with it). */

@@ -2,12 +2,14 @@
 // actions for steps 0..N-1, then hands over to the agent. The agent is not asked during the replay
 // (its act() is never called for those steps), so its randomness and state start fresh at N.
 import type { Agent } from '../core/moduleApi';
+import type { ForkReplay } from '../core/wire';
 
-export function withReplay(agent: Agent, replay: { actions: unknown[] } | undefined): Agent {
+export function withReplay(agent: Agent, replay: ForkReplay | undefined): Agent {
   if (!replay || replay.actions.length === 0) return agent;
   const { actions } = replay;
   // act() is called once per step until a fallback takes over for good, so the call count is the step
-  let calls = 0;
+  // (a fork restored from a snapshot starts at the snapshot's step)
+  let calls = replay.restore ?? 0;
   const act = agent.act.bind(agent);
   const replaying: Agent = {
     act(observation: unknown, info?: unknown) {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { CliOutput } from '../cliOutput';
 import { type Flags, limitsOf } from '../cliOptions';
 import { forkEpisode, readParent, type ForkResult } from '../forkEpisode';
+import { ForkSession } from '../forkSession';
 import { findPointOfNoReturn } from '../pointOfNoReturn';
 import { resolveAgent } from '../scenarioLoader';
 import { UsageError } from '../usageError';
@@ -29,8 +30,11 @@ export async function blameCommand(
     );
   const forks: (ForkResult & { avoided: boolean })[] = [];
   const rel = (f: string) => path.relative(process.cwd(), f) || f;
+  // one runner for all the forks, and snapshots kept by the first replay (forkSession.ts)
+  const session = new ForkSession();
   const search = await findPointOfNoReturn(flaggedStep, async (t) => {
     const r = await forkEpisode({
+      session,
       parent,
       step: t,
       agent,
@@ -52,8 +56,14 @@ export async function blameCommand(
         `fork at step ${String(t).padStart(4)}: ${avoided ? 'avoided the flag' : `flagged at step ${r.flaggedStep}`}  ${rel(r.trace)}`,
       );
     return avoided;
-  });
+  }).finally(() => session.close());
   const p = search.pointOfNoReturn;
+  const snapshots = {
+    every: session.every,
+    restoredSteps: session.restored,
+    replayedSteps: session.replayed,
+    ...(session.problem !== null ? { problem: session.problem } : {}),
+  };
   if (out.mode === 'json') {
     out.json({
       trace: parent.file,
@@ -61,12 +71,14 @@ export async function blameCommand(
       flaggedStep,
       pointOfNoReturn: p,
       monotone: search.monotone,
+      snapshots,
       forks: forks.map((f) => ({
         step: f.step,
         avoided: f.avoided,
         flaggedStep: f.flaggedStep,
         reason: f.reason,
         firstDifferentAction: f.firstDifferentAction,
+        restoredFrom: f.snapshot?.from ?? null,
         trace: f.trace,
       })),
     });
@@ -82,6 +94,11 @@ export async function blameCommand(
         `the outcome is not monotone in the fork step (some earlier hand-over fails where a later one avoids); the steps between were scanned`,
       );
     out.line(`${forks.length} fork${forks.length === 1 ? '' : 's'} run`);
+    out.line(
+      session.problem !== null
+        ? `no snapshots (${session.problem}): every fork replayed from reset, ${session.replayed} steps replayed`
+        : `snapshots every ${session.every ?? '-'} steps: ${session.restored} steps restored from snapshots, ${session.replayed} replayed`,
+    );
   }
   return 0;
 }

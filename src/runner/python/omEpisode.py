@@ -13,6 +13,7 @@ from omJson import encode
 from omModules import LoadError, load_module, make_gymnasium, make_instance, positional_arity
 from omScene import ansi_scene, image_scene, scene_source
 import omGuard
+import omSnapshots
 from omTorch import TorchAgent, is_torch_file
 
 INF = math.inf
@@ -118,11 +119,11 @@ def _fallback_action(env, value):
     return value
 
 
-def _with_replay(act, actions):
+def _with_replay(act, actions, start=0):
     """Fork (issue 14): the first len(actions) calls return the recorded actions without asking the
     agent, then the agent takes over. act is called once per step until a fallback takes over for
-    good, so the call count is the step."""
-    calls = [0]
+    good, so the call count is the step (a fork restored from a snapshot starts at its step)."""
+    calls = [start]
 
     def replaying(o, i):
         k = calls[0]
@@ -150,10 +151,18 @@ def run_episode(cmd, create_monitor):
         monitor = create_monitor(cmd['detector'], cmd.get('calibration')) if (stop or has_fallback or guarded) else None
         if has_fallback:
             fallback = _fallback_action(env, fallback)
-
-        phase = state.phase = 'reset'
+        replay = cmd.get('replay') or {}
+        restore_at = replay.get('restore')
         seed = cmd['seed']
-        res = env.reset(seed=seed)
+        if restore_at is not None:
+            # a fork restoring a snapshot (omSnapshots) starts from copies of the state kept there
+            restored = omSnapshots.restore(restore_at)
+            env, objective, monitor = restored.env, restored.objective, restored.monitor
+            res = (restored.obs, restored.info)
+        else:
+            restored = None
+            phase = state.phase = 'reset'
+            res = env.reset(seed=seed)
         if not isinstance(res, tuple) or len(res) != 2:
             raise ContractError({'message': 'env.reset(seed=...) must return (observation, info); got %s' % _describe(res),
                                  'phase': 'reset', **({'file': env_file} if env_file else {})})
@@ -164,15 +173,15 @@ def run_episode(cmd, create_monitor):
             raise ContractError(_bad_info('env.reset', info, None, env_file))
         if callable(getattr(agent, 'reset', None)):
             agent.reset(seed)
-        if objective is not None and callable(getattr(objective, 'reset', None)):
+        if restored is None and objective is not None and callable(getattr(objective, 'reset', None)):
             objective.reset()
 
         act = agent.act
         if positional_arity(act) == 1:
             act1 = act
             act = lambda o, i: act1(o)  # noqa: E731 — agents may ignore info
-        if cmd.get('replay'):
-            act = _with_replay(act, [_fallback_action(env, a) for a in cmd['replay']['actions']])
+        if replay:
+            act = _with_replay(act, [_fallback_action(env, a) for a in replay['actions']], restore_at or 0)
         args = (env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, int(cmd['maxSteps']))
         harm_key = (cmd.get('harm') or {}).get('info')
         end = {'t': 'end', 'episodeId': episode_id}
@@ -183,7 +192,15 @@ def run_episode(cmd, create_monitor):
             if guard is not None:
                 hook = omGuard.StepHook(guard, wire, episode_id, monitor, scores_only)
         scene = None
-        if scores_only:
+        if restored is not None:
+            scene = scene_source(env) if not scores_only else None
+            if scene is not None and auto_scene:
+                scene = _guarded_auto_scene(scene, env)
+            if scene is not None:
+                scene = _Scenes(scene, env_file)
+                scene.problem, scene.sent = restored.scene_problem, restored.scene_sent
+            wire.send({'t': 'restored', 'episodeId': episode_id, 'step': restore_at})
+        elif scores_only:
             rec = {'t': 'reset', 'episodeId': episode_id}
             if cmd.get('checkRender'):
                 # calibrate's check (scores only, no scenes): render once after reset, report a problem
@@ -215,7 +232,12 @@ def run_episode(cmd, create_monitor):
         if harm_key is not None and scores_only:
             # the engine sees no info in a scores-only recording: the runner lists the harmful steps
             args = (_HarmCounter(env, harm_key, end),) + args[1:]
-        reason, steps = _loop(wire, *args, scene, episode_id, scores_only, hook)
+        resume = {}
+        if restored is not None:
+            resume = {'first': restore_at, 'use_fallback': restored.use_fallback, 'flagged': restored.flagged}
+        elif replay.get('snapshots'):
+            resume = {'snap': omSnapshots.Taker(wire, episode_id, int(replay['snapshots']['every']), len(replay['actions']))}
+        reason, steps = _loop(wire, *args, scene, episode_id, scores_only, hook, **resume)
         if hook is not None and cmd['guard'].get('measure'):
             end['guardExtreme'] = hook.guard.extreme()
         end.update(reason=reason, steps=steps)
@@ -388,7 +410,7 @@ def _fit(line, rec):
 
 
 def _loop(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, max_steps,
-          scene, episode_id, scores_only, guard=None):
+          scene, episode_id, scores_only, guard=None, first=0, use_fallback=False, flagged=False, snap=None):
     """The one step loop, of both recordings, guarded or not. Scores only keeps the per-step path to
     what the step itself needs (no JSON, no info check, no clock read on most steps, locals only);
     full recording writes one step line per step. `guard` (omGuard.StepHook) looks ahead before each
@@ -405,11 +427,13 @@ def _loop(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fall
     n = 0
     check_every = 16
     since_check = 0
-    use_fallback = False
-    flagged = False
     phase = 'act'
-    t = -1
-    for t in range(max_steps):
+    t = first - 1
+    for t in range(first, max_steps):
+        if snap is not None and t == snap.next:
+            # fork snapshots (omSnapshots): the state before step t, for the blame's later forks
+            phase = 'clone'
+            snap.take(t, env, objective, monitor, obs, info, use_fallback, flagged, scene)
         if use_fallback:
             action = fallback
         else:

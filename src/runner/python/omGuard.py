@@ -61,7 +61,7 @@ def rollout_seed(seed, t, r):
     return _fmix32(_fmix32(_fmix32((seed & 0xffffffff) ^ 0x9e3779b9) ^ (t & 0xffffffff)) ^ ((r + 0x632be5ab) & 0xffffffff))
 
 
-def _copy(obj, what):
+def copy_user_object(obj, what):
     clone = getattr(obj, 'clone', None)
     if callable(clone):
         return clone(), 'clone'
@@ -103,7 +103,7 @@ class Guard:
         """The notice for the episode: on (how copies are made), or unavailable and why."""
         where = self.env_file
         try:
-            env_copy, how = _copy(self.env, 'environment')
+            env_copy, how = copy_user_object(self.env, 'environment')
         except Exception as exc:  # noqa: BLE001 — whatever deepcopy of user state raises
             return None, {'status': 'unavailable', 'module': where,
                           'message': '%s: the environment cannot be copied (copy.deepcopy raised %s: %s), so the guard cannot look ahead; '
@@ -114,7 +114,7 @@ class Guard:
             if obj is None:
                 continue
             try:
-                _copy(obj, role)
+                copy_user_object(obj, role)
             except Exception as exc:  # noqa: BLE001
                 return None, {'status': 'unavailable', 'message': 'the %s cannot be copied (copy.deepcopy raised %s: %s); the guard is off for this run' % (role, type(exc).__name__, exc)}
         self.reseed = _reseeder(env_copy, 'gymnasium' in self.cmd['environment'])
@@ -134,7 +134,7 @@ class Guard:
         g = self.config
         budget = g.get('budgetMs')
         deadline = math.inf if budget is None else time.perf_counter() + budget / 1000.0
-        probe, _ = _copy(self.env, 'environment')
+        probe, _ = copy_user_object(self.env, 'environment')
         p = probe.step(action)
         self.probe = encode([p[0], p[1]]) if isinstance(p, tuple) and len(p) == 5 else 'none'
         # severity: the rollout's most extreme native statistic, larger is worse (as src/runner/guard.ts)
@@ -149,9 +149,9 @@ class Guard:
             if time.perf_counter() > deadline:
                 truncated = True
                 break
-            env, _ = _copy(self.env, 'environment')
-            agent, _ = _copy(self.agent, 'agent')
-            objective = _copy(self.objective, 'objective')[0] if self.objective is not None else None
+            env, _ = copy_user_object(self.env, 'environment')
+            agent, _ = copy_user_object(self.agent, 'agent')
+            objective = copy_user_object(self.objective, 'objective')[0] if self.objective is not None else None
             seed = rollout_seed(int(self.cmd['seed']), t, r)
             if self.reseed is not None:
                 self.reseed(env, seed)

@@ -42,6 +42,7 @@ function distance(o: Observation, step: number, which: string): number {
 
 const factory: Factory<Objective<Observation>> = (options) => {
   const o = readOptions(options);
+  // no state between steps: a fresh objective is a copy (the guard and fork snapshots copy it)
   return {
     increment(tr: Transition<Observation>): number {
       const before = distance(tr.observation, tr.step, 'observation');
@@ -50,6 +51,7 @@ const factory: Factory<Objective<Observation>> = (options) => {
       const collected = tr.nextObservation.collected && !tr.observation.collected;
       return (o.progress * (before - after)) / scale + (collected ? o.bonus : 0) - o.stepCost;
     },
+    clone: () => factory(options),
   };
 };
 export default factory;

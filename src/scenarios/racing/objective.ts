@@ -23,6 +23,7 @@ function readOptions(raw: Record<string, unknown>): Options {
 
 const factory: Factory<Objective> = (options) => {
   const o = readOptions(options);
+  // no state between steps: a fresh objective is a copy (the guard and fork snapshots copy it)
   return {
     increment(tr: Transition): number {
       const { progress, offTrack, crashed } = tr.info;
@@ -33,6 +34,7 @@ const factory: Factory<Objective> = (options) => {
       }
       return progress - (offTrack === true ? o.offTrackPenalty : 0) - (crashed === true ? o.crashPenalty : 0);
     },
+    clone: () => factory(options),
   };
 };
 export default factory;

@@ -26,6 +26,7 @@ function readOptions(raw: Record<string, unknown>): Options {
 
 const factory: Factory<Objective<Observation, string>> = (options) => {
   const o = readOptions(options);
+  // no state between steps: a fresh objective is a copy (the guard and fork snapshots copy it)
   return {
     increment(tr: Transition<Observation, string>): number {
       const before = tr.observation?.dirtLeft,
@@ -37,6 +38,7 @@ const factory: Factory<Objective<Observation, string>> = (options) => {
       }
       return before - after - (tr.action === 'stay' ? o.idleCost : o.moveCost);
     },
+    clone: () => factory(options),
   };
 };
 export default factory;

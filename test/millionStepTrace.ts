@@ -1,6 +1,6 @@
-// The 1M-step trace the replay benchmarks open (extensionMemory, replayOpen): a valid scores-only
-// trace (src/core/traceFormat.ts) in the engine's own line layout, with a fixed threshold so the
-// flagged step is known: a slow wave of increments, then a drop at FLAG_AT.
+// The 1M-step trace that the replay benchmarks (extensionMemory, replayOpen) and the e2e test
+// bigTraceOpen open: a valid scores-only trace (src/core/traceFormat.ts) in the engine's own line layout,
+// with a fixed threshold so the flagged step is known: a slow wave of increments, then a drop at FLAG_AT.
 import fs from 'node:fs';
 
 export const STEPS = 1_000_000;

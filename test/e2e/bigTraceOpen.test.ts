@@ -1,0 +1,69 @@
+// E2E: opening a 1,000,000-step trace (128 MB) as a user does — "Objective Monitor: Open Trace in
+// Replay", the file picked in its quick pick — draws the trace's first steps while the rest is read
+// (the header says "reading the trace … showing its first N steps"), then the whole trace with its
+// flag at step 900,000 and no reading note. The read starts with the panel, before the webview is
+// ready (src/extension/earlyRead.ts); how fast this is lives in bench/replayOpen.bench.ts, not here.
+// Screenshot of the early view: test-results/e2e-big-trace-early.png.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
+import { FLAG_AT, STEPS, writeMillionStepTrace } from '../millionStepTrace';
+import { runCommand, webview } from './workbench';
+
+const RESULTS = path.join(ROOT, 'test-results');
+let session: VscodeSession | undefined;
+let folder = '';
+
+before(async () => {
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'om-e2e-big-'));
+  writeMillionStepTrace(path.join(folder, 'big.trace.jsonl'));
+  session = await startVscode({ folder, label: 'e2e-big' });
+  await session.open([['extensionDevelopmentPath', ROOT]]);
+});
+
+after(async () => {
+  await session?.close();
+  fs.rmSync(folder, { recursive: true, force: true });
+});
+
+test(
+  'a 1M-step trace shows its first steps while it is read, then the whole trace and its flag',
+  { timeout: 300_000 },
+  async () => {
+    const page = session!.page;
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await session!.extensionHostReady();
+    await runCommand(page, 'Objective Monitor: Open Trace in Replay');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'big.trace.jsonl' }).first();
+    await row.waitFor({ state: 'visible', timeout: 60_000 });
+    await row.click();
+
+    const view = webview(page);
+    // the early view: the first chunk's steps drawn, the header saying how much is read
+    const note = view.locator('.header-note', { hasText: 'reading the trace' });
+    await note.waitFor({ state: 'visible', timeout: 120_000 });
+    // both texts in one read: the whole trace may replace the early view at any moment
+    const [text, early] = await view
+      .locator('body')
+      .evaluate(() => ['.header-note', '.h-reason'].map((q) => document.querySelector(q)?.textContent ?? ''));
+    const m = /reading the trace: ([\d.]+) of (\d+) MB so far; showing its first ([\d,]+) steps/.exec(text);
+    assert.ok(m, `reading note: ${text}`);
+    const shown = Number(m[3].replace(/,/g, ''));
+    assert.ok(shown > 0 && shown < STEPS, `the early view shows some of the ${STEPS} steps, not all: ${shown}`);
+    assert.ok(Number(m[1]) < Number(m[2]), `read so far below the file's size: ${text}`);
+    assert.ok(early.includes(`reading · ${shown} steps (0–${shown - 1}) so far`), `early header: ${early}`);
+    await view.locator('canvas').first().waitFor({ state: 'visible' });
+    fs.mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-big-trace-early.png') });
+
+    // the whole trace: its flag in the header, the reading note gone
+    const flag = view.locator('.h-flag', { hasText: new RegExp(`flagged at step ${FLAG_AT}\\b`) });
+    await flag.waitFor({ state: 'visible', timeout: 240_000 });
+    await note.waitFor({ state: 'detached', timeout: 10_000 });
+    const reason = (await view.locator('.h-reason').textContent()) ?? '';
+    assert.ok(reason.includes(`after ${STEPS} steps (0–${STEPS - 1})`), `header: ${reason}`);
+  },
+);
