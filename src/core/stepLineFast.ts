@@ -12,25 +12,13 @@
 // JSON.parse gives: exact integer arithmetic for up to 15 significant digits and a power of ten up
 // to 1e22 (one correctly rounded IEEE operation, Clinger's fast path), else Number() of the text.
 
+import { FALSE, FLAG, INCREMENT, NULL, PREFIX, SCORE, STATISTIC, THRESHOLD, TRUE } from './stepLineLayout';
 import type { TraceStep } from './traceFormat';
 
-const PREFIX = ascii('{"type":"step","step":');
-const INCREMENT = ascii(',"increment":');
-const SCORE = ascii(',"score":');
-const STATISTIC = ascii(',"statistic":');
-const THRESHOLD = ascii(',"threshold":');
-const FLAG = ascii(',"flag":');
-const TRUE = ascii('true');
-const FALSE = ascii('false');
-const NULL = ascii('null');
 const POW10 = [
   1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
   1e21, 1e22,
 ];
-
-function ascii(s: string): Uint8Array {
-  return Uint8Array.from(s, (c) => c.charCodeAt(0));
-}
 
 /** The parser's position and the value just read; module state so no object is made per number. */
 let pos = 0;

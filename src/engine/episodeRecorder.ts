@@ -12,6 +12,7 @@ import { excerpt } from './recordValidate';
 import type { RunnerSink } from './runnerProcess';
 import type { StreamName } from './outputCapture';
 import { TraceWriter } from './traceWriter';
+import { addScoresLine } from './scoresLine';
 import type { EpisodeResult, ForkSnapshotPlan } from './types';
 import type { ProtocolSpec } from '../core/scenario';
 import type { Recording } from '../core/traceFormat';
@@ -353,14 +354,18 @@ export class EpisodeRecorder implements RunnerSink {
       this.lastThreshold = m.threshold;
       this.lastThresholdText = jsonNumber(m.threshold);
     }
-    let head = `{"type":"step","step":${index},"increment":${u},"score":${score},"statistic":${statistic},"threshold":${this.lastThresholdText},"flag":${flag}`;
+    let lookahead = '';
     if (this.pendingLookahead) {
-      if (this.pendingLookahead.step === index) head += `,"lookahead":${JSON.stringify(this.pendingLookahead)}`;
+      if (this.pendingLookahead.step === index) lookahead = `,"lookahead":${JSON.stringify(this.pendingLookahead)}`;
       this.pendingLookahead = null;
     }
-    if (!rec) {
-      this.writer.addLine(head + '}');
+    if (!rec && !lookahead) {
+      // scores only: the line's bytes go straight into the writer's buffer
+      addScoresLine(this.writer, index, String(u), score, statistic, this.lastThresholdText, flag);
+    } else if (!rec) {
+      this.writer.addLine(this.stepHead(index, u, score, statistic, flag) + lookahead + '}');
     } else {
+      const head = this.stepHead(index, u, score, statistic, flag) + lookahead;
       const spliced = splicedTail(rec, line);
       if (spliced !== null) this.writer.addLine(head + ',' + spliced);
       else {
@@ -399,6 +404,10 @@ export class EpisodeRecorder implements RunnerSink {
       this.s.emit({ type: 'flag', episodeId: this.s.episodeId, step: index, score: m.score, threshold: m.threshold });
       if (this.stopAtFlag) this.conclude({ reason: 'flagged_stop', replaceChild: false });
     }
+  }
+
+  private stepHead(index: number, u: number, score: string, statistic: string, flag: boolean): string {
+    return `{"type":"step","step":${index},"increment":${u},"score":${score},"statistic":${statistic},"threshold":${this.lastThresholdText},"flag":${flag}`;
   }
 
   private onPrediction(rec: PredictionRecord): void {
