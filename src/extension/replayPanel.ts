@@ -86,6 +86,8 @@ export class ReplayPanel implements vscode.Disposable {
   private blame: Omit<BlameParams, 'episodeId'> | undefined;
   /** the read started with the panel, used by the webview's first ready (a later ready re-reads) */
   private firstRead: EarlyRead | undefined;
+  /** whether the last load told the webview to show the scene canvas */
+  private sentScene = false;
 
   static get all(): ReplayPanel[] {
     return [...ReplayPanel.panels.values()];
@@ -336,12 +338,22 @@ export class ReplayPanel implements vscode.Disposable {
       }
     });
     // the read started with the panel may have failed on a file that exists by now: read it again
-    const t = await read.whole.catch((e: unknown) => {
+    let t = await read.whole.catch((e: unknown) => {
       if (!early) throw e;
       this.host.store.forget(this.file);
       return this.host.store.load(this.file);
     });
     await preview;
+    if (early) {
+      // A live run's trace grows between the panel's creation and the webview's ready: load it as it
+      // is now, as a load at ready always did (a finished flagged episode then opens zoomed on its
+      // flag, and the scene is known). A file that did not change keeps the read started early.
+      const st = await fs.promises.stat(this.file).catch(() => null);
+      if (st && (st.size !== t.size || st.mtimeMs !== t.mtimeMs)) {
+        this.host.store.forget(this.file);
+        t = await this.host.store.load(this.file);
+      }
+    }
     const h = t.header;
     if (!h) {
       this.panel.webview.html = messageHtml(
@@ -357,6 +369,7 @@ export class ReplayPanel implements vscode.Disposable {
       void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
     const params = this.loadParams(t, h);
     this.ready = true;
+    this.sentScene = showsScene(t);
     this.sentSteps = t.steps;
     this.sentEnd = t.end !== null;
     const goto = this.pendingGoto;
@@ -412,8 +425,7 @@ export class ReplayPanel implements vscode.Disposable {
       detector: f.detector,
       calibration: f.calibration && calibratedOn ? { ...f.calibration, agent: calibratedOn } : f.calibration,
       startedAt: h.startedAt,
-      hasScene:
-        t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0) || sceneProblem !== undefined,
+      hasScene: showsScene(t),
       ...(sceneProblem ? { sceneProblem } : {}),
     };
     return {
@@ -433,6 +445,12 @@ export class ReplayPanel implements vscode.Disposable {
     this.refreshing = true;
     try {
       const t = await this.host.store.load(this.file);
+      if (showsScene(t) !== this.sentScene) {
+        // a live trace first read before its reset line: whether there is a scene is known only now,
+        // and the load says it (the scene canvas and its layout), so load again
+        await this.load();
+        return;
+      }
       const n = t.steps;
       const f = this.flags(t);
       if (n > this.sentSteps) {
@@ -631,4 +649,14 @@ function messageHtml(webview: vscode.Webview, text: string): string {
   // The text is escaped: it may hold a path.
   const esc = text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource};"></head><body><p>${esc}</p></body></html>`;
+}
+
+/** Whether the panel shows the scene canvas for `t`: the environment rendered at reset or at step 0,
+ *  or said why it could not. A live trace read before its reset line was written does not know yet. */
+function showsScene(t: LoadedTrace): boolean {
+  return (
+    t.reset?.scene !== undefined ||
+    (t.lastScene !== null && t.lastScene[0] === 0) ||
+    (t.reset?.sceneProblem ?? t.end?.sceneProblem) !== undefined
+  );
 }

@@ -62,9 +62,15 @@ export async function runScenarioFromPalette(
   return webview(page);
 }
 
-/** The content frame of the most recently created webview (the replay panel). */
+/** The content frame of the most recently created webview that is on screen (the replay panel): a
+ *  panel hidden behind another tab keeps its iframe, and the last iframe is not always the one shown. */
 export function webview(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+  return page
+    .locator('iframe.webview.ready')
+    .filter({ visible: true })
+    .last()
+    .contentFrame()
+    .frameLocator('iframe#active-frame');
 }
 
 /** The frame of the visible replay panel (for evaluating in the webview's own page). */
