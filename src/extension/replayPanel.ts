@@ -31,7 +31,6 @@ import {
 } from '../shared/webviewProtocol';
 import type { TraceHeader, TraceStep } from '../core/traceFormat';
 import type { FlagSettings, TraceFlags } from '../core/reflag';
-import { EarlyRead } from './earlyRead';
 import { compareFork } from './forkCompare';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
 
@@ -84,10 +83,6 @@ export class ReplayPanel implements vscode.Disposable {
   private forkCompare: ForkCompare | null = null;
   /** the last "Find the point of no return" result for this trace */
   private blame: Omit<BlameParams, 'episodeId'> | undefined;
-  /** the read started with the panel, used by the webview's first ready (a later ready re-reads) */
-  private firstRead: EarlyRead | undefined;
-  /** whether the last load told the webview to show the scene canvas */
-  private sentScene = false;
 
   static get all(): ReplayPanel[] {
     return [...ReplayPanel.panels.values()];
@@ -162,8 +157,6 @@ export class ReplayPanel implements vscode.Disposable {
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
     panel.webview.html = replayHtml(panel.webview, host.extensionUri);
-    host.store.forget(file);
-    this.firstRead = new EarlyRead(host.store, file);
   }
 
   dispose(): void {
@@ -319,15 +312,9 @@ export class ReplayPanel implements vscode.Disposable {
   /** Posts the trace to the webview. A trace read in more than one chunk is drawn twice: its
    *  first steps as soon as they are read (a `reading` load), then the whole trace. */
   private async load(): Promise<void> {
-    const early = this.firstRead;
-    let read = early;
-    this.firstRead = undefined;
-    if (!read) {
-      this.host.store.forget(this.file);
-      read = new EarlyRead(this.host.store, this.file);
-    }
+    this.host.store.forget(this.file);
     let preview: Promise<boolean> | undefined;
-    read.onEarly((first, reading) => {
+    const t = await this.host.store.load(this.file, (first, reading) => {
       if (!first.header) return;
       // the early view is a courtesy: if it cannot be made, the whole load still comes
       try {
@@ -337,23 +324,7 @@ export class ReplayPanel implements vscode.Disposable {
         this.host.log(`replay panel ${path.basename(this.file)}: early view: ${(e as Error).message}`);
       }
     });
-    // the read started with the panel may have failed on a file that exists by now: read it again
-    let t = await read.whole.catch((e: unknown) => {
-      if (!early) throw e;
-      this.host.store.forget(this.file);
-      return this.host.store.load(this.file);
-    });
     await preview;
-    if (early) {
-      // A live run's trace grows between the panel's creation and the webview's ready: load it as it
-      // is now, as a load at ready always did (a finished flagged episode then opens zoomed on its
-      // flag, and the scene is known). A file that did not change keeps the read started early.
-      const st = await fs.promises.stat(this.file).catch(() => null);
-      if (st && (st.size !== t.size || st.mtimeMs !== t.mtimeMs)) {
-        this.host.store.forget(this.file);
-        t = await this.host.store.load(this.file);
-      }
-    }
     const h = t.header;
     if (!h) {
       this.panel.webview.html = messageHtml(
@@ -369,7 +340,6 @@ export class ReplayPanel implements vscode.Disposable {
       void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
     const params = this.loadParams(t, h);
     this.ready = true;
-    this.sentScene = showsScene(t);
     this.sentSteps = t.steps;
     this.sentEnd = t.end !== null;
     const goto = this.pendingGoto;
@@ -389,8 +359,6 @@ export class ReplayPanel implements vscode.Disposable {
     if (this.overlayFiles.length) await this.sendOverlays();
     if (this.forkWith) await this.sendForkCompare();
     if (this.blame) await this.post(BlameMessage.create({ episodeId: this.episodeId, ...this.blame }));
-    // a live trace may have grown since the read began (it began with the panel): send what came since
-    this.traceChanged();
   }
 
   private titleOf(h: TraceHeader): string {
@@ -425,7 +393,8 @@ export class ReplayPanel implements vscode.Disposable {
       detector: f.detector,
       calibration: f.calibration && calibratedOn ? { ...f.calibration, agent: calibratedOn } : f.calibration,
       startedAt: h.startedAt,
-      hasScene: showsScene(t),
+      hasScene:
+        t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0) || sceneProblem !== undefined,
       ...(sceneProblem ? { sceneProblem } : {}),
     };
     return {
@@ -445,12 +414,6 @@ export class ReplayPanel implements vscode.Disposable {
     this.refreshing = true;
     try {
       const t = await this.host.store.load(this.file);
-      if (showsScene(t) !== this.sentScene) {
-        // a live trace first read before its reset line: whether there is a scene is known only now,
-        // and the load says it (the scene canvas and its layout), so load again
-        await this.load();
-        return;
-      }
       const n = t.steps;
       const f = this.flags(t);
       if (n > this.sentSteps) {
@@ -649,14 +612,4 @@ function messageHtml(webview: vscode.Webview, text: string): string {
   // The text is escaped: it may hold a path.
   const esc = text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource};"></head><body><p>${esc}</p></body></html>`;
-}
-
-/** Whether the panel shows the scene canvas for `t`: the environment rendered at reset or at step 0,
- *  or said why it could not. A live trace read before its reset line was written does not know yet. */
-function showsScene(t: LoadedTrace): boolean {
-  return (
-    t.reset?.scene !== undefined ||
-    (t.lastScene !== null && t.lastScene[0] === 0) ||
-    (t.reset?.sceneProblem ?? t.end?.sceneProblem) !== undefined
-  );
 }

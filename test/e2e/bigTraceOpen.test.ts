@@ -1,8 +1,7 @@
 // E2E: opening a 1,000,000-step trace (128 MB) as a user does — "Objective Monitor: Open Trace in
 // Replay", the file picked in its quick pick — draws the trace's first steps while the rest is read
 // (the header says "reading the trace … showing its first N steps"), then the whole trace with its
-// flag at step 900,000 and no reading note. The read starts with the panel, before the webview is
-// ready (src/extension/earlyRead.ts); how fast this is lives in bench/replayOpen.bench.ts, not here.
+// flag at step 900,000 and no reading note. How fast this is lives in bench/replayOpen.bench.ts, not here.
 // Screenshot of the early view: test-results/e2e-big-trace-early.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
