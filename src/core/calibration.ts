@@ -16,7 +16,14 @@
 // to keep z finite and to stay above the rounding noise of the values themselves.
 
 import type { CalibrationFile, DetectorCalibration, StepModel } from './calibrationTypes';
-import { CusumMonitor, EnvelopeMonitor, type Monitor, WindowMonitor } from './detectors';
+import {
+  CusumMonitor,
+  EnvelopeMonitor,
+  type Monitor,
+  type MonitorColumns,
+  scratchColumns,
+  WindowMonitor,
+} from './detectors';
 import { DEFAULT_CUSUM_K, DEFAULT_WINDOW } from './detectorConfig';
 import { Rng } from './rng';
 
@@ -157,14 +164,22 @@ function envelopeTail(mean: Float64Array, rawSd: Float64Array): { drift: number;
   return { drift: (mean[last] - meanB) / m, growth: growth > 0 ? growth : 0 };
 }
 
-/** The monitor's most extreme statistic over an episode's own steps. */
-function extreme(monitor: Monitor, incs: Float64Array, maxSteps: number, lowIsExtreme: boolean): number {
+/** The monitor's most extreme statistic over an episode's own steps; `cols` is scratch of at least
+ *  maxSteps per column. */
+function extreme(
+  monitor: Monitor,
+  incs: Float64Array,
+  maxSteps: number,
+  lowIsExtreme: boolean,
+  cols: MonitorColumns,
+): number {
   monitor.reset();
   const len = Math.min(incs.length, maxSteps);
+  monitor.scan(incs, 0, len, cols);
+  const stats = cols.statistics;
   let ext = lowIsExtreme ? Infinity : 0;
   for (let t = 0; t < len; t++) {
-    monitor.push(incs[t]);
-    const s = monitor.statistic;
+    const s = stats[t];
     if (lowIsExtreme ? s < ext : s > ext) ext = s;
   }
   return ext;
@@ -190,7 +205,8 @@ function calibrateDetector(
         ? new WindowMonitor(cal, params.window!)
         : new CusumMonitor(cal, params.k!);
   const low = kind !== 'cusum';
-  const ext = Float64Array.from(heldOut, (incs) => extreme(monitor, incs, maxSteps, low));
+  const cols = scratchColumns(maxSteps);
+  const ext = Float64Array.from(heldOut, (incs) => extreme(monitor, incs, maxSteps, low, cols));
   ext.sort();
   if (!low) ext.reverse();
   // Most extreme first: ascending min z (alarm z < h), descending max C (alarm C > h). An empty

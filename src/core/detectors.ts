@@ -30,7 +30,23 @@ export interface Monitor {
   flaggedStep: number;
   /** adds u_t; true when this step alarms (every alarming step, not only the first) */
   push(u: number): boolean;
+  /** push() for incs[from], ..., incs[to - 1] in order, with the state in locals (see the file's
+   *  header); when `out` is given, step i's score, statistic and threshold go to out's index i.
+   *  Returns the first alarming index in [from, to), or -1. */
+  scan(incs: ArrayLike<number>, from: number, to: number, out: MonitorColumns | null): number;
   reset(): void;
+}
+
+/** Per-step output of scan(), index-aligned with the increments. */
+export interface MonitorColumns {
+  scores: Float64Array;
+  statistics: Float64Array;
+  thresholds: Float64Array;
+}
+
+/** Columns for scan() of n steps. */
+export function scratchColumns(n: number): MonitorColumns {
+  return { scores: new Float64Array(n), statistics: new Float64Array(n), thresholds: new Float64Array(n) };
 }
 
 const bits = new Float64Array(1);
@@ -139,26 +155,52 @@ export class EnvelopeMonitor implements Monitor {
     this.drift = m.drift;
     this.growth = m.growth;
   }
+  private readonly one = new Float64Array(1);
   push(u: number): boolean {
-    const t = ++this.step;
-    const s = (this.score += u);
-    let mean: number;
-    let sd: number;
-    if (t <= this.last) {
-      mean = this.mean[t];
-      sd = this.sd[t];
-    } else {
-      // beyond training: S keeps its drift per step and its variance grows as it did
-      const d = t - this.last;
-      mean = this.meanLast + this.drift * d;
-      sd = this.growth > 0 ? Math.sqrt(this.varLast + this.growth * d) : this.sdLast;
+    this.one[0] = u;
+    return this.scan(this.one, 0, 1, null) === 0;
+  }
+  scan(incs: ArrayLike<number>, from: number, to: number, out: MonitorColumns | null): number {
+    const { mean: means, sd: sds, last, h, meanLast, sdLast, varLast, drift, growth } = this;
+    let t = this.step;
+    let s = this.score;
+    let z = this.statistic;
+    let threshold = this.threshold;
+    let flagged = this.flaggedStep;
+    let first = -1;
+    for (let i = from; i < to; i++) {
+      t++;
+      s += incs[i];
+      let mean: number;
+      let sd: number;
+      if (t <= last) {
+        mean = means[t];
+        sd = sds[t];
+      } else {
+        // beyond training: S keeps its drift per step and its variance grows as it did
+        const d = t - last;
+        mean = meanLast + drift * d;
+        sd = growth > 0 ? Math.sqrt(varLast + growth * d) : sdLast;
+      }
+      z = (s - mean) / sd;
+      const alarm = z < h;
+      threshold = consistentThreshold(alarm, s, mean + h * sd);
+      if (alarm) {
+        if (flagged < 0) flagged = t;
+        if (first < 0) first = i;
+      }
+      if (out !== null) {
+        out.scores[i] = s;
+        out.statistics[i] = z;
+        out.thresholds[i] = threshold;
+      }
     }
-    const z = (s - mean) / sd;
+    this.step = t;
+    this.score = s;
     this.statistic = z;
-    const alarm = z < this.h;
-    this.threshold = consistentThreshold(alarm, s, mean + this.h * sd);
-    if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
-    return alarm;
+    this.threshold = threshold;
+    this.flaggedStep = flagged;
+    return first;
   }
   reset(): void {
     this.step = -1;
@@ -201,25 +243,53 @@ export class WindowMonitor implements Monitor {
     this.w = window;
     this.ring = new Float64Array(window);
   }
+  private readonly one = new Float64Array(1);
   push(u: number): boolean {
-    const t = ++this.step;
-    const s = (this.score += u);
-    const slot = this.slot;
-    const base = this.ring[slot]; // S_{t-w}; the ring starts at 0 = S before the episode
-    this.ring[slot] = s;
-    this.slot = slot + 1 === this.w ? 0 : slot + 1;
-    const win = s - base;
-    this.windowSum = win;
-    // beyond training: the window sums' distribution from the tail of training
-    const beyond = t > this.last;
-    const mean = beyond ? this.tailMean : this.mean[t];
-    const sd = beyond ? this.tailSd : this.sd[t];
-    const z = (win - mean) / sd;
+    this.one[0] = u;
+    return this.scan(this.one, 0, 1, null) === 0;
+  }
+  scan(incs: ArrayLike<number>, from: number, to: number, out: MonitorColumns | null): number {
+    const { mean: means, sd: sds, last, h, tailMean, tailSd, ring, w } = this;
+    let t = this.step;
+    let s = this.score;
+    let z = this.statistic;
+    let threshold = this.threshold;
+    let flagged = this.flaggedStep;
+    let win = this.windowSum;
+    let slot = this.slot;
+    let first = -1;
+    for (let i = from; i < to; i++) {
+      t++;
+      s += incs[i];
+      const base = ring[slot]; // S_{t-w}; the ring starts at 0 = S before the episode
+      ring[slot] = s;
+      slot = slot + 1 === w ? 0 : slot + 1;
+      win = s - base;
+      // beyond training: the window sums' distribution from the tail of training
+      const beyond = t > last;
+      const mean = beyond ? tailMean : means[t];
+      const sd = beyond ? tailSd : sds[t];
+      z = (win - mean) / sd;
+      const alarm = z < h;
+      threshold = consistentThreshold(alarm, s, base + mean + h * sd);
+      if (alarm) {
+        if (flagged < 0) flagged = t;
+        if (first < 0) first = i;
+      }
+      if (out !== null) {
+        out.scores[i] = s;
+        out.statistics[i] = z;
+        out.thresholds[i] = threshold;
+      }
+    }
+    this.step = t;
+    this.score = s;
     this.statistic = z;
-    const alarm = z < this.h;
-    this.threshold = consistentThreshold(alarm, s, base + mean + this.h * sd);
-    if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
-    return alarm;
+    this.threshold = threshold;
+    this.flaggedStep = flagged;
+    this.windowSum = win;
+    this.slot = slot;
+    return first;
   }
   reset(): void {
     this.step = -1;
@@ -259,24 +329,51 @@ export class CusumMonitor implements Monitor {
     this.tailSd = m.tailSd;
     this.k = k;
   }
+  private readonly one = new Float64Array(1);
   push(u: number): boolean {
-    const t = ++this.step;
-    const prevS = this.score;
-    const prevC = this.statistic;
-    const s = (this.score = prevS + u);
-    // beyond training: the increments' distribution from the tail of training
-    const beyond = t > this.last;
-    const mu = beyond ? this.tailMean : this.mean[t];
-    const sd = beyond ? this.tailSd : this.sd[t];
-    const z = (u - mu) / sd;
-    const x = prevC - z - this.k;
-    const c = x > 0 ? x : 0;
+    this.one[0] = u;
+    return this.scan(this.one, 0, 1, null) === 0;
+  }
+  scan(incs: ArrayLike<number>, from: number, to: number, out: MonitorColumns | null): number {
+    const { mean: means, sd: sds, last, h, k, tailMean, tailSd } = this;
+    let t = this.step;
+    let s = this.score;
+    let c = this.statistic;
+    let threshold = this.threshold;
+    let flagged = this.flaggedStep;
+    let first = -1;
+    for (let i = from; i < to; i++) {
+      t++;
+      const u = incs[i];
+      const prevS = s;
+      const prevC = c;
+      s = prevS + u;
+      // beyond training: the increments' distribution from the tail of training
+      const beyond = t > last;
+      const mu = beyond ? tailMean : means[t];
+      const sd = beyond ? tailSd : sds[t];
+      const z = (u - mu) / sd;
+      const x = prevC - z - k;
+      c = x > 0 ? x : 0;
+      const alarm = c > h;
+      // C_t > h (h >= 0)  <=>  u_t < mu + sd (C_{t-1} - k - h)  <=>  S_t < S_{t-1} + mu + sd (C_{t-1} - k - h)
+      threshold = consistentThreshold(alarm, s, prevS + mu + sd * (prevC - k - h));
+      if (alarm) {
+        if (flagged < 0) flagged = t;
+        if (first < 0) first = i;
+      }
+      if (out !== null) {
+        out.scores[i] = s;
+        out.statistics[i] = c;
+        out.thresholds[i] = threshold;
+      }
+    }
+    this.step = t;
+    this.score = s;
     this.statistic = c;
-    const alarm = c > this.h;
-    // C_t > h (h >= 0)  <=>  u_t < mu + sd (C_{t-1} - k - h)  <=>  S_t < S_{t-1} + mu + sd (C_{t-1} - k - h)
-    this.threshold = consistentThreshold(alarm, s, prevS + mu + sd * (prevC - this.k - this.h));
-    if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
-    return alarm;
+    this.threshold = threshold;
+    this.flaggedStep = flagged;
+    return first;
   }
   reset(): void {
     this.step = -1;
@@ -298,13 +395,35 @@ export class FixedMonitor implements Monitor {
     if (Number.isNaN(level)) throw new Error('fixed detector: threshold must be a number');
     this.threshold = level;
   }
+  private readonly one = new Float64Array(1);
   push(u: number): boolean {
-    const t = ++this.step;
-    const s = (this.score += u);
+    this.one[0] = u;
+    return this.scan(this.one, 0, 1, null) === 0;
+  }
+  scan(incs: ArrayLike<number>, from: number, to: number, out: MonitorColumns | null): number {
+    const level = this.level;
+    let t = this.step;
+    let s = this.score;
+    let flagged = this.flaggedStep;
+    let first = -1;
+    for (let i = from; i < to; i++) {
+      t++;
+      s += incs[i];
+      if (s < level) {
+        if (flagged < 0) flagged = t;
+        if (first < 0) first = i;
+      }
+      if (out !== null) {
+        out.scores[i] = s;
+        out.statistics[i] = s;
+        out.thresholds[i] = level;
+      }
+    }
+    this.step = t;
+    this.score = s;
     this.statistic = s;
-    const alarm = s < this.level;
-    if (alarm && this.flaggedStep < 0) this.flaggedStep = t;
-    return alarm;
+    this.flaggedStep = flagged;
+    return first;
   }
   reset(): void {
     this.step = -1;

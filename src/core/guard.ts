@@ -4,7 +4,7 @@
 // at a step is threshold - S (positive: below the threshold); the guard fires when a shortfall
 // exceeds the margin.
 
-import type { Monitor } from './detectors';
+import { type Monitor, scratchColumns } from './detectors';
 import type { GuardConfig, GuardPrediction } from './guardTypes';
 
 /** Model arrays a monitor only reads; everything else a monitor holds is its state. */
@@ -56,15 +56,18 @@ export interface PathResult {
 /** Runs predicted increments through a copy of `live` (left unchanged). */
 export function evaluatePath(live: Monitor, increments: ArrayLike<number>, margin: number): PathResult {
   const m = copyMonitor(live);
+  const n = increments.length;
+  const cols = scratchColumns(n);
+  m.scan(increments, 0, n, cols);
   const scores: number[] = [];
   const thresholds: (number | null)[] = [];
   let crossing = -1;
   let maxShortfall = -Infinity;
-  for (let i = 0; i < increments.length; i++) {
-    m.push(increments[i]);
-    scores.push(m.score);
-    thresholds.push(Number.isFinite(m.threshold) ? m.threshold : null);
-    const s = shortfall(m);
+  for (let i = 0; i < n; i++) {
+    const threshold = cols.thresholds[i];
+    scores.push(cols.scores[i]);
+    thresholds.push(Number.isFinite(threshold) ? threshold : null);
+    const s = threshold - cols.scores[i]; // shortfall() of the monitor after step i
     if (s > maxShortfall) maxShortfall = s;
     if (crossing < 0 && s > margin) crossing = i;
   }

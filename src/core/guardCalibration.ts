@@ -8,7 +8,7 @@
 // with the guard on, the detector is that much less sensitive, which pays for the guard's early alarms.
 // Under an exact replay of a deterministic agent p_j is the episode's own future, so the margin is 0.
 
-import { createMonitor } from './detectors';
+import { createMonitor, scratchColumns } from './detectors';
 import type { CalibrationFile } from './calibrationTypes';
 import type { DetectorConfig } from './detectorConfig';
 import type { CalibratedKind, GuardConfig, GuardSettings } from './guardTypes';
@@ -53,10 +53,13 @@ export function reactiveExtreme(
   increments: ArrayLike<number>,
 ): number {
   const m = createMonitor(detector, cal);
+  const n = increments.length;
+  const cols = scratchColumns(n);
+  m.scan(increments, 0, n, cols);
+  const stats = cols.statistics;
   let e = detector.kind === 'cusum' ? 0 : Infinity;
-  for (let i = 0; i < increments.length; i++) {
-    m.push(increments[i]);
-    if (detector.kind === 'cusum' ? m.statistic > e : m.statistic < e) e = m.statistic;
+  for (let i = 0; i < n; i++) {
+    if (detector.kind === 'cusum' ? stats[i] > e : stats[i] < e) e = stats[i];
   }
   return e;
 }

@@ -39,12 +39,7 @@ export function reflag(
   const scores = new Float64Array(n);
   const statistics = new Float64Array(n);
   const thresholds = new Float64Array(n);
-  for (let t = 0; t < n; t++) {
-    monitor.push(increments[t]);
-    scores[t] = monitor.score;
-    statistics[t] = monitor.statistic;
-    thresholds[t] = monitor.threshold;
-  }
+  monitor.scan(increments, 0, n, { scores, statistics, thresholds });
   return { flaggedStep: monitor.flaggedStep < 0 ? null : monitor.flaggedStep, scores, statistics, thresholds };
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { consistentThreshold, createMonitor, nextUp, type Monitor } from '../../src/core/detectors';
+import { consistentThreshold, createMonitor, nextUp, scratchColumns, type Monitor } from '../../src/core/detectors';
 import type { DetectorConfig } from '../../src/core/detectorConfig';
 import { calFile, detCal } from './calFixtures';
 
@@ -255,35 +255,63 @@ test('property: thresholds follow the stated algebra (up to rounding)', () => {
   );
 });
 
-test('monitor cost per push (reported, not asserted)', () => {
-  const n = 2_000_000;
-  const us = new Float64Array(n);
-  for (let i = 0; i < n; i++) us[i] = Math.sin(i);
-  const mean = Array.from({ length: 1000 }, (_, i) => i * 0.01);
-  const sd = mean.map(() => 1);
-  const cal = calFile({
-    envelope: detCal('envelope', { mean, sd }, -1e9),
-    window: detCal('window', { mean, sd }, -1e9, { window: 20 }),
-    cusum: detCal('cusum', { mean, sd }, 1e9, { k: 0.5 }),
-  });
-  const out: string[] = [];
-  for (const cfg of [
-    { kind: 'fixed', threshold: -1e9 },
-    { kind: 'envelope' },
-    { kind: 'window', window: 20 },
-    { kind: 'cusum', k: 0.5 },
-  ] as DetectorConfig[]) {
-    const m = createMonitor(cfg, cal);
-    for (let i = 0; i < 100_000; i++) m.push(us[i]);
-    m.reset();
-    const t0 = performance.now();
-    let alarms = 0;
-    for (let i = 0; i < n; i++) if (m.push(us[i])) alarms++;
-    const ns = ((performance.now() - t0) * 1e6) / n;
-    assert.equal(alarms, 0);
-    out.push(`${cfg.kind} ${ns.toFixed(1)} ns`);
-  }
-  console.log(`monitor push: ${out.join(', ')}`);
+test('property: scan() over any split of the steps is push() step by step, bit for bit', () => {
+  fc.assert(
+    fc.property(
+      model,
+      fc.double({ min: -5, max: 5, noNaN: true }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.double({ min: 0, max: 2, noNaN: true }),
+      incs,
+      fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 20 }),
+      (mdl, h, w, k, us, cuts) => {
+        const cal = calFile({
+          envelope: detCal('envelope', mdl, h),
+          window: detCal('window', mdl, h, { window: w }),
+          cusum: detCal('cusum', mdl, Math.abs(h), { k }),
+        });
+        for (const cfg of [
+          { kind: 'envelope' },
+          { kind: 'window', window: w },
+          { kind: 'cusum', k },
+          { kind: 'fixed', threshold: h },
+        ] as DetectorConfig[]) {
+          const pushed = createMonitor(cfg, cal);
+          const expected = run(pushed, us);
+          const scanned = createMonitor(cfg, cal);
+          const n = us.length;
+          const cols = scratchColumns(n);
+          const firsts: number[] = [];
+          // the steps split into consecutive chunks of the drawn lengths (0 = an empty scan), the rest in one
+          let from = 0;
+          for (const len of cuts) {
+            const to = Math.min(n, from + len);
+            firsts.push(scanned.scan(us, from, to, cols));
+            from = to;
+          }
+          firsts.push(scanned.scan(us, from, n, cols));
+          for (let t = 0; t < n; t++) {
+            const e = expected[t];
+            assert.ok(Object.is(cols.scores[t], e.score), `${cfg.kind} step ${t}: score`);
+            assert.ok(Object.is(cols.statistics[t], e.statistic), `${cfg.kind} step ${t}: statistic`);
+            assert.ok(Object.is(cols.thresholds[t], e.threshold), `${cfg.kind} step ${t}: threshold`);
+          }
+          // each scan returns its first alarming index, as push() returned true there first
+          from = 0;
+          for (const [i, len] of [...cuts, n].entries()) {
+            const to = Math.min(n, from + len);
+            const first = expected.slice(from, to).findIndex((e) => e.alarm);
+            assert.equal(firsts[i], first < 0 ? -1 : from + first, `${cfg.kind} chunk ${i}`);
+            from = to;
+          }
+          for (const key of ['step', 'score', 'statistic', 'threshold', 'flaggedStep'] as const) {
+            assert.ok(Object.is(scanned[key], pushed[key]), `${cfg.kind}: ${key} after the last scan`);
+          }
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
 
 test("past the model's end: envelope extrapolates drift and spread, window and CUSUM use the tail; older models reuse the last entry", () => {
