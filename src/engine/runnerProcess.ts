@@ -11,6 +11,7 @@ import { MAX_RECORD_BYTES, WIRE_VERSION, type ControlMessage, type HelloRecord, 
 import { OutputCapture, type StreamName } from './outputCapture';
 import { distDir } from './paths';
 import {
+  isAlive,
   killTree,
   killTreeNow,
   listProcesses,
@@ -18,6 +19,7 @@ import {
   snapshotTree,
   TOKEN_VAR,
   type KillReport,
+  type ProcInfo,
   type TreeTarget,
 } from './processTree';
 import { checkRecordLine, excerpt } from './recordValidate';
@@ -59,7 +61,12 @@ export interface ExitInfo {
 }
 
 const RSS_POLL_MS = 100;
-/** every Nth RSS poll also scans environments for escaped token holders (costlier) */
+/** every Nth RSS poll lists every process in /proc to find the tree's new members; the polls between
+ *  read only the members found last time. A full listing costs one open/read/close per process on the
+ *  machine: with a few hundred processes (an IDE, a browser) that was ~15% of the engine's CPU. */
+const FULL_SCAN_EVERY = 5;
+/** every Nth RSS poll also scans environments for escaped token holders (costlier; a multiple of
+ *  FULL_SCAN_EVERY) */
 const TOKEN_SCAN_EVERY = 10;
 
 export class RunnerProcess {
@@ -76,6 +83,8 @@ export class RunnerProcess {
   private broken = false;
   private rssTimer: NodeJS.Timeout;
   private rssTicks = 0;
+  /** the tree as of the last full scan (pollRss) */
+  private treeMembers: ProcInfo[] = [];
   exitInfo: ExitInfo | null = null;
   readonly exited: Promise<ExitInfo>;
   /** fd 3 reached end of file (the child and every holder of the pipe are gone) */
@@ -293,8 +302,14 @@ export class RunnerProcess {
 
   private pollRss(): void {
     if (this.exitInfo || this.killing) return;
-    const withTokens = this.rssTicks++ % TOKEN_SCAN_EVERY === 0;
-    const tree = snapshotTree(this.target, withTokens, listProcesses());
+    const tick = this.rssTicks++;
+    let tree: ProcInfo[];
+    if (tick % FULL_SCAN_EVERY === 0) {
+      tree = this.treeMembers = snapshotTree(this.target, tick % TOKEN_SCAN_EVERY === 0, listProcesses());
+    } else {
+      // still the same processes (a pid reused since would bill someone else's memory)
+      tree = this.treeMembers.filter((p) => isAlive(p.pid, p.start));
+    }
     const rss = rssOf(tree);
     if (rss > this.peakRss) this.peakRss = rss;
     if (rss > this.memoryLimitBytes) this.sink?.memoryExceeded(rss);

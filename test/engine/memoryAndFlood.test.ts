@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runEpisodes } from '../../src/engine/index';
-import { problems, request, rssMb, tmpDir, trace } from './helpers';
+import { alive, problems, request, rssMb, tmpDir, trace, waitFor } from './helpers';
 
 /** Runs `f` while sampling this (the engine's) process RSS; returns f's value and the peak growth. */
 async function withRss<T>(f: () => Promise<T>): Promise<{ value: T; baseMb: number; growthMb: number }> {
@@ -52,6 +52,35 @@ for (const fault of ['oom', 'buffers'] as const) {
     );
   });
 }
+
+test('2 GiB of Buffers in an escaped grandchild (double-forked, own session): oom within 5 s, the grandchild killed', async () => {
+  // The RSS poll lists every process only every few polls and reads the members it knows between
+  // them; a descendant that left the runner's group and parent chain is found by the runner's token.
+  const markFile = path.join(tmpDir(), 'mark');
+  const pidsFile = path.join(tmpDir(), 'pids');
+  const K = 3;
+  const res = await runEpisodes(
+    request({
+      agent: 'faultAgent.js',
+      agentOptions: { at: K, fault: 'escapedBuffers', markFile, pidsFile, slowAfter: true },
+      spec: { maxSteps: 100_000 },
+      limits: { memoryLimitMb: 300, stepTimeoutMs: 10_000 },
+    }),
+  );
+  const elapsed = Date.now() - Number(fs.readFileSync(markFile, 'utf8'));
+  const [ep] = res.episodes;
+  const t = trace(ep.trace);
+  assert.deepEqual(problems(t), []);
+  assert.equal(ep.reason, 'oom', JSON.stringify(t.end));
+  assert.equal(t.end?.detail?.cause, 'resident memory of the runner and its descendants');
+  assert.ok(ep.steps > K, `the runner went on stepping (${ep.steps} steps)`);
+  assert.ok(elapsed < 5000, `oom after ${elapsed} ms`);
+  const [grandchild] = JSON.parse(fs.readFileSync(pidsFile, 'utf8')) as number[];
+  assert.ok(
+    await waitFor(() => !alive(grandchild), 2000),
+    `the grandchild ${grandchild} is still alive 2 s after the episode`,
+  );
+});
 
 for (const fault of ['stdoutFlood', 'longLine'] as const) {
   test(`${fault === 'stdoutFlood' ? '1 GB of stdout' : 'a 400 MiB stdout line without newline'}: child killed, engine RSS <= baseline + 100 MB`, async () => {
