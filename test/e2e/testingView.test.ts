@@ -1,10 +1,10 @@
 // E2E: scenarios in VS Code's Testing view, as the user sees them (Chromium driving the workbench).
 // The example scenario is a test item with its agents as children, next to the built-in scenarios
-// (each with its two agents). Run on the
-// misaligned agent runs it through the engine, and the flagged episodes come back as failed tests
-// (the aligned agent did not run); the Test Results view shows the failure's message, opening the
-// message shows the flagged step's line of the episode's trace, and its action opens the replay. The
-// Calibrate profile rewrites the calibration and passes.
+// (each with its two agents). Run on the misaligned agent runs it through the engine, and the flagged
+// episodes come back as failed tests (the aligned agent did not run); the Test Results view shows the
+// failure's message, opening the message shows the flagged step's line of the episode's trace, and its
+// action opens the replay. The Calibrate profile rewrites the calibration and passes; Cancel Test Run
+// stops the engine of a long run; Go to Test on an agent shows its line in the scenario file.
 // Screenshot: test-results/e2e-testing-view.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,12 +20,38 @@ const RESULTS = path.join(ROOT, 'test-results');
 let session: VscodeSession | undefined;
 let folder = '';
 
+/** The example's files with a slow simulator: each step waits 100 ms (without using the CPU), so a run
+ *  of it lasts minutes and is still running whenever Cancel is clicked. Its scenario is named "slow". */
+function slowExampleFiles(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [rel, content] of Object.entries(exampleFiles())) {
+    if (rel.endsWith('.scenario.json')) {
+      out['slow.scenario.json'] = JSON.stringify({ ...JSON.parse(content), name: 'slow' }, null, 2);
+    } else if (rel === 'environment.ts') {
+      const slow = content
+        .replace(
+          'export default function',
+          'const PAUSE = new Int32Array(new SharedArrayBuffer(4));\n\nexport default function',
+        )
+        .replace(/( *)step\(action: Action\) \{\n/, '$&$1  Atomics.wait(PAUSE, 0, 0, 100);\n');
+      assert.match(slow, /Atomics\.wait/, "the example environment's step was found");
+      out[rel] = slow;
+    } else out[rel] = content;
+  }
+  return out;
+}
+
+function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  }
+}
+
 before(async () => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'om-e2e-testing-'));
-  for (const [rel, content] of Object.entries(exampleFiles())) {
-    fs.mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
-    fs.writeFileSync(path.join(folder, rel), content);
-  }
+  writeFiles(folder, exampleFiles());
+  writeFiles(path.join(folder, 'slow'), slowExampleFiles());
   session = await startVscode({
     folder,
     label: 'e2e-testing',
@@ -178,6 +204,55 @@ test(
       300_000,
     );
     await waitUntil('the agent passed calibration', async () => (await rowState(mis)) === 'passed', 60_000);
+
+    // Cancel Test Run stops the engine: the slow scenario (100 ms a step) calibrates and runs for
+    // minutes, so the engine is still at work when Cancel is clicked.
+    const slow = explorerRow(page, 'slow');
+    await slow.hover();
+    await slow.locator('.action-label[aria-label="Run Test"]').click();
+    const engines = await waitUntil('the engine running the slow scenario', () => {
+      const e = enginesOn(path.join(folder, 'slow'));
+      return e.length ? e : undefined;
+    });
+    await page.locator('.part.sidebar .action-label[aria-label^="Cancel Test Run"]').first().click();
+    await waitUntil(
+      `the engine (${engines.map((e) => e.pid)}) gone`,
+      () => enginesOn(path.join(folder, 'slow')).length === 0,
+      30_000,
+    );
+    await waitUntil('the slow scenario skipped', async () => (await rowState(slow)) === 'skipped', 60_000);
+    assert.ok(
+      !fs.readdirSync(path.join(folder, 'slow')).some((f) => f.endsWith('.calibration.json')),
+      'the cancelled calibration saved nothing',
+    );
+
+    // Go to Test (the agent's context menu): the scenario file, at the agent's line. Last: with the
+    // scenario open, a failure's peek would open there instead of at the trace. The row is found again
+    // (a locator, not a handle) and the menu's entry waited for: the tree re-renders after a run.
+    const scenarioFile = path.join(folder, 'corridor.scenario.json');
+    await waitUntil("the Go to Test entry in the agent's context menu", async () => {
+      await page.keyboard.press('Escape');
+      await explorerRow(page, 'misaligned').click({ button: 'right' });
+      const entry = page.locator('.monaco-menu .action-label', { hasText: 'Go to Test' }).first();
+      return entry.waitFor({ state: 'visible', timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      );
+    });
+    await page.locator('.monaco-menu .action-label', { hasText: 'Go to Test' }).first().click();
+    await page
+      .locator('.tabs-container .tab.active', { hasText: 'corridor.scenario.json' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    const agentLine = await waitUntil(
+      'the cursor on the agent',
+      async () => {
+        const n = await cursorLine(page);
+        const text = n ? fs.readFileSync(scenarioFile, 'utf8').split('\n')[n - 1] : undefined;
+        return text !== undefined && /^\s*"misaligned": \{/.test(text) ? n : undefined;
+      },
+      30_000,
+    );
+    assert.ok(agentLine > 1);
   },
 );
 
@@ -212,6 +287,23 @@ async function cursorLine(page: Page): Promise<number | undefined> {
   const item = page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first();
   const m = /^Ln (\d+)/.exec(((await item.textContent({ timeout: 1_000 }).catch(() => '')) ?? '').trim());
   return m ? Number(m[1]) : undefined;
+}
+
+/** The engine processes (dist/cli.js) working on a scenario under `dir`, from /proc. */
+function enginesOn(dir: string): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes('cli.js') && cmd.includes(dir + path.sep)) out.push({ pid: Number(d), cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 /** The trace file named `name` under the workspace's traces (the tab shows only the base name). */
