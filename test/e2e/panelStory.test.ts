@@ -349,7 +349,10 @@ test(
       const args = reflagRunArgs(scenarioFile, run).filter((a) => a !== '--json');
       episodes.set(run.agent, cli(...args).episodes);
     }
-    await runCommand(page, 'Objective Monitor: Refresh Runs');
+    // the Runs view's Refresh action (in its title bar, shown on hover)
+    const runsHeader = page.locator('.pane-header', { hasText: 'Objective Monitor Runs' });
+    await runsHeader.hover();
+    await runsHeader.locator('.action-label[aria-label^="Refresh Runs"]').click();
 
     // Two groups named corridor, told apart by their folder, each with its own run. (Both rows shown
     // also says their tree item ids differ: the view refuses a tree with a repeated id.)
