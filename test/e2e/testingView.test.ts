@@ -55,7 +55,7 @@ before(async () => {
   session = await startVscode({
     folder,
     label: 'e2e-testing',
-    settings: { 'objectiveMonitor.run.episodes': 3, 'testing.automaticallyOpenPeekView': 'never' },
+    settings: { 'objectiveMonitor.run.episodes': 3, 'testing.automaticallyOpenPeekView': 'failureAnywhere' },
   });
   await session.open([['extensionDevelopmentPath', ROOT]]);
 });
@@ -132,11 +132,9 @@ test(
     await mis.locator('.action-label[aria-label="Run Test"]').click();
     await waitUntil('the misaligned agent failed', async () => (await rowState(mis)) === 'failed', 300_000);
     assert.equal(await rowState(aligned), 'unset', 'only the agent that was run has a result');
-    // Test: Peek Output opens a failure's location: an editor that takes the focus, with the message in
-    // its peek. Asked for, not left to testing.automaticallyOpenPeekView: the workbench opened that
-    // peek on its own only in some runs. Waited for before the next palette command, which the editor
-    // opening would otherwise close.
-    await runCommand(page, 'Test: Peek Output');
+    // The workbench opens the first failure's location (testing.automaticallyOpenPeekView is
+    // "failureAnywhere"): an editor that takes the focus. Wait for it and its peek before the next
+    // palette command, which the editor opening would otherwise close.
     const traceTab = page.locator('.tabs-container .tab', { hasText: /\.trace\.jsonl/ }).first();
     await traceTab.waitFor({ state: 'visible', timeout: 60_000 });
     const peek = page.locator('.monaco-editor .peekview-widget', { hasText: /fell below the threshold/ }).first();
@@ -167,7 +165,7 @@ test(
     );
     const step = Number(/at step (\d+)/.exec(message)![1]);
 
-    // The failure's location that Peek Output opened: the flagged step's line of an episode's trace,
+    // The failure's location that the workbench opened: the flagged step's line of an episode's trace,
     // the message in its peek.
     await traceTab.click();
     await peek.waitFor({ state: 'visible', timeout: 30_000 });
