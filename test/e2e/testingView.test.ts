@@ -136,7 +136,11 @@ test(
     // "failureAnywhere"): an editor that takes the focus. Wait for it and its peek before the next
     // palette command, which the editor opening would otherwise close.
     const traceTab = page.locator('.tabs-container .tab', { hasText: /\.trace\.jsonl/ }).first();
-    await traceTab.waitFor({ state: 'visible', timeout: 60_000 });
+    // (open question: in 2 of 6 runs no trace editor opened here; the screenshot shows the workbench then)
+    await traceTab.waitFor({ state: 'visible', timeout: 60_000 }).catch(async (e: Error) => {
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-testing-view-no-peek.png') }).catch(() => undefined);
+      throw e;
+    });
     const peek = page.locator('.monaco-editor .peekview-widget', { hasText: /fell below the threshold/ }).first();
     await peek.waitFor({ state: 'visible', timeout: 30_000 });
 
