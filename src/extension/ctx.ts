@@ -12,7 +12,7 @@ import { createTraceClient } from './languageClient';
 import { ReplayPanel, ReplaySerializer, REPLAY_VIEW_TYPE, type ReplayHost } from './replayPanel';
 import { RunController } from './runController';
 import { RunsModel } from './runsModel';
-import { RunsTreeProvider, type RunsNode } from './runsTree';
+import { RunsTreeProvider } from './runsTree';
 import { RunStatusBar } from './statusBar';
 import { TraceCache } from './traceCache';
 import { UserErrorReporter } from './userErrors';
@@ -26,8 +26,6 @@ export class Ctx {
   readonly store = new TraceCache();
   /** the runs and their episodes, as the Runs view shows them */
   readonly runsModel: RunsModel;
-  readonly tree: RunsTreeProvider;
-  readonly treeView: vscode.TreeView<RunsNode>;
   readonly statusBar = new RunStatusBar();
   readonly errors: UserErrorReporter;
   /** the run in progress (at most one) */
@@ -45,9 +43,9 @@ export class Ctx {
       () => this.outDir,
       () => this.flagSettings(),
     );
-    this.tree = new RunsTreeProvider(this.runsModel, path.join(extension.extensionPath, 'dist', 'scenarios'));
-    this.treeView = vscode.window.createTreeView('objectiveMonitor.runs', {
-      treeDataProvider: this.tree,
+    const tree = new RunsTreeProvider(this.runsModel, path.join(extension.extensionPath, 'dist', 'scenarios'));
+    const treeView = vscode.window.createTreeView('objectiveMonitor.runs', {
+      treeDataProvider: tree,
       showCollapseAll: true,
     });
     this.errors = new UserErrorReporter(this.output);
@@ -65,7 +63,7 @@ export class Ctx {
       output: this.output,
       replayHost: this.replayHost,
     });
-    subs.push(this.runsModel, this.tree, this.treeView, this.statusBar, this.errors, {
+    subs.push(this.runsModel, tree, treeView, this.statusBar, this.errors, {
       dispose: () => void this.runController.dispose(),
     });
     subs.push(vscode.window.registerWebviewPanelSerializer(REPLAY_VIEW_TYPE, new ReplaySerializer(this.replayHost)));

@@ -10,13 +10,7 @@ import { openReplayAtStep, ScenarioTests } from './testController';
 
 let ctx: Ctx | undefined;
 
-/** What activate returns: the context, for the integration tests that still read the Runs view's
- *  tree from it (issue 11: they move to the Runs view's DOM in e2e, then this goes). */
-export interface ObjectiveMonitorApi {
-  ctx: Ctx;
-}
-
-export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi | undefined {
+export function activate(context: vscode.ExtensionContext): void {
   try {
     ctx = new Ctx(context);
     const c = ctx;
@@ -50,12 +44,10 @@ export function activate(context: vscode.ExtensionContext): ObjectiveMonitorApi 
     context.subscriptions.push(tests);
     register('openReplayAtStep', () => openReplayAtStep(tests));
     register('newAgentModule', newAgentModule);
-    return { ctx };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     void vscode.window.showErrorMessage(`Objective Monitor failed to start: ${msg}`);
     console.error(e);
-    return undefined;
   }
 }
 

@@ -1,16 +1,37 @@
-// E2E: the replay panel tells the same story as the trace files and the Runs view, seen in its DOM.
+// E2E: the replay panel and the Runs view tell the same story as the trace files, seen in their DOM.
 // A live run overlays its other finished episodes (the chart's legend names their seeds and flags);
-// the flag node in the Runs view moves the same panel to the flagged step; a detector setting
-// changed in the workspace's settings.json re-flags the panel and its overlays; Compare Episodes
-// opens a run's first episode with the others overlaid.
+// the Runs view shows the run's episodes (steps, flag, end reason and its icon) and a flag node that
+// moves the same panel to the flagged step; a run's row offers Compare Episodes (inline and in its
+// context menu), an episode's does not; a detector setting changed in the workspace's settings.json
+// re-flags the panel, its overlays and the Runs view; Compare Episodes opens a run's first episode
+// with the others overlaid. Then runs made with the CLI: the Runs view tells two scenarios of one
+// name apart by their folder, and under every detector setting of test/reflagMatrix.ts its rows
+// (episode descriptions and flag nodes) show the flagged step core computes.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
+import { flagRecordedTrace, recordedTraceOf } from '../../src/core/reflag';
+import { readTrace } from '../../src/core/traceReader';
+import { exampleFiles } from '../../src/extension/exampleScenario';
+import { createCalibrationLoader } from '../../src/shared/calibrationLoader';
+import { coerceSettings, flagSettingsOf } from '../../src/shared/settings';
+import { cliRunner, type RunJson } from '../engine/cliRunner';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
-import { pick, runCommand, runScenarioFromPalette, runsRowTexts, runsRows, waitUntil, webview } from './workbench';
+import { REFLAG_MATRIX, REFLAG_RUNS, copyReflagScenario, describeSection, reflagRunArgs } from '../reflagMatrix';
+import {
+  pick,
+  runCommand,
+  runScenarioFromPalette,
+  runsRowTexts,
+  runsRows,
+  runsTreeRows,
+  waitUntil,
+  webview,
+  type RunsRow,
+} from './workbench';
 
 let session: VscodeSession | undefined;
 let folder = '';
@@ -31,6 +52,7 @@ interface DiskTrace {
   seed: number;
   steps: number;
   flaggedStep: number | null;
+  reason: string;
 }
 
 /** The deployment run's finished traces, as written on disk. */
@@ -43,7 +65,16 @@ function deploymentTraces(): DiskTrace[] {
         .readFileSync(path.join(traces, run, f), 'utf8')
         .trimEnd()
         .split('\n')
-        .map((l) => JSON.parse(l) as { type: string; seed?: number; distribution?: string; flaggedStep?: number });
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              type: string;
+              seed?: number;
+              distribution?: string;
+              flaggedStep?: number;
+              reason?: string;
+            },
+        );
       const end = recs[recs.length - 1];
       if (recs[0].distribution !== 'deployment' || end.type !== 'episode_end') continue;
       out.push({
@@ -51,10 +82,17 @@ function deploymentTraces(): DiskTrace[] {
         seed: recs[0].seed!,
         steps: recs.filter((r) => r.type === 'step').length,
         flaggedStep: end.flaggedStep ?? null,
+        reason: end.reason ?? '',
       });
     }
   }
   return out;
+}
+
+/** Writes the workspace's .vscode/settings.json, as a user editing it does. */
+function writeSettings(settings: Record<string, unknown>): void {
+  fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify(settings));
 }
 
 /** The seed of the replay panel in the active tab ("Replay: racing / misaligned · seed N"). */
@@ -87,6 +125,76 @@ async function legendShows(page: Page, want: Map<number, number | null>, what: s
     60_000,
   ).catch((e: Error) => {
     throw new Error(`${e.message}: the legend lists ${key(last)}, expected ${key(want)}`);
+  });
+}
+
+/** The Runs view's row labelled exactly `label` at tree depth `level` (1: scenario, 2: run, 3: episode). */
+function runsRow(page: Page, label: string, level: number): Locator {
+  return runsRows(page)
+    .and(page.locator(`[aria-level="${level}"]`))
+    .filter({ has: page.locator('.label-name').getByText(label, { exact: true }) })
+    .first();
+}
+
+/** Expands (`open`) or collapses a tree row by its twistie, and waits until it shows so. */
+async function setExpanded(row: Locator, open: boolean): Promise<void> {
+  if ((await row.getAttribute('aria-expanded')) !== String(open)) await row.locator('.monaco-tl-twistie').click();
+  await waitUntil(
+    'the row expanded or collapsed',
+    async () => (await row.getAttribute('aria-expanded')) === String(open),
+  );
+}
+
+/** The flags the Runs view shows for the episodes of the run row `run` under the first scenario row
+ *  `scenario`: seed -> [the step its description says it is flagged at, its flag node's step] (null:
+ *  none shown). Undefined while the run's rows are not there. */
+function shownFlags(
+  rows: RunsRow[],
+  scenario: string,
+  run: string,
+): Map<number, [number | null, number | null]> | undefined {
+  const s = rows.findIndex((r) => r?.level === 1 && r.label === scenario);
+  if (s < 0) return undefined;
+  let i = s + 1;
+  while (i < rows.length && rows[i]?.level > 1 && !(rows[i].level === 2 && rows[i].label === run)) i++;
+  if (rows[i]?.level !== 2) return undefined;
+  const out = new Map<number, [number | null, number | null]>();
+  let seed: number | undefined;
+  for (i++; i < rows.length && rows[i]?.level > 2; i++) {
+    const r = rows[i];
+    if (r.level === 3 && /^seed \d+$/.test(r.label)) {
+      seed = Number(r.label.slice(5));
+      const d = /· flagged at (\d+) ·/.exec(r.description);
+      out.set(seed, [d ? Number(d[1]) : null, null]);
+    } else if (r.level === 4 && seed !== undefined) {
+      const f = /^flagged at step (\d+)$/.exec(r.label);
+      if (f) out.get(seed)![1] = Number(f[1]);
+    }
+  }
+  return out;
+}
+
+/** Waits until the Runs view shows `want` (seed -> flagged step, null: none) for the run's episodes,
+ *  in both each episode's description and its flag node; the failure says what it showed. */
+async function runsViewShows(
+  page: Page,
+  scenario: string,
+  run: string,
+  want: Map<number, number | null>,
+  what: string,
+): Promise<void> {
+  const key = (m: Map<number, unknown>) => JSON.stringify([...m].sort((x, y) => x[0] - y[0]));
+  const expected = key(new Map([...want].map(([seed, step]) => [seed, [step, step]])));
+  let last = '';
+  await waitUntil(
+    what,
+    async () => {
+      last = key(shownFlags(await runsTreeRows(page), scenario, run) ?? new Map());
+      return last === expected;
+    },
+    60_000,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}: the Runs view shows ${last} (seed, [description, flag node]), expected ${expected}`);
   });
 }
 
@@ -157,17 +265,40 @@ test(
       'one panel per trace',
     );
 
-    // A threshold every score is below, set in the workspace's settings: step 0 is flagged everywhere.
-    fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
-    fs.writeFileSync(
-      path.join(folder, '.vscode', 'settings.json'),
-      JSON.stringify({ 'objectiveMonitor.detector.kind': 'fixed', 'objectiveMonitor.detector.fixedThreshold': 1e12 }),
-    );
+    // The shown episode's row: its steps, flag and end reason, and the icon of a stop at the flag.
+    assert.equal(shown.reason, 'flagged_stop', 'the misaligned agent is stopped at the flag');
+    const epRow = (await runsTreeRows(page)).find((r) => r?.label === `seed ${seed}`);
+    assert.equal(epRow?.description, `${shown.steps} steps · flagged at ${shown.flaggedStep} · stopped at the flag`);
+    assert.equal(epRow?.icon, 'debug-stop', "the episode's icon");
+    // A run's row offers Compare Episodes, inline and in its context menu; an episode's row does not.
+    const runRow = runsRow(page, 'misaligned · deployment', 2);
+    await runRow.hover();
+    const compareInline = runRow.locator('.actions .action-label[aria-label^="Compare Episodes"]');
+    await compareInline.waitFor({ state: 'visible', timeout: 10_000 });
+    const episodeRow = runsRow(page, `seed ${seed}`, 3);
+    await episodeRow.hover();
+    await episodeRow.locator('.actions .action-label').first().waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await episodeRow.locator('.actions .action-label[aria-label^="Compare Episodes"]').count(), 0);
+    await runRow.click({ button: 'right' });
+    const menuEntry = page.locator('.monaco-menu .action-label', { hasText: 'Compare Episodes' }).first();
+    await menuEntry.waitFor({ state: 'visible', timeout: 10_000 });
+    await page.keyboard.press('Escape');
+    await menuEntry.waitFor({ state: 'hidden', timeout: 10_000 });
+
+    // A threshold no score reaches, set in the workspace's settings: nothing is flagged in the Runs view.
+    const racingRuns = (want: (t: DiskTrace) => number | null, what: string) =>
+      runsViewShows(page, 'racing', 'misaligned · deployment', new Map(traces.map((t) => [t.seed, want(t)])), what);
+    writeSettings({ 'objectiveMonitor.detector.kind': 'fixed', 'objectiveMonitor.detector.fixedThreshold': -1e12 });
+    await racingRuns(() => null, 'no flags in the Runs view under a -1e12 fixed threshold');
+    // A threshold every score is below: step 0 is flagged everywhere, panel, overlays and Runs view.
+    writeSettings({ 'objectiveMonitor.detector.kind': 'fixed', 'objectiveMonitor.detector.fixedThreshold': 1e12 });
     await frame.locator('.h-flag', { hasText: /flagged at step 0\b/ }).waitFor({ state: 'visible', timeout: 60_000 });
     await legendShows(page, new Map(others.map((t) => [t.seed, 0])), 'the overlays re-flagged at step 0');
+    await racingRuns(() => 0, 'the Runs view re-flagged at step 0');
     // Back to the recorded flags.
-    fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), '{}');
+    writeSettings({});
     await legendShows(page, new Map(others.map((t) => [t.seed, t.flaggedStep])), 'the recorded flags back');
+    await racingRuns((t) => t.flaggedStep, 'the recorded flags back in the Runs view');
 
     // Compare Episodes on the run: the first episode opens with the others overlaid.
     await runCommand(page, 'View: Close All Editors');
@@ -186,5 +317,89 @@ test(
       'the other episodes overlaid',
     );
     await page.screenshot({ path: path.join(ROOT, 'test-results', 'e2e-story.png') }).catch(() => undefined);
+  },
+);
+
+test(
+  'the Runs view tells scenarios of one name apart and shows the flags of every detector setting',
+  { timeout: 300_000 },
+  async () => {
+    const page = session!.page;
+    // Runs made with the CLI in the workspace, as in a terminal: the example scenario in two folders
+    // (one name), and the re-flag scenario's runs recorded past the flag.
+    const om = cliRunner(120_000);
+    const cli = (...args: string[]): RunJson => {
+      const r = om(folder, ...args, '--json');
+      assert.ok(r.code === 0 || r.code === 1, `${args.join(' ')}: ${r.stderr}`);
+      return JSON.parse(r.stdout) as RunJson;
+    };
+    for (const [dir, agent] of [
+      ['examples/first', 'misaligned'],
+      ['copies/corridor-copy', 'aligned'],
+    ]) {
+      for (const [rel, content] of Object.entries(exampleFiles())) {
+        fs.mkdirSync(path.dirname(path.join(folder, dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(folder, dir, rel), content);
+      }
+      cli('run', path.join(dir, 'corridor.scenario.json'), '--agent', agent, '--episodes', '1');
+    }
+    const scenarioFile = copyReflagScenario(ROOT, path.join(folder, 'paths-scenario'));
+    const episodes = new Map<string, { seed: number; trace: string }[]>();
+    for (const run of REFLAG_RUNS) {
+      const args = reflagRunArgs(scenarioFile, run).filter((a) => a !== '--json');
+      episodes.set(run.agent, cli(...args).episodes);
+    }
+    // the Runs view's Refresh action (in its title bar, shown on hover)
+    const runsHeader = page.locator('.pane-header', { hasText: 'Objective Monitor Runs' });
+    await runsHeader.hover();
+    await runsHeader.locator('.action-label[aria-label^="Refresh Runs"]').click();
+
+    // Two groups named corridor, told apart by their folder, each with its own run. (Both rows shown
+    // also says their tree item ids differ: the view refuses a tree with a repeated id.)
+    const { rows, groups } = await waitUntil('two scenario groups named corridor', async () => {
+      const rows = await runsTreeRows(page);
+      const groups = rows.flatMap((r, i) => (r?.level === 1 && r.label === 'corridor' ? [i] : []));
+      return groups.length === 2 ? { rows, groups } : undefined;
+    });
+    const runsUnder = (g: number) => {
+      const out: string[] = [];
+      for (let i = g + 1; i < rows.length && rows[i]?.level > 1; i++) if (rows[i].level === 2) out.push(rows[i].label);
+      return out;
+    };
+    assert.deepEqual(
+      groups.map((g) => [rows[g].description, runsUnder(g)]),
+      [
+        ['copies/corridor-copy · 1 run', ['aligned · deployment']],
+        ['examples/first · 1 run', ['misaligned · deployment']],
+      ],
+      'each group names its folder and holds its own run',
+    );
+
+    // Room for the re-flag scenario's episodes: the other groups collapsed, its two runs expanded.
+    // (from the bottom up: collapsing a row moves only the rows below it)
+    const others = (await runsTreeRows(page)).flatMap((r, i) => (r?.level === 1 && r.label !== 'paths' ? [i] : []));
+    for (const i of others.reverse()) await setExpanded(runsRows(page).and(page.locator(`[data-index="${i}"]`)), false);
+    for (const run of REFLAG_RUNS) await setExpanded(runsRow(page, `${run.agent} · deployment`, 2), true);
+
+    const loader = createCalibrationLoader();
+    let moved = 0;
+    for (const section of REFLAG_MATRIX) {
+      const what = describeSection(section);
+      writeSettings(Object.fromEntries(Object.entries(section).map(([k, v]) => [`objectiveMonitor.detector.${k}`, v])));
+      const settings = flagSettingsOf(coerceSettings({ detector: section }));
+      for (const run of REFLAG_RUNS) {
+        const want = new Map(
+          episodes.get(run.agent)!.map((e) => {
+            const core = flagRecordedTrace(recordedTraceOf(readTrace(fs.readFileSync(e.trace))), settings, loader);
+            assert.equal(core.reflagError, null, `${what}: ${core.reflagError}`);
+            if (core.flaggedStep !== core.recordedFlaggedStep) moved++;
+            return [e.seed, core.flaggedStep] as const;
+          }),
+        );
+        await runsViewShows(page, 'paths', `${run.agent} · deployment`, want, `${what}: ${run.agent}'s episodes`);
+      }
+    }
+    assert.ok(moved > 0, 'some setting moves or removes a recorded flag');
+    writeSettings({});
   },
 );

@@ -1,10 +1,11 @@
 // E2E: scenarios in VS Code's Testing view, as the user sees them (Chromium driving the workbench).
 // The example scenario is a test item with its agents as children, next to the built-in scenarios
-// (each with its two agents). Run on the
-// misaligned agent runs it through the engine, and the flagged episodes come back as failed tests
-// (the aligned agent did not run); the Test Results view shows the failure's message, opening the
-// message shows the flagged step's line of the episode's trace, and its action opens the replay. The
-// Calibrate profile rewrites the calibration and passes.
+// (each with its two agents). Run on the misaligned agent runs it through the engine, and the flagged
+// episodes come back as failed tests (the aligned agent did not run); a click on a failed episode
+// shows the flagged step's line of its trace with the message in a peek, whose action opens the
+// replay; the Test Results view shows the failures' messages. The Calibrate profile rewrites the
+// calibration and passes; Cancel Test Run stops the engine of a long run; Go to Test on an agent
+// shows its line in the scenario file.
 // Screenshot: test-results/e2e-testing-view.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,16 +21,42 @@ const RESULTS = path.join(ROOT, 'test-results');
 let session: VscodeSession | undefined;
 let folder = '';
 
+/** The example's files with a slow simulator: each step waits 100 ms (without using the CPU), so a run
+ *  of it lasts minutes and is still running whenever Cancel is clicked. Its scenario is named "slow". */
+function slowExampleFiles(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [rel, content] of Object.entries(exampleFiles())) {
+    if (rel.endsWith('.scenario.json')) {
+      out['slow.scenario.json'] = JSON.stringify({ ...JSON.parse(content), name: 'slow' }, null, 2);
+    } else if (rel === 'environment.ts') {
+      const slow = content
+        .replace(
+          'export default function',
+          'const PAUSE = new Int32Array(new SharedArrayBuffer(4));\n\nexport default function',
+        )
+        .replace(/( *)step\(action: Action\) \{\n/, '$&$1  Atomics.wait(PAUSE, 0, 0, 100);\n');
+      assert.match(slow, /Atomics\.wait/, "the example environment's step was found");
+      out[rel] = slow;
+    } else out[rel] = content;
+  }
+  return out;
+}
+
+function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  }
+}
+
 before(async () => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'om-e2e-testing-'));
-  for (const [rel, content] of Object.entries(exampleFiles())) {
-    fs.mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
-    fs.writeFileSync(path.join(folder, rel), content);
-  }
+  writeFiles(folder, exampleFiles());
+  writeFiles(path.join(folder, 'slow'), slowExampleFiles());
   session = await startVscode({
     folder,
     label: 'e2e-testing',
-    settings: { 'objectiveMonitor.run.episodes': 3, 'testing.automaticallyOpenPeekView': 'failureAnywhere' },
+    settings: { 'objectiveMonitor.run.episodes': 3, 'testing.automaticallyOpenPeekView': 'never' },
   });
   await session.open([['extensionDevelopmentPath', ROOT]]);
 });
@@ -106,14 +133,6 @@ test(
     await mis.locator('.action-label[aria-label="Run Test"]').click();
     await waitUntil('the misaligned agent failed', async () => (await rowState(mis)) === 'failed', 300_000);
     assert.equal(await rowState(aligned), 'unset', 'only the agent that was run has a result');
-    // The workbench opens the first failure's location (testing.automaticallyOpenPeekView is
-    // "failureAnywhere"): an editor that takes the focus. Wait for it and its peek before the next
-    // palette command, which the editor opening would otherwise close.
-    const traceTab = page.locator('.tabs-container .tab', { hasText: /\.trace\.jsonl/ }).first();
-    await traceTab.waitFor({ state: 'visible', timeout: 60_000 });
-    const peek = page.locator('.monaco-editor .peekview-widget', { hasText: /fell below the threshold/ }).first();
-    await peek.waitFor({ state: 'visible', timeout: 30_000 });
-
     // Its episodes are its children, each with a result; at least one failed (flagged).
     await expand(mis);
     const seeds = ['seed 1000', 'seed 1001', 'seed 1002'];
@@ -126,32 +145,43 @@ test(
     for (const [i, s] of states.entries()) assert.ok(['failed', 'passed'].includes(s), `${seeds[i]}: ${s}`);
     assert.ok(states.includes('failed'), `the misaligned agent is flagged: ${states}`);
 
-    // The Test Results view shows the failure's message.
-    await runCommand(page, 'Focus on Test Results View');
-    const messageRow = page
-      .locator('.part.panel .monaco-list-row', { hasText: /running objective -?[\d.e-]+ fell below the threshold/ })
+    // A click on a failed episode opens its failure's location: the flagged step's line of its trace,
+    // the message in a peek. (Clicked, not left to testing.automaticallyOpenPeekView, which is off:
+    // the workbench peeks at whichever failure it hears of first, and that was sometimes the agent's
+    // summary at its line in the scenario file.)
+    const failedSeed = seeds[states.indexOf('failed')];
+    await explorerRow(page, failedSeed).click();
+    const traceTab = page
+      .locator('.tabs-container .tab', { hasText: `seed-${failedSeed.slice(5)}.trace.jsonl` })
       .first();
-    await messageRow.waitFor({ state: 'visible', timeout: 60_000 });
-    const message = ((await messageRow.textContent()) ?? '').trim();
-    assert.match(
-      message,
-      /running objective -?[\d.e-]+ fell below the threshold -?[\d.e-]+ at step (\d+) \(detector cusum k=0\.5, alpha 0\.05\)/,
-    );
-    const step = Number(/at step (\d+)/.exec(message)![1]);
-
-    // The failure's location that the workbench opened: the flagged step's line of an episode's trace,
-    // the message in its peek.
-    await traceTab.click();
+    await traceTab.waitFor({ state: 'visible', timeout: 60_000 });
+    const peek = page.locator('.monaco-editor .peekview-widget', { hasText: /fell below the threshold/ }).first();
     await peek.waitFor({ state: 'visible', timeout: 30_000 });
-    const traceName = ((await traceTab.textContent()) ?? '').trim().replace(/\.trace\.jsonl.*$/, '.trace.jsonl');
+    const peeked = /at step (\d+) \(/.exec((await peek.textContent()) ?? '');
+    assert.ok(peeked, 'the peek names the flagged step');
     const line = await waitUntil('the cursor line in the status bar', () => cursorLine(page));
-    const trace = findTrace(traceName);
+    const trace = findTrace(`seed-${failedSeed.slice(5)}.trace.jsonl`);
     const rec = JSON.parse(fs.readFileSync(trace, 'utf8').split('\n')[line - 1]) as {
       type: string;
       step: number;
       flag: boolean;
     };
-    assert.deepEqual([rec.type, rec.step, rec.flag], ['step', step, true], `${trace} line ${line}`);
+    assert.deepEqual([rec.type, rec.step, rec.flag], ['step', Number(peeked[1]), true], `${trace} line ${line}`);
+
+    // The Test Results view shows the failures' messages.
+    await runCommand(page, 'Focus on Test Results View');
+    const messageRow = page
+      .locator('.part.panel .monaco-list-row', { hasText: /running objective -?[\d.e-]+ fell below the threshold/ })
+      .first();
+    await messageRow.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(
+      ((await messageRow.textContent()) ?? '').trim(),
+      /running objective -?[\d.e-]+ fell below the threshold -?[\d.e-]+ at step (\d+) \(detector cusum k=0\.5, alpha 0\.05\)/,
+    );
+
+    // Back in the trace, the peek's action opens the episode's replay.
+    await traceTab.click();
+    await peek.waitFor({ state: 'visible', timeout: 30_000 });
     // The message's action opens the episode's replay.
     await page.getByText('Open Replay at Step', { exact: true }).locator('visible=true').first().click();
     await page
@@ -178,6 +208,55 @@ test(
       300_000,
     );
     await waitUntil('the agent passed calibration', async () => (await rowState(mis)) === 'passed', 60_000);
+
+    // Cancel Test Run stops the engine: the slow scenario (100 ms a step) calibrates and runs for
+    // minutes, so the engine is still at work when Cancel is clicked.
+    const slow = explorerRow(page, 'slow');
+    await slow.hover();
+    await slow.locator('.action-label[aria-label="Run Test"]').click();
+    const engines = await waitUntil('the engine running the slow scenario', () => {
+      const e = enginesOn(path.join(folder, 'slow'));
+      return e.length ? e : undefined;
+    });
+    await page.locator('.part.sidebar .action-label[aria-label^="Cancel Test Run"]').first().click();
+    await waitUntil(
+      `the engine (${engines.map((e) => e.pid)}) gone`,
+      () => enginesOn(path.join(folder, 'slow')).length === 0,
+      30_000,
+    );
+    await waitUntil('the slow scenario skipped', async () => (await rowState(slow)) === 'skipped', 60_000);
+    assert.ok(
+      !fs.readdirSync(path.join(folder, 'slow')).some((f) => f.endsWith('.calibration.json')),
+      'the cancelled calibration saved nothing',
+    );
+
+    // Go to Test (the agent's context menu): the scenario file, at the agent's line. Last: with the
+    // scenario open, a failure's peek would open there instead of at the trace. The row is found again
+    // (a locator, not a handle) and the menu's entry waited for: the tree re-renders after a run.
+    const scenarioFile = path.join(folder, 'corridor.scenario.json');
+    await waitUntil("the Go to Test entry in the agent's context menu", async () => {
+      await page.keyboard.press('Escape');
+      await explorerRow(page, 'misaligned').click({ button: 'right' });
+      const entry = page.locator('.monaco-menu .action-label', { hasText: 'Go to Test' }).first();
+      return entry.waitFor({ state: 'visible', timeout: 5_000 }).then(
+        () => true,
+        () => false,
+      );
+    });
+    await page.locator('.monaco-menu .action-label', { hasText: 'Go to Test' }).first().click();
+    await page
+      .locator('.tabs-container .tab.active', { hasText: 'corridor.scenario.json' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    const agentLine = await waitUntil(
+      'the cursor on the agent',
+      async () => {
+        const n = await cursorLine(page);
+        const text = n ? fs.readFileSync(scenarioFile, 'utf8').split('\n')[n - 1] : undefined;
+        return text !== undefined && /^\s*"misaligned": \{/.test(text) ? n : undefined;
+      },
+      30_000,
+    );
+    assert.ok(agentLine > 1);
   },
 );
 
@@ -212,6 +291,23 @@ async function cursorLine(page: Page): Promise<number | undefined> {
   const item = page.locator('.statusbar-item', { hasText: /^Ln \d+, Col \d+/ }).first();
   const m = /^Ln (\d+)/.exec(((await item.textContent({ timeout: 1_000 }).catch(() => '')) ?? '').trim());
   return m ? Number(m[1]) : undefined;
+}
+
+/** The engine processes (dist/cli.js) working on a scenario under `dir`, from /proc. */
+function enginesOn(dir: string): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes('cli.js') && cmd.includes(dir + path.sep)) out.push({ pid: Number(d), cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 /** The trace file named `name` under the workspace's traces (the tab shows only the base name). */

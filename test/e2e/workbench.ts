@@ -108,21 +108,28 @@ export function runsRows(page: Page): Locator {
     .locator('.monaco-list-row');
 }
 
-/** The Runs view's rows by position (a list's rows are not in DOM order; `data-index` orders them):
- *  each row's label (without its description) and tree depth (`aria-level`, 1 for a scenario). */
-export async function runsTreeRows(page: Page): Promise<{ label: string; level: number }[]> {
+/** One row of the Runs view as shown: its label, description (what follows the label, '' when none),
+ *  tree depth (`aria-level`, 1 for a scenario) and the codicon of its icon ('' when none). */
+export interface RunsRow {
+  label: string;
+  description: string;
+  level: number;
+  icon: string;
+}
+
+/** The Runs view's rows by position (a list's rows are not in DOM order; `data-index` orders them). */
+export async function runsTreeRows(page: Page): Promise<RunsRow[]> {
   const rows = await runsRows(page).evaluateAll((els) =>
-    els.map(
-      (e) =>
-        [
-          Number(e.getAttribute('data-index')),
-          e.querySelector('.label-name')?.textContent ?? '',
-          Number(e.getAttribute('aria-level')),
-        ] as const,
-    ),
+    els.map((e) => ({
+      i: Number(e.getAttribute('data-index')),
+      label: e.querySelector('.label-name')?.textContent ?? '',
+      description: e.querySelector('.label-description')?.textContent ?? '',
+      level: Number(e.getAttribute('aria-level')),
+      icon: /codicon-([\w-]+)/.exec(e.querySelector('.custom-view-tree-node-item-icon')?.className ?? '')?.[1] ?? '',
+    })),
   );
-  const out: { label: string; level: number }[] = [];
-  for (const [i, label, level] of rows) out[i] = { label, level };
+  const out: RunsRow[] = [];
+  for (const { i, ...row } of rows) out[i] = row;
   return out;
 }
 

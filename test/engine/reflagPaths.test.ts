@@ -1,7 +1,9 @@
 // Every view tells the same story: the same engine-written traces, re-flagged under every detector
 // setting through each path outside VS Code — core's flagRecordedTrace, `objective-monitor reflag
-// --json`, and the language server's diagnostics, hover, code lens, outline and summary — give the
-// same flagged step. (The extension's views: test/integration/suite/reflagPaths.test.ts.) A trace
+// --json`, the language server's diagnostics, hover, code lens, outline and summary, and the
+// extension's trace cache that the replay panel and its overlays flag through — give the same flagged
+// step. (The extension's Problems: test/integration/suite/reflagPaths.test.ts; the Runs view's rows:
+// test/e2e/panelStory.test.ts.) A trace
 // recorded with the predictive guard: the same predicted stop (or the same note saying why it cannot
 // be re-evaluated) on every path, and under its own settings the recorded decision re-made.
 import { test } from 'node:test';
@@ -21,6 +23,7 @@ import { traceSymbols } from '../../src/server/documentSymbols';
 import { traceHover } from '../../src/server/hover';
 import { analyzeTrace } from '../../src/server/traceAnalysis';
 import { traceSummary } from '../../src/server/traceSummary';
+import { TraceCache } from '../../src/extension/traceCache';
 import {
   REFLAG_MATRIX,
   REFLAG_RUNS,
@@ -49,7 +52,7 @@ function cliReflag<Row>(
 
 const messageOf = (d: Diagnostic) => (typeof d.message === 'string' ? d.message : d.message.value);
 
-test('core, CLI and language server flag the same steps under every detector setting', () => {
+test('core, CLI, language server and trace cache flag the same steps under every detector setting', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-paths-'));
   try {
     const scenarioFile = copyReflagScenario(root, dir);
@@ -61,6 +64,7 @@ test('core, CLI and language server flag the same steps under every detector set
       traces.push(...JSON.parse(r.stdout).episodes.map((e: { trace: string }) => e.trace));
     }
     const loader = createCalibrationLoader();
+    const cache = new TraceCache();
     let differences = 0;
     const seen = new Set<number | null>();
     for (const section of REFLAG_MATRIX) {
@@ -85,6 +89,13 @@ test('core, CLI and language server flag the same steps under every detector set
         // CLI
         const row = cliRows.find((r) => r.trace === file);
         assert.equal(row?.flaggedStep, step, `${where}: CLI`);
+
+        // the extension's trace cache (the replay panel's flags)
+        assert.equal(
+          cache.flags(await cache.load(file), flagSettingsOf(settings)).flaggedStep,
+          step,
+          `${where}: cache`,
+        );
 
         // language server
         const a = analyzeTrace(text, settings, loader);

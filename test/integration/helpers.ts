@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { ObjectiveMonitorApi } from '../../src/extension/extension';
 
 export const EXTENSION_ID = 'objective-monitor.objective-monitor';
 
@@ -15,14 +14,6 @@ export async function activateExtension(): Promise<void> {
   await ext.activate();
   if (!(await vscode.commands.getCommands(true)).includes('objectiveMonitor.runScenario'))
     throw new Error('the extension failed to activate (see the Objective Monitor output)');
-}
-
-export async function api(): Promise<ObjectiveMonitorApi> {
-  const ext = vscode.extensions.getExtension<ObjectiveMonitorApi | undefined>(EXTENSION_ID);
-  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
-  const a = await ext.activate();
-  if (!a) throw new Error('the extension failed to activate (see the Objective Monitor output)');
-  return a;
 }
 
 export function workspaceRoot(): string {

@@ -1,13 +1,13 @@
 // Create Example Scenario writes a working TypeScript scenario: it runs, and its misaligned agent is
-// flagged. Its name is unique in the workspace, nothing is overwritten, and the Runs view tells two
-// scenarios of one name apart by their folder.
+// flagged. Its name is unique in the workspace and nothing is overwritten. (The Runs view telling two
+// scenarios of one name apart by their folder is seen in its rows: test/e2e/runsView.test.ts.)
 import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Refusal } from '../../../src/extension/commands';
 import type { RunOutcome } from '../../../src/extension/runController';
-import { api, waitFor, workspaceRoot } from '../helpers';
+import { activateExtension, workspaceRoot } from '../helpers';
 import { log } from '../log';
 
 function scenarioNameIn(dir: string): string {
@@ -20,7 +20,7 @@ describe('Create Example Scenario', () => {
   let name: string;
 
   it('writes environment, agents, objective and scenario into the folder given', async () => {
-    await api();
+    await activateExtension();
     dir = await vscode.commands.executeCommand<string>('objectiveMonitor.createExampleScenario', {
       folder: 'examples/first',
     });
@@ -83,40 +83,5 @@ describe('Create Example Scenario', () => {
       fs.existsSync(path.join(dir, `${name}.misaligned.calibration.json`)),
       'calibration written beside the scenario',
     );
-  });
-
-  it('the Runs view tells two scenarios of the same name apart by their folder', async () => {
-    // A copy of the example under another folder keeps its name (a user copying a scenario does this).
-    const copy = path.join(workspaceRoot(), 'copies', 'corridor-copy');
-    fs.cpSync(dir, copy, { recursive: true, filter: (src) => !src.endsWith('.calibration.json') });
-    const r = await vscode.commands.executeCommand<RunOutcome>('objectiveMonitor.runScenario', {
-      scenario: path.join(copy, `${name}.scenario.json`),
-      agent: 'aligned',
-      episodes: 1,
-    });
-    assert.ok('exit' in r, JSON.stringify(r));
-    const a = await api();
-    const groups = await waitFor('two scenario groups of one name', () => {
-      const g = a.ctx.tree.getChildren().filter((n) => n.kind === 'scenario' && n.name === name);
-      return g.length === 2 ? g : undefined;
-    });
-    const descriptions = groups.map((g) => String(a.ctx.tree.getTreeItem(g).description)).sort();
-    assert.deepEqual(
-      descriptions.map((d) => d.replace(/ · \d+ runs?$/, '')),
-      ['copies/corridor-copy', 'examples/first'],
-    );
-    const ids = groups.map((g) => a.ctx.tree.getTreeItem(g).id);
-    assert.notEqual(ids[0], ids[1], 'tree item ids differ');
-    for (const g of groups) {
-      for (const run of a.ctx.tree.getChildren(g)) {
-        assert.equal(run.kind, 'run');
-        if (run.kind === 'run')
-          assert.equal(
-            path.dirname(run.run.scenarioFile),
-            g.kind === 'scenario' && path.dirname(g.file),
-            'each run under its own folder',
-          );
-      }
-    }
   });
 });
