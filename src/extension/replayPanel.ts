@@ -32,6 +32,7 @@ import {
 import type { TraceHeader, TraceStep } from '../core/traceFormat';
 import type { FlagSettings, TraceFlags } from '../core/reflag';
 import { compareFork } from './forkCompare';
+import { OpenTiming } from './openTiming';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
 
 export const REPLAY_VIEW_TYPE = 'objectiveMonitor.replay';
@@ -48,6 +49,8 @@ export interface ReplayHost {
   /** the detector settings to flag with (null detector: as recorded) */
   flagSettings(): FlagSettings;
   log(message: string): void;
+  /** a line for the output at info level (how long an open took) */
+  info(message: string): void;
 }
 
 export function getWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -83,6 +86,8 @@ export class ReplayPanel implements vscode.Disposable {
   private forkCompare: ForkCompare | null = null;
   /** the last "Find the point of no return" result for this trace */
   private blame: Omit<BlameParams, 'episodeId'> | undefined;
+  /** the phases of this panel's opening, said in the output once the whole trace is posted */
+  private readonly timing = new OpenTiming();
 
   static get all(): ReplayPanel[] {
     return [...ReplayPanel.panels.values()];
@@ -289,6 +294,7 @@ export class ReplayPanel implements vscode.Disposable {
     try {
       switch (msg.method) {
         case 'replay/ready':
+          this.timing.mark('ready');
           await this.load();
           break;
         case 'replay/requestSteps':
@@ -316,14 +322,18 @@ export class ReplayPanel implements vscode.Disposable {
     let preview: Promise<boolean> | undefined;
     const t = await this.host.store.load(this.file, (first, reading) => {
       if (!first.header) return;
+      this.timing.mark('firstRead');
       // the early view is a courtesy: if it cannot be made, the whole load still comes
       try {
         this.panel.title = this.titleOf(first.header);
-        preview = this.post(LoadMessage.create({ ...this.loadParams(first, first.header), reading }));
+        preview = this.post(LoadMessage.create({ ...this.loadParams(first, first.header), reading })).finally(() =>
+          this.timing.mark('firstPosted'),
+        );
       } catch (e) {
         this.host.log(`replay panel ${path.basename(this.file)}: early view: ${(e as Error).message}`);
       }
     });
+    this.timing.mark('read');
     await preview;
     const h = t.header;
     if (!h) {
@@ -350,6 +360,9 @@ export class ReplayPanel implements vscode.Disposable {
         ...(goto !== undefined && goto < Math.max(t.steps, h.maxSteps) ? { gotoStep: goto } : {}),
       }),
     );
+    this.timing.mark('posted');
+    const opened = this.timing.line(path.basename(this.file), t.steps, t.size);
+    if (opened) this.host.info(opened);
     // a fork opened on its own is shown beside its parent, when the parent is still there
     if (!this.forkWith && h.forkOf && fs.existsSync(h.forkOf.trace)) {
       this.forkWith = path.resolve(h.forkOf.trace);
