@@ -28,6 +28,7 @@ import {
   type ReplayViewState,
   type StepDetailParams,
 } from '../src/shared/webviewProtocol';
+import { unpackColumns } from '../src/shared/packedColumns';
 import { DetailCache, playbackStride, wantedSteps } from './detailCache';
 import { h } from './dom';
 import { showCalibration } from './calibrationView';
@@ -511,7 +512,7 @@ function onHostMessage(m: HostToWebviewMessage, arrived: number): void {
     // when it arrived, before its validation: the chart's time counts from here
     performance.mark('replay/load-received', {
       startTime: arrived,
-      detail: { steps: m.params.steps.scores.length, reading: m.params.reading !== undefined },
+      detail: { steps: m.params.steps.increments.length, reading: m.params.reading !== undefined },
     });
     load(m.params);
     return;
@@ -568,10 +569,15 @@ function onHostMessage(m: HostToWebviewMessage, arrived: number): void {
 }
 
 function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['params']): void {
+  const steps = unpackColumns(p.steps);
+  if (!steps) {
+    console.error('replay panel: a load whose running sum is not finite was ignored');
+    return;
+  }
   loadPending = true;
   reading = p.reading ?? null;
   meta = p.meta;
-  series.load(p.steps);
+  series.load(steps);
   flaggedStep = p.flaggedStep ?? p.end?.flaggedStep ?? null;
   end = p.end;
   band = p.band;

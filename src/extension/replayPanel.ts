@@ -33,6 +33,7 @@ import type { TraceHeader, TraceStep } from '../core/traceFormat';
 import type { FlagSettings, TraceFlags } from '../core/reflag';
 import { compareFork } from './forkCompare';
 import { OpenTiming } from './openTiming';
+import { packColumns } from '../shared/packedColumns';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
 
 export const REPLAY_VIEW_TYPE = 'objectiveMonitor.replay';
@@ -412,7 +413,7 @@ export class ReplayPanel implements vscode.Disposable {
     };
     return {
       meta,
-      steps: columns(t, f, 0, n),
+      steps: packColumns(columns(t, f, 0, n)),
       flaggedStep: f.flaggedStep,
       end: endOf(t, f),
       band: bandOf(this.host.store, t),
