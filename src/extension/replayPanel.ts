@@ -33,6 +33,8 @@ import type { TraceHeader, TraceStep } from '../core/traceFormat';
 import type { FlagSettings, TraceFlags } from '../core/reflag';
 import { compareFork } from './forkCompare';
 import { OpenTiming } from './openTiming';
+import { isFinishedTrace } from './traceFinished';
+import type { ReadProgress } from './traceColumns';
 import { packColumns } from '../shared/packedColumns';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
 
@@ -89,6 +91,10 @@ export class ReplayPanel implements vscode.Disposable {
   private blame: Omit<BlameParams, 'episodeId'> | undefined;
   /** the phases of this panel's opening, said in the output once the whole trace is posted */
   private readonly timing = new OpenTiming();
+  /** a finished trace's read, started with the panel; the webview's first ready uses it */
+  private earlyRead: (EarlyRead & { whole: Promise<LoadedTrace> }) | undefined;
+  /** whether the last load told the webview to show the scene canvas */
+  private sentScene = false;
 
   static get all(): ReplayPanel[] {
     return [...ReplayPanel.panels.values()];
@@ -163,6 +169,26 @@ export class ReplayPanel implements vscode.Disposable {
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
     panel.webview.html = replayHtml(panel.webview, host.extensionUri);
+    // A finished trace is read while the webview starts (a second or more on a large trace): the
+    // file will not change. A trace still being written is read at the webview's ready, as it is then.
+    if (isFinishedTrace(file)) this.earlyRead = this.startRead();
+  }
+
+  /** Reads the trace afresh; the first steps of a large one are kept for the early view. */
+  private startRead(): EarlyRead & { whole: Promise<LoadedTrace> } {
+    this.host.store.forget(this.file);
+    const read: EarlyRead = { done: false };
+    read.whole = this.host.store.load(this.file, (partial, progress) => {
+      this.timing.mark('firstRead');
+      read.first = { partial, progress };
+      read.onFirst?.(partial, progress);
+    });
+    read.whole.then(
+      () => (read.done = true),
+      // a failed early read is read again at ready (its error is told then)
+      () => undefined,
+    );
+    return read as Required<Pick<EarlyRead, 'whole'>> & EarlyRead;
   }
 
   dispose(): void {
@@ -319,11 +345,13 @@ export class ReplayPanel implements vscode.Disposable {
   /** Posts the trace to the webview. A trace read in more than one chunk is drawn twice: its
    *  first steps as soon as they are read (a `reading` load), then the whole trace. */
   private async load(): Promise<void> {
-    this.host.store.forget(this.file);
+    // the read started with the panel serves the first ready only (a reloaded webview reads anew)
+    const early = this.earlyRead;
+    this.earlyRead = undefined;
+    const read = early ?? this.startRead();
     let preview: Promise<boolean> | undefined;
-    const t = await this.host.store.load(this.file, (first, reading) => {
+    const postFirst = (first: LoadedTrace, reading: ReadProgress) => {
       if (!first.header) return;
-      this.timing.mark('firstRead');
       // the early view is a courtesy: if it cannot be made, the whole load still comes
       try {
         this.panel.title = this.titleOf(first.header);
@@ -333,9 +361,25 @@ export class ReplayPanel implements vscode.Disposable {
       } catch (e) {
         this.host.log(`replay panel ${path.basename(this.file)}: early view: ${(e as Error).message}`);
       }
+    };
+    read.onFirst = postFirst;
+    // the first steps were read before the webview was ready, the whole trace not yet: show them now
+    if (read.first && !read.done) postFirst(read.first.partial, read.first.progress);
+    let t = await read.whole.catch((e: unknown) => {
+      if (!early) throw e;
+      this.host.store.forget(this.file);
+      return this.host.store.load(this.file);
     });
     this.timing.mark('read');
     await preview;
+    if (early) {
+      // the file changed since the read began (rewritten, or written again by a re-run): read it as it is now
+      const st = await fs.promises.stat(this.file).catch(() => null);
+      if (st && (st.size !== t.size || st.mtimeMs !== t.mtimeMs)) {
+        this.host.store.forget(this.file);
+        t = await this.host.store.load(this.file);
+      }
+    }
     const h = t.header;
     if (!h) {
       this.panel.webview.html = messageHtml(
@@ -351,6 +395,7 @@ export class ReplayPanel implements vscode.Disposable {
       void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
     const params = this.loadParams(t, h);
     this.ready = true;
+    this.sentScene = showsScene(t);
     this.sentSteps = t.steps;
     this.sentEnd = t.end !== null;
     const goto = this.pendingGoto;
@@ -407,8 +452,7 @@ export class ReplayPanel implements vscode.Disposable {
       detector: f.detector,
       calibration: f.calibration && calibratedOn ? { ...f.calibration, agent: calibratedOn } : f.calibration,
       startedAt: h.startedAt,
-      hasScene:
-        t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0) || sceneProblem !== undefined,
+      hasScene: showsScene(t),
       ...(sceneProblem ? { sceneProblem } : {}),
     };
     return {
@@ -428,6 +472,12 @@ export class ReplayPanel implements vscode.Disposable {
     this.refreshing = true;
     try {
       const t = await this.host.store.load(this.file);
+      if (showsScene(t) !== this.sentScene) {
+        // a live trace read before its reset line was written: whether it has a scene is known only
+        // now, and a load says it (the scene canvas and the layout around it), so load again
+        await this.load();
+        return;
+      }
       const n = t.steps;
       const f = this.flags(t);
       if (n > this.sentSteps) {
@@ -519,6 +569,15 @@ export class ReplayPanel implements vscode.Disposable {
   private async post(msg: { method: string; params: unknown }): Promise<boolean> {
     return this.panel.webview.postMessage(msg);
   }
+}
+
+/** A read of the panel's trace: the whole (when done), and its first steps for the early view,
+ *  kept until the webview is ready to be sent them (`onFirst` sends them once it is). */
+interface EarlyRead {
+  whole?: Promise<LoadedTrace>;
+  done: boolean;
+  first?: { partial: LoadedTrace; progress: ReadProgress };
+  onFirst?: (partial: LoadedTrace, progress: ReadProgress) => void;
 }
 
 export class ReplaySerializer implements vscode.WebviewPanelSerializer {
@@ -626,4 +685,14 @@ function messageHtml(webview: vscode.Webview, text: string): string {
   // The text is escaped: it may hold a path.
   const esc = text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource};"></head><body><p>${esc}</p></body></html>`;
+}
+
+/** Whether the panel shows the scene canvas for `t`: the environment rendered at reset or at step 0,
+ *  or said why it could not. A live trace read before its reset line was written does not know yet. */
+function showsScene(t: LoadedTrace): boolean {
+  return (
+    t.reset?.scene !== undefined ||
+    (t.lastScene !== null && t.lastScene[0] === 0) ||
+    (t.reset?.sceneProblem ?? t.end?.sceneProblem) !== undefined
+  );
 }
