@@ -184,7 +184,10 @@ export class ReplayPanel implements vscode.Disposable {
       read.onFirst?.(partial, progress);
     });
     read.whole.then(
-      () => (read.done = true),
+      () => {
+        read.done = true;
+        this.timing.mark('read');
+      },
       // a failed early read is read again at ready (its error is told then)
       () => undefined,
     );
