@@ -502,6 +502,7 @@ function saveState(): void {
     zoom,
     hiddenOverlays: [...hidden],
     speed: timeline.speed,
+    follow: timeline.follow,
   };
   vscode.setState(state);
 }
@@ -593,8 +594,14 @@ function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['param
   timeline = initialTimeline();
   zoom = null;
   hidden = new Set();
-  if (isReplayViewState(saved) && saved.episodeId === p.meta.episodeId) {
+  const same = isReplayViewState(saved) && saved.episodeId === p.meta.episodeId;
+  // a live episode the cursor was following that has ended since (the panel loaded again, e.g. its
+  // webview reloaded): it opens as a finished episode does, on its flag
+  const followedToEnd = same && saved.follow === true && p.end !== null;
+  if (same && !followedToEnd) {
     timeline = setSpeed(seek(timeline, saved.step, n), saved.speed);
+    // still following a live episode: on its newest step, and on when it grows
+    if (saved.follow && p.end === null) timeline = { ...seek(timeline, n - 1, n), follow: true };
     zoom = saved.zoom;
     hidden = new Set(saved.hiddenOverlays);
   } else {

@@ -92,7 +92,7 @@ export class ReplayPanel implements vscode.Disposable {
   /** the phases of this panel's opening, said in the output once the whole trace is posted */
   private readonly timing = new OpenTiming();
   /** a finished trace's read, started with the panel; the webview's first ready uses it */
-  private earlyRead: (EarlyRead & { whole: Promise<LoadedTrace> }) | undefined;
+  private earlyRead: EarlyRead | undefined;
   /** whether the last load told the webview to show the scene canvas */
   private sentScene = false;
 
@@ -175,9 +175,10 @@ export class ReplayPanel implements vscode.Disposable {
   }
 
   /** Reads the trace afresh; the first steps of a large one are kept for the early view. */
-  private startRead(): EarlyRead & { whole: Promise<LoadedTrace> } {
+  private startRead(): EarlyRead {
     this.host.store.forget(this.file);
-    const read: EarlyRead = { done: false };
+    // `whole` is set right below; the preview callback runs only after it is
+    const read = { done: false } as EarlyRead;
     read.whole = this.host.store.load(this.file, (partial, progress) => {
       this.timing.mark('firstRead');
       read.first = { partial, progress };
@@ -191,7 +192,7 @@ export class ReplayPanel implements vscode.Disposable {
       // a failed early read is read again at ready (its error is told then)
       () => undefined,
     );
-    return read as Required<Pick<EarlyRead, 'whole'>> & EarlyRead;
+    return read;
   }
 
   dispose(): void {
@@ -577,7 +578,7 @@ export class ReplayPanel implements vscode.Disposable {
 /** A read of the panel's trace: the whole (when done), and its first steps for the early view,
  *  kept until the webview is ready to be sent them (`onFirst` sends them once it is). */
 interface EarlyRead {
-  whole?: Promise<LoadedTrace>;
+  whole: Promise<LoadedTrace>;
   done: boolean;
   first?: { partial: LoadedTrace; progress: ReadProgress };
   onFirst?: (partial: LoadedTrace, progress: ReadProgress) => void;

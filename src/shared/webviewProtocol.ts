@@ -130,6 +130,9 @@ export interface ReplayViewState {
   hiddenOverlays: string[];
   /** playback speed in steps per second */
   speed: number;
+  /** the cursor was following a live episode's newest step: a load of the same episode goes on
+   *  following it (and, once the episode ended flagged, opens on its flag as the end would have) */
+  follow?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -812,7 +815,8 @@ export function isReplayViewState(x: unknown): x is ReplayViewState {
     everyIndex(x.hiddenOverlays, isId) &&
     isFiniteNum(x.speed) &&
     x.speed > 0 &&
-    x.speed <= 1e7
+    x.speed <= 1e7 &&
+    (x.follow === undefined || typeof x.follow === 'boolean')
   );
 }
 

@@ -715,4 +715,25 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.equal(packed.max, '2999');
     assert.deepEqual(packed, plain);
   });
+
+  test('a live episode loaded again (its reset came late, or its webview reloaded) goes on following it, and opens on its flag once it ended', async () => {
+    const ep = 'live-again-51';
+    const live = (n: number) => load(page, { n, seed: 51, live: true, meta: { episodeId: ep } });
+    await live(300);
+    await expectStep(page, 299);
+    // loaded again while running, with more steps: on the newest step, still following
+    await live(500);
+    await expectStep(page, 499);
+    await page.evaluate((ep) => {
+      const w = window as unknown as W;
+      const c = w.__traceGen.columns(500, 100, 200, (w.__load as LoadInfo).scores[499], 51);
+      w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: c, flaggedStep: null } });
+    }, ep);
+    await expectStep(page, 599);
+    // loaded again once it ended, flagged: zoomed on the flag, the cursor on it (as a finished episode opens)
+    const info = await load(page, { n: 1000, seed: 51, divergeAt: 200, meta: { episodeId: ep } });
+    assert.ok(info.flag !== null);
+    await expectStep(page, info.flag!);
+    await page.locator('button.tl-zoom', { hasText: 'whole episode' }).waitFor({ state: 'visible', timeout: 5000 });
+  });
 });
