@@ -55,6 +55,7 @@ export class Ctx {
       workspaceState: extension.workspaceState,
       flagSettings: () => this.flagSettings(),
       log: (m) => this.output.warn(m),
+      info: (m) => this.output.info(m),
     };
     this.runController = new RunController({
       model: this.runsModel,

@@ -32,6 +32,10 @@ import {
 import type { TraceHeader, TraceStep } from '../core/traceFormat';
 import type { FlagSettings, TraceFlags } from '../core/reflag';
 import { compareFork } from './forkCompare';
+import { OpenTiming } from './openTiming';
+import { isFinishedTrace } from './traceFinished';
+import type { ReadProgress } from './traceColumns';
+import { packColumns } from '../shared/packedColumns';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
 
 export const REPLAY_VIEW_TYPE = 'objectiveMonitor.replay';
@@ -48,6 +52,8 @@ export interface ReplayHost {
   /** the detector settings to flag with (null detector: as recorded) */
   flagSettings(): FlagSettings;
   log(message: string): void;
+  /** a line for the output at info level (how long an open took) */
+  info(message: string): void;
 }
 
 export function getWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -83,6 +89,12 @@ export class ReplayPanel implements vscode.Disposable {
   private forkCompare: ForkCompare | null = null;
   /** the last "Find the point of no return" result for this trace */
   private blame: Omit<BlameParams, 'episodeId'> | undefined;
+  /** the phases of this panel's opening, said in the output once the whole trace is posted */
+  private readonly timing = new OpenTiming();
+  /** a finished trace's read, started with the panel; the webview's first ready uses it */
+  private earlyRead: EarlyRead | undefined;
+  /** whether the last load told the webview to show the scene canvas */
+  private sentScene = false;
 
   static get all(): ReplayPanel[] {
     return [...ReplayPanel.panels.values()];
@@ -157,6 +169,30 @@ export class ReplayPanel implements vscode.Disposable {
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
     panel.webview.html = replayHtml(panel.webview, host.extensionUri);
+    // A finished trace is read while the webview starts (a second or more on a large trace): the
+    // file will not change. A trace still being written is read at the webview's ready, as it is then.
+    if (isFinishedTrace(file)) this.earlyRead = this.startRead();
+  }
+
+  /** Reads the trace afresh; the first steps of a large one are kept for the early view. */
+  private startRead(): EarlyRead {
+    this.host.store.forget(this.file);
+    // `whole` is set right below; the preview callback runs only after it is
+    const read = { done: false } as EarlyRead;
+    read.whole = this.host.store.load(this.file, (partial, progress) => {
+      this.timing.mark('firstRead');
+      read.first = { partial, progress };
+      read.onFirst?.(partial, progress);
+    });
+    read.whole.then(
+      () => {
+        read.done = true;
+        this.timing.mark('read');
+      },
+      // a failed early read is read again at ready (its error is told then)
+      () => undefined,
+    );
+    return read;
   }
 
   dispose(): void {
@@ -289,6 +325,7 @@ export class ReplayPanel implements vscode.Disposable {
     try {
       switch (msg.method) {
         case 'replay/ready':
+          this.timing.mark('ready');
           await this.load();
           break;
         case 'replay/requestSteps':
@@ -312,19 +349,41 @@ export class ReplayPanel implements vscode.Disposable {
   /** Posts the trace to the webview. A trace read in more than one chunk is drawn twice: its
    *  first steps as soon as they are read (a `reading` load), then the whole trace. */
   private async load(): Promise<void> {
-    this.host.store.forget(this.file);
+    // the read started with the panel serves the first ready only (a reloaded webview reads anew)
+    const early = this.earlyRead;
+    this.earlyRead = undefined;
+    const read = early ?? this.startRead();
     let preview: Promise<boolean> | undefined;
-    const t = await this.host.store.load(this.file, (first, reading) => {
+    const postFirst = (first: LoadedTrace, reading: ReadProgress) => {
       if (!first.header) return;
       // the early view is a courtesy: if it cannot be made, the whole load still comes
       try {
         this.panel.title = this.titleOf(first.header);
-        preview = this.post(LoadMessage.create({ ...this.loadParams(first, first.header), reading }));
+        preview = this.post(LoadMessage.create({ ...this.loadParams(first, first.header), reading })).finally(() =>
+          this.timing.mark('firstPosted'),
+        );
       } catch (e) {
         this.host.log(`replay panel ${path.basename(this.file)}: early view: ${(e as Error).message}`);
       }
+    };
+    read.onFirst = postFirst;
+    // the first steps were read before the webview was ready, the whole trace not yet: show them now
+    if (read.first && !read.done) postFirst(read.first.partial, read.first.progress);
+    let t = await read.whole.catch((e: unknown) => {
+      if (!early) throw e;
+      this.host.store.forget(this.file);
+      return this.host.store.load(this.file);
     });
+    this.timing.mark('read');
     await preview;
+    if (early) {
+      // the file changed since the read began (rewritten, or written again by a re-run): read it as it is now
+      const st = await fs.promises.stat(this.file).catch(() => null);
+      if (st && (st.size !== t.size || st.mtimeMs !== t.mtimeMs)) {
+        this.host.store.forget(this.file);
+        t = await this.host.store.load(this.file);
+      }
+    }
     const h = t.header;
     if (!h) {
       this.panel.webview.html = messageHtml(
@@ -340,6 +399,7 @@ export class ReplayPanel implements vscode.Disposable {
       void this.host.workspaceState.update(FILES_KEY, { ...pruned(files), [h.episodeId]: this.file });
     const params = this.loadParams(t, h);
     this.ready = true;
+    this.sentScene = showsScene(t);
     this.sentSteps = t.steps;
     this.sentEnd = t.end !== null;
     const goto = this.pendingGoto;
@@ -350,6 +410,9 @@ export class ReplayPanel implements vscode.Disposable {
         ...(goto !== undefined && goto < Math.max(t.steps, h.maxSteps) ? { gotoStep: goto } : {}),
       }),
     );
+    this.timing.mark('posted');
+    const opened = this.timing.line(path.basename(this.file), t.steps, t.size);
+    if (opened) this.host.info(opened);
     // a fork opened on its own is shown beside its parent, when the parent is still there
     if (!this.forkWith && h.forkOf && fs.existsSync(h.forkOf.trace)) {
       this.forkWith = path.resolve(h.forkOf.trace);
@@ -393,13 +456,12 @@ export class ReplayPanel implements vscode.Disposable {
       detector: f.detector,
       calibration: f.calibration && calibratedOn ? { ...f.calibration, agent: calibratedOn } : f.calibration,
       startedAt: h.startedAt,
-      hasScene:
-        t.reset?.scene !== undefined || (t.lastScene !== null && t.lastScene[0] === 0) || sceneProblem !== undefined,
+      hasScene: showsScene(t),
       ...(sceneProblem ? { sceneProblem } : {}),
     };
     return {
       meta,
-      steps: columns(t, f, 0, n),
+      steps: packColumns(columns(t, f, 0, n)),
       flaggedStep: f.flaggedStep,
       end: endOf(t, f),
       band: bandOf(this.host.store, t),
@@ -414,6 +476,12 @@ export class ReplayPanel implements vscode.Disposable {
     this.refreshing = true;
     try {
       const t = await this.host.store.load(this.file);
+      if (showsScene(t) !== this.sentScene) {
+        // a live trace read before its reset line was written: whether it has a scene is known only
+        // now, and a load says it (the scene canvas and the layout around it), so load again
+        await this.load();
+        return;
+      }
       const n = t.steps;
       const f = this.flags(t);
       if (n > this.sentSteps) {
@@ -505,6 +573,15 @@ export class ReplayPanel implements vscode.Disposable {
   private async post(msg: { method: string; params: unknown }): Promise<boolean> {
     return this.panel.webview.postMessage(msg);
   }
+}
+
+/** A read of the panel's trace: the whole (when done), and its first steps for the early view,
+ *  kept until the webview is ready to be sent them (`onFirst` sends them once it is). */
+interface EarlyRead {
+  whole: Promise<LoadedTrace>;
+  done: boolean;
+  first?: { partial: LoadedTrace; progress: ReadProgress };
+  onFirst?: (partial: LoadedTrace, progress: ReadProgress) => void;
 }
 
 export class ReplaySerializer implements vscode.WebviewPanelSerializer {
@@ -612,4 +689,14 @@ function messageHtml(webview: vscode.Webview, text: string): string {
   // The text is escaped: it may hold a path.
   const esc = text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource};"></head><body><p>${esc}</p></body></html>`;
+}
+
+/** Whether the panel shows the scene canvas for `t`: the environment rendered at reset or at step 0,
+ *  or said why it could not. A live trace read before its reset line was written does not know yet. */
+function showsScene(t: LoadedTrace): boolean {
+  return (
+    t.reset?.scene !== undefined ||
+    (t.lastScene !== null && t.lastScene[0] === 0) ||
+    (t.reset?.sceneProblem ?? t.end?.sceneProblem) !== undefined
+  );
 }

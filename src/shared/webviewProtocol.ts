@@ -82,6 +82,22 @@ export interface StepColumns {
   statistics: Float64Array;
 }
 
+/** A load's columns as they travel (src/shared/packedColumns.ts packs and unpacks them): a column
+ *  that is told in fewer bytes goes as a rule instead of 8 bytes a step. The columns cross the
+ *  extension host's connection to the window, measured at a few MB/s on a loaded machine, so a 1M-step
+ *  trace's 32 MB took seconds; a fixed-threshold trace packs to its 8 MB of increments. A plain
+ *  StepColumns is a valid PackedColumns. */
+export interface PackedColumns {
+  from: number;
+  increments: Float64Array;
+  /** or: S_t is the running sum of the increments from 0 (s += u, as the engine computes it), bit for bit */
+  scores: Float64Array | { runningSum: true };
+  /** or: every step's the same value (`repeat[0]`, which may be NaN or -Infinity) */
+  thresholds: Float64Array | { repeat: Float64Array };
+  /** or: the same value at every step, or equal to the scores at every step (the fixed detector's S_t) */
+  statistics: Float64Array | { repeat: Float64Array } | { sameAs: 'scores' };
+}
+
 /** The trace's episode_end, as the panel receives it. */
 export type ReplayEnd = Omit<TraceEnd, 'type' | 'detail'>;
 
@@ -114,6 +130,9 @@ export interface ReplayViewState {
   hiddenOverlays: string[];
   /** playback speed in steps per second */
   speed: number;
+  /** the cursor was following a live episode's newest step: a load of the same episode goes on
+   *  following it (and, once the episode ended flagged, opens on its flag as the end would have) */
+  follow?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -122,7 +141,7 @@ export interface ReplayViewState {
 export interface LoadParams {
   meta: ReplayMeta;
   /** from must be 0 */
-  steps: StepColumns;
+  steps: PackedColumns;
   /** the first alarm, or null */
   flaggedStep: number | null;
   /** null while the episode is still running (live) */
@@ -496,6 +515,24 @@ export function isStepColumns(x: unknown): x is StepColumns {
   return allFinite(scores) && allFinite(increments);
 }
 
+/** The columns of a load: plain, or packed (PackedColumns); the length is the increments'. */
+export function isPackedColumns(x: unknown): x is PackedColumns {
+  if (!isRecord(x) || !isStepIndex(x.from) || !isFloat64Array(x.increments)) return false;
+  const { increments, scores, thresholds, statistics } = x;
+  const n = increments.length;
+  if (x.from + n > MAX_STEPS || !allFinite(increments)) return false;
+  const repeat = (c: unknown) => isRecord(c) && isFloat64Array(c.repeat) && c.repeat.length === 1;
+  const column = (c: unknown) => isFloat64Array(c) && c.length === n;
+  const scoresOk = column(scores)
+    ? allFinite(scores as Float64Array)
+    : isRecord(scores) && scores.runningSum === true && x.from === 0;
+  return (
+    scoresOk &&
+    (column(thresholds) || repeat(thresholds)) &&
+    (column(statistics) || repeat(statistics) || (isRecord(statistics) && statistics.sameAs === 'scores'))
+  );
+}
+
 function isUserError(x: unknown): x is UserError {
   return (
     isRecord(x) &&
@@ -577,7 +614,7 @@ function isLoadParams(x: unknown): x is LoadParams {
   return (
     isRecord(x) &&
     isReplayMeta(x.meta) &&
-    isStepColumns(x.steps) &&
+    isPackedColumns(x.steps) &&
     x.steps.from === 0 &&
     isOptStepIndex(x.flaggedStep) &&
     (x.end === null || isReplayEnd(x.end)) &&
@@ -778,7 +815,8 @@ export function isReplayViewState(x: unknown): x is ReplayViewState {
     everyIndex(x.hiddenOverlays, isId) &&
     isFiniteNum(x.speed) &&
     x.speed > 0 &&
-    x.speed <= 1e7
+    x.speed <= 1e7 &&
+    (x.follow === undefined || typeof x.follow === 'boolean')
   );
 }
 

@@ -658,4 +658,82 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     await expectText(page, '.scene-caption', /^no scene: render\(\) returned number 42; expected a scene/);
     await expectText(page, '.header', /calibrated α = 0\.05 on agent aligned/);
   });
+  test('a packed load (scores as the running sum, a repeated threshold, statistics as the scores) shows what the plain load shows', async () => {
+    /** the header, the cursor's numbers, the slider and the chart's pixels after a load */
+    const view = async (packed: boolean) => {
+      await page.evaluate((packed) => {
+        const w = window as unknown as W;
+        // a fixed threshold: the same level at every step, the statistic is the running objective
+        const m = w.__traceGen.load({
+          n: 3000,
+          seed: 41,
+          meta: { episodeId: packed ? 'packed-41' : 'plain-41', detector: { kind: 'fixed', threshold: 400 } },
+        }) as {
+          params: {
+            steps: Record<string, Float64Array>;
+            flaggedStep: number | null;
+            end: { flaggedStep: number | null };
+          };
+        };
+        const c = m.params.steps;
+        c.thresholds.fill(400);
+        c.statistics = c.scores.slice();
+        let flag: number | null = null;
+        for (let i = 0; i < c.scores.length && flag === null; i++) if (c.scores[i] < 400) flag = i;
+        m.params.flaggedStep = m.params.end.flaggedStep = flag;
+        if (packed)
+          m.params.steps = {
+            from: c.from,
+            increments: c.increments,
+            scores: { runningSum: true },
+            thresholds: { repeat: Float64Array.of(400) },
+            statistics: { sameAs: 'scores' },
+          } as unknown as Record<string, Float64Array>;
+        w.__host.send(m);
+      }, packed);
+      // the load is drawn once the view state names its episode (saved in the same frame as the chart)
+      await page.waitForFunction(
+        (id) => JSON.parse(sessionStorage.getItem('vscodeState') ?? '{}').episodeId === id,
+        packed ? 'packed-41' : 'plain-41',
+      );
+      await expectText(page, '.header', /flagged at step/);
+      await page.locator('body').press('f');
+      await page.waitForFunction(() =>
+        /^step \d+ · last 2999$/.test(document.querySelector('.tl-step')?.textContent ?? ''),
+      );
+      return page.evaluate(() => ({
+        header: document.querySelector('.header')?.textContent,
+        step: document.querySelector('.tl-step')?.textContent,
+        max: (document.querySelector('.tl-slider') as HTMLInputElement).max,
+        numbers: document.querySelector('.inspector')?.textContent,
+        chart: (document.querySelector('.chart-canvas') as HTMLCanvasElement).toDataURL(),
+      }));
+    };
+    const plain = await view(false);
+    const packed = await view(true);
+    assert.match(plain.header ?? '', /flagged at step \d+: running objective/);
+    assert.equal(packed.max, '2999');
+    assert.deepEqual(packed, plain);
+  });
+
+  test('a live episode loaded again (its reset came late, or its webview reloaded) goes on following it, and opens on its flag once it ended', async () => {
+    const ep = 'live-again-51';
+    const live = (n: number) => load(page, { n, seed: 51, live: true, meta: { episodeId: ep } });
+    await live(300);
+    await expectStep(page, 299);
+    // loaded again while running, with more steps: on the newest step, still following
+    await live(500);
+    await expectStep(page, 499);
+    await page.evaluate((ep) => {
+      const w = window as unknown as W;
+      const c = w.__traceGen.columns(500, 100, 200, (w.__load as LoadInfo).scores[499], 51);
+      w.__host.send({ method: 'replay/append', params: { episodeId: ep, steps: c, flaggedStep: null } });
+    }, ep);
+    await expectStep(page, 599);
+    // loaded again once it ended, flagged: zoomed on the flag, the cursor on it (as a finished episode opens)
+    const info = await load(page, { n: 1000, seed: 51, divergeAt: 200, meta: { episodeId: ep } });
+    assert.ok(info.flag !== null);
+    await expectStep(page, info.flag!);
+    await page.locator('button.tl-zoom', { hasText: 'whole episode' }).waitFor({ state: 'visible', timeout: 5000 });
+  });
 });
