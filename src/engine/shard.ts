@@ -126,11 +126,7 @@ export async function calibrateShardCommand(
   out.startProgress(`calibrating shard ${shard.index}/${shard.count}`, slice.count);
   let r: { file: string; partial: CalibrationPartial };
   try {
-    r = await calibrateShard(
-      calibrateOptionsOf(scenario, agent, flags, out, signal),
-      shard,
-      flags.output,
-    );
+    r = await calibrateShard(calibrateOptionsOf(scenario, agent, flags, out, signal), shard, flags.output);
   } finally {
     out.endProgress();
   }
