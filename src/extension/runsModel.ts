@@ -187,15 +187,7 @@ export class RunsModel implements vscode.Disposable {
         const run = this.runs.get(e.runId);
         if (!run) return;
         run.episodes.push({
-          file: e.trace,
-          runId: e.runId,
-          episodeId: e.episodeId,
-          seed: e.seed,
-          scenario: run.scenario,
-          scenarioFile: run.scenarioFile,
-          agent: run.agent,
-          distribution: run.distribution,
-          startedAt: run.startedAt,
+          ...liveEpisode(run, e),
           steps: 0,
           reason: null,
           running: true,
@@ -210,15 +202,7 @@ export class RunsModel implements vscode.Disposable {
         if (!run) return;
         const i = run.episodes.findIndex((x) => x.episodeId === e.episodeId);
         const info: EpisodeInfo = {
-          file: e.trace,
-          runId: e.runId,
-          episodeId: e.episodeId,
-          seed: e.seed,
-          scenario: run.scenario,
-          scenarioFile: run.scenarioFile,
-          agent: run.agent,
-          distribution: run.distribution,
-          startedAt: run.startedAt,
+          ...liveEpisode(run, e),
           steps: e.steps,
           reason: e.reason,
           running: false,
@@ -249,6 +233,27 @@ export class RunsModel implements vscode.Disposable {
   async settle(): Promise<void> {
     await this.refresh();
   }
+}
+
+/** What a live episode's record takes from its run and from the engine's event about it. */
+function liveEpisode(
+  run: RunInfo,
+  e: { trace: string; runId: string; episodeId: string; seed: number },
+): Pick<
+  EpisodeInfo,
+  'file' | 'runId' | 'episodeId' | 'seed' | 'scenario' | 'scenarioFile' | 'agent' | 'distribution' | 'startedAt'
+> {
+  return {
+    file: e.trace,
+    runId: e.runId,
+    episodeId: e.episodeId,
+    seed: e.seed,
+    scenario: run.scenario,
+    scenarioFile: run.scenarioFile,
+    agent: run.agent,
+    distribution: run.distribution,
+    startedAt: run.startedAt,
+  };
 }
 
 function mergeRunning(fromDisk: EpisodeInfo[], live: RunInfo | undefined): EpisodeInfo[] {
