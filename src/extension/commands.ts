@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { TraceHeader } from '../core/traceFormat';
+import { TRACE_EXTENSION, type TraceHeader } from '../core/traceFormat';
 import type { Ctx } from './ctx';
 import { calibrateArgs, runArgs, type RunTarget } from './engineArgs';
 import {
@@ -206,7 +206,7 @@ export async function traceUri(
   const replay = fromReplay ? ReplayPanel.active : undefined;
   if (replay) return vscode.Uri.file(replay.file);
   const active = vscode.window.activeTextEditor?.document.uri;
-  if (active?.fsPath.endsWith('.trace.jsonl')) return active;
+  if (active?.fsPath.endsWith(TRACE_EXTENSION)) return active;
   const recent = ctx.runsModel.all.flatMap((r) => r.episodes).slice(0, 200);
   if (recent.length) {
     const picked = await vscode.window.showQuickPick(

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlagSettings } from '../core/reflag';
-import type { EndReason, ForkOf, UserError } from '../core/traceFormat';
+import { TRACE_EXTENSION, type EndReason, type ForkOf, type UserError } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
 import type { TraceCache } from './traceCache';
 
@@ -105,7 +105,7 @@ export class RunsModel implements vscode.Disposable {
         const runDir = path.join(tracesDir, runId);
         let files: string[];
         try {
-          files = (await fs.promises.readdir(runDir)).filter((f) => f.endsWith('.trace.jsonl')).sort();
+          files = (await fs.promises.readdir(runDir)).filter((f) => f.endsWith(TRACE_EXTENSION)).sort();
         } catch {
           continue;
         }
@@ -144,7 +144,7 @@ export class RunsModel implements vscode.Disposable {
       return {
         file,
         runId,
-        episodeId: h?.episodeId ?? path.basename(file, '.trace.jsonl'),
+        episodeId: h?.episodeId ?? path.basename(file, TRACE_EXTENSION),
         seed: h?.seed ?? NaN,
         scenario: h?.scenario.name ?? '?',
         scenarioFile: h?.scenario.file ?? '',
