@@ -1,7 +1,7 @@
 // What a flagged episode says, and where in its trace it says it: shared by the CI reports (JUnit,
 // SARIF) and the Testing view so a CI dashboard and the editor show the same sentence and point at
 // the same line.
-import type { DetectorConfig } from './detectorConfig';
+import { describeDetector, type DetectorConfig } from './detectorConfig';
 import { lineOfStep, readTrace } from './traceReader';
 
 export interface FlagReport {
@@ -45,21 +45,8 @@ export function flagMessage(
   detector: DetectorConfig | null,
   alpha: number | null,
 ): string {
-  const d = detector ? describeDetectorConfig(detector) : 'unknown';
+  const d = detector ? describeDetector(detector) : 'unknown';
   return `running objective${score === null ? '' : ` ${fmtNumber(score)}`} fell below the threshold${threshold === null ? '' : ` ${fmtNumber(threshold)}`} at step ${step} (detector ${d}${alpha === null ? '' : `, alpha ${alpha}`})`;
-}
-
-export function describeDetectorConfig(d: DetectorConfig): string {
-  switch (d.kind) {
-    case 'envelope':
-      return 'envelope';
-    case 'window':
-      return `window w=${d.window}`;
-    case 'cusum':
-      return `cusum k=${d.k}`;
-    case 'fixed':
-      return `fixed ${d.threshold}`;
-  }
 }
 
 export function fmtNumber(x: number): string {

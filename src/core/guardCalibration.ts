@@ -13,7 +13,7 @@ import type { CalibrationFile } from './calibrationTypes';
 import type { DetectorConfig } from './detectorConfig';
 import type { CalibratedKind, GuardConfig, GuardSettings } from './guardTypes';
 
-export type { CalibratedKind, GuardCalibration, GuardDetectorCalibration, GuardSettings } from './guardTypes';
+export type { CalibratedKind, GuardCalibration, GuardSettings } from './guardTypes';
 
 export function settingsOf(g: GuardConfig): GuardSettings {
   return {

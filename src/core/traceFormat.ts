@@ -12,19 +12,8 @@ export const TRACE_EXTENSION = '.trace.jsonl';
 
 export type Recording = 'full' | 'scores';
 
-export type EndReason =
-  | 'completed'
-  | 'flagged_stop'
-  | 'predicted_stop'
-  | 'step_timeout'
-  | 'episode_timeout'
-  | 'oom'
-  | 'crashed'
-  | 'killed_by_user'
-  | 'protocol_error'
-  | 'host_shutdown';
-
-export const END_REASONS: readonly EndReason[] = [
+/** Every way an episode ends (episode_end.reason), declared once: `EndReason` is one of them. */
+export const END_REASONS = [
   'completed',
   'flagged_stop',
   'predicted_stop',
@@ -35,7 +24,9 @@ export const END_REASONS: readonly EndReason[] = [
   'killed_by_user',
   'protocol_error',
   'host_shutdown',
-];
+] as const;
+
+export type EndReason = (typeof END_REASONS)[number];
 
 /** The ends that mean the user's code or the runner failed (an error in Problems, a failure in a
  *  run's summary); the others are the episode's or the user's own doing. */

@@ -24,7 +24,7 @@ import {
 import type { TraceEnd, TraceHeader, TraceRecord, TraceReset, TraceStep } from './traceFormat';
 import { MAX_RECORD_BYTES } from './wire';
 
-export type { TraceProblem, TraceProblemKind } from './traceProblem';
+export type { TraceProblem } from './traceProblem';
 
 export { indexLines, lineText, type LineIndex } from './lineIndex';
 

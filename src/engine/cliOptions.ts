@@ -6,7 +6,9 @@ import type { DetectorConfig, DetectorKind } from '../core/detectorConfig';
 import { DEFAULT_ALPHA, DEFAULT_CUSUM_K, DEFAULT_WINDOW } from '../core/detectorConfig';
 import type { DistributionName, LoadedScenario, ProtocolSpec } from '../core/scenario';
 import type { Recording } from '../core/traceFormat';
-import { DEFAULT_LIMITS, type Limits } from './types';
+import type { CalibrateOptions } from './calibrationStore';
+import type { CliOutput } from './cliOutput';
+import { DEFAULT_LIMITS, type AgentChoice, type Limits } from './types';
 import { UsageError } from './usageError';
 
 export const DEFAULT_DETECTOR: DetectorKind = 'cusum';
@@ -203,6 +205,32 @@ export function limitsOf(flags: Flags): Limits {
 
 export function outDirOf(flags: Flags, cwd = process.cwd()): string {
   return path.resolve(cwd, flags.out ?? '.objective-monitor');
+}
+
+/** A calibration's options from the command line (calibrate, run/report's implicit calibration,
+ *  a calibration shard). Its episodes are not shown one by one in the event stream: only progress,
+ *  their ends, logs and warnings. */
+export function calibrateOptionsOf(
+  scenario: LoadedScenario,
+  agent: AgentChoice,
+  flags: Flags,
+  out: CliOutput,
+  signal?: AbortSignal,
+): CalibrateOptions {
+  return {
+    scenario,
+    agent,
+    alpha: alphaOf(flags, scenario),
+    outDir: outDirOf(flags),
+    limits: limitsOf(flags),
+    workers: workersOf(flags),
+    python: flags.python,
+    signal,
+    onEvent: (e) => {
+      if (e.type === 'episode_end' || e.type === 'log' || e.type === 'warning' || e.type === 'scene_problem')
+        out.event(e);
+    },
+  };
 }
 
 export { DEFAULT_CUSUM_K, DEFAULT_WINDOW };

@@ -2,10 +2,16 @@
 // with `host_shutdown` and every runner tree is SIGKILLed synchronously (there is no time to wait).
 // If the engine is SIGKILLed instead, the runners notice (parent watch, fd 4 EOF) and the next
 // engine cleans their leftovers (staleRunners.ts).
-import type { EpisodeRecorder } from './episodeRecorder';
 import type { RunnerProcess } from './runnerProcess';
 
-const recorders = new Set<EpisodeRecorder>();
+/** What shutdown needs of a trace being written (an EpisodeRecorder), declared here so that this
+ *  module, which the runner keeper and the engine's types reach, does not import the recorder. */
+interface OpenTrace {
+  conclude(o: { reason: 'host_shutdown'; replaceChild: true }): void;
+  finish(): unknown;
+}
+
+const recorders = new Set<OpenTrace>();
 const children = new Set<RunnerProcess>();
 let users = 0;
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -46,7 +52,7 @@ export function hostShutdownRelease(): void {
 }
 
 export const track = {
-  recorder(r: EpisodeRecorder): () => void {
+  recorder(r: OpenTrace): () => void {
     recorders.add(r);
     return () => recorders.delete(r);
   },

@@ -24,7 +24,7 @@ import {
   type CalibrateOptions,
 } from './calibrationStore';
 import type { CliOutput } from './cliOutput';
-import { alphaOf, type Flags, limitsOf, outDirOf, workersOf } from './cliOptions';
+import { alphaOf, calibrateOptionsOf, type Flags } from './cliOptions';
 import type { AgentChoice } from './types';
 import { UsageError } from './usageError';
 
@@ -126,24 +126,7 @@ export async function calibrateShardCommand(
   out.startProgress(`calibrating shard ${shard.index}/${shard.count}`, slice.count);
   let r: { file: string; partial: CalibrationPartial };
   try {
-    r = await calibrateShard(
-      {
-        scenario,
-        agent,
-        alpha: alphaOf(flags, scenario),
-        outDir: outDirOf(flags),
-        limits: limitsOf(flags),
-        workers: workersOf(flags),
-        python: flags.python,
-        signal,
-        onEvent: (e) => {
-          if (e.type === 'episode_end' || e.type === 'log' || e.type === 'warning' || e.type === 'scene_problem')
-            out.event(e);
-        },
-      },
-      shard,
-      flags.output,
-    );
+    r = await calibrateShard(calibrateOptionsOf(scenario, agent, flags, out, signal), shard, flags.output);
   } finally {
     out.endProgress();
   }

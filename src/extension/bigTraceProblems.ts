@@ -106,38 +106,35 @@ export class BigTraceProblems implements vscode.Disposable {
     t.watcher.dispose();
   }
 
-  async refreshAll(): Promise<void> {
+  private async refreshAll(): Promise<void> {
     await Promise.all([...this.tracked.values()].map((t) => this.refresh(t.uri)));
   }
 
-  /** Asks the server for the trace's summary and publishes it. A URI not in a tab is published
-   *  too (the test hook), but nothing will clear it until a tab for it opens and closes. */
-  async refresh(uri: vscode.Uri): Promise<vscode.Diagnostic[]> {
+  /** Asks the server for the summary of a tracked trace and publishes its diagnostics. */
+  private async refresh(uri: vscode.Uri): Promise<void> {
     const t = this.tracked.get(uri.toString());
     const generation = t ? ++t.generation : 0;
     const stale = () => t !== undefined && (t.generation !== generation || this.tracked.get(uri.toString()) !== t);
     try {
       if (!fs.existsSync(uri.fsPath)) {
         if (!stale()) this.diagnostics.delete(uri);
-        return [];
+        return;
       }
       const client = await this.client();
-      if (!client) return [];
+      if (!client) return;
       const summary = await client.sendRequest<TraceSummaryRequest.Result>(SUMMARY_METHOD, { uri: uri.toString() });
-      if (stale()) return [];
+      if (stale()) return;
       // Synced meanwhile: the server publishes this document's diagnostics itself.
       if (summary.source === 'document') {
         this.diagnostics.delete(uri);
-        return [];
+        return;
       }
       // The server's own diagnostics, converted as the client converts those it publishes.
       const diags = await client.protocol2CodeConverter.asDiagnostics(summary.diagnostics);
-      if (stale()) return [];
+      if (stale()) return;
       this.diagnostics.set(uri, diags);
-      return diags;
     } catch (e) {
       this.output.warn(`problems of the large trace ${uri.fsPath}: ${(e as Error).message}`);
-      return [];
     }
   }
 

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { TRACE_EXTENSION, type TraceHeader } from '../core/traceFormat';
 import type { Ctx } from './ctx';
 import { calibrateArgs, runArgs, type RunTarget } from './engineArgs';
 import {
@@ -205,7 +206,7 @@ export async function traceUri(
   const replay = fromReplay ? ReplayPanel.active : undefined;
   if (replay) return vscode.Uri.file(replay.file);
   const active = vscode.window.activeTextEditor?.document.uri;
-  if (active?.fsPath.endsWith('.trace.jsonl')) return active;
+  if (active?.fsPath.endsWith(TRACE_EXTENSION)) return active;
   const recent = ctx.runsModel.all.flatMap((r) => r.episodes).slice(0, 200);
   if (recent.length) {
     const picked = await vscode.window.showQuickPick(
@@ -303,20 +304,33 @@ export function compareEpisodes(ctx: Ctx): Cmd {
   };
 }
 
+/** The header of the trace a command names (as traceUri finds it, the replay panel's included): a
+ *  refusal when the file cannot be read or holds no header, undefined when the user cancels. */
+export async function traceHeaderOf(
+  ctx: Ctx,
+  arg: unknown,
+  title: string,
+  noHeaderWhy = '',
+): Promise<{ uri: vscode.Uri; header: TraceHeader } | Refusal | undefined> {
+  const uri = await traceUri(ctx, arg, title, true);
+  if (!uri) return undefined;
+  let t;
+  try {
+    t = await ctx.store.load(uri.fsPath);
+  } catch (e) {
+    return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`);
+  }
+  if (!t.header) return refuse('invalid', `${uri.fsPath}: not a trace (no header record)${noHeaderWhy}`);
+  return { uri, header: t.header };
+}
+
 export function rerunEpisode(ctx: Ctx): Cmd {
   return async (arg?: unknown): Promise<RunOutcome | Refusal | undefined> => {
     const pre = preflight(ctx, 'Re-run Episode');
     if ('refused' in pre) return pre;
-    const uri = await traceUri(ctx, arg, 'Re-run Episode', true);
-    if (!uri) return undefined;
-    let t;
-    try {
-      t = await ctx.store.load(uri.fsPath);
-    } catch (e) {
-      return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`);
-    }
-    const h = t.header;
-    if (!h) return refuse('invalid', `${uri.fsPath}: not a trace (no header record), so there is no episode to re-run`);
+    const trace = await traceHeaderOf(ctx, arg, 'Re-run Episode', ', so there is no episode to re-run');
+    if (!trace || 'refused' in trace) return trace;
+    const h = trace.header;
     const builtinDir = path.join(ctx.extension.extensionPath, 'dist', 'scenarios') + path.sep;
     const scenario = h.scenario.file.startsWith(builtinDir) ? h.scenario.name : h.scenario.file;
     let agents: string[];

@@ -8,20 +8,13 @@ import { EngineProcess } from './engineProcess';
 import { ReplayPanel } from './replayPanel';
 import type { RunOutcome } from './runController';
 import { pickAgent, type ScenarioChoice } from './scenarios';
-import { preflight, pythonFor, refuse, traceUri, type Cmd, type Refusal } from './commands';
+import { preflight, pythonFor, refuse, traceHeaderOf, type Cmd, type Refusal } from './commands';
 
 /** The parent trace's header and an agent: given, or picked from the parent's scenario. */
 async function parentAndAgent(ctx: Ctx, arg: unknown, agentArg: unknown, title: string) {
-  const uri = await traceUri(ctx, arg, title, true);
-  if (!uri) return undefined;
-  let t;
-  try {
-    t = await ctx.store.load(uri.fsPath);
-  } catch (e) {
-    return refuse('invalid', `${uri.fsPath}: ${(e as Error).message}`);
-  }
-  const h = t.header;
-  if (!h) return refuse('invalid', `${uri.fsPath}: not a trace (no header record)`);
+  const trace = await traceHeaderOf(ctx, arg, title);
+  if (!trace || 'refused' in trace) return trace;
+  const { uri, header: h } = trace;
   if (h.recording !== 'full')
     return refuse('invalid', `${title}: ${uri.fsPath} was recorded scores only; there are no actions to replay`);
   const scenario: ScenarioChoice = {

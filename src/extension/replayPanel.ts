@@ -29,7 +29,7 @@ import {
   type StepColumns,
   type StepDetailParams,
 } from '../shared/webviewProtocol';
-import type { TraceHeader, TraceStep } from '../core/traceFormat';
+import { TRACE_EXTENSION, type TraceHeader, type TraceStep } from '../core/traceFormat';
 import type { FlagSettings, TraceFlags } from '../core/reflag';
 import { compareFork } from './forkCompare';
 import { OpenTiming } from './openTiming';
@@ -592,7 +592,7 @@ export class ReplaySerializer implements vscode.WebviewPanelSerializer {
 }
 
 function titleFor(file: string, what?: string, note?: string): string {
-  return `Replay: ${what ?? path.basename(file, '.trace.jsonl')}${note ? ` (${note})` : ''}`;
+  return `Replay: ${what ?? path.basename(file, TRACE_EXTENSION)}${note ? ` (${note})` : ''}`;
 }
 
 function pruned(files: Record<string, string>): Record<string, string> {

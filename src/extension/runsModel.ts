@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlagSettings } from '../core/reflag';
-import type { EndReason, ForkOf, UserError } from '../core/traceFormat';
+import { TRACE_EXTENSION, type EndReason, type ForkOf, type UserError } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
 import type { TraceCache } from './traceCache';
 
@@ -105,7 +105,7 @@ export class RunsModel implements vscode.Disposable {
         const runDir = path.join(tracesDir, runId);
         let files: string[];
         try {
-          files = (await fs.promises.readdir(runDir)).filter((f) => f.endsWith('.trace.jsonl')).sort();
+          files = (await fs.promises.readdir(runDir)).filter((f) => f.endsWith(TRACE_EXTENSION)).sort();
         } catch {
           continue;
         }
@@ -144,7 +144,7 @@ export class RunsModel implements vscode.Disposable {
       return {
         file,
         runId,
-        episodeId: h?.episodeId ?? path.basename(file, '.trace.jsonl'),
+        episodeId: h?.episodeId ?? path.basename(file, TRACE_EXTENSION),
         seed: h?.seed ?? NaN,
         scenario: h?.scenario.name ?? '?',
         scenarioFile: h?.scenario.file ?? '',
@@ -187,15 +187,7 @@ export class RunsModel implements vscode.Disposable {
         const run = this.runs.get(e.runId);
         if (!run) return;
         run.episodes.push({
-          file: e.trace,
-          runId: e.runId,
-          episodeId: e.episodeId,
-          seed: e.seed,
-          scenario: run.scenario,
-          scenarioFile: run.scenarioFile,
-          agent: run.agent,
-          distribution: run.distribution,
-          startedAt: run.startedAt,
+          ...liveEpisode(run, e),
           steps: 0,
           reason: null,
           running: true,
@@ -210,15 +202,7 @@ export class RunsModel implements vscode.Disposable {
         if (!run) return;
         const i = run.episodes.findIndex((x) => x.episodeId === e.episodeId);
         const info: EpisodeInfo = {
-          file: e.trace,
-          runId: e.runId,
-          episodeId: e.episodeId,
-          seed: e.seed,
-          scenario: run.scenario,
-          scenarioFile: run.scenarioFile,
-          agent: run.agent,
-          distribution: run.distribution,
-          startedAt: run.startedAt,
+          ...liveEpisode(run, e),
           steps: e.steps,
           reason: e.reason,
           running: false,
@@ -249,6 +233,27 @@ export class RunsModel implements vscode.Disposable {
   async settle(): Promise<void> {
     await this.refresh();
   }
+}
+
+/** What a live episode's record takes from its run and from the engine's event about it. */
+function liveEpisode(
+  run: RunInfo,
+  e: { trace: string; runId: string; episodeId: string; seed: number },
+): Pick<
+  EpisodeInfo,
+  'file' | 'runId' | 'episodeId' | 'seed' | 'scenario' | 'scenarioFile' | 'agent' | 'distribution' | 'startedAt'
+> {
+  return {
+    file: e.trace,
+    runId: e.runId,
+    episodeId: e.episodeId,
+    seed: e.seed,
+    scenario: run.scenario,
+    scenarioFile: run.scenarioFile,
+    agent: run.agent,
+    distribution: run.distribution,
+    startedAt: run.startedAt,
+  };
 }
 
 function mergeRunning(fromDisk: EpisodeInfo[], live: RunInfo | undefined): EpisodeInfo[] {

@@ -4,14 +4,14 @@
 // (whatever it found), 2 on bad input or a fork that could not run.
 import path from 'node:path';
 import type { CliOutput } from '../cliOutput';
-import { type Flags, limitsOf } from '../cliOptions';
+import type { Flags } from '../cliOptions';
 import { forkEpisode, readParent, type ForkResult } from '../forkEpisode';
 import { ForkSession } from '../forkSession';
 import { findPointOfNoReturn } from '../pointOfNoReturn';
 import { resolveAgent } from '../scenarioLoader';
 import { UsageError } from '../usageError';
 import { okReason } from './run';
-import { agentFlag } from './fork';
+import { agentFlag, forkOptionsOf } from './fork';
 
 export async function blameCommand(
   args: string[],
@@ -38,11 +38,7 @@ export async function blameCommand(
       parent,
       step: t,
       agent,
-      limits: limitsOf(flags),
-      python: flags.python,
-      signal,
-      onEvent: (e) => out.event(e),
-      ...(flags.out !== undefined ? { tracesDir: path.join(path.resolve(flags.out), 'traces') } : {}),
+      ...forkOptionsOf(flags, out, signal),
     });
     if (!okReason(r.reason)) {
       throw new UsageError(

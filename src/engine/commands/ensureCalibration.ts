@@ -7,7 +7,7 @@ import { calibrationPath, computeCalibration, fingerprint, readCalibration, whyS
 import { staleness, withAlpha } from '../../core/calibration';
 import { UsageError } from '../usageError';
 import type { CliOutput } from '../cliOutput';
-import { type Flags, limitsOf, outDirOf, workersOf, alphaOf } from '../cliOptions';
+import { type Flags, calibrateOptionsOf, outDirOf, alphaOf } from '../cliOptions';
 import type { AgentChoice } from '../types';
 
 export async function ensureCalibration(
@@ -76,24 +76,9 @@ export async function calibrateNow(
   out: CliOutput,
   signal?: AbortSignal,
 ) {
-  const outDir = outDirOf(flags);
   out.startProgress('calibrating', scenario.spec.calibration.seeds.count);
   try {
-    const r = await computeCalibration({
-      scenario,
-      agent,
-      alpha: alphaOf(flags, scenario),
-      outDir,
-      limits: limitsOf(flags),
-      workers: workersOf(flags),
-      python: flags.python,
-      signal,
-      onEvent: (e) => {
-        // Calibration episodes are not shown one by one in the event stream: only progress.
-        if (e.type === 'episode_end' || e.type === 'log' || e.type === 'warning' || e.type === 'scene_problem')
-          out.event(e);
-      },
-    });
+    const r = await computeCalibration(calibrateOptionsOf(scenario, agent, flags, out, signal));
     for (const w of r.calibration.warnings) out.notice(`warning: ${w}`);
     out.notice(`Calibration saved: ${path.relative(process.cwd(), r.file) || r.file}`);
     return r;

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { CliOutput } from '../cliOutput';
 import { type Flags, limitsOf } from '../cliOptions';
-import { forkEpisode, readParent } from '../forkEpisode';
+import { forkEpisode, readParent, type ForkRequest } from '../forkEpisode';
 import { resolveAgent } from '../scenarioLoader';
 import { UsageError } from '../usageError';
 import { okReason } from './run';
@@ -24,6 +24,22 @@ export function agentFlag(flags: Flags, command: string): string {
   return flags.agent;
 }
 
+/** What a fork takes from the command line (fork, and each of blame's forks): limits, interpreter,
+ *  where its trace goes (--out), and its events on the CLI's output. */
+export function forkOptionsOf(
+  flags: Flags,
+  out: CliOutput,
+  signal?: AbortSignal,
+): Pick<ForkRequest, 'limits' | 'python' | 'signal' | 'onEvent' | 'tracesDir'> {
+  return {
+    limits: limitsOf(flags),
+    python: flags.python,
+    signal,
+    onEvent: (e) => out.event(e),
+    ...(flags.out !== undefined ? { tracesDir: path.join(path.resolve(flags.out), 'traces') } : {}),
+  };
+}
+
 export async function forkCommand(args: string[], flags: Flags, out: CliOutput, signal?: AbortSignal): Promise<number> {
   if (args.length !== 1)
     throw new UsageError('fork needs exactly one trace: objective-monitor fork <trace> --step N --agent M');
@@ -34,11 +50,7 @@ export async function forkCommand(args: string[], flags: Flags, out: CliOutput, 
     parent,
     step,
     agent,
-    limits: limitsOf(flags),
-    python: flags.python,
-    signal,
-    onEvent: (e) => out.event(e),
-    ...(flags.out !== undefined ? { tracesDir: path.join(path.resolve(flags.out), 'traces') } : {}),
+    ...forkOptionsOf(flags, out, signal),
   });
   if (out.mode === 'json') {
     out.json({

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CalibrationFile } from '../../core/calibrationTypes';
-import { describeDetectorConfig } from '../../core/flagReport';
+import { describeDetector } from '../../core/detectorConfig';
 import type { LoadedScenario } from '../../core/scenario';
 import { writeFileAtomic } from '../atomicWrite';
 import { detectorOf, type Flags } from '../cliOptions';
@@ -54,7 +54,7 @@ export function writeReports(targets: ReportTargets, run: ReportRun, out: CliOut
   const episodes = run.result.episodes.map(episodeFacts);
   const d = detectorOf(run.flags, run.scenario);
   const detector =
-    describeDetectorConfig(d) + (run.calibration && d.kind !== 'fixed' ? `, alpha ${run.calibration.alpha}` : '');
+    describeDetector(d) + (run.calibration && d.kind !== 'fixed' ? `, alpha ${run.calibration.alpha}` : '');
   const showPath = (f: string) => {
     const rel = path.relative(cwd, f);
     return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : f;
