@@ -110,13 +110,15 @@ export class ReplayPanel implements vscode.Disposable {
   }
 
   /** `note`: said in the title after the episode, e.g. "re-run", so the panel is told apart from
-   *  the original episode's (same scenario, agent and seed). */
+   *  the original episode's (same scenario, agent and seed). `ofRun`: the panel follows an episode
+   *  of a run going on, which reads its trace when the webview is ready (see the constructor). */
   static createOrShow(
     host: ReplayHost,
     file: string,
     step?: number,
     preserveFocus = false,
     note?: string,
+    ofRun = false,
   ): ReplayPanel {
     const key = path.resolve(file);
     const existing = ReplayPanel.panels.get(key);
@@ -131,7 +133,7 @@ export class ReplayPanel implements vscode.Disposable {
       { viewColumn: vscode.ViewColumn.Active, preserveFocus },
       getWebviewOptions(host.extensionUri),
     );
-    return new ReplayPanel(panel, host, key, step, note);
+    return new ReplayPanel(panel, host, key, step, note, ofRun);
   }
 
   /** Restores a panel after a reload, from the episode id the webview kept in its state. */
@@ -163,6 +165,7 @@ export class ReplayPanel implements vscode.Disposable {
     readonly file: string,
     gotoStep?: number,
     readonly note?: string,
+    ofRun = false,
   ) {
     ReplayPanel.panels.set(file, this);
     this.pendingGoto = gotoStep;
@@ -170,8 +173,10 @@ export class ReplayPanel implements vscode.Disposable {
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
     panel.webview.html = replayHtml(panel.webview, host.extensionUri);
     // A finished trace is read while the webview starts (a second or more on a large trace): the
-    // file will not change. A trace still being written is read at the webview's ready, as it is then.
-    if (isFinishedTrace(file)) this.earlyRead = this.startRead();
+    // file will not change. A trace still being written is read at the webview's ready, as it is then;
+    // so is a run's episode even when it has just ended: its panel is driven by the run's events
+    // (following, zoom on the flag), and an early read racing them left e2e replay flaky.
+    if (!ofRun && isFinishedTrace(file)) this.earlyRead = this.startRead();
   }
 
   /** Reads the trace afresh; the first steps of a large one are kept for the early view. */

@@ -111,7 +111,7 @@ export class RunController implements vscode.Disposable {
           report(f.message, f.increment);
           break;
         case 'openReplay':
-          ReplayPanel.createOrShow(this.s.replayHost, f.trace, f.step, true, spec.replayNote);
+          ReplayPanel.createOrShow(this.s.replayHost, f.trace, f.step, true, spec.replayNote, true);
           break;
         case 'overlay':
           for (const t of f.on) ReplayPanel.get(t)?.setOverlays(f.traces);
