@@ -16,7 +16,7 @@ import { test } from 'node:test';
 import type { LoadedScenario, ScenarioFile } from '../../src/core/scenario';
 import { runEpisodes } from '../../src/engine/index';
 import type { RunRequest } from '../../src/engine/types';
-import { tmpDir } from './helpers';
+import { comparableTrace, tmpDir } from './helpers';
 import { FIX, gymnasiumMissing } from './pythonHarness';
 
 const GOLDEN = path.join(FIX, 'golden', 'traces.json');
@@ -137,20 +137,9 @@ function request(c: Case, dir: string): RunRequest {
   };
 }
 
-/** The trace's text without what differs between two runs by nature. */
+/** The trace's text without what differs between two runs by nature, the test's folder as <dir>. */
 function comparable(file: string, dir: string): string {
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const header = JSON.parse(lines[0]);
-  delete header.runId;
-  delete header.episodeId;
-  delete header.startedAt;
-  const last = lines.map((l) => l.startsWith('{"type":"episode_end"')).lastIndexOf(true);
-  const end = JSON.parse(lines[last]);
-  delete end.durationMs;
-  return [JSON.stringify(header), ...lines.slice(1, last), JSON.stringify(end), ...lines.slice(last + 1)]
-    .join('\n')
-    .split(dir)
-    .join('<dir>');
+  return comparableTrace(file).join('\n').split(dir).join('<dir>');
 }
 
 interface Digest {
@@ -178,9 +167,10 @@ function digest(text: string, reason: string, steps: number): Digest {
 const golden: Record<string, Digest[]> = fs.existsSync(GOLDEN) ? JSON.parse(fs.readFileSync(GOLDEN, 'utf8')) : {};
 const written: Record<string, Digest[]> = {};
 
+/** The fixture modules a case names (a Gymnasium id names none). */
 function files(c: Case): string[] {
-  const mods = [c.agent, c.objective?.module, c.environment.module].filter((m): m is string => !!m);
-  return mods;
+  const env = 'module' in c.environment ? c.environment.module : undefined;
+  return [c.agent, c.objective?.module, env].filter((m): m is string => !!m);
 }
 
 for (const c of [...cases, ...cartpole]) {
