@@ -5,8 +5,9 @@
 // byte, except what differs between two runs by nature (the header's run id, episode id and start
 // time, the end's duration) and the test's own folder in paths.
 // Cases: an episode flagged and stopped in the middle of a scores batch; an environment that raises
-// in the middle of a batch (the steps before it kept, the error as before); full recordings; and
-// several episodes on one runner (the next command waiting while an episode runs).
+// in the middle of a batch (the steps before it kept, the error as before); a fallback action from
+// the flag on; full recordings; and several episodes on one runner (the next command waiting while
+// an episode runs).
 // Needs `node esbuild.mjs` first. OM_WRITE_GOLDEN=1 rewrites the digests instead of comparing.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -32,6 +33,8 @@ interface Case {
   agentOptions?: Record<string, unknown>;
   objective?: ScenarioFile['objective'];
   threshold: number;
+  /** 'stop' unless given */
+  protocol?: RunRequest['protocol'];
   maxSteps: number;
   seeds: number[];
   /** what the case is for: checked on the run, so a digest cannot silently cover something else */
@@ -92,6 +95,23 @@ const cartpole: Case[] = [
     expect: (ends) => ends.forEach((e) => assert.equal(e.reason, 'flagged_stop')),
   },
   {
+    name: 'CartPole scores with an objective and a fallback action from the flag on, 2 episodes',
+    recording: 'scores',
+    environment: { gymnasium: 'CartPole-v1', options: { max_episode_steps: 500 } },
+    agent: 'cartpoleAgent.py',
+    objective: { module: 'angleObjective.py', options: { cost: 0.002 } },
+    threshold: -0.5,
+    protocol: { fallback: 0 },
+    maxSteps: 100000,
+    seeds: [1, 2],
+    // the fallback pushes left for good: the pole falls soon after the flag
+    expect: (ends) =>
+      ends.forEach((e) => {
+        assert.equal(e.reason, 'completed');
+        assert.ok(e.steps < 500, `fell at ${e.steps}`);
+      }),
+  },
+  {
     name: 'CartPole full with an objective, 2 episodes',
     recording: 'full',
     environment: { gymnasium: 'CartPole-v1', options: { max_episode_steps: 200 } },
@@ -127,7 +147,7 @@ function request(c: Case, dir: string): RunRequest {
     distribution: 'deployment',
     seeds: c.seeds,
     recording: c.recording,
-    protocol: 'stop',
+    protocol: c.protocol ?? 'stop',
     detector: { kind: 'fixed', threshold: c.threshold },
     calibration: null,
     calibrationFile: null,
