@@ -1,6 +1,6 @@
 // CartPole-v1 through the engine (Python runner child, engine monitoring and writing a scores
 // trace) against a plain Gymnasium loop with the same policy in one Python process. Issue 5's
-// target: monitoring and recording cost at most 25% (ratio >= 0.8). Reports; never fails on a time.
+// target was ratio >= 0.8, issue 13's is >= 0.9 (steady). Reports; never fails on a time.
 // Run alone: node esbuild.mjs && node bench/run.mjs python
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -127,7 +127,7 @@ included). The engine's whole run includes spawning the runner and importing gym
 
 | plain loop | plain process, start-up incl. | engine, whole run | ratio whole run (vs plain process) | plain loop, steady | engine, steady | ratio, steady | target |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-| ${kilo(pm('all'))} | ${kilo(pm('process'))} | ${kilo(em('all'))} | **${(em('all') / pm('process')).toFixed(2)}** | ${kilo(pm('steady'))} | ${kilo(em('steady'))} | **${(em('steady') / pm('steady')).toFixed(2)}** | >= 0.8 |`);
+| ${kilo(pm('all'))} | ${kilo(pm('process'))} | ${kilo(em('all'))} | **${(em('all') / pm('process')).toFixed(2)}** | ${kilo(pm('steady'))} | ${kilo(em('steady'))} | **${(em('steady') / pm('steady')).toFixed(2)}** | >= 0.9 (steady) |`);
 }
 
 if (require.main === module) {

@@ -143,8 +143,8 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
         // the runner ended rec's episode itself and is trusted: its trace is final (and counts for
         // fail fast now, before another episode is claimed)
         ended(rec.finish());
-        // the command after it goes next: the runner's control thread then wakes while the runner
-        // loads, not in the middle of its step loop
+        // the command after it goes next: it waits in the runner's control pipe, and the runner
+        // reads it as it ends the episode starting now (the Python runner: omWire.next_command)
         a.after = claimAhead(c);
         a.opened = openEpisode(a.i);
         running.episodeId = episodes[a.i].episodeId;

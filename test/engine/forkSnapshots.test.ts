@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { copyScenario } from '../scenarioCopy';
 import { copy, om, parentTrace, type EditableSpec } from './forkHarness';
+import { comparableTrace } from './helpers';
 import { gymnasiumMissing, ROOT } from './pythonHarness';
 
 interface BlameJson {
@@ -33,19 +34,6 @@ function blame(dir: string, parent: string, agent: string): BlameJson {
   return JSON.parse(r.stdout) as BlameJson;
 }
 
-/** The trace's lines, without what differs between two runs of one fork by nature. */
-function comparable(file: string): string[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const header = JSON.parse(lines[0]);
-  delete header.runId;
-  delete header.episodeId;
-  delete header.startedAt;
-  const last = lines.map((l) => l.startsWith('{"type":"episode_end"')).lastIndexOf(true);
-  const end = JSON.parse(lines[last]);
-  delete end.durationMs;
-  return [JSON.stringify(header), ...lines.slice(1, last), JSON.stringify(end), ...lines.slice(last + 1)];
-}
-
 /** Every restored fork of the blame against `fork` of the same step, which replays from reset. */
 function assertRestoredEqualsReplayed(dir: string, parent: string, agent: string, out: BlameJson): void {
   const restored = out.forks.filter((f) => f.restoredFrom !== null);
@@ -57,7 +45,7 @@ function assertRestoredEqualsReplayed(dir: string, parent: string, agent: string
     const r = om(dir, 'fork', parent, '--step', String(f.step), '--agent', agent, '--json');
     assert.ok(r.code === 0 || r.code === 1, r.stderr);
     const replayed = JSON.parse(r.stdout).trace as string;
-    assert.deepEqual(comparable(f.trace), comparable(replayed), `fork at step ${f.step}`);
+    assert.deepEqual(comparableTrace(f.trace), comparableTrace(replayed), `fork at step ${f.step}`);
   }
 }
 

@@ -75,6 +75,20 @@ export function trace(file: string): TraceReadResult {
   return readTrace(fs.readFileSync(file));
 }
 
+/** A trace's lines without what differs between two runs of the same episode by nature: the
+ *  header's run id, episode id and start time, and the end's duration. */
+export function comparableTrace(file: string): string[] {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const header = JSON.parse(lines[0]);
+  delete header.runId;
+  delete header.episodeId;
+  delete header.startedAt;
+  const last = lines.map((l) => l.startsWith('{"type":"episode_end"')).lastIndexOf(true);
+  const end = JSON.parse(lines[last]);
+  delete end.durationMs;
+  return [JSON.stringify(header), ...lines.slice(1, last), JSON.stringify(end), ...lines.slice(last + 1)];
+}
+
 /** Malformed (non-torn) lines and other corruption the reader found. */
 export function problems(t: TraceReadResult): string[] {
   return t.problems.map((p) => `${p.kind} line ${p.line}: ${p.message}`);

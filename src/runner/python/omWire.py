@@ -2,13 +2,17 @@
 
 Records go to fd 3 as whole lines written with blocking os.write calls, looped until every byte
 is out, so a record already written survives sys.exit, os._exit or a kill of this process.
-Python's own stdout/stderr stay free for user output. Control lines arrive on fd 4 and are read
-by a daemon thread: its EOF means the engine is gone, and the runner then exits at once even in
-the middle of an episode.
+Python's own stdout/stderr stay free for user output. Control lines arrive on fd 4. The main
+thread reads them itself, between episodes (next_command): the engine sends the next episode's
+command while the current one runs, so it is waiting in the pipe, and taking it costs one read.
+A reader thread cost more: it woke in the middle of the step loop and had to win the GIL from it,
+and the main thread waited on it at every episode's end. A daemon thread watches fd 4 in poll()
+for the hang-up alone, without the GIL: the engine's end means exit at once, even in the middle of
+an episode.
 """
 import json
 import os
-import queue
+import select
 import signal
 import sys
 import threading
@@ -96,7 +100,9 @@ class Wire:
         os.close(control_fd)
         os.set_blocking(self.out, True)
         os.set_blocking(self.ctl, True)
-        self.commands = queue.Queue()
+        # next_command's buffer: the bytes read from fd 4 and how far they were taken
+        self._ctl_buf = b''
+        self._ctl_at = 0
         # Scores-mode batch: increments not yet sent, and the step index of the first of them.
         self.pending = array('d')
         self.pending_from = 0
@@ -164,50 +170,60 @@ class Wire:
                 self.flush_scores()
 
     # ---- input
-    def start_reader(self):
-        threading.Thread(target=self._read_loop, name='om-control', daemon=True).start()
-        threading.Thread(target=self._watch_parent, name='om-parent', daemon=True).start()
+    def start_threads(self):
+        threading.Thread(target=self._watch_engine, name='om-engine-watch', daemon=True).start()
         threading.Thread(target=self._flusher, name='om-flusher', daemon=True).start()
 
-    def _watch_parent(self, every=0.2):
-        # fd 4 EOF normally says the engine is gone; if something else still holds its end of the
-        # pipe, a new parent pid (we were re-parented) says it too.
+    def _watch_engine(self, every_ms=200):
+        """Exits the process when the engine is gone: its end of fd 4 closed, or, if something else
+        still holds that end, a new parent pid (we were re-parented). fd 4 is a socket (Node's
+        stdio pipes are socket pairs): poll() asked for POLLRDHUP alone wakes when the engine shuts
+        its writing side, and not for lines waiting to be read; a plain pipe reports POLLHUP
+        unasked. (POLLRDHUP is Linux's, as is the engine's /proc process tree; elsewhere the
+        parent-pid check is left.)"""
         ppid = os.getppid()
+        watch = select.poll()
+        watch.register(self.ctl, getattr(select, 'POLLRDHUP', 0))
+        gone = getattr(select, 'POLLRDHUP', 0) | select.POLLHUP | select.POLLERR | select.POLLNVAL
         while True:
-            time.sleep(every)
+            if any(ev & gone for _, ev in watch.poll(every_ms)):
+                REAL_EXIT(0)
             if os.getppid() != ppid:
                 REAL_EXIT(0)
 
-    def _read_loop(self):
-        # Chunks of the current line are kept in a list: an episode command carrying a calibration
-        # for a long episode can be tens of MB, and `buf += chunk` would copy it over and over.
+    def next_command(self):
+        """The next non-blank control line (bytes), read by the main thread; exits the process at
+        fd 4's end of file (the engine is gone). Chunks of a line are kept in a list: an episode
+        command carrying a calibration for a long episode can be tens of MB, and `buf += chunk`
+        would copy it over and over."""
         parts = []
         size = 0
         while True:
-            try:
-                chunk = os.read(self.ctl, 1 << 20)
-            except InterruptedError:
-                continue
-            except OSError:
-                chunk = b''
-            if not chunk:
-                # Engine death (or it closed our control pipe): leave now, whatever user code does.
-                REAL_EXIT(0)
-            start = 0
-            while True:
-                i = chunk.find(b'\n', start)
-                if i < 0:
-                    break
-                parts.append(chunk[start:i])
+            buf = self._ctl_buf
+            start = self._ctl_at
+            i = buf.find(b'\n', start)
+            if i >= 0:
+                self._ctl_at = i + 1
+                parts.append(buf[start:i])
                 line = b''.join(parts)
+                if line.strip():
+                    return line
                 parts = []
                 size = 0
-                if line.strip():
-                    self.commands.put(line)
-                start = i + 1
-            if start < len(chunk):
-                parts.append(chunk[start:])
-                size += len(chunk) - start
+                continue
+            if start < len(buf):
+                parts.append(buf[start:])
+                size += len(buf) - start
                 if size > MAX_CONTROL_BYTES:
                     sys.stderr.write('objective-monitor runner: control line over %d bytes; exiting\n' % MAX_CONTROL_BYTES)
                     REAL_EXIT(65)
+            self._ctl_buf = b''
+            self._ctl_at = 0
+            try:
+                chunk = os.read(self.ctl, 1 << 20)
+            except OSError:
+                chunk = b''
+            if not chunk:
+                # Engine death (or it closed our control pipe): leave now.
+                REAL_EXIT(0)
+            self._ctl_buf = chunk

@@ -26,10 +26,10 @@ def main():
     install_exit_guard(state)
     wire.send({'t': 'hello', 'wire': omWire.WIRE_VERSION, 'runtime': 'python', 'pid': os.getpid(),
                'version': platform.python_version()})
-    wire.start_reader()
+    wire.start_threads()
     import json
     while True:
-        line = wire.commands.get()
+        line = wire.next_command()
         try:
             cmd = json.loads(line)
         except ValueError as exc:
