@@ -1,7 +1,6 @@
 """One episode inside the Python runner: load, reset, then act / step / increment per step, the
 local monitor (so that `stop` halts at the exact step without a round trip to the engine), and the
-records. One step loop serves both recordings (`_loop`); the most common episode, scores only with
-no guard and no fork snapshots, runs a trimmed copy of its scores path (`_scores_loop`).
+records. One step loop serves both recordings (`_loop`).
 """
 import math
 import sys
@@ -238,10 +237,7 @@ def run_episode(cmd, create_monitor):
             resume = {'first': restore_at, 'use_fallback': restored.use_fallback, 'flagged': restored.flagged}
         elif replay.get('snapshots'):
             resume = {'snap': omSnapshots.Taker(wire, episode_id, int(replay['snapshots']['every']), len(replay['actions']))}
-        if scores_only and hook is None and 'snap' not in resume:
-            reason, steps = _scores_loop(wire, *args, **resume)
-        else:
-            reason, steps = _loop(wire, *args, scene, episode_id, scores_only, hook, **resume)
+        reason, steps = _loop(wire, *args, scene, episode_id, scores_only, hook, **resume)
         if hook is not None and cmd['guard'].get('measure'):
             end['guardExtreme'] = hook.guard.extreme()
         end.update(reason=reason, steps=steps)
@@ -415,12 +411,10 @@ def _fit(line, rec):
 
 def _loop(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info, max_steps,
           scene, episode_id, scores_only, guard=None, first=0, use_fallback=False, flagged=False, snap=None):
-    """The step loop of both recordings, guarded or not, and of forks taking snapshots (an unguarded
-    scores-only episode without snapshots runs _scores_loop, its trimmed copy). Scores only keeps the
-    per-step path to what the step itself needs (no JSON, no info check, no clock read on most steps,
-    locals only); full recording writes one step line per step. `guard` (omGuard.StepHook) looks
-    ahead before each agent action and checks its probe after each step; unguarded, both hooks cost
-    one test."""
+    """The one step loop, of both recordings, guarded or not. Scores only keeps the per-step path to
+    what the step itself needs (no JSON, no info check, no clock read on most steps, locals only);
+    full recording writes one step line per step. `guard` (omGuard.StepHook) looks ahead before each
+    agent action and checks its probe after each step; unguarded, both hooks cost one test."""
     env_step = env.step
     increment = objective.increment if objective is not None else None
     push = monitor.push if monitor is not None else None
@@ -530,74 +524,6 @@ def _loop(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fall
     return 'completed', t + 1
 
 
-def _scores_loop(wire, env, env_file, act, objective, obj_file, monitor, stop, has_fallback, fallback, obs, info,
-                 max_steps, first=0, use_fallback=False, flagged=False):
-    """_loop's scores-only path for an episode no guard looks ahead in and no fork snapshots are taken
-    of: most calibration and run steps. The same records, phases and errors as _loop with only what
-    such a step needs: about half of _loop's bytecodes per step (docs/performance.md, the Python
-    runner). Traces are the same byte for byte (test/engine/pythonTraceGolden.test.ts)."""
-    env_step = env.step
-    increment = objective.increment if objective is not None else None
-    push = monitor.push if monitor is not None else None
-    append = wire.pending.append
-    flush = wire.flush_scores
-    perf = time.perf_counter
-    last_flush = last_check = perf()
-    # n: increments appended since the last flush; at n == mark the batch's size and the clock are
-    # looked at. Clock reads adapt: every 16 steps while steps are fast, every step once they are
-    # slow, so a batch leaves about every 20 ms of progress (the engine sees liveness).
-    n = 0
-    check_every = mark = 16
-    phase = 'act'
-    t = first - 1
-    for t in range(first, max_steps):
-        if use_fallback:
-            action = fallback
-        else:
-            phase = 'act'
-            action = act(obs, info)
-        phase = 'step'
-        obs2, reward, terminated, truncated, info2 = env_step(action)
-        if increment is None:
-            u = reward
-            # u - u is 0.0 for a finite float, NaN for an infinite or NaN one
-            if type(u) is not float or u - u != 0.0:
-                u = _number(u, 'env.step (the reward: the scenario names no objective)', t, env_file, 'step')
-        else:
-            phase = 'increment'
-            u = increment({'step': t, 'observation': obs, 'action': action, 'reward': reward, 'next_observation': obs2,
-                           'info': info2, 'terminated': terminated, 'truncated': truncated})
-            if type(u) is not float or u - u != 0.0:
-                u = _number(u, 'objective.increment', t, obj_file, 'increment')
-        if push is not None and push(u) and not flagged:
-            # the flagged step's increment goes out at once: the engine flags the same step
-            append(u)
-            flush()
-            n = 0
-            mark = check_every
-            flagged = True
-            if stop:
-                return 'flagged_stop', t + 1
-            use_fallback = has_fallback
-        else:
-            append(u)
-            n += 1
-            if n >= mark:
-                now = perf()
-                if n >= BATCH or now - last_flush >= FLUSH_SECONDS:
-                    flush()
-                    n = 0
-                    last_flush = now
-                check_every = 1 if now - last_check > 0.002 else min(16, check_every * 2)
-                last_check = now
-                mark = min(n + check_every, BATCH)
-        if terminated or truncated:
-            return 'completed', t + 1
-        obs = obs2
-        info = info2
-    return 'completed', t + 1
-
-
 class _HarmCounter:
     """The environment with its step() counting harmful steps (info[key] truthy) into end['harmSteps']
     (scores-only recording: the engine sees no info)."""
@@ -620,4 +546,4 @@ class _HarmCounter:
         return getattr(self._env, name)
 
 
-state.loop_codes = (_loop.__code__, _scores_loop.__code__, run_episode.__code__)
+state.loop_codes = (_loop.__code__, run_episode.__code__)
