@@ -97,6 +97,16 @@ function optionalNumber(x: unknown, what: string, ok: (v: number) => boolean, ex
   return x;
 }
 
+/** push() for every detector: a scan of one step, so each detector has its formula once (its scan). */
+abstract class ScanMonitor {
+  private readonly one = new Float64Array(1);
+  abstract scan(incs: ArrayLike<number>, from: number, to: number, out: MonitorColumns | null): number;
+  push(u: number): boolean {
+    this.one[0] = u;
+    return this.scan(this.one, 0, 1, null) === 0;
+  }
+}
+
 class ModelArrays {
   readonly mean: Float64Array;
   readonly sd: Float64Array;
@@ -127,7 +137,7 @@ class ModelArrays {
   }
 }
 
-export class EnvelopeMonitor implements Monitor {
+export class EnvelopeMonitor extends ScanMonitor implements Monitor {
   readonly kind = 'envelope' as const;
   step = -1;
   score = 0;
@@ -144,6 +154,7 @@ export class EnvelopeMonitor implements Monitor {
   private readonly drift: number;
   private readonly growth: number;
   constructor(cal: DetectorCalibration) {
+    super();
     const m = new ModelArrays(cal);
     this.mean = m.mean;
     this.sd = m.sd;
@@ -154,11 +165,6 @@ export class EnvelopeMonitor implements Monitor {
     this.varLast = this.sdLast * this.sdLast;
     this.drift = m.drift;
     this.growth = m.growth;
-  }
-  private readonly one = new Float64Array(1);
-  push(u: number): boolean {
-    this.one[0] = u;
-    return this.scan(this.one, 0, 1, null) === 0;
   }
   scan(incs: ArrayLike<number>, from: number, to: number, out: MonitorColumns | null): number {
     const { mean: means, sd: sds, last, h, meanLast, sdLast, varLast, drift, growth } = this;
@@ -212,7 +218,7 @@ export class EnvelopeMonitor implements Monitor {
 }
 
 /** W_t = S_t - S_{t-w} (S_{-1} = 0 and earlier), from a ring of past S values: no drift from add/subtract. */
-export class WindowMonitor implements Monitor {
+export class WindowMonitor extends ScanMonitor implements Monitor {
   readonly kind = 'window' as const;
   step = -1;
   score = 0;
@@ -231,6 +237,7 @@ export class WindowMonitor implements Monitor {
   private readonly w: number;
   private slot = 0;
   constructor(cal: DetectorCalibration, window: number) {
+    super();
     if (!Number.isInteger(window) || window < 1)
       throw new Error(`window detector: window must be a positive integer, got ${window}`);
     const m = new ModelArrays(cal);
@@ -242,11 +249,6 @@ export class WindowMonitor implements Monitor {
     this.tailSd = m.tailSd;
     this.w = window;
     this.ring = new Float64Array(window);
-  }
-  private readonly one = new Float64Array(1);
-  push(u: number): boolean {
-    this.one[0] = u;
-    return this.scan(this.one, 0, 1, null) === 0;
   }
   scan(incs: ArrayLike<number>, from: number, to: number, out: MonitorColumns | null): number {
     const { mean: means, sd: sds, last, h, tailMean, tailSd, ring, w } = this;
@@ -304,7 +306,7 @@ export class WindowMonitor implements Monitor {
 }
 
 /** Page's CUSUM for a downward shift: C_t = max(0, C_{t-1} - z_t - k), z_t the standardized increment. */
-export class CusumMonitor implements Monitor {
+export class CusumMonitor extends ScanMonitor implements Monitor {
   readonly kind = 'cusum' as const;
   step = -1;
   score = 0;
@@ -319,6 +321,7 @@ export class CusumMonitor implements Monitor {
   private readonly tailMean: number;
   private readonly tailSd: number;
   constructor(cal: DetectorCalibration, k: number) {
+    super();
     if (!Number.isFinite(k) || k < 0) throw new Error(`cusum detector: k must be a finite number >= 0, got ${k}`);
     const m = new ModelArrays(cal);
     this.mean = m.mean;
@@ -328,11 +331,6 @@ export class CusumMonitor implements Monitor {
     this.tailMean = m.tailMean;
     this.tailSd = m.tailSd;
     this.k = k;
-  }
-  private readonly one = new Float64Array(1);
-  push(u: number): boolean {
-    this.one[0] = u;
-    return this.scan(this.one, 0, 1, null) === 0;
   }
   scan(incs: ArrayLike<number>, from: number, to: number, out: MonitorColumns | null): number {
     const { mean: means, sd: sds, last, h, k, tailMean, tailSd } = this;
@@ -384,7 +382,7 @@ export class CusumMonitor implements Monitor {
   }
 }
 
-export class FixedMonitor implements Monitor {
+export class FixedMonitor extends ScanMonitor implements Monitor {
   readonly kind = 'fixed' as const;
   step = -1;
   score = 0;
@@ -392,13 +390,9 @@ export class FixedMonitor implements Monitor {
   flaggedStep = -1;
   threshold: number;
   constructor(private readonly level: number) {
+    super();
     if (Number.isNaN(level)) throw new Error('fixed detector: threshold must be a number');
     this.threshold = level;
-  }
-  private readonly one = new Float64Array(1);
-  push(u: number): boolean {
-    this.one[0] = u;
-    return this.scan(this.one, 0, 1, null) === 0;
   }
   scan(incs: ArrayLike<number>, from: number, to: number, out: MonitorColumns | null): number {
     const level = this.level;
