@@ -12,6 +12,23 @@ function run(m: Monitor, incs: number[]) {
   });
 }
 
+/** A calibration with every calibrated detector fitted to `mdl` (CUSUM's h is |h|), and the four
+ *  detector configs, fixed at level h. */
+function everyDetector(mdl: { mean: number[]; sd: number[] }, h: number, w: number, k: number) {
+  const cal = calFile({
+    envelope: detCal('envelope', mdl, h),
+    window: detCal('window', mdl, h, { window: w }),
+    cusum: detCal('cusum', mdl, Math.abs(h), { k }),
+  });
+  const configs: DetectorConfig[] = [
+    { kind: 'envelope' },
+    { kind: 'window', window: w },
+    { kind: 'cusum', k },
+    { kind: 'fixed', threshold: h },
+  ];
+  return { cal, configs };
+}
+
 test("envelope: z = (S - mean)/sd per step, alarm when z < h, the model's last entry past its end", () => {
   const cal = calFile({ envelope: detCal('envelope', { mean: [1, 2, 3], sd: [1, 2, 0.5] }, -1) });
   const m = createMonitor({ kind: 'envelope' }, cal);
@@ -177,17 +194,7 @@ test('property: every detector alarms exactly when score < threshold, and the na
       fc.double({ min: 0, max: 2, noNaN: true }),
       incs,
       (mdl, h, w, k, us) => {
-        const cal = calFile({
-          envelope: detCal('envelope', mdl, h),
-          window: detCal('window', mdl, h, { window: w }),
-          cusum: detCal('cusum', mdl, Math.abs(h), { k }),
-        });
-        const configs: DetectorConfig[] = [
-          { kind: 'envelope' },
-          { kind: 'window', window: w },
-          { kind: 'cusum', k },
-          { kind: 'fixed', threshold: h },
-        ];
+        const { cal, configs } = everyDetector(mdl, h, w, k);
         for (const cfg of configs) {
           const m = createMonitor(cfg, cal);
           let first = -1;
@@ -265,17 +272,8 @@ test('property: scan() over any split of the steps is push() step by step, bit f
       incs,
       fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 20 }),
       (mdl, h, w, k, us, cuts) => {
-        const cal = calFile({
-          envelope: detCal('envelope', mdl, h),
-          window: detCal('window', mdl, h, { window: w }),
-          cusum: detCal('cusum', mdl, Math.abs(h), { k }),
-        });
-        for (const cfg of [
-          { kind: 'envelope' },
-          { kind: 'window', window: w },
-          { kind: 'cusum', k },
-          { kind: 'fixed', threshold: h },
-        ] as DetectorConfig[]) {
+        const { cal, configs } = everyDetector(mdl, h, w, k);
+        for (const cfg of configs) {
           const pushed = createMonitor(cfg, cal);
           const expected = run(pushed, us);
           const scanned = createMonitor(cfg, cal);
