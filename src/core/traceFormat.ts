@@ -28,6 +28,16 @@ export const END_REASONS = [
 
 export type EndReason = (typeof END_REASONS)[number];
 
+/** The ends of an episode that ran properly: it completed, or the safety protocol stopped it (at the
+ *  flag, or before the action of a step whose crossing the guard predicted). The others are failures
+ *  (FAILURE_END_REASONS) or interruptions (the user's stop, the host shutting down). */
+export const RAN_END_REASONS: ReadonlySet<EndReason> = new Set(['completed', 'flagged_stop', 'predicted_stop']);
+
+/** True when the episode ran properly (RAN_END_REASONS). */
+export function ranProperly(reason: string): boolean {
+  return (RAN_END_REASONS as ReadonlySet<string>).has(reason);
+}
+
 /** The ends that mean the user's code or the runner failed (an error in Problems, a failure in a
  *  run's summary); the others are the episode's or the user's own doing. */
 export const FAILURE_END_REASONS: ReadonlySet<EndReason> = new Set([

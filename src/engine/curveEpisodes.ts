@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { CalibrationFile } from '../core/calibrationTypes';
 import { sameSettings, settingsOf, type CalibratedKind } from '../core/guardCalibration';
 import type { LoadedScenario } from '../core/scenario';
-import { TRACE_EXTENSION, type TraceHeader } from '../core/traceFormat';
+import { ranProperly, TRACE_EXTENSION, type TraceHeader } from '../core/traceFormat';
 import { readTrace, type TraceReadResult } from '../core/traceReader';
 import type { CurveEpisode } from '../core/tradeoffCurves';
 import { fingerprint } from './calibrationStore';
@@ -127,7 +127,7 @@ export function recordedEpisodes(
       continue;
     }
     const end = read.end;
-    if (!end || !['completed', 'flagged_stop', 'predicted_stop'].includes(end.reason)) {
+    if (!end || !ranProperly(end.reason)) {
       rec.unfinished++;
       continue;
     }

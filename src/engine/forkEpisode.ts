@@ -10,7 +10,7 @@ import type { CalibrationFile } from '../core/calibrationTypes';
 import type { LoadedScenario } from '../core/scenario';
 import { readTrace, type TraceReadResult } from '../core/traceReader';
 import { canonicalJson, sameJson } from '../core/sameJson';
-import type { EndReason, TraceHeader, UserError } from '../core/traceFormat';
+import { ranProperly, type EndReason, type TraceHeader, type UserError } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
 import { readCalibration } from './calibrationStore';
 import { hashFile } from './paths';
@@ -155,7 +155,7 @@ export async function forkEpisode(req: ForkRequest): Promise<ForkResult> {
     ...(req.session ? { keeper: req.session.keeper } : {}),
   });
   const e = result.episodes[0];
-  if (planned) req.session!.done(planned, e !== undefined && RAN.has(e.reason));
+  if (planned) req.session!.done(planned, e !== undefined && ranProperly(e.reason)); // the fork ran: its snapshots are good for the next fork
   if (!e) throw new UsageError('the fork was stopped before it started');
   const fork = readTrace(fs.readFileSync(e.trace));
   checkReplay(parent, fork, step, e.trace, e.reason, e.error, planned?.use.from ?? null);
@@ -184,9 +184,6 @@ export async function forkEpisode(req: ForkRequest): Promise<ForkResult> {
     ...(planned ? { snapshot: planned.use } : {}),
   };
 }
-
-/** the fork ran (the runner ended it itself): its snapshots are good for the next fork */
-const RAN = new Set<EndReason>(['completed', 'flagged_stop', 'predicted_stop']);
 
 /** Every replayed step must reproduce the recorded observation (and the reset's): otherwise the state
  *  at the fork step is not the parent's and the fork would compare nothing. */

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Diagnostic, DiagnosticSeverity, type DiagnosticRelatedInformation, type Range } from 'vscode-languageserver';
 import type { TraceProblem } from '../core/traceReader';
 import type { TraceFlags } from '../core/reflag';
-import { FAILURE_END_REASONS, type TraceEnd } from '../core/traceFormat';
+import { FAILURE_END_REASONS, ranProperly, type TraceEnd } from '../core/traceFormat';
 import { DIAGNOSTIC_SOURCE } from '../shared/lspProtocol';
 import { fmt } from './format';
 import { describeFlagDetector, lineLength, stepIndexOf, type TraceAnalysis } from './traceAnalysis';
@@ -208,7 +208,7 @@ export function guardDiagnostics(
 
 /** A non-completed end: why the episode stopped, and where in the user's code when known. */
 export function endDiagnostic(end: TraceEnd, range: Range, relatedInformation: boolean): Diagnostic | null {
-  if (end.reason === 'completed' || end.reason === 'flagged_stop' || end.reason === 'predicted_stop') return null;
+  if (ranProperly(end.reason)) return null;
   let message = `episode ended: ${end.reason} after ${end.steps} steps`;
   const e = end.error;
   if (e) {

@@ -184,3 +184,79 @@ test('bad report paths are refused before anything runs', () => {
   assert.match(r.stderr, /--sarif out: is a folder; expected a file path/);
   assert.ok(!fs.existsSync(path.join(dir, '.objective-monitor')), 'nothing ran');
 });
+
+test('episodes the guard stopped before a predicted crossing are JUnit failures and SARIF results at their end record, not errors', () => {
+  const dir = corridorCopy();
+  const r = om(
+    dir,
+    'run',
+    'corridor.scenario.json',
+    '--agent',
+    'misaligned',
+    '--detector',
+    'fixed',
+    '--threshold',
+    '-3',
+    '--episodes',
+    '3',
+    '--guard',
+    '--horizon',
+    '12',
+    '--json',
+    '--junit',
+    'reports/junit.xml',
+    '--sarif',
+    'reports/om.sarif',
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const run = JSON.parse(r.stdout) as {
+    episodes: {
+      seed: number;
+      reason: string;
+      flaggedStep: number | null;
+      trace: string;
+      prediction: { step: number; crossingStep: number };
+    }[];
+  };
+  assert.ok(run.episodes.every((e) => e.reason === 'predicted_stop' && e.flaggedStep === null));
+
+  const junit = path.join(dir, 'reports/junit.xml');
+  assert.equal(junitSchemaErrors(junit), '', 'valid against the Ant JUnit XSD');
+  assert.equal(xpath(junit, 'string(//testsuite/@failures)'), '3');
+  assert.equal(
+    xpath(junit, 'string(//testsuite/@errors)'),
+    '0',
+    'a protocol stop is not an episode that failed to run',
+  );
+  const endLine = (file: string) => fs.readFileSync(file, 'utf8').trimEnd().split('\n').length;
+  for (const e of run.episodes) {
+    const tc = `//testcase[@name="seed ${e.seed}"]`;
+    assert.equal(xpath(junit, `string(${tc}/failure/@type)`), 'predicted');
+    assert.match(
+      xpath(junit, `string(${tc}/failure/@message)`),
+      new RegExp(
+        `^predicted running objective -?[\\d.e-]+ below the threshold at step ${e.prediction.crossingStep}; the guard stopped the episode before the action of step ${e.prediction.step}$`,
+      ),
+    );
+    const m = /^trace: (.+\.trace\.jsonl):(\d+)$/m.exec(xpath(junit, `string(${tc}/failure)`));
+    assert.ok(m);
+    assert.equal(path.resolve(dir, m[1]), e.trace);
+    assert.equal(Number(m[2]), endLine(e.trace));
+    assert.equal(lineOf(e.trace, Number(m[2])).type, 'episode_end');
+  }
+
+  const sarif = JSON.parse(fs.readFileSync(path.join(dir, 'reports/om.sarif'), 'utf8'));
+  assert.deepEqual(sarifSchemaErrors(sarif), []);
+  const results = sarif.runs[0].results as SarifResult[];
+  assert.deepEqual(
+    results.map((x) => [x.ruleId, x.properties.seed, x.properties.reason]),
+    run.episodes.map((e) => ['OM1003', e.seed, 'predicted_stop']),
+  );
+  for (const res of results) {
+    const e = run.episodes.find((x) => x.seed === res.properties.seed)!;
+    assert.match(res.message.text, new RegExp(`before the action of step ${e.prediction.step}$`));
+    const loc = res.locations[0].physicalLocation;
+    assert.equal(loc.region!.startLine, endLine(e.trace));
+  }
+  assert.equal(sarif.runs[0].tool.driver.rules[2].id, 'OM1003');
+});

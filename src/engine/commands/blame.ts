@@ -10,7 +10,7 @@ import { ForkSession } from '../forkSession';
 import { findPointOfNoReturn } from '../pointOfNoReturn';
 import { resolveAgent } from '../scenarioLoader';
 import { UsageError } from '../usageError';
-import { okReason } from './run';
+import { ranProperly } from '../../core/traceFormat';
 import { agentFlag, forkOptionsOf } from './fork';
 
 export async function blameCommand(
@@ -40,7 +40,7 @@ export async function blameCommand(
       agent,
       ...forkOptionsOf(flags, out, signal),
     });
-    if (!okReason(r.reason)) {
+    if (!ranProperly(r.reason)) {
       throw new UsageError(
         `the fork at step ${t} ended ${r.reason}${r.error ? `: ${r.error.message}` : ''} (${rel(r.trace)}); blame needs forks that run`,
       );

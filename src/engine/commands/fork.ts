@@ -7,7 +7,7 @@ import { type Flags, limitsOf } from '../cliOptions';
 import { forkEpisode, readParent, type ForkRequest } from '../forkEpisode';
 import { resolveAgent } from '../scenarioLoader';
 import { UsageError } from '../usageError';
-import { okReason } from './run';
+import { ranProperly } from '../../core/traceFormat';
 import { fmt } from './calibrate';
 
 export function stepOf(flags: Flags): number {
@@ -79,7 +79,7 @@ export async function forkCommand(args: string[], flags: Flags, out: CliOutput, 
     );
     out.line(`trace: ${r.trace}`);
   }
-  if (!okReason(r.reason)) {
+  if (!ranProperly(r.reason)) {
     out.error(
       `error: the fork ended ${r.reason}${r.error ? `: ${r.error.message}${r.error.file ? ` (${r.error.file}${r.error.line ? `:${r.error.line}` : ''})` : ''}` : ''}`,
     );

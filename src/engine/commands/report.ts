@@ -21,7 +21,7 @@ import {
   DEFAULT_WINDOW,
 } from '../cliOptions';
 import { ensureCalibration } from './ensureCalibration';
-import { okReason } from './run';
+import { ranProperly } from '../../core/traceFormat';
 import { UsageError } from '../usageError';
 import { printRateTable, type RateRow } from './reportTable';
 import { isRunFolderList, reportRunsCommand } from './reportRuns';
@@ -88,7 +88,7 @@ export async function reportCommand(
           if (e.type === 'episode_end' || e.type === 'warning') out.event(e);
         },
       });
-      const bad = run.episodes.find((e) => !okReason(e.reason));
+      const bad = run.episodes.find((e) => !ranProperly(e.reason));
       if (bad)
         throw new UsageError(
           `report: agent ${agent.name}, seed ${bad.seed} ended ${bad.reason}${bad.error ? `: ${bad.error.message}` : ''} (trace ${bad.trace})`,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { reflag } from '../../core/reflag';
 import { readTrace, type TraceReadResult } from '../../core/traceReader';
 import { harmByKind, harmLines } from '../reports/harmByKind';
-import { TRACE_EXTENSION } from '../../core/traceFormat';
+import { ranProperly, TRACE_EXTENSION } from '../../core/traceFormat';
 import type { CalibrationFile } from '../../core/calibrationTypes';
 import type { DetectorConfig } from '../../core/detectorConfig';
 import { firstDifference, median } from '../../core/stats';
@@ -81,7 +81,7 @@ export async function reportRunsCommand(args: string[], flags: Flags, out: CliOu
       throw new UsageError(
         `${file}: the episode has no end record (still running, or its run was killed); report needs finished runs`,
       );
-    if (t.end.reason !== 'completed' && t.end.reason !== 'flagged_stop' && t.end.reason !== 'predicted_stop') {
+    if (!ranProperly(t.end.reason)) {
       throw new UsageError(`${file}: seed ${h.seed} ended ${t.end.reason}; report needs episodes that ran properly`);
     }
     const byAgent = agents.get(h.agent.name) ?? new Map<number, Episode>();

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { CalibrationFile } from '../../core/calibrationTypes';
 import type { LoadedScenario } from '../../core/scenario';
+import { ranProperly } from '../../core/traceFormat';
 import { runEpisodes } from '../index';
 import { loadScenario, resolveAgent, seedRange } from '../scenarioLoader';
 import type { CliOutput } from '../cliOutput';
@@ -50,7 +51,7 @@ export async function runCommand(args: string[], flags: Flags, out: CliOutput, s
   const flagged = episodes.filter((e) => e.flaggedStep !== null || e.prediction).length;
   const predicted = episodes.filter((e) => e.prediction).length;
   const harmKey = scenario.spec.harm?.info ?? null;
-  const broken = episodes.filter((e) => !okReason(e.reason));
+  const broken = episodes.filter((e) => !ranProperly(e.reason));
   if (out.mode === 'json') {
     out.json({
       scenario: scenario.spec.name,
@@ -195,7 +196,7 @@ export async function deploy(
       failFast: 'deployment',
     });
     if (result.stoppedEarly) {
-      const first = result.episodes.find((e) => !okReason(e.reason));
+      const first = result.episodes.find((e) => !ranProperly(e.reason));
       out.notice(
         `error: stopped early: ${result.stoppedEarly}${first ? ` (first: seed ${first.seed} ${describeFailure(first)})` : ''}; the other ${seeds.length - result.episodes.length} episodes were not run`,
       );
@@ -210,10 +211,6 @@ export async function deploy(
   } finally {
     out.endProgress();
   }
-}
-
-export function okReason(reason: string): boolean {
-  return reason === 'completed' || reason === 'flagged_stop' || reason === 'predicted_stop';
 }
 
 function errorText(e: EpisodeResult): string {

@@ -1,10 +1,11 @@
 // `run --junit FILE`: one JUnit test suite per run, one test case per deployment episode. A flagged
 // episode is a <failure> whose message is the flag's sentence and whose body names the trace file
-// and line; an episode that could not run properly (crash, timeout, ...) is an <error>. Shaped to
+// and line; so is an episode the guard stopped before a predicted crossing (type "predicted", at its
+// end record); an episode that could not run properly (crash, timeout, ...) is an <error>. Shaped to
 // the Ant JUnit schema (test/fixtures/schemas/junit.xsd) that CI dashboards read.
 import os from 'node:os';
 import type { EpisodeFacts } from './episodeFacts';
-import { okReason } from './okReason';
+import { ranProperly } from '../../core/traceFormat';
 
 export interface JunitInput {
   scenario: string;
@@ -20,8 +21,10 @@ export interface JunitInput {
 }
 
 export function junitXml(r: JunitInput): string {
-  const failures = r.episodes.filter((f) => f.episode.flaggedStep !== null && okReason(f.episode.reason)).length;
-  const errors = r.episodes.filter((f) => !okReason(f.episode.reason)).length;
+  const failures = r.episodes.filter(
+    (f) => (f.episode.flaggedStep !== null || f.predicted !== null) && ranProperly(f.episode.reason),
+  ).length;
+  const errors = r.episodes.filter((f) => !ranProperly(f.episode.reason)).length;
   const total = r.episodes.reduce((t, f) => t + (f.durationMs ?? 0), 0);
   const classname = `${r.scenario}.${r.agent}`;
   const out: string[] = [];
@@ -56,7 +59,7 @@ export function junitXml(r: JunitInput): string {
     const e = f.episode;
     const head = `    <testcase ${attrs({ name: `seed ${e.seed}`, classname, time: seconds(f.durationMs ?? 0) })}`;
     const trace = r.showPath(e.trace);
-    if (!okReason(e.reason)) {
+    if (!ranProperly(e.reason)) {
       const err = e.error;
       const where = err?.file ? ` (${r.showPath(err.file)}${err.line ? `:${err.line}:${err.column ?? 1}` : ''})` : '';
       const message = `episode ended ${e.reason} after ${e.steps} steps${err ? `: ${err.message}${where}` : ''}`;
@@ -75,6 +78,17 @@ export function junitXml(r: JunitInput): string {
       out.push(
         `${head}>`,
         `      <failure ${attrs({ message: f.flag.message, type: 'flagged' })}>${text(body)}</failure>`,
+        '    </testcase>',
+      );
+    } else if (f.predicted) {
+      const body = [
+        `trace: ${trace}:${f.predicted.line + 1}`,
+        `stopped before the action of step ${f.predicted.step} after ${e.steps} recorded steps; episode ended ${e.reason}`,
+        `final running objective: ${e.finalScore}`,
+      ].join('\n');
+      out.push(
+        `${head}>`,
+        `      <failure ${attrs({ message: f.predicted.message, type: 'predicted' })}>${text(body)}</failure>`,
         '    </testcase>',
       );
     } else {

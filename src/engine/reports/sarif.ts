@@ -1,11 +1,12 @@
 // `run --sarif FILE`: SARIF 2.1.0 for code-scanning dashboards. Each flagged deployment episode is a
-// result located at its flagged step's line in its trace file; an episode that could not run
+// result located at its flagged step's line in its trace file; an episode the guard stopped before a
+// predicted crossing is one at its trace's end record (which holds the prediction); an episode that could not run
 // properly is a result at the user's source line when known (else its trace). Paths are relative
 // to the working folder (the repository root in CI) under the SRCROOT base, as GitHub expects.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EpisodeFacts } from './episodeFacts';
-import { okReason } from './okReason';
+import { ranProperly } from '../../core/traceFormat';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -47,6 +48,18 @@ const RULES = [
     defaultConfiguration: { level: 'error' as const },
     help: { text: 'The message names the end reason and, when known, the line in your module that failed.' },
   },
+  {
+    id: 'OM1003',
+    name: 'PredictedStop',
+    shortDescription: { text: 'The guard stopped the episode before a predicted crossing of the threshold' },
+    fullDescription: {
+      text: "The guard's look-ahead predicted that the running objective would fall below the threshold within its horizon, so the safety protocol stopped the episode before the next action; the result points at the trace's end record, which holds the prediction.",
+    },
+    defaultConfiguration: { level: 'error' as const },
+    help: {
+      text: 'Open the trace (Objective Monitor: Replay Trace) to see the predicted path beside the recorded one; re-run the episode without --guard to see whether the crossing happens.',
+    },
+  },
 ];
 
 export function sarifLog(r: SarifInput): object {
@@ -65,7 +78,7 @@ export function sarifLog(r: SarifInput): object {
     };
     // Stable across runs, so dashboards track one alert per scenario/agent/seed.
     const fingerprint = { 'objectiveMonitor/episode/v1': `${r.scenario}/${r.agent}/${e.seed}` };
-    if (!okReason(e.reason)) {
+    if (!ranProperly(e.reason)) {
       const err = e.error;
       const userLoc = err?.file
         ? {
@@ -100,6 +113,18 @@ export function sarifLog(r: SarifInput): object {
         locations: [{ physicalLocation: { artifactLocation: rel(e.trace), region: { startLine: f.flag.line + 1 } } }],
         partialFingerprints: fingerprint,
         properties: { ...props, flaggedStep: f.flag.step, score: f.flag.score, threshold: f.flag.threshold },
+      });
+    } else if (f.predicted) {
+      results.push({
+        ruleId: RULES[2].id,
+        ruleIndex: 2,
+        level: 'error',
+        message: { text: `${r.scenario} / ${r.agent}, seed ${e.seed}: ${f.predicted.message}` },
+        locations: [
+          { physicalLocation: { artifactLocation: rel(e.trace), region: { startLine: f.predicted.line + 1 } } },
+        ],
+        partialFingerprints: fingerprint,
+        properties: { ...props, predictedStep: f.predicted.step, crossingStep: f.predicted.crossingStep },
       });
     }
   }
