@@ -1,7 +1,9 @@
 // What a flagged episode says, and where in its trace it says it: shared by the CI reports (JUnit,
 // SARIF) and the Testing view so a CI dashboard and the editor show the same sentence and point at
-// the same line.
+// the same line. Likewise for an episode the guard stopped before a predicted crossing: the
+// prediction's sentence, at the trace's end record (which holds the prediction).
 import { describeDetector, type DetectorConfig } from './detectorConfig';
+import type { GuardPrediction } from './guardTypes';
 import { lineOfStep, readTrace } from './traceReader';
 
 export interface FlagReport {
@@ -51,4 +53,40 @@ export function flagMessage(
 
 export function fmtNumber(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(6).replace(/\.?0+$/, '');
+}
+
+export interface PredictedStopReport {
+  /** 0-based line of the trace's last record (the episode_end, which carries the prediction) */
+  line: number;
+  /** the step whose action the guard did not take */
+  step: number;
+  crossingStep: number | null;
+  /** one sentence: "predicted running objective -3.4 below the threshold at step 12; the guard stopped
+   *  the episode before the action of step 9" */
+  message: string;
+}
+
+/** Describes a predicted_stop episode from its trace's bytes and the prediction that fired (the engine's
+ *  episode result or end event carries it). Never throws. */
+export function predictedStopReport(
+  trace: Uint8Array,
+  prediction: GuardPrediction | undefined,
+  steps: number,
+): PredictedStopReport {
+  const step = prediction?.step ?? steps;
+  const crossingStep = prediction?.crossingStep ?? null;
+  const message =
+    prediction && crossingStep !== null
+      ? `predicted running objective ${fmtNumber(prediction.predictedScore)} below the threshold at step ${crossingStep}; the guard stopped the episode before the action of step ${step}`
+      : `the guard stopped the episode before the action of step ${step} on its prediction`;
+  return { line: lastLineIndex(trace), step, crossingStep, message };
+}
+
+/** 0-based index of the last non-empty line. */
+function lastLineIndex(data: Uint8Array): number {
+  let end = data.length;
+  while (end > 0 && (data[end - 1] === 0x0a || data[end - 1] === 0x0d || data[end - 1] === 0x20)) end--;
+  let lines = 0;
+  for (let i = data.indexOf(0x0a); i !== -1 && i < end; i = data.indexOf(0x0a, i + 1)) lines++;
+  return lines;
 }

@@ -1,13 +1,15 @@
 // Scenarios in VS Code's Testing view (vscode.tests): each scenario is a test item, its agents are
 // children, and a run's deployment episodes become the agent's children as results. A flagged
 // episode is a failed test whose message is the flag's sentence, located at the flagged step's line
-// in its trace; "Open Replay at Step" is an action on that message. Runs go through the same
+// in its trace; "Open Replay at Step" is an action on that message. An episode the guard stopped
+// before a predicted crossing fails too, with the prediction's sentence at its trace's end record. Runs go through the same
 // commands (and so the same trust checks, engine child and Runs view) as Run Scenario and
 // Calibrate Threshold; only one run at a time, so agents run one after another.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { flagReport } from '../core/flagReport';
+import { flagReport, predictedStopReport } from '../core/flagReport';
+import type { GuardPrediction } from '../core/guardTypes';
 import { lineCol, parseJsonAst, type JsonNode } from '../core/jsonAst';
 import { FAILURE_END_REASONS } from '../core/traceFormat';
 import type { EngineEvent } from '../shared/engineEvents';
@@ -209,6 +211,7 @@ export class ScenarioTests implements vscode.Disposable {
     const newEpisodes: vscode.TestItem[] = [];
     const ended = new Set<vscode.TestItem>();
     let flagged = 0;
+    let predicted = 0;
     let broken = 0;
     const sub = this.ctx.runController.onDidEngineEvent((e: EngineEvent) => {
       switch (e.type) {
@@ -254,6 +257,9 @@ export class ScenarioTests implements vscode.Disposable {
             flagged++;
             this.data.set(ep, { kind: 'episode', trace: e.trace, seed: e.seed, flaggedStep: e.flaggedStep });
             this.report(run, ep, 'failed', [flagMessage(e.trace, e.flaggedStep)]);
+          } else if (e.reason === 'predicted_stop') {
+            predicted++;
+            this.report(run, ep, 'failed', [predictedStopMessage(e.trace, e.prediction, e.steps)]);
           } else {
             this.report(run, ep, 'passed');
           }
@@ -280,10 +286,13 @@ export class ScenarioTests implements vscode.Disposable {
     if (outcome.exit.code !== 0 && outcome.exit.code !== 1 && broken === 0) {
       return this.report(run, a, 'errored', [new vscode.TestMessage(engineMessage(outcome.exit))], ms);
     }
-    const summary = `${flagged} of ${outcome.episodes} deployment episodes flagged${broken ? `, ${broken} could not run` : ''}`;
+    const summary =
+      `${flagged + predicted} of ${outcome.episodes} deployment episodes flagged` +
+      (predicted ? `, ${predicted} by the guard's prediction` : '') +
+      (broken ? `, ${broken} could not run` : '');
     run.appendOutput(`${a.parent?.label ?? ''} / ${a.label}: ${summary}\r\n`);
     if (broken) this.report(run, a, 'errored', [new vscode.TestMessage(summary)], ms);
-    else if (flagged) this.report(run, a, 'failed', [new vscode.TestMessage(summary)], ms);
+    else if (flagged + predicted) this.report(run, a, 'failed', [new vscode.TestMessage(summary)], ms);
     else this.report(run, a, 'passed', [], ms);
   }
 
@@ -349,6 +358,25 @@ export function flagMessage(trace: string, step: number): vscode.TestMessage {
   const m = new vscode.TestMessage(text);
   m.location = new vscode.Location(vscode.Uri.file(trace), new vscode.Range(line, 0, line, 0));
   m.contextValue = FLAG_MESSAGE_CONTEXT;
+  return m;
+}
+
+/** A predicted stop as a test message: the prediction's sentence, at the trace's end record. */
+function predictedStopMessage(
+  trace: string,
+  prediction: GuardPrediction | undefined,
+  steps: number,
+): vscode.TestMessage {
+  let bytes = new Uint8Array(0);
+  let unreadable = '';
+  try {
+    bytes = fs.readFileSync(trace);
+  } catch (e) {
+    unreadable = ` (trace unreadable: ${(e as Error).message})`;
+  }
+  const r = predictedStopReport(bytes, prediction, steps);
+  const m = new vscode.TestMessage(r.message + unreadable);
+  m.location = new vscode.Location(vscode.Uri.file(trace), new vscode.Range(r.line, 0, r.line, 0));
   return m;
 }
 

@@ -4,8 +4,9 @@
 // episodes come back as failed tests (the aligned agent did not run); a click on a failed episode
 // shows the flagged step's line of its trace with the message in a peek, whose action opens the
 // replay; the Test Results view shows the failures' messages. The Calibrate profile rewrites the
-// calibration and passes; Cancel Test Run stops the engine of a long run; Go to Test on an agent
-// shows its line in the scenario file.
+// calibration and passes; Cancel Test Run stops the engine of a long run; a scenario with the guard
+// on fails each episode the guard stopped, with the prediction's sentence at the trace's end record;
+// Go to Test on an agent shows its line in the scenario file.
 // Screenshot: test-results/e2e-testing-view.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -42,6 +43,23 @@ function slowExampleFiles(): Record<string, string> {
   return out;
 }
 
+/** The repository's corridor example (its environment offers clone() and reseed(seed)) as the scenario
+ *  "guarded": the guard on (horizon 12) and a fixed threshold of -3, which the misaligned agent's
+ *  predicted path crosses in every episode. */
+function guardedExampleFiles(): Record<string, string> {
+  const src = path.join(ROOT, 'examples/corridor');
+  const out: Record<string, string> = {};
+  for (const f of fs.readdirSync(src)) {
+    const content = fs.readFileSync(path.join(src, f), 'utf8');
+    if (f.endsWith('.scenario.json')) {
+      const { $schema: _schema, ...s } = JSON.parse(content) as Record<string, unknown>;
+      const guarded = { ...s, name: 'guarded', detector: { kind: 'fixed', threshold: -3 } };
+      out['guarded.scenario.json'] = JSON.stringify({ ...guarded, guard: { enabled: true, horizon: 12 } }, null, 2);
+    } else out[f] = content;
+  }
+  return out;
+}
+
 function writeFiles(dir: string, files: Record<string, string>): void {
   for (const [rel, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -53,6 +71,7 @@ before(async () => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'om-e2e-testing-'));
   writeFiles(folder, exampleFiles());
   writeFiles(path.join(folder, 'slow'), slowExampleFiles());
+  writeFiles(path.join(folder, 'guarded'), guardedExampleFiles());
   session = await startVscode({
     folder,
     label: 'e2e-testing',
@@ -230,6 +249,60 @@ test(
       'the cancelled calibration saved nothing',
     );
 
+    // The guarded scenario: each misaligned episode is stopped by the guard before a predicted crossing
+    // (no flag), and is a failed test whose message is the prediction, at its trace's end record.
+    // Corridor is collapsed meanwhile, so the agents' rows found are the guarded scenario's.
+    await runCommand(page, 'Clear All Results');
+    await corridor.locator('.monaco-tl-twistie').click();
+    await waitUntil('corridor collapsed', async () => (await corridor.getAttribute('aria-expanded')) === 'false');
+    const guarded = explorerRow(page, 'guarded');
+    await guarded.waitFor({ state: 'visible', timeout: 30_000 });
+    await expand(guarded);
+    const guardedMis = explorerRow(page, 'misaligned');
+    await guardedMis.waitFor({ state: 'visible', timeout: 30_000 });
+    await guardedMis.hover();
+    await guardedMis.locator('.action-label[aria-label="Run Test"]').click();
+    await waitUntil(
+      'the guarded misaligned agent failed',
+      async () => (await rowState(guardedMis)) === 'failed',
+      300_000,
+    );
+    await expand(guardedMis);
+    for (const s of seeds) {
+      const row = explorerRow(page, s);
+      await row.waitFor({ state: 'visible', timeout: 30_000 });
+      assert.equal(await rowState(row), 'failed', `${s}: stopped by the guard`);
+    }
+    await explorerRow(page, 'seed 1001').click();
+    const guardedPeek = page
+      .locator('.monaco-editor .peekview-widget', { hasText: /the guard stopped the episode/ })
+      .first();
+    await guardedPeek.waitFor({ state: 'visible', timeout: 60_000 });
+    const said =
+      /predicted running objective -?[\d.e-]+ below the threshold at step (\d+); the guard stopped the episode before the action of step (\d+)/.exec(
+        (await guardedPeek.textContent()) ?? '',
+      );
+    assert.ok(said, 'the peek says what the guard predicted and where it stopped');
+    const guardedTrace = findTrace('seed-1001.trace.jsonl', 'predicted_stop');
+    const endLine = fs.readFileSync(guardedTrace, 'utf8').trimEnd().split('\n').length;
+    await waitUntil("the cursor on the trace's end record", async () => (await cursorLine(page)) === endLine, 30_000);
+    const end = JSON.parse(fs.readFileSync(guardedTrace, 'utf8').split('\n')[endLine - 1]) as {
+      type: string;
+      reason: string;
+      prediction: { step: number; crossingStep: number };
+    };
+    assert.deepEqual(
+      [end.type, end.reason, end.prediction.crossingStep, end.prediction.step],
+      ['episode_end', 'predicted_stop', Number(said[1]), Number(said[2])],
+    );
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-testing-view-guard.png') });
+    // The tree as Go to Test expects it: the example's agents under corridor.
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'Testing: Focus on Test Explorer View');
+    await guarded.locator('.monaco-tl-twistie').click();
+    await waitUntil('guarded collapsed', async () => (await guarded.getAttribute('aria-expanded')) === 'false');
+    await expand(corridor);
+
     // Go to Test (the agent's context menu): the scenario file, at the agent's line. Last: with the
     // scenario open, a failure's peek would open there instead of at the trace. The row is found again
     // (a locator, not a handle) and the menu's entry waited for: the tree re-renders after a run.
@@ -310,12 +383,14 @@ function enginesOn(dir: string): { pid: number; cmd: string }[] {
   return out;
 }
 
-/** The trace file named `name` under the workspace's traces (the tab shows only the base name). */
-function findTrace(name: string): string {
+/** The trace file named `name` under the workspace's traces (the tab shows only the base name); with
+ *  `reason`, the one whose episode ended so (several runs hold the same seeds). */
+function findTrace(name: string, reason?: string): string {
   const traces = path.join(folder, '.objective-monitor', 'traces');
   for (const run of fs.readdirSync(traces)) {
     const f = path.join(traces, run, name);
-    if (fs.existsSync(f)) return f;
+    if (!fs.existsSync(f)) continue;
+    if (reason === undefined || fs.readFileSync(f, 'utf8').includes(`"reason":"${reason}"`)) return f;
   }
-  throw new Error(`no trace ${name} under ${traces}`);
+  throw new Error(`no trace ${name}${reason ? ` ending ${reason}` : ''} under ${traces}`);
 }

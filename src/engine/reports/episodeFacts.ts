@@ -4,44 +4,38 @@
 // whole (the line must be found); the others only by their last line, so a report over long
 // unflagged episodes stays cheap.
 import fs from 'node:fs';
-import { flagReport, fmtNumber, type FlagReport } from '../../core/flagReport';
+import { flagReport, predictedStopReport, type FlagReport, type PredictedStopReport } from '../../core/flagReport';
 import type { EpisodeResult } from '../types';
 
 export interface EpisodeFacts {
   episode: EpisodeResult;
   flag: FlagReport | null;
   /** a predicted_stop episode with no flag: the prediction that stopped it */
-  predicted: PredictedStop | null;
+  predicted: PredictedStopReport | null;
   durationMs: number | null;
-}
-
-export interface PredictedStop {
-  /** 0-based line of the episode_end record, which carries the prediction */
-  line: number;
-  /** the step whose action the guard did not take */
-  step: number;
-  crossingStep: number | null;
-  message: string;
 }
 
 export function episodeFacts(e: EpisodeResult): EpisodeFacts {
   let flag: FlagReport | null = null;
   let durationMs: number | null = null;
-  const predicted = e.flaggedStep === null && e.reason === 'predicted_stop' ? predictedStop(e) : null;
+  let predicted: PredictedStopReport | null = null;
   try {
     if (e.flaggedStep !== null) {
       const data = fs.readFileSync(e.trace);
       flag = flagReport(data, e.flaggedStep);
       durationMs = endDuration(lastLine(data.subarray(Math.max(0, data.length - 64 * 1024)).toString('utf8')));
-    } else if (predicted) {
+    } else if (e.reason === 'predicted_stop') {
       const data = fs.readFileSync(e.trace);
-      predicted.line = endLineIndex(data);
+      predicted = predictedStopReport(data, e.prediction, e.steps);
       durationMs = endDuration(lastLine(data.subarray(Math.max(0, data.length - 64 * 1024)).toString('utf8')));
     } else {
       durationMs = endDuration(lastLine(readTail(e.trace, 64 * 1024)));
     }
   } catch {
     // A missing or unreadable trace still gets its test case; the report says what the engine knew.
+  }
+  if (e.flaggedStep === null && e.reason === 'predicted_stop' && !predicted) {
+    predicted = predictedStopReport(new Uint8Array(0), e.prediction, e.steps); // trace unreadable: its first line
   }
   if (e.flaggedStep !== null && !flag) {
     flag = {
@@ -56,27 +50,6 @@ export function episodeFacts(e: EpisodeResult): EpisodeFacts {
     };
   }
   return { episode: e, flag, predicted, durationMs };
-}
-
-/** The guard's stop in one sentence, from the prediction the engine checked (line found later). */
-function predictedStop(e: EpisodeResult): PredictedStop {
-  const p = e.prediction;
-  const step = p?.step ?? e.steps;
-  const crossingStep = p?.crossingStep ?? null;
-  const message =
-    p && crossingStep !== null
-      ? `predicted running objective ${fmtNumber(p.predictedScore)} below the threshold at step ${crossingStep}; the guard stopped the episode before the action of step ${step}`
-      : `the guard stopped the episode before the action of step ${step} on its prediction`;
-  return { line: 0, step, crossingStep, message };
-}
-
-/** 0-based index of the last non-empty line (the episode_end record of a finished trace). */
-function endLineIndex(data: Buffer): number {
-  let end = data.length;
-  while (end > 0 && (data[end - 1] === 0x0a || data[end - 1] === 0x0d || data[end - 1] === 0x20)) end--;
-  let lines = 0;
-  for (let i = data.indexOf(0x0a); i !== -1 && i < end; i = data.indexOf(0x0a, i + 1)) lines++;
-  return lines;
 }
 
 function readTail(file: string, bytes: number): string {
