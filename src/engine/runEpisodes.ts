@@ -239,6 +239,8 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     req.signal?.removeEventListener('abort', onOuterAbort);
   }
   const done = results.filter((r): r is EpisodeResult => r !== undefined);
-  emit({ type: 'run_end', runId, episodes: done.length, flagged: done.filter((r) => r.flaggedStep !== null).length });
+  const predicted = done.filter((r) => r.flaggedStep === null && r.reason === 'predicted_stop').length;
+  const flagged = done.filter((r) => r.flaggedStep !== null).length + predicted;
+  emit({ type: 'run_end', runId, episodes: done.length, flagged, predicted });
   return { runId, dir, episodes: done, ...(failFast?.stopped ? { stoppedEarly: failFast.stopped } : {}) };
 }

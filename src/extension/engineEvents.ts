@@ -47,7 +47,7 @@ export function parseEngineEvent(line: string): EngineEvent | null {
     case 'warning':
       return isStr(v.message) ? (v as EngineEvent) : null;
     case 'run_end':
-      return isStr(v.runId) && isNum(v.episodes) && isNum(v.flagged) ? (v as EngineEvent) : null;
+      return isStr(v.runId) && isNum(v.episodes) && isNum(v.flagged) && isNum(v.predicted) ? (v as EngineEvent) : null;
     default:
       return null;
   }

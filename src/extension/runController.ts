@@ -37,7 +37,10 @@ export interface RunOutcome {
   exit: EngineExit;
   runId: string | null;
   episodes: number;
+  /** episodes flagged or stopped by the guard before a predicted crossing */
   flagged: number;
+  /** of those, the ones the guard stopped (no flag) */
+  predicted: number;
   failures: EpisodeFailure[];
   /** trace of the first flagged deployment episode, or of the first episode */
   shownTrace: string | null;
@@ -188,6 +191,7 @@ export class RunController implements vscode.Disposable {
         runId: state.runId,
         episodes: state.done,
         flagged: state.flagged,
+        predicted: state.predicted,
         failures: state.failures,
         shownTrace: state.flaggedShown ?? state.followed,
         notices: state.notices,
@@ -262,7 +266,7 @@ export class RunController implements vscode.Disposable {
         });
       return;
     }
-    const summary = `${spec.label}: ${o.flagged} of ${o.episodes} episodes flagged.`;
+    const summary = `${spec.label}: ${o.flagged} of ${o.episodes} episodes flagged${o.predicted ? `, ${o.predicted} by the guard's prediction` : ''}.`;
     output.info(summary);
     if (o.flagged > 0 && o.shownTrace) {
       const shown = o.shownTrace;

@@ -19,7 +19,10 @@ export interface RunState {
   /** the run's planned deployment episodes */
   total: number;
   done: number;
+  /** episodes flagged or stopped by the guard before a predicted crossing */
   flagged: number;
+  /** of those, the ones the guard stopped (no flag) */
+  predicted: number;
   /** calibration episodes finished (before the run, or a calibrate command) */
   calibrating: number;
   failures: EpisodeFailure[];
@@ -55,6 +58,7 @@ export function initialRunState(): RunState {
     total: 0,
     done: 0,
     flagged: 0,
+    predicted: 0,
     calibrating: 0,
     failures: [],
     notices: [],
@@ -98,16 +102,19 @@ export function reduceRun(spec: RunReduceSpec, s: RunState, e: EngineEvent): { s
           },
         );
       } else {
-        const flagged = s.flagged + (e.flaggedStep !== null ? 1 : 0);
-        next = { ...s, done: s.done + 1, flagged };
+        const stopped = e.flaggedStep === null && e.reason === 'predicted_stop';
+        const flagged = s.flagged + (e.flaggedStep !== null || stopped ? 1 : 0);
+        const predicted = s.predicted + (stopped ? 1 : 0);
+        next = { ...s, done: s.done + 1, flagged, predicted };
         effects.push({
           kind: 'progress',
           message: `${next.done}/${s.total} episodes, ${flagged} flagged`,
           increment: s.total ? 100 / s.total : undefined,
         });
-        if (spec.showReplay && e.flaggedStep !== null && !s.flaggedShown) {
+        if (spec.showReplay && (e.flaggedStep !== null || stopped) && !s.flaggedShown) {
           next.flaggedShown = e.trace;
-          effects.push({ kind: 'openReplay', trace: e.trace, step: e.flaggedStep });
+          // a predicted stop opens at the step whose action the guard did not take
+          effects.push({ kind: 'openReplay', trace: e.trace, step: e.flaggedStep ?? e.prediction?.step ?? e.steps });
         }
         if (spec.showReplay) {
           next.finished = [...s.finished, e.trace];
@@ -141,7 +148,7 @@ export function reduceRun(spec: RunReduceSpec, s: RunState, e: EngineEvent): { s
       effects.push({
         kind: 'log',
         level: 'info',
-        text: `run ${e.runId}: ${e.flagged} of ${e.episodes} episodes flagged`,
+        text: `run ${e.runId}: ${e.flagged} of ${e.episodes} episodes flagged${e.predicted ? `, ${e.predicted} by the guard's prediction` : ''}`,
       });
       break;
     case 'steps':

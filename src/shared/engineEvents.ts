@@ -40,4 +40,5 @@ export type EngineEvent =
   | { type: 'warning'; message: string }
   /** render() threw or returned something unusable in this episode (once per episode); the episode goes on without scenes */
   | { type: 'scene_problem'; episodeId: string; problem: UserError }
-  | { type: 'run_end'; runId: string; episodes: number; flagged: number };
+  /** flagged: episodes with a flag or stopped by the guard before a predicted crossing; predicted: the latter */
+  | { type: 'run_end'; runId: string; episodes: number; flagged: number; predicted: number };

@@ -44,7 +44,7 @@ const epEnd = (
   id: string,
   flaggedStep: number | null,
   runId = 'r1',
-  reason: 'completed' | 'step_timeout' = 'completed',
+  reason: 'completed' | 'step_timeout' | 'predicted_stop' = 'completed',
 ): EngineEvent => ({
   type: 'episode_end',
   runId,
@@ -149,11 +149,47 @@ test('events naming a trace or an episode make its live panels re-read; logs go 
   const { effects } = run({ showReplay: false }, [
     { type: 'steps', episodeId: 'e0', from: 0, scores: [1], thresholds: [2] },
     { type: 'log', episodeId: null, stream: 'stderr', text: 'hello\n' },
-    { type: 'run_end', runId: 'r1', episodes: 2, flagged: 1 },
+    { type: 'run_end', runId: 'r1', episodes: 2, flagged: 1, predicted: 0 },
+    { type: 'run_end', runId: 'r1', episodes: 3, flagged: 2, predicted: 1 },
   ]);
   assert.deepEqual(of(effects, 'traceChanged'), [{ kind: 'traceChanged', trace: undefined, episodeId: 'e0' }]);
   assert.deepEqual(
     of(effects, 'log').map((l) => l.text),
-    ['[runner stderr] hello', 'run r1: 1 of 2 episodes flagged'],
+    [
+      '[runner stderr] hello',
+      'run r1: 1 of 2 episodes flagged',
+      "run r1: 2 of 3 episodes flagged, 1 by the guard's prediction",
+    ],
   );
+});
+
+test('an episode the guard stopped before a predicted crossing counts as flagged, and its replay opens at the step it did not take', () => {
+  const stopped: EngineEvent = {
+    ...(epEnd('e1', null, 'r1', 'predicted_stop') as Extract<EngineEvent, { type: 'episode_end' }>),
+    steps: 9,
+    prediction: {
+      step: 9,
+      horizon: 12,
+      rollouts: 1,
+      replay: false,
+      fired: true,
+      crossingStep: 11,
+      predictedScore: -3.5,
+      margin: 0,
+      increments: [-1, -1, -1],
+      scores: [-1.5, -2.5, -3.5],
+      thresholds: [-3, -3, -3],
+    },
+  };
+  const { state, effects } = run({ showReplay: true }, [
+    start,
+    epStart('e0'),
+    epEnd('e0', null),
+    epStart('e1'),
+    stopped,
+  ]);
+  assert.deepEqual([state.done, state.flagged, state.predicted], [2, 1, 1]);
+  assert.equal(of(effects, 'progress').at(-1)?.message, '2/2 episodes, 1 flagged');
+  assert.deepEqual(of(effects, 'openReplay').at(-1), { kind: 'openReplay', trace: '/w/e1.trace.jsonl', step: 9 });
+  assert.equal(state.flaggedShown, '/w/e1.trace.jsonl');
 });
