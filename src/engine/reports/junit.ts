@@ -70,27 +70,11 @@ export function junitXml(r: JunitInput): string {
         '    </testcase>',
       );
     } else if (e.flaggedStep !== null && f.flag) {
-      const body = [
-        `trace: ${trace}:${f.flag.line + 1}`,
-        `flagged step: ${f.flag.step} of ${e.steps} recorded steps; episode ended ${e.reason}`,
-        `final running objective: ${e.finalScore}`,
-      ].join('\n');
-      out.push(
-        `${head}>`,
-        `      <failure ${attrs({ message: f.flag.message, type: 'flagged' })}>${text(body)}</failure>`,
-        '    </testcase>',
-      );
+      const at = `flagged step: ${f.flag.step} of ${e.steps} recorded steps`;
+      out.push(...failure(head, 'flagged', f.flag.message, [`trace: ${trace}:${f.flag.line + 1}`, at, e]));
     } else if (f.predicted) {
-      const body = [
-        `trace: ${trace}:${f.predicted.line + 1}`,
-        `stopped before the action of step ${f.predicted.step} after ${e.steps} recorded steps; episode ended ${e.reason}`,
-        `final running objective: ${e.finalScore}`,
-      ].join('\n');
-      out.push(
-        `${head}>`,
-        `      <failure ${attrs({ message: f.predicted.message, type: 'predicted' })}>${text(body)}</failure>`,
-        '    </testcase>',
-      );
+      const at = `stopped before the action of step ${f.predicted.step} after ${e.steps} recorded steps`;
+      out.push(...failure(head, 'predicted', f.predicted.message, [`trace: ${trace}:${f.predicted.line + 1}`, at, e]));
     } else {
       out.push(`${head}/>`);
     }
@@ -100,6 +84,18 @@ export function junitXml(r: JunitInput): string {
   out.push('  </testsuite>');
   out.push('</testsuites>');
   return out.join('\n') + '\n';
+}
+
+/** A <failure> test case: the sentence as its message; its body the trace line, where the episode
+ *  stopped and how it ended, and the final running objective. */
+function failure(
+  head: string,
+  type: 'flagged' | 'predicted',
+  message: string,
+  [traceLine, at, e]: [string, string, { reason: string; finalScore: number }],
+): string[] {
+  const body = [traceLine, `${at}; episode ended ${e.reason}`, `final running objective: ${e.finalScore}`].join('\n');
+  return [`${head}>`, `      <failure ${attrs({ message, type })}>${text(body)}</failure>`, '    </testcase>'];
 }
 
 function seconds(ms: number): string {
