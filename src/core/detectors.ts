@@ -185,6 +185,8 @@ export class EnvelopeMonitor implements Monitor {
     let threshold = this.threshold;
     let flagged = this.flaggedStep;
     let first = -1;
+    let alarm = false;
+    let level = 0;
     for (let i = from; i < to; i++) {
       t++;
       s += incs[i];
@@ -200,8 +202,8 @@ export class EnvelopeMonitor implements Monitor {
         sd = growth > 0 ? Math.sqrt(varLast + growth * d) : sdLast;
       }
       z = (s - mean) / sd;
-      const alarm = z < h;
-      threshold = consistentThreshold(alarm, s, mean + h * sd);
+      alarm = z < h;
+      level = mean + h * sd;
       if (alarm) {
         if (flagged < 0) flagged = t;
         if (first < 0) first = i;
@@ -209,9 +211,11 @@ export class EnvelopeMonitor implements Monitor {
       if (out !== null) {
         out.scores[i] = s;
         out.statistics[i] = z;
-        out.thresholds[i] = threshold;
+        out.thresholds[i] = consistentThreshold(alarm, s, level);
       }
     }
+    // Without columns only the last step's threshold is kept: made once, not per step.
+    if (to > from) threshold = consistentThreshold(alarm, s, level);
     this.step = t;
     this.score = s;
     this.statistic = z;
@@ -289,6 +293,8 @@ export class WindowMonitor implements Monitor {
     let win = this.windowSum;
     let slot = this.slot;
     let first = -1;
+    let alarm = false;
+    let level = 0;
     for (let i = from; i < to; i++) {
       t++;
       s += incs[i];
@@ -301,8 +307,8 @@ export class WindowMonitor implements Monitor {
       const mean = beyond ? tailMean : means[t];
       const sd = beyond ? tailSd : sds[t];
       z = (win - mean) / sd;
-      const alarm = z < h;
-      threshold = consistentThreshold(alarm, s, base + mean + h * sd);
+      alarm = z < h;
+      level = base + mean + h * sd;
       if (alarm) {
         if (flagged < 0) flagged = t;
         if (first < 0) first = i;
@@ -310,9 +316,10 @@ export class WindowMonitor implements Monitor {
       if (out !== null) {
         out.scores[i] = s;
         out.statistics[i] = z;
-        out.thresholds[i] = threshold;
+        out.thresholds[i] = consistentThreshold(alarm, s, level);
       }
     }
+    if (to > from) threshold = consistentThreshold(alarm, s, level); // see EnvelopeMonitor.scan
     this.step = t;
     this.score = s;
     this.statistic = z;
@@ -385,6 +392,8 @@ export class CusumMonitor implements Monitor {
     let threshold = this.threshold;
     let flagged = this.flaggedStep;
     let first = -1;
+    let alarm = false;
+    let level = 0;
     for (let i = from; i < to; i++) {
       t++;
       const u = incs[i];
@@ -398,9 +407,9 @@ export class CusumMonitor implements Monitor {
       const z = (u - mu) / sd;
       const x = prevC - z - k;
       c = x > 0 ? x : 0;
-      const alarm = c > h;
+      alarm = c > h;
       // C_t > h (h >= 0)  <=>  u_t < mu + sd (C_{t-1} - k - h)  <=>  S_t < S_{t-1} + mu + sd (C_{t-1} - k - h)
-      threshold = consistentThreshold(alarm, s, prevS + mu + sd * (prevC - k - h));
+      level = prevS + mu + sd * (prevC - k - h);
       if (alarm) {
         if (flagged < 0) flagged = t;
         if (first < 0) first = i;
@@ -408,9 +417,10 @@ export class CusumMonitor implements Monitor {
       if (out !== null) {
         out.scores[i] = s;
         out.statistics[i] = c;
-        out.thresholds[i] = threshold;
+        out.thresholds[i] = consistentThreshold(alarm, s, level);
       }
     }
+    if (to > from) threshold = consistentThreshold(alarm, s, level); // see EnvelopeMonitor.scan
     this.step = t;
     this.score = s;
     this.statistic = c;
