@@ -10,6 +10,7 @@ its drift and its variance its growth per step; window and CUSUM use the tail of
 distribution (tailMean, tailSd). A model without those fields reuses its last entry.
 push(u) returns True on every alarming step; flagged_step is the first (-1 until then).
 """
+import copy
 import math
 
 _INF = math.inf
@@ -74,18 +75,40 @@ class _Model:
 
 
 class _Monitor:
-    """The state every monitor starts an episode with; push() is each detector's own."""
+    """A monitor's state lives in the cells of its `push` closure, built by reset() once per
+    episode: a closure reading and writing its own variables costs less than half of a method
+    storing five attributes (~75 ns against ~165 ns a step, 3% of a CartPole step). `step`, `score`,
+    `statistic` and `flagged_step` read those cells; `threshold`, which only the guard and the tests
+    read (the engine computes its own), is derived from them on demand with the same operations
+    push() used to do each step, so every value is the same to the bit."""
+
+    # push()'s variables that are the episode's state (copy() copies them; the model is shared)
+    _state = ('t', 's', 'flagged')
 
     def reset(self):
-        self.step = -1
-        self.score = 0.0
-        self.statistic = 0.0
-        self.threshold = -_INF
-        self.flagged_step = -1
+        self.push = self._stepper()
+        self._cells = dict(zip(self.push.__code__.co_freevars, self.push.__closure__))
+
+    def _get(self, name):
+        return self._cells[name].cell_contents
+
+    step = property(lambda self: self._get('t'))
+    score = property(lambda self: self._get('s'))
+    flagged_step = property(lambda self: self._get('flagged'))
+
+    def copy(self):
+        """An independent monitor in the same state (the guard's look-ahead, fork snapshots)."""
+        c = copy.copy(self)
+        c.reset()
+        for name in self._state:
+            v = self._cells[name].cell_contents
+            c._cells[name].cell_contents = list(v) if type(v) is list else v
+        return c
 
 
 class EnvelopeMonitor(_Monitor):
     kind = 'envelope'
+    _state = ('t', 's', 'z', 'flagged')
 
     def __init__(self, cal):
         m = _Model(cal)
@@ -95,29 +118,52 @@ class EnvelopeMonitor(_Monitor):
         self.drift, self.growth = m.drift, m.growth
         self.reset()
 
-    def push(self, u):
-        t = self.step = self.step + 1
-        s = self.score = self.score + u
+    def model_at(self, t):
+        """(mean, sd) of S_t; beyond training S keeps its drift per step and its variance grows as it did."""
         if t <= self.last:
-            mean = self.mean[t]
-            sd = self.sd[t]
-        else:
-            # beyond training: S keeps its drift per step and its variance grows as it did
-            d = t - self.last
-            mean = self.mean_last + self.drift * d
-            sd = math.sqrt(self.var_last + self.growth * d) if self.growth > 0 else self.sd_last
-        z = (s - mean) / sd
-        self.statistic = z
-        alarm = z < self.h
-        self.threshold = consistent_threshold(alarm, s, mean + self.h * sd)
-        if alarm and self.flagged_step < 0:
-            self.flagged_step = t
-        return alarm
+            return self.mean[t], self.sd[t]
+        d = t - self.last
+        return self.mean_last + self.drift * d, math.sqrt(self.var_last + self.growth * d) if self.growth > 0 else self.sd_last
+
+    def _stepper(self):
+        mean_at, sd_at, last, h, beyond = self.mean, self.sd, self.last, self.h, self.model_at
+        t = -1
+        s = 0.0
+        z = 0.0
+        flagged = -1
+
+        def push(u):
+            nonlocal t, s, z, flagged
+            t += 1
+            s += u
+            if t <= last:
+                z = (s - mean_at[t]) / sd_at[t]
+            else:
+                mean, sd = beyond(t)
+                z = (s - mean) / sd
+            if z < h:
+                if flagged < 0:
+                    flagged = t
+                return True
+            return False
+        return push
+
+    statistic = property(lambda self: self._get('z'))
+
+    @property
+    def threshold(self):
+        t = self._get('t')
+        if t < 0:
+            return -_INF
+        mean, sd = self.model_at(t)
+        z = self._get('z')
+        return consistent_threshold(z < self.h, self._get('s'), mean + self.h * sd)
 
 
 class WindowMonitor(_Monitor):
     """W_t = S_t - S_{t-w} (S_{-1} = 0 and earlier), from a ring of past S values."""
     kind = 'window'
+    _state = ('t', 's', 'z', 'flagged', 'base', 'ring')
 
     def __init__(self, cal, window):
         if isinstance(window, bool) or not isinstance(window, int) or window < 1:
@@ -128,36 +174,54 @@ class WindowMonitor(_Monitor):
         self.w = window
         self.reset()
 
-    def reset(self):
-        _Monitor.reset(self)
-        self.window_sum = 0.0
-        self.ring = [0.0] * self.w
+    def model_at(self, t):
+        """(mean, sd) of W_t; beyond training the window sums' distribution from the tail of training."""
+        return (self.tail_mean, self.tail_sd) if t > self.last else (self.mean[t], self.sd[t])
 
-    def push(self, u):
-        t = self.step = self.step + 1
-        s = self.score = self.score + u
-        slot = t % self.w
-        ring = self.ring
-        base = ring[slot] if t >= self.w else 0.0
-        ring[slot] = s
-        win = s - base
-        self.window_sum = win
-        # beyond training: the window sums' distribution from the tail of training
-        beyond = t > self.last
-        mean = self.tail_mean if beyond else self.mean[t]
-        sd = self.tail_sd if beyond else self.sd[t]
-        z = (win - mean) / sd
-        self.statistic = z
-        alarm = z < self.h
-        self.threshold = consistent_threshold(alarm, s, base + mean + self.h * sd)
-        if alarm and self.flagged_step < 0:
-            self.flagged_step = t
-        return alarm
+    def _stepper(self):
+        mean_at, sd_at, last, h, w = self.mean, self.sd, self.last, self.h, self.w
+        tail_mean, tail_sd = self.tail_mean, self.tail_sd
+        t = -1
+        s = 0.0
+        z = 0.0
+        flagged = -1
+        base = 0.0
+        ring = [0.0] * w
+
+        def push(u):
+            nonlocal t, s, z, flagged, base
+            t += 1
+            s += u
+            slot = t % w
+            base = ring[slot] if t >= w else 0.0
+            ring[slot] = s
+            if t > last:
+                z = (s - base - tail_mean) / tail_sd
+            else:
+                z = (s - base - mean_at[t]) / sd_at[t]
+            if z < h:
+                if flagged < 0:
+                    flagged = t
+                return True
+            return False
+        return push
+
+    statistic = property(lambda self: self._get('z'))
+    window_sum = property(lambda self: self._get('s') - self._get('base'))
+
+    @property
+    def threshold(self):
+        t = self._get('t')
+        if t < 0:
+            return -_INF
+        mean, sd = self.model_at(t)
+        return consistent_threshold(self._get('z') < self.h, self._get('s'), self._get('base') + mean + self.h * sd)
 
 
 class CusumMonitor(_Monitor):
     """Page's CUSUM for a downward shift: C_t = max(0, C_{t-1} - z_t - k)."""
     kind = 'cusum'
+    _state = ('t', 's', 'c', 'prev_s', 'prev_c', 'flagged')
 
     def __init__(self, cal, k):
         if isinstance(k, bool) or not isinstance(k, (int, float)) or not math.isfinite(k) or k < 0:
@@ -168,24 +232,49 @@ class CusumMonitor(_Monitor):
         self.k = float(k)
         self.reset()
 
-    def push(self, u):
-        t = self.step = self.step + 1
-        prev_s = self.score
-        prev_c = self.statistic
-        s = self.score = prev_s + u
-        # beyond training: the increments' distribution from the tail of training
-        beyond = t > self.last
-        mu = self.tail_mean if beyond else self.mean[t]
-        sd = self.tail_sd if beyond else self.sd[t]
-        z = (u - mu) / sd
-        x = prev_c - z - self.k
-        c = x if x > 0 else 0.0
-        self.statistic = c
-        alarm = c > self.h
-        self.threshold = consistent_threshold(alarm, s, prev_s + mu + sd * (prev_c - self.k - self.h))
-        if alarm and self.flagged_step < 0:
-            self.flagged_step = t
-        return alarm
+    def model_at(self, t):
+        """(mean, sd) of the increment u_t; beyond training the increments' distribution from the tail of training."""
+        return (self.tail_mean, self.tail_sd) if t > self.last else (self.mean[t], self.sd[t])
+
+    def _stepper(self):
+        mean_at, sd_at, last, h, k = self.mean, self.sd, self.last, self.h, self.k
+        tail_mean, tail_sd = self.tail_mean, self.tail_sd
+        t = -1
+        s = 0.0
+        c = 0.0
+        prev_s = 0.0
+        prev_c = 0.0
+        flagged = -1
+
+        def push(u):
+            nonlocal t, s, c, prev_s, prev_c, flagged
+            t += 1
+            prev_s = s
+            prev_c = c
+            s += u
+            if t > last:
+                x = prev_c - (u - tail_mean) / tail_sd - k
+            else:
+                x = prev_c - (u - mean_at[t]) / sd_at[t] - k
+            c = x if x > 0 else 0.0
+            if c > h:
+                if flagged < 0:
+                    flagged = t
+                return True
+            return False
+        return push
+
+    statistic = property(lambda self: self._get('c'))
+
+    @property
+    def threshold(self):
+        t = self._get('t')
+        if t < 0:
+            return -_INF
+        mu, sd = self.model_at(t)
+        prev_c = self._get('prev_c')
+        return consistent_threshold(self._get('c') > self.h, self._get('s'),
+                                    self._get('prev_s') + mu + sd * (prev_c - self.k - self.h))
 
 
 class FixedMonitor(_Monitor):
@@ -197,18 +286,25 @@ class FixedMonitor(_Monitor):
         self.level = float(level)
         self.reset()
 
-    def reset(self):
-        _Monitor.reset(self)
-        self.threshold = self.level
+    def _stepper(self):
+        level = self.level
+        t = -1
+        s = 0.0
+        flagged = -1
 
-    def push(self, u):
-        t = self.step = self.step + 1
-        s = self.score = self.score + u
-        self.statistic = s
-        alarm = s < self.level
-        if alarm and self.flagged_step < 0:
-            self.flagged_step = t
-        return alarm
+        def push(u):
+            nonlocal t, s, flagged
+            t += 1
+            s += u
+            if s < level:
+                if flagged < 0:
+                    flagged = t
+                return True
+            return False
+        return push
+
+    statistic = _Monitor.score
+    threshold = property(lambda self: self.level)
 
 
 def create_monitor(config, calibration):

@@ -13,20 +13,10 @@ from omJson import encode
 from omModules import positional_arity
 
 NEG_INF = -math.inf
-_SHARED = ('mean', 'sd')
 
 
 class GuardFailure(Exception):
     pass
-
-
-def copy_monitor(m):
-    """An independent copy of a monitor's state; the fitted model lists are shared (never written)."""
-    c = copy.copy(m)
-    for k, v in vars(m).items():
-        if k not in _SHARED and isinstance(v, list):
-            setattr(c, k, list(v))
-    return c
 
 
 def shortfall(m):
@@ -159,7 +149,7 @@ class Guard:
                 agent.reseed(seed)
             act = agent.act
             one = positional_arity(act) == 1
-            m = copy_monitor(live)
+            m = live.copy()
             incs = []
             crossing = -1
             severity = NEG_INF

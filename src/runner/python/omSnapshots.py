@@ -5,7 +5,7 @@ Copies are made as the guard makes them (omGuard: clone(), else copy.deepcopy). 
 copied: it has not acted before the fork step, so a fresh one reset with the seed is the same agent."""
 import copy
 
-from omGuard import copy_monitor, copy_user_object
+from omGuard import copy_user_object
 
 # the snapshots of the last episode that took them, by the step they were taken before
 _kept = {}
@@ -38,7 +38,7 @@ def _copy_state(s):
     if env is s.env or not callable(getattr(env, 'step', None)):
         raise TypeError('environment.clone() must return a new environment with step()')
     objective = copy_user_object(s.objective, 'objective')[0] if s.objective is not None else None
-    monitor = copy_monitor(s.monitor) if s.monitor is not None else None
+    monitor = s.monitor.copy() if s.monitor is not None else None
     return LoopState(env, objective, monitor, _value(s.obs), _value(s.info), s.use_fallback, s.flagged,
                      s.scene_problem, s.scene_sent)
 
