@@ -206,3 +206,37 @@ test('the Python monitor refuses what the TypeScript one refuses, with the same 
     );
   });
 });
+
+test('a refused model stays refused after a valid one like it was cached', () => {
+  const envelope = (model: DetectorCalibration['model']): Case => ({
+    config: { kind: 'envelope' },
+    calibration: calFile({ kind: 'envelope', params: {}, model, h: -1, k: 1, n: 19, bound: 0.05, guaranteed: true }),
+    increments: [],
+  });
+  const cases = [
+    envelope({ mean: [1, 2], sd: [1, 1] }),
+    envelope({ mean: [1, 2], sd: [1, 0] }),
+    envelope({ mean: [1, 2], sd: [1, 1], growth: 0.5 }),
+    envelope({ mean: [1, 2], sd: [1, 1], growth: -0.5 }),
+    envelope({ mean: [1, 2], sd: [1, 1] }),
+  ];
+  const r = spawnSync(PYTHON, [fx('detectorsCheck.py')], { input: JSON.stringify(cases), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const py = JSON.parse(r.stdout) as Array<{ error?: string }>;
+  const ts = cases.map((c) => {
+    try {
+      createMonitor(c.config, c.calibration);
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  });
+  assert.deepEqual(
+    py.map((p) => p.error),
+    ts,
+  );
+  assert.deepEqual(
+    ts.map((e) => e !== undefined),
+    [false, true, false, true, false],
+  );
+});
