@@ -123,6 +123,11 @@ class _Monitor:
     score = property(lambda self: self._get('s'))
     flagged_step = property(lambda self: self._get('flagged'))
 
+    @property
+    def threshold(self):
+        t = self._get('t')
+        return -_INF if t < 0 else self._threshold_at(t)
+
     def copy(self):
         """An independent monitor in the same state (the guard's look-ahead, fork snapshots)."""
         c = copy.copy(self)
@@ -177,14 +182,9 @@ class EnvelopeMonitor(_Monitor):
 
     statistic = property(lambda self: self._get('z'))
 
-    @property
-    def threshold(self):
-        t = self._get('t')
-        if t < 0:
-            return -_INF
+    def _threshold_at(self, t):
         mean, sd = self.model_at(t)
-        z = self._get('z')
-        return consistent_threshold(z < self.h, self._get('s'), mean + self.h * sd)
+        return consistent_threshold(self._get('z') < self.h, self._get('s'), mean + self.h * sd)
 
 
 class WindowMonitor(_Monitor):
@@ -236,11 +236,7 @@ class WindowMonitor(_Monitor):
     statistic = property(lambda self: self._get('z'))
     window_sum = property(lambda self: self._get('s') - self._get('base'))
 
-    @property
-    def threshold(self):
-        t = self._get('t')
-        if t < 0:
-            return -_INF
+    def _threshold_at(self, t):
         mean, sd = self.model_at(t)
         return consistent_threshold(self._get('z') < self.h, self._get('s'), self._get('base') + mean + self.h * sd)
 
@@ -293,15 +289,10 @@ class CusumMonitor(_Monitor):
 
     statistic = property(lambda self: self._get('c'))
 
-    @property
-    def threshold(self):
-        t = self._get('t')
-        if t < 0:
-            return -_INF
+    def _threshold_at(self, t):
         mu, sd = self.model_at(t)
-        prev_c = self._get('prev_c')
         return consistent_threshold(self._get('c') > self.h, self._get('s'),
-                                    self._get('prev_s') + mu + sd * (prev_c - self.k - self.h))
+                                    self._get('prev_s') + mu + sd * (self._get('prev_c') - self.k - self.h))
 
 
 class FixedMonitor(_Monitor):
