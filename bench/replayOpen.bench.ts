@@ -284,6 +284,7 @@ async function main(): Promise<void> {
         '',
         ...phaseTable(runs.now),
         '',
+        ...(WITH_BASELINE ? [`The same for the baseline \`${BASELINE_REF}\`:`, '', ...phaseTable(runs.base), ''] : []),
       ].join('\n'),
     );
   } finally {
