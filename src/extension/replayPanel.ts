@@ -35,6 +35,7 @@ import type { FlagSettings, TraceFlags } from '../core/reflag';
 import { compareFork } from './forkCompare';
 import { OpenTiming } from './openTiming';
 import { isFinishedTrace } from './traceFinished';
+import { inlineSafe, withSourceMap } from './inlinePage';
 import type { ReadProgress } from './traceColumns';
 import { packColumns } from '../shared/packedColumns';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
@@ -719,19 +720,6 @@ function readAsset(extensionUri: vscode.Uri, p: string[]): string | null {
   } catch {
     return null;
   }
-}
-
-/** Whether `text` can sit inside a <script> or <style> element as it is: the HTML parser would end
- *  the element at "</script" or "</style", and "<!--" switches a script to an escaped state. The
- *  build's bundle has none; should one appear, that file is fetched by URL instead, as before. */
-export function inlineSafe(text: string): boolean {
-  return !/<\/(script|style)|<!--/i.test(text);
-}
-
-/** The bundle's source map comment, made absolute: inline, a relative URL would resolve against
- *  the webview's page, not dist/webview/ (the map is for the developer tools only). */
-function withSourceMap(bundle: string, mapUrl: string): string {
-  return bundle.replace(/\/\/# sourceMappingURL=main\.js\.map\s*$/, `//# sourceMappingURL=${mapUrl}`);
 }
 
 function messageHtml(webview: vscode.Webview, text: string): string {
