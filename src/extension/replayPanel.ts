@@ -175,7 +175,13 @@ export class ReplayPanel implements vscode.Disposable {
     this.pendingGoto = gotoStep;
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
-    panel.webview.html = replayHtml(panel.webview, host.extensionUri);
+    // The page (250 KB with its bundle) is set a turn later: the connection to the window sends what
+    // was posted in one turn as one write, and the panel's creation would wait for the page's bytes
+    // to arrive (the frame then started 0.5 s later, docs/performance.md); alone, the creation goes
+    // first and VS Code starts the webview's frame while the page is on its way.
+    setTimeout(() => {
+      if (ReplayPanel.panels.get(file) === this) panel.webview.html = replayHtml(panel.webview, host.extensionUri);
+    }, 0);
     // A finished trace is read while the webview starts (a second or more on a large trace): the
     // file will not change. A trace still being written is read at the webview's ready, as it is then;
     // so is a run's episode even when it has just ended: its panel is driven by the run's events
