@@ -45,8 +45,12 @@ interface Open {
 const PHASES = [
   ['panel', 'panel created (host)'],
   ['frame', 'webview frame started'],
+  ['content', 'page HTML reached the frame'],
+  ['worker', "frame's service worker ready"],
   ['page', 'webview page started'],
+  ['written', 'page HTML written'],
   ['script', 'main.js loaded'],
+  ['scriptStart', 'bundle started'],
   ['readyPosted', 'script ran, ready posted'],
   ['ready', 'ready received (host)'],
   ['firstRead', 'first chunk read (host)'],
@@ -113,13 +117,34 @@ async function webviewPhases(page: Page): Promise<Partial<Record<Phase, number>>
       .catch(() => null);
     if (!got) continue;
     const parent = f.parentFrame();
-    const outer = parent ? await parent.evaluate(() => performance.timeOrigin).catch(() => null) : null;
-    if (outer !== null) out.frame = outer;
+    // VS Code's webview frame marks its own steps: the page's HTML arrived, its service worker is ready,
+    // the HTML written into the page's frame
+    const outer = parent
+      ? await parent
+          .evaluate(() => ({
+            origin: performance.timeOrigin,
+            marks: performance.getEntriesByType('mark').map((e) => ({ name: e.name, at: e.startTime })),
+          }))
+          .catch(() => null)
+      : null;
+    if (outer !== null) {
+      out.frame = outer.origin;
+      const at = (name: string) => outer.marks.find((m) => m.name === name)?.at;
+      for (const [name, phase] of [
+        ['webview/index.html/content/started', 'content'],
+        ['webview/index.html/content/workerReady', 'worker'],
+        ['webview/index.html/content/wroteInnerContent', 'written'],
+      ] as const) {
+        const t = at(name);
+        if (t !== undefined) out[phase] = outer.origin + t;
+      }
+    }
     out.page = got.origin;
     if (got.script !== null) out.script = got.origin + got.script;
     for (const m of got.marks) {
       const reading = (m.detail as { reading?: boolean } | null)?.reading === true;
       const at = got.origin + m.at;
+      if (m.name === 'replay/script-start') out.scriptStart ??= at;
       if (m.name === 'replay/ready-posted') out.readyPosted ??= at;
       if (m.name === 'replay/load-received') {
         if (reading) out.firstReceived ??= at;
@@ -259,6 +284,7 @@ async function main(): Promise<void> {
         '',
         ...phaseTable(runs.now),
         '',
+        ...(WITH_BASELINE ? [`The same for the baseline \`${BASELINE_REF}\`:`, '', ...phaseTable(runs.base), ''] : []),
       ].join('\n'),
     );
   } finally {

@@ -575,6 +575,15 @@ function load(p: Extract<HostToWebviewMessage, { method: 'replay/load' }>['param
     console.error('replay panel: a load whose running sum is not finite was ignored');
     return;
   }
+  // the host posts a trace's first steps before this page is ready, and again at the ready in case
+  // that one was lost: the copy of the early view already shown is not drawn twice
+  if (
+    p.reading &&
+    reading?.bytesRead === p.reading.bytesRead &&
+    meta?.episodeId === p.meta.episodeId &&
+    series.length === steps.increments.length
+  )
+    return;
   loadPending = true;
   reading = p.reading ?? null;
   meta = p.meta;

@@ -297,15 +297,18 @@ export class ScoreChart {
       backgroundColor: c.score,
       fill: false,
       order: 0,
-      segment:
-        afterFlag === null
-          ? {}
-          : {
+      // no segment option at all without a flag: even an empty one makes chart.js work out a style for
+      // every point's segment on each draw (a third of the first view's draw, docs/performance.md)
+      ...(afterFlag === null
+        ? {}
+        : {
+            segment: {
               borderDash: (ctx: ScriptableLineSegmentContext) =>
                 (ctx.p0.parsed.x ?? -1) >= afterFlag ? [5, 4] : undefined,
               borderColor: (ctx: ScriptableLineSegmentContext) =>
                 (ctx.p0.parsed.x ?? -1) >= afterFlag ? c.scoreDim : undefined,
             },
+          }),
     });
     if (pred) {
       // from the last recorded running objective before the predicted step, then the predicted path

@@ -1,7 +1,8 @@
 // The replay panel host (webview-sample style): one panel per trace, createOrShow/revive, one
 // getWebviewOptions() for create and restore, CSP default-src 'none' with a fresh crypto nonce
-// per render, command URIs off. Data goes by postMessage only (never into the HTML), and every
-// message from the webview is validated against the typed protocol in shared/webviewProtocol.ts.
+// per render, command URIs off. The page carries its styles and bundle inline (no fetch); data goes
+// by postMessage only (never into the HTML), and every message from the webview is validated against
+// the typed protocol in shared/webviewProtocol.ts.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,6 +35,7 @@ import type { FlagSettings, TraceFlags } from '../core/reflag';
 import { compareFork } from './forkCompare';
 import { OpenTiming } from './openTiming';
 import { isFinishedTrace } from './traceFinished';
+import { inlineSafe, withSourceMap } from './inlinePage';
 import type { ReadProgress } from './traceColumns';
 import { packColumns } from '../shared/packedColumns';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
@@ -95,6 +97,8 @@ export class ReplayPanel implements vscode.Disposable {
   private earlyRead: EarlyRead | undefined;
   /** whether the last load told the webview to show the scene canvas */
   private sentScene = false;
+  /** the early view's post, awaited before the whole trace's */
+  private preview: Promise<boolean> | undefined;
 
   static get all(): ReplayPanel[] {
     return [...ReplayPanel.panels.values()];
@@ -171,12 +175,25 @@ export class ReplayPanel implements vscode.Disposable {
     this.pendingGoto = gotoStep;
     panel.onDidDispose(() => this.dispose(), null, this.disposables);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), null, this.disposables);
-    panel.webview.html = replayHtml(panel.webview, host.extensionUri);
+    // The page (250 KB with its bundle) is set a turn later: the connection to the window sends what
+    // was posted in one turn as one write, and the panel's creation would wait for the page's bytes
+    // to arrive (the frame then started 0.5 s later, docs/performance.md); alone, the creation goes
+    // first and VS Code starts the webview's frame while the page is on its way.
+    setTimeout(() => {
+      if (ReplayPanel.panels.get(file) === this) panel.webview.html = replayHtml(panel.webview, host.extensionUri);
+    }, 0);
     // A finished trace is read while the webview starts (a second or more on a large trace): the
     // file will not change. A trace still being written is read at the webview's ready, as it is then;
     // so is a run's episode even when it has just ended: its panel is driven by the run's events
     // (following, zoom on the flag), and an early read racing them left e2e replay flaky.
-    if (!ofRun && isFinishedTrace(file)) this.earlyRead = this.startRead();
+    // Its first steps are posted as soon as they are read, before the webview is ready: VS Code keeps
+    // messages for a page still loading and hands them over once it has loaded (the page's script has
+    // run by then), so the first view does not wait for the ready's round trip. They are posted again
+    // at the ready, in case this one was lost; the webview ignores the copy.
+    if (!ofRun && isFinishedTrace(file)) {
+      this.earlyRead = this.startRead();
+      this.earlyRead.onFirst = (partial, progress) => this.postFirst(partial, progress);
+    }
   }
 
   /** Reads the trace afresh; the first steps of a large one are kept for the early view. */
@@ -358,29 +375,16 @@ export class ReplayPanel implements vscode.Disposable {
     const early = this.earlyRead;
     this.earlyRead = undefined;
     const read = early ?? this.startRead();
-    let preview: Promise<boolean> | undefined;
-    const postFirst = (first: LoadedTrace, reading: ReadProgress) => {
-      if (!first.header) return;
-      // the early view is a courtesy: if it cannot be made, the whole load still comes
-      try {
-        this.panel.title = this.titleOf(first.header);
-        preview = this.post(LoadMessage.create({ ...this.loadParams(first, first.header), reading })).finally(() =>
-          this.timing.mark('firstPosted'),
-        );
-      } catch (e) {
-        this.host.log(`replay panel ${path.basename(this.file)}: early view: ${(e as Error).message}`);
-      }
-    };
-    read.onFirst = postFirst;
-    // the first steps were read before the webview was ready, the whole trace not yet: show them now
-    if (read.first && !read.done) postFirst(read.first.partial, read.first.progress);
+    read.onFirst = (partial, progress) => this.postFirst(partial, progress);
+    // the first steps were read before the webview was ready, the whole trace not yet: (again) show them
+    if (read.first && !read.done) this.postFirst(read.first.partial, read.first.progress);
     let t = await read.whole.catch((e: unknown) => {
       if (!early) throw e;
       this.host.store.forget(this.file);
       return this.host.store.load(this.file);
     });
     this.timing.mark('read');
-    await preview;
+    await this.preview;
     if (early) {
       // the file changed since the read began (rewritten, or written again by a re-run): read it as it is now
       const st = await fs.promises.stat(this.file).catch(() => null);
@@ -427,6 +431,20 @@ export class ReplayPanel implements vscode.Disposable {
     if (this.overlayFiles.length) await this.sendOverlays();
     if (this.forkWith) await this.sendForkCompare();
     if (this.blame) await this.post(BlameMessage.create({ episodeId: this.episodeId, ...this.blame }));
+  }
+
+  /** Posts the first steps of a read under way (a `reading` load), drawn while the rest is read. */
+  private postFirst(first: LoadedTrace, reading: ReadProgress): void {
+    if (!first.header || ReplayPanel.panels.get(this.file) !== this) return;
+    // the early view is a courtesy: if it cannot be made, the whole load still comes
+    try {
+      this.panel.title = this.titleOf(first.header);
+      this.preview = this.post(LoadMessage.create({ ...this.loadParams(first, first.header), reading })).finally(() =>
+        this.timing.mark('firstPosted'),
+      );
+    } catch (e) {
+      this.host.log(`replay panel ${path.basename(this.file)}: early view: ${(e as Error).message}`);
+    }
   }
 
   private titleOf(h: TraceHeader): string {
@@ -663,31 +681,51 @@ function nonce(): string {
   return crypto.randomBytes(18).toString('base64');
 }
 
-/** The replay webview's page (the calibration panel shows the same bundle). */
+/** The replay webview's page (the calibration and curves panels show the same bundle). The styles
+ *  and the bundle go inside the page, under the CSP nonce: fetched, each is a round trip through VS
+ *  Code's webview service worker and the window's connection to the extension host, and the script
+ *  waited for the styles (0.3 s of a quiet 1M-step open's 1.45 s to its first chart, docs/performance.md). */
 export function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const n = nonce();
   const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
-  const css: string[] = [];
+  const parts: string[] = [];
   for (const p of [
     ['media', 'replay.css'],
     ['media', 'calibration.css'],
     ['media', 'curves.css'],
   ]) {
-    if (fs.existsSync(path.join(extensionUri.fsPath, ...p))) css.push(`<link rel="stylesheet" href="${asset(...p)}">`);
+    const text = readAsset(extensionUri, p);
+    if (text === null) continue;
+    parts.push(
+      inlineSafe(text) ? `<style nonce="${n}">\n${text}\n</style>` : `<link rel="stylesheet" href="${asset(...p)}">`,
+    );
   }
+  const bundle = readAsset(extensionUri, ['dist', 'webview', 'main.js']);
+  const script =
+    bundle !== null && inlineSafe(bundle)
+      ? `<script nonce="${n}">\n${withSourceMap(bundle, asset('dist', 'webview', 'main.js.map'))}\n</script>`
+      : `<script nonce="${n}" src="${asset('dist', 'webview', 'main.js')}"></script>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'nonce-${n}'; font-src ${webview.cspSource}; script-src 'nonce-${n}'; connect-src 'none';">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-${css.join('\n')}
+${parts.join('\n')}
 <title>Replay</title>
 </head>
 <body>
-<script nonce="${n}" src="${asset('dist', 'webview', 'main.js')}"></script>
+${script}
 </body>
 </html>`;
+}
+
+function readAsset(extensionUri: vscode.Uri, p: string[]): string | null {
+  try {
+    return fs.readFileSync(path.join(extensionUri.fsPath, ...p), 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 function messageHtml(webview: vscode.Webview, text: string): string {

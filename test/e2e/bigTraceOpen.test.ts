@@ -44,17 +44,35 @@ test(
     // the early view: the first chunk's steps drawn, the header saying how much is read
     const note = view.locator('.header-note', { hasText: 'reading the trace' });
     await note.waitFor({ state: 'visible', timeout: 120_000 });
-    // both texts in one read: the whole trace may replace the early view at any moment
-    const [text, early] = await view
-      .locator('body')
-      .evaluate(() => ['.header-note', '.h-reason'].map((q) => document.querySelector(q)?.textContent ?? ''));
-    const m = /reading the trace: ([\d.]+) of (\d+) MB so far; showing its first ([\d,]+) steps/.exec(text);
-    assert.ok(m, `reading note: ${text}`);
+    // what the early view shows, in one read: the whole trace may replace it at any moment. The chart
+    // is drawn in the same frame as the header's note.
+    const shownOf = (label: string) => /^Running objective, steps 0–(\d+) shown of 0–(\d+)\./.exec(label);
+    const seen = await view.locator('body').evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('.chart-canvas');
+      const d = canvas?.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
+      let painted = 0;
+      if (d) for (let j = 3; j < d.length; j += 4) if (d[j] > 0) painted++;
+      return {
+        note: document.querySelector('.header-note')?.textContent ?? '',
+        reason: document.querySelector('.h-reason')?.textContent ?? '',
+        label: canvas?.getAttribute('aria-label') ?? '',
+        slider: document.querySelector<HTMLInputElement>('.tl-slider')?.max ?? '',
+        painted,
+        size: canvas ? canvas.width * canvas.height : 0,
+      };
+    });
+    const m = /reading the trace: ([\d.]+) of (\d+) MB so far; showing its first ([\d,]+) steps/.exec(seen.note);
+    assert.ok(m, `reading note (was the early view drawn at all?): ${seen.note}`);
     const shown = Number(m[3].replace(/,/g, ''));
     assert.ok(shown > 0 && shown < STEPS, `the early view shows some of the ${STEPS} steps, not all: ${shown}`);
-    assert.ok(Number(m[1]) < Number(m[2]), `read so far below the file's size: ${text}`);
-    assert.ok(early.includes(`reading · ${shown} steps (0–${shown - 1}) so far`), `early header: ${early}`);
-    await view.locator('canvas').first().waitFor({ state: 'visible' });
+    assert.ok(Number(m[1]) < Number(m[2]), `read so far below the file's size: ${seen.note}`);
+    assert.ok(seen.reason.includes(`reading · ${shown} steps (0–${shown - 1}) so far`), `early header: ${seen.reason}`);
+    // the chart is of those steps, all of them in view, and painted; the slider reaches the last of them
+    const axis = shownOf(seen.label);
+    assert.ok(axis, `chart label: ${seen.label}`);
+    assert.deepEqual([Number(axis[1]), Number(axis[2])], [shown - 1, shown - 1], `chart label: ${seen.label}`);
+    assert.ok(seen.painted > seen.size / 100, `chart painted ${seen.painted} of ${seen.size} pixels`);
+    assert.equal(seen.slider, String(shown - 1));
     fs.mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS, 'e2e-big-trace-early.png') });
 

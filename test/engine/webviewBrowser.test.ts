@@ -515,7 +515,7 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
       const first = Object.fromEntries(
         Object.entries(p.steps).map(([k, v]) => [k, typeof v === 'number' ? v : v.slice(0, 300)]),
       );
-      w.__host.send({
+      const early = {
         method: 'replay/load',
         params: {
           ...p,
@@ -524,8 +524,9 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
           end: null,
           reading: { bytesRead: 2 ** 20, bytes: 8 * 2 ** 20 },
         },
-      });
-      (w as unknown as { __whole: unknown }).__whole = whole;
+      };
+      w.__host.send(early);
+      Object.assign(w, { __whole: whole, __early: early });
     });
     await expectText(page, '.header-note', /reading the trace: 1\.0 of 8\.0 MB so far; showing its first 300 steps/);
     await page.waitForFunction(() => (document.querySelector('.tl-slider') as HTMLInputElement).max === '299');
@@ -534,6 +535,21 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
     assert.equal(await page.locator('.live-dot').count(), 0);
     // the early view saves no view state: the whole load must not restore "step 299 of 300"
     assert.equal(await page.evaluate(() => sessionStorage.getItem('vscodeState')), before);
+    // the host posts the early view before the page is ready and again at the ready (the first may be
+    // lost): the copy is not loaded again, so the cursor the user moved meanwhile stays where it is
+    await page.locator('body').press('Home');
+    await expectStep(page, 0);
+    const received = () => page.evaluate(() => performance.getEntriesByName('replay/load-received').length);
+    const got = await received();
+    await page.evaluate(() => {
+      const w = window as unknown as W & { __early: unknown };
+      w.__host.send(w.__early);
+    });
+    await page.waitForFunction((n) => performance.getEntriesByName('replay/load-received').length > n, got);
+    // two frames: a load would have been drawn by then
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(await sliderValue(page), 0);
+    assert.equal(await page.locator('.header-note', { hasText: 'showing its first 300 steps' }).count(), 1);
     await page.evaluate(() => {
       const w = window as unknown as W & { __whole: unknown };
       w.__host.send(w.__whole);
