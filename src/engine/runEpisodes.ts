@@ -17,9 +17,9 @@ import { traceWritesSettled } from './traceWriter';
 import type { EpisodeResult, RunRequest, RunResult } from './types';
 
 /** Episode commands a runner holds behind the one it runs. One was enough to skip the round trip
- *  between episodes, but then the runner waited for its next command whenever the engine fell an
- *  episode behind (most episodes of 400 fast steps here): each wait is a sleep and a wake-up, and the
- *  wake-up put the runner on the engine's core (docs/performance.md, "Where the runner's time goes"). */
+ *  between episodes, but then any hiccup of the engine longer than one episode (a GC, the memory
+ *  poll's scan of /proc; 400 fast steps take ~1 ms) left the runner waiting for its next command
+ *  (docs/performance.md, "Where the runner's time goes"). */
 const AHEAD = 2;
 
 export async function runEpisodes(req: RunRequest): Promise<RunResult> {
