@@ -16,6 +16,12 @@ import { startEpisode, superviseEpisode } from './superviseEpisode';
 import { traceWritesSettled } from './traceWriter';
 import type { EpisodeResult, RunRequest, RunResult } from './types';
 
+/** Episode commands a runner holds behind the one it runs. One was enough to skip the round trip
+ *  between episodes, but then any hiccup of the engine longer than one episode (a GC, the memory
+ *  poll's scan of /proc; 400 fast steps take ~1 ms) left the runner waiting for its next command
+ *  (docs/performance.md, "Where the runner's time goes"). */
+const AHEAD = 2;
+
 export async function runEpisodes(req: RunRequest): Promise<RunResult> {
   cleanStaleRunners();
   const plan = planEpisodes(req);
@@ -111,12 +117,11 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     ...(req.checkRender && i === 0 ? { checkRender: true } : {}),
   });
 
-  /** An episode claimed while the one before it runs, its command already sent to that runner. */
+  /** An episode claimed while the ones before it run, its command already sent to their runner. */
   interface Ahead {
     i: number;
     sent: boolean;
     opened: Opened | null;
-    after: Ahead | null;
   }
 
   const worker = async (): Promise<void> => {
@@ -129,49 +134,62 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     if (kept) ({ child, untrack } = kept);
     if (req.keeper)
       req.keeper.log = (stream, text) => emit({ type: 'log', episodeId: running.episodeId, stream, text });
-    /** Claims the next episode and sends its command to `c` now, behind the one it runs. */
-    const claimAhead = (c: RunnerProcess): Ahead | null => {
-      if (next >= episodes.length || halted() || !c.alive || c.isBroken) return null;
-      const a: Ahead = { i: next++, sent: false, opened: null, after: null };
-      a.sent = c.send(commandFor(a.i));
-      return a;
+    /** the commands sent to `child` behind the episode it runs, in order; the first may have started */
+    let pending: Ahead[] = [];
+    /** claimed episodes whose commands went to a child that was replaced before starting them */
+    const retry: number[] = [];
+    /** the recorder of the episode the child started last (the one a hand-over ends) */
+    let current: EpisodeRecorder | null = null;
+    let starting: Ahead | null = null;
+    /** Sends commands to `c` until AHEAD of them wait behind the episode it runs. Each starts at its
+     *  predecessor's end record, if the child is still trusted then (RunnerProcess.queueNext). */
+    const claimAhead = (c: RunnerProcess): void => {
+      // the episode being started by a hand-over no longer waits
+      while (pending.filter((a) => !a.opened && a !== starting).length < AHEAD) {
+        if (next >= episodes.length || halted() || !c.alive || c.isBroken) return;
+        if (pending.some((a) => !a.sent)) return;
+        const a: Ahead = { i: next++, sent: false, opened: null };
+        pending.push(a);
+        a.sent = c.send(commandFor(a.i));
+        if (!a.sent) return;
+        c.queueNext(() => {
+          // the runner ended the episode before it itself and is trusted: that trace is final (and
+          // counts for fail fast now, before another episode is claimed)
+          if (current) ended(current.finish());
+          // the next command goes out now: it waits in the runner's control pipe, and the runner
+          // reads it as it ends the episodes before it (the Python runner: omWire.next_command)
+          starting = a;
+          claimAhead(c);
+          starting = null;
+          a.opened = openEpisode(a.i);
+          current = a.opened.rec;
+          running.episodeId = episodes[a.i].episodeId;
+          return a.opened.rec;
+        });
+      }
     };
-    /** At `rec`'s end record (if the child is still trusted), `a` becomes the child's episode. */
-    const queueAhead = (c: RunnerProcess, rec: EpisodeRecorder, a: Ahead): void => {
-      if (!a.sent) return;
-      c.queueNext(() => {
-        // the runner ended rec's episode itself and is trusted: its trace is final (and counts for
-        // fail fast now, before another episode is claimed)
-        ended(rec.finish());
-        // the command after it goes next: it waits in the runner's control pipe, and the runner
-        // reads it as it ends the episode starting now (the Python runner: omWire.next_command)
-        a.after = claimAhead(c);
-        a.opened = openEpisode(a.i);
-        running.episodeId = episodes[a.i].episodeId;
-        return a.opened.rec;
-      });
-    };
-    let ahead: Ahead | null = null;
     try {
       for (;;) {
-        const slot = ahead as Ahead | null;
-        ahead = null;
+        const head = pending[0] as Ahead | undefined;
         let i: number;
         let opened: Opened;
-        const handedOver = slot ? slot.opened : null;
-        if (slot && handedOver) {
+        let handedOver = false;
+        if (head?.opened) {
           // the runner started it at the end of the episode before: it runs on the same child
-          i = slot.i;
-          opened = handedOver;
-          ahead = slot.after;
-        } else if (slot) {
-          // never started (its child was replaced): run it afresh, unless the run was stopped
-          if (halted()) break;
-          i = slot.i;
-          opened = openEpisode(i);
+          pending.shift();
+          i = head.i;
+          opened = head.opened;
+          handedOver = true;
         } else {
-          if (next >= episodes.length || halted()) break;
-          i = next++;
+          const again = retry.shift();
+          if (again !== undefined) {
+            // never started (its child was replaced): run it afresh, unless the run was stopped
+            if (halted()) break;
+            i = again;
+          } else {
+            if (next >= episodes.length || halted()) break;
+            i = next++;
+          }
           opened = openEpisode(i);
         }
         const { rec } = opened;
@@ -196,22 +214,24 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
               }
             }
             running.episodeId = episodes[i].episodeId;
+            current = rec;
             startEpisode(child, rec, commandFor(i));
-            ahead = claimAhead(child);
+            claimAhead(child);
           }
           const c = child as RunnerProcess;
-          if (ahead) queueAhead(c, rec, ahead);
           const { result, reuse } = await superviseEpisode(c, rec, req.limits, inner.signal);
           results[i] = result;
           ended(result);
-          if (ahead && !ahead.opened) {
-            // Its command was sent but never started: this child holds it, so it serves no other
-            // episode; that one runs afresh on a new child.
+          if (pending.length && !pending[0].opened) {
+            // Their commands were sent but none started: this child holds them, so it serves no
+            // other episode; they run afresh, in order, on a new child.
             c.cancelQueued();
+            for (const a of pending) retry.push(a.i);
+            pending = [];
             if (reuse) await c.kill();
             untrack();
             child = null;
-          } else if (!reuse && !ahead) {
+          } else if (!reuse && !pending.length) {
             untrack();
             child = null;
           }

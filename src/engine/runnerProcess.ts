@@ -75,8 +75,10 @@ export class RunnerProcess {
   readonly output: OutputCapture;
   private readonly framer: LineFramer;
   private sink: RunnerSink | null = null;
-  /** starts the sink of the episode whose command was sent ahead (see queueNext) */
-  private queued: (() => RunnerSink) | null = null;
+  /** start the sinks of the episodes whose commands were sent ahead, in order (see queueNext) */
+  private queued: Array<() => RunnerSink> = [];
+  /** a queued start is running (it may queue the next one) */
+  private handingOver = false;
   private hello: HelloRecord | null = null;
   private helloWaiters: Array<(err: string | null) => void> = [];
   /** set after a protocol error: everything else from this child is ignored */
@@ -222,32 +224,35 @@ export class RunnerProcess {
     if (this.sink === sink) this.sink = null;
   }
 
-  /** The next episode's command went out while the current one runs: the runner queues it and
-   *  starts it the moment it ends the current one, without waiting for a round trip through the
-   *  engine (a round trip idled the runner for ~3 ms per episode, as long as 500 CartPole steps).
-   *  `start` makes its sink; it is called at the current sink's own end record when that sink hands
-   *  over (ended by the runner, child still trusted), or now if it already has. Every line after
-   *  that end record then belongs to the next episode. */
+  /** A later episode's command went out while the current one runs: the runner queues it and
+   *  starts it the moment it ends the episodes before it, without waiting for a round trip through
+   *  the engine (a round trip idled the runner for ~3 ms per episode, as long as 500 CartPole steps).
+   *  Queued starts run in the order queued: each is called at its predecessor's own end record when
+   *  that sink hands over (ended by the runner, child still trusted), or now if it already has.
+   *  Every line after that end record then belongs to the next episode. */
   queueNext(start: () => RunnerSink): void {
-    this.queued = start;
-    if (this.sink?.handsOver && !this.broken) this.handOver();
+    this.queued.push(start);
+    // a start queued by the start running now waits for that episode's end
+    if (!this.handingOver && this.queued.length === 1 && this.sink?.handsOver && !this.broken) this.handOver();
   }
 
-  /** Forgets a queued episode that was never started (its child is being replaced). */
+  /** Forgets the queued episodes that were never started (their child is being replaced). */
   cancelQueued(): void {
-    this.queued = null;
+    this.queued = [];
   }
 
   private handOver(): void {
-    const start = this.queued;
+    const start = this.queued.shift();
     if (!start) return;
-    this.queued = null;
+    this.handingOver = true;
     try {
       this.attach(start());
     } catch {
       // e.g. the next trace could not be opened: this child is not used again, and the episode,
       // never opened, is run afresh by the caller (where the same failure then surfaces)
       this.broken = true;
+    } finally {
+      this.handingOver = false;
     }
   }
 
@@ -277,7 +282,13 @@ export class RunnerProcess {
     if (!this.sink) return this.protocolError(`${rec.t} record while no episode is running`, line);
     const sink = this.sink;
     sink.record(rec, line);
-    if (this.queued && (rec.t === 'end' || rec.t === 'error') && sink.handsOver && this.sink === sink && !this.broken)
+    if (
+      this.queued.length &&
+      (rec.t === 'end' || rec.t === 'error') &&
+      sink.handsOver &&
+      this.sink === sink &&
+      !this.broken
+    )
       this.handOver();
   }
 

@@ -6,7 +6,7 @@ import type { Agent, Environment, Info, Objective } from '../core/moduleApi';
 import type { Scene } from '../core/scene';
 import type { UserError } from '../core/traceFormat';
 import { frameToScene } from './sceneFrames';
-import { SCORES_BATCH, type EpisodeCommand } from '../core/wire';
+import { SCORES_BATCH, type EpisodeCommand, type RunnerRecord } from '../core/wire';
 import { RecordTooLarge, sendLine, sendRecord, sendScores } from './channel';
 import { episodeState } from './episodeState';
 import { instantiate } from './instantiate';
@@ -87,6 +87,13 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       n = 0;
     }
     lastFlush = performance.now();
+  };
+  /** The last batch and the record that ends the episode, in one write when there is a batch. */
+  const flushAndSend = (last: RunnerRecord): void => {
+    if (n === 0) return sendRecord(last);
+    sendScores(from, buf, n, last); // throws before writing anything when `last` is too large
+    from += n;
+    n = 0;
   };
   episodeState.flush = flush;
   let envFile: string;
@@ -346,8 +353,7 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       }
       if (terminated || truncated) break;
     }
-    flush();
-    sendRecord({
+    flushAndSend({
       t: 'end',
       episodeId,
       reason,
@@ -360,8 +366,7 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     if (e instanceof LoadError || e instanceof ContractError) error = e.userError;
     else if (e instanceof RecordTooLarge) error = { message: e.message, phase: episodeState.phase };
     else error = toUserError(e, episodeState.phase);
-    flush();
-    sendRecord({ t: 'error', episodeId, error });
+    flushAndSend({ t: 'error', episodeId, error });
   } finally {
     episodeState.episodeId = null;
     episodeState.phase = 'idle';
