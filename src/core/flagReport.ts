@@ -4,7 +4,7 @@
 // prediction's sentence, at the trace's end record (which holds the prediction).
 import { describeDetector, type DetectorConfig } from './detectorConfig';
 import type { GuardPrediction } from './guardTypes';
-import { lineOfStep, readTrace } from './traceReader';
+import { indexLines, lineOfStep, readTrace } from './traceReader';
 
 export interface FlagReport {
   step: number;
@@ -82,11 +82,10 @@ export function predictedStopReport(
   return { line: lastLineIndex(trace), step, crossingStep, message };
 }
 
-/** 0-based index of the last non-empty line. */
+/** 0-based index of the last line with any text (0 for an empty file). */
 function lastLineIndex(data: Uint8Array): number {
-  let end = data.length;
-  while (end > 0 && (data[end - 1] === 0x0a || data[end - 1] === 0x0d || data[end - 1] === 0x20)) end--;
-  let lines = 0;
-  for (let i = data.indexOf(0x0a); i !== -1 && i < end; i = data.indexOf(0x0a, i + 1)) lines++;
-  return lines;
+  const { starts, ends } = indexLines(data);
+  let i = starts.length - 1;
+  while (i > 0 && ends[i] === starts[i]) i--;
+  return Math.max(0, i);
 }

@@ -80,20 +80,15 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
   let n = 0;
   let from = 0;
   let lastFlush = performance.now();
-  const flush = (): void => {
+  /** Sends the batch; `then` (the record that ends the episode) goes in the same write when there
+   *  is a batch. sendScores throws before writing anything when `then` is too large. */
+  const flush = (then?: RunnerRecord): void => {
     if (n > 0) {
-      sendScores(from, buf, n);
+      sendScores(from, buf, n, then);
       from += n;
       n = 0;
-    }
+    } else if (then) sendRecord(then);
     lastFlush = performance.now();
-  };
-  /** The last batch and the record that ends the episode, in one write when there is a batch. */
-  const flushAndSend = (last: RunnerRecord): void => {
-    if (n === 0) return sendRecord(last);
-    sendScores(from, buf, n, last); // throws before writing anything when `last` is too large
-    from += n;
-    n = 0;
   };
   episodeState.flush = flush;
   let envFile: string;
@@ -353,7 +348,7 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
       }
       if (terminated || truncated) break;
     }
-    flushAndSend({
+    flush({
       t: 'end',
       episodeId,
       reason,
@@ -366,7 +361,7 @@ export async function runEpisode(cmd: EpisodeCommand): Promise<void> {
     if (e instanceof LoadError || e instanceof ContractError) error = e.userError;
     else if (e instanceof RecordTooLarge) error = { message: e.message, phase: episodeState.phase };
     else error = toUserError(e, episodeState.phase);
-    flushAndSend({ t: 'error', episodeId, error });
+    flush({ t: 'error', episodeId, error });
   } finally {
     episodeState.episodeId = null;
     episodeState.phase = 'idle';

@@ -20,13 +20,10 @@ export function episodeFacts(e: EpisodeResult): EpisodeFacts {
   let durationMs: number | null = null;
   let predicted: PredictedStopReport | null = null;
   try {
-    if (e.flaggedStep !== null) {
+    if (e.flaggedStep !== null || e.reason === 'predicted_stop') {
       const data = fs.readFileSync(e.trace);
-      flag = flagReport(data, e.flaggedStep);
-      durationMs = endDuration(lastLine(data.subarray(Math.max(0, data.length - 64 * 1024)).toString('utf8')));
-    } else if (e.reason === 'predicted_stop') {
-      const data = fs.readFileSync(e.trace);
-      predicted = predictedStopReport(data, e.prediction, e.steps);
+      if (e.flaggedStep !== null) flag = flagReport(data, e.flaggedStep);
+      else predicted = predictedStopReport(data, e.prediction, e.steps);
       durationMs = endDuration(lastLine(data.subarray(Math.max(0, data.length - 64 * 1024)).toString('utf8')));
     } else {
       durationMs = endDuration(lastLine(readTail(e.trace, 64 * 1024)));

@@ -188,7 +188,20 @@ class EnvelopeMonitor(_Monitor):
         return consistent_threshold(self._get('z') < self.h, self._get('s'), mean + self.h * sd)
 
 
-class WindowMonitor(_Monitor):
+class _TailModelMonitor(_Monitor):
+    """Window and CUSUM: a per-step (mean, sd) model, and past its end the tail of training's."""
+
+    def _load(self, cal):
+        m = _validated(cal)
+        self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
+        self.tail_mean, self.tail_sd = m.tail_mean, m.tail_sd
+
+    def model_at(self, t):
+        """(mean, sd) of step t's window sum (window) or increment (CUSUM)."""
+        return (self.tail_mean, self.tail_sd) if t > self.last else (self.mean[t], self.sd[t])
+
+
+class WindowMonitor(_TailModelMonitor):
     """W_t = S_t - S_{t-w} (S_{-1} = 0 and earlier), from a ring of past S values."""
     kind = 'window'
     _state = ('t', 's', 'z', 'flagged', 'base', 'ring')
@@ -196,15 +209,9 @@ class WindowMonitor(_Monitor):
     def __init__(self, cal, window):
         if isinstance(window, bool) or not isinstance(window, int) or window < 1:
             raise ValueError('window detector: window must be a positive integer, got %r' % (window,))
-        m = _validated(cal)
-        self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
-        self.tail_mean, self.tail_sd = m.tail_mean, m.tail_sd
+        self._load(cal)
         self.w = window
         self.reset()
-
-    def model_at(self, t):
-        """(mean, sd) of W_t; beyond training the window sums' distribution from the tail of training."""
-        return (self.tail_mean, self.tail_sd) if t > self.last else (self.mean[t], self.sd[t])
 
     def _stepper(self):
         mean_at, sd_at, last, h, w = self.mean, self.sd, self.last, self.h, self.w
@@ -242,7 +249,7 @@ class WindowMonitor(_Monitor):
         return consistent_threshold(self._get('z') < self.h, self._get('s'), self._get('base') + mean + self.h * sd)
 
 
-class CusumMonitor(_Monitor):
+class CusumMonitor(_TailModelMonitor):
     """Page's CUSUM for a downward shift: C_t = max(0, C_{t-1} - z_t - k)."""
     kind = 'cusum'
     _state = ('t', 's', 'c', 'prev_s', 'prev_c', 'flagged')
@@ -250,15 +257,9 @@ class CusumMonitor(_Monitor):
     def __init__(self, cal, k):
         if isinstance(k, bool) or not isinstance(k, (int, float)) or not math.isfinite(k) or k < 0:
             raise ValueError('cusum detector: k must be a finite number >= 0, got %r' % (k,))
-        m = _validated(cal)
-        self.mean, self.sd, self.last, self.h = m.mean, m.sd, m.last, m.h
-        self.tail_mean, self.tail_sd = m.tail_mean, m.tail_sd
+        self._load(cal)
         self.k = float(k)
         self.reset()
-
-    def model_at(self, t):
-        """(mean, sd) of the increment u_t; beyond training the increments' distribution from the tail of training."""
-        return (self.tail_mean, self.tail_sd) if t > self.last else (self.mean[t], self.sd[t])
 
     def _stepper(self):
         mean_at, sd_at, last, h, k = self.mean, self.sd, self.last, self.h, self.k
