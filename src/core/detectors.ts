@@ -294,21 +294,22 @@ export class WindowMonitor implements Monitor {
     let slot = this.slot;
     let first = -1;
     let alarm = false;
-    let level = 0;
+    let base = 0;
     for (let i = from; i < to; i++) {
       t++;
       s += incs[i];
-      const base = ring[slot]; // S_{t-w}; the ring starts at 0 = S before the episode
+      base = ring[slot]; // S_{t-w}; the ring starts at 0 = S before the episode
       ring[slot] = s;
       slot = slot + 1 === w ? 0 : slot + 1;
       win = s - base;
-      // beyond training: the window sums' distribution from the tail of training
-      const beyond = t > last;
-      const mean = beyond ? tailMean : means[t];
-      const sd = beyond ? tailSd : sds[t];
+      let mean = tailMean; // beyond training: the window sums' distribution from the tail of training
+      let sd = tailSd;
+      if (t <= last) {
+        mean = means[t];
+        sd = sds[t];
+      }
       z = (win - mean) / sd;
       alarm = z < h;
-      level = base + mean + h * sd;
       if (alarm) {
         if (flagged < 0) flagged = t;
         if (first < 0) first = i;
@@ -316,10 +317,15 @@ export class WindowMonitor implements Monitor {
       if (out !== null) {
         out.scores[i] = s;
         out.statistics[i] = z;
-        out.thresholds[i] = consistentThreshold(alarm, s, level);
+        out.thresholds[i] = consistentThreshold(alarm, s, base + mean + h * sd);
       }
     }
-    if (to > from) threshold = consistentThreshold(alarm, s, level); // see EnvelopeMonitor.scan
+    if (to > from) {
+      // the last step's level, computed once here rather than every step
+      const beyond = t > last;
+      const level = base + (beyond ? tailMean : means[t]) + h * (beyond ? tailSd : sds[t]);
+      threshold = consistentThreshold(alarm, s, level); // see EnvelopeMonitor.scan
+    }
     this.step = t;
     this.score = s;
     this.statistic = z;
@@ -393,23 +399,25 @@ export class CusumMonitor implements Monitor {
     let flagged = this.flaggedStep;
     let first = -1;
     let alarm = false;
-    let level = 0;
+    let prevS = s;
+    let prevC = c;
     for (let i = from; i < to; i++) {
       t++;
       const u = incs[i];
-      const prevS = s;
-      const prevC = c;
+      prevS = s;
+      prevC = c;
       s = prevS + u;
-      // beyond training: the increments' distribution from the tail of training
-      const beyond = t > last;
-      const mu = beyond ? tailMean : means[t];
-      const sd = beyond ? tailSd : sds[t];
+      let mu = tailMean; // beyond training: the increments' distribution from the tail of training
+      let sd = tailSd;
+      if (t <= last) {
+        mu = means[t];
+        sd = sds[t];
+      }
       const z = (u - mu) / sd;
       const x = prevC - z - k;
       c = x > 0 ? x : 0;
       alarm = c > h;
       // C_t > h (h >= 0)  <=>  u_t < mu + sd (C_{t-1} - k - h)  <=>  S_t < S_{t-1} + mu + sd (C_{t-1} - k - h)
-      level = prevS + mu + sd * (prevC - k - h);
       if (alarm) {
         if (flagged < 0) flagged = t;
         if (first < 0) first = i;
@@ -417,10 +425,16 @@ export class CusumMonitor implements Monitor {
       if (out !== null) {
         out.scores[i] = s;
         out.statistics[i] = c;
-        out.thresholds[i] = consistentThreshold(alarm, s, level);
+        out.thresholds[i] = consistentThreshold(alarm, s, prevS + mu + sd * (prevC - k - h));
       }
     }
-    if (to > from) threshold = consistentThreshold(alarm, s, level); // see EnvelopeMonitor.scan
+    if (to > from) {
+      // the last step's level, made once here rather than every step (see EnvelopeMonitor.scan)
+      const beyond = t > last;
+      const mu = beyond ? tailMean : means[t];
+      const sd = beyond ? tailSd : sds[t];
+      threshold = consistentThreshold(alarm, s, prevS + mu + sd * (prevC - k - h));
+    }
     this.step = t;
     this.score = s;
     this.statistic = c;

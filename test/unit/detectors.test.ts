@@ -305,6 +305,25 @@ test('property: scan() over any split of the steps is push() step by step, bit f
           for (const key of ['step', 'score', 'statistic', 'threshold', 'flaggedStep'] as const) {
             assert.ok(Object.is(scanned[key], pushed[key]), `${cfg.kind}: ${key} after the last scan`);
           }
+          // without columns (the scan keeps only the last step's threshold): the same state after every chunk
+          const bare = createMonitor(cfg, cal);
+          from = 0;
+          for (const len of [...cuts, n]) {
+            const to = Math.min(n, from + len);
+            bare.scan(us, from, to, null);
+            from = to;
+            if (to === 0) continue;
+            const e = expected[to - 1];
+            const flagged = expected.slice(0, to).findIndex((x) => x.alarm);
+            for (const [key, want] of [
+              ['step', e.step],
+              ['score', e.score],
+              ['statistic', e.statistic],
+              ['threshold', e.threshold],
+              ['flaggedStep', flagged],
+            ] as const)
+              assert.ok(Object.is(bare[key], want), `${cfg.kind}: ${key} after a scan to ${to} without columns`);
+          }
         }
       },
     ),
