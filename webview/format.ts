@@ -1,6 +1,6 @@
 // Text the panel shows, built as plain strings (the DOM code puts them in with textContent).
 
-import type { EndReason } from '../src/core/traceFormat';
+import { END_REASON_TEXT, endReasonGroup, type EndReason, type EndReasonGroup } from '../src/core/traceFormat';
 import type { DetectorConfig } from '../src/core/detectorConfig';
 import type { ReplayMeta } from '../src/shared/webviewProtocol';
 
@@ -46,20 +46,31 @@ export function predictedText(p: { step: number; predictedScore: number; crossin
 }
 
 export type ReasonTone = 'ok' | 'flag' | 'fault' | 'stopped';
-
-export const REASONS: Record<EndReason, { icon: string; text: string; tone: ReasonTone }> = {
-  completed: { icon: '✔', text: 'completed', tone: 'ok' },
-  flagged_stop: { icon: '⚑', text: 'stopped at the flag', tone: 'flag' },
-  // ◆ (the chart's marker where the projection crosses): a glyph every font has, unlike a shield
-  predicted_stop: { icon: '◆', text: 'stopped before the predicted crossing', tone: 'flag' },
-  step_timeout: { icon: '⏱', text: 'step timeout', tone: 'fault' },
-  episode_timeout: { icon: '⏱', text: 'episode timeout', tone: 'fault' },
-  oom: { icon: '✖', text: 'out of memory', tone: 'fault' },
-  crashed: { icon: '✖', text: 'crashed', tone: 'fault' },
-  killed_by_user: { icon: '■', text: 'stopped by user', tone: 'stopped' },
-  protocol_error: { icon: '✖', text: 'protocol error', tone: 'fault' },
-  host_shutdown: { icon: '■', text: 'host shut down', tone: 'stopped' },
+const TONE: Record<EndReasonGroup, ReasonTone> = {
+  completed: 'ok',
+  protocol: 'flag',
+  failure: 'fault',
+  interrupted: 'stopped',
 };
+
+const ICON: Record<EndReason, string> = {
+  completed: '✔',
+  flagged_stop: '⚑',
+  // ◆ (the chart's marker where the projection crosses): a glyph every font has, unlike a shield
+  predicted_stop: '◆',
+  step_timeout: '⏱',
+  episode_timeout: '⏱',
+  oom: '✖',
+  crashed: '✖',
+  killed_by_user: '■',
+  protocol_error: '✖',
+  host_shutdown: '■',
+};
+
+/** The header's end reason: its glyph, its text (core's, as everywhere) and its tone (from its group). */
+export function reasonView(reason: EndReason): { icon: string; text: string; tone: ReasonTone } {
+  return { icon: ICON[reason], text: END_REASON_TEXT[reason], tone: TONE[endReasonGroup(reason)] };
+}
 
 export function detectorText(d: DetectorConfig): string {
   switch (d.kind) {

@@ -2,7 +2,7 @@
 
 import type { ReplayEnd, ReplayMeta } from '../src/shared/webviewProtocol';
 import { clear, h } from './dom';
-import { calibrationText, flagText, predictedText, REASONS, stepsText } from './format';
+import { calibrationText, flagText, predictedText, reasonView, stepsText } from './format';
 
 export interface HeaderInput {
   meta: ReplayMeta;
@@ -35,7 +35,7 @@ export function renderHeader(root: HTMLElement, v: HeaderInput | null): void {
     sep(),
   );
   if (end) {
-    const r = REASONS[end.reason];
+    const r = reasonView(end.reason);
     const reason = h('span', `h-reason tone-${r.tone}`);
     reason.append(h('span', 'icon', r.icon), document.createTextNode(` ${r.text} after ${stepsText(end.steps)}`));
     line.append(reason);

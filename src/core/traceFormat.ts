@@ -48,6 +48,29 @@ export const FAILURE_END_REASONS: ReadonlySet<EndReason> = new Set([
   'protocol_error',
 ]);
 
+/** What kind of end a reason is, from the sets above: the replay header's tone and the Runs view's
+ *  icon colour follow it, so a reason added to a set is shown right everywhere. */
+export type EndReasonGroup = 'completed' | 'protocol' | 'failure' | 'interrupted';
+export function endReasonGroup(reason: EndReason): EndReasonGroup {
+  if (reason === 'completed') return 'completed';
+  if (RAN_END_REASONS.has(reason)) return 'protocol'; // the safety protocol stopped it
+  return FAILURE_END_REASONS.has(reason) ? 'failure' : 'interrupted';
+}
+
+/** How an end reason reads, the same in the replay header, the Runs view and notifications. */
+export const END_REASON_TEXT: Record<EndReason, string> = {
+  completed: 'completed',
+  flagged_stop: 'stopped at the flag',
+  predicted_stop: 'stopped before the predicted crossing',
+  step_timeout: 'step timed out',
+  episode_timeout: 'episode timed out',
+  oom: 'out of memory',
+  crashed: 'crashed',
+  killed_by_user: 'stopped by the user',
+  protocol_error: 'protocol error',
+  host_shutdown: 'stopped: the host shut down',
+};
+
 export interface ModuleInfo {
   /** absolute path of the module file */
   module: string;

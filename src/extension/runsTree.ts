@@ -4,7 +4,7 @@
 // "corridor", and the description names the folder so they are told apart.
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { EndReason } from '../core/traceFormat';
+import { END_REASON_TEXT, endReasonGroup, type EndReason, type EndReasonGroup } from '../core/traceFormat';
 import type { EpisodeInfo, RunInfo, RunsModel } from './runsModel';
 
 export type RunsNode =
@@ -13,31 +13,28 @@ export type RunsNode =
   | { kind: 'episode'; episode: EpisodeInfo }
   | { kind: 'flag'; episode: EpisodeInfo; step: number };
 
-const REASON_ICON: Record<EndReason, [string, string?]> = {
-  completed: ['pass', 'testing.iconPassed'],
-  flagged_stop: ['debug-stop', 'problemsWarningIcon.foreground'],
-  predicted_stop: ['shield', 'problemsWarningIcon.foreground'],
-  step_timeout: ['watch', 'problemsErrorIcon.foreground'],
-  episode_timeout: ['watch', 'problemsErrorIcon.foreground'],
-  oom: ['error', 'problemsErrorIcon.foreground'],
-  crashed: ['error', 'problemsErrorIcon.foreground'],
-  killed_by_user: ['circle-slash'],
-  protocol_error: ['bug', 'problemsErrorIcon.foreground'],
-  host_shutdown: ['debug-disconnect'],
+const REASON_ICON: Record<EndReason, string> = {
+  completed: 'pass',
+  flagged_stop: 'debug-stop',
+  predicted_stop: 'shield',
+  step_timeout: 'watch',
+  episode_timeout: 'watch',
+  oom: 'error',
+  crashed: 'error',
+  killed_by_user: 'circle-slash',
+  protocol_error: 'bug',
+  host_shutdown: 'debug-disconnect',
 };
-
-export const REASON_TEXT: Record<EndReason, string> = {
-  completed: 'completed',
-  flagged_stop: 'stopped at the flag',
-  predicted_stop: 'stopped before the predicted crossing (guard)',
-  step_timeout: 'step timed out',
-  episode_timeout: 'episode timed out',
-  oom: 'out of memory',
-  crashed: 'crashed',
-  killed_by_user: 'stopped by you',
-  protocol_error: 'protocol error',
-  host_shutdown: 'VS Code shut down',
+/** The icon's colour follows the reason's group (core/traceFormat.ts), as the replay header's tone does. */
+const GROUP_COLOR: Record<EndReasonGroup, string | undefined> = {
+  completed: 'testing.iconPassed',
+  protocol: 'problemsWarningIcon.foreground',
+  failure: 'problemsErrorIcon.foreground',
+  interrupted: undefined,
 };
+function reasonIcon(reason: EndReason): [string, string?] {
+  return [REASON_ICON[reason], GROUP_COLOR[endReasonGroup(reason)]];
+}
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
@@ -149,9 +146,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
           hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
         );
         item.id = `episode:${e.file}`;
-        const [icon, color] = e.running ? ['loading~spin'] : e.reason ? REASON_ICON[e.reason] : ['question'];
+        const [icon, color] = e.running ? ['loading~spin'] : e.reason ? reasonIcon(e.reason) : ['question'];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-        const status = e.running ? 'running' : e.reason ? REASON_TEXT[e.reason] : 'incomplete (no episode_end)';
+        const status = e.running ? 'running' : e.reason ? END_REASON_TEXT[e.reason] : 'incomplete (no episode_end)';
         item.description = `${e.steps} steps · ${e.flaggedStep === null ? '' : `flagged at ${e.flaggedStep} · `}${status}`;
         const tip = new vscode.MarkdownString();
         tip.appendText(`${e.scenario} / ${e.agent}, seed ${e.seed} (${e.distribution})\n${status}, ${e.steps} steps\n`);

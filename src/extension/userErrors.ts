@@ -3,7 +3,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { EndReason, UserError } from '../core/traceFormat';
-import { REASON_TEXT } from './runsTree';
+import { END_REASON_TEXT } from '../core/traceFormat';
 
 export interface EpisodeFailure {
   seed: number;
@@ -15,7 +15,7 @@ export interface EpisodeFailure {
 export function describeFailure(f: EpisodeFailure): string {
   const where = f.error?.file ? ` (${path.basename(f.error.file)}${f.error.line ? `:${f.error.line}` : ''})` : '';
   const msg = f.error?.message ? `: ${f.error.message}` : '';
-  return `seed ${f.seed} ${REASON_TEXT[f.reason]}${f.error?.phase ? ` in ${f.error.phase}` : ''}${msg}${where}`;
+  return `seed ${f.seed} ${END_REASON_TEXT[f.reason]}${f.error?.phase ? ` in ${f.error.phase}` : ''}${msg}${where}`;
 }
 
 export function errorLocation(e: UserError | undefined): vscode.Location | undefined {
@@ -52,7 +52,7 @@ export class UserErrorReporter implements vscode.Disposable {
       if (!loc) continue;
       const d = new vscode.Diagnostic(
         new vscode.Range(loc.range.start, loc.range.start.translate(0, 1000)),
-        `${REASON_TEXT[f.reason]}: ${f.error?.message ?? ''} (seed ${f.seed})`,
+        `${END_REASON_TEXT[f.reason]}: ${f.error?.message ?? ''} (seed ${f.seed})`,
         vscode.DiagnosticSeverity.Error,
       );
       d.source = 'Objective Monitor';

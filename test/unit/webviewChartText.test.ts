@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { focusZoom } from '../../webview/flagZoom';
-import { positionText, stepOfText, stepsText } from '../../webview/format';
+import { positionText, reasonView, stepOfText, stepsText } from '../../webview/format';
+import { END_REASONS, FAILURE_END_REASONS, ranProperly } from '../../src/core/traceFormat';
 import { keyAction } from '../../webview/keyboard';
 import { lastStepOf } from '../../webview/scoreChart';
 import { thresholdNote } from '../../webview/thresholdNote';
@@ -46,4 +47,20 @@ test("each detector's threshold is explained where it is drawn", () => {
     /fixed.*the level -3 /,
   );
   assert.match(thresholdNote({ detector: { kind: 'cusum', k: 0.5 }, calibration: null }).text, /No threshold line/);
+});
+
+test("the header's end reason: core's text, and a tone that follows the reason's group", () => {
+  for (const r of END_REASONS) {
+    const v = reasonView(r);
+    const want = r === 'completed' ? 'ok' : ranProperly(r) ? 'flag' : FAILURE_END_REASONS.has(r) ? 'fault' : 'stopped';
+    assert.equal(v.tone, want, r);
+    assert.ok(v.icon.length > 0 && v.text.length > 0, r);
+  }
+  assert.deepEqual(reasonView('predicted_stop'), {
+    icon: '◆',
+    text: 'stopped before the predicted crossing',
+    tone: 'flag',
+  });
+  assert.deepEqual(reasonView('oom'), { icon: '✖', text: 'out of memory', tone: 'fault' });
+  assert.deepEqual(reasonView('killed_by_user'), { icon: '■', text: 'stopped by the user', tone: 'stopped' });
 });
