@@ -6,16 +6,12 @@
 
 import type { CalibrationParams } from '../src/shared/webviewProtocol';
 import { clear, h } from './dom';
+import { numberText } from '../src/core/numberText';
 
 /** More cells than this are summarised ("+N more"): a cell per episode stops being readable. */
 const MAX_CELLS = 2000;
 
 let root: HTMLElement | null = null;
-
-function num(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  return Math.abs(x) >= 1000 || Number.isInteger(x) ? x.toFixed(0) : x.toPrecision(4).replace(/\.?0+$/, '');
-}
 
 /** Shows the calibration view in place of the replay (`replay`: the replay's root, hidden). */
 export function showCalibration(replay: HTMLElement, p: CalibrationParams): void {
@@ -61,7 +57,7 @@ export function showCalibration(replay: HTMLElement, p: CalibrationParams): void
     const e = p.episodes[i];
     const cell = h('span', `cal-cell ${e ? (e.reason === 'completed' ? 'cal-ok' : 'cal-bad') : 'cal-pending'}`);
     cell.title = e
-      ? `seed ${e.seed}: ${e.reason.replace(/_/g, ' ')}, ${e.steps} steps, final running objective ${num(e.finalScore)}`
+      ? `seed ${e.seed}: ${e.reason.replace(/_/g, ' ')}, ${e.steps} steps, final running objective ${numberText(e.finalScore)}`
       : 'not finished yet';
     grid.append(cell);
   }
@@ -76,7 +72,7 @@ export function showCalibration(replay: HTMLElement, p: CalibrationParams): void
       h(
         'p',
         'cal-episodes',
-        `${r.fitEpisodes + r.conformalEpisodes} episodes used: ${r.fitEpisodes} fitted the model, ${r.conformalEpisodes} held out to set the thresholds (alpha ${num(r.alpha)})`,
+        `${r.fitEpisodes + r.conformalEpisodes} episodes used: ${r.fitEpisodes} fitted the model, ${r.conformalEpisodes} held out to set the thresholds (alpha ${numberText(r.alpha)})`,
       ),
     );
     const table = h('table', 'cal-result');
@@ -88,8 +84,8 @@ export function showCalibration(replay: HTMLElement, p: CalibrationParams): void
       const row = h('tr', `cal-row cal-${d.kind}`);
       row.append(
         h('td', 'cal-kind', d.kind),
-        h('td', 'cal-threshold', num(d.threshold)),
-        h('td', 'cal-bound', `${d.k}/${d.n + 1} = ${num(d.bound)}`),
+        h('td', 'cal-threshold', numberText(d.threshold)),
+        h('td', 'cal-bound', `${d.k}/${d.n + 1} = ${numberText(d.bound)}`),
         h('td', 'cal-guarantee', d.guaranteed ? '' : 'not guaranteed: too few held-out episodes for this alpha'),
       );
       table.append(row);

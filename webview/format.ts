@@ -3,16 +3,14 @@
 import { END_REASON_TEXT, endReasonGroup, type EndReason, type EndReasonGroup } from '../src/core/traceFormat';
 import type { DetectorConfig } from '../src/core/detectorConfig';
 import type { ReplayMeta } from '../src/shared/webviewProtocol';
+import { numberText } from '../src/core/numberText';
 
-/** Short, stable number text: 4 significant digits, exponent only for very large/small values. */
+/** Number text as everywhere (core/numberText.ts), with the panel's signs for what is not finite. */
 export function formatNumber(x: number): string {
   if (Number.isNaN(x)) return '—';
   if (x === Infinity) return '+∞';
   if (x === -Infinity) return '−∞';
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a >= 1e6 || a < 1e-3) return x.toExponential(3).replace(/\.?0+e/, 'e');
-  return String(Number(x.toPrecision(4)));
+  return numberText(x);
 }
 
 // Step numbers, one convention in every view: a step is named by its trace index (0-based, the

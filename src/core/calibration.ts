@@ -26,6 +26,7 @@ import {
 } from './detectors';
 import { DEFAULT_CUSUM_K, DEFAULT_WINDOW } from './detectorConfig';
 import { Rng } from './rng';
+import { numberText } from './numberText';
 
 export interface CalibrateInput {
   /** increments per calibration episode, in seed order */
@@ -67,10 +68,6 @@ export function heldOutNeeded(alpha: number): number {
 /** The fewest calibration episodes whose held-out part (N - floor(N/2)) reaches `heldOut`. */
 export function episodesNeeded(heldOut: number): number {
   return Math.max(2, 2 * heldOut - 1);
-}
-
-function fmt(x: number): string {
-  return Number(x.toPrecision(2)).toString();
 }
 
 /** Running sums over an episode's own steps (at most maxSteps). */
@@ -254,7 +251,7 @@ function tooFewWarning(alpha: number, n: number): string[] {
   const need = heldOutNeeded(alpha);
   return [
     `need at least ${need} held-out episodes (${episodesNeeded(need)} calibration episodes) for alpha ${alpha}; ` +
-      `have ${n} — the false-alarm bound is 1/${n + 1} = ${fmt(1 / (n + 1))}`,
+      `have ${n} — the false-alarm bound is 1/${n + 1} = ${numberText(1 / (n + 1), 2)}`,
   ];
 }
 

@@ -5,6 +5,7 @@
 import { describeDetector, type DetectorConfig } from './detectorConfig';
 import type { GuardPrediction } from './guardTypes';
 import { indexLines, lineOfStep, readTrace } from './traceReader';
+import { numberText } from './numberText';
 
 export interface FlagReport {
   step: number;
@@ -48,11 +49,7 @@ export function flagMessage(
   alpha: number | null,
 ): string {
   const d = detector ? describeDetector(detector) : 'unknown';
-  return `running objective${score === null ? '' : ` ${fmtNumber(score)}`} fell below the threshold${threshold === null ? '' : ` ${fmtNumber(threshold)}`} at step ${step} (detector ${d}${alpha === null ? '' : `, alpha ${alpha}`})`;
-}
-
-export function fmtNumber(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toPrecision(6).replace(/\.?0+$/, '');
+  return `running objective${score === null ? '' : ` ${numberText(score, 6)}`} fell below the threshold${threshold === null ? '' : ` ${numberText(threshold, 6)}`} at step ${step} (detector ${d}${alpha === null ? '' : `, alpha ${alpha}`})`;
 }
 
 export interface PredictedStopReport {
@@ -77,7 +74,7 @@ export function predictedStopReport(
   const crossingStep = prediction?.crossingStep ?? null;
   const message =
     prediction && crossingStep !== null
-      ? `predicted running objective ${fmtNumber(prediction.predictedScore)} below the threshold at step ${crossingStep}; the guard stopped the episode before the action of step ${step}`
+      ? `predicted running objective ${numberText(prediction.predictedScore, 6)} below the threshold at step ${crossingStep}; the guard stopped the episode before the action of step ${step}`
       : `the guard stopped the episode before the action of step ${step} on its prediction`;
   return { line: lastLineIndex(trace), step, crossingStep, message };
 }

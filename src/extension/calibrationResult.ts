@@ -3,6 +3,7 @@
 // output channel.
 import fs from 'node:fs';
 import type { CalibratedDetector, CalibrationResult } from '../shared/webviewProtocol';
+import { numberText } from '../core/numberText';
 
 const KINDS = ['envelope', 'window', 'cusum'] as const;
 
@@ -58,19 +59,14 @@ export function readCalibrationResult(file: string): CalibrationResult {
   };
 }
 
-export function fmtNumber(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  return Math.abs(x) >= 1000 || Number.isInteger(x) ? x.toFixed(0) : x.toPrecision(4).replace(/\.?0+$/, '');
-}
-
 /** One line for a notification: thresholds per detector, episodes used, the false-alarm bound. */
 export function calibrationSummary(r: CalibrationResult): string {
-  const thresholds = r.detectors.map((d) => `${d.kind} ${fmtNumber(d.threshold)}`).join(', ');
-  const bounds = [...new Set(r.detectors.map((d) => `${d.k}/${d.n + 1} = ${fmtNumber(d.bound)}`))];
+  const thresholds = r.detectors.map((d) => `${d.kind} ${numberText(d.threshold)}`).join(', ');
+  const bounds = [...new Set(r.detectors.map((d) => `${d.k}/${d.n + 1} = ${numberText(d.bound)}`))];
   const notGuaranteed = r.detectors.filter((d) => !d.guaranteed).map((d) => d.kind);
   return (
     `thresholds ${thresholds}; ${r.fitEpisodes + r.conformalEpisodes} episodes used (${r.conformalEpisodes} held out); ` +
-    `false-alarm bound ${bounds.join(' / ')} (alpha ${fmtNumber(r.alpha)})` +
+    `false-alarm bound ${bounds.join(' / ')} (alpha ${numberText(r.alpha)})` +
     (notGuaranteed.length ? `; NOT guaranteed for ${notGuaranteed.join(', ')}: too few held-out episodes` : '')
   );
 }
@@ -78,11 +74,11 @@ export function calibrationSummary(r: CalibrationResult): string {
 /** The full table, for the output channel. */
 export function calibrationTable(label: string, r: CalibrationResult): string {
   const lines = [
-    `calibration ${label}: alpha ${fmtNumber(r.alpha)}, ${r.fitEpisodes} episodes fitted, ${r.conformalEpisodes} held out`,
+    `calibration ${label}: alpha ${numberText(r.alpha)}, ${r.fitEpisodes} episodes fitted, ${r.conformalEpisodes} held out`,
   ];
   for (const d of r.detectors) {
     lines.push(
-      `  ${d.kind.padEnd(8)} threshold ${fmtNumber(d.threshold).padStart(10)}   false-alarm bound ${d.k}/${d.n + 1} = ${fmtNumber(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`,
+      `  ${d.kind.padEnd(8)} threshold ${numberText(d.threshold).padStart(10)}   false-alarm bound ${d.k}/${d.n + 1} = ${numberText(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`,
     );
   }
   for (const w of r.warnings) lines.push(`  warning: ${w}`);

@@ -7,7 +7,7 @@ import type { TraceProblem } from '../core/traceReader';
 import type { TraceFlags } from '../core/reflag';
 import { FAILURE_END_REASONS, ranProperly, type TraceEnd } from '../core/traceFormat';
 import { DIAGNOSTIC_SOURCE } from '../shared/lspProtocol';
-import { fmt } from './format';
+import { numberText } from '../core/numberText';
 import { describeFlagDetector, lineLength, stepIndexOf, type TraceAnalysis } from './traceAnalysis';
 
 export interface DiagnosticOptions {
@@ -39,7 +39,7 @@ export function traceDiagnostics(a: TraceAnalysis, opts: DiagnosticOptions): Dia
       const s = read.steps[i];
       const line = read.stepLines[i];
       const threshold = flag.thresholds[i];
-      let message = `running objective ${fmt(s.score)} fell below the threshold ${fmt(threshold)} at step ${s.step} (${describeFlagDetector(flag)})`;
+      let message = `running objective ${numberText(s.score)} fell below the threshold ${numberText(threshold)} at step ${s.step} (${describeFlagDetector(flag)})`;
       if (flag.reflagged) {
         message +=
           flag.recordedFlaggedStep === flag.flaggedStep
@@ -167,7 +167,7 @@ export function guardDiagnostics(
     const where =
       p.crossingStep === null
         ? ''
-        : `: the running objective was predicted to fall to ${fmt(p.predictedScore)}, below the threshold${p.margin ? ` by more than the margin ${fmt(p.margin)}` : ''}, at step ${p.crossingStep}`;
+        : `: the running objective was predicted to fall to ${numberText(p.predictedScore)}, below the threshold${p.margin ? ` by more than the margin ${numberText(p.margin)}` : ''}, at step ${p.crossingStep}`;
     const how = ` (look-ahead ${p.horizon} step${p.horizon === 1 ? '' : 's'}, ${p.rollouts} rollout${p.rollouts === 1 ? '' : 's'}${p.replay ? ', replaying the simulator exactly' : ''}${p.truncated ? ', cut short by the time budget' : ''})`;
     out.push(
       Diagnostic.create(

@@ -1,13 +1,5 @@
 // Numbers and trace content as users read them in messages and Markdown hovers.
 
-/** Short, stable rendering: at most 3 decimals, or 3 significant digits for tiny values. */
-export function fmt(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  if (n !== 0 && Math.abs(n) < 0.001) return n.toPrecision(3);
-  const r = Math.round(n * 1000) / 1000;
-  return Object.is(r, -0) ? '0' : String(r);
-}
-
 /** JSON of any value, cut to `max` characters; never throws (cycles, BigInt cannot occur in parsed JSON, but be safe). */
 export function summarize(v: unknown, max = 200): string {
   let s: string;

@@ -4,7 +4,8 @@
 
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import { describeDetector } from '../core/detectorConfig';
-import { escapeMarkdown, fmt, inlineCode, summarize } from './format';
+import { escapeMarkdown, inlineCode, summarize } from './format';
+import { numberText } from '../core/numberText';
 import { describeFlagDetector, lineLength, stepIndexAtLine, type TraceAnalysis } from './traceAnalysis';
 
 export function traceHover(a: TraceAnalysis, pos: Position): Hover | null {
@@ -22,12 +23,14 @@ export function traceHover(a: TraceAnalysis, pos: Position): Hover | null {
     rows.push(`**Step ${s.step}**${flagged ? ' — flagged' : ''}${s.fallback ? ' — fallback action' : ''}`);
     rows.push('');
     if (s.action !== undefined) rows.push(`- action: ${inlineCode(summarize(s.action, 120))}`);
-    rows.push(`- increment: ${fmt(s.increment)}`);
-    rows.push(`- running objective: ${fmt(s.score)}`);
-    rows.push(`- threshold: ${fmt(threshold)}${flag.reflagged ? ` (re-flagged; recorded ${fmt(s.threshold)})` : ''}`);
-    rows.push(`- margin (score − threshold): ${fmt(s.score - threshold)}`);
-    rows.push(`- statistic (${describeFlagDetector(flag)}): ${fmt(flag.statistics[i])}`);
-    if (s.reward !== undefined) rows.push(`- reward: ${fmt(s.reward)}`);
+    rows.push(`- increment: ${numberText(s.increment)}`);
+    rows.push(`- running objective: ${numberText(s.score)}`);
+    rows.push(
+      `- threshold: ${numberText(threshold)}${flag.reflagged ? ` (re-flagged; recorded ${numberText(s.threshold)})` : ''}`,
+    );
+    rows.push(`- margin (score − threshold): ${numberText(s.score - threshold)}`);
+    rows.push(`- statistic (${describeFlagDetector(flag)}): ${numberText(flag.statistics[i])}`);
+    if (s.reward !== undefined) rows.push(`- reward: ${numberText(s.reward)}`);
     if (s.terminated || s.truncated) rows.push(`- ${s.terminated ? 'terminated' : 'truncated'}`);
     if (s.observation !== undefined) rows.push(`- observation: ${inlineCode(summarize(s.observation, 200))}`);
     return md(rows.join('\n'));
@@ -51,9 +54,9 @@ export function traceHover(a: TraceAnalysis, pos: Position): Hover | null {
     const rows = [
       `**Episode end: ${e.reason}**`,
       '',
-      `- steps: ${e.steps}, final running objective: ${fmt(e.score)}`,
+      `- steps: ${e.steps}, final running objective: ${numberText(e.score)}`,
       `- flagged step: ${flag.flaggedStep ?? 'none'}${flag.reflagged ? ` (re-flagged; recorded: ${e.flaggedStep ?? 'none'})` : ''}`,
-      `- duration: ${fmt(e.durationMs / 1000)} s`,
+      `- duration: ${numberText(e.durationMs / 1000)} s`,
     ];
     if (e.error) rows.push(`- error: ${inlineCode(summarize(e.error.message, 300))}`);
     return md(rows.join('\n'));

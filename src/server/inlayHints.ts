@@ -4,7 +4,7 @@
 // characters long, and a hint at its end was out of sight.
 
 import { InlayHint, type Range } from 'vscode-languageserver';
-import { fmt } from './format';
+import { numberText } from '../core/numberText';
 import { firstStepIndexFrom, lineLength, type TraceAnalysis } from './traceAnalysis';
 
 /** Hints beyond this many in one request are dropped (a client asking for the whole file). */
@@ -29,11 +29,11 @@ export function traceInlayHints(
     const s = read.steps[i];
     const hint = InlayHint.create(
       { line, character: afterStepNumber(lineText(line), s.step) ?? lineLength(read, line) },
-      `S=${fmt(s.score)}${flag.flaggedStep === s.step ? ' ⚑' : ''}`,
+      `S=${numberText(s.score)}${flag.flaggedStep === s.step ? ' ⚑' : ''}`,
     );
     hint.paddingLeft = true;
     hint.paddingRight = true;
-    hint.tooltip = `running objective at step ${s.step}; threshold ${fmt(flag.thresholds[i])}, margin ${fmt(s.score - flag.thresholds[i])}`;
+    hint.tooltip = `running objective at step ${s.step}; threshold ${numberText(flag.thresholds[i])}, margin ${numberText(s.score - flag.thresholds[i])}`;
     out.push(hint);
   }
   return out;

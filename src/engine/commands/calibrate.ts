@@ -6,6 +6,7 @@ import { detectorOf, type Flags } from '../cliOptions';
 import { calibrateNow } from './ensureCalibration';
 import { UsageError } from '../usageError';
 import { calibrateShardCommand, shardOf } from '../shard';
+import { numberText } from '../../core/numberText';
 
 export async function calibrateCommand(
   args: string[],
@@ -33,7 +34,7 @@ export async function calibrateCommand(
     for (const kind of ['envelope', 'window', 'cusum'] as const) {
       const d = calibration.detectors[kind];
       out.line(
-        `  ${kind.padEnd(8)} h = ${fmt(d.h)}   false-alarm bound ${d.k}/${d.n + 1} = ${fmt(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`,
+        `  ${kind.padEnd(8)} h = ${numberText(d.h)}   false-alarm bound ${d.k}/${d.n + 1} = ${numberText(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`,
       );
     }
     if (!shown) out.line('  fixed    needs no calibration (threshold given with --threshold)');
@@ -54,9 +55,4 @@ export function summary(c: CalibrationFile, kind: string) {
     guaranteed: d ? d.guaranteed : null,
     warnings: c.warnings,
   };
-}
-
-export function fmt(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  return Math.abs(n) >= 1000 || Number.isInteger(n) ? n.toFixed(0) : n.toFixed(Math.abs(n) < 1 ? 3 : 2);
 }

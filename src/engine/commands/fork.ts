@@ -8,7 +8,7 @@ import { forkEpisode, readParent, type ForkRequest } from '../forkEpisode';
 import { resolveAgent } from '../scenarioLoader';
 import { UsageError } from '../usageError';
 import { ranProperly } from '../../core/traceFormat';
-import { fmt } from './calibrate';
+import { numberText } from '../../core/numberText';
 
 export function stepOf(flags: Flags): number {
   if (flags.step === undefined) throw new UsageError('fork needs --step N: the step where the other agent takes over');
@@ -72,7 +72,7 @@ export async function forkCommand(args: string[], flags: Flags, out: CliOutput, 
       `fork of ${path.relative(process.cwd(), r.parent) || r.parent} at step ${step}: agent ${r.agent} took over after ${step} replayed step${step === 1 ? '' : 's'}`,
     );
     out.line(
-      `  ${flag}, ${r.steps} steps, final ${fmt(r.finalScore)}, ${r.reason} (the parent: ${parentFlag === null ? 'not flagged' : `flagged at step ${parentFlag}`}, final ${fmt(parent.trace.end?.score ?? parent.trace.steps.at(-1)?.score ?? 0)})`,
+      `  ${flag}, ${r.steps} steps, final ${numberText(r.finalScore)}, ${r.reason} (the parent: ${parentFlag === null ? 'not flagged' : `flagged at step ${parentFlag}`}, final ${numberText(parent.trace.end?.score ?? parent.trace.steps.at(-1)?.score ?? 0)})`,
     );
     out.line(
       `  first action differing from the parent's: ${r.firstDifferentAction === null ? 'none' : `step ${r.firstDifferentAction}`}`,

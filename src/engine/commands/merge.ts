@@ -9,7 +9,7 @@ import { mergePartials, parsePartial, type LoadedPartial } from '../../core/cali
 import { writeFileAtomic } from '../atomicWrite';
 import type { CliOutput } from '../cliOutput';
 import type { Flags } from '../cliOptions';
-import { fmt } from './calibrate';
+import { numberText } from '../../core/numberText';
 import { UsageError } from '../usageError';
 
 export async function mergeCommand(args: string[], flags: Flags, out: CliOutput): Promise<number> {
@@ -71,7 +71,7 @@ export async function mergeCommand(args: string[], flags: Flags, out: CliOutput)
     for (const kind of ['envelope', 'window', 'cusum'] as const) {
       const d = calibration.detectors[kind];
       out.line(
-        `  ${kind.padEnd(8)} h = ${fmt(d.h)}   false-alarm bound ${d.k}/${d.n + 1} = ${fmt(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`,
+        `  ${kind.padEnd(8)} h = ${numberText(d.h)}   false-alarm bound ${d.k}/${d.n + 1} = ${numberText(d.bound)}${d.guaranteed ? '' : '  (NOT guaranteed: too few episodes)'}`,
       );
     }
     out.line(`saved to ${file}`);

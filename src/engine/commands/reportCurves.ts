@@ -22,6 +22,7 @@ import { divergence, recordedEpisodes, traceFiles, type AgentRecording } from '.
 import { resolveAgent } from '../scenarioLoader';
 import type { AgentChoice } from '../types';
 import { UsageError } from '../usageError';
+import { numberText } from '../../core/numberText';
 
 const REFERENCE = 'aligned';
 
@@ -168,8 +169,7 @@ function pct(r: Rate | null): string {
 }
 
 function fmt(x: number | null): string {
-  if (x === null) return '-';
-  return Number.isInteger(x) ? String(x) : x.toPrecision(3);
+  return x === null ? '-' : numberText(x, 3);
 }
 
 function printAgent(name: string, alpha: number, r: AgentCurves, out: CliOutput): void {

@@ -21,7 +21,8 @@ import {
   workersOf,
 } from '../cliOptions';
 import { ensureCalibration, referenceCalibration } from './ensureCalibration';
-import { fmt, summary } from './calibrate';
+import { summary } from './calibrate';
+import { numberText } from '../../core/numberText';
 import type { AgentChoice, EpisodeResult, RunResult } from '../types';
 import { UsageError } from '../usageError';
 import type { GuardConfig } from '../../core/guardTypes';
@@ -228,5 +229,5 @@ export function episodeLine(e: EpisodeResult): string {
       : e.flaggedStep === null
         ? 'not flagged'
         : `FLAGGED at step ${e.flaggedStep}`;
-  return `seed ${String(e.seed).padEnd(7)} steps ${String(e.steps).padStart(4)}   final ${fmt(e.finalScore).padStart(9)}   ${flag.padEnd(22)} ${e.reason}${errorText(e)}`;
+  return `seed ${String(e.seed).padEnd(7)} steps ${String(e.steps).padStart(4)}   final ${numberText(e.finalScore).padStart(9)}   ${flag.padEnd(22)} ${e.reason}${errorText(e)}`;
 }
