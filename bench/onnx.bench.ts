@@ -7,11 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { runEpisodes } from '../src/engine/index';
+import { shippedEngine } from './shippedEngine';
 import { loadScenario, resolveAgent, seedRange } from '../src/engine/scenarioLoader';
 import { DEFAULT_LIMITS } from '../src/engine/types';
 import cartPole from '../examples/trained-cartpole/environment';
 import uprightness from '../examples/trained-cartpole/objective';
+
+// the engine as it ships (one esbuild bundle), not its sources through tsx
+const { runEpisodes } = shippedEngine();
 
 const root = path.resolve(__dirname, '..');
 const example = path.join(root, 'examples/trained-cartpole');

@@ -6,9 +6,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runEpisodes } from '../src/engine/index';
+import { shippedEngine } from './shippedEngine';
 import { loadScenario, resolveAgent, seedRange } from '../src/engine/scenarioLoader';
 import { DEFAULT_LIMITS } from '../src/engine/types';
+
+// the engine as it ships (one esbuild bundle), not its sources through tsx
+const { runEpisodes } = shippedEngine();
 
 const root = path.resolve(__dirname, '..');
 const python = process.env.OBJECTIVE_MONITOR_PYTHON || 'python3';

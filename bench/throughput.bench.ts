@@ -4,11 +4,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runEpisodes } from '../src/engine/index';
+import { shippedEngine } from './shippedEngine';
 import { loadScenario, resolveAgent, seedRange } from '../src/engine/scenarioLoader';
 import { createMonitor } from '../src/core/detectors';
 import { DEFAULT_LIMITS } from '../src/engine/types';
 import type { Recording } from '../src/core/traceFormat';
+
+// the engine as it ships (one esbuild bundle), not its sources through tsx
+const { runEpisodes } = shippedEngine();
 
 const root = path.resolve(__dirname, '..');
 const shipped = loadScenario(path.join(root, 'dist/scenarios/racing/racing.scenario.json'));
