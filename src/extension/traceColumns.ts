@@ -89,11 +89,13 @@ export interface ReadProgress {
 /**
  * Reads `file` into columns. `preview`, when given, is called once with the columns of the steps
  * read so far, after the first chunk that holds a step when more of the file is left: the replay
- * panel draws those while the rest is read (a 1M-step trace takes a second or more).
+ * panel draws those while the rest is read (a 1M-step trace takes a second or more). When it returns
+ * a promise, the rest of the read waits for it: the panel holds the read back while its webview
+ * starts, which the read would otherwise compete with for the CPU (docs/performance.md).
  */
 export async function readTraceColumns(
   file: string,
-  preview?: (partial: TraceColumns, progress: ReadProgress) => void,
+  preview?: (partial: TraceColumns, progress: ReadProgress) => void | Promise<void>,
 ): Promise<TraceColumns> {
   const fh = await fs.promises.open(file, 'r');
   // columns sized for the file's lines up front (scores-only step lines are ~100 bytes): no regrowth
@@ -243,7 +245,7 @@ export async function readTraceColumns(
       if (!previewed && n > 0) {
         // the chunk just read proves there is more: show what is read so far
         previewed = true;
-        preview?.(columns(), { bytesRead: carryOffset, bytes: Math.max(size, carryOffset) });
+        await preview?.(columns(), { bytesRead: carryOffset, bytes: Math.max(size, carryOffset) });
       }
       pos += bytesRead;
       const buf = into.subarray(0, carry.length + bytesRead);

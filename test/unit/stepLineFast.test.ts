@@ -270,7 +270,9 @@ test('a multi-chunk trace: the preview comes before the end and holds the first 
     const text = lines.join('\n') + '\n';
     fs.writeFileSync(file, text);
     const previews: TraceColumns[] = [];
-    const all = await readTraceColumns(file, (c) => previews.push(c));
+    const all = await readTraceColumns(file, (c) => {
+      previews.push(c);
+    });
     sameColumns(all, text);
     assert.equal(previews.length, 1);
     const p = previews[0];
@@ -283,7 +285,9 @@ test('a multi-chunk trace: the preview comes before the end and holds the first 
     const small = path.join(dir, 's.trace.jsonl');
     fs.writeFileSync(small, lines.slice(0, 100).join('\n') + '\n');
     let called = false;
-    await readTraceColumns(small, () => (called = true));
+    await readTraceColumns(small, () => {
+      called = true;
+    });
     assert.equal(called, false);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
