@@ -10,6 +10,7 @@
 // shows the first, and the language server lists them all.
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { TraceEnd, TraceHeader, TraceReset, TraceStep } from '../core/traceFormat';
 import { readEngineStepLine } from '../core/stepLineFast';
 import { RecordOrder } from '../core/traceOrder';
@@ -17,6 +18,12 @@ import { MAX_TRACE_LINE, parseTraceLine, type TraceProblem } from '../core/trace
 
 const CHUNK = 1 << 20;
 const MAX_PROBLEMS = 100;
+/** the longest the read keeps the event loop (ms) before letting other work run; checked every
+ *  YIELD_LINES lines. The first chunks are parsed by code V8 has not optimized yet: 0.1-0.5 s for the
+ *  first MiB, during which the extension host could not write the replay page's HTML to the window
+ *  (docs/performance.md) */
+const SLICE_MS = 8;
+const YIELD_LINES = 256;
 
 export interface TraceColumns {
   header: TraceHeader | null;
@@ -236,6 +243,8 @@ export async function readTraceColumns(
     let carryOffset = 0;
     let pos = 0;
     let previewed = !preview;
+    let sliceStart = performance.now();
+    let lines = 0;
     for (;;) {
       // the unfinished line carried over goes first, the next chunk is read in right after it
       const into = Buffer.allocUnsafe(carry.length + CHUNK);
@@ -255,6 +264,10 @@ export async function readTraceColumns(
         if (nl < 0) break;
         onLine(buf, s, nl, carryOffset + s);
         s = nl + 1;
+        if (++lines % YIELD_LINES === 0 && performance.now() - sliceStart > SLICE_MS) {
+          await turn();
+          sliceStart = performance.now();
+        }
       }
       carryOffset += s;
       // a line longer than the cap is still scanned to its end, but only its length is kept
