@@ -47,7 +47,7 @@ const REFRESH_MS = 100;
 /** a live run finishing episodes quickly re-sends the overlay set at most this often */
 const OVERLAY_MS = 250;
 /** the longest a finished trace's read is held back after its first chunk, waiting for the webview's
- *  ready (a panel opened in the background starts its webview only when shown) */
+ *  ready (a safety net: a panel that is hidden lets its read go on at once) */
 const HOLD_READ_MAX_MS = 2000;
 
 export interface ReplayHost {
@@ -208,6 +208,9 @@ export class ReplayPanel implements vscode.Disposable {
           resolve();
         };
       });
+      // a panel not shown does not start its webview until it is: its read goes on meanwhile
+      if (!panel.visible) this.resumeRead?.();
+      panel.onDidChangeViewState(() => panel.visible || this.resumeRead?.(), null, this.disposables);
       this.earlyRead = this.startRead(held);
       this.earlyRead.onFirst = (partial, progress) => this.postFirst(partial, progress);
     }
