@@ -46,9 +46,6 @@ const FILES_KEY = 'objectiveMonitor.replay.files';
 const REFRESH_MS = 100;
 /** a live run finishing episodes quickly re-sends the overlay set at most this often */
 const OVERLAY_MS = 250;
-/** the longest a finished trace's read is held back after its first chunk, waiting for the webview's
- *  ready (a safety net: a panel that is hidden lets its read go on at once) */
-const HOLD_READ_MAX_MS = 2000;
 
 export interface ReplayHost {
   extensionUri: vscode.Uri;
@@ -98,8 +95,6 @@ export class ReplayPanel implements vscode.Disposable {
   private readonly timing = new OpenTiming();
   /** a finished trace's read, started with the panel; the webview's first ready uses it */
   private earlyRead: EarlyRead | undefined;
-  /** lets the early read go on past its first chunk (held back while the webview starts) */
-  private resumeRead: (() => void) | undefined;
   /** whether the last load told the webview to show the scene canvas */
   private sentScene = false;
   /** the early view's post, awaited before the whole trace's */
@@ -197,28 +192,14 @@ export class ReplayPanel implements vscode.Disposable {
     // messages for a page still loading and hands them over once it has loaded (the page's script has
     // run by then), so the first view does not wait for the ready's round trip. They are posted again
     // at the ready, in case this one was lost; the webview ignores the copy.
-    // The rest of the file is read once the webview is ready (at most HOLD_READ_MAX_MS later): on
-    // two cores, reading a 128 MB trace competed with the workbench and the page starting, and the
-    // first view needs only the first chunk.
     if (!ofRun && isFinishedTrace(file)) {
-      const held = new Promise<void>((resolve) => {
-        const cap = setTimeout(resolve, HOLD_READ_MAX_MS);
-        this.resumeRead = () => {
-          clearTimeout(cap);
-          resolve();
-        };
-      });
-      // a panel not shown does not start its webview until it is: its read goes on meanwhile
-      if (!panel.visible) this.resumeRead?.();
-      panel.onDidChangeViewState(() => panel.visible || this.resumeRead?.(), null, this.disposables);
-      this.earlyRead = this.startRead(held);
+      this.earlyRead = this.startRead();
       this.earlyRead.onFirst = (partial, progress) => this.postFirst(partial, progress);
     }
   }
 
-  /** Reads the trace afresh; the first steps of a large one are kept for the early view, and the
-   *  rest is read once `held` (if given) has resolved. */
-  private startRead(held?: Promise<void>): EarlyRead {
+  /** Reads the trace afresh; the first steps of a large one are kept for the early view. */
+  private startRead(): EarlyRead {
     this.host.store.forget(this.file);
     // `whole` is set right below; the preview callback runs only after it is
     const read = { done: false } as EarlyRead;
@@ -226,7 +207,6 @@ export class ReplayPanel implements vscode.Disposable {
       this.timing.mark('firstRead');
       read.first = { partial, progress };
       read.onFirst?.(partial, progress);
-      return held;
     });
     read.whole.then(
       () => {
@@ -240,7 +220,6 @@ export class ReplayPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.resumeRead?.();
     ReplayPanel.panels.delete(this.file);
     clearTimeout(this.refreshTimer);
     clearTimeout(this.overlayTimer);
@@ -371,7 +350,6 @@ export class ReplayPanel implements vscode.Disposable {
       switch (msg.method) {
         case 'replay/ready':
           this.timing.mark('ready');
-          this.resumeRead?.();
           await this.load();
           break;
         case 'replay/requestSteps':

@@ -41,12 +41,8 @@ export class TraceCache {
   private loadCalibration = createCalibrationLoader();
 
   /** The trace's columns. `preview` (see readTraceColumns) gets the first steps of a trace that
-   *  takes more than one chunk, while the rest is read (a promise it returns holds the rest back);
-   *  a caller that joins a read under way gets none. */
-  async load(
-    file: string,
-    preview?: (partial: LoadedTrace, progress: ReadProgress) => void | Promise<void>,
-  ): Promise<LoadedTrace> {
+   *  takes more than one chunk, while the rest is read; a caller that joins a read under way gets none. */
+  async load(file: string, preview?: (partial: LoadedTrace, progress: ReadProgress) => void): Promise<LoadedTrace> {
     const st = await fs.promises.stat(file);
     const version = { size: st.size, mtimeMs: st.mtimeMs };
     const same = (c: { size: number; mtimeMs: number } | undefined) =>

@@ -10,7 +10,6 @@
 // shows the first, and the language server lists them all.
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
-import { setImmediate as turn } from 'node:timers/promises';
 import type { TraceEnd, TraceHeader, TraceReset, TraceStep } from '../core/traceFormat';
 import { readEngineStepLine } from '../core/stepLineFast';
 import { RecordOrder } from '../core/traceOrder';
@@ -18,12 +17,6 @@ import { MAX_TRACE_LINE, parseTraceLine, type TraceProblem } from '../core/trace
 
 const CHUNK = 1 << 20;
 const MAX_PROBLEMS = 100;
-/** the longest the read keeps the event loop (ms) before letting other work run; checked every
- *  YIELD_LINES lines. The first chunks are parsed by code V8 has not optimized yet: 0.1-0.5 s for the
- *  first MiB, during which the extension host could not write the replay page's HTML to the window
- *  (docs/performance.md) */
-const SLICE_MS = 8;
-const YIELD_LINES = 256;
 
 export interface TraceColumns {
   header: TraceHeader | null;
@@ -96,13 +89,11 @@ export interface ReadProgress {
 /**
  * Reads `file` into columns. `preview`, when given, is called once with the columns of the steps
  * read so far, after the first chunk that holds a step when more of the file is left: the replay
- * panel draws those while the rest is read (a 1M-step trace takes a second or more). When it returns
- * a promise, the rest of the read waits for it: the panel holds the read back while its webview
- * starts, which the read would otherwise compete with for the CPU (docs/performance.md).
+ * panel draws those while the rest is read (a 1M-step trace takes a second or more).
  */
 export async function readTraceColumns(
   file: string,
-  preview?: (partial: TraceColumns, progress: ReadProgress) => void | Promise<void>,
+  preview?: (partial: TraceColumns, progress: ReadProgress) => void,
 ): Promise<TraceColumns> {
   const fh = await fs.promises.open(file, 'r');
   // columns sized for the file's lines up front (scores-only step lines are ~100 bytes): no regrowth
@@ -243,8 +234,6 @@ export async function readTraceColumns(
     let carryOffset = 0;
     let pos = 0;
     let previewed = !preview;
-    let sliceStart = performance.now();
-    let lines = 0;
     for (;;) {
       // the unfinished line carried over goes first, the next chunk is read in right after it
       const into = Buffer.allocUnsafe(carry.length + CHUNK);
@@ -254,7 +243,7 @@ export async function readTraceColumns(
       if (!previewed && n > 0) {
         // the chunk just read proves there is more: show what is read so far
         previewed = true;
-        await preview?.(columns(), { bytesRead: carryOffset, bytes: Math.max(size, carryOffset) });
+        preview?.(columns(), { bytesRead: carryOffset, bytes: Math.max(size, carryOffset) });
       }
       pos += bytesRead;
       const buf = into.subarray(0, carry.length + bytesRead);
@@ -264,10 +253,6 @@ export async function readTraceColumns(
         if (nl < 0) break;
         onLine(buf, s, nl, carryOffset + s);
         s = nl + 1;
-        if (++lines % YIELD_LINES === 0 && performance.now() - sliceStart > SLICE_MS) {
-          await turn();
-          sliceStart = performance.now();
-        }
       }
       carryOffset += s;
       // a line longer than the cap is still scanned to its end, but only its length is kept

@@ -84,9 +84,9 @@ test(
     const reason = (await view.locator('.h-reason').textContent()) ?? '';
     assert.ok(reason.includes(`after ${STEPS} steps (0–${STEPS - 1})`), `header: ${reason}`);
 
-    // the Objective Monitor output says what the open took, phase by phase: the page set, the first
-    // chunk read and its view posted (before the whole file: the rest of the read waits for the
-    // webview's ready, at most 2 s), the whole trace read and posted
+    // the Objective Monitor output says what the open took, phase by phase (ms from the panel's
+    // creation): the page set, the webview's ready, the first chunk read and its view posted, the
+    // whole trace read and posted
     const logs = path.join(session!.dir, 'logs');
     const opened = await waitUntil('the "opened" line in the Objective Monitor output', () => {
       const log = fs

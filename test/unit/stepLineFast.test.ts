@@ -246,32 +246,31 @@ test('column read = the full reader on random traces with damaged lines', async 
   }
 });
 
-/** A finished scores-only trace of `steps` engine-written step lines (several 1 MiB chunks). */
-function multiChunkTrace(steps: number): string[] {
-  const lines = [JSON.stringify(buildHeader({ maxSteps: steps, recording: 'scores' })), '{"type":"reset"}'];
-  let score = 0;
-  for (let t = 0; t < steps; t++) {
-    const u = Math.sin(t / 100) * 1.37 - 0.001;
-    score += u;
-    lines.push(engineLine(t, u, score, score, -1e9, false));
-  }
-  lines.push(
-    JSON.stringify({ type: 'episode_end', reason: 'completed', steps, score, flaggedStep: null, durationMs: 1 }),
-  );
-  return lines;
-}
-
 test('a multi-chunk trace: the preview comes before the end and holds the first steps exactly', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-preview-'));
   try {
     const file = path.join(dir, 'p.trace.jsonl');
-    const lines = multiChunkTrace(60_000);
+    const lines = [JSON.stringify(buildHeader({ maxSteps: 60_000, recording: 'scores' })), '{"type":"reset"}'];
+    let score = 0;
+    for (let t = 0; t < 60_000; t++) {
+      const u = Math.sin(t / 100) * 1.37 - 0.001;
+      score += u;
+      lines.push(engineLine(t, u, score, score, -1e9, false));
+    }
+    lines.push(
+      JSON.stringify({
+        type: 'episode_end',
+        reason: 'completed',
+        steps: 60_000,
+        score,
+        flaggedStep: null,
+        durationMs: 1,
+      }),
+    );
     const text = lines.join('\n') + '\n';
     fs.writeFileSync(file, text);
     const previews: TraceColumns[] = [];
-    const all = await readTraceColumns(file, (c) => {
-      previews.push(c);
-    });
+    const all = await readTraceColumns(file, (c) => previews.push(c));
     sameColumns(all, text);
     assert.equal(previews.length, 1);
     const p = previews[0];
@@ -284,38 +283,8 @@ test('a multi-chunk trace: the preview comes before the end and holds the first 
     const small = path.join(dir, 's.trace.jsonl');
     fs.writeFileSync(small, lines.slice(0, 100).join('\n') + '\n');
     let called = false;
-    await readTraceColumns(small, () => {
-      called = true;
-    });
+    await readTraceColumns(small, () => (called = true));
     assert.equal(called, false);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('a promise returned by the preview holds the rest of the read back until it resolves', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-hold-'));
-  try {
-    const file = path.join(dir, 'h.trace.jsonl');
-    const text = multiChunkTrace(60_000).join('\n') + '\n';
-    fs.writeFileSync(file, text);
-    let release = () => {};
-    let previewed: (c: TraceColumns) => void = () => {};
-    const preview = new Promise<TraceColumns>((r) => (previewed = r));
-    let settled = false;
-    const held = readTraceColumns(file, (c) => {
-      previewed(c);
-      return new Promise<void>((r) => (release = r));
-    }).finally(() => (settled = true));
-    const first = await preview;
-    // a whole read of the same file started after the held one, finished: the held one would have too
-    const free = await readTraceColumns(file);
-    assert.equal(settled, false, 'the read went on past its preview while held');
-    release();
-    const all = await held;
-    sameColumns(all, text);
-    assert.equal(all.steps, free.steps);
-    assert.ok(first.steps > 0 && first.steps < all.steps);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
