@@ -44,6 +44,7 @@ interface Open {
 /** the phases of an open, in the order they are listed */
 const PHASES = [
   ['panel', 'panel created (host)'],
+  ['pageSet', 'page HTML set (host)'],
   ['frame', 'webview frame started'],
   ['content', 'page HTML reached the frame'],
   ['worker', "frame's service worker ready"],
@@ -65,6 +66,7 @@ const PHASES = [
 type Phase = (typeof PHASES)[number][0];
 
 const HOST_PHASES: Record<string, Phase> = {
+  'page set': 'pageSet',
   'webview ready': 'ready',
   'first chunk read': 'firstRead',
   'first view posted': 'firstPosted',

@@ -4,9 +4,10 @@
 // (bench/replayOpen.bench.ts reads the line; the webview's side is in its performance marks).
 
 /** the phases of an open, in the order they usually happen */
-export type OpenPhase = 'ready' | 'firstRead' | 'firstPosted' | 'read' | 'posted';
+export type OpenPhase = 'page' | 'ready' | 'firstRead' | 'firstPosted' | 'read' | 'posted';
 
 const LABELS: Record<OpenPhase, string> = {
+  page: 'page set',
   ready: 'webview ready',
   firstRead: 'first chunk read',
   firstPosted: 'first view posted',

@@ -180,7 +180,9 @@ export class ReplayPanel implements vscode.Disposable {
     // to arrive (the frame then started 0.5 s later, docs/performance.md); alone, the creation goes
     // first and VS Code starts the webview's frame while the page is on its way.
     setTimeout(() => {
-      if (ReplayPanel.panels.get(file) === this) panel.webview.html = replayHtml(panel.webview, host.extensionUri);
+      if (ReplayPanel.panels.get(file) !== this) return;
+      panel.webview.html = replayHtml(panel.webview, host.extensionUri);
+      this.timing.mark('page');
     }, 0);
     // A finished trace is read while the webview starts (a second or more on a large trace): the
     // file will not change. A trace still being written is read at the webview's ready, as it is then;

@@ -1,7 +1,8 @@
 // E2E: opening a 1,000,000-step trace (128 MB) as a user does — "Objective Monitor: Open Trace in
 // Replay", the file picked in its quick pick — draws the trace's first steps while the rest is read
 // (the header says "reading the trace … showing its first N steps"), then the whole trace with its
-// flag at step 900,000 and no reading note. How fast this is lives in bench/replayOpen.bench.ts, not here.
+// flag at step 900,000 and no reading note, and the Objective Monitor output names the open's phases.
+// How fast this is lives in bench/replayOpen.bench.ts, not here.
 // Screenshot of the early view: test-results/e2e-big-trace-early.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
 import { FLAG_AT, STEPS, writeMillionStepTrace } from '../millionStepTrace';
-import { runCommand, webview } from './workbench';
+import { runCommand, waitUntil, webview } from './workbench';
 
 const RESULTS = path.join(ROOT, 'test-results');
 let session: VscodeSession | undefined;
@@ -82,5 +83,32 @@ test(
     await note.waitFor({ state: 'detached', timeout: 10_000 });
     const reason = (await view.locator('.h-reason').textContent()) ?? '';
     assert.ok(reason.includes(`after ${STEPS} steps (0–${STEPS - 1})`), `header: ${reason}`);
+
+    // the Objective Monitor output says what the open took, phase by phase (ms from the panel's
+    // creation): the page set, the webview's ready, the first chunk read and its view posted, the
+    // whole trace read and posted
+    const logs = path.join(session!.dir, 'logs');
+    const opened = await waitUntil('the "opened" line in the Objective Monitor output', () => {
+      const log = fs
+        .readdirSync(logs, { recursive: true })
+        .map(String)
+        .find((x) => x.endsWith('Objective Monitor.log'));
+      const text = log ? fs.readFileSync(path.join(logs, log), 'utf8') : '';
+      return /\[info\] opened big\.trace\.jsonl \(1,000,000 steps, 128 MB\): (.*)$/m.exec(text)?.[1];
+    });
+    const at = new Map(
+      opened.split(', ').map((p) => {
+        const m = /^(.*) \+(\d+) ms$/.exec(p);
+        assert.ok(m, `phase "${p}" in: ${opened}`);
+        return [m[1], Number(m[2])] as const;
+      }),
+    );
+    assert.deepEqual(
+      [...at.keys()],
+      ['page set', 'webview ready', 'first chunk read', 'first view posted', 'read done', 'whole trace posted'],
+      opened,
+    );
+    assert.ok(at.get('first chunk read')! < at.get('read done')!, opened);
+    assert.ok(at.get('read done')! <= at.get('whole trace posted')!, opened);
   },
 );

@@ -9,6 +9,7 @@ test('the opened line lists the phases reached in order, once', () => {
   t.mark('read');
   t.mark('ready');
   t.mark('posted');
+  t.mark('page');
   t.mark('ready'); // a later ready (webview reload) keeps the first time
   const line = t.line('big.trace.jsonl', 1_000_000, 128 * 2 ** 20);
   assert.ok(line);
@@ -17,7 +18,7 @@ test('the opened line lists the phases reached in order, once', () => {
   const parts = m[1].split(', ').map((p) => /^(.*) \+(\d+) ms$/.exec(p));
   assert.deepEqual(
     parts.map((p) => p?.[1]),
-    ['webview ready', 'read done', 'whole trace posted'],
+    ['page set', 'webview ready', 'read done', 'whole trace posted'],
   );
   const ms = parts.map((p) => Number(p![2]));
   assert.ok(
