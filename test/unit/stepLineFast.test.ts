@@ -270,7 +270,11 @@ test('a multi-chunk trace: the preview comes before the end and holds the first 
     const text = lines.join('\n') + '\n';
     fs.writeFileSync(file, text);
     const previews: TraceColumns[] = [];
-    const all = await readTraceColumns(file, (c) => previews.push(c));
+    let previewedAt = -1;
+    const all = await readTraceColumns(file, (c, progress) => {
+      previews.push(c);
+      previewedAt = progress.bytesRead;
+    });
     sameColumns(all, text);
     assert.equal(previews.length, 1);
     const p = previews[0];
@@ -279,6 +283,8 @@ test('a multi-chunk trace: the preview comes before the end and holds the first 
     assert.equal(p.header?.episodeId, all.header?.episodeId);
     assert.deepEqual([...p.scores], [...all.scores.subarray(0, p.steps)]);
     assert.deepEqual([...p.lineStart], [...all.lineStart.subarray(0, p.steps)]);
+    // the first read is small (128 KiB): the early view does not wait for a cold parse of a whole MiB
+    assert.ok(previewedAt > 0 && previewedAt <= 128 * 1024, `preview after ${previewedAt} bytes`);
     // a trace read in one chunk has no preview
     const small = path.join(dir, 's.trace.jsonl');
     fs.writeFileSync(small, lines.slice(0, 100).join('\n') + '\n');
