@@ -69,6 +69,7 @@ export class EpisodeRecorder implements RunnerSink {
   private evThresholds: number[] = [];
   private lastThreshold = NaN;
   private lastThresholdText = 'null';
+  private lastThresholdBytes = asciiBytes('null');
   private readonly stopAtFlag: boolean;
   /** the guard's look-ahead that fired (the engine's recomputation), its latest notice, its measure */
   private fired: GuardPrediction | null = null;
@@ -346,13 +347,13 @@ export class EpisodeRecorder implements RunnerSink {
     // The trace line is built from the engine's own numbers plus, for a full recording, the runner's
     // already-validated JSON text spliced in unchanged: re-serializing every observation cost as much
     // as parsing it (docs/performance.md: the engine's per-step work bounds the runner's throughput).
-    // Number formatting is most of this line's cost: a fixed threshold is formatted once, and a
-    // statistic equal to the score (the fixed detector) reuses the score's text.
-    const score = String(m.score);
-    const statistic = m.statistic === m.score ? score : String(m.statistic);
+    // Number formatting is most of this line's cost: a fixed threshold is formatted once, a statistic
+    // equal to the score (the fixed detector) reuses the score's text, and a scores-only line has its
+    // numbers written straight into the writer's buffer (numberText.ts), no string made.
     if (m.threshold !== this.lastThreshold) {
       this.lastThreshold = m.threshold;
       this.lastThresholdText = jsonNumber(m.threshold);
+      this.lastThresholdBytes = asciiBytes(this.lastThresholdText);
     }
     let lookahead = '';
     if (this.pendingLookahead) {
@@ -361,11 +362,11 @@ export class EpisodeRecorder implements RunnerSink {
     }
     if (!rec && !lookahead) {
       // scores only: the line's bytes go straight into the writer's buffer
-      addScoresLine(this.writer, index, String(u), score, statistic, this.lastThresholdText, flag);
+      addScoresLine(this.writer, index, u, m.score, m.statistic, this.lastThresholdBytes, flag);
     } else if (!rec) {
-      this.writer.addLine(this.stepHead(index, u, score, statistic, flag) + lookahead + '}');
+      this.writer.addLine(this.stepHead(index, u, flag) + lookahead + '}');
     } else {
-      const head = this.stepHead(index, u, score, statistic, flag) + lookahead;
+      const head = this.stepHead(index, u, flag) + lookahead;
       const spliced = splicedTail(rec, line);
       if (spliced !== null) this.writer.addLine(head + ',' + spliced);
       else {
@@ -406,7 +407,10 @@ export class EpisodeRecorder implements RunnerSink {
     }
   }
 
-  private stepHead(index: number, u: number, score: string, statistic: string, flag: boolean): string {
+  private stepHead(index: number, u: number, flag: boolean): string {
+    const m = this.s.monitor;
+    const score = String(m.score);
+    const statistic = m.statistic === m.score ? score : String(m.statistic);
     return `{"type":"step","step":${index},"increment":${u},"score":${score},"statistic":${statistic},"threshold":${this.lastThresholdText},"flag":${flag}`;
   }
 
@@ -541,6 +545,10 @@ const STEP_KEYS = new Set([
   'fallback',
   'sceneProblem',
 ]);
+
+function asciiBytes(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
 
 /** JSON for a number the way JSON.stringify writes it (non-finite -> null). */
 function jsonNumber(x: number): string {

@@ -2,12 +2,15 @@
 //   {"type":"step","step":N,"increment":U,"score":S,"statistic":Z,"threshold":T,"flag":B}
 // the layout core/stepLineFast.ts reads back. No string per line, no join, no UTF-8 encode: the
 // fixed parts are copied from bytes made once (core/stepLineLayout.ts, shared with the reader), the
-// step index is written digit by digit, and the numbers (ASCII, from String()) char by char. The same
-// bytes as the template string it replaces (test/engine/traceWriterLines.test.ts).
+// step index is written digit by digit, and the numbers straight from the doubles (numberText.ts:
+// String()'s text without making a string). The same bytes as the template string it replaces
+// (test/engine/traceWriterLines.test.ts).
 import { FALSE, FLAG, INCREMENT, PREFIX, SCORE, STATISTIC, THRESHOLD, TRUE } from '../core/stepLineLayout';
+import { NUMBER_BYTES, putNumber } from './numberText';
 import type { TraceWriter } from './traceWriter';
 
-/** every fixed part, the longest flag, the closing brace and newline, and a step index of up to 16 digits */
+/** every fixed part, the longest flag, the closing brace and newline, a step index of up to 16 digits
+ *  and the three numbers written here */
 const FIXED =
   PREFIX.length +
   INCREMENT.length +
@@ -17,17 +20,12 @@ const FIXED =
   FLAG.length +
   FALSE.length +
   2 +
-  16;
+  16 +
+  3 * NUMBER_BYTES;
 
 function put(buf: Uint8Array, pos: number, src: Uint8Array): number {
   for (let i = 0; i < src.length; i++) buf[pos + i] = src[i];
   return pos + src.length;
-}
-
-/** ASCII text (a number as String() writes it, or null). */
-function putText(buf: Uint8Array, pos: number, text: string): number {
-  for (let i = 0; i < text.length; i++) buf[pos + i] = text.charCodeAt(i);
-  return pos + text.length;
 }
 
 /** A non-negative safe integer in decimal, as String() writes it. */
@@ -39,28 +37,34 @@ function putIndex(buf: Uint8Array, pos: number, n: number): number {
   return pos + digits;
 }
 
-/** Queues one scores-only step line. The texts are JSON numbers (or `null`), i.e. ASCII. */
+/** Queues one scores-only step line. The numbers are finite; `threshold` is the threshold's JSON text
+ *  (a number or `null`, ASCII), formatted once while it stays the same. */
 export function addScoresLine(
   w: TraceWriter,
   step: number,
-  increment: string,
-  score: string,
-  statistic: string,
-  threshold: string,
+  increment: number,
+  score: number,
+  statistic: number,
+  threshold: Uint8Array,
   flag: boolean,
 ): void {
-  const buf = w.reserve(FIXED + increment.length + score.length + statistic.length + threshold.length);
+  const buf = w.reserve(FIXED + threshold.length);
   let p = w.offset;
   p = put(buf, p, PREFIX);
   p = putIndex(buf, p, step);
   p = put(buf, p, INCREMENT);
-  p = putText(buf, p, increment);
+  p = putNumber(buf, p, increment);
   p = put(buf, p, SCORE);
-  p = putText(buf, p, score);
+  const scoreAt = p;
+  p = putNumber(buf, p, score);
+  const scoreEnd = p;
   p = put(buf, p, STATISTIC);
-  p = putText(buf, p, statistic);
+  if (statistic === score) {
+    // the fixed detector's statistic is its score: the same text
+    for (let i = scoreAt; i < scoreEnd; i++) buf[p++] = buf[i];
+  } else p = putNumber(buf, p, statistic);
   p = put(buf, p, THRESHOLD);
-  p = putText(buf, p, threshold);
+  p = put(buf, p, threshold);
   p = put(buf, p, FLAG);
   p = put(buf, p, flag ? TRUE : FALSE);
   buf[p++] = 125; // }
