@@ -12,7 +12,7 @@ import { excerpt } from './recordValidate';
 import type { RunnerSink } from './runnerProcess';
 import type { StreamName } from './outputCapture';
 import { TraceWriter } from './traceWriter';
-import { addScoresLine } from './scoresLine';
+import * as scoresLine from './scoresLine';
 import type { EpisodeResult, ForkSnapshotPlan } from './types';
 import type { ProtocolSpec } from '../core/scenario';
 import type { Recording } from '../core/traceFormat';
@@ -530,6 +530,10 @@ export class EpisodeRecorder implements RunnerSink {
     return this.finished;
   }
 }
+
+// a module-local copy: an import compiled to CommonJS (tsx, which the benchmarks run) is a getter
+// call at each use, and this one runs every step
+const { addScoresLine } = scoresLine;
 
 const STEP_KEYS = new Set([
   't',
