@@ -69,7 +69,7 @@ export class EpisodeRecorder implements RunnerSink {
   private evThresholds: number[] = [];
   private lastThreshold = NaN;
   private lastThresholdText = 'null';
-  private lastThresholdBytes = asciiBytes('null');
+  private lastThresholdBytes = Buffer.from('null', 'latin1');
   private readonly stopAtFlag: boolean;
   /** the guard's look-ahead that fired (the engine's recomputation), its latest notice, its measure */
   private fired: GuardPrediction | null = null;
@@ -353,7 +353,7 @@ export class EpisodeRecorder implements RunnerSink {
     if (m.threshold !== this.lastThreshold) {
       this.lastThreshold = m.threshold;
       this.lastThresholdText = jsonNumber(m.threshold);
-      this.lastThresholdBytes = asciiBytes(this.lastThresholdText);
+      this.lastThresholdBytes = Buffer.from(this.lastThresholdText, 'latin1');
     }
     let lookahead = '';
     if (this.pendingLookahead) {
@@ -549,10 +549,6 @@ const STEP_KEYS = new Set([
   'fallback',
   'sceneProblem',
 ]);
-
-function asciiBytes(text: string): Uint8Array {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
-}
 
 /** JSON for a number the way JSON.stringify writes it (non-finite -> null). */
 function jsonNumber(x: number): string {
