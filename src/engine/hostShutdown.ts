@@ -3,7 +3,6 @@
 // If the engine is SIGKILLed instead, the runners notice (parent watch, fd 4 EOF) and the next
 // engine cleans their leftovers (staleRunners.ts).
 import type { RunnerProcess } from './runnerProcess';
-import { dropTracesAheadNow } from './traceWriter';
 
 /** What shutdown needs of a trace being written (an EpisodeRecorder), declared here so that this
  *  module, which the runner keeper and the engine's types reach, does not import the recorder. */
@@ -28,7 +27,6 @@ function shutdownNow(): void {
     }
   }
   recorders.clear();
-  dropTracesAheadNow();
   for (const c of children) c.killNow();
   children.clear();
 }

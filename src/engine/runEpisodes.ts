@@ -13,7 +13,7 @@ import { episodeIdFor, makeRunId, tracePath } from './paths';
 import { RunnerProcess } from './runnerProcess';
 import { cleanStaleRunners } from './staleRunners';
 import { startEpisode, superviseEpisode } from './superviseEpisode';
-import { dropTracesAhead, openTraceAhead, traceWritesSettled } from './traceWriter';
+import { traceWritesSettled } from './traceWriter';
 import type { EpisodeResult, RunRequest, RunResult } from './types';
 
 /** Episode commands a runner holds behind the one it runs. One was enough to skip the round trip
@@ -152,8 +152,6 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
         pending.push(a);
         a.sent = c.send(commandFor(a.i));
         if (!a.sent) return;
-        // its trace file is made now, on the thread pool, while the episodes before it run
-        openTraceAhead(episodes[a.i].trace);
         c.queueNext(() => {
           // the runner ended the episode before it itself and is trusted: that trace is final (and
           // counts for fail fast now, before another episode is claimed)
@@ -254,12 +252,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
 
   hostShutdownAcquire();
   try {
-    try {
-      await Promise.all(Array.from({ length: workers }, () => worker()));
-    } finally {
-      // the files made ahead for episodes that never started (a stopped run, a replaced child's queue)
-      dropTracesAhead(episodes.map((e) => e.trace));
-    }
+    await Promise.all(Array.from({ length: workers }, () => worker()));
     await traceWritesSettled();
   } finally {
     hostShutdownRelease();

@@ -5,9 +5,6 @@
 // Lines are encoded straight into one reused buffer (a pool shared by the writers of a process):
 // joining them into a string and Buffer.from() of it cost ~7 us per scores-only line here, nearly all
 // of it the fresh 100+ KiB allocation per flush; writing into memory already in use costs ~0.01 us.
-// A run creates its next traces ahead, on the thread pool, under a hidden name (openTraceAhead):
-// creating a file cost 250-350 us of system time here, as much as the engine's work for a 400-step
-// episode; renaming the made file into place at the episode's start costs ~30 us.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TraceRecord } from '../core/traceFormat';
@@ -29,98 +26,6 @@ function rememberDir(dir: string): void {
   if (madeDirs.size >= 64) madeDirs.clear();
   madeDirs.add(dir);
 }
-const FLAGS = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND;
-
-/** A trace file being made ahead under a hidden name; `fd` once open, `dropped` if no writer wants it. */
-interface Ahead {
-  temp: string;
-  fd: number | null;
-  dropped: boolean;
-}
-const ahead = new Map<string, Ahead>();
-
-/** The hidden name a trace is made under: not a trace to anything that lists a run's traces
- *  (`*.trace.jsonl`). If the engine dies, an empty one may stay behind; nothing reads it. */
-function aheadName(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.next`);
-}
-
-/** Starts making `file` on the thread pool, under a hidden name, for a writer opened later (a run's
- *  next episodes, whose commands are already with the runner). Only into a folder this process has
- *  written a trace into (made and known), and only once per file. */
-export function openTraceAhead(file: string): void {
-  if (ahead.has(file) || !madeDirs.has(path.dirname(file))) return;
-  const a: Ahead = { temp: aheadName(file), fd: null, dropped: false };
-  ahead.set(file, a);
-  const done = new Promise<void>((resolve) =>
-    fs.open(a.temp, FLAGS | fs.constants.O_TRUNC, 0o644, (err, fd) => {
-      if (err) {
-        if (ahead.get(file) === a) ahead.delete(file);
-        return resolve();
-      }
-      if (!a.dropped) {
-        a.fd = fd;
-        return resolve();
-      }
-      fs.close(fd, () => fs.unlink(a.temp, () => resolve()));
-    }),
-  );
-  settle(done);
-}
-
-/** Forgets the files made ahead for `files` that no writer took (a stopped run's episodes that never
- *  started): closed and removed on the thread pool; traceWritesSettled() waits for it. */
-export function dropTracesAhead(files: readonly string[]): void {
-  for (const file of files) {
-    const a = ahead.get(file);
-    if (!a) continue;
-    ahead.delete(file);
-    a.dropped = true;
-    const fd = a.fd;
-    if (fd !== null) settle(new Promise<void>((resolve) => fs.close(fd, () => fs.unlink(a.temp, () => resolve()))));
-  }
-}
-
-/** The same, at once, when the engine is being shut down (hostShutdown.ts): no thread pool then. */
-export function dropTracesAheadNow(): void {
-  for (const a of ahead.values()) {
-    a.dropped = true;
-    try {
-      if (a.fd !== null) fs.closeSync(a.fd);
-      fs.unlinkSync(a.temp);
-    } catch {
-      // not made yet (the open still running) or gone: nothing to remove
-    }
-  }
-  ahead.clear();
-}
-
-/** The file made ahead for `file`, renamed into place, or null (none ready, or `file` exists: a
- *  writer appends to an existing trace, never replaces it). */
-function takeAhead(file: string): number | null {
-  const a = ahead.get(file);
-  if (!a) return null;
-  if (a.fd === null || fs.existsSync(file)) {
-    dropTracesAhead([file]);
-    return null;
-  }
-  ahead.delete(file);
-  try {
-    fs.renameSync(a.temp, file);
-  } catch {
-    a.dropped = true;
-    const fd = a.fd;
-    settle(new Promise<void>((resolve) => fs.close(fd, () => fs.unlink(a.temp, () => resolve()))));
-    return null;
-  }
-  return a.fd;
-}
-
-function settle(p: Promise<void>): void {
-  pendingSyncs.add(p);
-  void p.then(() => pendingSyncs.delete(p));
-}
-
 const FLUSH_BYTES = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
 
@@ -162,26 +67,20 @@ export class TraceWriter {
   readonly repaired: number;
 
   constructor(readonly file: string) {
-    const made = takeAhead(file);
-    if (made !== null) {
-      // made empty ahead (O_TRUNC) and renamed into place: nothing to repair
-      this.fd = made;
-      this.repaired = 0;
-    } else {
-      const dir = path.dirname(file);
-      // A run's traces share a folder: make it once, not once per episode (~0.15 ms each here);
-      // a folder removed meanwhile is made again.
-      if (!madeDirs.has(dir)) fs.mkdirSync(dir, { recursive: true });
-      try {
-        this.fd = fs.openSync(file, FLAGS, 0o644);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        fs.mkdirSync(dir, { recursive: true });
-        this.fd = fs.openSync(file, FLAGS, 0o644);
-      }
-      rememberDir(dir);
-      this.repaired = repairTornTail(this.fd);
+    const flags = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND;
+    const dir = path.dirname(file);
+    // A run's traces share a folder: make it once, not once per episode (~0.15 ms each here);
+    // a folder removed meanwhile is made again.
+    if (!madeDirs.has(dir)) fs.mkdirSync(dir, { recursive: true });
+    try {
+      this.fd = fs.openSync(file, flags, 0o644);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      fs.mkdirSync(dir, { recursive: true });
+      this.fd = fs.openSync(file, flags, 0o644);
     }
+    rememberDir(dir);
+    this.repaired = repairTornTail(this.fd);
     this.buf = pool.pop() ?? Buffer.allocUnsafe(FLUSH_BYTES);
   }
 
@@ -277,6 +176,7 @@ export class TraceWriter {
           fs.fdatasync(fd, () => fs.close(fd, () => resolve()));
         }),
     );
-    settle(done);
+    pendingSyncs.add(done);
+    void done.then(() => pendingSyncs.delete(done));
   }
 }

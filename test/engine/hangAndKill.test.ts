@@ -95,8 +95,6 @@ test('episode timeout ends a slow episode; Stop Run (abort) ends it killed_by_us
   ac.abort();
   const res = await run;
   assert.equal(res.episodes.length, 1, 'episodes not started are not run');
-  // nor left a trace: the files made ahead for the two queued behind it are gone
-  assert.deepEqual(fs.readdirSync(res.dir), [path.basename(res.episodes[0].trace)]);
   assert.equal(res.episodes[0].reason, 'killed_by_user');
   assert.equal(trace(res.episodes[0].trace).end?.reason, 'killed_by_user');
   assert.equal(alive(Number(fs.readFileSync(pidFile, 'utf8'))), false);
