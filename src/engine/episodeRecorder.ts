@@ -69,7 +69,8 @@ export class EpisodeRecorder implements RunnerSink {
   private evThresholds: number[] = [];
   private lastThreshold = NaN;
   private lastThresholdText = 'null';
-  private lastThresholdBytes = Buffer.from('null', 'latin1');
+  /** the scores-only line's ends for the last threshold, without and with the flag */
+  private lineTails = [scoresLineTail('null', false), scoresLineTail('null', true)];
   private readonly stopAtFlag: boolean;
   /** the guard's look-ahead that fired (the engine's recomputation), its latest notice, its measure */
   private fired: GuardPrediction | null = null;
@@ -353,7 +354,7 @@ export class EpisodeRecorder implements RunnerSink {
     if (m.threshold !== this.lastThreshold) {
       this.lastThreshold = m.threshold;
       this.lastThresholdText = jsonNumber(m.threshold);
-      this.lastThresholdBytes = Buffer.from(this.lastThresholdText, 'latin1');
+      this.lineTails = [scoresLineTail(this.lastThresholdText, false), scoresLineTail(this.lastThresholdText, true)];
     }
     let lookahead = '';
     if (this.pendingLookahead) {
@@ -362,7 +363,7 @@ export class EpisodeRecorder implements RunnerSink {
     }
     if (!rec && !lookahead) {
       // scores only: the line's bytes go straight into the writer's buffer
-      addScoresLine(this.writer, index, u, m.score, m.statistic, this.lastThresholdBytes, flag);
+      addScoresLine(this.writer, index, u, m.score, m.statistic, this.lineTails[flag ? 1 : 0]);
     } else if (!rec) {
       this.writer.addLine(this.stepHead(index, u, flag) + lookahead + '}');
     } else {
@@ -533,7 +534,7 @@ export class EpisodeRecorder implements RunnerSink {
 
 // a module-local copy: an import compiled to CommonJS (tsx, which the benchmarks run) is a getter
 // call at each use, and this one runs every step
-const { addScoresLine } = scoresLine;
+const { addScoresLine, scoresLineTail } = scoresLine;
 
 const STEP_KEYS = new Set([
   't',

@@ -14,46 +14,60 @@ import type { TraceWriter } from './traceWriter';
 const { FALSE, FLAG, INCREMENT, PREFIX, SCORE, STATISTIC, THRESHOLD, TRUE } = layout;
 const { NUMBER_BYTES, putNumber } = numberText;
 
-/** every fixed part, the longest flag, the closing brace and newline, a step index of up to 16 digits
- *  and the three numbers written here */
-const FIXED =
-  PREFIX.length +
-  INCREMENT.length +
-  SCORE.length +
-  STATISTIC.length +
-  THRESHOLD.length +
-  FLAG.length +
-  FALSE.length +
-  2 +
-  16 +
-  3 * NUMBER_BYTES;
+/** the fixed parts before the tail, a step index of up to 16 digits and the three numbers written here */
+const FIXED = PREFIX.length + INCREMENT.length + SCORE.length + STATISTIC.length + 16 + 3 * NUMBER_BYTES;
+
+/** The line's end after the statistic, for a threshold (its JSON text: a number or `null`) and a flag:
+ *  `,"threshold":T,"flag":false}` and the newline. Made once while the threshold stays the same. */
+export function scoresLineTail(threshold: string, flag: boolean): Uint8Array {
+  const value = flag ? TRUE : FALSE;
+  const out = new Uint8Array(THRESHOLD.length + threshold.length + FLAG.length + value.length + 2);
+  let p = put(out, 0, THRESHOLD);
+  for (let i = 0; i < threshold.length; i++) out[p++] = threshold.charCodeAt(i);
+  p = put(out, p, FLAG);
+  p = put(out, p, value);
+  out[p++] = 125; // }
+  out[p] = 10; // \n
+  return out;
+}
 
 function put(buf: Uint8Array, pos: number, src: Uint8Array): number {
   for (let i = 0; i < src.length; i++) buf[pos + i] = src[i];
   return pos + src.length;
 }
 
-/** A non-negative safe integer in decimal, as String() writes it. */
+/** A non-negative safe integer in decimal, as String() writes it. Below 2^31 (every real step index)
+ *  in int32 arithmetic: a double's % is a call to fmod. */
 function putIndex(buf: Uint8Array, pos: number, n: number): number {
+  if (n > 0x7fffffff) {
+    let digits = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+    let p = pos + digits;
+    for (let m = n; p > pos; m = Math.floor(m / 10)) buf[--p] = 48 + (m % 10);
+    return pos + digits;
+  }
   let digits = 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  for (let m = n | 0; m >= 10; m = (m / 10) | 0) digits++;
   let p = pos + digits;
-  for (let m = n; p > pos; m = Math.floor(m / 10)) buf[--p] = 48 + (m % 10);
+  for (let m = n | 0; p > pos;) {
+    const t = (m / 10) | 0;
+    buf[--p] = 48 + m - t * 10;
+    m = t;
+  }
   return pos + digits;
 }
 
-/** Queues one scores-only step line. The numbers are finite; `threshold` is the threshold's JSON text
- *  (a number or `null`, ASCII), formatted once while it stays the same. */
+/** Queues one scores-only step line. The numbers are finite; `tail` is scoresLineTail() of the
+ *  threshold and flag. */
 export function addScoresLine(
   w: TraceWriter,
   step: number,
   increment: number,
   score: number,
   statistic: number,
-  threshold: Uint8Array,
-  flag: boolean,
+  tail: Uint8Array,
 ): void {
-  const buf = w.reserve(FIXED + threshold.length);
+  const buf = w.reserve(FIXED + tail.length);
   let p = w.offset;
   p = put(buf, p, PREFIX);
   p = putIndex(buf, p, step);
@@ -68,11 +82,6 @@ export function addScoresLine(
     // the fixed detector's statistic is its score: the same text
     for (let i = scoreAt; i < scoreEnd; i++) buf[p++] = buf[i];
   } else p = putNumber(buf, p, statistic);
-  p = put(buf, p, THRESHOLD);
-  p = put(buf, p, threshold);
-  p = put(buf, p, FLAG);
-  p = put(buf, p, flag ? TRUE : FALSE);
-  buf[p++] = 125; // }
-  buf[p++] = 10; // \n
+  p = put(buf, p, tail);
   w.endLine(p);
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { TraceWriter } from '../../src/engine/traceWriter';
-import { addScoresLine } from '../../src/engine/scoresLine';
+import { addScoresLine, scoresLineTail } from '../../src/engine/scoresLine';
 import { parseTraceLine } from '../../src/core/traceReader';
 import type { TraceStep } from '../../src/core/traceFormat';
 
@@ -30,7 +30,7 @@ function templateLine(step: number, u: number, score: number, statistic: number,
 function addTemplateScores(w: TraceWriter, l: [number, number, number, number, number, boolean]): string {
   const [step, u, score, statistic, threshold, flag] = l;
   const th = Number.isFinite(threshold) ? String(threshold) : 'null';
-  addScoresLine(w, step, u, score, statistic, Buffer.from(th, 'latin1'), flag);
+  addScoresLine(w, step, u, score, statistic, scoresLineTail(th, flag));
   return templateLine(step, u, score, statistic, threshold, flag);
 }
 
