@@ -12,7 +12,7 @@ import { excerpt } from './recordValidate';
 import type { RunnerSink } from './runnerProcess';
 import type { StreamName } from './outputCapture';
 import { TraceWriter } from './traceWriter';
-import { addScoresLine } from './scoresLine';
+import * as scoresLine from './scoresLine';
 import type { EpisodeResult, ForkSnapshotPlan } from './types';
 import type { ProtocolSpec } from '../core/scenario';
 import type { Recording } from '../core/traceFormat';
@@ -69,6 +69,8 @@ export class EpisodeRecorder implements RunnerSink {
   private evThresholds: number[] = [];
   private lastThreshold = NaN;
   private lastThresholdText = 'null';
+  /** the scores-only line's ends for the last threshold, without and with the flag */
+  private lineTails = [scoresLineTail('null', false), scoresLineTail('null', true)];
   private readonly stopAtFlag: boolean;
   /** the guard's look-ahead that fired (the engine's recomputation), its latest notice, its measure */
   private fired: GuardPrediction | null = null;
@@ -346,13 +348,13 @@ export class EpisodeRecorder implements RunnerSink {
     // The trace line is built from the engine's own numbers plus, for a full recording, the runner's
     // already-validated JSON text spliced in unchanged: re-serializing every observation cost as much
     // as parsing it (docs/performance.md: the engine's per-step work bounds the runner's throughput).
-    // Number formatting is most of this line's cost: a fixed threshold is formatted once, and a
-    // statistic equal to the score (the fixed detector) reuses the score's text.
-    const score = String(m.score);
-    const statistic = m.statistic === m.score ? score : String(m.statistic);
+    // Number formatting is most of this line's cost: a fixed threshold is formatted once, a statistic
+    // equal to the score (the fixed detector) reuses the score's text, and a scores-only line has its
+    // numbers written straight into the writer's buffer (numberText.ts), no string made.
     if (m.threshold !== this.lastThreshold) {
       this.lastThreshold = m.threshold;
       this.lastThresholdText = jsonNumber(m.threshold);
+      this.lineTails = [scoresLineTail(this.lastThresholdText, false), scoresLineTail(this.lastThresholdText, true)];
     }
     let lookahead = '';
     if (this.pendingLookahead) {
@@ -361,11 +363,11 @@ export class EpisodeRecorder implements RunnerSink {
     }
     if (!rec && !lookahead) {
       // scores only: the line's bytes go straight into the writer's buffer
-      addScoresLine(this.writer, index, String(u), score, statistic, this.lastThresholdText, flag);
+      addScoresLine(this.writer, index, u, m.score, m.statistic, this.lineTails[flag ? 1 : 0]);
     } else if (!rec) {
-      this.writer.addLine(this.stepHead(index, u, score, statistic, flag) + lookahead + '}');
+      this.writer.addLine(this.stepHead(index, u, flag) + lookahead + '}');
     } else {
-      const head = this.stepHead(index, u, score, statistic, flag) + lookahead;
+      const head = this.stepHead(index, u, flag) + lookahead;
       const spliced = splicedTail(rec, line);
       if (spliced !== null) this.writer.addLine(head + ',' + spliced);
       else {
@@ -406,7 +408,10 @@ export class EpisodeRecorder implements RunnerSink {
     }
   }
 
-  private stepHead(index: number, u: number, score: string, statistic: string, flag: boolean): string {
+  private stepHead(index: number, u: number, flag: boolean): string {
+    const m = this.s.monitor;
+    const score = String(m.score);
+    const statistic = m.statistic === m.score ? score : String(m.statistic);
     return `{"type":"step","step":${index},"increment":${u},"score":${score},"statistic":${statistic},"threshold":${this.lastThresholdText},"flag":${flag}`;
   }
 
@@ -526,6 +531,10 @@ export class EpisodeRecorder implements RunnerSink {
     return this.finished;
   }
 }
+
+// a module-local copy: an import compiled to CommonJS (tsx, which the benchmarks run) is a getter
+// call at each use, and this one runs every step
+const { addScoresLine, scoresLineTail } = scoresLine;
 
 const STEP_KEYS = new Set([
   't',

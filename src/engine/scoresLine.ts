@@ -2,68 +2,86 @@
 //   {"type":"step","step":N,"increment":U,"score":S,"statistic":Z,"threshold":T,"flag":B}
 // the layout core/stepLineFast.ts reads back. No string per line, no join, no UTF-8 encode: the
 // fixed parts are copied from bytes made once (core/stepLineLayout.ts, shared with the reader), the
-// step index is written digit by digit, and the numbers (ASCII, from String()) char by char. The same
-// bytes as the template string it replaces (test/engine/traceWriterLines.test.ts).
-import { FALSE, FLAG, INCREMENT, PREFIX, SCORE, STATISTIC, THRESHOLD, TRUE } from '../core/stepLineLayout';
+// step index is written digit by digit, and the numbers straight from the doubles (numberText.ts:
+// String()'s text without making a string). The same bytes as the template string it replaces
+// (test/engine/traceWriterLines.test.ts).
+import * as layout from '../core/stepLineLayout';
+import * as numberText from './numberText';
 import type { TraceWriter } from './traceWriter';
 
-/** every fixed part, the longest flag, the closing brace and newline, and a step index of up to 16 digits */
-const FIXED =
-  PREFIX.length +
-  INCREMENT.length +
-  SCORE.length +
-  STATISTIC.length +
-  THRESHOLD.length +
-  FLAG.length +
-  FALSE.length +
-  2 +
-  16;
+// Module-local copies of the imports used per step: an import compiled to CommonJS (tsx, which the
+// benchmarks run) is a getter call at each use, ~1.5% of the engine's time in a profile.
+const { FALSE, FLAG, INCREMENT, PREFIX, SCORE, STATISTIC, THRESHOLD, TRUE } = layout;
+const { NUMBER_BYTES, putNumber } = numberText;
+
+/** the fixed parts before the tail, a step index of up to 16 digits and the three numbers written here */
+const FIXED = PREFIX.length + INCREMENT.length + SCORE.length + STATISTIC.length + 16 + 3 * NUMBER_BYTES;
+
+/** The line's end after the statistic, for a threshold (its JSON text: a number or `null`) and a flag:
+ *  `,"threshold":T,"flag":false}` and the newline. Made once while the threshold stays the same. */
+export function scoresLineTail(threshold: string, flag: boolean): Uint8Array {
+  const value = flag ? TRUE : FALSE;
+  const out = new Uint8Array(THRESHOLD.length + threshold.length + FLAG.length + value.length + 2);
+  let p = put(out, 0, THRESHOLD);
+  for (let i = 0; i < threshold.length; i++) out[p++] = threshold.charCodeAt(i);
+  p = put(out, p, FLAG);
+  p = put(out, p, value);
+  out[p++] = 125; // }
+  out[p] = 10; // \n
+  return out;
+}
 
 function put(buf: Uint8Array, pos: number, src: Uint8Array): number {
   for (let i = 0; i < src.length; i++) buf[pos + i] = src[i];
   return pos + src.length;
 }
 
-/** ASCII text (a number as String() writes it, or null). */
-function putText(buf: Uint8Array, pos: number, text: string): number {
-  for (let i = 0; i < text.length; i++) buf[pos + i] = text.charCodeAt(i);
-  return pos + text.length;
-}
-
-/** A non-negative safe integer in decimal, as String() writes it. */
+/** A non-negative safe integer in decimal, as String() writes it. Below 2^31 (every real step index)
+ *  in int32 arithmetic: a double's % is a call to fmod. */
 function putIndex(buf: Uint8Array, pos: number, n: number): number {
+  if (n > 0x7fffffff) {
+    let digits = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+    let p = pos + digits;
+    for (let m = n; p > pos; m = Math.floor(m / 10)) buf[--p] = 48 + (m % 10);
+    return pos + digits;
+  }
   let digits = 1;
-  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  for (let m = n | 0; m >= 10; m = (m / 10) | 0) digits++;
   let p = pos + digits;
-  for (let m = n; p > pos; m = Math.floor(m / 10)) buf[--p] = 48 + (m % 10);
+  for (let m = n | 0; p > pos;) {
+    const t = (m / 10) | 0;
+    buf[--p] = 48 + m - t * 10;
+    m = t;
+  }
   return pos + digits;
 }
 
-/** Queues one scores-only step line. The texts are JSON numbers (or `null`), i.e. ASCII. */
+/** Queues one scores-only step line. The numbers are finite; `tail` is scoresLineTail() of the
+ *  threshold and flag. */
 export function addScoresLine(
   w: TraceWriter,
   step: number,
-  increment: string,
-  score: string,
-  statistic: string,
-  threshold: string,
-  flag: boolean,
+  increment: number,
+  score: number,
+  statistic: number,
+  tail: Uint8Array,
 ): void {
-  const buf = w.reserve(FIXED + increment.length + score.length + statistic.length + threshold.length);
+  const buf = w.reserve(FIXED + tail.length);
   let p = w.offset;
   p = put(buf, p, PREFIX);
   p = putIndex(buf, p, step);
   p = put(buf, p, INCREMENT);
-  p = putText(buf, p, increment);
+  p = putNumber(buf, p, increment);
   p = put(buf, p, SCORE);
-  p = putText(buf, p, score);
+  const scoreAt = p;
+  p = putNumber(buf, p, score);
+  const scoreEnd = p;
   p = put(buf, p, STATISTIC);
-  p = putText(buf, p, statistic);
-  p = put(buf, p, THRESHOLD);
-  p = putText(buf, p, threshold);
-  p = put(buf, p, FLAG);
-  p = put(buf, p, flag ? TRUE : FALSE);
-  buf[p++] = 125; // }
-  buf[p++] = 10; // \n
+  if (statistic === score) {
+    // the fixed detector's statistic is its score: the same text
+    for (let i = scoreAt; i < scoreEnd; i++) buf[p++] = buf[i];
+  } else p = putNumber(buf, p, statistic);
+  p = put(buf, p, tail);
   w.endLine(p);
 }

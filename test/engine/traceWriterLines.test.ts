@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { TraceWriter } from '../../src/engine/traceWriter';
-import { addScoresLine } from '../../src/engine/scoresLine';
+import { addScoresLine, scoresLineTail } from '../../src/engine/scoresLine';
 import { parseTraceLine } from '../../src/core/traceReader';
 import type { TraceStep } from '../../src/core/traceFormat';
 
@@ -18,7 +18,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-writer-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 
-/** The line as the engine wrote it before the byte writer (a template string of String() texts). */
+/** The line as the engine wrote it before the byte writer (a template string of String() texts). The
+ *  byte writer formats the numbers itself (numberText.ts); this checks it against String(). */
 function templateLine(step: number, u: number, score: number, statistic: number, threshold: number, flag: boolean) {
   const s = String(score);
   const st = statistic === score ? s : String(statistic);
@@ -28,28 +29,35 @@ function templateLine(step: number, u: number, score: number, statistic: number,
 
 function addTemplateScores(w: TraceWriter, l: [number, number, number, number, number, boolean]): string {
   const [step, u, score, statistic, threshold, flag] = l;
-  const s = String(score);
-  addScoresLine(
-    w,
-    step,
-    String(u),
-    s,
-    statistic === score ? s : String(statistic),
-    Number.isFinite(threshold) ? String(threshold) : 'null',
-    flag,
-  );
+  const th = Number.isFinite(threshold) ? String(threshold) : 'null';
+  addScoresLine(w, step, u, score, statistic, scoresLineTail(th, flag));
   return templateLine(step, u, score, statistic, threshold, flag);
 }
 
-const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
-const scoresArgs = fc.tuple(
-  fc.nat({ max: Number.MAX_SAFE_INTEGER }),
-  finite,
-  finite,
-  finite,
-  fc.oneof(finite, fc.constant(-Infinity)),
-  fc.boolean(),
+const anyDouble = fc.double({ noNaN: true, noDefaultInfinity: true });
+/** what scores are made of: any double, a running sum, a short decimal, a whole number */
+const finite = fc.oneof(
+  anyDouble,
+  fc
+    .array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 1, maxLength: 50 })
+    .map((xs) => xs.reduce((a, b) => a + b, 0)),
+  fc.tuple(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 12 })).map(([m, k]) => m / 10 ** k),
+  fc.integer({ min: -1e15, max: 1e15 }),
 );
+/** step, increment, score, statistic (half the time the score itself: the fixed detector), threshold, flag */
+const scoresArgs = fc
+  .tuple(
+    fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+    finite,
+    finite,
+    fc.option(finite, { nil: null }),
+    fc.oneof(finite, fc.constant(-Infinity)),
+    fc.boolean(),
+  )
+  .map(
+    ([i, u, score, statistic, threshold, flag]) =>
+      [i, u, score, statistic ?? score, threshold, flag] as [number, number, number, number, number, boolean],
+  );
 /** a text line (any JSON string value, so multi-byte and astral characters too), or a scores line */
 const lineArb = fc.oneof(
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }).map((s) => ({ text: JSON.stringify(s) })) },
