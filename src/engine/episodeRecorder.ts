@@ -12,7 +12,7 @@ import { excerpt } from './recordValidate';
 import type { RunnerSink } from './runnerProcess';
 import type { StreamName } from './outputCapture';
 import { TraceWriter } from './traceWriter';
-import * as scoresLine from './scoresLine';
+import { addScoresLine, scoresLineTail } from './scoresLine';
 import type { EpisodeResult, ForkSnapshotPlan } from './types';
 import type { ProtocolSpec } from '../core/scenario';
 import type { Recording } from '../core/traceFormat';
@@ -350,7 +350,7 @@ export class EpisodeRecorder implements RunnerSink {
     // as parsing it (docs/performance.md: the engine's per-step work bounds the runner's throughput).
     // Number formatting is most of this line's cost: a fixed threshold is formatted once, a statistic
     // equal to the score (the fixed detector) reuses the score's text, and a scores-only line has its
-    // numbers written straight into the writer's buffer (numberText.ts), no string made.
+    // numbers written straight into the writer's buffer (numberBytes.ts), no string made.
     if (m.threshold !== this.lastThreshold) {
       this.lastThreshold = m.threshold;
       this.lastThresholdText = jsonNumber(m.threshold);
@@ -531,10 +531,6 @@ export class EpisodeRecorder implements RunnerSink {
     return this.finished;
   }
 }
-
-// a module-local copy: an import compiled to CommonJS (tsx, which the benchmarks run) is a getter
-// call at each use, and this one runs every step
-const { addScoresLine, scoresLineTail } = scoresLine;
 
 const STEP_KEYS = new Set([
   't',

@@ -2,17 +2,12 @@
 //   {"type":"step","step":N,"increment":U,"score":S,"statistic":Z,"threshold":T,"flag":B}
 // the layout core/stepLineFast.ts reads back. No string per line, no join, no UTF-8 encode: the
 // fixed parts are copied from bytes made once (core/stepLineLayout.ts, shared with the reader), the
-// step index is written digit by digit, and the numbers straight from the doubles (numberText.ts:
+// step index is written digit by digit, and the numbers straight from the doubles (numberBytes.ts:
 // String()'s text without making a string). The same bytes as the template string it replaces
 // (test/engine/traceWriterLines.test.ts).
-import * as layout from '../core/stepLineLayout';
-import * as numberText from './numberText';
+import { FALSE, FLAG, INCREMENT, PREFIX, SCORE, STATISTIC, THRESHOLD, TRUE } from '../core/stepLineLayout';
+import { NUMBER_BYTES, putNumber } from './numberBytes';
 import type { TraceWriter } from './traceWriter';
-
-// Module-local copies of the imports used per step: an import compiled to CommonJS (tsx, which the
-// benchmarks run) is a getter call at each use, ~1.5% of the engine's time in a profile.
-const { FALSE, FLAG, INCREMENT, PREFIX, SCORE, STATISTIC, THRESHOLD, TRUE } = layout;
-const { NUMBER_BYTES, putNumber } = numberText;
 
 /** the fixed parts before the tail, a step index of up to 16 digits and the three numbers written here */
 const FIXED = PREFIX.length + INCREMENT.length + SCORE.length + STATISTIC.length + 16 + 3 * NUMBER_BYTES;

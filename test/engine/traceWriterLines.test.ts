@@ -19,7 +19,7 @@ test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 
 /** The line as the engine wrote it before the byte writer (a template string of String() texts). The
- *  byte writer formats the numbers itself (numberText.ts); this checks it against String(). */
+ *  byte writer formats the numbers itself (numberBytes.ts); this checks it against String(). */
 function templateLine(step: number, u: number, score: number, statistic: number, threshold: number, flag: boolean) {
   const s = String(score);
   const st = statistic === score ? s : String(statistic);

@@ -12,7 +12,7 @@
 // its trailing zeros cut. Whenever the answer is not clear-cut — N halfway between two integers, N
 // at the interval's edge (where round-half-even decides), x a power of two (its interval is
 // lopsided), the magnitude outside that range — it returns String()'s own text instead. So it is
-// never wrong, only sometimes not faster (test/unit/numberText.test.ts compares it with String()).
+// never wrong, only sometimes not faster (test/engine/numberBytes.test.ts compares it with String()).
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);

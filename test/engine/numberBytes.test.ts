@@ -1,10 +1,10 @@
-// The engine writes a scores-only line's numbers itself (src/engine/numberText.ts) instead of calling
+// The engine writes a scores-only line's numbers itself (src/engine/numberBytes.ts) instead of calling
 // String(): its bytes must be exactly String()'s text for every finite double, since the trace's
 // readers and the tests that compare traces rely on the engine writing numbers one way.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { NUMBER_BYTES, putNumber } from '../../src/engine/numberText';
+import { NUMBER_BYTES, putNumber } from '../../src/engine/numberBytes';
 
 const buf = Buffer.alloc(2 * NUMBER_BYTES);
 
