@@ -420,7 +420,7 @@ describe('replay panel (headless Chromium, strict CSP)', { timeout: 120_000 }, (
       },
     });
     await page.waitForFunction(() =>
-      /step timeout after 1000 steps \(0–999\)/.test(document.querySelector('.header')!.textContent!),
+      /step timed out after 1000 steps \(0–999\)/.test(document.querySelector('.header')!.textContent!),
     );
     assert.match(await textOf(page, '.header-error'), /step: step 1000 took longer than 2000 ms/);
   });
