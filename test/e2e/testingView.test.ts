@@ -95,8 +95,22 @@ function explorerRow(page: Page, label: string): Locator {
 }
 
 /** Expands a collapsed tree row (its twistie). */
+/** Expands a row, waiting for it to have children first: an item whose children were only just added
+ *  (an agent's episodes, as its run ends) has no aria-expanded until the tree re-renders it. */
 async function expand(row: Locator): Promise<void> {
-  if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+  await waitUntil('the row expanded', async () => {
+    const state = await row.getAttribute('aria-expanded');
+    if (state === 'false') {
+      await row.locator('.monaco-tl-twistie').click();
+      // one click at a time: a second one before the row re-renders would fold it again
+      await waitUntil(
+        'the twistie answered',
+        async () => (await row.getAttribute('aria-expanded')) !== 'false',
+        10_000,
+      );
+    }
+    return state === 'true';
+  });
 }
 
 /** The result state the row's icon shows ("failed", "passed", "unset", ...). */
