@@ -2,15 +2,15 @@
 //   {"type":"step","step":N,"increment":U,"score":S,"statistic":Z,"threshold":T,"flag":B}
 // the layout core/stepLineFast.ts reads back. No string per line, no join, no UTF-8 encode: the
 // fixed parts are copied from bytes made once (core/stepLineLayout.ts, shared with the reader), the
-// step index is written digit by digit, and the numbers straight from the doubles (numberBytes.ts:
+// step index and the numbers are written straight from the doubles (numberBytes.ts:
 // String()'s text without making a string). The same bytes as the template string it replaces
 // (test/engine/traceWriterLines.test.ts).
 import { FALSE, FLAG, INCREMENT, PREFIX, SCORE, STATISTIC, THRESHOLD, TRUE } from '../core/stepLineLayout';
 import { NUMBER_BYTES, putNumber } from './numberBytes';
 import type { TraceWriter } from './traceWriter';
 
-/** the fixed parts before the tail, a step index of up to 16 digits and the three numbers written here */
-const FIXED = PREFIX.length + INCREMENT.length + SCORE.length + STATISTIC.length + 16 + 3 * NUMBER_BYTES;
+/** the fixed parts before the tail, and the step index and three numbers written here */
+const FIXED = PREFIX.length + INCREMENT.length + SCORE.length + STATISTIC.length + 4 * NUMBER_BYTES;
 
 /** The line's end after the statistic, for a threshold (its JSON text: a number or `null`) and a flag:
  *  `,"threshold":T,"flag":false}` and the newline. Made once while the threshold stays the same. */
@@ -31,27 +31,6 @@ function put(buf: Uint8Array, pos: number, src: Uint8Array): number {
   return pos + src.length;
 }
 
-/** A non-negative safe integer in decimal, as String() writes it. Below 2^31 (every real step index)
- *  in int32 arithmetic: a double's % is a call to fmod. */
-function putIndex(buf: Uint8Array, pos: number, n: number): number {
-  if (n > 0x7fffffff) {
-    let digits = 1;
-    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
-    let p = pos + digits;
-    for (let m = n; p > pos; m = Math.floor(m / 10)) buf[--p] = 48 + (m % 10);
-    return pos + digits;
-  }
-  let digits = 1;
-  for (let m = n | 0; m >= 10; m = (m / 10) | 0) digits++;
-  let p = pos + digits;
-  for (let m = n | 0; p > pos;) {
-    const t = (m / 10) | 0;
-    buf[--p] = 48 + m - t * 10;
-    m = t;
-  }
-  return pos + digits;
-}
-
 /** Queues one scores-only step line. The numbers are finite; `tail` is scoresLineTail() of the
  *  threshold and flag. */
 export function addScoresLine(
@@ -65,7 +44,7 @@ export function addScoresLine(
   const buf = w.reserve(FIXED + tail.length);
   let p = w.offset;
   p = put(buf, p, PREFIX);
-  p = putIndex(buf, p, step);
+  p = putNumber(buf, p, step); // an integer: numberBytes' integer path
   p = put(buf, p, INCREMENT);
   p = putNumber(buf, p, increment);
   p = put(buf, p, SCORE);
