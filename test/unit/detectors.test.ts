@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { consistentThreshold, createMonitor, nextUp, scratchColumns, type Monitor } from '../../src/core/detectors';
 import type { DetectorConfig } from '../../src/core/detectorConfig';
 import { calFile, detCal } from './calFixtures';
@@ -377,4 +379,21 @@ test("past the model's end: envelope extrapolates drift and spread, window and C
       ),
     /cusum\.tailSd must be a finite number > 0/,
   );
+});
+
+test("doubleArray keeps V8's unboxed-double elements whatever the values, and the values exactly", () => {
+  // The scans' instruction count depends on the model and ring arrays being unboxed doubles; whole
+  // numbers would otherwise make an array of small integers (another elements kind, another map).
+  const src = `
+    const { doubleArray } = require('./src/core/detectors.ts');
+    const vals = [[1, 2, 3], [0, 0], [-0, 1.5, Number.MAX_VALUE]];
+    const out = vals.map((v) => { const a = doubleArray(v.length, (i) => v[i]);
+      return { double: %HasDoubleElements(a), packed: !%HasHoleyElements(a), same: a.every((x, i) => Object.is(x, v[i])) }; });
+    console.log(JSON.stringify(out));`;
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '-e', src], {
+    cwd: path.join(__dirname, '..', '..'),
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  for (const x of JSON.parse(r.stdout)) assert.deepEqual(x, { double: true, packed: true, same: true });
 });
