@@ -259,10 +259,11 @@ export class RunnerProcess {
     }
   }
 
-  send(msg: ControlMessage): boolean {
+  /** Writes one control message; `msg` may be its JSON text already (episodeCommandText). */
+  send(msg: ControlMessage | string): boolean {
     const control = this.child.stdio[4] as Writable | null;
     if (!control || control.destroyed || !control.writable) return false;
-    control.write(JSON.stringify(msg) + '\n');
+    control.write((typeof msg === 'string' ? msg : JSON.stringify(msg)) + '\n');
     return true;
   }
 
