@@ -3,6 +3,9 @@
 // the runner's process group, its descendants by ppid, and every process whose environment holds the
 // runner's token (a double-forked daemon reparented to PID 1 still carries it). PID 1 here does not
 // reap zombies, so a process in state Z counts as dead.
+// The engine polls these files ten times a second while it records (runnerProcess.ts), on the core the
+// runner does not use, so they are read into one reused buffer: readFileSync allocated 64 KiB per
+// /proc file (they report size 0) plus an fstat, and a scan of every process made ~5 MB of garbage.
 import fs from 'node:fs';
 
 export const TOKEN_VAR = 'OBJECTIVE_MONITOR_TOKEN';
@@ -21,15 +24,48 @@ export interface TreeTarget {
   /** the runner's process group (= its pid: it is spawned detached) */
   pgid: number;
   token: string;
+  /** the runner's start time (clock ticks since boot), when known: a process started before it
+   *  cannot have inherited its token, so the token scan skips it */
+  start?: number;
+}
+
+/** The buffer every /proc read goes into (grown for a large environment, never shrunk below 4 KiB). */
+let scratch = Buffer.allocUnsafe(4096);
+
+/** Reads a /proc file into `scratch`; returns its length, or -1 when it cannot be read (the process
+ *  is gone, or not ours). `whole` reads to end of file; otherwise a read shorter than the room offered
+ *  ends it (a stat or status file is made in one piece, so one read(2) takes all of it). */
+function readProc(file: string, whole: boolean): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return -1;
+  }
+  try {
+    let len = 0;
+    for (;;) {
+      if (len === scratch.length) {
+        const grown = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(grown, 0, 0, len);
+        scratch = grown;
+      }
+      const room = scratch.length - len;
+      const n = fs.readSync(fd, scratch, len, room, null);
+      len += n;
+      if (n === 0 || (!whole && n < room)) return len;
+    }
+  } catch {
+    return -1;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export function readStat(pid: number): ProcInfo | null {
-  let s: string;
-  try {
-    s = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null;
-  }
+  const len = readProc(`/proc/${pid}/stat`, false);
+  if (len < 0) return null;
+  const s = scratch.toString('latin1', 0, len);
   // comm may hold spaces and parentheses: the fields start after the last ')'
   const close = s.lastIndexOf(')');
   const f = s.slice(close + 2).split(' ');
@@ -58,12 +94,16 @@ export function isAlive(pid: number, start?: number): boolean {
   return start === undefined || p!.start === start;
 }
 
+/** The bytes a token holder's environment contains. */
+const tokenEntry = (token: string): Buffer => Buffer.from(`${TOKEN_VAR}=${token}\0`, 'latin1');
+
 export function hasToken(pid: number, token: string): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`${TOKEN_VAR}=${token}\0`);
-  } catch {
-    return false;
-  }
+  return holds(pid, tokenEntry(token));
+}
+
+function holds(pid: number, entry: Buffer): boolean {
+  const len = readProc(`/proc/${pid}/environ`, true);
+  return len >= entry.length && scratch.subarray(0, len).indexOf(entry) >= 0;
 }
 
 /** Every live process of the tree: group members, descendants of the root, and token holders with
@@ -83,12 +123,25 @@ export function snapshotTree(target: TreeTarget, withTokens = true, procs: ProcI
     found.set(p.pid, p);
     stack.push(p);
   };
+  const addDescendants = () => {
+    while (stack.length) for (const c of children.get(stack.pop()!.pid) ?? []) add(c);
+  };
   for (const p of procs) {
     if (isDead(p)) continue;
     if ((target.pid > 1 && p.pid === target.pid) || (target.pgid > 1 && p.pgrp === target.pgid)) add(p);
-    else if (withTokens && hasToken(p.pid, target.token)) add(p);
   }
-  while (stack.length) for (const c of children.get(stack.pop()!.pid) ?? []) add(c);
+  addDescendants();
+  if (withTokens) {
+    // Only processes not found already, and none older than the runner: an environment is a copy
+    // made at fork, so only the runner's own offspring carry its token.
+    const entry = tokenEntry(target.token);
+    const since = target.start ?? 0;
+    for (const p of procs) {
+      if (isDead(p) || found.has(p.pid) || p.start < since) continue;
+      if (holds(p.pid, entry)) add(p);
+    }
+    addDescendants();
+  }
   return [...found.values()];
 }
 
@@ -163,13 +216,10 @@ export function killTreeNow(target: TreeTarget): void {
 export function rssOf(procs: ProcInfo[]): number {
   let total = 0;
   for (const p of procs) {
-    try {
-      const s = fs.readFileSync(`/proc/${p.pid}/status`, 'latin1');
-      const i = s.indexOf('VmRSS:');
-      if (i >= 0) total += parseInt(s.slice(i + 6), 10) * 1024;
-    } catch {
-      // exited between listing and reading
-    }
+    // -1: exited between listing and reading
+    const len = readProc(`/proc/${p.pid}/status`, false);
+    const i = len < 0 ? -1 : scratch.subarray(0, len).indexOf('VmRSS:');
+    if (i >= 0) total += parseInt(scratch.toString('latin1', i + 6, Math.min(len, i + 40)), 10) * 1024;
   }
   return total;
 }

@@ -7,7 +7,7 @@ import { createMonitor } from '../core/detectors';
 import type { EngineEvent } from '../shared/engineEvents';
 import { EpisodeRecorder } from './episodeRecorder';
 import { FailFast } from './failFast';
-import { planEpisodes } from './episodePlan';
+import { episodeCommandText, planEpisodes } from './episodePlan';
 import { hostShutdownAcquire, hostShutdownRelease, track } from './hostShutdown';
 import { episodeIdFor, makeRunId, tracePath } from './paths';
 import { RunnerProcess } from './runnerProcess';
@@ -110,12 +110,9 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     emit({ type: 'episode_start', runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace });
     return { rec, untrack };
   };
-  const commandFor = (i: number) => ({
-    ...plan.command,
-    episodeId: episodes[i].episodeId,
-    seed: episodes[i].seed,
-    ...(req.checkRender && i === 0 ? { checkRender: true } : {}),
-  });
+  const commandText = episodeCommandText(plan.command);
+  const commandFor = (i: number): string =>
+    commandText(episodes[i].episodeId, episodes[i].seed, req.checkRender === true && i === 0);
 
   /** An episode claimed while the ones before it run, its command already sent to their runner. */
   interface Ahead {

@@ -15,6 +15,7 @@ import {
   killTree,
   killTreeNow,
   listProcesses,
+  readStat,
   rssOf,
   snapshotTree,
   TOKEN_VAR,
@@ -128,7 +129,9 @@ export class RunnerProcess {
       windowsHide: true,
     });
     const pid = this.child.pid ?? -1;
-    this.target = { pid, pgid: pid, token: this.token };
+    // the child exists (unreaped) until its exit event is handled, so its start time can be read now
+    const start = pid > 0 ? readStat(pid)?.start : undefined;
+    this.target = { pid, pgid: pid, token: this.token, ...(start !== undefined ? { start } : {}) };
     if (pid > 0) registerRunner(this.target);
 
     this.exited = new Promise<ExitInfo>((resolve) => {
@@ -256,10 +259,11 @@ export class RunnerProcess {
     }
   }
 
-  send(msg: ControlMessage): boolean {
+  /** Writes one control message; `msg` may be its JSON text already (episodeCommandText). */
+  send(msg: ControlMessage | string): boolean {
     const control = this.child.stdio[4] as Writable | null;
     if (!control || control.destroyed || !control.writable) return false;
-    control.write(JSON.stringify(msg) + '\n');
+    control.write((typeof msg === 'string' ? msg : JSON.stringify(msg)) + '\n');
     return true;
   }
 

@@ -12,8 +12,8 @@ const DRAIN_MS = 2000;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
-/** Sends an episode's command to an idle runner and makes `rec` its sink. */
-export function startEpisode(child: RunnerProcess, rec: EpisodeRecorder, cmd: EpisodeCommand): void {
+/** Sends an episode's command (or its JSON text) to an idle runner and makes `rec` its sink. */
+export function startEpisode(child: RunnerProcess, rec: EpisodeRecorder, cmd: EpisodeCommand | string): void {
   child.attach(rec);
   rec.lastInputAt = Date.now();
   if (!child.send(cmd))
