@@ -96,6 +96,8 @@ export class RunnerProcess {
   target: TreeTarget;
   private killing: Promise<KillReport> | null = null;
   private readonly memoryLimitBytes: number;
+  /** onExit's callbacks still waiting; null once the exit has been delivered */
+  private exitWatchers: Set<(info: ExitInfo) => void> | null = new Set();
 
   constructor(readonly opts: RunnerOptions) {
     const dist = distDir();
@@ -146,6 +148,11 @@ export class RunnerProcess {
         }
       });
     });
+    void this.exited.then((info) => {
+      const watchers = this.exitWatchers!;
+      this.exitWatchers = null;
+      for (const w of watchers) w(info);
+    });
     void this.exited.then((info) =>
       this.failHello(
         info.spawnError ?? `runner exited (code ${info.code}, signal ${info.signal}) before its handshake`,
@@ -184,6 +191,22 @@ export class RunnerProcess {
     this.rssTimer = setInterval(() => this.pollRss(), RSS_POLL_MS);
     this.rssTimer.unref();
     void this.exited.then(() => clearInterval(this.rssTimer));
+  }
+
+  /** Calls `cb` when the runner exits (soon, if it has already); the returned function stops the watch.
+   *  An episode watches only while it runs: a reaction added to `exited` by each episode would stay
+   *  until the runner exits, and with it the episode's recorder (~10 KB), for every episode a kept
+   *  runner has run. */
+  onExit(cb: (info: ExitInfo) => void): () => void {
+    const watchers = this.exitWatchers;
+    if (watchers === null) {
+      let live = true;
+      const info = this.exitInfo!;
+      queueMicrotask(() => live && cb(info));
+      return () => (live = false);
+    }
+    watchers.add(cb);
+    return () => watchers.delete(cb);
   }
 
   get pid(): number {

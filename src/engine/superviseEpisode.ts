@@ -60,14 +60,18 @@ export async function superviseEpisode(
 
   // A dead child's last records are still in the pipe: kill its tree (grandchildren may hold fd 3
   // open), read to end of file, and only then ask why it died.
-  void child.exited.then(async (info) => {
+  const stopWatch = child.onExit((info) => {
     if (rec.concluded) return;
-    await child.kill(200);
-    await Promise.race([child.drained, delay(DRAIN_MS)]);
-    rec.conclude(classifyExit(info, child.output.tail('stderr'), limits.memoryLimitMb));
+    void (async () => {
+      await child.kill(200);
+      await Promise.race([child.drained, delay(DRAIN_MS)]);
+      rec.conclude(classifyExit(info, child.output.tail('stderr'), limits.memoryLimitMb));
+    })();
   });
 
   const outcome = await rec.ended;
+  // concluded now: the watch would return at once, so it goes (and lets go of `rec`)
+  stopWatch();
   clearInterval(ticker);
   signal?.removeEventListener('abort', onAbort);
 
