@@ -44,6 +44,7 @@ import { lastStepOf, ScoreChart } from './scoreChart';
 import { StepSeries } from './stepSeries';
 import { readTheme, watchTheme, type Theme } from './theme';
 import { thresholdNote } from './thresholdNote';
+import { fixedText } from './tickText';
 import {
   advance,
   clampStep,
@@ -133,24 +134,27 @@ const zoomBtn = button('whole episode', 'show all steps (Z, or double-click the 
 zoomBtn.classList.add('tl-zoom');
 timelineEl.append(firstBtn, backBtn, playBtn, fwdBtn, lastBtn, track, stepLabel, flagBtn, forkBtn, speedSel, zoomBtn);
 
-const chart = new ScoreChart(chartBox, {
-  onPick: (step) => {
-    timeline = seek({ ...timeline, playing: false }, step, series.length);
-    invalidate('step');
+const chart = new ScoreChart(
+  chartBox,
+  {
+    onPick: (step) => {
+      timeline = seek({ ...timeline, playing: false }, step, series.length);
+      invalidate('step');
+    },
+    onZoom: (z) => setZoom(z),
+    onToggleOverlay: (id) => {
+      if (hidden.has(id)) hidden.delete(id);
+      else hidden.add(id);
+      invalidate('chart', 'state');
+    },
   },
-  onZoom: (z) => setZoom(z),
-  onToggleOverlay: (id) => {
-    if (hidden.has(id)) hidden.delete(id);
-    else hidden.add(id);
-    invalidate('chart', 'state');
-  },
-});
-chart.chart.config.plugins?.push(
-  forkMarksPlugin(() =>
-    meta && (compare || blame)
-      ? { state: marksState(), colors: theme.chart, otherColor: otherColor(), font: theme.fontFamily }
-      : null,
-  ),
+  [
+    forkMarksPlugin(() =>
+      meta && (compare || blame)
+        ? { state: marksState(), colors: theme.chart, otherColor: otherColor(), font: theme.fontFamily }
+        : null,
+    ),
+  ],
 );
 const marksStrip = h('div', 'fork-marks hidden');
 marksStrip.setAttribute('role', 'status');
@@ -383,7 +387,7 @@ function readingNote(): string[] {
   if (!reading) return [];
   const mb = (b: number) => (b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0);
   return [
-    `reading the trace: ${mb(reading.bytesRead)} of ${mb(reading.bytes)} MB so far; showing its first ${series.length.toLocaleString('en')} steps`,
+    `reading the trace: ${mb(reading.bytesRead)} of ${mb(reading.bytes)} MB so far; showing its first ${fixedText(series.length, 0)} steps`,
   ];
 }
 

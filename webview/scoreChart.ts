@@ -14,13 +14,17 @@ import {
   LinearScale,
   Filler,
   Legend,
+  Ticks,
   type ChartDataset,
   type LegendItem,
   type Plugin,
+  type Scale,
+  type Tick,
   type ScriptableLineSegmentContext,
 } from 'chart.js';
 import { decimateEnvelope, decimateMinMax, extentOf, niceRange, type XY } from './decimate';
 import { formatNumber } from './format';
+import { tickText } from './tickText';
 import { withAlpha } from './sceneColors';
 import { placeBracket, strokeBracket, type PlotBox } from './strokeBracket';
 import type { StepSeries } from './stepSeries';
@@ -83,7 +87,13 @@ export function lastStepOf(n: number, overlays: readonly { scores: ArrayLike<num
 }
 
 export class ScoreChart {
-  readonly chart: Chart<'line', XY[]>;
+  /** chart.js's chart, made by the first render() with that render's data: made empty beforehand,
+   *  chart.js would lay out and draw an empty chart in its constructor, then lay out and draw again
+   *  with the data (docs/performance.md, "The page before the chart") */
+  private chart: Chart<'line', XY[]> | null = null;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly plot: HTMLElement;
+  private readonly plugins: Plugin<'line'>[];
   private readonly cursor: HTMLCanvasElement;
   private input: ChartInput | null = null;
   private cursorStep: number | null = null;
@@ -93,14 +103,17 @@ export class ScoreChart {
   /** what the chart shows, in words (the canvas's accessible name), without the cursor part */
   private summary = '';
 
+  /** `plugins`: drawn with the chart's own markers (e.g. the fork marks) */
   constructor(
     root: HTMLElement,
     private readonly events: ChartEvents,
+    plugins: Plugin<'line'>[] = [],
   ) {
     const canvas = document.createElement('canvas');
     canvas.className = 'chart-canvas';
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', 'running objective over steps');
+    this.canvas = canvas;
     this.cursor = document.createElement('canvas');
     this.cursor.className = 'chart-cursor';
     this.cursor.setAttribute('aria-hidden', 'true');
@@ -108,6 +121,7 @@ export class ScoreChart {
     const plot = document.createElement('div');
     plot.className = 'chart-plot';
     plot.append(canvas, this.cursor);
+    this.plot = plot;
     this.note = document.createElement('div');
     this.note.className = 'chart-note';
     root.append(plot, this.note);
@@ -124,10 +138,38 @@ export class ScoreChart {
         this.drawCursor();
       },
     };
-    this.chart = new Chart<'line', XY[]>(canvas, {
+    this.plugins = [markers, ...plugins];
+    canvas.addEventListener('pointerdown', (e) => this.pointer(e, 'down'));
+    canvas.addEventListener('pointermove', (e) => this.pointer(e, 'move'));
+    canvas.addEventListener('pointerup', (e) => this.pointer(e, 'up'));
+    canvas.addEventListener('pointercancel', (e) => this.pointer(e, 'up'));
+    canvas.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
+    canvas.addEventListener('dblclick', () => this.events.onZoom(null));
+  }
+
+  /** The chart, made with its first datasets, axes and colours: one layout, one draw. The colours and
+   *  ranges are those render() sets on later draws. */
+  private create(
+    datasets: LineDataset[],
+    x: { min: number; max: number },
+    y: { min: number; max: number },
+    input: ChartInput,
+  ): Chart<'line', XY[]> {
+    const c = input.colors;
+    const axis = { grid: { color: c.grid }, border: { color: c.grid } };
+    // chart.js's tick text, without the page's first Intl number format (tickText.ts); chart.js's own
+    // formatter where it writes scientific notation
+    const tick: (this: Scale, value: number | string, index: number, ticks: Tick[]) => string = function (
+      value,
+      index,
+      ticks,
+    ) {
+      return tickText(Number(value), ticks) ?? Ticks.formatters.numeric.call(this, Number(value), index, ticks);
+    };
+    return new Chart<'line', XY[]>(this.canvas, {
       type: 'line',
-      data: { datasets: [] },
-      plugins: [markers],
+      data: { datasets },
+      plugins: this.plugins,
       options: {
         parsing: false,
         normalized: true,
@@ -140,11 +182,16 @@ export class ScoreChart {
           line: { tension: 0, borderJoinStyle: 'round' },
         },
         interaction: { mode: 'nearest', intersect: true },
+        // the panel writes numbers the en-US way everywhere (the header, the inspector, the ticks)
+        locale: 'en-US',
+        font: { family: input.fontFamily, size: 11 },
+        color: c.fg,
         plugins: {
           legend: {
             position: 'top',
             align: 'end',
             labels: {
+              color: c.fg,
               boxWidth: 14,
               boxHeight: 2,
               filter: (item) => item.text !== '',
@@ -159,7 +206,7 @@ export class ScoreChart {
               const ds =
                 item.datasetIndex === undefined
                   ? undefined
-                  : (this.chart.data.datasets[item.datasetIndex] as LineDataset | undefined);
+                  : (this.chart?.data.datasets[item.datasetIndex] as LineDataset | undefined);
               if (ds?.overlayId) this.events.onToggleOverlay(ds.overlayId);
             },
           },
@@ -168,22 +215,26 @@ export class ScoreChart {
         scales: {
           x: {
             type: 'linear',
-            title: { display: true, text: 'step' },
-            ticks: { maxTicksLimit: 10, precision: 0, includeBounds: false },
+            title: { display: true, text: 'step', color: c.muted },
+            ticks: { maxTicksLimit: 10, precision: 0, includeBounds: false, color: c.muted, callback: tick },
+            ...axis,
+            ...x,
           },
-          y: { type: 'linear', title: { display: true, text: 'running objective' }, ticks: { maxTicksLimit: 8 } },
+          y: {
+            type: 'linear',
+            title: { display: true, text: 'running objective', color: c.muted },
+            ticks: { maxTicksLimit: 8, color: c.muted, callback: tick },
+            ...axis,
+            ...y,
+          },
         },
+        // chart.js sizes the canvas in its constructor too (this.chart is not set yet then): that first
+        // size is the one it draws with, so only later resizes draw again
         onResize: () => {
-          if (this.input) queueMicrotask(() => this.input && this.render(this.input));
+          if (this.chart && this.input) queueMicrotask(() => this.input && this.render(this.input));
         },
       },
     });
-    canvas.addEventListener('pointerdown', (e) => this.pointer(e, 'down'));
-    canvas.addEventListener('pointermove', (e) => this.pointer(e, 'move'));
-    canvas.addEventListener('pointerup', (e) => this.pointer(e, 'up'));
-    canvas.addEventListener('pointercancel', (e) => this.pointer(e, 'up'));
-    canvas.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
-    canvas.addEventListener('dblclick', () => this.events.onZoom(null));
   }
 
   /** The visible step range for a zoom, when the full axis ends at step `last`. A zoom may reach a
@@ -215,7 +266,11 @@ export class ScoreChart {
     const predLast = pred ? pred.step + pred.scores.length : -1;
     const { from, to } = ScoreChart.range(Math.max(lastStepOf(n, input.overlays), predLast), input.zoom);
     const last = Math.min(to, n - 1);
-    const buckets = Math.max(50, Math.round(this.chart.chartArea?.width || this.chart.width || 800));
+    // before the chart exists, the plot's box: a few more columns than its plot area has (no visible change)
+    const buckets = Math.max(
+      50,
+      Math.round(this.chart?.chartArea?.width || this.chart?.width || this.plot.clientWidth || 800),
+    );
     const flag = input.flaggedStep;
     const keep = flag !== null ? [flag] : [];
     const score = decimateMinMax(series.scores, from, last, buckets, keep);
@@ -344,7 +399,18 @@ export class ScoreChart {
     const ext = extentOf(extents) ?? { min: -1, max: 1 };
     const pad = (ext.max - ext.min) * 0.03;
     const yr = niceRange(ext.min - pad, ext.max + pad);
-    const o = this.chart.options;
+    // the note first: it takes room under the plot, and set after the draw it would resize the chart
+    // (chart.js then lays out and draws it all again, a frame later)
+    if (this.note.textContent !== input.thresholdNote.text) this.note.textContent = input.thresholdNote.text;
+    this.note.title = input.thresholdNote.title;
+    if (!this.chart) {
+      this.chart = this.create(datasets, { min: from, max: to }, yr, input);
+      this.summary = this.describe(from, to, lastStepOf(n, input.overlays));
+      this.label();
+      return decimateMs;
+    }
+    const chart = this.chart;
+    const o = chart.options;
     const xs = o.scales!.x!,
       ys = o.scales!.y!;
     xs.min = from;
@@ -360,10 +426,8 @@ export class ScoreChart {
     o.plugins!.legend!.labels!.color = c.fg;
     o.font = { family: input.fontFamily, size: 11 };
     o.color = c.fg;
-    this.chart.data.datasets = datasets;
-    this.chart.update('none');
-    if (this.note.textContent !== input.thresholdNote.text) this.note.textContent = input.thresholdNote.text;
-    this.note.title = input.thresholdNote.title;
+    chart.data.datasets = datasets;
+    chart.update('none');
     this.summary = this.describe(from, to, lastStepOf(n, input.overlays));
     this.label();
     return decimateMs;
@@ -381,7 +445,7 @@ export class ScoreChart {
         `Predicted stop: the guard stopped before step ${p.step}; the running objective was predicted to fall to ${formatNumber(p.predictedScore)}${p.crossingStep === null ? '' : `, below the threshold at step ${p.crossingStep}`}${p.replay ? ' (the prediction replays the simulator exactly)' : ''}.`,
       );
     }
-    const legend = (this.chart.legend?.legendItems ?? []).map((it) => it.text).filter((t) => t !== '');
+    const legend = (this.chart?.legend?.legendItems ?? []).map((it) => it.text).filter((t) => t !== '');
     if (legend.length) parts.push(`Legend: ${legend.join(', ')}.`);
     return parts.join(' ');
   }
@@ -392,7 +456,7 @@ export class ScoreChart {
     let text = this.summary;
     if (inp && s !== null && s < inp.series.length)
       text += ` Cursor at step ${s}, margin ${formatNumber(inp.series.scores[s] - inp.series.thresholds[s])}.`;
-    if (this.chart.canvas.getAttribute('aria-label') !== text) this.chart.canvas.setAttribute('aria-label', text);
+    if (this.canvas.getAttribute('aria-label') !== text) this.canvas.setAttribute('aria-label', text);
   }
 
   /** chart.js's own legend entries, with the overlays' collapsed to a few and "+N more". */
@@ -428,21 +492,21 @@ export class ScoreChart {
 
   /** The step under a client x coordinate, or null outside the plot. */
   stepAt(clientX: number): number | null {
-    const x = this.chart.scales.x;
+    const x = this.chart?.scales.x;
     if (!x) return null;
-    const r = this.chart.canvas.getBoundingClientRect();
+    const r = this.canvas.getBoundingClientRect();
     return Math.round(x.getValueForPixel(clientX - r.left) ?? NaN);
   }
 
   private pointer(e: PointerEvent, phase: 'down' | 'move' | 'up'): void {
-    const area = this.chart.chartArea;
-    const r = this.chart.canvas.getBoundingClientRect();
+    const area = this.chart?.chartArea;
+    const r = this.canvas.getBoundingClientRect();
     const px = e.clientX - r.left,
       py = e.clientY - r.top;
     const inside = area && px >= area.left && px <= area.right && py >= area.top && py <= area.bottom;
     if (phase === 'down' && inside && e.button === 0) {
       this.dragging = true;
-      this.chart.canvas.setPointerCapture(e.pointerId);
+      this.canvas.setPointerCapture(e.pointerId);
     } else if (phase === 'up') {
       this.dragging = false;
       return;
@@ -453,14 +517,15 @@ export class ScoreChart {
   }
 
   private wheel(e: WheelEvent): void {
-    if (!this.input || !this.chart.chartArea) return;
+    const area = this.chart?.chartArea;
+    if (!this.input || !area) return;
     e.preventDefault();
     const { from, to } = ScoreChart.range(this.lastStep(), this.input.zoom);
     const last = Math.max(this.lastStep(), MIN_ZOOM_SPAN);
     const at = this.stepAt(e.clientX) ?? (from + to) / 2;
     if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
       // pan
-      const d = ((e.deltaX || e.deltaY) / this.chart.chartArea.width) * (to - from);
+      const d = ((e.deltaX || e.deltaY) / area.width) * (to - from);
       const shift = Math.round(Math.max(-from, Math.min(Math.max(last, to) - to, d)));
       this.events.onZoom({ from: from + shift, to: to + shift });
       return;
@@ -595,8 +660,9 @@ export class ScoreChart {
   }
 
   private drawCursor(): void {
-    if (!this.chart) return; // chart.js renders once inside its constructor
-    const src = this.chart.canvas,
+    const chart = this.chart;
+    if (!chart) return; // not made yet, or inside chart.js's constructor (its first draw)
+    const src = this.canvas,
       cv = this.cursor;
     if (cv.width !== src.width || cv.height !== src.height) {
       cv.width = src.width;
@@ -609,10 +675,10 @@ export class ScoreChart {
     ctx.clearRect(0, 0, cv.width, cv.height);
     const inp = this.input,
       step = this.cursorStep;
-    if (!inp || step === null || step >= inp.series.length || !this.chart.scales.x) return;
-    const x = this.chart.scales.x,
-      y = this.chart.scales.y,
-      a = this.chart.chartArea;
+    if (!inp || step === null || step >= inp.series.length || !chart.scales.x) return;
+    const x = chart.scales.x,
+      y = chart.scales.y,
+      a = chart.chartArea;
     const px = x.getPixelForValue(step);
     if (px < a.left - 0.5 || px > a.right + 0.5) return;
     const dpr = src.width / Math.max(src.clientWidth, 1);

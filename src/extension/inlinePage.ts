@@ -14,3 +14,23 @@ export function inlineSafe(text: string): boolean {
 export function withSourceMap(bundle: string, mapUrl: string): string {
   return bundle.replace(/\/\/# sourceMappingURL=main\.js\.map\s*$/, `//# sourceMappingURL=${mapUrl}`);
 }
+
+/** The replay webview's page around its styles and script (each already inline or a link): the CSP
+ *  allows the nonce's elements and the webview's own resources only. Also what the page-start
+ *  benchmark (bench/replayPageStart.bench.ts) opens, so it measures this page. */
+export function pageHtml(p: { nonce: string; cspSource: string; styles: string[]; script: string }): string {
+  const { nonce: n, cspSource: src } = p;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${src} data:; style-src ${src} 'nonce-${n}'; font-src ${src}; script-src 'nonce-${n}'; connect-src 'none';">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+${p.styles.join('\n')}
+<title>Replay</title>
+</head>
+<body>
+${p.script}
+</body>
+</html>`;
+}

@@ -35,7 +35,7 @@ import type { FlagSettings, TraceFlags } from '../core/reflag';
 import { compareFork } from './forkCompare';
 import { OpenTiming } from './openTiming';
 import { isFinishedTrace } from './traceFinished';
-import { inlineSafe, withSourceMap } from './inlinePage';
+import { inlineSafe, pageHtml, withSourceMap } from './inlinePage';
 import type { ReadProgress } from './traceColumns';
 import { packColumns } from '../shared/packedColumns';
 import { recordOfStep, type LoadedTrace, type TraceCache } from './traceCache';
@@ -707,19 +707,7 @@ export function replayHtml(webview: vscode.Webview, extensionUri: vscode.Uri): s
     bundle !== null && inlineSafe(bundle)
       ? `<script nonce="${n}">\n${withSourceMap(bundle, asset('dist', 'webview', 'main.js.map'))}\n</script>`
       : `<script nonce="${n}" src="${asset('dist', 'webview', 'main.js')}"></script>`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'nonce-${n}'; font-src ${webview.cspSource}; script-src 'nonce-${n}'; connect-src 'none';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-${parts.join('\n')}
-<title>Replay</title>
-</head>
-<body>
-${script}
-</body>
-</html>`;
+  return pageHtml({ nonce: n, cspSource: webview.cspSource, styles: parts, script });
 }
 
 function readAsset(extensionUri: vscode.Uri, p: string[]): string | null {

@@ -5,7 +5,7 @@ import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { inlineSafe, withSourceMap } from '../../src/extension/inlinePage';
+import { inlineSafe, pageHtml, withSourceMap } from '../../src/extension/inlinePage';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -39,4 +39,22 @@ test("the bundle's source map comment is made absolute, nothing else changes", (
     withSourceMap('a("//# sourceMappingURL=main.js.map");b();', url),
     'a("//# sourceMappingURL=main.js.map");b();',
   );
+});
+
+test('the page puts its styles in the head and its script in the body, under a CSP naming the nonce', () => {
+  const html = pageHtml({
+    nonce: 'N0nce',
+    cspSource: 'https://webview.test',
+    styles: ['<style nonce="N0nce">a{}</style>'],
+    script: '<script nonce="N0nce">go()</script>',
+  });
+  const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(html)?.[1] ?? '';
+  assert.match(csp, /^default-src 'none';/);
+  assert.match(csp, /script-src 'nonce-N0nce';/);
+  assert.match(csp, /style-src https:\/\/webview\.test 'nonce-N0nce';/);
+  assert.match(csp, /connect-src 'none';/);
+  const head = html.slice(html.indexOf('<head>'), html.indexOf('</head>'));
+  const body = html.slice(html.indexOf('<body>'), html.indexOf('</body>'));
+  assert.ok(head.includes('<style nonce="N0nce">a{}</style>') && !head.includes('<script'), head);
+  assert.ok(body.includes('<script nonce="N0nce">go()</script>'), body);
 });
