@@ -13,8 +13,11 @@ import fc from 'fast-check';
 import { TraceWriter } from '../../src/engine/traceWriter';
 import { addScoresLine, scoresLineTail } from '../../src/engine/scoresLine';
 import { addFullStepLine } from '../../src/engine/fullStepLine';
-import { parseTraceLine } from '../../src/core/traceReader';
-import type { TraceStep } from '../../src/core/traceFormat';
+import { parseTraceLine, readTrace } from '../../src/core/traceReader';
+import type { TraceHeader, TraceStep } from '../../src/core/traceFormat';
+import type { RunnerRecord } from '../../src/core/wire';
+import { createMonitor } from '../../src/core/detectors';
+import { EpisodeRecorder } from '../../src/engine/episodeRecorder';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-writer-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -199,4 +202,49 @@ test('writeSoon() holds lines until 64 KiB are queued (or 20 ms passed); flush()
   w.addLine(line);
   w.close();
   assert.equal(fs.readFileSync(file, 'utf8'), (line + '\n').repeat(72));
+});
+
+test('the recorder holds the lines of records read close together until its ticker (flushEvents) or the end', () => {
+  const file = path.join(tmp, `r${n++}.jsonl`);
+  const header = { type: 'header', runId: 'r', episodeId: 'e', seed: 1 } as unknown as TraceHeader;
+  const rec = new EpisodeRecorder({
+    runId: 'r',
+    episodeId: 'e',
+    seed: 1,
+    trace: file,
+    header,
+    recording: 'full',
+    protocol: 'flag-only',
+    maxSteps: 100,
+    monitor: createMonitor({ kind: 'fixed', threshold: -1e9 }, null),
+    memoryLimitMb: 256,
+    emit: () => {},
+  });
+  const send = (r: Record<string, unknown>) => {
+    const line = JSON.stringify(r);
+    rec.record(JSON.parse(line) as RunnerRecord, line);
+  };
+  send({ t: 'reset', episodeId: 'e', observation: [0], info: {} });
+  for (let step = 0; step < 10; step++)
+    send({
+      t: 'step',
+      step,
+      increment: 0.5,
+      action: 1,
+      reward: 0.5,
+      observation: [step],
+      terminated: false,
+      truncated: false,
+    });
+  // records are queued, not written one by one: the ticker's flushEvents writes them
+  assert.equal(readTrace(fs.readFileSync(file)).steps.length, 0);
+  rec.flushEvents();
+  const t = readTrace(fs.readFileSync(file));
+  assert.deepEqual(
+    t.steps.map((s) => [s.step, s.score, s.observation]),
+    [...Array(10).keys()].map((i) => [i, 0.5 * (i + 1), [i]]),
+  );
+  send({ t: 'end', episodeId: 'e', reason: 'completed', steps: 10 });
+  rec.finish();
+  assert.equal(readTrace(fs.readFileSync(file)).end?.steps, 10);
 });
