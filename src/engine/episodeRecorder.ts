@@ -13,6 +13,7 @@ import type { RunnerSink } from './runnerProcess';
 import type { StreamName } from './outputCapture';
 import { TraceWriter } from './traceWriter';
 import { addScoresLine, scoresLineTail } from './scoresLine';
+import { addFullStepLine } from './fullStepLine';
 import type { EpisodeResult, ForkSnapshotPlan } from './types';
 import type { ProtocolSpec } from '../core/scenario';
 import type { Recording } from '../core/traceFormat';
@@ -69,8 +70,10 @@ export class EpisodeRecorder implements RunnerSink {
   private evThresholds: number[] = [];
   private lastThreshold = NaN;
   private lastThresholdText = 'null';
-  /** the scores-only line's ends for the last threshold, without and with the flag */
-  private lineTails = [scoresLineTail('null', false), scoresLineTail('null', true)];
+  /** the step line's ends for the last threshold, without and with the flag (a full recording's
+   *  go on with the runner's record: scoresLineTail's `open`) */
+  private lineTails: Uint8Array[];
+  private readonly full: boolean;
   private readonly stopAtFlag: boolean;
   /** the guard's look-ahead that fired (the engine's recomputation), its latest notice, its measure */
   private fired: GuardPrediction | null = null;
@@ -86,6 +89,8 @@ export class EpisodeRecorder implements RunnerSink {
     this.writer.add(s.header);
     this.writer.flush();
     this.stopAtFlag = s.protocol === 'stop';
+    this.full = s.recording === 'full';
+    this.lineTails = [scoresLineTail('null', false, this.full), scoresLineTail('null', true, this.full)];
   }
 
   get stepCount(): number {
@@ -249,7 +254,7 @@ export class EpisodeRecorder implements RunnerSink {
 
   chunkDone(): void {
     this.lastInputAt = Date.now();
-    if (!this.finished) this.writer.flush();
+    if (!this.finished) this.writer.writeSoon();
   }
 
   memoryExceeded(rssBytes: number): void {
@@ -354,7 +359,10 @@ export class EpisodeRecorder implements RunnerSink {
     if (m.threshold !== this.lastThreshold) {
       this.lastThreshold = m.threshold;
       this.lastThresholdText = jsonNumber(m.threshold);
-      this.lineTails = [scoresLineTail(this.lastThresholdText, false), scoresLineTail(this.lastThresholdText, true)];
+      this.lineTails = [
+        scoresLineTail(this.lastThresholdText, false, this.full),
+        scoresLineTail(this.lastThresholdText, true, this.full),
+      ];
     }
     let lookahead = '';
     if (this.pendingLookahead) {
@@ -366,6 +374,12 @@ export class EpisodeRecorder implements RunnerSink {
       addScoresLine(this.writer, index, u, m.score, m.statistic, this.lineTails[flag ? 1 : 0]);
     } else if (!rec) {
       this.writer.addLine(this.stepHead(index, u, flag) + lookahead + '}');
+    } else if (
+      !lookahead &&
+      knownKeys(rec) &&
+      addFullStepLine(this.writer, index, u, m.score, m.statistic, this.lineTails[flag ? 1 : 0], line)
+    ) {
+      // full recording: the engine's fields and the runner's text, straight into the writer's buffer
     } else {
       const head = this.stepHead(index, u, flag) + lookahead;
       const spliced = splicedTail(rec, line);
@@ -458,6 +472,8 @@ export class EpisodeRecorder implements RunnerSink {
 
   /** Emits the batched `steps` event (called by the supervisor's ticker, ~20/s, and at the end). */
   flushEvents(): void {
+    // the trace holds at least what the events announced (writeSoon() may hold up to 20 ms of lines)
+    if (!this.finished) this.writer.flush();
     if (!this.evScores.length) return;
     this.s.emit({
       type: 'steps',
@@ -552,13 +568,20 @@ function jsonNumber(x: number): string {
   return Number.isFinite(x) ? String(x) : 'null';
 }
 
+/** The record has only the keys a step record may have: nothing in the runner's text can shadow a
+ *  field the engine writes, so that text may be spliced into the trace line. */
+function knownKeys(rec: StepRecord): boolean {
+  for (const k in rec) if (!STEP_KEYS.has(k)) return false;
+  return true;
+}
+
 /** The runner's step line after its `{"t":"step","step":N,"increment":U,` head — the rest of the
- *  record, ending in `}` — when the line has exactly that head and only known keys (so nothing in it
- *  can shadow a field the engine writes); null otherwise, and the record is re-serialized instead. */
+ *  record, ending in `}` — when the line has exactly that head and only known keys; null otherwise,
+ *  and the record is re-serialized instead. (The usual path writes the line byte by byte:
+ *  fullStepLine.ts; this one serves a line with a look-ahead.) */
 function splicedTail(rec: StepRecord, line: string): string | null {
   const head = `{"t":"step","step":${rec.step},"increment":${rec.increment},`;
-  if (!line.startsWith(head)) return null;
-  for (const k in rec) if (!STEP_KEYS.has(k)) return null;
+  if (!line.startsWith(head) || !knownKeys(rec)) return null;
   return line.slice(head.length);
 }
 

@@ -27,6 +27,11 @@ function rememberDir(dir: string): void {
   madeDirs.add(dir);
 }
 const FLUSH_BYTES = 256 * 1024;
+/** the most reserve() can give: a line built byte by byte fits the buffer */
+export const RESERVE_MAX = FLUSH_BYTES;
+/** writeSoon() writes once this much is queued, or WRITE_MS after the last write (see there) */
+const WRITE_BYTES = 64 * 1024;
+const WRITE_MS = 20;
 const EMPTY = Buffer.alloc(0);
 
 /** Cuts a file back to just after its last '\n' (0 bytes when it has none). Returns bytes removed. */
@@ -71,6 +76,7 @@ export class TraceWriter {
   private lines = 0;
   private unsynced = 0;
   private lastSync = Date.now();
+  private lastWrite = Date.now();
   private closed = false;
   /** bytes cut off a torn tail when the file was opened */
   readonly repaired: number;
@@ -142,9 +148,19 @@ export class TraceWriter {
     this.unsynced += lines;
   }
 
+  /** Writes what is queued once a write call is worth it: WRITE_BYTES queued, or WRITE_MS since the
+   *  last write. A runner sending full records one line per write wakes the engine for nearly every
+   *  record; a trace write per wake-up cost ~3 us a step (docs/performance.md, "Full traces at long
+   *  episodes"). Lines held here are no less safe than lines still in the pipe: the caller also
+   *  flushes on its ticker (every 50 ms) and at the episode's end. */
+  writeSoon(): void {
+    if (this.used >= WRITE_BYTES || Date.now() - this.lastWrite >= WRITE_MS) this.flush();
+  }
+
   /** Writes every queued line with one write call; syncs every ~100 lines. */
   flush(): void {
     if (this.used) {
+      this.lastWrite = Date.now();
       const len = this.used;
       const lines = this.lines;
       this.used = 0;

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runEpisodes } from '../../src/engine/index';
+import type { EngineEvent } from '../../src/shared/engineEvents';
 import { alive, problems, request, tmpDir, trace, waitFor } from './helpers';
 
 const STEP_TIMEOUT = 400;
@@ -98,4 +99,37 @@ test('episode timeout ends a slow episode; Stop Run (abort) ends it killed_by_us
   assert.equal(res.episodes[0].reason, 'killed_by_user');
   assert.equal(trace(res.episodes[0].trace).end?.reason, 'killed_by_user');
   assert.equal(alive(Number(fs.readFileSync(pidFile, 'utf8'))), false);
+});
+
+test('while the runner hangs, every step it sent is in the trace file (the engine holds none back)', async () => {
+  // The engine joins the lines of records that arrive close together into one write (writeSoon);
+  // its ticker writes what is held, so a burst of steps followed by silence still reaches the file.
+  const K = 500;
+  const ac = new AbortController();
+  const events: EngineEvent[] = [];
+  const run = runEpisodes(
+    request({
+      agent: 'faultAgent.js',
+      agentOptions: { at: K, fault: 'hang' },
+      spec: { maxSteps: 1000 },
+      limits: { stepTimeoutMs: 60_000 },
+      signal: ac.signal,
+      events,
+    }),
+  );
+  const traceFile = () => events.find((e) => e.type === 'episode_start')?.trace;
+  const stepsInFile = () => {
+    const f = traceFile();
+    return f && fs.existsSync(f) ? trace(f).steps.length : 0;
+  };
+  const held = await waitFor(() => stepsInFile() === K, 20_000);
+  const seen = stepsInFile();
+  ac.abort();
+  const res = await run;
+  assert.ok(held, `the trace held ${seen} of the ${K} steps sent before the hang`);
+  assert.equal(res.episodes[0].reason, 'killed_by_user');
+  assert.deepEqual(
+    trace(res.episodes[0].trace).steps.map((s) => s.step),
+    [...Array(K).keys()],
+  );
 });
