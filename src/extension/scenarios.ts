@@ -125,6 +125,7 @@ export async function pickScenario(
     title: `Objective Monitor: ${command}`,
     placeHolder,
     matchOnDescription: true,
+    ignoreFocusOut: true, // see pickAgent
   });
   return picked?.choice;
 }
@@ -143,6 +144,10 @@ export async function pickAgent(scenario: ScenarioChoice, command: string): Prom
   const picked = await vscode.window.showQuickPick(items, {
     title: `Objective Monitor: ${command} — agent for ${summary.name}`,
     placeHolder: command === 'Calibrate Threshold' ? 'Agent whose training episodes set the threshold' : 'Agent to run',
+    // A step of a command's flow, shown right after the palette closes: when the palette was opened from a
+    // replay panel, VS Code hands focus back to the webview a moment later, and a pick that closes on
+    // focus out vanished under the user (seen in the e2e fork test under load). Escape still cancels.
+    ignoreFocusOut: true,
   });
   if (!picked) return undefined;
   if (picked.value !== null) return picked.value;
