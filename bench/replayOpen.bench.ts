@@ -9,7 +9,6 @@
 // another commit (OM_BENCH_BASELINE_REF, default the commit before the streaming open, which read
 // the whole file with JSON.parse per line before posting anything). Each open is in a fresh server.
 //   node --import tsx bench/replayOpen.bench.ts   (or node bench/run.mjs replayOpen)
-import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +16,7 @@ import path from 'node:path';
 import { ROOT, checkInstalled, startVscode, type VscodeSession } from '../test/integration/vscodeServer';
 import { runCommand, webview } from '../test/e2e/workbench';
 import { FLAG_AT, STEPS, writeMillionStepTrace } from '../test/millionStepTrace';
+import { buildCheckout } from './baselineCheckout';
 
 const BASELINE_REF = process.env.OM_BENCH_BASELINE_REF ?? '2bfda2f';
 /** OM_BENCH_BASELINE_REF=none: this checkout only (its phases), no side-by-side */
@@ -24,13 +24,6 @@ const WITH_BASELINE = BASELINE_REF !== 'none';
 /** opens per extension (OM_BENCH_ROUNDS to change) */
 const ROUNDS = Number(process.env.OM_BENCH_ROUNDS ?? 3);
 const MB = 2 ** 20;
-
-/** The baseline extension: `ref`'s files (git archive), this checkout's node_modules, built. */
-function buildBaseline(dir: string): void {
-  execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${BASELINE_REF}" | tar -x -C "${dir}"`]);
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  execFileSync(process.execPath, ['esbuild.mjs'], { cwd: dir, stdio: 'ignore' });
-}
 
 /** What one open took, in ms from picking the file: the first chart and the whole trace as the user
  *  sees them (the DOM), and each phase on the way (the host's "opened" line in the Objective Monitor
@@ -256,7 +249,7 @@ async function main(): Promise<void> {
     const baseline = path.join(tmp, 'baseline');
     if (WITH_BASELINE) {
       fs.mkdirSync(baseline);
-      buildBaseline(baseline);
+      buildCheckout(ROOT, BASELINE_REF, baseline);
     }
     const runs = { now: [] as Open[], base: [] as Open[] };
     for (let r = 0; r < ROUNDS; r++) {

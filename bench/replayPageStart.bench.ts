@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { pageHtml } from '../src/extension/inlinePage';
+import { buildCheckout } from './baselineCheckout';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/engine/webviewHarness';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -123,9 +124,7 @@ async function main(): Promise<void> {
     execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'ignore' });
     const base = path.join(tmp, 'baseline');
     fs.mkdirSync(base);
-    execFileSync('sh', ['-c', `git -C "${ROOT}" archive "${BASELINE_REF}" | tar -x -C "${base}"`]);
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(base, 'node_modules'));
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: base, stdio: 'ignore' });
+    buildCheckout(ROOT, BASELINE_REF, base);
     const dirs: Record<string, string> = { now: ROOT, base };
     const server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
