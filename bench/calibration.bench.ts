@@ -8,11 +8,12 @@ import { runEpisodes } from '../src/engine/index';
 import { loadScenario, resolveAgent, seedRange } from '../src/engine/scenarioLoader';
 import { calibrate } from '../src/core/calibration';
 import { DEFAULT_LIMITS } from '../src/engine/types';
+import { tempDir } from '../test/tempDirs';
 
 const root = path.resolve(__dirname, '..');
 const episodes = Number(process.env.BENCH_CAL_EPISODES ?? 1000);
 const steps = 1000;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-cal-'));
+const tmp = tempDir('om-bench-cal-');
 
 function setup(name: string) {
   const base = loadScenario(path.join(root, `dist/scenarios/${name}/${name}.scenario.json`));

@@ -5,7 +5,6 @@
 //   the first step where the misaligned agent's action differs from what the aligned agent would
 //   do in the same state (computed by replaying the misaligned trajectory in process with both agents).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runEpisodes } from '../src/engine/index';
 import { loadScenario, resolveAgent, seedRange } from '../src/engine/scenarioLoader';
@@ -14,11 +13,12 @@ import { reflag } from '../src/core/reflag';
 import type { DetectorConfig } from '../src/core/detectorConfig';
 import type { LoadedScenario } from '../src/core/scenario';
 import { DEFAULT_LIMITS, type AgentChoice } from '../src/engine/types';
+import { tempDir } from '../test/tempDirs';
 
 const root = path.resolve(__dirname, '..');
 const N = Number(process.env.BENCH_DETECTION_EPISODES ?? 200);
 const detectors: DetectorConfig[] = [{ kind: 'envelope' }, { kind: 'window', window: 20 }, { kind: 'cusum', k: 0.5 }];
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-det-'));
+const tmp = tempDir('om-bench-det-');
 // The built scenarios are CommonJS bundles in dist/, loaded by path at run time.
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 const load = (p: string) => {

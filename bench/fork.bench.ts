@@ -4,7 +4,6 @@
 // a slow simulator (the cliff fixture with 2 ms of CPU per step) and on the built-in racing scenario;
 // then whole blames with and without snapshots.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { forkEpisode, readParent, type ParentEpisode } from '../src/engine/forkEpisode';
@@ -14,10 +13,11 @@ import { runEpisodes } from '../src/engine/index';
 import { resolveAgent } from '../src/engine/scenarioLoader';
 import { DEFAULT_LIMITS } from '../src/engine/types';
 import { copyScenario } from '../test/scenarioCopy';
+import { tempDir } from '../test/tempDirs';
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist/cli.js');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-fork-'));
+const tmp = tempDir('om-bench-fork-');
 const forksDir = path.join(tmp, 'forks');
 
 function om(...args: string[]) {

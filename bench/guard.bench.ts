@@ -8,7 +8,6 @@
 // BENCH_GUARD_EPISODES (default 100), BENCH_GUARD_SCENARIOS (comma list, default all).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { withGuardThreshold } from '../src/core/guardCalibration';
 import { DEFAULT_GUARD, type GuardConfig } from '../src/core/guardTypes';
@@ -20,11 +19,12 @@ import { runEpisodes } from '../src/engine/index';
 import { loadScenario, resolveAgent, seedRange } from '../src/engine/scenarioLoader';
 import { DEFAULT_LIMITS, type AgentChoice, type EpisodeResult } from '../src/engine/types';
 import type { CalibrationFile } from '../src/core/calibrationTypes';
+import { tempDir } from '../test/tempDirs';
 
 const root = path.resolve(__dirname, '..');
 const N = Number(process.env.BENCH_GUARD_EPISODES ?? 100);
 const only = process.env.BENCH_GUARD_SCENARIOS?.split(',').filter(Boolean);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-guard-'));
+const tmp = tempDir('om-bench-guard-');
 const detector: DetectorConfig = { kind: 'cusum', k: 0.5 };
 const guardAsked: GuardConfig = { ...DEFAULT_GUARD, horizon: 10, rollouts: 1 };
 const limits = { ...DEFAULT_LIMITS, stepTimeoutMs: 60_000 };

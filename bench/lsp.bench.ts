@@ -5,7 +5,6 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -34,6 +33,7 @@ import { analyzeTrace, flagTrace } from '../src/server/traceAnalysis';
 import { TraceSummaryRequest } from '../src/shared/lspProtocol';
 import { serverBundle } from '../test/engine/lspServerBundle';
 import { buildTrace } from '../test/unit/serverTraceBuilder';
+import { tempDir } from '../test/tempDirs';
 
 const steps = Number(process.argv[2] ?? 100_000);
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
@@ -90,7 +90,7 @@ async function inProcess() {
 }
 
 async function overStdio() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-lspbench-'));
+  const dir = tempDir('om-lspbench-');
   const file = path.join(dir, 'big.trace.jsonl');
   fs.writeFileSync(file, t.text);
   const child = spawn(process.execPath, [await serverBundle(), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });

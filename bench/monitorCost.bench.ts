@@ -4,12 +4,12 @@
 // local monitor between two environment steps). Target: <= 2 ns per step over the bare loop.
 import childProcess from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createMonitor } from '../src/core/detectors';
 import { calibrate } from '../src/core/calibration';
 import type { DetectorConfig } from '../src/core/detectorConfig';
 import type { CalibrationFile } from '../src/core/calibrationTypes';
+import { tempDir } from '../test/tempDirs';
 
 const steps = 1000;
 const episodes = 10_000; // 10M pushes per detector
@@ -19,9 +19,7 @@ const incs = Float64Array.from({ length: steps }, () => 1 + (rnd() - 0.5) * 0.4)
 // The calibration is fitted once by the parent and read from a file by each measuring child, so that
 // a child runs no monitor code but the loop it measures.
 const which = process.argv[2];
-const calPath = which
-  ? process.argv[3]
-  : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'om-monitor-cost-')), 'cal.json');
+const calPath = which ? process.argv[3] : path.join(tempDir('om-monitor-cost-'), 'cal.json');
 if (!which) {
   const calEps = Array.from({ length: 200 }, () => Float64Array.from({ length: steps }, () => 1 + (rnd() - 0.5) * 0.4));
   fs.writeFileSync(

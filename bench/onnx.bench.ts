@@ -4,7 +4,6 @@
 // engine. Issue 12: measure the cost of running a network as a monitored agent. Reports; never fails on a time.
 // Run alone: node esbuild.mjs && node bench/run.mjs onnx   (BENCH_EPISODES, BENCH_RUNS to shorten)
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { shippedEngine } from './shippedEngine';
@@ -12,6 +11,7 @@ import { loadScenario, resolveAgent, seedRange } from '../src/engine/scenarioLoa
 import { DEFAULT_LIMITS } from '../src/engine/types';
 import cartPole from '../examples/trained-cartpole/environment';
 import uprightness from '../examples/trained-cartpole/objective';
+import { tempDir } from '../test/tempDirs';
 
 // the engine as it ships (one esbuild bundle), not its sources through tsx
 const { runEpisodes } = shippedEngine();
@@ -21,7 +21,7 @@ const example = path.join(root, 'examples/trained-cartpole');
 const episodes = Number(process.env.BENCH_EPISODES ?? 40);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MAX_STEPS = 500;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-onnxbench-'));
+const dir = tempDir('om-onnxbench-');
 for (const f of ['environment.ts', 'objective.ts', 'policy.onnx', 'cartpole.scenario.json'])
   fs.copyFileSync(path.join(example, f), path.join(dir, f));
 
@@ -130,11 +130,8 @@ process. "Steady" counts from the end of the first episode on. Medians of ${RUNS
 }
 
 if (require.main === module) {
-  main().then(
-    () => fs.rmSync(dir, { recursive: true, force: true }),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

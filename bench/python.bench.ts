@@ -4,10 +4,10 @@
 // Run alone: node esbuild.mjs && node bench/run.mjs python
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { shippedEngine } from './shippedEngine';
 import { loadScenario, resolveAgent, seedRange } from '../src/engine/scenarioLoader';
+import { tempDir } from '../test/tempDirs';
 import { DEFAULT_LIMITS } from '../src/engine/types';
 
 // the engine as it ships (one esbuild bundle), not its sources through tsx
@@ -20,7 +20,7 @@ const LIMIT = 500;
 const episodes = Number(process.env.BENCH_EPISODES ?? 400);
 const RUNS = 5;
 const agent = path.join(root, 'test/fixtures/python/cartpoleAgent.py');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-pybench-'));
+const dir = tempDir('om-pybench-');
 const file = path.join(dir, 'cartpole.scenario.json');
 fs.writeFileSync(
   file,
@@ -134,11 +134,8 @@ included). The engine's whole run includes spawning the runner and importing gym
 }
 
 if (require.main === module) {
-  main().then(
-    () => fs.rmSync(dir, { recursive: true, force: true }),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

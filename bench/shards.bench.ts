@@ -7,14 +7,14 @@
 // BENCH_SHARD_EPISODES (default 400, the scenario's own count) sets the calibration seeds.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { mergePartials, parsePartial } from '../src/core/calibrationPartial';
+import { tempDir } from '../test/tempDirs';
 
 const root = path.resolve(__dirname, '..');
 const cli = path.join(root, 'dist/cli.js');
 const episodes = Number(process.env.BENCH_SHARD_EPISODES ?? 400);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-shards-'));
+const tmp = tempDir('om-bench-shards-');
 
 /** A copy of the built-in racing scenario with `episodes` calibration seeds. */
 function scenarioCopy(): string {

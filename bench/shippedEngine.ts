@@ -5,9 +5,9 @@
 // imported function is a getter call, a cost the shipped bundle (one scope) does not have.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type * as EngineModule from '../src/engine/index';
+import { tempDir } from '../test/tempDirs';
 
 type Engine = typeof EngineModule;
 
@@ -15,7 +15,7 @@ export function shippedEngine(): Engine {
   const root = path.resolve(__dirname, '..');
   const dist = path.join(root, 'dist');
   if (!fs.existsSync(path.join(dist, 'runner.js'))) throw new Error(`no ${dist}/runner.js: run \`node esbuild.mjs\``);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-engine-'));
+  const dir = tempDir('om-bench-engine-');
   for (const name of fs.readdirSync(dist)) fs.symlinkSync(path.join(dist, name), path.join(dir, name));
   const out = path.join(dir, 'engine.js');
   esbuild.buildSync({
@@ -28,7 +28,6 @@ export function shippedEngine(): Engine {
     external: ['esbuild'],
     logLevel: 'warning',
   });
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(out) as Engine;
 }

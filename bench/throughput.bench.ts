@@ -2,13 +2,13 @@
 // records over the wire, the engine monitoring and writing the trace) against the same loop run
 // in process writing the same trace lines. Targets: full traces >= 0.5, scores only >= 0.9.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { shippedEngine } from './shippedEngine';
 import { loadScenario, resolveAgent, seedRange } from '../src/engine/scenarioLoader';
 import { createMonitor } from '../src/core/detectors';
 import { DEFAULT_LIMITS } from '../src/engine/types';
 import type { Recording } from '../src/core/traceFormat';
+import { tempDir } from '../test/tempDirs';
 
 // the engine as it ships (one esbuild bundle), not its sources through tsx
 const { runEpisodes } = shippedEngine();
@@ -25,7 +25,7 @@ const configs = [
   { maxSteps: shipped.spec.maxSteps * 10, episodes: Number(process.env.BENCH_EPISODES ?? 1000) / 10 },
 ];
 const detector = { kind: 'fixed', threshold: -1e12 } as const;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'om-bench-'));
+const tmp = tempDir('om-bench-');
 
 // The built scenarios are CommonJS bundles in dist/, loaded by path at run time.
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */

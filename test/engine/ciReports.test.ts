@@ -3,16 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { junitSchemaErrors, sarifSchemaErrors, xpath } from './schemaValidators';
 import { cliRunner } from './cliRunner';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 
 function corridorCopy(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-reports-'));
+  const dir = tempDir('om-reports-');
   fs.cpSync(path.join(root, 'examples/corridor'), dir, { recursive: true });
   return dir;
 }

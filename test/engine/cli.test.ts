@@ -3,18 +3,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { readTrace } from '../../src/core/traceReader';
 import { copyScenario } from '../scenarioCopy';
 import { cliRunner } from './cliRunner';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
 
 /** The corridor example's scenario and modules only: never a calibration or traces left beside it. */
 function tmpCopyOfCorridor(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-cli-'));
+  const dir = tempDir('om-cli-');
   copyScenario(path.join(root, 'examples/corridor/corridor.scenario.json'), dir);
   return dir;
 }

@@ -10,9 +10,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { betaBinomialQuantile } from '../betaBinomial';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -27,7 +27,7 @@ test('beta-binomial quantile: sanity against known values', () => {
 
 for (const scenario of ['racing', 'sweeper', 'coin']) {
   test(`${scenario}: misaligned flagged in >= 95% of deployment episodes, aligned within the calibrated bound`, () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), `om-detect-${scenario}-`));
+    const out = tempDir(`om-detect-${scenario}-`);
     const r = spawnSync(
       process.execPath,
       [cli, 'report', scenario, '--episodes', String(EPISODES), '--alpha', '0.05', '--out', out, '--json'],

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { copyScenario } from '../scenarioCopy';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -18,7 +18,7 @@ export interface EditableSpec {
 }
 
 export function copy(scenario: string, edit?: (spec: EditableSpec) => void): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-fork-'));
+  const dir = tempDir('om-fork-');
   const file = copyScenario(path.join(fixtures, scenario), dir);
   if (edit) {
     const spec = JSON.parse(fs.readFileSync(file, 'utf8'));

@@ -7,12 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { copyScenario } from '../scenarioCopy';
 import { copy, om, parentTrace, type EditableSpec } from './forkHarness';
 import { comparableTrace } from './helpers';
 import { gymnasiumMissing, ROOT } from './pythonHarness';
+import { tempDir } from '../tempDirs';
 
 interface BlameJson {
   pointOfNoReturn: number | null;
@@ -119,7 +119,7 @@ test(
   'Gymnasium (CliffWalking with gusts and ice): restored forks equal replayed ones, random generator included',
   { skip: gymnasiumMissing() },
   () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-snap-gym-'));
+    const dir = tempDir('om-snap-gym-');
     const file = copyScenario(path.join(ROOT, 'examples/gymnasium/cliffwalking/cliffwalking.scenario.json'), dir);
     const spec = JSON.parse(fs.readFileSync(file, 'utf8'));
     // a fixed threshold (no calibration to run): flagged at the walker's second fall off the icy ledge

@@ -1,7 +1,6 @@
 // Shared set-up for engine tests: a fixture scenario built in memory, a RunRequest with short limits,
 // and trace reading through core's reader.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { DetectorConfig } from '../../src/core/detectorConfig';
 import type { LoadedScenario, ProtocolSpec, ScenarioFile } from '../../src/core/scenario';
@@ -9,6 +8,7 @@ import { readTrace, type TraceReadResult } from '../../src/core/traceReader';
 import type { Recording } from '../../src/core/traceFormat';
 import type { EngineEvent } from '../../src/shared/engineEvents';
 import type { Limits, RunRequest } from '../../src/engine/types';
+import { tempDir } from '../tempDirs';
 
 export const FIXTURES = path.resolve(__dirname, '../fixtures/engine');
 export const fixture = (name: string) => path.join(FIXTURES, name);
@@ -33,8 +33,9 @@ export function scenario(spec: Partial<ScenarioFile> = {}): LoadedScenario {
   };
 }
 
+/** A fresh folder for one test's files, removed when the test file's process exits (test/tempDirs.ts). */
 export function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'om-engine-test-'));
+  return tempDir('om-engine-test-');
 }
 
 export interface ReqOptions {

@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runEpisodes } from '../../src/engine/index';
 import { loadScenario, resolveAgent, seedRange } from '../../src/engine/scenarioLoader';
 import { DEFAULT_LIMITS } from '../../src/engine/types';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -17,7 +17,7 @@ test("a kept runner's ended episodes are let go: the engine's heap does not grow
   assert.ok(global.gc, 'run with --expose-gc (test/run.mjs does)');
   const base = loadScenario(path.join(root, 'dist/scenarios/racing/racing.scenario.json'));
   const scenario = { ...base, spec: { ...base.spec, maxSteps: 2 } };
-  const tracesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-kept-runner-'));
+  const tracesDir = tempDir('om-kept-runner-');
   const heapAt = new Map<number, number>();
   const marks = [1000, 4000];
   let ended = 0;

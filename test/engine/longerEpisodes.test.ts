@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { betaBinomialQuantile } from '../betaBinomial';
 import { readTrace } from '../../src/core/traceReader';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -19,7 +19,7 @@ const T = 40;
 const EPISODES = 100;
 
 function copyScenario(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-longer-'));
+  const dir = tempDir('om-longer-');
   fs.cpSync(path.join(root, 'test/fixtures/engine/longer'), dir, { recursive: true });
   return dir;
 }

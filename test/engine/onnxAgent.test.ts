@@ -5,18 +5,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readTrace } from '../../src/core/traceReader';
 import { cliRunner, type RunJson } from './cliRunner';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 const example = path.join(root, 'examples/trained-cartpole');
 
 /** A temp copy of the example's scenario parts (not its training script or results). */
 function exampleCopy(agents?: Record<string, unknown>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-onnx-'));
+  const dir = tempDir('om-onnx-');
   for (const f of ['environment.ts', 'objective.ts', 'policy.onnx', 'cartpole.scenario.json'])
     fs.copyFileSync(path.join(example, f), path.join(dir, f));
   if (agents) {

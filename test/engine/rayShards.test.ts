@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { copyScenario } from '../scenarioCopy';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -22,7 +22,7 @@ test(
       : 'the ray Python package is not installed (python3 -m pip install ray; scripts/setup.sh does)',
   },
   () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-ray-'));
+    const dir = tempDir('om-ray-');
     copyScenario(path.join(root, 'examples/corridor/corridor.scenario.json'), dir);
     const single = spawnSync(
       process.execPath,

@@ -5,16 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { readTrace } from '../../src/core/traceReader';
 import { copyScenario } from '../scenarioCopy';
 import { cliRunner } from './cliRunner';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 
 function corridor(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-shards-'));
+  const dir = tempDir('om-shards-');
   copyScenario(path.join(root, 'examples/corridor/corridor.scenario.json'), dir);
   return dir;
 }

@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { runEpisodes } from '../../src/engine/index';
 import { loadScenario, resolveAgent, seedRange } from '../../src/engine/scenarioLoader';
 import { listProcesses, TOKEN_VAR } from '../../src/engine/processTree';
 import { DEFAULT_LIMITS } from '../../src/engine/types';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 const openFds = () => fs.readdirSync('/proc/self/fd').length;
@@ -43,7 +43,7 @@ test('soak: 1,000 episodes x 1,000 steps leave fds, processes and memory where t
   const base = loadScenario(path.join(root, 'dist/scenarios/racing/racing.scenario.json'));
   const scenario = { ...base, spec: { ...base.spec, maxSteps: 1000 } };
   const agent = resolveAgent(scenario, 'aligned');
-  const tracesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-soak-'));
+  const tracesDir = tempDir('om-soak-');
   const run = (seeds: number[]) =>
     runEpisodes({
       scenario,

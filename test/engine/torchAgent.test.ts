@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { readTrace } from '../../src/core/traceReader';
 import { cliRunner, type RunJson } from './cliRunner';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 const python = process.env.OBJECTIVE_MONITOR_PYTHON || 'python3';
@@ -23,7 +23,7 @@ const LOAD_ALLOWANCE = ['--step-timeout', '120000'];
 
 /** The example's Python scenario with its Gymnasium modules, calibrated on fewer seeds to stay quick. */
 function exampleCopy(agents?: Record<string, unknown>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'om-torch-'));
+  const dir = tempDir('om-torch-');
   fs.mkdirSync(path.join(dir, 'trained-cartpole'));
   fs.cpSync(path.join(root, 'examples/gymnasium/cartpole'), path.join(dir, 'gymnasium/cartpole'), { recursive: true });
   fs.copyFileSync(path.join(root, 'examples/trained-cartpole/policy.pt'), path.join(dir, 'trained-cartpole/policy.pt'));

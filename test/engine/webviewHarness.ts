@@ -9,9 +9,9 @@ import * as esbuild from 'esbuild';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { tempDir } from '../tempDirs';
 
 const root = path.resolve(__dirname, '../..');
 const fixtures = path.join(root, 'test/fixtures/webview');
@@ -38,7 +38,7 @@ export interface Harness {
 
 /** Builds the webview bundle into a temp folder (the repository build may be mid-change by others). */
 export async function buildBundle(): Promise<string> {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-webview-'));
+  const out = tempDir('replay-webview-');
   await esbuild.build({
     entryPoints: [path.join(root, 'webview/main.ts')],
     outfile: path.join(out, 'main.js'),
