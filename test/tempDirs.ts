@@ -21,16 +21,6 @@ function removeAll(): void {
   made.clear();
 }
 
-/** A signal kills the process without 'exit' unless someone listens: remove the folders, then, if
- *  nobody else handles the signal, die of it as the default action would. */
-function onSignal(sig: NodeJS.Signals): void {
-  removeAll();
-  if (process.listenerCount(sig) === 1) {
-    process.removeListener(sig, onSignal);
-    process.kill(process.pid, sig);
-  }
-}
-
 /** A fresh folder under os.tmpdir() named `<prefix>XXXXXX`, removed when this process exits. */
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -38,7 +28,6 @@ export function tempDir(prefix: string): string {
   if (!hooked) {
     hooked = true;
     process.on('exit', removeAll);
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   }
   return dir;
 }
