@@ -2,6 +2,8 @@
 // its tests passed or failed. node:test runs each test file in its own process and every benchmark
 // is its own process, so "at exit" is "after the last test of the file". Thousands of leftover
 // folders in /tmp made creating a file there ~15x slower on the test machine and skewed benchmarks.
+// A process killed by a signal keeps its folders: listening for signals here would change how the
+// process dies (the engine's host shutdown exits on SIGTERM only when it is the sole listener).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
