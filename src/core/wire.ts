@@ -36,7 +36,15 @@ export interface EpisodeCommand {
   /** the runner runs the same detector locally so that `stop` halts at the exact step with no round
    *  trip; the engine recomputes it from the increments and is the authority */
   detector: DetectorConfig;
+  /** what the detector reads (null for a fixed threshold, or when `heldCalibration` names it) */
   calibration: CalibrationFile | null;
+  /** With a calibration: its content id. The runner keeps that calibration (only the last one), so
+   *  that later commands need not carry it again: parsing ~100-200 KB of model numbers per episode
+   *  cost the Python runner 1.5-3 ms an episode (docs/performance.md). */
+  calibrationId?: string;
+  /** Instead of the calibration: the id of the one this runner kept. A runner that holds no
+   *  calibration by that id treats the command as a protocol error and exits. */
+  heldCalibration?: string;
   /** the predictive guard: look ahead in copies before each action; absent or null: reactive only */
   guard?: GuardConfig | null;
   /** the scenario's harm key: the runner lists the steps whose info[key] is truthy (scores-only recording) */

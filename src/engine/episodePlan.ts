@@ -1,5 +1,6 @@
 // What every episode of a run shares, computed once: resolved module files, their hashes, merged
 // options, the runtime that can run them, and the trace header template.
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { UsageError } from './usageError';
 import type { ModuleInfo, TraceHeader } from '../core/traceFormat';
@@ -77,7 +78,8 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
       recording: req.recording,
       protocol: req.protocol,
       detector: req.detector,
-      calibration: req.calibration,
+      // a fixed threshold reads no calibration: the runner is not sent one
+      calibration: req.detector.kind === 'fixed' ? null : req.calibration,
       ...(req.guard ? { guard: req.guard } : {}),
       ...(spec.harm ? { harm: spec.harm } : {}),
       ...(req.fork ? { replay: replayOf(req.fork) } : {}),
@@ -102,16 +104,33 @@ export function planEpisodes(req: RunRequest): EpisodePlan {
   };
 }
 
-/** Makes each episode's command line (its JSON text) from the run's shared part, serialized once:
- *  that part carries the whole calibration (per-step models and bands, ~10,000 numbers for
+/** Each episode's command line (its JSON text), made from the run's shared part serialized once:
+ *  that part can carry the whole calibration (per-step models and bands, ~10,000 numbers for
  *  1,000-step episodes), and serializing it again for every episode cost the engine ~2 us a step.
- *  The text is the bytes `JSON.stringify({ ...command, episodeId, seed, checkRender? })` makes. */
-export function episodeCommandText(
-  command: EpisodePlan['command'],
-): (episodeId: string, seed: number, checkRender: boolean) => string {
-  const shared = JSON.stringify(command).slice(0, -1);
-  return (episodeId, seed, checkRender) =>
-    `${shared},"episodeId":${JSON.stringify(episodeId)},"seed":${JSON.stringify(seed)}${checkRender ? ',"checkRender":true' : ''}}`;
+ *  A runner is sent the calibration once: `text(..., held)` with `held` true (the runner was sent
+ *  this calibration before) names it by its id (`heldCalibration`) instead of carrying it. The text
+ *  is the bytes `JSON.stringify` makes of the command with `episodeId`, `seed` and `checkRender?`
+ *  added after the shared part's fields (and the calibration's id or reference among them). */
+export interface EpisodeCommandText {
+  /** the calibration's content id, or null when the command carries none */
+  readonly calibrationId: string | null;
+  text(episodeId: string, seed: number, checkRender: boolean, held: boolean): string;
+}
+
+export function episodeCommandText(command: EpisodePlan['command']): EpisodeCommandText {
+  const calibration = command.calibration;
+  const whole = JSON.stringify(command);
+  const calibrationId =
+    calibration === null ? null : createHash('sha256').update(JSON.stringify(calibration)).digest('hex').slice(0, 32);
+  const carried = calibrationId === null ? whole : JSON.stringify({ ...command, calibrationId });
+  const referred =
+    calibrationId === null ? whole : JSON.stringify({ ...command, calibration: null, heldCalibration: calibrationId });
+  const tails = [carried.slice(0, -1), referred.slice(0, -1)];
+  return {
+    calibrationId,
+    text: (episodeId, seed, checkRender, held) =>
+      `${tails[held ? 1 : 0]},"episodeId":${JSON.stringify(episodeId)},"seed":${JSON.stringify(seed)}${checkRender ? ',"checkRender":true' : ''}}`,
+  };
 }
 
 /** The fork's replay as the runner gets it: with the snapshots to take, or the one to restore. */

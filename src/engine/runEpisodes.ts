@@ -110,9 +110,15 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
     emit({ type: 'episode_start', runId, episodeId: ep.episodeId, seed: ep.seed, trace: ep.trace });
     return { rec, untrack };
   };
-  const commandText = episodeCommandText(plan.command);
-  const commandFor = (i: number): string =>
-    commandText(episodes[i].episodeId, episodes[i].seed, req.checkRender === true && i === 0);
+  const commands = episodeCommandText(plan.command);
+  /** Episode i's command for runner `c`: with the calibration the first time `c` is sent it, by its id
+   *  after that (a runner reads its commands in order, and one that is replaced starts afresh). */
+  const commandFor = (i: number, c: RunnerProcess): string => {
+    const id = commands.calibrationId;
+    const held = id !== null && c.calibrationSent === id;
+    if (id !== null) c.calibrationSent = id;
+    return commands.text(episodes[i].episodeId, episodes[i].seed, req.checkRender === true && i === 0, held);
+  };
 
   /** An episode claimed while the ones before it run, its command already sent to their runner. */
   interface Ahead {
@@ -147,7 +153,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
         if (pending.some((a) => !a.sent)) return;
         const a: Ahead = { i: next++, sent: false, opened: null };
         pending.push(a);
-        a.sent = c.send(commandFor(a.i));
+        a.sent = c.send(commandFor(a.i, c));
         if (!a.sent) return;
         c.queueNext(() => {
           // the runner ended the episode before it itself and is trusted: that trace is final (and
@@ -212,7 +218,7 @@ export async function runEpisodes(req: RunRequest): Promise<RunResult> {
             }
             running.episodeId = episodes[i].episodeId;
             current = rec;
-            startEpisode(child, rec, commandFor(i));
+            startEpisode(child, rec, commandFor(i, child));
             claimAhead(child);
           }
           const c = child as RunnerProcess;

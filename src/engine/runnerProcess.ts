@@ -93,6 +93,9 @@ export class RunnerProcess {
   /** fd 3 reached end of file (the child and every holder of the pipe are gone) */
   readonly drained: Promise<void>;
   peakRss = 0;
+  /** The id of the calibration last sent to this runner in an episode command (it keeps that one):
+   *  commands after it name it instead of carrying it again (episodeCommandText). */
+  calibrationSent: string | null = null;
   target: TreeTarget;
   private killing: Promise<KillReport> | null = null;
   private readonly memoryLimitBytes: number;

@@ -16,6 +16,8 @@ watchParent();
 sendRecord({ t: 'hello', wire: WIRE_VERSION, runtime: 'node', pid: process.pid, version });
 
 const queue: EpisodeCommand[] = [];
+/** the last calibration the engine sent, kept for the commands that name it by its id */
+let held: { id: string; calibration: EpisodeCommand['calibration'] } | null = null;
 let running = false;
 
 async function drain(): Promise<void> {
@@ -35,6 +37,16 @@ function onControl(line: string): void {
   }
   if (msg.t === 'shutdown') runnerExit(0);
   if (msg.t === 'episode') {
+    // the engine sends a calibration once, then names it by its id (core/wire.ts)
+    if (msg.heldCalibration !== undefined) {
+      if (!held || held.id !== msg.heldCalibration) {
+        process.stderr.write(
+          `runner: an episode command names calibration ${JSON.stringify(msg.heldCalibration)}, which this runner was not sent\n`,
+        );
+        runnerExit(65);
+      }
+      msg.calibration = held!.calibration;
+    } else if (msg.calibrationId !== undefined) held = { id: msg.calibrationId, calibration: msg.calibration };
     queue.push(msg);
     void drain();
   }

@@ -28,6 +28,8 @@ def main():
                'version': platform.python_version()})
     wire.start_threads()
     import json
+    # (id, calibration) of the last calibration the engine sent: later commands name it by its id
+    held = None
     while True:
         line = wire.next_command()
         try:
@@ -41,6 +43,15 @@ def main():
         if kind != 'episode':
             sys.stderr.write('objective-monitor runner: unknown control message %r\n' % (kind,))
             return 65
+        ref = cmd.get('heldCalibration')
+        if ref is not None:
+            if held is None or held[0] != ref:
+                sys.stderr.write('objective-monitor runner: an episode command names calibration %s, which this '
+                                 'runner was not sent\n' % json.dumps(ref))
+                return 65
+            cmd['calibration'] = held[1]
+        elif cmd.get('calibrationId') is not None:
+            held = (cmd['calibrationId'], cmd.get('calibration'))
         run_episode(cmd, create_monitor)
 
 
