@@ -207,6 +207,7 @@ export async function traceUri(
   if (replay) return vscode.Uri.file(replay.file);
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active?.fsPath.endsWith(TRACE_EXTENSION)) return active;
+  await ctx.runsModel.loaded();
   const recent = ctx.runsModel.all.flatMap((r) => r.episodes).slice(0, 200);
   if (recent.length) {
     const picked = await vscode.window.showQuickPick(
@@ -246,6 +247,7 @@ export function openTrace(ctx: Ctx): Cmd {
 /** The episodes to compare: a run (its Runs view node, or its id), or a list of trace files; without
  *  an argument, a pick among the recorded runs. */
 async function episodesToCompare(ctx: Ctx, arg: unknown): Promise<string[] | undefined> {
+  if (!Array.isArray(arg)) await ctx.runsModel.loaded();
   if (Array.isArray(arg))
     return arg
       .map(toUri)

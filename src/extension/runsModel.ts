@@ -55,6 +55,7 @@ export class RunsModel implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private refreshing: Promise<void> | undefined;
+  private firstLoad: Promise<void> | undefined;
 
   constructor(
     private readonly store: TraceCache,
@@ -93,7 +94,15 @@ export class RunsModel implements vscode.Disposable {
     this.refreshing ??= this.doRefresh().finally(() => {
       this.refreshing = undefined;
     });
+    this.firstLoad ??= this.refreshing;
     return this.refreshing;
+  }
+
+  /** Settles once the runs on disk have been read at least once. A command that offers recent
+   *  episodes waits for it: run right after the window opened, it found none yet and fell back to a
+   *  file dialog (seen in an e2e test under CI's load). */
+  loaded(): Promise<void> {
+    return this.firstLoad ?? this.refresh();
   }
 
   private async doRefresh(): Promise<void> {

@@ -18,6 +18,16 @@ let recorded: { step: number; crossingStep: number; trace: string };
 
 before(async () => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'om-e2e-guard-'));
+  // Many other recorded episodes, recorded first (the pick lists the newest run first): the Runs
+  // model's first read of them takes a while after the window opens, and the command run right away
+  // must wait for it to offer the guarded episode (it offered none and opened a file dialog, seen
+  // under CI's load).
+  const many = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'dist/cli.js'), 'run', 'coin', '--episodes', '600', '--recording', 'scores', '--json'],
+    { cwd: folder, encoding: 'utf8', timeout: 300_000 },
+  );
+  assert.ok(many.status === 0 || many.status === 1, many.stderr);
   const r = spawnSync(
     process.execPath,
     [path.join(ROOT, 'dist/cli.js'), 'run', 'racing', '--agent', 'misaligned', '--guard', '--episodes', '1', '--json'],
