@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { exampleFiles } from '../../src/extension/exampleScenario';
 import { ROOT, startVscode, type VscodeSession } from '../integration/vscodeServer';
-import { pick, runCommand, waitUntil } from './workbench';
+import { contextMenuAction, pick, runCommand, waitUntil } from './workbench';
 
 const RESULTS = path.join(ROOT, 'test-results');
 let session: VscodeSession | undefined;
@@ -232,8 +232,12 @@ test(
     const calibratedAt = fs.statSync(calibration).mtimeMs;
     await runCommand(page, 'Clear All Results');
     await waitUntil('the results cleared', async () => (await rowState(mis)) === 'unset', 30_000);
-    await mis.click({ button: 'right' });
-    await page.locator('.monaco-menu .action-label', { hasText: 'Execute Using Profile' }).first().click();
+    await contextMenuAction(
+      page,
+      () => mis,
+      'Execute Using Profile',
+      page.locator('.quick-input-list .monaco-list-row', { hasText: 'Calibrate' }).first(),
+    );
     await pick(page, 'Calibrate');
     await waitUntil(
       'the calibration file written again',
@@ -320,26 +324,12 @@ test(
     // Go to Test (the agent's context menu): the scenario file, at the agent's line. Last: with the
     // scenario open, a failure's peek would open there instead of at the trace. The row is found again
     // (a locator, not a handle) and the menu's entry waited for: the tree re-renders after a run.
-    // The whole gesture is retried until the file is open: under load a click on the menu's entry can
-    // land while the menu is still being laid out and leave it open with nothing run (seen in CI).
     const scenarioFile = path.join(folder, 'corridor.scenario.json');
-    const scenarioTab = page.locator('.tabs-container .tab.active', { hasText: 'corridor.scenario.json' });
-    const visibleWithin = (l: Locator, ms: number) =>
-      l.waitFor({ state: 'visible', timeout: ms }).then(
-        () => true,
-        () => false,
-      );
-    await waitUntil(
-      "the scenario file opened by Go to Test in the agent's context menu",
-      async () => {
-        await page.keyboard.press('Escape');
-        await explorerRow(page, 'misaligned').click({ button: 'right' });
-        const entry = page.locator('.monaco-menu .action-label', { hasText: 'Go to Test' }).first();
-        if (!(await visibleWithin(entry, 5_000))) return false;
-        await entry.click();
-        return visibleWithin(scenarioTab, 5_000);
-      },
-      60_000,
+    await contextMenuAction(
+      page,
+      () => explorerRow(page, 'misaligned'),
+      'Go to Test',
+      page.locator('.tabs-container .tab.active', { hasText: 'corridor.scenario.json' }),
     );
     const agentLine = await waitUntil(
       'the cursor on the agent',
