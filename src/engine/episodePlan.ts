@@ -119,12 +119,13 @@ export interface EpisodeCommandText {
 
 export function episodeCommandText(command: EpisodePlan['command']): EpisodeCommandText {
   const calibration = command.calibration;
-  const whole = JSON.stringify(command);
   const calibrationId =
     calibration === null ? null : createHash('sha256').update(JSON.stringify(calibration)).digest('hex').slice(0, 32);
-  const carried = calibrationId === null ? whole : JSON.stringify({ ...command, calibrationId });
+  const carried = JSON.stringify(calibrationId === null ? command : { ...command, calibrationId });
   const referred =
-    calibrationId === null ? whole : JSON.stringify({ ...command, calibration: null, heldCalibration: calibrationId });
+    calibrationId === null
+      ? carried
+      : JSON.stringify({ ...command, calibration: null, heldCalibration: calibrationId });
   const tails = [carried.slice(0, -1), referred.slice(0, -1)];
   return {
     calibrationId,

@@ -247,12 +247,12 @@ export function openTrace(ctx: Ctx): Cmd {
 /** The episodes to compare: a run (its Runs view node, or its id), or a list of trace files; without
  *  an argument, a pick among the recorded runs. */
 async function episodesToCompare(ctx: Ctx, arg: unknown): Promise<string[] | undefined> {
-  if (!Array.isArray(arg)) await ctx.runsModel.loaded();
   if (Array.isArray(arg))
     return arg
       .map(toUri)
       .filter((u): u is vscode.Uri => !!u)
       .map((u) => u.fsPath);
+  await ctx.runsModel.loaded();
   let run: RunInfo | undefined;
   if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'run')
     run = ctx.runsModel.run((arg as { run: RunInfo }).run.runId);

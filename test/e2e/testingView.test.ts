@@ -234,7 +234,7 @@ test(
     await waitUntil('the results cleared', async () => (await rowState(mis)) === 'unset', 30_000);
     await contextMenuAction(
       page,
-      () => mis,
+      mis,
       'Execute Using Profile',
       page.locator('.quick-input-list .monaco-list-row', { hasText: 'Calibrate' }).first(),
     );
@@ -327,7 +327,7 @@ test(
     const scenarioFile = path.join(folder, 'corridor.scenario.json');
     await contextMenuAction(
       page,
-      () => explorerRow(page, 'misaligned'),
+      explorerRow(page, 'misaligned'),
       'Go to Test',
       page.locator('.tabs-container .tab.active', { hasText: 'corridor.scenario.json' }),
     );

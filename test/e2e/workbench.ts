@@ -31,12 +31,12 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   throw new Error(`command "${title}" could not be run from the palette: ${(last as Error).message}`);
 }
 
-/** Right-clicks `row`, clicks the context menu's `entry`, and waits for `done` to show. The whole
- *  gesture is repeated until it does: under load a click on an entry can land while the menu is
+/** Right-clicks `row` (a locator, found again at each try: the tree re-renders), clicks the context
+ *  menu's `entry`, and waits for `done` to show. The whole gesture is repeated until it does: under load a click on an entry can land while the menu is
  *  still being laid out and leave it open with nothing run (seen in CI on two entries in one day). */
 export async function contextMenuAction(
   page: Page,
-  row: () => Locator,
+  row: Locator,
   entry: string,
   done: Locator,
   timeoutMs = 60_000,
@@ -50,7 +50,7 @@ export async function contextMenuAction(
     `"${entry}" in a context menu to take effect`,
     async () => {
       await page.keyboard.press('Escape');
-      await row().click({ button: 'right' });
+      await row.click({ button: 'right' });
       const item = page.locator('.monaco-menu .action-label', { hasText: entry }).first();
       if (!(await within(item, 5_000))) return false;
       await item.click();
